@@ -1,0 +1,85 @@
+"""One error hierarchy for everything pyvmafneg raises on purpose.
+
+Every exception derives from :class:`VmafNegError`, so ``except VmafNegError``
+catches all of them; the subclasses say what went wrong, and every message says
+what to do about it. Where a built-in exception type also fits (a bad value, a
+missing file), the class derives from it too, so generic handlers keep working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "VmafNegError",
+    "LibvmafNotFoundError",
+    "LibvmafError",
+    "FrameError",
+    "FrameMismatchError",
+    "ModelError",
+    "GainLimitError",
+    "ScorerStateError",
+    "InputFileError",
+    "TruncatedInputError",
+    "FFmpegError",
+    "LogFormatError",
+]
+
+
+class VmafNegError(Exception):
+    """Base class of every error pyvmafneg raises deliberately."""
+
+
+class LibvmafNotFoundError(VmafNegError, OSError):
+    """No usable libvmaf shared library could be loaded."""
+
+
+class LibvmafError(VmafNegError, RuntimeError):
+    """A libvmaf call returned a non-zero (negative errno) status.
+
+    Attributes
+    ----------
+    function:
+        Name of the C function that failed.
+    code:
+        The integer status it returned (a negative errno value).
+    """
+
+    def __init__(self, message: str, *, function: str = "", code: int = 0) -> None:
+        super().__init__(message)
+        self.function = function
+        self.code = code
+
+
+class FrameError(VmafNegError, ValueError):
+    """A frame is malformed: wrong dtype, shape, plane layout or sample range."""
+
+
+class FrameMismatchError(FrameError):
+    """Reference and distorted frames (or clips) do not match each other."""
+
+
+class ModelError(VmafNegError, ValueError):
+    """A model name, path or option could not be used."""
+
+
+class GainLimitError(ModelError):
+    """An enhancement gain limit lies outside libvmaf's range [1.0, 100.0]."""
+
+
+class ScorerStateError(VmafNegError, RuntimeError):
+    """A scorer was used out of order (fed after flush, read before flush...)."""
+
+
+class InputFileError(VmafNegError, ValueError):
+    """A video or YUV file could not be read as described."""
+
+
+class TruncatedInputError(InputFileError):
+    """A file ends part-way through a frame."""
+
+
+class FFmpegError(VmafNegError, RuntimeError):
+    """The FFmpeg executable is missing or its run failed."""
+
+
+class LogFormatError(VmafNegError, ValueError):
+    """A VMAF log is malformed, empty, truncated or not a VMAF log at all."""
