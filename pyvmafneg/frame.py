@@ -164,7 +164,7 @@ class Frame:
         if self.bitdepth in (8, 16):
             return
         limit = (1 << self.bitdepth) - 1
-        for name, plane in zip("YUV", self.planes):
+        for name, plane in zip("YUV", self.planes, strict=False):
             peak = int(plane.max()) if plane.size else 0
             if peak > limit:
                 raise FrameError(
@@ -216,7 +216,7 @@ def _validate(frame: Frame) -> None:
     if len(planes) != want:
         raise FrameError(f"a {fmt} frame has {want} plane(s); got {len(planes)}")
     dtype = _dtype_for(frame.bitdepth)
-    for name, plane in zip("YUV", planes):
+    for name, plane in zip("YUV", planes, strict=False):
         if not isinstance(plane, np.ndarray) or plane.ndim != 2:
             raise FrameError(f"the {name} plane must be a 2-D NumPy array")
         if plane.dtype != dtype:
@@ -229,7 +229,7 @@ def _validate(frame: Frame) -> None:
         raise FrameError(f"the Y plane is empty ({w}x{h})")
     cs = chroma_shape(h, w, fmt)
     if cs is not None:
-        for name, plane in zip("UV", planes[1:]):
+        for name, plane in zip("UV", planes[1:], strict=False):
             if plane.shape != cs:
                 raise FrameError(
                     f"the {name} plane is {plane.shape[1]}x{plane.shape[0]} but a {w}x{h} "

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from cffi import FFI
 
-from .errors import FrameMismatchError, LibvmafError, LibvmafNotFoundError, ModelError
+from .errors import FrameError, FrameMismatchError, LibvmafError, LibvmafNotFoundError, ModelError
 from .frame import Frame
 from .models import ModelSpec
 
@@ -46,6 +46,11 @@ __all__ = [
 
 #: Environment variable naming a libvmaf shared library to load.
 ENV_VAR = "PYVMAFNEG_LIBVMAF"
+
+#: Smallest frame side libvmaf's VIF/ADM extractors handle safely, in pixels.
+#: libvmaf 3.2 crashes on frames 16 pixels or less on a side, and between 17
+#: and 30 the scale-0 ADM shifts by a negative amount (undefined behaviour).
+MIN_SIDE = 32
 
 #: libvmaf's ``enum VmafPixelFormat`` values by our pixel format names.
 PIX_FMT = {"420": 1, "422": 2, "444": 3, "400": 4}
@@ -199,7 +204,7 @@ def load_library(path: str | os.PathLike[str] | None = None) -> Libvmaf:
 
 def _discover(explicit: str) -> Libvmaf:
     if explicit:
-        if not os.path.exists(explicit):
+        if os.path.dirname(explicit) and not os.path.exists(explicit):
             raise LibvmafNotFoundError(
                 f"libvmaf file {explicit!r} does not exist; give the path of a libvmaf "
                 "shared library (libvmaf.so.3, libvmaf.3.dylib or vmaf.dll)"
@@ -207,7 +212,7 @@ def _discover(explicit: str) -> Libvmaf:
         return Libvmaf(explicit, "explicit")
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
-        if not os.path.exists(env):
+        if os.path.dirname(env) and not os.path.exists(env):
             raise LibvmafNotFoundError(
                 f"{ENV_VAR}={env!r} names no file; point it at a libvmaf shared library "
                 f"or unset it to use the system or PyAV copy"
@@ -317,6 +322,7 @@ class Context:
         self._pool = False
         self.frames_read = 0
         self.flushed = False
+        self.failed = False
         cfg = ffi.new("VmafConfiguration *")
         cfg.log_level = _LOG_LEVELS.get(log_level, 0)
         cfg.n_threads = self.threads
@@ -349,6 +355,17 @@ class Context:
         """Queue one frame pair; returns its index."""
         if self._ctx is None or self.flushed:
             raise LibvmafError("this libvmaf context is closed or flushed", function="read")
+        if self.failed:
+            raise LibvmafError(
+                "libvmaf already rejected a frame of this clip; start a new scorer",
+                function="read",
+            )
+        if reference.width < MIN_SIDE or reference.height < MIN_SIDE:
+            raise FrameError(
+                f"frames are {reference.width}x{reference.height}; libvmaf needs at least "
+                f"{MIN_SIDE}x{MIN_SIDE} pixels (smaller frames crash or compute undefined values "
+                "inside its VIF/ADM extractors); upscale the clip first"
+            )
         geometry = (reference.width, reference.height, reference.bitdepth, reference.pixel_format)
         if self._geometry is None:
             self._geometry = geometry
@@ -370,7 +387,15 @@ class Context:
             raise
         index = self.frames_read
         rc = lib.vmaf_read_pictures(self._ctx, ref_pic, dis_pic, index)
-        self.lib.check(rc, "vmaf_read_pictures", f"libvmaf rejected frame {index}")
+        if rc:
+            self.failed = True
+            self.lib.check(
+                rc,
+                "vmaf_read_pictures",
+                f"libvmaf rejected frame {index} ({reference.describe()}); a feature extractor "
+                "of the chosen models does not support this frame (VMAF v1 models need colour "
+                "frames of a few hundred pixels a side), so pick other models or frames",
+            )
         self.frames_read += 1
         return index
 
@@ -398,7 +423,8 @@ class Context:
             rc = lib.vmaf_picture_alloc(
                 pic, PIX_FMT[frame.pixel_format], frame.bitdepth, frame.width, frame.height
             )
-            self.lib.check(rc, "vmaf_picture_alloc", f"cannot allocate a {frame.describe()} picture")
+            hint = f"cannot allocate a {frame.describe()} picture"
+            self.lib.check(rc, "vmaf_picture_alloc", hint)
         try:
             _copy_planes(self.lib.ffi, pic, frame)
         except Exception:
@@ -436,7 +462,12 @@ class Context:
         out = np.empty(len(self.indices))
         for k, i in enumerate(self.indices):
             rc = self.lib.lib.vmaf_score_at_index(self._ctx, model.ptr, score, i)
-            self.lib.check(rc, "vmaf_score_at_index", f"no {spec_name!r} score for frame {i}")
+            self.lib.check(
+                rc,
+                "vmaf_score_at_index",
+                f"model {spec_name!r} has no score for frame {i}: one of its features could "
+                "not be computed for these frames (too small, or missing chroma for VMAF v1)",
+            )
             out[k] = score[0]
         return out
 
@@ -518,6 +549,10 @@ def _copy_planes(ffi: FFI, pic: object, frame: Frame) -> None:
     itemsize = 1 if frame.bitdepth == 8 else 2
     for i, plane in enumerate(frame.planes):
         w, h, stride = int(pic.w[i]), int(pic.h[i]), int(pic.stride[i])  # type: ignore[attr-defined]
+        if i > 0 and plane.shape[0] - h in (0, 1) and plane.shape[1] - w in (0, 1):
+            # libvmaf rounds subsampled chroma sizes down (w >> 1) where FFmpeg
+            # and Y4M round up; the last odd chroma row/column is not stored.
+            plane = plane[:h, :w]
         if (h, w) != plane.shape:
             raise FrameMismatchError(
                 f"plane {i} is {plane.shape[1]}x{plane.shape[0]} but libvmaf allocated "

@@ -37,7 +37,6 @@ BUILTIN_MODELS: tuple[str, ...] = (
     "vmaf_v0.6.1neg",
     "vmaf_4k_v0.6.1",
     "vmaf_4k_v0.6.1neg",
-    "vmaf_b_v0.6.3",
     "vmaf_v1.0.16_3d0h",
     "vmaf_v1.0.16_3d0h_2160",
     "vmaf_v1.0.16_5d0h",

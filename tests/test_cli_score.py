@@ -1,0 +1,116 @@
+"""``pyvmafneg score`` on raw YUV: same numbers as the API and as FFmpeg, clean errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from helpers import blur, ffmpeg_libvmaf, unsharp
+
+import pyvmafneg
+from pyvmafneg.cli import main
+from pyvmafneg.clips import map_frames, natural_clip
+from pyvmafneg.rawyuv import write_yuv
+
+
+@pytest.fixture(scope="module", params=[(8, "420"), (10, "422")])
+def raw_pair(request, tmp_path_factory):
+    bitdepth, fmt = request.param
+    tmp = tmp_path_factory.mktemp(f"raw{bitdepth}")
+    ref = natural_clip("rocket", frames=4, width=176, height=144, bitdepth=bitdepth,
+                       pixel_format=fmt)
+    dis = map_frames(ref, lambda p: unsharp(blur(p, 0.7), 1.5, bitdepth=bitdepth))
+    write_yuv(ref, tmp / "ref.yuv")
+    write_yuv(dis, tmp / "dis.yuv")
+    return tmp, ref, dis, bitdepth, fmt
+
+
+def test_cli_equals_api_and_ffmpeg(raw_pair, capsys):
+    tmp, ref, dis, bitdepth, fmt = raw_pair
+    out = tmp / "log.json"
+    rc = main([
+        "score", "--reference", str(tmp / "ref.yuv"), "--distorted", str(tmp / "dis.yuv"),
+        "--width", "176", "--height", "144", "--pixel-format", fmt, "--bitdepth", str(bitdepth),
+        "--output", str(out), "--quiet",
+    ])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "vmaf_neg" in printed and "gap" in printed
+    log = json.loads(out.read_text())
+    api = pyvmafneg.score(ref, dis)
+    ff = ffmpeg_libvmaf(tmp, ref, dis)
+    for key in ("vmaf", "vmaf_neg"):
+        cli_vals = np.array([f["metrics"][key] for f in log["frames"]])
+        ff_vals = np.array([f["metrics"][key] for f in ff["frames"]])
+        assert np.abs(cli_vals - api.scores[key]).max() <= 5e-7
+        assert np.abs(cli_vals - ff_vals).max() <= 1e-6
+
+
+def test_cli_models_and_options(raw_pair, tmp_path, capsys):
+    tmp, ref, dis, bitdepth, fmt = raw_pair
+    out = tmp_path / "log.csv"
+    rc = main([
+        "score", "-r", str(tmp / "ref.yuv"), "-d", str(tmp / "dis.yuv"), "-w", "176",
+        "-H", "144", "-p", fmt, "-b", str(bitdepth), "--no-clip", "--threads", "2",
+        "--model", "vmaf_v0.6.1:name=plain",
+        "--model", "vmaf_v0.6.1:name=capped:vif_enhn_gain_limit=1.0:adm_enhn_gain_limit=1.0",
+        "--subsample", "2", "-o", str(out), "-q",
+    ])
+    assert rc == 0
+    header = out.read_text().splitlines()[0].split(",")
+    assert "plain" in header and "capped" in header and "integer_adm2_egl_1" in header
+    assert len(out.read_text().splitlines()) == 1 + 2  # frames 0 and 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--model", "vmaf_v7"], "unknown model 'vmaf_v7'"),
+        (["--model", "vmaf_v0.6.1:vif_enhn_gain_limit=0.5"], "outside libvmaf's range"),
+        (["--width", "175"], "bytes left over"),
+    ],
+)
+def test_cli_errors_are_one_line(raw_pair, capsys, extra, message):
+    tmp, _, _, bitdepth, fmt = raw_pair
+    args = ["score", "-r", str(tmp / "ref.yuv"), "-d", str(tmp / "dis.yuv"), "-w", "176",
+            "-H", "144", "-p", fmt, "-b", str(bitdepth), "-q", *extra]
+    if "--width" in extra:
+        args[args.index("-w") : args.index("-w") + 2] = []
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_frame_count_mismatch(tmp_path, capsys):
+    ref = natural_clip("coffee", frames=3, width=64, height=48)
+    write_yuv(ref, tmp_path / "ref.yuv")
+    write_yuv(ref[:2], tmp_path / "dis.yuv")
+    base = ["score", "-r", str(tmp_path / "ref.yuv"), "-d", str(tmp_path / "dis.yuv"),
+            "-w", "64", "-H", "48", "-q"]
+    assert main(base) == 2
+    assert "--frames 2" in capsys.readouterr().err
+    assert main([*base, "--frames", "2"]) == 0
+
+
+def test_cli_raw_needs_size(tmp_path, capsys):
+    ref = natural_clip("coffee", frames=1, width=64, height=48)
+    write_yuv(ref, tmp_path / "a.yuv")
+    assert main(["score", "-r", str(tmp_path / "a.yuv"), "-d", str(tmp_path / "a.yuv")]) == 2
+    assert "--width and --height" in capsys.readouterr().err
+
+
+def test_cli_missing_file(capsys):
+    assert main(["score", "-r", "/nonexistent.yuv", "-d", "/nonexistent.yuv", "-w", "64",
+                 "-H", "48"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_python_dash_m(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "pyvmafneg", "--version"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("pyvmafneg ")
