@@ -21,6 +21,9 @@ __all__ = [
     "TruncatedInputError",
     "FFmpegError",
     "LogFormatError",
+    "DecodeError",
+    "BackendUnavailableError",
+    "MissingDependencyError",
 ]
 
 
@@ -83,3 +86,15 @@ class FFmpegError(VmafNegError, RuntimeError):
 
 class LogFormatError(VmafNegError, ValueError):
     """A VMAF log is malformed, empty, truncated or not a VMAF log at all."""
+
+
+class DecodeError(InputFileError):
+    """A compressed video could not be decoded (the message names file and frame)."""
+
+
+class BackendUnavailableError(VmafNegError, RuntimeError):
+    """A scoring backend was requested that this installation cannot provide."""
+
+
+class MissingDependencyError(VmafNegError, ImportError):
+    """An optional dependency (e.g. matplotlib for plots) is not installed."""

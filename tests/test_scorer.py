@@ -166,7 +166,7 @@ def test_other_builtin_models(clip8, blurred8, model):
 def test_json_model_path(clip8, blurred8):
     from importlib import resources
 
-    path = resources.files("pyvmafneg.models").joinpath("vmaf_v0.6.1neg.json")
+    path = resources.files("pyvmafneg").joinpath("model_files", "vmaf_v0.6.1neg.json")
     if not path.is_file():
         pytest.skip("package model data not present")
     by_path = pyvmafneg.score(clip8[:3], blurred8[:3], [f"{path}:name=fromfile"])

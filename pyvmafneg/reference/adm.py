@@ -11,9 +11,28 @@ survives against the same pooling of the reference detail.
 This module reproduces libvmaf 3.2.0's fixed-point implementation
 (``libvmaf/src/feature/integer_adm.c``) operation for operation: every shift,
 rounding constant, int16 wrap, float32 cast and the ``powf`` cube root are
-modelled, so the features agree with libvmaf **bit-exactly as doubles** for
-8-, 10-, 12- and 16-bit input with the default Watson CSF. It is an
-independent witness of the binding: it never calls libvmaf.
+modelled. It is an independent witness of the binding: it never calls libvmaf.
+
+Agreement with libvmaf, as doubles (``==``):
+
+* libvmaf's portable C code: every frame size from 33x33 up, 8/10/12/16 bits,
+  any gain limit in [1, 100], default Watson CSF (nvd 3, rdh 1080, and other
+  viewing conditions through the same formulas).
+* libvmaf's x86 AVX2/AVX-512 code (the default on x86): the same, except
+
+  - frame widths where libvmaf's vectorised scale-1..3 wavelet reads past the
+    end of a row. That can only happen when one of the scale-1..3 input widths
+    ``n`` (``ceil(W/2)``, ``ceil(W/4)``, ``ceil(W/8)``) has ``ceil(n/2) % 4 == 1``
+    (W = 33-36, 65-72, 97-100, ... ; every common video width but 720 and
+    1680 avoids it, and those two are unaffected in practice). Where the stray
+    values reach the pooled window, libvmaf's own C and SIMD results differ;
+    this module follows the C code.
+  - a non-integer gain limit: the vectorised scale-0 decoupling rounds
+    ``rst * egl`` to nearest where C truncates (about 1e-7 in ``adm2``; never
+    for egl 1 or 100).
+  - extreme contrast loss (scale-0 CSF-weighted additive coefficients above
+    15000, e.g. unrelated noise frames): C wraps a masking term to int16, the
+    vectorised code does not.
 
 The *enhancement gain limit* (``adm_enhn_gain_limit``, "egl") is what makes
 VMAF-NEG: inside a 1-degree cone where the distorted (h, v) detail points the
@@ -23,8 +42,10 @@ sharpened picture therefore counts as *more* restored detail and ``adm2`` can
 exceed 1; with ``egl = 1`` (the NEG models) the excess stays in the additive
 impairment. :func:`adm_explain` exposes exactly where that cap bites.
 
-Arrays of wavelet coefficients are held in ``int64``; no step loops over pixels
-or rows in Python.
+The scale-0 wavelet runs in int32 (as libvmaf does), everything after it in
+int64; no step loops over pixels or rows in Python. The cube roots call the C
+library's ``powf`` through :mod:`ctypes` (the function libvmaf calls; neither
+NumPy nor a double ``pow`` reproduces its rounding everywhere).
 """
 
 from __future__ import annotations
@@ -251,33 +272,16 @@ def _check_inputs(
     norm_view_dist: float,
     ref_display_height: int,
 ) -> None:
-    for name, plane in (("ref", ref), ("dis", dis)):
-        if not isinstance(plane, np.ndarray):
-            raise ValueError(f"{name} must be a NumPy array, got {type(plane).__name__}")
-        if plane.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D luma plane, got {plane.ndim} dimensions")
-    if ref.shape != dis.shape:
-        raise ValueError(f"ref and dis must have the same shape, got {ref.shape} and {dis.shape}")
+    """Raise ValueError unless the planes and options are ones libvmaf accepts."""
+    _check_options(bitdepth, gain_limit, norm_view_dist, ref_display_height)
+    _check_planes(ref, dis, bitdepth)
+
+
+def _check_options(
+    bitdepth: int, gain_limit: float, norm_view_dist: float, ref_display_height: int
+) -> None:
     if isinstance(bitdepth, bool) or bitdepth not in _BITDEPTHS:
         raise ValueError(f"bitdepth must be one of {_BITDEPTHS}, got {bitdepth!r}")
-    want = np.dtype(np.uint8) if bitdepth == 8 else np.dtype(np.uint16)
-    for name, plane in (("ref", ref), ("dis", dis)):
-        if plane.dtype != want:
-            raise ValueError(
-                f"{name} has dtype {plane.dtype}, but {bitdepth}-bit samples must be {want}"
-            )
-    height, width = ref.shape
-    if height < MIN_SIZE or width < MIN_SIZE:
-        raise ValueError(
-            f"ADM needs planes of at least {MIN_SIZE}x{MIN_SIZE} pixels, got {width}x{height}"
-        )
-    if bitdepth not in (8, 16):
-        limit = 1 << bitdepth
-        for name, plane in (("ref", ref), ("dis", dis)):
-            if int(plane.max()) >= limit:
-                raise ValueError(
-                    f"{name} has samples above {limit - 1}, the maximum at {bitdepth} bits"
-                )
     lo, hi = _GAIN_LIMIT_RANGE
     if isinstance(gain_limit, bool) or not isinstance(gain_limit, (int, float, np.number)):
         raise ValueError(f"gain_limit must be a number in [{lo:g}, {hi:g}], got {gain_limit!r}")
@@ -294,6 +298,31 @@ def _check_inputs(
             "norm_view_dist * ref_display_height must be at least 3240 (3 x 1080): "
             "libvmaf's fixed-point ADM cannot represent lower angular frequencies"
         )
+
+
+def _check_planes(ref: np.ndarray, dis: np.ndarray, bitdepth: int) -> None:
+    for name, plane in (("ref", ref), ("dis", dis)):
+        if not isinstance(plane, np.ndarray):
+            raise ValueError(f"{name} must be a NumPy array, got {type(plane).__name__}")
+        if plane.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D luma plane, got {plane.ndim} dimensions")
+    if ref.shape != dis.shape:
+        raise ValueError(f"ref and dis must have the same shape, got {ref.shape} and {dis.shape}")
+    height, width = ref.shape
+    if height < MIN_SIZE or width < MIN_SIZE:
+        raise ValueError(
+            f"ADM needs planes of at least {MIN_SIZE}x{MIN_SIZE} pixels, got {width}x{height}"
+        )
+    want = np.dtype(np.uint8) if bitdepth == 8 else np.dtype(np.uint16)
+    for name, plane in (("ref", ref), ("dis", dis)):
+        if plane.dtype != want:
+            raise ValueError(
+                f"{name} has dtype {plane.dtype}, but {bitdepth}-bit samples must be {want}"
+            )
+        if bitdepth not in (8, 16) and int(plane.max()) >= 1 << bitdepth:
+            raise ValueError(
+                f"{name} has samples above {(1 << bitdepth) - 1}, the maximum at {bitdepth} bits"
+            )
 
 
 # --------------------------------------------------------------------------- CSF weights
@@ -316,9 +345,10 @@ def _watson_rf(scale: int, theta: int, nvd: float, rdh: int) -> np.float32:
     g = float(f32(_WATSON_G[theta]))
     temp = float(f32(math.log10(math.pow(2.0, scale + 1) * f0 * g / r)))
     a = float(f32(_WATSON_A))
-    k = float(f32(_WATSON_K))
     amplitude = float(f32(_WATSON_AMPLITUDE[scale][theta]))
-    q = f32(2.0 * a * math.pow(10.0, k * temp * temp) / amplitude)
+    # The exponent k * temp * temp is a float32 product; only pow() runs in double.
+    exponent = float(f32(f32(_WATSON_K) * f32(temp)) * f32(temp))
+    q = f32(2.0 * a * math.pow(10.0, exponent) / amplitude)
     return f32(1.0) / q
 
 
@@ -342,52 +372,73 @@ def _csf_weights(nvd: float, rdh: int) -> _Csf:
 
 
 def _dwt_taps(x: np.ndarray, axis: int) -> list[np.ndarray]:
-    """The four source views each output sample of a DWT pass along ``axis`` reads.
+    """The four source arrays each output sample of a DWT pass along ``axis`` reads.
 
     Output ``i`` reads samples ``2i-1 .. 2i+2``; index -1 mirrors to 1 and an
-    index ``j >= n`` maps to ``2n - j - 1`` (the last sample repeats).
+    index ``j >= n`` maps to ``2n - j - 1`` (the last sample repeats). The
+    samples are gathered once into an odd-index and an even-index phase so that
+    every tap is a contiguous slice of one of them.
     """
     n = x.shape[axis]
     half = (n + 1) // 2
-    pieces = [np.take(x, [1], axis=axis), x, np.take(x, [n - 1], axis=axis)]
-    if n % 2:
-        pieces.append(np.take(x, [n - 2], axis=axis))
-    padded = np.concatenate(pieces, axis=axis)
+    src = np.arange(-1, 2 * half + 1)
+    src[0] = 1
+    src = np.where(src >= n, 2 * n - src - 1, src)
+    odd_phase = np.take(x, src[0::2], axis=axis)  # sources 2m - 1, m = 0 .. half
+    even_phase = np.take(x, src[1::2], axis=axis)  # sources 2m, m = 0 .. half
     index = [slice(None)] * x.ndim
     taps = []
     for k in range(4):
-        index[axis] = slice(k, k + 2 * half - 1, 2)
-        taps.append(padded[tuple(index)])
+        index[axis] = slice(k // 2, k // 2 + half)
+        taps.append((odd_phase if k % 2 == 0 else even_phase)[tuple(index)])
     return taps
 
 
 def _filter(taps: list[np.ndarray], coeffs: tuple[int, int, int, int]) -> np.ndarray:
     out = taps[0] * coeffs[0]
+    scratch = np.empty_like(out)
     for tap, c in zip(taps[1:], coeffs[1:], strict=True):
-        out += tap * c
+        np.multiply(tap, c, out=scratch)
+        out += scratch
     return out
 
 
 def _dwt(
-    x: np.ndarray, vshift: int, vadd_lo: int, vadd_hi: int, hshift: int, hadd: int
+    x: np.ndarray,
+    vshift: int,
+    vadd_lo: int,
+    vadd_hi: int,
+    hshift: int,
+    hadd: int,
+    store: Callable[[np.ndarray], np.ndarray] = lambda v: v,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One 2-D db2 level on a stack ``(..., rows, cols)``: returns (a, h, v, d)."""
+    """One 2-D db2 level on a stack ``(..., rows, cols)``: returns (a, h, v, d).
+
+    ``store`` models the integer type libvmaf keeps pass results in.
+    """
     taps = _dwt_taps(x, axis=-2)
-    lo = (_filter(taps, _LO) + vadd_lo) >> vshift
-    hi = (_filter(taps, _HI) + vadd_hi) >> vshift
+    lo = store((_filter(taps, _LO) + vadd_lo) >> vshift)
+    hi = store((_filter(taps, _HI) + vadd_hi) >> vshift)
     lo_taps = _dwt_taps(lo, axis=-1)
     hi_taps = _dwt_taps(hi, axis=-1)
-    a = (_filter(lo_taps, _LO) + hadd) >> hshift
-    v = (_filter(lo_taps, _HI) + hadd) >> hshift
-    h = (_filter(hi_taps, _LO) + hadd) >> hshift
-    d = (_filter(hi_taps, _HI) + hadd) >> hshift
+    a = store((_filter(lo_taps, _LO) + hadd) >> hshift)
+    v = store((_filter(lo_taps, _HI) + hadd) >> hshift)
+    h = store((_filter(hi_taps, _LO) + hadd) >> hshift)
+    d = store((_filter(hi_taps, _HI) + hadd) >> hshift)
     return a, h, v, d
 
 
-def _dwt_scale0(x: np.ndarray, bitdepth: int) -> tuple[np.ndarray, ...]:
+def _dwt_scale0(ref: np.ndarray, dis: np.ndarray, bitdepth: int) -> tuple[np.ndarray, ...]:
+    """Scale-0 level on the sample planes; returns int64 (a, h, v, d) stacks (ref, dis).
+
+    Runs in int32 like libvmaf: at 16 bits the vertical sums wrap, but the
+    re-centred, shifted results fit, so modular arithmetic gives them exactly.
+    """
+    x = np.stack([ref, dis]).astype(np.int32)
     half = 1 << (bitdepth - 1)
     # The low-pass sum is re-centred around 0 before the shift; the high-pass taps sum to 0.
-    return _dwt(x, bitdepth, half - _LO_SUM * half, half, 16, 1 << 15)
+    bands = _dwt(x, bitdepth, half - _LO_SUM * half, half, 16, 1 << 15)
+    return tuple(b.astype(np.int64) for b in bands)
 
 
 # --------------------------------------------------------------------------- decouple
@@ -494,6 +545,16 @@ def _pool_rows(val: np.ndarray, shift: int) -> int:
     return int(((rows + add) >> shift).sum(dtype=np.int64))
 
 
+def _wrap_int16(x: np.ndarray) -> np.ndarray:
+    """Wrap int64 values to int16 as a C cast does, keeping the int64 dtype."""
+    return x.astype(np.int16).astype(np.int64)
+
+
+def _wrap_int32(x: np.ndarray) -> np.ndarray:
+    """Wrap int64 values to int32 as a C cast does, keeping the int64 dtype."""
+    return x.astype(np.int32).astype(np.int64)
+
+
 def _int_to_f32(x: int) -> np.float32:
     """Round an int64 straight to float32 (one rounding, as a C cast does)."""
     return np.array([x], dtype=np.int64).astype(np.float32)[0]
@@ -525,10 +586,11 @@ def _num_scale0(
     centre_sum = None
     for b in range(3):
         ca = (a[b][ext] * csf.scale0_irf[b] + _SCALE0_CSF_ADD[b]) >> _SCALE0_CSF_SHIFT[b]
-        ca = ca.astype(np.int16).astype(np.int64)
+        ca = _wrap_int16(ca)
         mag = np.abs(ca)
-        flt = (_ONE_BY_30_Q17 * mag + 2048) >> 12
-        centre = (_ONE_BY_15_Q17 * mag[1:-1, 1:-1] + 2048) >> 12
+        flt = _wrap_int16((_ONE_BY_30_Q17 * mag + 2048) >> 12)
+        # libvmaf's C code stores the centre term in an int16: |csf(a)| > 15000 wraps it.
+        centre = _wrap_int16((_ONE_BY_15_Q17 * mag[1:-1, 1:-1] + 2048) >> 12)
         flt_sum = flt if flt_sum is None else flt_sum + flt
         centre_sum = centre if centre_sum is None else centre_sum + centre
     thr = _box3_minus_centre(flt_sum) + centre_sum
@@ -538,9 +600,10 @@ def _num_scale0(
     for b in range(3):
         shift_c = math.ceil(math.log2(cols) - _SCALE0_CM_CUBE_OFFSET[b])
         q = _SCALE0_CM_SQ_SHIFT[b]
-        x = r[b][top:bottom, left:right] * csf.scale0_irf[b]
-        x = np.maximum(np.abs(x) - (thr << _SCALE0_CM_SUB_SHIFT[b]), 0)
-        x_sq = (x * x + (1 << (q - 1))) >> q
+        x = np.abs(r[b][top:bottom, left:right] * csf.scale0_irf[b])
+        # libvmaf works in int32 here; the wraps only matter for extreme content.
+        x = np.maximum(_wrap_int32(x - _wrap_int32(thr << _SCALE0_CM_SUB_SHIFT[b])), 0)
+        x_sq = _wrap_int32((x * x + (1 << (q - 1))) >> q)
         add_c = (1 << (shift_c - 1)) if shift_c > 0 else 0
         val = (x_sq * x + add_c) >> shift_c
         accum = _pool_rows(val, shift_r)
@@ -563,12 +626,12 @@ def _num_s123(
     flt_sum = None
     centre_sum = None
     for b in range(3):
-        mag = np.abs((a[b][ext] * u32[b] + (1 << 27)) >> 28)
-        flt = (_I4_ONE_BY_30 * mag + _I4_FLT_ROUND) >> 32
-        centre = (_I4_ONE_BY_15 * mag[1:-1, 1:-1] + _I4_FLT_ROUND) >> 32
+        mag = np.abs(_wrap_int32((a[b][ext] * u32[b] + (1 << 27)) >> 28))
+        flt = _wrap_int32((_I4_ONE_BY_30 * mag + _I4_FLT_ROUND) >> 32)
+        centre = _wrap_int32((_I4_ONE_BY_15 * mag[1:-1, 1:-1] + _I4_FLT_ROUND) >> 32)
         flt_sum = flt if flt_sum is None else flt_sum + flt
         centre_sum = centre if centre_sum is None else centre_sum + centre
-    thr = _box3_minus_centre(flt_sum) + centre_sum
+    thr = _wrap_int32(_box3_minus_centre(flt_sum) + centre_sum)
 
     shift_c = _ceil_log2(cols)
     shift_r = _ceil_log2(rows)
@@ -576,9 +639,9 @@ def _num_s123(
     final = float(np.float32(2.0 ** (_I4_CM_EXP[scale - 1] - shift_c - shift_r)))
     parts = []
     for b in range(3):
-        x = (r[b][top:bottom, left:right] * u32[b] + (1 << 27)) >> 28
-        x = np.maximum(np.abs(x) - thr, 0)
-        x_sq = (x * x + (1 << 29)) >> 30
+        x = np.abs(_wrap_int32((r[b][top:bottom, left:right] * u32[b] + (1 << 27)) >> 28))
+        x = np.maximum(_wrap_int32(x - thr), 0)
+        x_sq = _wrap_int32((x * x + (1 << 29)) >> 30)
         val = (x_sq * x + add_c) >> shift_c
         accum = _pool_rows(val, shift_r)
         f = _int_to_f32(accum) / np.float32(final)
@@ -637,26 +700,20 @@ class _Scale:
 
 def _analyse(ref: np.ndarray, dis: np.ndarray, bitdepth: int, csf: _Csf) -> list[_Scale]:
     """Wavelet pyramid, decoupling core and denominators of all four scales."""
-    stack = np.stack([ref, dis]).astype(np.int64)
     scales = []
+    approx, h, v, d = _dwt_scale0(ref, dis, bitdepth)
     for scale in range(4):
-        if scale == 0:
-            a, h, v, d = _dwt_scale0(stack, bitdepth)
-        else:
-            a, h, v, d = _dwt(stack, *_vertical_horizontal(scale))
+        if scale > 0:
+            # Scales 1..3 transform the previous low-pass band (ref and dis stacked).
+            vshift, vadd, hshift, hadd = _DWT_S123[scale - 1]
+            approx, h, v, d = _dwt(approx, vshift, vadd, vadd, hshift, hadd, _wrap_int32)
         o = [h[0], v[0], d[0]]
         t = [h[1], v[1], d[1]]
         roi = _roi(*h.shape[-2:])
         dec = _decouple(o, t, scale)
         den = _den_scale0(o, roi, csf) if scale == 0 else _den_s123(o, roi, csf, scale)
         scales.append(_Scale(scale=scale, roi=roi, decoupled=dec, den=den))
-        stack = a
     return scales
-
-
-def _vertical_horizontal(scale: int) -> tuple[int, int, int, int, int]:
-    vshift, vadd, hshift, hadd = _DWT_S123[scale - 1]
-    return vshift, vadd, vadd, hshift, hadd
 
 
 def _num(sc: _Scale, restored: list[np.ndarray], csf: _Csf) -> np.float32:
@@ -694,6 +751,10 @@ def adm_features(
 ) -> dict[str, float]:
     """Integer ADM features of one frame pair, bit-exact with libvmaf 3.2.0.
 
+    Equal as doubles to libvmaf's ``integer_adm2`` / ``integer_adm_scale0..3``
+    (``..._egl_1`` for ``gain_limit=1``); the module docstring lists the few
+    cases where libvmaf's x86 SIMD code departs from its own C code.
+
     Parameters
     ----------
     ref, dis:
@@ -715,9 +776,9 @@ def adm_features(
     dict
         ``adm2`` and ``adm_scale0`` .. ``adm_scale3`` as floats. They are
         dimensionless ratios of restored to reference detail, about 1 for an
-        unimpaired picture (1.0000033 for identical planes), lower for loss of
-        detail, above 1 possible only for enhanced pictures when
-        ``gain_limit > 1``.
+        unimpaired picture (``adm2`` = 1.0000033 for identical planes), lower
+        for loss of detail, clearly above 1 only for enhanced pictures scored
+        with ``gain_limit > 1``.
 
     Raises
     ------

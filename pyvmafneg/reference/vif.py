@@ -33,6 +33,7 @@ floats.
 
 from __future__ import annotations
 
+import numbers
 import operator
 from dataclasses import dataclass, field
 from typing import Final
@@ -64,6 +65,7 @@ MIN_SIDE: Final[int] = 16
 SCORE_KEYS: Final[tuple[str, ...]] = tuple(f"vif_scale{s}" for s in range(4))
 
 # Q16 filter taps per scale; each set sums to 65536.
+# fmt: off
 _TAPS: Final[tuple[tuple[int, ...], ...]] = (
     (489, 935, 1640, 2640, 3896, 5274, 6547, 7455, 7784,
      7455, 6547, 5274, 3896, 2640, 1640, 935, 489),
@@ -71,6 +73,7 @@ _TAPS: Final[tuple[tuple[int, ...], ...]] = (
     (3571, 16004, 26386, 16004, 3571),
     (10904, 43728, 10904),
 )
+# fmt: on
 _FILTERS: Final[tuple[NDArray[np.float64], ...]] = tuple(
     np.asarray(t, dtype=np.float64) for t in _TAPS
 )
@@ -126,9 +129,7 @@ def check_bitdepth(bitdepth: object) -> int:
     try:
         b = operator.index(bitdepth)  # type: ignore[arg-type]
     except TypeError:
-        raise ValueError(
-            f"bitdepth must be an integer in [8, 16], got {bitdepth!r}"
-        ) from None
+        raise ValueError(f"bitdepth must be an integer in [8, 16], got {bitdepth!r}") from None
     if not 8 <= b <= 16:
         raise ValueError(f"bitdepth must be an integer in [8, 16], got {b}")
     return b
@@ -150,14 +151,11 @@ def check_plane(
     want = np.dtype(np.uint8) if bitdepth == 8 else np.dtype(np.uint16)
     if plane.dtype != want:
         raise ValueError(
-            f"{name} has dtype {plane.dtype}, but {bitdepth}-bit samples "
-            f"must be {want.name}"
+            f"{name} has dtype {plane.dtype}, but {bitdepth}-bit samples must be {want.name}"
         )
     h, w = plane.shape
     if h < min_side or w < min_side:
-        raise ValueError(
-            f"{name} is {w}x{h} (width x height); both sides must be >= {min_side}"
-        )
+        raise ValueError(f"{name} is {w}x{h} (width x height); both sides must be >= {min_side}")
     if 8 < bitdepth < 16:
         peak = int(plane.max())
         if peak >= 1 << bitdepth:
@@ -176,22 +174,15 @@ def check_pair(
     r = check_plane(ref, b, name="ref", min_side=min_side)
     d = check_plane(dis, b, name="dis", min_side=min_side)
     if r.shape != d.shape:
-        raise ValueError(
-            f"ref and dis must have the same shape, got {r.shape} and {d.shape}"
-        )
+        raise ValueError(f"ref and dis must have the same shape, got {r.shape} and {d.shape}")
     return r, d, b
 
 
 def check_gain_limit(gain_limit: object) -> float:
     """Return ``gain_limit`` as a float in [1, 100] or raise ValueError."""
-    if isinstance(gain_limit, bool):
+    if isinstance(gain_limit, bool) or not isinstance(gain_limit, numbers.Real):
         raise ValueError(f"gain_limit must be a number in [1, 100], got {gain_limit!r}")
-    try:
-        g = float(gain_limit)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"gain_limit must be a number in [1, 100], got {gain_limit!r}"
-        ) from None
+    g = float(gain_limit)
     if not NEG_GAIN_LIMIT <= g <= DEFAULT_GAIN_LIMIT:  # also rejects NaN
         raise ValueError(f"gain_limit must be in [1, 100], got {g!r}")
     return g
@@ -211,9 +202,7 @@ def _shift_round(x: NDArray[np.float64], q: int) -> NDArray[np.float64]:
     return x
 
 
-def _next_scale(
-    planes: NDArray[np.float64], scale: int, bitdepth: int
-) -> NDArray[np.float64]:
+def _next_scale(planes: NDArray[np.float64], scale: int, bitdepth: int) -> NDArray[np.float64]:
     """Filter a stacked (2, h, w) scale with F_scale and keep even rows/columns.
 
     ``scale`` is the destination scale (1..3).  Vertical pass shift is the
@@ -281,9 +270,7 @@ class _ScaleResult:
     gain: NDArray[np.float64] | None = None  # raw g at ``used`` locations
 
 
-def _scale_scores(
-    m: _Moments, gain_limits: tuple[float, ...], keep_maps: bool
-) -> _ScaleResult:
+def _scale_scores(m: _Moments, gain_limits: tuple[float, ...], keep_maps: bool) -> _ScaleResult:
     """Pool one scale's moments into a score for each gain limit."""
     s1, s2, s12 = m.sigma1_sq, m.sigma2_sq, m.sigma12
 
@@ -462,9 +449,7 @@ class VifExplain:
     @property
     def score_drop(self) -> dict[str, float]:
         """``scores_uncapped - scores_capped`` per scale (>= 0)."""
-        return {
-            k: self.scores_uncapped[k] - self.scores_capped[k] for k in self.scores_uncapped
-        }
+        return {k: self.scores_uncapped[k] - self.scores_capped[k] for k in self.scores_uncapped}
 
 
 def vif_explain(
@@ -519,4 +504,3 @@ def vif_explain(
         },
         scores_capped={k: res.scores[egl] for k, res in zip(SCORE_KEYS, scales, strict=True)},
     )
-

@@ -1,0 +1,172 @@
+"""Scoring backends behind one call: ``run_backend(name, reference, distorted, ...)``.
+
+:data:`BACKENDS` maps a name to a function taking two opened
+:class:`~pyvmafneg.sources.VideoSource` objects and returning a
+:class:`~pyvmafneg.result.Result`:
+
+* ``'libvmaf'``: libvmaf in-process through CFFI (:func:`pyvmafneg.score`);
+* ``'ffmpeg'``: FFmpeg's libvmaf filter (:func:`pyvmafneg.ffmpeg.score_ffmpeg`);
+* ``'reference'``: the NumPy reference implementation, when this
+  installation has it (``pyvmafneg.reference.score``).
+
+Every backend takes the same keyword arguments (see :func:`run_backend`);
+ones a backend has no use for are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .errors import BackendUnavailableError
+from .models import ModelSpec
+from .result import Result
+from .sources import VideoSource
+
+__all__ = ["BACKENDS", "run_backend", "backend_names"]
+
+Backend = Callable[..., Result]
+
+
+def _libvmaf(
+    reference: VideoSource,
+    distorted: VideoSource,
+    *,
+    models: Sequence[ModelSpec] | None,
+    threads: int,
+    subsample: int,
+    clip: bool,
+    transform: bool | None,
+    frames: int | None,
+    progress: Callable[[int], None] | None,
+    libvmaf: str | None = None,
+    **_: Any,
+) -> Result:
+    from .scorer import score
+
+    return score(
+        reference,
+        distorted,
+        models,
+        threads=threads,
+        subsample=subsample,
+        clip=clip,
+        transform=transform,
+        library=libvmaf,
+        frames=frames,
+        progress=progress,
+    )
+
+
+def _ffmpeg(
+    reference: VideoSource,
+    distorted: VideoSource,
+    *,
+    models: Sequence[ModelSpec] | None,
+    threads: int,
+    subsample: int,
+    clip: bool,
+    transform: bool | None,
+    frames: int | None,
+    progress: Callable[[int], None] | None,
+    ffmpeg: str | None = None,
+    **_: Any,
+) -> Result:
+    from .ffmpeg import score_ffmpeg
+
+    return score_ffmpeg(
+        reference,
+        distorted,
+        models,
+        threads=threads,
+        subsample=subsample,
+        clip=clip,
+        transform=transform,
+        frames=frames,
+        progress=progress,
+        ffmpeg=ffmpeg,
+    )
+
+
+def _reference(
+    reference: VideoSource,
+    distorted: VideoSource,
+    *,
+    models: Sequence[ModelSpec] | None,
+    clip: bool,
+    transform: bool | None,
+    frames: int | None,
+    progress: Callable[[int], None] | None,
+    **_: Any,
+) -> Result:
+    try:
+        from . import reference as ref_pkg
+
+        ref_score = ref_pkg.score  # type: ignore[attr-defined]
+    except (ImportError, AttributeError) as exc:
+        raise BackendUnavailableError(
+            "the NumPy reference backend is not available in this installation "
+            f"(pyvmafneg.reference.score cannot be imported: {exc}); use --backend libvmaf "
+            "or --backend ffmpeg"
+        ) from None
+    return ref_score(
+        reference,
+        distorted,
+        models,
+        clip=clip,
+        transform=transform,
+        frames=frames,
+        progress=progress,
+    )
+
+
+#: Backend name -> scoring function.
+BACKENDS: dict[str, Backend] = {
+    "libvmaf": _libvmaf,
+    "ffmpeg": _ffmpeg,
+    "reference": _reference,
+}
+
+
+def backend_names() -> list[str]:
+    """Names accepted by :func:`run_backend`, default first."""
+    return list(BACKENDS)
+
+
+def run_backend(
+    name: str,
+    reference: VideoSource,
+    distorted: VideoSource,
+    *,
+    models: Sequence[ModelSpec] | None = None,
+    threads: int = 0,
+    subsample: int = 1,
+    clip: bool = True,
+    transform: bool | None = None,
+    frames: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    **options: Any,
+) -> Result:
+    """Score ``distorted`` against ``reference`` with the backend called ``name``.
+
+    ``options`` carries backend-specific settings: ``libvmaf`` (a library
+    path) for ``'libvmaf'``, ``ffmpeg`` (an executable) for ``'ffmpeg'``.
+    """
+    try:
+        backend = BACKENDS[name]
+    except KeyError:
+        raise BackendUnavailableError(
+            f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}"
+        ) from None
+    return backend(
+        reference,
+        distorted,
+        models=models,
+        threads=threads,
+        subsample=subsample,
+        clip=clip,
+        transform=transform,
+        frames=frames,
+        progress=progress,
+        **options,
+    )

@@ -1,0 +1,289 @@
+"""The NumPy integer-ADM reference against libvmaf 3.2.0's own numbers, exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import ndimage
+
+from pyvmafneg.reference.adm import (
+    ADM_FEATURES,
+    BANDS,
+    MIN_SIZE,
+    AdmExplain,
+    adm_explain,
+    adm_features,
+)
+
+# --------------------------------------------------------------------------- frames
+
+
+def _vector_frames(t: int, width: int = 352, height: int = 288) -> tuple[np.ndarray, ...]:
+    """Frame ``t`` of the self-contained test clip: (ref, dis_enh, dis_mild), 8-bit luma."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.int64)
+    xx, yy = x + 2 * t, y + t
+    texture = (7 * xx + 13 * yy + (xx * yy % 31)) % 64
+    ref = np.clip(((xx + 2 * yy) % 256) // 2 + texture + 32, 0, 255)
+    padded = np.pad(ref, 1, mode="edge")
+    box = sum(padded[dy : dy + height, dx : dx + width] for dy in range(3) for dx in range(3))
+    blurred = box // 9
+    dither = (x + y + t) % 5 - 2
+    enh = np.clip(((blurred - 128) * 5) // 4 + 128 + dither, 0, 255)
+    mild = np.clip(blurred + dither, 0, 255)
+    return tuple(a.astype(np.uint8) for a in (ref, enh, mild))
+
+
+def _luma(name: str) -> np.ndarray:
+    """A scikit-image sample picture as BT.601 luma, float in [0, 255]."""
+    data = pytest.importorskip("skimage.data")
+    img = getattr(data, name)().astype(np.float64)
+    if img.ndim == 3:
+        img = img[..., :3] @ np.array([0.299, 0.587, 0.114])
+    return img
+
+
+def _quantise(x: np.ndarray, bitdepth: int) -> np.ndarray:
+    peak = (1 << bitdepth) - 1
+    out = np.clip(np.rint(x * (peak / 255.0)), 0, peak)
+    return out.astype(np.uint8 if bitdepth == 8 else np.uint16)
+
+
+def _distort(x: np.ndarray, kind: str, seed: int) -> np.ndarray:
+    if kind == "unsharp":  # an enhancement: the case the gain limit exists for
+        return x + 1.5 * (x - ndimage.gaussian_filter(x, 1.5))
+    if kind == "contrast":
+        return (x - 128.0) * 1.25 + 128.0
+    if kind == "blur":
+        return ndimage.gaussian_filter(x, 1.2)
+    if kind == "noise":
+        return x + np.random.default_rng(seed).normal(0.0, 5.0, x.shape)
+    raise ValueError(kind)
+
+
+def _natural_pairs(
+    image: str, kind: str, width: int, height: int, bitdepth: int, frames: int = 2
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A few panning crops of a natural picture and their distorted versions."""
+    src = _luma(image)
+    refs, diss = [], []
+    for i in range(frames):
+        crop = src[7 + 5 * i : 7 + 5 * i + height, 11 + 9 * i : 11 + 9 * i + width]
+        refs.append(_quantise(crop, bitdepth))
+        diss.append(_quantise(_distort(crop, kind, seed=i), bitdepth))
+    return refs, diss
+
+
+# --------------------------------------------------------------------------- self-contained vectors
+
+# libvmaf 3.2.0 outputs for the self-contained clip above (352x288, 8-bit), as
+# generated with the libvmaf bundled in PyAV 19.0.2 and listed in
+# vmaf-internals.md, section 7 ("Self-contained vectors"), at 10 significant
+# digits: integer_adm2 (egl 100) and integer_adm2_egl_1, frames t = 0, 1, 2.
+_VECTOR_ADM2 = {
+    "enh": ("0.9461362727", "0.9585554669", "0.9465404131"),
+    "mild": ("0.8306134855", "0.8360206333", "0.8329968978"),
+}
+_VECTOR_ADM2_EGL_1 = {
+    "enh": ("0.8350157753", "0.8339781711", "0.8356949057"),
+    "mild": ("0.8287075955", "0.8353574971", "0.832085506"),
+}
+# Same source: adm2 of frame t = 0 scored against itself, as a full double.
+_VECTOR_ADM2_IDENTICAL = 1.0000033210506423
+
+
+@pytest.mark.parametrize("t", [0, 1, 2])
+@pytest.mark.parametrize("kind", ["enh", "mild"])
+def test_self_contained_vectors(t: int, kind: str) -> None:
+    ref, enh, mild = _vector_frames(t)
+    dis = enh if kind == "enh" else mild
+    assert f"{adm_features(ref, dis, 8)['adm2']:.10g}" == _VECTOR_ADM2[kind][t]
+    assert f"{adm_features(ref, dis, 8, 1.0)['adm2']:.10g}" == _VECTOR_ADM2_EGL_1[kind][t]
+
+
+def test_identical_frames_vector() -> None:
+    ref, _, _ = _vector_frames(0)
+    assert adm_features(ref, ref.copy(), 8)["adm2"] == _VECTOR_ADM2_IDENTICAL
+
+
+# --------------------------------------------------------------------------- against libvmaf
+
+# Disables every SIMD level in VmafConfiguration.cpumask: libvmaf's portable C code.
+_C_ONLY = 0xFFFF
+
+
+@pytest.fixture(scope="module")
+def scorer_cls() -> type:
+    try:
+        from pyvmafneg import libvmaf
+        from pyvmafneg.errors import LibvmafNotFoundError
+        from pyvmafneg.scorer import Scorer
+    except ImportError as exc:
+        pytest.skip(f"the libvmaf binding (pyvmafneg.libvmaf) cannot be imported: {exc}")
+    try:
+        libvmaf.load_library()
+    except LibvmafNotFoundError as exc:
+        pytest.skip(f"no libvmaf shared library to compare with: {exc}")
+    return Scorer
+
+
+def _libvmaf_adm(
+    scorer_cls: type, refs: list[np.ndarray], diss: list[np.ndarray], bitdepth: int, cpumask: int
+) -> list[tuple[dict[str, float], dict[str, float]]]:
+    """Per frame: libvmaf's (egl 100, egl 1) ADM features as doubles."""
+    with scorer_cls(bitdepth=bitdepth, cpumask=cpumask) as scorer:
+        for ref, dis in zip(refs, diss, strict=True):
+            scorer.feed(ref, dis)
+        result = scorer.flush()
+    out = []
+    for i in range(len(refs)):
+        default = {k: float(result[f"integer_{k}"][i]) for k in ADM_FEATURES}
+        neg = {k: float(result[f"integer_{k}_egl_1"][i]) for k in ADM_FEATURES}
+        out.append((default, neg))
+    return out
+
+
+def _assert_matches(scorer_cls, refs, diss, bitdepth, cpumask=0) -> None:
+    expected = _libvmaf_adm(scorer_cls, refs, diss, bitdepth, cpumask)
+    for i, (ref, dis) in enumerate(zip(refs, diss, strict=True)):
+        default, neg = expected[i]
+        assert adm_features(ref, dis, bitdepth) == default, f"frame {i}, egl 100"
+        assert adm_features(ref, dis, bitdepth, 1.0) == neg, f"frame {i}, egl 1"
+
+
+# Widths chosen so that libvmaf's vectorised wavelet never reads past a row end
+# (see the module docstring): the default, SIMD, libvmaf must then agree too.
+@pytest.mark.parametrize(
+    ("image", "kind", "width", "height", "bitdepth"),
+    [
+        ("astronaut", "unsharp", 352, 288, 8),
+        ("camera", "blur", 352, 288, 8),
+        ("coffee", "contrast", 175, 143, 8),
+        ("astronaut", "noise", 175, 143, 10),
+        ("camera", "unsharp", 352, 288, 10),
+        ("coffee", "unsharp", 187, 101, 12),
+    ],
+)
+def test_matches_libvmaf(scorer_cls, image, kind, width, height, bitdepth) -> None:
+    refs, diss = _natural_pairs(image, kind, width, height, bitdepth)
+    _assert_matches(scorer_cls, refs, diss, bitdepth)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "bitdepth"), [(201, 97, 8), (MIN_SIZE, MIN_SIZE, 10), (130, 77, 16)]
+)
+def test_matches_libvmaf_c_code_at_any_width(scorer_cls, width, height, bitdepth) -> None:
+    refs, diss = _natural_pairs("astronaut", "unsharp", width, height, bitdepth, frames=1)
+    _assert_matches(scorer_cls, refs, diss, bitdepth, cpumask=_C_ONLY)
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def test_identical_frames_score_about_one() -> None:
+    ref = _quantise(_luma("camera")[:144, :176], 10)
+    feats = adm_features(ref, ref, 10)
+    assert set(feats) == set(ADM_FEATURES)
+    for value in feats.values():
+        assert abs(value - 1.0) < 1e-4
+
+
+def test_enhancement_is_capped() -> None:
+    refs, diss = _natural_pairs("astronaut", "unsharp", 176, 144, 8, frames=1)
+    default = adm_features(refs[0], diss[0], 8)
+    neg = adm_features(refs[0], diss[0], 8, 1.0)
+    assert default["adm2"] > 1.0 > neg["adm2"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    gain=st.floats(1.0, 100.0),
+    amount=st.floats(0.0, 3.0),
+)
+def test_cap_never_raises_scores(seed: int, gain: float, amount: float) -> None:
+    rng = np.random.default_rng(seed)
+    base = ndimage.gaussian_filter(rng.normal(128.0, 50.0, (40, 48)), 1.0)
+    ref = _quantise(base, 8)
+    dis = _quantise(base + amount * (base - ndimage.gaussian_filter(base, 1.5)), 8)
+    loose = adm_features(ref, dis, 8)
+    tight = adm_features(ref, dis, 8, gain)
+    for key in ADM_FEATURES:
+        assert tight[key] <= loose[key]
+
+
+# --------------------------------------------------------------------------- adm_explain
+
+
+def test_explain_agrees_with_features() -> None:
+    refs, diss = _natural_pairs("coffee", "unsharp", 176, 144, 8, frames=1)
+    ref, dis = refs[0], diss[0]
+    ex = adm_explain(ref, dis, 8)
+    assert isinstance(ex, AdmExplain)
+    assert ex.gain_limit == 1.0
+    assert ex.uncapped == adm_features(ref, dis, 8)
+    assert ex.capped == adm_features(ref, dis, 8, 1.0)
+    assert [(b.scale, b.band) for b in ex.bands] == [(s, n) for s in range(4) for n in BANDS]
+    assert 0.0 < ex.fraction < 1.0
+    for b in ex.bands:
+        top, bottom, left, right = b.roi
+        assert b.restored_uncapped.shape == b.restored_capped.shape == b.cap_map.shape
+        assert np.array_equal(b.cap_map, b.restored_uncapped != b.restored_capped)
+        assert b.fraction == np.count_nonzero(b.cap_map[top:bottom, left:right]) / (
+            (bottom - top) * (right - left)
+        )
+        # The cap only ever pulls the restored detail back towards zero.
+        assert np.all(np.abs(b.restored_capped) <= np.abs(b.restored_uncapped))
+        assert not b.restored_capped.flags.writeable
+    assert any(b.fraction > 0 for b in ex.bands)
+    assert ex.band(2, "d") is ex.bands[8]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ex.gain_limit = 2.0  # type: ignore[misc]
+
+
+def test_explain_without_cap_changes_nothing() -> None:
+    refs, diss = _natural_pairs("camera", "unsharp", 96, 80, 8, frames=1)
+    ex = adm_explain(refs[0], diss[0], 8, 100.0)
+    assert ex.uncapped == ex.capped
+    assert ex.fraction == 0.0
+    assert not any(b.cap_map.any() for b in ex.bands)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _plane(shape=(48, 64), dtype=np.uint8) -> np.ndarray:
+    return np.zeros(shape, dtype=dtype)
+
+
+@pytest.mark.parametrize(
+    ("ref", "dis", "bitdepth", "gain", "message"),
+    [
+        (_plane(), _plane((48, 65)), 8, 100.0, "same shape"),
+        (_plane((2, 48, 64)), _plane((2, 48, 64)), 8, 100.0, "2-D"),
+        (_plane(), _plane(), 9, 100.0, "bitdepth"),
+        (_plane(dtype=np.uint16), _plane(dtype=np.uint16), 8, 100.0, "uint8"),
+        (_plane(), _plane(), 10, 100.0, "uint16"),
+        (_plane(), _plane(), 8, 0.5, "gain_limit"),
+        (_plane(), _plane(), 8, 100.5, "gain_limit"),
+        (_plane(), _plane(), 8, math.nan, "gain_limit"),
+        (_plane((32, 64)), _plane((32, 64)), 8, 1.0, "at least 33x33"),
+        (_plane(dtype=np.uint16) + 1024, _plane(dtype=np.uint16), 10, 1.0, "above 1023"),
+    ],
+)
+def test_invalid_input(ref, dis, bitdepth, gain, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        adm_features(ref, dis, bitdepth, gain)
+    with pytest.raises(ValueError, match=message):
+        adm_explain(ref, dis, bitdepth, gain)
+
+
+def test_invalid_viewing_conditions() -> None:
+    with pytest.raises(ValueError, match="3240"):
+        adm_features(_plane(), _plane(), 8, norm_view_dist=2.0)
+    with pytest.raises(ValueError, match="ref_display_height"):
+        adm_features(_plane(), _plane(), 8, ref_display_height=5000)
