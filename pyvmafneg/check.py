@@ -176,7 +176,7 @@ class CheckReport:
         if per_frame:
             out["per_frame"] = [
                 {"frame": int(num), "gap": _r(float(g))}
-                for num, g in zip(self.frames, self.gap)
+                for num, g in zip(self.frames, self.gap, strict=True)
             ]
         return out
 
@@ -198,12 +198,12 @@ class CheckReport:
                 f"{p.p1:8.3f}  {p.p5:8.3f}"
             )
         over = int(np.count_nonzero(self.gap > self.threshold))
-        top = ", ".join(f"{num}: {g:+.2f}" for num, g in self.largest_gaps(3))
+        top = ", ".join(f"{num} ({g:+.2f})" for num, g in self.largest_gaps(3))
         lines.append(
             f"gap (default - NEG): overall {self.overall_gap:+.3f} points, per frame "
             f"{float(self.gap.min()):+.2f} to {float(self.gap.max()):+.2f}; "
             f"{over} of {self.frames.size} frames above {self.threshold:.2f}; "
-            f"largest at frame {top}"
+            f"largest at frames {top}"
         )
         if self.clipped is False:
             lines.append(
@@ -216,7 +216,7 @@ class CheckReport:
             )
         if per_frame:
             lines.append(f"{'frame':>8}  {'gap':>8}")
-            for num, g in zip(self.frames, self.gap):
+            for num, g in zip(self.frames, self.gap, strict=True):
                 lines.append(f"{int(num):>8}  {float(g):+8.3f}")
         for f in self.flags:
             lines.append(f"flag {f.code}: {f.message}")

@@ -7,7 +7,9 @@ to raw YUV and returns the decoded frames with the size of the bitstream. It
 is a test and demo tool: small clips, temporary files, one process per step.
 
 Supported layouts are those libx264 encodes: 8- and 10-bit 4:2:0, 4:2:2,
-4:4:4 and gray (4:0:0).
+4:4:4 and gray (4:0:0). Odd frame sizes, which libx264 refuses for
+subsampled chroma, are padded by repeating the last luma row/column before
+encoding and cropped after decoding (the chroma planes already cover them).
 
 Example
 -------
@@ -28,6 +30,8 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from .errors import FFmpegError, FrameError, FrameMismatchError
 from .frame import Frame
@@ -149,6 +153,28 @@ def _check_frames(frames: Sequence[Frame]) -> Frame:
     return first
 
 
+def _even_padding(frame: Frame) -> tuple[int, int]:
+    """Rows and columns to add so libx264 accepts the luma size (0 or 1 each)."""
+    fmt = frame.pixel_format
+    rows = frame.height % 2 if fmt == "420" else 0
+    cols = frame.width % 2 if fmt in ("420", "422") else 0
+    return rows, cols
+
+
+def _pad(frame: Frame, rows: int, cols: int) -> Frame:
+    if not (rows or cols):
+        return frame
+    luma = np.pad(frame.luma, ((0, rows), (0, cols)), mode="edge")
+    return Frame((luma, *frame.planes[1:]), frame.bitdepth, frame.pixel_format)
+
+
+def _crop(frame: Frame, height: int, width: int) -> Frame:
+    if frame.shape == (height, width):
+        return frame
+    luma = frame.luma[:height, :width]
+    return Frame((luma, *frame.planes[1:]), frame.bitdepth, frame.pixel_format)
+
+
 def _run(cmd: list[str], what: str, timeout: float) -> None:
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
@@ -157,7 +183,7 @@ def _run(cmd: list[str], what: str, timeout: float) -> None:
     except subprocess.TimeoutExpired as exc:
         raise FFmpegError(f"FFmpeg {what} took longer than {timeout:g} s and was stopped") from exc
     if proc.returncode != 0:
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-8:]
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-15:]
         raise FFmpegError(
             f"FFmpeg {what} failed with exit code {proc.returncode}:\n  "
             + "\n  ".join(tail)
@@ -230,12 +256,14 @@ def x264_roundtrip(
         raise FFmpegError(f"fps must be positive; got {fps}")
     exe = find_ffmpeg(ffmpeg)
     pix = ffmpeg_pix_fmt(first.pixel_format, first.bitdepth)
-    size = f"{first.width}x{first.height}"
+    pad_rows, pad_cols = _even_padding(first)
+    coded_h, coded_w = first.height + pad_rows, first.width + pad_cols
+    size = f"{coded_w}x{coded_h}"
     with tempfile.TemporaryDirectory(prefix="pyvmafneg-x264-") as tmp:
         src = Path(tmp) / "in.yuv"
         mkv = Path(tmp) / "enc.mkv"
         out = Path(tmp) / "out.yuv"
-        write_yuv(frames, src)
+        write_yuv((_pad(f, pad_rows, pad_cols) for f in frames), src)
         enc = [
             exe, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", pix, "-s", size, "-r", f"{fps:g}", "-i", str(src),
@@ -253,7 +281,10 @@ def x264_roundtrip(
             "-i", str(mkv), "-f", "rawvideo", "-pix_fmt", pix, str(out),
         ]  # fmt: skip
         _run(dec, "decode", timeout)
-        decoded = list(read_yuv(out, first.width, first.height, first.pixel_format, first.bitdepth))
+        decoded = [
+            _crop(f, first.height, first.width)
+            for f in read_yuv(out, coded_w, coded_h, first.pixel_format, first.bitdepth)
+        ]
         nbytes = mkv.stat().st_size
         if keep is not None:
             shutil.copyfile(mkv, keep)

@@ -48,9 +48,10 @@ __all__ = [
 ENV_VAR = "PYVMAFNEG_LIBVMAF"
 
 #: Smallest frame side libvmaf's VIF/ADM extractors handle safely, in pixels.
-#: libvmaf 3.2 crashes on frames 16 pixels or less on a side, and between 17
-#: and 30 the scale-0 ADM shifts by a negative amount (undefined behaviour).
-MIN_SIDE = 32
+#: libvmaf 3.2 crashes on frames 16 pixels or less on a side; up to 32 its
+#: ADM reads outside the picture and, below 31, shifts by a negative amount
+#: (undefined behaviour). From 33 on every extractor stays inside its buffers.
+MIN_SIDE = 33
 
 #: libvmaf's ``enum VmafPixelFormat`` values by our pixel format names.
 PIX_FMT = {"420": 1, "422": 2, "444": 3, "400": 4}

@@ -302,8 +302,9 @@ def _assemble(
     clipped: bool | None = None
     if isinstance(extras.get("clipped"), bool):
         clipped = bool(extras["clipped"])
-    if any(np.nanmax(metrics_arr[k]) > 100.0 for k in model_keys if np.isfinite(metrics_arr[k]).any()):
-        clipped = False
+    for k in model_keys:
+        if np.any(metrics_arr[k] > 100.0):
+            clipped = False
     return VmafLog(
         path=source,
         format=fmt,
@@ -473,7 +474,7 @@ def _parse_csv(text: str, source: str) -> VmafLog:
                 )
             num = _frame_number(row[0], line_no - 2, source)
             metrics = {}
-            for name, cell in zip(names[1:], row[1:]):
+            for name, cell in zip(names[1:], row[1:], strict=False):
                 cell = cell.strip()
                 if not cell:
                     raise LogFormatError(

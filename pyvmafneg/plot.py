@@ -69,7 +69,7 @@ def plot_result(
             label=f"above 100 ({int(above.sum())})",
         )
     ax.set_ylabel("VMAF")
-    ax.legend(loc="lower left", fontsize=8, ncol=2)
+    ax.legend(loc="best", fontsize=8, ncol=2, framealpha=0.8)
     gap = d - n
     ax.set_title(
         title or f"{d_key} - {n_key}: mean gap {float(gap.mean()):+.2f} points "
@@ -81,7 +81,8 @@ def plot_result(
         g.plot(x, gap, color="tab:orange", lw=1.2)
         g.axhline(threshold, color="tab:red", ls=":", lw=1, label=f"threshold {threshold:g}")
         g.set_ylabel("gap (points)")
-        g.legend(loc="upper left", fontsize=8)
+        g.set_ylim(bottom=min(0.0, float(gap.min())))
+        g.legend(loc="best", fontsize=8)
     axes[-1].set_xlabel("frame")
     fig.tight_layout()
     out = Path(path)

@@ -88,7 +88,7 @@ def test_bad_chroma_shapes():
 
 def test_too_small_for_libvmaf():
     tiny = np.zeros((16, 16), np.uint8)
-    with pytest.raises(FrameError, match="at least 32x32"):
+    with pytest.raises(FrameError, match="at least 33x33"):
         pyvmafneg.score([tiny], [tiny])
 
 

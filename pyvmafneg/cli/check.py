@@ -1,0 +1,110 @@
+"""``pyvmafneg check``: the enhancement-gain gate on existing VMAF logs.
+
+Exit codes: 0 clean, 1 flagged, 2 unusable input (bad, truncated or empty
+logs, logs that do not match, non-VMAF files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..check import DEFAULT_THRESHOLD, CheckReport, check
+from ..result import Result
+
+
+def add_gate_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``check`` and ``score --check``."""
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        metavar="POINTS",
+        help=f"flag an overall gap (default - NEG) above this many points "
+        f"(default {DEFAULT_THRESHOLD:g})",
+    )
+    p.add_argument(
+        "--floor",
+        type=float,
+        metavar="POINTS",
+        help="also flag a pooled (mean) NEG score below this",
+    )
+    p.add_argument(
+        "--per-frame", action="store_true", help="list every frame's gap in the text report"
+    )
+    p.add_argument(
+        "--plot",
+        metavar="PNG",
+        help="draw default and NEG per frame, gap shaded, frames above 100 marked "
+        "(needs matplotlib)",
+    )
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check",
+        help="check VMAF logs for enhancement gain (a CI gate: exit 0 clean, 1 flagged)",
+        description="Read libvmaf logs (JSON, XML or CSV from the vmaf tool, FFmpeg's libvmaf "
+        "filter or pyvmafneg) holding default VMAF and VMAF-NEG, in one log or one model per "
+        "log, and report pooled scores, the gap (default - NEG) and flags. Exit status: 0 "
+        "clean, 1 flagged, 2 unusable input.",
+    )
+    p.add_argument("logs", nargs="+", metavar="LOG", help="one log with both models, or two logs")
+    add_gate_options(p)
+    p.add_argument("--json", action="store_true", help="print the report as JSON (for machines)")
+    p.add_argument("--default-key", metavar="KEY", help="metric name of the default model score")
+    p.add_argument("--neg-key", metavar="KEY", help="metric name of the NEG model score")
+    p.add_argument(
+        "--neg-log",
+        type=int,
+        choices=[1, 2],
+        help="with two logs, which one holds NEG (default: detected from names and features)",
+    )
+    p.set_defaults(func=run)
+
+
+def emit(
+    result: Result,
+    args: argparse.Namespace,
+    *,
+    clipped: bool | None | str = "auto",
+    sources: list[str] | None = None,
+    as_json: bool = False,
+) -> CheckReport:
+    """Run the checker on ``result``, print the report and draw the plot if asked."""
+    report = check(
+        result,
+        threshold=args.threshold,
+        floor=args.floor,
+        clipped=clipped,  # type: ignore[arg-type]
+        sources=sources or [],
+    )
+    if args.plot:
+        from ..plot import plot_result
+
+        path = plot_result(result, args.plot, threshold=args.threshold)
+        print(f"plot written to {path}", file=sys.stderr)
+    if as_json:
+        sys.stdout.write(report.to_json())
+    else:
+        print(report.to_text(per_frame=args.per_frame))
+    return report
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import LogFormatError
+    from ..logs import load_logs
+
+    if len(args.logs) > 2:
+        raise LogFormatError(
+            f"{len(args.logs)} logs were given; give one log holding both models, or two "
+            "logs (default and NEG)"
+        )
+    loaded = load_logs(
+        args.logs, default_key=args.default_key, neg_key=args.neg_key, neg_log=args.neg_log
+    )
+    sources = list(dict.fromkeys(str(p) for p in args.logs))
+    report = emit(
+        loaded.result, args, clipped=loaded.clipped, sources=sources, as_json=args.json
+    )
+    return report.exit_code
