@@ -1,7 +1,7 @@
 """Short test clips with real motion, made from natural images that ship offline.
 
 scikit-image's wheel carries natural photographs (``astronaut``, ``coffee``,
-``chelsea``, ``rocket``, ``motorcycle_left``...). :func:`natural_clip` turns one
+``chelsea``, ``rocket``, ``stereo_motorcycle``...). :func:`natural_clip` turns one
 into a YUV clip by moving a crop window across it (pan) and optionally
 narrowing it (zoom), so consecutive frames differ the way camera motion makes
 them differ and VMAF's motion feature is non-zero.
@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import ndimage
 
+from .errors import InputFileError
 from .frame import Frame, chroma_shape, normalize_pixel_format
 
 __all__ = ["IMAGES", "load_image", "rgb_to_yuv", "natural_clip", "map_frames"]
@@ -24,7 +25,7 @@ IMAGES: tuple[str, ...] = (
     "coffee",
     "chelsea",
     "rocket",
-    "motorcycle_left",
+    "stereo_motorcycle",
     "retina",
     "immunohistochemistry",
     "camera",
@@ -36,8 +37,11 @@ def load_image(name: str) -> np.ndarray:
     from skimage import data
 
     if name not in IMAGES:
-        raise ValueError(f"unknown image {name!r}; choose one of {', '.join(IMAGES)}")
-    img = np.asarray(getattr(data, name)(), dtype=np.float64)
+        raise InputFileError(f"unknown image {name!r}; choose one of {', '.join(IMAGES)}")
+    loaded = getattr(data, name)()
+    if isinstance(loaded, tuple):  # stereo pairs: take the left view
+        loaded = loaded[0]
+    img = np.asarray(loaded, dtype=np.float64)
     if img.ndim == 2:
         img = np.repeat(img[:, :, None], 3, axis=2)
     img = img[:, :, :3]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,7 @@ import numpy as np
 from . import enhance
 from .clips import natural_clip
 from .encode import x264_roundtrip
+from .errors import MissingDependencyError
 from .frame import Frame
 from .result import Result
 from .scorer import score
@@ -308,10 +310,9 @@ class DemoReport:
 
     def ranking_text(self) -> str:
         """Two lines: each model's ranking, best first."""
-        labels = {r.key: r.key for r in self.rows}
 
         def fmt(keys: list[str]) -> str:
-            return "  ".join(f"{i}. {labels[k]}" for i, k in enumerate(keys, 1))
+            return "  ".join(f"{i}. {k}" for i, k in enumerate(keys, 1))
 
         return (
             f"default VMAF ranks: {fmt(self.ranking_default)}\n"
@@ -340,13 +341,20 @@ class DemoReport:
                 f"{_ordinal(rank_def)} of {n} and VMAF-NEG ranks "
                 f"'{self.ranking_neg[0]}' first."
             )
+        extra_bits = [100.0 * (r.kbps / base.kbps - 1.0) for r in enhanced if base.kbps > 0]
         second = (
             f" {len(above)} of {len(enhanced)} enhanced versions score above the baseline "
             f"under default VMAF; {len(below_neg)} of {len(enhanced)} score below it under "
-            f"VMAF-NEG. The baseline's own gap is {base.gap:.2f} points, the honest spread; "
-            f"the enhanced versions' gaps ({_span(r.gap for r in enhanced)} points) are what "
-            "default VMAF pays for enhancement and VMAF-NEG refuses to pay."
+            f"VMAF-NEG. The baseline's own gap is {base.gap_unclipped:.2f} points, the honest "
+            f"spread; the enhanced versions' gaps ({_span(r.gap for r in enhanced)} points "
+            f"clipped, {_span(r.gap_unclipped for r in enhanced)} unclipped) are credit "
+            "default VMAF gives for enhancement and VMAF-NEG refuses."
         )
+        if extra_bits:
+            second += (
+                f" At the same CRF the enhanced versions also cost "
+                f"{_span(extra_bits, '{:+.0f}')} % bits."
+            )
         return first + second
 
     def as_dict(self) -> dict[str, Any]:
@@ -379,11 +387,11 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def _span(values: Any) -> str:
+def _span(values: Any, fmt: str = "{:.1f}") -> str:
     vals = list(values)
     if not vals:
         return "none"
-    return f"{min(vals):.1f} to {max(vals):.1f}"
+    return f"{fmt.format(min(vals))} to {fmt.format(max(vals))}"
 
 
 def explain_gap(row: DemoRow, baseline: DemoRow) -> str:
@@ -523,6 +531,8 @@ def run_demo(
         raise ValueError("the demo needs at least 2 frames (motion needs a previous frame)")
     nthreads = min(4, os.cpu_count() or 1) if threads is None else int(threads)
     out = None if out_dir is None else Path(out_dir)
+    if figures and out is not None:
+        _figure(1, 1, 1, 1)  # fail now, not after the scoring, when matplotlib is missing
     if out is not None:
         (out / "logs").mkdir(parents=True, exist_ok=True)
         (out / "streams").mkdir(parents=True, exist_ok=True)
@@ -564,8 +574,9 @@ def run_demo(
     base = rows[0]
     rows = [_with_meaning(r, base) for r in rows]
 
-    say(f"cap curve: {len(CAP_GAINS)} contrast gains on {min(cap_frames, frames)} frames")
-    cap = cap_curve(ref[: max(2, min(cap_frames, frames))], threads=nthreads)
+    n_cap = max(2, min(cap_frames, frames))
+    say(f"cap curve: {len(CAP_GAINS)} contrast gains on {n_cap} frames")
+    cap = cap_curve(ref[:n_cap], threads=nthreads)
 
     report = DemoReport(
         image=image,
@@ -593,7 +604,7 @@ def run_demo(
         report.elapsed = time.perf_counter() - t0
         (out / "table.txt").write_text(
             header(report) + "\n\n" + report.table() + "\n\n" + report.ranking_text() + "\n\n"
-            + report.verdict() + "\n",
+            + textwrap.fill(report.verdict(), width=100) + "\n",
             encoding="utf-8",
         )
         files.append(out / "table.txt")
@@ -625,18 +636,19 @@ _DEFAULT_COLOUR = "#d62728"
 _NEG_COLOUR = "#1f77b4"
 
 
-def _pyplot() -> Any:
+def _figure(width: float, height: float, rows: int, cols: int) -> tuple[Any, np.ndarray]:
+    """A matplotlib Figure on the Agg canvas (no pyplot state) and its axes grid."""
     try:
-        import matplotlib
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
-            "the demo's figures need matplotlib: pip install 'pyvmafneg[plot]' "
-            "(or run the demo with --no-figures)"
-        ) from exc
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise MissingDependencyError(
+            "the demo's figures need matplotlib, which is not installed; pip install "
+            "'pyvmafneg[plot]' (or pip install matplotlib), or run the demo with --no-figures"
+        ) from None
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(rows, cols, squeeze=False)
 
 
 def draw_figures(
@@ -656,11 +668,10 @@ def draw_figures(
 
 def draw_per_frame(report: DemoReport, path: str | os.PathLike[str]) -> Path:
     """Per-frame default (unclipped) vs NEG for each version, plus pooled bars."""
-    plt = _pyplot()
     n = len(report.rows)
     cols = 3
     rows = (n + 1 + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(11, 3.1 * rows), squeeze=False)
+    fig, axes = _figure(11, 3.1 * rows, rows, cols)
     flat = axes.ravel()
     lo = min(min(float(r.per_frame_neg.min()) for r in report.rows), 90.0)
     hi = max(max(float(r.per_frame_vmaf.max()) for r in report.rows), 100.0)
@@ -699,15 +710,13 @@ def draw_per_frame(report: DemoReport, path: str | os.PathLike[str]) -> Path:
     fig.tight_layout()
     p = Path(path)
     fig.savefig(p, dpi=90)
-    plt.close(fig)
     return p
 
 
 def draw_cap_curve(cap: CapCurve, path: str | os.PathLike[str]) -> Path:
     """Feature credit against contrast gain, default vs NEG, one panel per feature."""
-    plt = _pyplot()
     panels = len(CAP_FEATURES) + (1 if cap.cap_fraction is not None else 0)
-    fig, axes = plt.subplots(1, panels, figsize=(3.6 * panels, 3.2), squeeze=False)
+    fig, axes = _figure(3.6 * panels, 3.2, 1, panels)
     for ax, (name, label) in zip(axes[0], CAP_FEATURES, strict=False):
         ax.axvline(1.0, color="0.5", lw=0.8, ls=":")
         ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
@@ -738,7 +747,6 @@ def draw_cap_curve(cap: CapCurve, path: str | os.PathLike[str]) -> Path:
     fig.tight_layout()
     p = Path(path)
     fig.savefig(p, dpi=80)
-    plt.close(fig)
     return p
 
 
@@ -748,8 +756,7 @@ def draw_variants(
     first_frames: dict[str, Frame],
     path: str | os.PathLike[str],
 ) -> Path:
-    """Luma of frame 0 of the reference and of every decoded version."""
-    plt = _pyplot()
+    """Centre crop (half width and height) of frame 0's luma, reference and versions."""
     tiles = [("reference", reference, "")]
     for r in report.rows:
         if r.key in first_frames:
@@ -760,18 +767,21 @@ def draw_variants(
     cols = 3
     rows = (len(tiles) + cols - 1) // cols
     h, w = reference.shape
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(3.4 * cols, rows * (3.4 * h / w + 0.6)), squeeze=False
-    )
+    rows_c, cols_c = slice(h // 4, h // 4 + max(1, h // 2)), slice(w // 4, w // 4 + max(1, w // 2))
+    fig, axes = _figure(3.4 * cols, rows * (3.4 * h / w + 0.6), rows, cols)
     top = (1 << reference.bitdepth) - 1
     for ax, (name, frame, note) in zip(axes.ravel(), tiles, strict=False):
-        ax.imshow(frame.luma, cmap="gray", vmin=0, vmax=top, interpolation="nearest")
+        ax.imshow(
+            frame.luma[rows_c, cols_c], cmap="gray", vmin=0, vmax=top, interpolation="nearest"
+        )
         ax.set_title(name if not note else f"{name}\n{note}", fontsize=9)
         ax.axis("off")
     for extra in axes.ravel()[len(tiles) :]:
         extra.set_visible(False)
+    fig.suptitle(
+        "frame 0, centre crop of luma (scores: clip means, default unclipped)", fontsize=10
+    )
     fig.tight_layout()
     p = Path(path)
-    fig.savefig(p, dpi=80)
-    plt.close(fig)
+    fig.savefig(p, dpi=85, pil_kwargs={"optimize": True})
     return p

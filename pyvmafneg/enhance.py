@@ -371,7 +371,9 @@ def apply_to_frames(
     frames:
         :class:`~pyvmafneg.frame.Frame` objects (any bit depth and format).
     operation:
-        A function of this module or its name in :data:`OPERATIONS`.
+        A function of this module, its name in :data:`OPERATIONS`, or any
+        callable ``f(plane, *, bitdepth, **params)`` returning a new plane of
+        the same shape and dtype.
     chroma:
         Also apply it to the U and V planes (default: luma only; chroma
         planes are copied unchanged).

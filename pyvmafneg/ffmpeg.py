@@ -13,6 +13,9 @@ trustworthy:
   always meets frame *n* whatever the frame rates), ``repeatlast=0`` and
   ``shortest=1`` so a last frame is never reused;
 * raw YUV passed with ``-f rawvideo -pix_fmt ... -s WxH``;
+* no silent sample conversion: both inputs are tagged with one colour range
+  (``setrange=pc``), so FFmpeg never rescales one to the other's range, and
+  4:0:0 input is widened to 4:2:0 with its luma copied;
 * the JSON log parsed into the same :class:`~pyvmafneg.result.Result` as the
   in-process backend.
 
@@ -179,9 +182,14 @@ def build_command(
         "shortest=1",
         "eof_action=endall",
     ]
+    # Both inputs are tagged full range so FFmpeg never converts one input's range
+    # to match the other's (it would rescale samples; VMAF compares them as stored).
+    tag = ",setrange=pc"
+    if distorted.pixel_format == "400":
+        # The filter takes no gray formats: convert to YUV, copying the luma.
+        tag += f",format={ffmpeg_pix_fmt('420', distorted.bitdepth)}"
     graph = (
-        f"[0:v]{trim}{stamp}[dis];"
-        f"[1:v]{trim}{stamp}[ref];"
+        f"[0:v]{trim}{stamp}{tag}[dis];[1:v]{trim}{stamp}{tag}[ref];"
         f"[dis][ref]libvmaf={':'.join(options)}"
     )
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"]
@@ -324,6 +332,8 @@ def score_ffmpeg(
                     " This FFmpeg was built without libvmaf; use imageio-ffmpeg's binary "
                     "(leave --ffmpeg out) or --backend libvmaf."
                 )
+            for source, local in model_paths.items():
+                hint += f" ({local} is a copy of {source})"
             raise FFmpegError(
                 f"FFmpeg failed (exit status {rc}) scoring {dis.path!r} against "
                 f"{ref.path!r}.{hint}\nCommand: {' '.join(cmd)}\nFFmpeg said:\n{tail}"

@@ -197,15 +197,15 @@ def read_log(path: str | os.PathLike[str]) -> VmafLog:
     if p.is_dir():
         raise LogFormatError(f"{name!r} is a directory, not a VMAF log")
     data = p.read_bytes()
-    if b"\x00" in data[:4096]:
+    try:
+        if b"\x00" in data[:4096]:
+            raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "NUL byte")
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
         raise LogFormatError(
             f"{name!r} is binary, not a VMAF log; give the JSON, XML or CSV log written by "
             "the vmaf tool, FFmpeg's libvmaf filter (log_path=...) or pyvmafneg score -o"
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LogFormatError(f"{name!r} is not UTF-8 text, so it is not a VMAF log") from None
+        ) from None
     return parse_log(text, name)
 
 
@@ -331,13 +331,13 @@ def _parse_json(text: str, source: str) -> VmafLog:
     if not isinstance(data, dict):
         raise LogFormatError(
             f"{source!r} is JSON but not a VMAF log: its top level is a "
-            f"{type(data).__name__}, not an object with a \"frames\" list"
+            f'{type(data).__name__}, not an object with a "frames" list'
         )
     frames = data.get("frames")
     if not isinstance(frames, list):
         keys = ", ".join(list(data)[:6]) or "none"
         raise LogFormatError(
-            f"{source!r} is JSON but not a VMAF log: it has no \"frames\" list (top-level "
+            f'{source!r} is JSON but not a VMAF log: it has no "frames" list (top-level '
             f"keys: {keys}); give a log written by the vmaf tool, FFmpeg's libvmaf filter "
             "(log_fmt=json) or pyvmafneg"
         )
@@ -345,7 +345,7 @@ def _parse_json(text: str, source: str) -> VmafLog:
     for i, entry in enumerate(frames):
         if not isinstance(entry, dict) or "frameNum" not in entry:
             raise LogFormatError(
-                f"{source!r}: frame entry {i} is not an object with a \"frameNum\"; "
+                f'{source!r}: frame entry {i} is not an object with a "frameNum"; '
                 "not a VMAF log or a corrupt one"
             )
         num = _frame_number(entry["frameNum"], i, source)
@@ -353,7 +353,7 @@ def _parse_json(text: str, source: str) -> VmafLog:
         if raw is None:  # flat layout of old vmaf releases
             raw = {k: v for k, v in entry.items() if k != "frameNum"}
         if not isinstance(raw, dict):
-            raise LogFormatError(f"{source!r}: frame {num}: \"metrics\" is not an object")
+            raise LogFormatError(f'{source!r}: frame {num}: "metrics" is not an object')
         rows.append((num, {str(k): _number(v, str(k), num, source) for k, v in raw.items()}))
     pooled: dict[str, dict[str, float]] = {}
     block = data.get("pooled_metrics")
@@ -388,8 +388,7 @@ def _parse_xml(text: str, source: str) -> VmafLog:
         ) from None
     if root.tag != "VMAF":
         raise LogFormatError(
-            f"{source!r} is XML but not a VMAF log: its root element is <{root.tag}>, "
-            "not <VMAF>"
+            f"{source!r} is XML but not a VMAF log: its root element is <{root.tag}>, not <VMAF>"
         )
     frames_el = root.find("frames")
     if frames_el is None:
@@ -399,9 +398,7 @@ def _parse_xml(text: str, source: str) -> VmafLog:
         if "frameNum" not in el.attrib:
             raise LogFormatError(f"{source!r}: <frame> {i} has no frameNum attribute")
         num = _frame_number(el.attrib["frameNum"], i, source)
-        metrics = {
-            k: _number(v, k, num, source) for k, v in el.attrib.items() if k != "frameNum"
-        }
+        metrics = {k: _number(v, k, num, source) for k, v in el.attrib.items() if k != "frameNum"}
         rows.append((num, metrics))
     pooled: dict[str, dict[str, float]] = {}
     pooled_el = root.find("pooled_metrics")
@@ -434,9 +431,7 @@ def _parse_xml(text: str, source: str) -> VmafLog:
         models = [m.attrib.get("name") for m in own.findall("model") if m.attrib.get("name")]
         if models:
             extras["models"] = {m: "" for m in models}
-    return _assemble(
-        source, "xml", root.attrib.get("version", ""), rows, pooled, fps, extras
-    )
+    return _assemble(source, "xml", root.attrib.get("version", ""), rows, pooled, fps, extras)
 
 
 def _parse_csv(text: str, source: str) -> VmafLog:
@@ -607,9 +602,7 @@ def _require(log: VmafLog, key: str, flag: str) -> None:
         )
 
 
-def _choose_single(
-    log: VmafLog, default_key: str | None, neg_key: str | None
-) -> tuple[str, str]:
+def _choose_single(log: VmafLog, default_key: str | None, neg_key: str | None) -> tuple[str, str]:
     if default_key is not None:
         _require(log, default_key, "--default-key")
     if neg_key is not None:

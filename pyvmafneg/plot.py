@@ -65,14 +65,20 @@ def plot_result(
     above = d > 100.0
     if np.any(above):
         ax.scatter(
-            x[above], d[above], color="tab:red", marker="^", s=24, zorder=3,
+            x[above],
+            d[above],
+            color="tab:red",
+            marker="^",
+            s=24,
+            zorder=3,
             label=f"above 100 ({int(above.sum())})",
         )
     ax.set_ylabel("VMAF")
     ax.legend(loc="best", fontsize=8, ncol=2, framealpha=0.8)
     gap = d - n
     ax.set_title(
-        title or f"{d_key} - {n_key}: mean gap {float(gap.mean()):+.2f} points "
+        title
+        or f"{d_key} - {n_key}: mean gap {float(gap.mean()):+.2f} points "
         f"({len(result)} frames{'' if result.clipped else ', unclipped'})",
         fontsize=10,
     )

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -267,7 +268,7 @@ def read_y4m_header(path: str | os.PathLike[str]) -> Y4MInfo:
     return parse_header(line, where)
 
 
-def _frame_line(fh, where: str, index: int) -> bytes | None:  # type: ignore[no-untyped-def]
+def _frame_line(fh: BinaryIO, where: str, index: int) -> bytes | None:
     """Read one ``FRAME`` line; None at a clean end of file."""
     line = fh.readline(MAX_LINE)
     if not line:
@@ -302,8 +303,8 @@ def count_y4m_frames(path: str | os.PathLike[str], info: Y4MInfo | None = None) 
             if end > size:
                 raise TruncatedInputError(
                     f"{where} ends inside frame {n}: {size - fh.tell()} of {info.frame_size} "
-                    "bytes are present; the file is truncated (re-create it, or score the "
-                    f"complete frames with --frames {n})"
+                    f"bytes are present; the file is truncated after {n} complete frames: "
+                    "re-create it (or cut it to its complete frames)"
                 )
             fh.seek(end)
             n += 1
@@ -339,8 +340,7 @@ def _iter_y4m(path: Path, info: Y4MInfo, check_range: bool) -> Iterator[Frame]:
             if len(buf) != info.frame_size:
                 raise TruncatedInputError(
                     f"{where} ends inside frame {index} ({len(buf)} of {info.frame_size} "
-                    f"bytes); the file is truncated (score the complete frames with "
-                    f"--frames {index})"
+                    f"bytes); the file is truncated or changed while it was read"
                 )
             planes = []
             offset = 0

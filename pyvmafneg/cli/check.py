@@ -104,7 +104,5 @@ def run(args: argparse.Namespace) -> int:
         args.logs, default_key=args.default_key, neg_key=args.neg_key, neg_log=args.neg_log
     )
     sources = list(dict.fromkeys(str(p) for p in args.logs))
-    report = emit(
-        loaded.result, args, clipped=loaded.clipped, sources=sources, as_json=args.json
-    )
+    report = emit(loaded.result, args, clipped=loaded.clipped, sources=sources, as_json=args.json)
     return report.exit_code

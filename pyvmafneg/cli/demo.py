@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 
 from ..clips import IMAGES
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(report.ranking_text())
         print()
-        print(report.verdict())
+        print(textwrap.fill(report.verdict(), width=100))
         print()
         pngs = [f for f in report.files if f.suffix == ".png"]
         if pngs:

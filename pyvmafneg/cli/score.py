@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from ..backends import backend_names, run_backend
 from ..errors import FrameMismatchError
@@ -11,11 +12,11 @@ from ..logs import LOG_FORMATS, write_log
 from ..models import parse_model
 from ..progress import Progress
 from ..result import Result
-from ..sources import VideoSource, match_sources, open_video
+from ..sources import VideoSource, known_frame_count, match_sources, open_video
 from .check import add_gate_options, emit
 
 
-def _count(minimum: int) -> type:
+def _count(minimum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -26,7 +27,7 @@ def _count(minimum: int) -> type:
         return value
 
     parse.__name__ = "integer"
-    return parse  # type: ignore[return-value]
+    return parse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -141,6 +142,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"pyvmafneg score: warning: {text}", file=sys.stderr)
     total = args.frames if args.frames is not None else ref.frame_count
     bar = Progress(total, enabled=False if args.quiet else None)
+    if bar.enabled and total is None:
+        # Matroska/WebM do not record a length: count packets so the bar has an ETA.
+        bar.total = known_frame_count(ref)
     transform = {"model": None, "on": True, "off": False}[args.transform]
     try:
         result = run_backend(

@@ -3,7 +3,9 @@
 Pure functions on luma arrays (no I/O, no libvmaf): VIF (:mod:`.vif`), ADM
 (:mod:`.adm`), motion (:mod:`.motion`) and the SVM model (:mod:`.model`),
 plus introspection of where the enhancement-gain caps act
-(:func:`vif_explain`, :func:`adm_explain`).
+(:func:`vif_explain`, :func:`adm_explain`, per frame :mod:`.explain`) and a
+scoring backend with the libvmaf scorer's interface (:class:`ReferenceScorer`,
+:func:`score_reference`, also reachable as ``score``).
 
 Example::
 
@@ -22,6 +24,15 @@ from .vif import VifExplain, vif_explain, vif_features, vif_features_multi
 
 # ADM lives in its own module and is imported on first use.
 _ADM_EXPORTS = ("AdmExplain", "adm_explain", "adm_features")
+# The backend and the per-frame cap report need ADM too; same lazy import.
+_LAZY = {
+    "ReferenceScorer": ("backend", "ReferenceScorer"),
+    "score_reference": ("backend", "score_reference"),
+    "score": ("backend", "score_reference"),
+    "FrameCap": ("explain", "FrameCap"),
+    "explain_pair": ("explain", "explain_pair"),
+    "explain_frames": ("explain", "explain_frames"),
+}
 
 __all__ = [
     "BUNDLED_MODELS",
@@ -38,10 +49,18 @@ __all__ = [
     "vif_features",
     "vif_features_multi",
     *_ADM_EXPORTS,
+    *_LAZY,
 ]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        module, attr = _LAZY[name]
+        value = getattr(import_module(f"{__name__}.{module}"), attr)
+        globals()[name] = value
+        return value
     if name in _ADM_EXPORTS:
         try:
             from . import adm

@@ -1,0 +1,40 @@
+"""The Python examples in README.md and docs/*.md run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def _blocks(path: Path) -> list[tuple[int, str]]:
+    text = path.read_text(encoding="utf-8")
+    found = []
+    for match in re.finditer(r"```python\n(.*?)```", text, flags=re.S):
+        line = text[: match.start()].count("\n") + 1
+        found.append((line, match.group(1)))
+    return found
+
+
+FILES = [p for p in DOCS if p.exists() and _blocks(p)]
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_python_examples_run(path, tmp_path, monkeypatch):
+    """Each file's blocks run in order in one namespace, as a reader would paste them."""
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    for line, code in _blocks(path):
+        exec(compile(code, f"{path.name}:{line}", "exec"), namespace)  # noqa: S102
+
+
+def test_readme_names_the_exact_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    command = "python3 -m pytest"
+    assert f"```sh\n{command}\n```" in readme
+    assert ci.rstrip().splitlines()[-1] == command
