@@ -69,6 +69,8 @@ class CheckReport:
         percentile ...), in VMAF points.
     gap:
         Per-frame gap, default minus NEG (points), aligned with ``frames``.
+    default_scores, neg_scores:
+        Per-frame scores of each model (points), aligned with ``frames``.
     overall_gap:
         Mean default minus mean NEG (points).
     threshold, floor:
@@ -96,6 +98,8 @@ class CheckReport:
     floor: float | None
     clipped: bool | None
     frames_above_100: np.ndarray
+    default_scores: np.ndarray = field(default_factory=lambda: np.empty(0))
+    neg_scores: np.ndarray = field(default_factory=lambda: np.empty(0))
     flags: list[Flag] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
@@ -175,8 +179,13 @@ class CheckReport:
         }
         if per_frame:
             out["per_frame"] = [
-                {"frame": int(num), "gap": _r(float(g))}
-                for num, g in zip(self.frames, self.gap, strict=True)
+                {
+                    "frame": int(self.frames[i]),
+                    self.default_model: _r(float(self.default_scores[i])),
+                    self.neg_model: _r(float(self.neg_scores[i])),
+                    "gap": _r(float(self.gap[i])),
+                }
+                for i in range(self.frames.size)
             ]
         return out
 
@@ -215,9 +224,14 @@ class CheckReport:
                 )
             )
         if per_frame:
-            lines.append(f"{'frame':>8}  {'gap':>8}")
-            for num, g in zip(self.frames, self.gap, strict=True):
-                lines.append(f"{int(num):>8}  {float(g):+8.3f}")
+            lines.append(
+                f"{'frame':>8}  {self.default_model:>10}  {self.neg_model:>10}  {'gap':>8}"
+            )
+            for i in range(self.frames.size):
+                lines.append(
+                    f"{int(self.frames[i]):>8}  {float(self.default_scores[i]):10.3f}  "
+                    f"{float(self.neg_scores[i]):10.3f}  {float(self.gap[i]):+8.3f}"
+                )
         for f in self.flags:
             lines.append(f"flag {f.code}: {f.message}")
         for note in self.notes:
@@ -329,6 +343,8 @@ def check(
         default=default,
         neg=neg,
         gap=gap,
+        default_scores=result.scores[d_key].copy(),
+        neg_scores=result.scores[n_key].copy(),
         overall_gap=overall,
         threshold=threshold,
         floor=None if floor is None else float(floor),

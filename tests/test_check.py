@@ -73,9 +73,17 @@ def test_ffmpeg_log_sharpened_flagged_compressed_clean(
                 )
         gaps = [f["metrics"]["vmaf"] - f["metrics"]["vmaf_neg"] for f in log["frames"]]
         np.testing.assert_allclose([g["gap"] for g in report["per_frame"]], gaps, atol=1e-6)
-        # Text report: the last line is the verdict.
-        code, out, _ = _run(capsys, "check", str(path))
+        for model in ("vmaf", "vmaf_neg"):
+            np.testing.assert_allclose(
+                [g[model] for g in report["per_frame"]],
+                [f["metrics"][model] for f in log["frames"]],
+                atol=1e-9,
+            )
+        # Text report: the last line is the verdict; --per-frame lists every frame.
+        code, out, _ = _run(capsys, "check", str(path), "--per-frame")
         assert code == expected
+        first = log["frames"][0]["metrics"]
+        assert f"{first['vmaf']:10.3f}  {first['vmaf_neg']:10.3f}" in out
         assert out.strip().splitlines()[-1].startswith("CLEAN:" if expected == 0 else "FLAGGED:")
     assert reports["compressed"]["gap"]["overall"] <= 3.0 < reports["sharpened"]["gap"]["overall"]
     assert [f["code"] for f in reports["sharpened"]["flags"]] == ["gap"]

@@ -52,3 +52,19 @@ def test_unclipped_matches_ffmpeg(tmp_path, clip8, sharpened8):
     assert theirs.max() > 100, "the sharpened clip should score above 100 unclipped"
     assert np.abs(result.scores["vmaf"] - theirs).max() <= 1e-6
     assert np.abs(result.scores["vmaf_neg"] - _ffmpeg_series(log, "vmaf_neg")).max() <= 1e-6
+
+
+def test_score_transform_matches_ffmpeg(tmp_path, clip8, blurred8):
+    """transform=True applies the model's polynomial, as FFmpeg's enable_transform does."""
+    plain = pyvmafneg.score(clip8, blurred8)
+    result = pyvmafneg.score(clip8, blurred8, transform=True)
+    assert np.all(result.scores["vmaf"] >= plain.scores["vmaf"])
+    assert np.any(result.scores["vmaf"] > plain.scores["vmaf"] + 1.0)
+    models = (
+        "version=vmaf_v0.6.1\\:name=vmaf\\:enable_transform=true|"
+        "version=vmaf_v0.6.1neg\\:name=vmaf_neg\\:enable_transform=true"
+    )
+    log = ffmpeg_libvmaf(tmp_path, clip8, blurred8, models=models)
+    for key in ("vmaf", "vmaf_neg"):
+        diff = np.abs(result.scores[key] - _ffmpeg_series(log, key)).max()
+        assert diff <= 1e-6, f"{key}: {diff:.3g}"

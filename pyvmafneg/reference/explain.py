@@ -296,9 +296,10 @@ def explain_frames(
 
     Frames are read lazily (lists, generators or
     :class:`~pyvmafneg.sources.VideoSource` objects) and validated as the
-    scorers do. A frame's report is yielded once its motion is known, i.e.
-    after the next frame has been read (the last at the end), so at most two
-    frames' maps are held at a time. ``frames`` limits the run to the first N
+    scorers do. A frame's report is yielded once its motion is known: frame
+    0 at once (its motion is 0), later frames after the next frame has been
+    read (the last at the end), so at most two frames' maps are held at a
+    time. ``frames`` limits the run to the first N
     pairs; ``progress`` is called with the number of pairs read. Other
     parameters are those of :func:`explain_pair`.
     """
