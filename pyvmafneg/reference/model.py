@@ -520,7 +520,8 @@ def load_model(
     text: str
     if isinstance(source, str) and source in BUNDLED_MODELS:
         name = source
-        text = resources.files("pyvmafneg").joinpath("model_files", f"{source}.json").read_text("utf-8")
+        data_file = resources.files("pyvmafneg").joinpath("model_files", f"{source}.json")
+        text = data_file.read_text("utf-8")
     else:
         path = os.fspath(source)
         name = os.path.splitext(os.path.basename(path))[0]
