@@ -10,7 +10,7 @@ to.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,15 @@ import numpy as np
 
 from .errors import FrameError, FrameMismatchError
 
-__all__ = ["Frame", "PIXEL_FORMATS", "BITDEPTHS", "as_frame", "chroma_shape", "check_pair"]
+__all__ = [
+    "Frame",
+    "PIXEL_FORMATS",
+    "BITDEPTHS",
+    "as_frame",
+    "chroma_shape",
+    "check_pair",
+    "iter_pairs",
+]
 
 #: Pixel formats (chroma subsampling) understood everywhere in the package.
 PIXEL_FORMATS: tuple[str, ...] = ("420", "422", "444", "400")
@@ -287,3 +295,32 @@ def check_pair(reference: Frame, distorted: Frame, index: int | None = None) -> 
             f"reference is {reference.pixel_format} but distorted is "
             f"{distorted.pixel_format}{where}; convert one so both share a pixel format"
         )
+
+
+def iter_pairs(
+    reference: Iterable[FrameLike], distorted: Iterable[FrameLike], frames: int | None = None
+) -> Iterator[tuple[FrameLike, FrameLike]]:
+    """Pair two clips lazily, frame by frame, up to ``frames`` pairs.
+
+    Raises :class:`~pyvmafneg.errors.FrameMismatchError` when one clip ends
+    before the other (unless ``frames`` stops first) or holds fewer than
+    ``frames`` frames.
+    """
+    ref_it = iter(reference)
+    dis_it = iter(distorted)
+    done = 0
+    while frames is None or done < frames:
+        ref = next(ref_it, None)
+        dis = next(dis_it, None)
+        if ref is None and dis is None:
+            break
+        if ref is None or dis is None:
+            shorter = "reference" if ref is None else "distorted"
+            raise FrameMismatchError(
+                f"the {shorter} clip ended after {done} frames but the other goes on; "
+                f"pass frames={done} to score the common prefix"
+            )
+        yield ref, dis
+        done += 1
+    if frames is not None and done < frames:
+        raise FrameMismatchError(f"frames={frames} was requested but the clips hold only {done}")

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .errors import ScorerStateError
-from .frame import FrameLike, as_frame, check_pair
+from .frame import FrameLike, as_frame, check_pair, iter_pairs
 from .libvmaf import Context, Libvmaf, load_library
 from .models import ModelSpec, pick_pair, resolve_models
 from .result import Result
@@ -208,8 +208,6 @@ def score(
         Per-frame ``vmaf`` and ``vmaf_neg`` (or the given models) and every
         libvmaf feature, with pooling and the default-NEG gap.
     """
-    from .errors import FrameMismatchError
-
     with Scorer(
         models,
         threads=threads,
@@ -219,26 +217,8 @@ def score(
         bitdepth=bitdepth,
         library=library,
     ) as scorer:
-        ref_it = iter(reference)
-        dis_it = iter(distorted)
-        done = 0
-        while frames is None or done < frames:
-            ref = next(ref_it, None)
-            dis = next(dis_it, None)
-            if ref is None and dis is None:
-                break
-            if ref is None or dis is None:
-                shorter = "reference" if ref is None else "distorted"
-                raise FrameMismatchError(
-                    f"the {shorter} clip ended after {done} frames but the other goes on; "
-                    f"pass frames={done} to score the common prefix"
-                )
+        for done, (ref, dis) in enumerate(iter_pairs(reference, distorted, frames), start=1):
             scorer.feed(ref, dis)
-            done += 1
             if progress is not None:
                 progress(done)
-        if frames is not None and done < frames:
-            raise FrameMismatchError(
-                f"frames={frames} was requested but the clips hold only {done}"
-            )
         return scorer.flush()

@@ -8,7 +8,7 @@ import json
 import sys
 
 from ..models import check_gain_limit
-from ..sources import match_sources, open_video
+from .common import add_input_arguments, count, open_pair
 
 
 def _limit(text: str) -> float:
@@ -16,16 +16,6 @@ def _limit(text: str) -> float:
         return check_gain_limit(text, "--gain-limit")
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
-    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,23 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "the VMAF each implies (v0.6.1, unclipped; capped at 1.0 that is VMAF-NEG). With "
         "--maps, also save per-frame PNG maps of the gain before and after the cap.",
     )
-    p.add_argument("-r", "--reference", required=True, metavar="REF", help="reference video")
-    p.add_argument("-d", "--distorted", required=True, metavar="DIST", help="distorted video")
-    p.add_argument("-w", "--width", type=_count, help="frame width (raw YUV input)")
-    p.add_argument("-H", "--height", type=_count, help="frame height (raw YUV input)")
-    p.add_argument(
-        "-p",
-        "--pixel-format",
-        choices=["420", "422", "444", "400"],
-        help="chroma layout (raw YUV input; default 420)",
-    )
-    p.add_argument(
-        "-b",
-        "--bitdepth",
-        type=int,
-        choices=[8, 10, 12, 16],
-        help="bits per sample (raw YUV input; default 8; >8 is little-endian)",
-    )
+    add_input_arguments(p)
     p.add_argument(
         "--gain-limit",
         type=_limit,
@@ -63,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the cap to examine, in [1, 100] (default 1.0, VMAF-NEG's)",
     )
     p.add_argument(
-        "--frames", type=_count, metavar="N", help="explain only the first N frames"
+        "--frames", type=count(1), metavar="N", help="explain only the first N frames"
     )
     p.add_argument(
         "--maps",
@@ -83,13 +57,8 @@ def run(args: argparse.Namespace) -> int:
         summarize,
     )
 
-    geometry = dict(
-        width=args.width, height=args.height, pixel_format=args.pixel_format,
-        bitdepth=args.bitdepth,
-    )
-    ref = open_video(args.reference, **geometry)
-    dis = open_video(args.distorted, **geometry)
-    for text in match_sources(ref, dis, frames=args.frames):
+    ref, dis, warnings = open_pair(args)
+    for text in warnings:
         print(f"pyvmafneg explain: warning: {text}", file=sys.stderr)
     save = None
     if args.maps:

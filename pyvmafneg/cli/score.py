@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 
 from ..backends import backend_names, run_backend
 from ..errors import FrameMismatchError
@@ -12,22 +11,9 @@ from ..logs import LOG_FORMATS, write_log
 from ..models import parse_model
 from ..progress import Progress
 from ..result import Result
-from ..sources import VideoSource, known_frame_count, match_sources, open_video
+from ..sources import known_frame_count
 from .check import add_gate_options, emit
-
-
-def _count(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}; got {value}")
-        return value
-
-    parse.__name__ = "integer"
-    return parse
+from .common import add_input_arguments, count, open_pair
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,23 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "in one pass and reports the gap between them. With --check, exits 0 clean / 1 "
         "flagged like 'pyvmafneg check'.",
     )
-    p.add_argument("-r", "--reference", required=True, metavar="REF", help="reference video")
-    p.add_argument("-d", "--distorted", required=True, metavar="DIST", help="distorted video")
-    p.add_argument("-w", "--width", type=_count(1), help="frame width (raw YUV input)")
-    p.add_argument("-H", "--height", type=_count(1), help="frame height (raw YUV input)")
-    p.add_argument(
-        "-p",
-        "--pixel-format",
-        choices=["420", "422", "444", "400"],
-        help="chroma layout (raw YUV input; default 420)",
-    )
-    p.add_argument(
-        "-b",
-        "--bitdepth",
-        type=int,
-        choices=[8, 10, 12, 16],
-        help="bits per sample (raw YUV input; default 8; >8 is little-endian)",
-    )
+    add_input_arguments(p)
     p.add_argument(
         "-m",
         "--model",
@@ -78,10 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="FFmpeg executable for --backend ffmpeg (default: imageio-ffmpeg's)",
     )
     p.add_argument(
-        "--threads", type=_count(0), default=0, help="libvmaf worker threads (default 0)"
+        "--threads", type=count(0), default=0, help="libvmaf worker threads (default 0)"
     )
     p.add_argument(
-        "--subsample", type=_count(1), default=1, help="score every N-th frame (default 1)"
+        "--subsample", type=count(1), default=1, help="score every N-th frame (default 1)"
     )
     p.add_argument(
         "--no-clip", action="store_true", help="do not clip scores at 100 (shows enhancement)"
@@ -94,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--frames",
-        type=_count(1),
+        type=count(1),
         metavar="N",
         help="score only the first N frames of both videos (the common prefix when their "
         "lengths differ)",
@@ -121,22 +91,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[str]]:
-    geometry = dict(
-        width=args.width,
-        height=args.height,
-        pixel_format=args.pixel_format,
-        bitdepth=args.bitdepth,
-    )
-    ref = open_video(args.reference, **geometry)
-    dis = open_video(args.distorted, **geometry)
-    warnings = match_sources(ref, dis, frames=args.frames)
-    return ref, dis, warnings
-
-
 def run(args: argparse.Namespace) -> int:
     models = [parse_model(m) for m in args.model] if args.model else None
-    ref, dis, warnings = _open_pair(args)
+    ref, dis, warnings = open_pair(args)
     if not args.quiet:
         for text in warnings:
             print(f"pyvmafneg score: warning: {text}", file=sys.stderr)

@@ -37,12 +37,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from ..errors import FrameError, FrameMismatchError, ModelError, ScorerStateError
-from ..frame import Frame, FrameLike, as_frame, check_pair
+from ..frame import Frame, FrameLike, as_frame, check_pair, iter_pairs
 from ..models import ModelSpec, check_gain_limit, feature_suffix, pick_pair, resolve_models
 from ..result import Result
 from .adm import adm_explain, adm_features
@@ -286,35 +286,6 @@ class PairChecker:
                 f"{b}-bit; every frame of a clip must share size, format and depth"
             )
         return ref, dis
-
-
-def iter_pairs(
-    reference: Iterable[FrameLike], distorted: Iterable[FrameLike], frames: int | None = None
-) -> Iterator[tuple[FrameLike, FrameLike]]:
-    """Pair two clips lazily, frame by frame, up to ``frames`` pairs.
-
-    Raises :class:`~pyvmafneg.errors.FrameMismatchError` when one clip ends
-    before the other (unless ``frames`` stops first) or holds fewer than
-    ``frames`` frames.
-    """
-    ref_it = iter(reference)
-    dis_it = iter(distorted)
-    done = 0
-    while frames is None or done < frames:
-        ref = next(ref_it, None)
-        dis = next(dis_it, None)
-        if ref is None and dis is None:
-            break
-        if ref is None or dis is None:
-            shorter = "reference" if ref is None else "distorted"
-            raise FrameMismatchError(
-                f"the {shorter} clip ended after {done} frames but the other goes on; "
-                f"pass frames={done} to score the common prefix"
-            )
-        yield ref, dis
-        done += 1
-    if frames is not None and done < frames:
-        raise FrameMismatchError(f"frames={frames} was requested but the clips hold only {done}")
 
 
 class ReferenceScorer:

@@ -39,10 +39,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import FrameError
-from ..frame import FrameLike
+from ..frame import FrameLike, iter_pairs
 from ..models import ModelSpec, check_gain_limit, feature_suffix
 from .adm import BANDS, AdmExplain, adm_explain
-from .backend import PairChecker, ReferenceModel, iter_pairs, reference_model
+from .backend import PairChecker, ReferenceModel, reference_model
 from .motion import Motion2
 from .vif import VifExplain, vif_explain
 

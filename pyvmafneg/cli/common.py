@@ -1,0 +1,61 @@
+"""Argument helpers shared by the subcommands that read a reference/distorted pair."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from ..sources import VideoSource, match_sources, open_video
+
+__all__ = ["count", "add_input_arguments", "open_pair"]
+
+
+def count(minimum: int) -> Callable[[str], int]:
+    """An argparse type for integers of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}; got {value}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def add_input_arguments(p: argparse.ArgumentParser) -> None:
+    """``-r/--reference``, ``-d/--distorted`` and the raw-YUV geometry flags."""
+    p.add_argument("-r", "--reference", required=True, metavar="REF", help="reference video")
+    p.add_argument("-d", "--distorted", required=True, metavar="DIST", help="distorted video")
+    p.add_argument("-w", "--width", type=count(1), help="frame width (raw YUV input)")
+    p.add_argument("-H", "--height", type=count(1), help="frame height (raw YUV input)")
+    p.add_argument(
+        "-p",
+        "--pixel-format",
+        choices=["420", "422", "444", "400"],
+        help="chroma layout (raw YUV input; default 420)",
+    )
+    p.add_argument(
+        "-b",
+        "--bitdepth",
+        type=int,
+        choices=[8, 10, 12, 16],
+        help="bits per sample (raw YUV input; default 8; >8 is little-endian)",
+    )
+
+
+def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[str]]:
+    """Open the reference and distorted inputs; returns them and any warnings."""
+    geometry = dict(
+        width=args.width,
+        height=args.height,
+        pixel_format=args.pixel_format,
+        bitdepth=args.bitdepth,
+    )
+    ref = open_video(args.reference, **geometry)
+    dis = open_video(args.distorted, **geometry)
+    warnings = match_sources(ref, dis, frames=getattr(args, "frames", None))
+    return ref, dis, warnings
