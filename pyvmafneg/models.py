@@ -106,7 +106,13 @@ class ModelSpec:
 
     @property
     def effective_limits(self) -> tuple[float | None, float | None]:
-        """``(vif, adm)`` gain limits in force, None where unknown (JSON paths)."""
+        """``(vif, adm)`` gain limits in force.
+
+        Built-in models and overloads are known exactly; for a JSON path
+        without overloads the limits are not read from the file, and the
+        default (100) is assumed unless its name says ``neg`` (see
+        :attr:`is_neg`).
+        """
         base = _BUILTIN_LIMITS.get(self.version, (100.0, 100.0))
         if self.version.startswith("vmaf_v1.0.16"):
             base = (100.0, 1.0)  # v1 has no VIF; its ADM carries the cap

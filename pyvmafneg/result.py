@@ -112,7 +112,8 @@ class Result:
     clipped:
         False when scores were computed with clipping to [0, 100] disabled.
     backend:
-        ``'libvmaf'``, ``'reference'`` or ``'ffmpeg'``.
+        ``'libvmaf'``, ``'reference'``, ``'ffmpeg'``, or ``'log'`` for a
+        result read back from a log file.
     version:
         libvmaf version string (or the backend's own), for the log header.
     models:

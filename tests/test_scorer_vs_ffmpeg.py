@@ -33,9 +33,11 @@ def test_matches_ffmpeg_per_frame(tmp_path, bitdepth, pixel_format, image):
                        pixel_format=pixel_format)
     # A mix of detail loss and enhancement so both models move.
     dis = map_frames(ref, lambda p: unsharp(blur(p, 0.8), 1.2, bitdepth=bitdepth))
-    result = pyvmafneg.score(ref, dis)
-    log = ffmpeg_libvmaf(tmp_path, ref, dis)
+    # Unclipped, so the default model's numbers are not flattened at 100.
+    result = pyvmafneg.score(ref, dis, clip=False)
+    log = ffmpeg_libvmaf(tmp_path, ref, dis, clip=False)
     assert len(log["frames"]) == len(result) == 4
+    assert len(set(np.round(result.scores["vmaf"], 3))) == 4, "scores should differ per frame"
     for key in ("vmaf", "vmaf_neg"):
         theirs = _ffmpeg_series(log, key)
         diff = np.abs(result.scores[key] - theirs).max()
