@@ -58,8 +58,9 @@ def test_inprocess_vs_ffmpeg(benchmark, raw_files, threads):
         t0 = time.perf_counter()
         ff = _ffmpeg(ref, dis, w, h, threads)
         ff_times.append(time.perf_counter() - t0)
-    result = benchmark.pedantic(_in_process, args=(ref, dis, w, h, threads), rounds=3,
-                                iterations=1, warmup_rounds=0)
+    result = benchmark.pedantic(
+        _in_process, args=(ref, dis, w, h, threads), rounds=3, iterations=1, warmup_rounds=0
+    )
     ours = statistics.median(benchmark.stats.stats.data)
     theirs = statistics.median(ff_times)
     benchmark.extra_info.update(
@@ -71,6 +72,7 @@ def test_inprocess_vs_ffmpeg(benchmark, raw_files, threads):
         speedup_vs_ffmpeg=round(theirs / ours, 3),
     )
     # Same numbers from both paths (the log has six decimals).
-    diff = max(abs(a - b) for a, b in zip(result.scores["vmaf_neg"], ff.scores["vmaf_neg"],
-                                          strict=True))
+    diff = max(
+        abs(a - b) for a, b in zip(result.scores["vmaf_neg"], ff.scores["vmaf_neg"], strict=True)
+    )
     assert diff <= 1e-6

@@ -50,9 +50,7 @@ def save_cap_maps(cap: FrameCap, directory: str | os.PathLike[str], *, dpi: int 
     made without its maps (``keep_maps=False``).
     """
     if cap.vif_maps is None or cap.adm_maps is None:
-        raise ValueError(
-            f"frame {cap.frame} was explained without its maps; use keep_maps=True"
-        )
+        raise ValueError(f"frame {cap.frame} was explained without its maps; use keep_maps=True")
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     Figure, Canvas = _matplotlib()
@@ -80,7 +78,10 @@ def _draw_vif(cap: FrameCap, Figure: Any, Canvas: Any) -> Any:
         ):
             ax = axes[row, s]
             image = ax.imshow(
-                np.ma.masked_invalid(data), cmap="coolwarm", vmin=0.0, vmax=2.0 * limit,
+                np.ma.masked_invalid(data),
+                cmap="coolwarm",
+                vmin=0.0,
+                vmax=2.0 * limit,
                 interpolation="nearest",
             )
             ax.set_title(title, fontsize=9)
@@ -119,8 +120,9 @@ def _draw_adm(cap: FrameCap, Figure: Any, Canvas: Any) -> Any:
             )
         ):
             ax = axes[s, col]
-            ax.imshow(np.log1p(data), cmap="magma", vmin=0.0, vmax=np.log1p(top_),
-                      interpolation="nearest")
+            ax.imshow(
+                np.log1p(data), cmap="magma", vmin=0.0, vmax=np.log1p(top_), interpolation="nearest"
+            )
             ax.set_title(title, fontsize=9)
         ax = axes[s, 2]
         ax.imshow(changed, cmap="Reds", vmin=0, vmax=1, interpolation="nearest")

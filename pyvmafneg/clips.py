@@ -144,8 +144,7 @@ def natural_clip(
         mx, my = cx + width / 2, cy + height / 2
         coords = [my + (yy - height / 2) * s, mx + (xx - width / 2) * s]
         chans = [
-            ndimage.map_coordinates(rgb[..., c], coords, order=3, mode="nearest")
-            for c in range(3)
+            ndimage.map_coordinates(rgb[..., c], coords, order=3, mode="nearest") for c in range(3)
         ]
         frame_rgb = np.clip(np.stack(chans, axis=-1), 0.0, 1.0)
         planes = rgb_to_yuv(frame_rgb, bitdepth=bitdepth, pixel_format=pixel_format)

@@ -468,7 +468,8 @@ def cap_curve(
         vmaf=np.asarray(vmaf),
         vmaf_neg=np.asarray(vmaf_neg),
         cap_fraction=(
-            np.asarray(fractions) if explain is not None and len(fractions) == len(gains_arr)
+            np.asarray(fractions)
+            if explain is not None and len(fractions) == len(gains_arr)
             else None
         ),
     )
@@ -603,8 +604,14 @@ def run_demo(
             files.extend(draw_figures(report, ref, first_frames, out))
         report.elapsed = time.perf_counter() - t0
         (out / "table.txt").write_text(
-            header(report) + "\n\n" + report.table() + "\n\n" + report.ranking_text() + "\n\n"
-            + textwrap.fill(report.verdict(), width=100) + "\n",
+            header(report)
+            + "\n\n"
+            + report.table()
+            + "\n\n"
+            + report.ranking_text()
+            + "\n\n"
+            + textwrap.fill(report.verdict(), width=100)
+            + "\n",
             encoding="utf-8",
         )
         files.append(out / "table.txt")
@@ -691,10 +698,14 @@ def draw_per_frame(report: DemoReport, path: str | os.PathLike[str]) -> Path:
     ax = flat[n]
     keys = [r.key for r in report.rows]
     pos = np.arange(n)
-    ax.bar(pos - 0.2, [r.vmaf_unclipped for r in report.rows], 0.4, color=_DEFAULT_COLOUR,
-           label="default (no clip)")
-    ax.bar(pos + 0.2, [r.vmaf_neg for r in report.rows], 0.4, color=_NEG_COLOUR,
-           label="VMAF-NEG")
+    ax.bar(
+        pos - 0.2,
+        [r.vmaf_unclipped for r in report.rows],
+        0.4,
+        color=_DEFAULT_COLOUR,
+        label="default (no clip)",
+    )
+    ax.bar(pos + 0.2, [r.vmaf_neg for r in report.rows], 0.4, color=_NEG_COLOUR, label="VMAF-NEG")
     ax.axhline(report.baseline.vmaf_neg, color=_NEG_COLOUR, lw=0.8, ls="--")
     ax.axhline(100, color="0.6", lw=0.8, ls=":")
     ax.set_xticks(pos, keys, fontsize=8, rotation=20)
@@ -720,10 +731,15 @@ def draw_cap_curve(cap: CapCurve, path: str | os.PathLike[str]) -> Path:
     for ax, (name, label) in zip(axes[0], CAP_FEATURES, strict=False):
         ax.axvline(1.0, color="0.5", lw=0.8, ls=":")
         ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
-        ax.plot(cap.gains, cap.default[name], "o-", ms=3, color=_DEFAULT_COLOUR,
-                label="default (limit 100)")
-        ax.plot(cap.gains, cap.neg[name], "s--", ms=3, color=_NEG_COLOUR,
-                label="NEG (limit 1)")
+        ax.plot(
+            cap.gains,
+            cap.default[name],
+            "o-",
+            ms=3,
+            color=_DEFAULT_COLOUR,
+            label="default (limit 100)",
+        )
+        ax.plot(cap.gains, cap.neg[name], "s--", ms=3, color=_NEG_COLOUR, label="NEG (limit 1)")
         ax.set_title(f"{label}: {name} vs {name}_egl_1", fontsize=9)
         ax.set_xlabel("contrast gain (1 = parity)", fontsize=9)
         ax.set_ylabel("feature credit", fontsize=9)
@@ -761,8 +777,11 @@ def draw_variants(
     for r in report.rows:
         if r.key in first_frames:
             tiles.append(
-                (r.key, first_frames[r.key], f"default {r.vmaf_unclipped:.1f} / NEG "
-                 f"{r.vmaf_neg:.1f}")
+                (
+                    r.key,
+                    first_frames[r.key],
+                    f"default {r.vmaf_unclipped:.1f} / NEG {r.vmaf_neg:.1f}",
+                )
             )
     cols = 3
     rows = (len(tiles) + cols - 1) // cols

@@ -91,13 +91,10 @@ def _check_plane(plane: Any, bitdepth: int | None, name: str) -> tuple[np.ndarra
             )
     elif arr.dtype == np.uint16:
         if bitdepth is None:
-            raise FrameError(
-                f"{name}: uint16 planes need an explicit bitdepth (10, 12 or 16)"
-            )
+            raise FrameError(f"{name}: uint16 planes need an explicit bitdepth (10, 12 or 16)")
         if bitdepth not in (10, 12, 16):
             raise FrameError(
-                f"{name}: a uint16 plane holds 10-, 12- or 16-bit samples; got "
-                f"bitdepth={bitdepth}"
+                f"{name}: a uint16 plane holds 10-, 12- or 16-bit samples; got bitdepth={bitdepth}"
             )
         if bitdepth < 16:
             peak = int(arr.max())
@@ -400,9 +397,7 @@ def apply_to_frames(
     out: list[Frame] = []
     for frame in frames:
         if not isinstance(frame, Frame):
-            raise FrameError(
-                f"apply_to_frames needs Frame objects; got {type(frame).__name__}"
-            )
+            raise FrameError(f"apply_to_frames needs Frame objects; got {type(frame).__name__}")
         planes = [func(frame.planes[0], bitdepth=frame.bitdepth, **params)]
         for p in frame.planes[1:]:
             planes.append(func(p, bitdepth=frame.bitdepth, **params) if chroma else p.copy())

@@ -539,7 +539,7 @@ def _internal_names(name: str) -> list[str]:
     """The log name of a feature and the internal names libvmaf may store it under."""
     names = [name]
     if name.startswith("integer_"):
-        names.append(f"VMAF_integer_feature_{name[len('integer_'):]}_score")
+        names.append(f"VMAF_integer_feature_{name[len('integer_') :]}_score")
     else:
         names.append(f"VMAF_feature_{name}_score")
     return names

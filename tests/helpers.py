@@ -56,15 +56,33 @@ def ffmpeg_libvmaf(
     log = tmp / "ffmpeg.json"
     size = f"{f.width}x{f.height}"
     cmd = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
-        "-f", "rawvideo", "-pix_fmt", pix, "-s", size, "-i", str(tmp / "dis.yuv"),
-        "-f", "rawvideo", "-pix_fmt", pix, "-s", size, "-i", str(tmp / "ref.yuv"),
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        pix,
+        "-s",
+        size,
+        "-i",
+        str(tmp / "dis.yuv"),
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        pix,
+        "-s",
+        size,
+        "-i",
+        str(tmp / "ref.yuv"),
         "-lavfi",
         f"[0:v]setpts=PTS-STARTPTS[d];[1:v]setpts=PTS-STARTPTS[r];"
         f"[d][r]libvmaf=log_fmt=json:log_path={log}:model='{models}'",
-        "-f", "null", "-",
+        "-f",
+        "null",
+        "-",
     ]
     subprocess.run(cmd, check=True, capture_output=True)
     return json.loads(log.read_text())
-
-

@@ -198,8 +198,12 @@ def _noise(sigma: float) -> Callable[[list[Frame]], list[Frame]]:
 def _down_up(factor: float) -> Callable[[list[Frame]], list[Frame]]:
     def op(plane: np.ndarray, *, bitdepth: int) -> np.ndarray:
         h, w = plane.shape
-        small = resize(plane.astype(np.float64), (round(h * factor), round(w * factor)),
-                       order=3, anti_aliasing=True)
+        small = resize(
+            plane.astype(np.float64),
+            (round(h * factor), round(w * factor)),
+            order=3,
+            anti_aliasing=True,
+        )
         out = resize(small, (h, w), order=3)
         return np.clip(np.rint(out), 0, (1 << bitdepth) - 1).astype(plane.dtype)
 

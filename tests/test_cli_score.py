@@ -18,8 +18,9 @@ from pyvmafneg.rawyuv import write_yuv
 def raw_pair(request, tmp_path_factory):
     bitdepth, fmt = request.param
     tmp = tmp_path_factory.mktemp(f"raw{bitdepth}")
-    ref = natural_clip("rocket", frames=4, width=176, height=144, bitdepth=bitdepth,
-                       pixel_format=fmt)
+    ref = natural_clip(
+        "rocket", frames=4, width=176, height=144, bitdepth=bitdepth, pixel_format=fmt
+    )
     dis = map_frames(ref, lambda p: unsharp(blur(p, 0.7), 1.5, bitdepth=bitdepth))
     write_yuv(ref, tmp / "ref.yuv")
     write_yuv(dis, tmp / "dis.yuv")
@@ -29,11 +30,26 @@ def raw_pair(request, tmp_path_factory):
 def test_cli_equals_api_and_ffmpeg(raw_pair, capsys):
     tmp, ref, dis, bitdepth, fmt = raw_pair
     out = tmp / "log.json"
-    rc = main([
-        "score", "--reference", str(tmp / "ref.yuv"), "--distorted", str(tmp / "dis.yuv"),
-        "--width", "176", "--height", "144", "--pixel-format", fmt, "--bitdepth", str(bitdepth),
-        "--output", str(out), "--quiet",
-    ])
+    rc = main(
+        [
+            "score",
+            "--reference",
+            str(tmp / "ref.yuv"),
+            "--distorted",
+            str(tmp / "dis.yuv"),
+            "--width",
+            "176",
+            "--height",
+            "144",
+            "--pixel-format",
+            fmt,
+            "--bitdepth",
+            str(bitdepth),
+            "--output",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert rc == 0
     printed = capsys.readouterr().out
     assert "vmaf_neg" in printed and "gap" in printed
@@ -50,13 +66,35 @@ def test_cli_equals_api_and_ffmpeg(raw_pair, capsys):
 def test_cli_models_and_options(raw_pair, tmp_path, capsys):
     tmp, ref, dis, bitdepth, fmt = raw_pair
     out = tmp_path / "log.csv"
-    rc = main([
-        "score", "-r", str(tmp / "ref.yuv"), "-d", str(tmp / "dis.yuv"), "-w", "176",
-        "-H", "144", "-p", fmt, "-b", str(bitdepth), "--no-clip", "--threads", "2",
-        "--model", "vmaf_v0.6.1:name=plain",
-        "--model", "vmaf_v0.6.1:name=capped:vif_enhn_gain_limit=1.0:adm_enhn_gain_limit=1.0",
-        "--subsample", "2", "-o", str(out), "-q",
-    ])
+    rc = main(
+        [
+            "score",
+            "-r",
+            str(tmp / "ref.yuv"),
+            "-d",
+            str(tmp / "dis.yuv"),
+            "-w",
+            "176",
+            "-H",
+            "144",
+            "-p",
+            fmt,
+            "-b",
+            str(bitdepth),
+            "--no-clip",
+            "--threads",
+            "2",
+            "--model",
+            "vmaf_v0.6.1:name=plain",
+            "--model",
+            "vmaf_v0.6.1:name=capped:vif_enhn_gain_limit=1.0:adm_enhn_gain_limit=1.0",
+            "--subsample",
+            "2",
+            "-o",
+            str(out),
+            "-q",
+        ]
+    )
     assert rc == 0
     header = out.read_text().splitlines()[0].split(",")
     assert "plain" in header and "capped" in header and "integer_adm2_egl_1" in header
@@ -73,8 +111,23 @@ def test_cli_models_and_options(raw_pair, tmp_path, capsys):
 )
 def test_cli_errors_are_one_line(raw_pair, capsys, extra, message):
     tmp, _, _, bitdepth, fmt = raw_pair
-    args = ["score", "-r", str(tmp / "ref.yuv"), "-d", str(tmp / "dis.yuv"), "-w", "176",
-            "-H", "144", "-p", fmt, "-b", str(bitdepth), "-q", *extra]
+    args = [
+        "score",
+        "-r",
+        str(tmp / "ref.yuv"),
+        "-d",
+        str(tmp / "dis.yuv"),
+        "-w",
+        "176",
+        "-H",
+        "144",
+        "-p",
+        fmt,
+        "-b",
+        str(bitdepth),
+        "-q",
+        *extra,
+    ]
     if "--width" in extra:
         args[args.index("-w") : args.index("-w") + 2] = []
     assert main(args) == 2
@@ -87,8 +140,18 @@ def test_cli_frame_count_mismatch(tmp_path, capsys):
     ref = natural_clip("coffee", frames=3, width=64, height=48)
     write_yuv(ref, tmp_path / "ref.yuv")
     write_yuv(ref[:2], tmp_path / "dis.yuv")
-    base = ["score", "-r", str(tmp_path / "ref.yuv"), "-d", str(tmp_path / "dis.yuv"),
-            "-w", "64", "-H", "48", "-q"]
+    base = [
+        "score",
+        "-r",
+        str(tmp_path / "ref.yuv"),
+        "-d",
+        str(tmp_path / "dis.yuv"),
+        "-w",
+        "64",
+        "-H",
+        "48",
+        "-q",
+    ]
     assert main(base) == 2
     assert "--frames 2" in capsys.readouterr().err
     assert main([*base, "--frames", "2"]) == 0
@@ -102,8 +165,10 @@ def test_cli_raw_needs_size(tmp_path, capsys):
 
 
 def test_cli_missing_file(capsys):
-    assert main(["score", "-r", "/nonexistent.yuv", "-d", "/nonexistent.yuv", "-w", "64",
-                 "-H", "48"]) == 2
+    assert (
+        main(["score", "-r", "/nonexistent.yuv", "-d", "/nonexistent.yuv", "-w", "64", "-H", "48"])
+        == 2
+    )
     assert "does not exist" in capsys.readouterr().err
 
 
@@ -111,6 +176,7 @@ def test_python_dash_m(tmp_path):
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "pyvmafneg", "--version"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "pyvmafneg", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0 and out.stdout.startswith("pyvmafneg ")

@@ -29,8 +29,15 @@ def pair():
 
 
 def test_hierarchy():
-    for exc in (FrameError, FrameMismatchError, GainLimitError, LibvmafError, ModelError,
-                ScorerStateError, TruncatedInputError):
+    for exc in (
+        FrameError,
+        FrameMismatchError,
+        GainLimitError,
+        LibvmafError,
+        ModelError,
+        ScorerStateError,
+        TruncatedInputError,
+    ):
         assert issubclass(exc, VmafNegError)
 
 

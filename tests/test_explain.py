@@ -132,8 +132,9 @@ def test_single_pair_equals_the_streamed_frame() -> None:
     ref, dis, lib, caps = _case("contrast", 10)
     one = explain_pair(ref[1].luma, dis[1].luma, 10, motion2=caps[1].motion2, frame=1)
     assert one.as_dict() == caps[1].as_dict()
-    clipped = explain_pair(ref[1].luma, dis[1].luma, 10, motion2=caps[1].motion2, clip=True,
-                           keep_maps=False)
+    clipped = explain_pair(
+        ref[1].luma, dis[1].luma, 10, motion2=caps[1].motion2, clip=True, keep_maps=False
+    )
     assert caps[1].vmaf > 100.0 and clipped.vmaf == 100.0
     assert clipped.vmaf_capped == min(100.0, caps[1].vmaf_capped)
     assert clipped.adm_maps is None and clipped.clipped
@@ -195,8 +196,20 @@ def raw_files(tmp_path_factory) -> tuple[Path, list[Frame], list[Frame], Result]
 
 
 def _args(tmp: Path, *extra: str) -> list[str]:
-    return ["explain", "-r", str(tmp / "ref.yuv"), "-d", str(tmp / "dis.yuv"), "-w", "176",
-            "-H", "144", "-b", "10", *extra]
+    return [
+        "explain",
+        "-r",
+        str(tmp / "ref.yuv"),
+        "-d",
+        str(tmp / "dis.yuv"),
+        "-w",
+        "176",
+        "-H",
+        "144",
+        "-b",
+        "10",
+        *extra,
+    ]
 
 
 def test_cli_json_report(raw_files, capsys) -> None:
@@ -223,8 +236,12 @@ def test_cli_text_and_maps(raw_files, tmp_path, capsys) -> None:
     assert captured.out.count("frame ") >= 2 and "VMAF at gain limit 1.5" in captured.out
     assert "2 frames, gain limit 1.5" in captured.out
     files = sorted(p.name for p in maps.iterdir())
-    assert files == ["frame00000_adm.png", "frame00000_vif.png",
-                     "frame00001_adm.png", "frame00001_vif.png"]
+    assert files == [
+        "frame00000_adm.png",
+        "frame00000_vif.png",
+        "frame00001_adm.png",
+        "frame00001_vif.png",
+    ]
     for name in files:
         data = (maps / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
@@ -235,11 +252,16 @@ def test_cli_reads_y4m(tmp_path, capsys) -> None:
     ref, dis, lib, _ = _case("contrast", 8)
     write_y4m(ref, tmp_path / "ref.y4m")
     write_y4m(dis, tmp_path / "dis.y4m")
-    assert main(["explain", "-r", str(tmp_path / "ref.y4m"), "-d", str(tmp_path / "dis.y4m"),
-                 "--json"]) == 0
+    assert (
+        main(
+            ["explain", "-r", str(tmp_path / "ref.y4m"), "-d", str(tmp_path / "dis.y4m"), "--json"]
+        )
+        == 0
+    )
     doc = json.loads(capsys.readouterr().out)
-    assert [abs(f["vmaf_capped"] - lib["vmaf_neg"][f["frameNum"]]) <= 1e-9
-            for f in doc["frames"]] == [True] * 3
+    assert [
+        abs(f["vmaf_capped"] - lib["vmaf_neg"][f["frameNum"]]) <= 1e-9 for f in doc["frames"]
+    ] == [True] * 3
 
 
 def test_cli_errors(raw_files, capsys) -> None:

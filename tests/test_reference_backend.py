@@ -69,9 +69,7 @@ def _plane_op(fn: Callable[[np.ndarray, int], np.ndarray]) -> Edit:
 def _noise(sigma: float) -> Edit:
     def edit(frames: list[Frame]) -> list[Frame]:
         rng = np.random.default_rng(7)
-        return _plane_op(lambda x, b: x + rng.normal(0.0, sigma * (1 << (b - 8)), x.shape))(
-            frames
-        )
+        return _plane_op(lambda x, b: x + rng.normal(0.0, sigma * (1 << (b - 8)), x.shape))(frames)
 
     return edit
 
@@ -106,10 +104,26 @@ CASES = [(d, b, image) for b in IMAGES for d in DISTORTIONS for image in IMAGES[
 
 
 @functools.cache
-def _clip(image: str, bitdepth: int, fmt: str = "420", width: int = 176, height: int = 144,
-          frames: int = 4) -> tuple[Frame, ...]:
-    return tuple(natural_clip(image, frames=frames, width=width, height=height,
-                              bitdepth=bitdepth, pixel_format=fmt, pan=(2.5, 1.5), zoom=0.01))
+def _clip(
+    image: str,
+    bitdepth: int,
+    fmt: str = "420",
+    width: int = 176,
+    height: int = 144,
+    frames: int = 4,
+) -> tuple[Frame, ...]:
+    return tuple(
+        natural_clip(
+            image,
+            frames=frames,
+            width=width,
+            height=height,
+            bitdepth=bitdepth,
+            pixel_format=fmt,
+            pan=(2.5, 1.5),
+            zoom=0.01,
+        )
+    )
 
 
 @functools.cache
@@ -212,8 +226,10 @@ def test_non_integer_adm_limit_exact_on_c_path_and_bounded_on_simd() -> None:
         if "adm" not in key:
             assert np.array_equal(refr[key], simd[key]), key
     assert np.abs(refr["integer_adm2_egl_1.5"] - simd["integer_adm2_egl_1.5"]).max() <= 2e-5
-    assert np.abs(refr["integer_adm_scale0_egl_1.5"] - simd["integer_adm_scale0_egl_1.5"]).max() \
+    assert (
+        np.abs(refr["integer_adm_scale0_egl_1.5"] - simd["integer_adm_scale0_egl_1.5"]).max()
         <= 2e-4
+    )
     assert np.abs(refr["x"] - simd["x"]).max() <= 1e-2
 
 
@@ -288,8 +304,10 @@ def test_clip_changes_and_length_mismatch() -> None:
 
 
 def test_model_errors(tmp_path: Path) -> None:
-    for model, expected in (("vmaf_v0.6.1:egl=0.5", GainLimitError),
-                            ("nonexistent_model", ModelError)):
+    for model, expected in (
+        ("vmaf_v0.6.1:egl=0.5", GainLimitError),
+        ("nonexistent_model", ModelError),
+    ):
         with pytest.raises(expected):
             ReferenceScorer([model])
         with pytest.raises(expected):
@@ -347,8 +365,14 @@ def test_reference_never_loads_libvmaf() -> None:
     """An independent witness: the reference modules import no binding and map no libvmaf."""
     for path in (REPO / "pyvmafneg/reference").glob("*.py"):
         text = path.read_text()
-        for forbidden in ("..libvmaf", "..scorer", "pyvmafneg.libvmaf", "pyvmafneg.scorer",
-                          "import cffi", "from cffi"):
+        for forbidden in (
+            "..libvmaf",
+            "..scorer",
+            "pyvmafneg.libvmaf",
+            "pyvmafneg.scorer",
+            "import cffi",
+            "from cffi",
+        ):
             assert forbidden not in text, f"{path.name} imports {forbidden}"
     if not Path("/proc/self/maps").exists():
         pytest.skip("needs /proc to list the shared libraries a process maps")
@@ -361,8 +385,14 @@ def test_reference_never_loads_libvmaf() -> None:
         "maps = open('/proc/self/maps').read()\n"
         "print('libvmaf' in maps)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -378,11 +408,31 @@ def test_cli_reference_log_matches_libvmaf_log(tmp_path: Path, bitdepth: int, fm
     logs = {}
     for backend in ("libvmaf", "reference"):
         out = tmp_path / f"{backend}.json"
-        rc = main([
-            "score", "-r", str(tmp_path / "ref.yuv"), "-d", str(tmp_path / "dis.yuv"),
-            "-w", "176", "-H", "144", "-p", fmt, "-b", str(bitdepth), "--no-clip",
-            "--backend", backend, "-o", str(out), "-q", "--subsample", "1",
-        ])
+        rc = main(
+            [
+                "score",
+                "-r",
+                str(tmp_path / "ref.yuv"),
+                "-d",
+                str(tmp_path / "dis.yuv"),
+                "-w",
+                "176",
+                "-H",
+                "144",
+                "-p",
+                fmt,
+                "-b",
+                str(bitdepth),
+                "--no-clip",
+                "--backend",
+                backend,
+                "-o",
+                str(out),
+                "-q",
+                "--subsample",
+                "1",
+            ]
+        )
         assert rc == 0
         logs[backend] = json.loads(out.read_text())
     lib, refr = logs["libvmaf"], logs["reference"]

@@ -53,9 +53,15 @@ def test_blur_gap_small(clip8, blurred8):
 def test_feature_names_and_motion(clip8, blurred8):
     result = pyvmafneg.score(clip8, blurred8)
     for name in (
-        "integer_adm2", "integer_adm_scale0", "integer_adm_scale3", "integer_motion2",
-        "integer_vif_scale0", "integer_vif_scale3", "integer_adm2_egl_1",
-        "integer_vif_scale0_egl_1", "integer_adm_scale2_egl_1",
+        "integer_adm2",
+        "integer_adm_scale0",
+        "integer_adm_scale3",
+        "integer_motion2",
+        "integer_vif_scale0",
+        "integer_vif_scale3",
+        "integer_adm2_egl_1",
+        "integer_vif_scale0_egl_1",
+        "integer_adm_scale2_egl_1",
     ):
         assert name in result.features, name
     motion = result["integer_motion2"]

@@ -29,8 +29,9 @@ def _ffmpeg_series(log: dict, key: str) -> np.ndarray:
     ],
 )
 def test_matches_ffmpeg_per_frame(tmp_path, bitdepth, pixel_format, image):
-    ref = natural_clip(image, frames=4, width=208, height=160, bitdepth=bitdepth,
-                       pixel_format=pixel_format)
+    ref = natural_clip(
+        image, frames=4, width=208, height=160, bitdepth=bitdepth, pixel_format=pixel_format
+    )
     # A mix of detail loss and enhancement so both models move.
     dis = map_frames(ref, lambda p: unsharp(blur(p, 0.8), 1.2, bitdepth=bitdepth))
     # Unclipped, so the default model's numbers are not flattened at 100.

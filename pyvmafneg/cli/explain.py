@@ -36,9 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="X",
         help="the cap to examine, in [1, 100] (default 1.0, VMAF-NEG's)",
     )
-    p.add_argument(
-        "--frames", type=count(1), metavar="N", help="explain only the first N frames"
-    )
+    p.add_argument("--frames", type=count(1), metavar="N", help="explain only the first N frames")
     p.add_argument(
         "--maps",
         metavar="DIR",

@@ -47,9 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="FFmpeg executable for --backend ffmpeg (default: imageio-ffmpeg's)",
     )
-    p.add_argument(
-        "--threads", type=count(0), default=0, help="libvmaf worker threads (default 0)"
-    )
+    p.add_argument("--threads", type=count(0), default=0, help="libvmaf worker threads (default 0)")
     p.add_argument(
         "--subsample", type=count(1), default=1, help="score every N-th frame (default 1)"
     )

@@ -353,9 +353,7 @@ def _watson_rf(scale: int, theta: int, nvd: float, rdh: int) -> np.float32:
 
 
 def _csf_weights(nvd: float, rdh: int) -> _Csf:
-    rf = tuple(
-        tuple(_watson_rf(s, _BAND_THETA[b], nvd, rdh) for b in range(3)) for s in range(4)
-    )
+    rf = tuple(tuple(_watson_rf(s, _BAND_THETA[b], nvd, rdh) for b in range(3)) for s in range(4))
     if abs(nvd * rdh - _DEFAULT_NVD * _DEFAULT_RDH) < 1.0e-8:
         irf = _SCALE0_DEFAULT_IRF
     else:
@@ -476,9 +474,7 @@ def _gain_s123(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     shift = np.where(mag < 32768, 0, bits - 15)
     round_m = np.where(shift > 0, np.left_shift(1, np.maximum(shift - 1, 0)), 0)
     m = (mag + round_m) >> shift
-    k = (_DIV_LOOKUP[m + 32768] * t * np.where(o < 0, -1, 1) + (1 << (14 + shift))) >> (
-        15 + shift
-    )
+    k = (_DIV_LOOKUP[m + 32768] * t * np.where(o < 0, -1, 1) + (1 << (14 + shift))) >> (15 + shift)
     return np.where(o == 0, 32768, k)
 
 

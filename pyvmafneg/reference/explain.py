@@ -157,8 +157,10 @@ class FrameCap:
                 for s in range(4)
             ],
             "adm": {
-                "adm2": {"uncapped": self.uncapped["integer_adm2"],
-                         "capped": self.capped["integer_adm2"]},
+                "adm2": {
+                    "uncapped": self.uncapped["integer_adm2"],
+                    "capped": self.capped["integer_adm2"],
+                },
                 "cap_fraction": self.adm_fraction_total,
                 "scales": [
                     {
@@ -179,9 +181,7 @@ class FrameCap:
 
 def _models(model: str, gain_limit: float, clip: bool) -> tuple[ReferenceModel, ReferenceModel]:
     """The model at the default limits (uncapped) and at ``gain_limit`` (capped)."""
-    free = reference_model(
-        ModelSpec(model, vif_gain_limit=100.0, adm_gain_limit=100.0), clip=clip
-    )
+    free = reference_model(ModelSpec(model, vif_gain_limit=100.0, adm_gain_limit=100.0), clip=clip)
     capped = reference_model(
         ModelSpec(model, vif_gain_limit=gain_limit, adm_gain_limit=gain_limit), clip=clip
     )
@@ -206,9 +206,7 @@ def _frame_cap(
     suffix = feature_suffix(gain_limit)
     inputs = {**uncapped, "integer_motion2": motion2}
     inputs |= {f"{k}{suffix}": v for k, v in capped.items()}
-    adm_fraction = tuple(
-        tuple(adm.band(s, b).fraction for b in BANDS) for s in range(4)
-    )
+    adm_fraction = tuple(tuple(adm.band(s, b).fraction for b in BANDS) for s in range(4))
     return FrameCap(
         frame=frame,
         gain_limit=gain_limit,
