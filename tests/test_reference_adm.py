@@ -13,11 +13,15 @@ from scipy import ndimage
 
 from pyvmafneg.reference.adm import (
     ADM_FEATURES,
+    ADM_KERNELS,
     BANDS,
     MIN_SIZE,
     AdmExplain,
     adm_explain,
     adm_features,
+    adm_features_multi,
+    default_kernel,
+    kernel_for_cpumask,
 )
 
 # --------------------------------------------------------------------------- frames
@@ -134,7 +138,7 @@ def scorer_cls() -> type:
 def _libvmaf_adm(
     scorer_cls: type, refs: list[np.ndarray], diss: list[np.ndarray], bitdepth: int, cpumask: int
 ) -> list[tuple[dict[str, float], dict[str, float]]]:
-    """Per frame: libvmaf's (egl 100, egl 1) ADM features as doubles."""
+    """Per frame: libvmaf's (egl 100, egl 1) ADM features as doubles, aim and adm3 included."""
     with scorer_cls(bitdepth=bitdepth, cpumask=cpumask) as scorer:
         for ref, dis in zip(refs, diss, strict=True):
             scorer.feed(ref, dis)
@@ -149,10 +153,11 @@ def _libvmaf_adm(
 
 def _assert_matches(scorer_cls, refs, diss, bitdepth, cpumask=0) -> None:
     expected = _libvmaf_adm(scorer_cls, refs, diss, bitdepth, cpumask)
+    kernel = kernel_for_cpumask(cpumask)
     for i, (ref, dis) in enumerate(zip(refs, diss, strict=True)):
         default, neg = expected[i]
-        assert adm_features(ref, dis, bitdepth) == default, f"frame {i}, egl 100"
-        assert adm_features(ref, dis, bitdepth, 1.0) == neg, f"frame {i}, egl 1"
+        assert adm_features(ref, dis, bitdepth, kernel=kernel) == default, f"frame {i}, egl 100"
+        assert adm_features(ref, dis, bitdepth, 1.0, kernel=kernel) == neg, f"frame {i}, egl 1"
 
 
 # Widths chosen so that libvmaf's vectorised wavelet never reads past a row end
@@ -181,6 +186,93 @@ def test_matches_libvmaf_c_code_at_any_width(scorer_cls, width, height, bitdepth
     _assert_matches(scorer_cls, refs, diss, bitdepth, cpumask=_C_ONLY)
 
 
+# --------------------------------------------------------------------------- AIM and adm3
+
+# Libvmaf's ADM code paths, as cpumask values: the default dispatch, AVX2 only
+# (AVX-512 masked off) and the portable C code.
+_CPUMASKS = (0, 0x30, _C_ONLY)
+
+
+@pytest.mark.parametrize(
+    ("bitdepth", "kind", "width", "height"),
+    [
+        (8, "unsharp", 176, 144),
+        (8, "blur", 160, 96),
+        (10, "unsharp", 176, 144),
+        (10, "noise", 128, 80),
+    ],
+)
+def test_aim_and_adm3_equal_libvmaf(scorer_cls, bitdepth, kind, width, height) -> None:
+    """AIM and adm3 at egl 100 and 1, 8 and 10 bit, against libvmaf's default path."""
+    refs, diss = _natural_pairs("coffee", kind, width, height, bitdepth, frames=1)
+    ((default, neg),) = _libvmaf_adm(scorer_cls, refs, diss, bitdepth, 0)
+    ours = adm_features_multi(refs[0], diss[0], bitdepth, (100.0, 1.0))
+    for limit, expected in ((100.0, default), (1.0, neg)):
+        for key in ("aim", "adm3"):
+            assert ours[limit][key] == expected[key], (limit, key)
+    assert ours[100.0] == default and ours[1.0] == neg
+    # The cap moves enhancement into the additive band: more AIM, lower adm3.
+    if kind == "unsharp":
+        assert ours[1.0]["aim"] > ours[100.0]["aim"] > 0.0
+        assert ours[1.0]["adm3"] < ours[100.0]["adm3"]
+
+
+def test_adm3_combines_adm2_and_aim() -> None:
+    refs, diss = _natural_pairs("astronaut", "noise", 96, 80, 8, frames=1)
+    for feats in adm_features_multi(refs[0], diss[0], 8, (100.0, 1.0, 7.5)).values():
+        expected = max(0.5 * feats["adm2"] + (1.0 - feats["aim"]) * 0.5, 0.0)
+        assert feats["adm3"] == expected
+        assert 0.0 < feats["aim"] < 1.0
+
+
+def _near_full_scale_pair() -> tuple[np.ndarray, np.ndarray]:
+    """A strongly sharpened picture: restored coefficients near full scale at its edges."""
+    from pyvmafneg.clips import natural_clip
+    from pyvmafneg.enhance import unsharp_mask
+
+    ref = natural_clip("camera", frames=1, width=282, height=150)[0].luma
+    return ref, unsharp_mask(ref, amount=3.5)
+
+
+def test_each_kernel_equals_its_libvmaf_code_path(scorer_cls) -> None:
+    """Where a masking term reaches int16's limit, libvmaf's C code wraps it and its
+    AVX2/AVX-512 kernels do not, over different columns; each emulation is exact."""
+    ref, dis = _near_full_scale_pair()
+    by_kernel = {k: adm_features_multi(ref, dis, 8, kernel=k) for k in ADM_KERNELS}
+    # The three code paths really disagree on this picture (on aim at egl 100) ...
+    aims = {k: v[100.0]["aim"] for k, v in by_kernel.items()}
+    assert len(set(aims.values())) == 3, aims
+    # ... and each libvmaf path is matched exactly by the kernel it dispatches to.
+    for cpumask in _CPUMASKS:
+        ((default, neg),) = _libvmaf_adm(scorer_cls, [ref], [dis], 8, cpumask)
+        ours = by_kernel[kernel_for_cpumask(cpumask)]
+        assert ours[100.0] == default, hex(cpumask)
+        assert ours[1.0] == neg, hex(cpumask)
+    assert adm_features_multi(ref, dis, 8) == by_kernel[default_kernel()]
+
+
+def test_kernel_for_cpumask() -> None:
+    assert kernel_for_cpumask(0xFFFF) == "c"
+    assert kernel_for_cpumask(0) == default_kernel() in ADM_KERNELS
+    assert kernel_for_cpumask(0x10) in ("avx2", "c")
+    with pytest.raises(ValueError, match="kernel"):
+        adm_features(_plane(), _plane(), 8, kernel="neon")
+
+
+def test_multi_equals_single_limit_runs() -> None:
+    refs, diss = _natural_pairs("coffee", "unsharp", 120, 90, 10, frames=1)
+    ref, dis = refs[0], diss[0]
+    multi = adm_features_multi(ref, dis, 10, (1.0, 100.0, 2.5, 1.0))
+    assert list(multi) == [1.0, 100.0, 2.5]
+    for limit, feats in multi.items():
+        assert feats == adm_features(ref, dis, 10, limit)
+    assert list(adm_features_multi(ref, dis, 10)) == [100.0, 1.0]
+    with pytest.raises(ValueError, match="empty"):
+        adm_features_multi(ref, dis, 10, ())
+    with pytest.raises(ValueError, match="gain_limit"):
+        adm_features_multi(ref, dis, 10, (1.0, 0.5))
+
+
 # --------------------------------------------------------------------------- properties
 
 
@@ -188,8 +280,11 @@ def test_identical_frames_score_about_one() -> None:
     ref = _quantise(_luma("camera")[:144, :176], 10)
     feats = adm_features(ref, ref, 10)
     assert set(feats) == set(ADM_FEATURES)
-    for value in feats.values():
-        assert abs(value - 1.0) < 1e-4
+    # Uncapped, the restored detail is the distorted detail exactly: nothing is additive.
+    assert feats["aim"] == 0.0
+    for key, value in feats.items():
+        if key != "aim":
+            assert abs(value - 1.0) < 1e-4, key
 
 
 def test_enhancement_is_capped() -> None:
@@ -213,7 +308,11 @@ def test_cap_never_raises_scores(seed: int, gain: float, amount: float) -> None:
     loose = adm_features(ref, dis, 8)
     tight = adm_features(ref, dis, 8, gain)
     for key in ADM_FEATURES:
-        assert tight[key] <= loose[key]
+        if key == "aim":
+            # What the cap takes from the restored detail becomes additive impairment.
+            assert tight[key] >= loose[key]
+        else:
+            assert tight[key] <= loose[key], key
 
 
 # --------------------------------------------------------------------------- adm_explain

@@ -1,4 +1,4 @@
-"""NumPy reference motion2 and the libvmaf SVM models.
+"""NumPy reference motion (SAD, motion2, motion3) and the libvmaf SVM models.
 
 Expected values are from ``/work/shared/docs/vmaf-internals.md``: §1 (model
 constants) and §7 "Self-contained vectors" (libvmaf 3.2.0 from PyAV 19.0.2,
@@ -28,6 +28,7 @@ from pyvmafneg.reference import (
     motion_sad,
     vif_features,
 )
+from pyvmafneg.reference.motion import Motion, MotionScores, motion_blend, motion_scores
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "pyvmafneg" / "model_files"
 V061_FEATURES = (
@@ -131,6 +132,74 @@ def test_motion2_validation() -> None:
         motion2_scores([np.zeros((2, 8), np.uint8)], 8)
     with pytest.raises(ValueError, match="same shape"):
         motion_sad(np.zeros((8, 8), np.uint8), np.zeros((8, 9), np.uint8), 8)
+
+
+# --------------------------------------------------------------------------
+# SAD and motion3
+# --------------------------------------------------------------------------
+
+
+def _panned(shifts: list[int], bitdepth: int = 8) -> list[np.ndarray]:
+    """One picture moved sideways by ``shifts`` pixels: large and small SADs at will."""
+    base = natural_planes(bitdepth, n=1)[0]
+    return [np.ascontiguousarray(np.roll(base, s, axis=1)) for s in shifts]
+
+
+def test_motion_stream_sad_motion2_motion3() -> None:
+    refs = _panned([0, 6, 7, 7, 20])  # SADs: large, small, zero, large
+    sads = [motion_sad(refs[i - 1], refs[i], 8) for i in range(1, 5)]
+    assert sads[0] > sads[1] > sads[2] == 0.0 < sads[3]
+    stream = Motion(8)
+    assert stream.push(refs[0]) == []  # frame 0's motion3 needs the first SAD
+    out = stream.push(refs[1])
+    # Frame 0 takes motion3 from sad_1 itself, not from motion2_1 = min(sad_1, sad_2).
+    assert out == [(0, MotionScores(0.0, 0.0, sads[0]))]
+    for plane in refs[2:]:
+        out += stream.push(plane)
+    out += stream.flush()
+    assert stream.flush() == [] and stream.frames_pushed == 5
+    assert [i for i, _ in out] == [0, 1, 2, 3, 4]
+    scores = [m for _, m in out]
+    assert [m.sad for m in scores] == [0.0, *sads]
+    assert [m.motion2 for m in scores] == motion2_scores(refs, 8)
+    assert [m.motion3 for m in scores] == [sads[0], *(m.motion2 for m in scores[1:])]
+    assert motion_scores(iter(refs), 8) == scores
+    with pytest.raises(RuntimeError, match="flushed"):
+        stream.push(refs[0])
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_motion_short_clips(n: int) -> None:
+    refs = _panned([0, 3][:n], bitdepth=10)
+    if n == 1:
+        assert motion_scores(refs, 10) == [MotionScores(0.0, 0.0, 0.0)]
+    else:
+        sad = motion_sad(refs[0], refs[1], 10)
+        assert motion_scores(refs, 10) == [
+            MotionScores(0.0, 0.0, sad),
+            MotionScores(sad, sad, sad),
+        ]
+
+
+def test_motion_blend_defaults_are_identity() -> None:
+    for m in (0.0, 3.25, 40.0, 123.456789, 10000.0):
+        assert motion_blend(m) == m
+    assert motion_blend(100.0, factor=0.5, offset=40.0) == 70.0
+    assert motion_blend(10.0, factor=0.5, offset=40.0) == 10.0
+
+
+@pytest.mark.parametrize(
+    ("shifts", "bitdepth"),
+    [([0], 8), ([0, 3], 8), ([0, 6, 7], 10), ([0, 6, 7, 7, 20], 8)],
+)
+def test_motion_scores_equal_libvmaf(shifts: list[int], bitdepth: int) -> None:
+    score = _libvmaf_score()
+    refs = _panned(shifts, bitdepth)
+    lib = score(refs, refs, bitdepth=bitdepth)
+    ours = motion_scores(refs, bitdepth)
+    assert [m.sad for m in ours] == list(lib["VMAF_integer_feature_motion_sad_score"])
+    assert [m.motion2 for m in ours] == list(lib["integer_motion2"])
+    assert [m.motion3 for m in ours] == list(lib["integer_motion3"])
 
 
 @settings(max_examples=25, deadline=None)

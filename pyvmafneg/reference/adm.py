@@ -1,4 +1,4 @@
-"""Vectorised NumPy reference of libvmaf's integer ADM feature (``adm2``, ``adm_scale0..3``).
+"""Vectorised NumPy reference of libvmaf's integer ADM feature (adm2, aim, adm3, scales).
 
 ADM (the Additive impairment / Detail loss Metric) splits each luma plane into a
 four-level Daubechies-2 wavelet pyramid, separates the distorted detail bands
@@ -6,19 +6,32 @@ into a *restored* part (the reference detail, scaled by a per-coefficient gain
 ``k`` in ``[0, 1]``) and an *additive* part (everything else), weights both with
 a Watson contrast-sensitivity function, masks the restored detail with the
 additive energy around it, and compares a cubic (Minkowski p=3) pooling of what
-survives against the same pooling of the reference detail.
+survives against the same pooling of the reference detail (``adm2``, per scale
+``adm_scale0..3``). AIM (the additive impairment measure) swaps the roles: it
+pools the additive part, masked by the restored detail around it, with no
+noise floor, over the same denominator; ``adm3`` blends the two,
+``max(0.5 * adm2 + 0.5 * (1 - aim), 0)`` (libvmaf's ``adm_dlm_weight`` and
+``adm_min_val`` defaults).
 
 This module reproduces libvmaf 3.2.0's fixed-point implementation
 (``libvmaf/src/feature/integer_adm.c``) operation for operation: every shift,
 rounding constant, int16 wrap, float32 cast and the ``powf`` cube root are
 modelled. It is an independent witness of the binding: it never calls libvmaf.
 
-Agreement with libvmaf, as doubles (``==``):
+libvmaf's result depends on its code path in one place: a contrast-masking
+term reaches the int16 limit (a CSF-weighted coefficient of the masking band
+at about 60 % of full scale, as on sharpened or contrast-stretched edges,
+which matters for AIM, whose mask is the restored detail). Its C code wraps
+the term there; its AVX2 and AVX-512 kernels keep it in 32 bits, except in the
+columns and rows they leave to scalar code, which differ between the two.
+``kernel=`` selects the path to reproduce (:data:`ADM_KERNELS`); the default is
+the one libvmaf dispatches to on this CPU (:func:`default_kernel`).
 
-* libvmaf's portable C code: every frame size from 33x33 up, 8/10/12/16 bits,
-  any gain limit in [1, 100], default Watson CSF (nvd 3, rdh 1080, and other
-  viewing conditions through the same formulas).
-* libvmaf's x86 AVX2/AVX-512 code (the default on x86): the same, except
+Agreement with libvmaf, as doubles (``==``), each kernel against its path:
+
+* every frame size from 33x33 up, 8/10/12/16 bits, any gain limit in
+  [1, 100], default Watson CSF (nvd 3, rdh 1080, and other viewing
+  conditions through the same formulas), except on the vectorised paths:
 
   - frame widths where libvmaf's vectorised scale-1..3 wavelet reads past the
     end of a row. That can only happen when one of the scale-1..3 input widths
@@ -28,11 +41,8 @@ Agreement with libvmaf, as doubles (``==``):
     values reach the pooled window, libvmaf's own C and SIMD results differ;
     this module follows the C code.
   - a non-integer gain limit: the vectorised scale-0 decoupling rounds
-    ``rst * egl`` to nearest where C truncates (about 1e-7 in ``adm2``; never
-    for egl 1 or 100).
-  - extreme contrast loss (scale-0 CSF-weighted additive coefficients above
-    15000, e.g. unrelated noise frames): C wraps a masking term to int16, the
-    vectorised code does not.
+    ``rst * egl`` to nearest where C truncates (a few 1e-6 in ``adm2`` and
+    ``aim``; never for egl 1 or 100).
 
 The *enhancement gain limit* (``adm_enhn_gain_limit``, "egl") is what makes
 VMAF-NEG: inside a 1-degree cone where the distorted (h, v) detail points the
@@ -40,7 +50,9 @@ same way as the reference, libvmaf lets the restored coefficient grow up to the
 distorted one (``min(rst * egl, t)``). With the default ``egl = 100`` a
 sharpened picture therefore counts as *more* restored detail and ``adm2`` can
 exceed 1; with ``egl = 1`` (the NEG models) the excess stays in the additive
-impairment. :func:`adm_explain` exposes exactly where that cap bites.
+impairment, and ``aim`` grows. :func:`adm_explain` exposes exactly where that
+cap bites; :func:`adm_features_multi` scores several limits from one
+decomposition.
 
 The scale-0 wavelet runs in int32 (as libvmaf does), everything after it in
 int64; no step loops over pixels or rows in Python. The cube roots call the C
@@ -52,7 +64,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
+import importlib
 import math
+import platform
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +76,7 @@ import numpy as np
 
 __all__ = [
     "ADM_FEATURES",
+    "ADM_KERNELS",
     "BANDS",
     "DEFAULT_GAIN_LIMIT",
     "MIN_SIZE",
@@ -68,10 +84,21 @@ __all__ = [
     "AdmExplain",
     "adm_explain",
     "adm_features",
+    "adm_features_multi",
+    "default_kernel",
+    "kernel_for_cpumask",
 ]
 
 #: Keys of the dict :func:`adm_features` returns, in this order.
-ADM_FEATURES: tuple[str, ...] = ("adm2", "adm_scale0", "adm_scale1", "adm_scale2", "adm_scale3")
+ADM_FEATURES: tuple[str, ...] = (
+    "adm2",
+    "adm_scale0",
+    "adm_scale1",
+    "adm_scale2",
+    "adm_scale3",
+    "aim",
+    "adm3",
+)
 #: Detail bands in libvmaf's order: h (vertical high-pass), v (horizontal high-pass), d.
 BANDS: tuple[str, ...] = ("h", "v", "d")
 #: libvmaf's default ``adm_enhn_gain_limit`` (no cap in practice); NEG models use 1.0.
@@ -80,11 +107,23 @@ DEFAULT_GAIN_LIMIT = 100.0
 #: picture when any scale's input is shorter than 5 samples, i.e. below 33 pixels.
 MIN_SIZE = 33
 
+#: libvmaf's scale-0 contrast-masking kernels, by the columns one vector step covers:
+#: the portable C code (0), x86 AVX2 (6) and AVX-512 (14). They differ only where a
+#: masking term reaches the int16 limit (see :func:`default_kernel`).
+ADM_KERNELS: dict[str, int] = {"c": 0, "avx2": 6, "avx512": 14}
+
 _GAIN_LIMIT_RANGE = (1.0, 100.0)
+_INT16_MAX = (1 << 15) - 1
+# libvmaf's VmafCpuFlags bits (cpumask disables them).
+_VMAF_FLAG_AVX2 = 1 << 3
+_VMAF_FLAG_AVX512 = 1 << 4
 _BITDEPTHS = (8, 10, 12, 16)
 _DEFAULT_NVD = 3.0
 _DEFAULT_RDH = 1080
 _NOISE_WEIGHT = 0.03125
+# adm3 = max(w * adm2 + (1 - w) * (1 - aim), min): libvmaf's adm_dlm_weight and adm_min_val.
+_DLM_WEIGHT = 0.5
+_ADM_MIN_VAL = 0.0
 _BORDER_FACTOR = 0.1
 
 # Daubechies-2 analysis filters in Q15; the low-pass taps sum to 46342.
@@ -177,6 +216,66 @@ def _cbrt_f32(x: float) -> np.float32:
     return np.float32(math.pow(float(xf), float(_F32_THIRD)))
 
 
+# --------------------------------------------------------------------------- kernel choice
+
+
+def _cpu_features() -> dict[str, bool]:
+    """NumPy's run-time CPU feature table (cpuid plus OS support), or {} if unavailable."""
+    for module in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
+        try:
+            table = getattr(importlib.import_module(module), "__cpu_features__", None)
+        except ImportError:
+            continue
+        if isinstance(table, dict):
+            return {str(k): bool(v) for k, v in table.items()}
+    return {}
+
+
+@functools.cache
+def default_kernel() -> str:
+    """The scale-0 masking kernel libvmaf 3.2.0 dispatches to on this CPU.
+
+    libvmaf picks its ADM code by CPU: AVX-512 (F, CD, BW, DQ and VL) when the
+    build has it, as PyAV's does, else AVX2, else portable C (every non-x86
+    CPU; libvmaf's ARM code vectorises only the 8-bit wavelet). Their
+    results differ only where a contrast-masking term is 15360 or more, i.e.
+    a CSF-weighted coefficient of the masking band (the additive band for
+    ``adm2``, the restored band for ``aim``) at about 60 % of full scale, as
+    sharpened or contrast-stretched edges reach: the C code wraps the term to
+    int16 there, the vector kernels do not, and which columns each kernel
+    covers differs. The reference reproduces all three (``kernel=``); this
+    is the one libvmaf uses here with ``cpumask=0``. See
+    :func:`kernel_for_cpumask` for other masks.
+    """
+    return kernel_for_cpumask(0)
+
+
+def kernel_for_cpumask(cpumask: int) -> str:
+    """The kernel libvmaf uses on this CPU with ``VmafConfiguration.cpumask`` set.
+
+    ``cpumask`` disables libvmaf's CPU flags (bit 3 AVX2, bit 4 AVX-512; 0 =
+    auto-detect, ``0xffff`` = portable C), as in :class:`pyvmafneg.Scorer`.
+    """
+    if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
+        return "c"
+    features = _cpu_features()
+    avx512 = features.get("AVX512_SKX", False) or all(
+        features.get(f"AVX512{x}", False) for x in ("F", "CD", "BW", "DQ", "VL")
+    )
+    if avx512 and not cpumask & _VMAF_FLAG_AVX512:
+        return "avx512"
+    if features.get("AVX2", False) and not cpumask & _VMAF_FLAG_AVX2:
+        return "avx2"
+    return "c"
+
+
+def _kernel_lanes(kernel: str | None) -> int:
+    name = default_kernel() if kernel is None else kernel
+    if name not in ADM_KERNELS:
+        raise ValueError(f"kernel must be one of {tuple(ADM_KERNELS)} or None, got {kernel!r}")
+    return ADM_KERNELS[name]
+
+
 # --------------------------------------------------------------------------- public types
 
 
@@ -229,13 +328,14 @@ class AdmExplain:
         Twelve :class:`AdmBandCap`, ordered scale 0..3, and within a scale
         h, v, d. :meth:`band` looks one up.
     uncapped:
-        ``adm2`` and ``adm_scale0..3`` at ``egl = 100`` (libvmaf's default
-        ``integer_adm2`` ...); dimensionless, about 1 for a faithful copy,
-        above 1 possible for enhanced pictures.
+        ``adm2``, ``adm_scale0..3``, ``aim`` and ``adm3`` at ``egl = 100``
+        (libvmaf's default ``integer_adm2`` ...); dimensionless, ``adm2``
+        about 1 for a faithful copy, above 1 possible for enhanced pictures,
+        ``aim`` about 0.
     capped:
-        The same features at ``egl = gain_limit`` (``integer_adm2_egl_1`` ...
-        for NEG). Both dicts come from the same wavelet decomposition and
-        decoupling; they differ only after the cap.
+        The same features at ``egl = gain_limit`` (``integer_adm2_egl_1``,
+        ``integer_aim_egl_1`` ... for NEG). Both dicts come from the same
+        wavelet decomposition and decoupling; they differ only after the cap.
     """
 
     gain_limit: float
@@ -564,29 +664,68 @@ def _sum3_f32(parts: list[np.float32]) -> np.float32:
     return np.float32(np.float32(parts[0] + parts[1]) + parts[2])
 
 
-def _noise_term(roi: tuple[int, int, int, int]) -> np.float32:
+def _noise_term(roi: tuple[int, int, int, int], weight: float = _NOISE_WEIGHT) -> np.float32:
+    """``powf(area * weight, 1/3)``: the noise floor added to each band's pooled value."""
     top, bottom, left, right = roi
-    return _cbrt_f32((bottom - top) * (right - left) * _NOISE_WEIGHT)
+    return _cbrt_f32((bottom - top) * (right - left) * weight)
 
 
 # --------------------------------------------------------------------------- numerator
 
 
+def _vector_window(
+    roi: tuple[int, int, int, int], rows: int, cols: int, lanes: int
+) -> tuple[slice, slice] | None:
+    """The part of the pooled window a vectorised scale-0 masking kernel covers.
+
+    ``(row slice, column slice)`` relative to ``roi``, or None when the
+    kernel is the C one (``lanes`` 0) or the window touches the band's first
+    or last column (libvmaf then runs scalar code on the whole band). The
+    vector loop runs over interior rows, ``lanes`` columns a step; the
+    leftover columns at the right and the first and last band rows take the
+    scalar path.
+    """
+    top, bottom, left, right = roi
+    if lanes == 0 or left <= 0 or right > cols - 1:
+        return None
+    first_row, last_row = max(top, 1), min(bottom, rows - 1)
+    stop = right - (right - left) % lanes
+    return slice(first_row - top, last_row - top), slice(0, stop - left)
+
+
 def _num_scale0(
-    r: list[np.ndarray], a: list[np.ndarray], roi: tuple[int, int, int, int], csf: _Csf
+    x: list[np.ndarray],
+    mask: list[np.ndarray],
+    roi: tuple[int, int, int, int],
+    csf: _Csf,
+    noise: np.float32,
+    lanes: int,
 ) -> np.float32:
-    rows, cols = a[0].shape
+    """Masked, CSF-weighted cubic pooling of the ``x`` bands at scale 0.
+
+    For the detail-loss numerator ``x`` is the restored and ``mask`` the
+    additive part; AIM swaps the two and drops the noise floor (``noise`` 0).
+    ``lanes`` selects libvmaf's kernel (see :data:`ADM_KERNELS`).
+    """
+    rows, cols = mask[0].shape
     top, bottom, left, right = roi
     ext = np.ix_(_edge_index(top, bottom, rows), _edge_index(left, right, cols))
     flt_sum = None
     centre_sum = None
     for b in range(3):
-        ca = (a[b][ext] * csf.scale0_irf[b] + _SCALE0_CSF_ADD[b]) >> _SCALE0_CSF_SHIFT[b]
+        ca = (mask[b][ext] * csf.scale0_irf[b] + _SCALE0_CSF_ADD[b]) >> _SCALE0_CSF_SHIFT[b]
         ca = _wrap_int16(ca)
         mag = np.abs(ca)
         flt = _wrap_int16((_ONE_BY_30_Q17 * mag + 2048) >> 12)
-        # libvmaf's C code stores the centre term in an int16: |csf(a)| > 15000 wraps it.
-        centre = _wrap_int16((_ONE_BY_15_Q17 * mag[1:-1, 1:-1] + 2048) >> 12)
+        centre = (_ONE_BY_15_Q17 * mag[1:-1, 1:-1] + 2048) >> 12
+        if int(centre.max(initial=0)) > _INT16_MAX:
+            # |csf| >= 15360: libvmaf's scalar code stores this term in an int16,
+            # which wraps; its vector kernels keep it in int32 lanes.
+            wrapped = _wrap_int16(centre)
+            window = _vector_window(roi, rows, cols, lanes)
+            if window is not None:
+                wrapped[window] = centre[window]
+            centre = wrapped
         flt_sum = flt if flt_sum is None else flt_sum + flt
         centre_sum = centre if centre_sum is None else centre_sum + centre
     thr = _box3_minus_centre(flt_sum) + centre_sum
@@ -596,33 +735,35 @@ def _num_scale0(
     for b in range(3):
         shift_c = math.ceil(math.log2(cols) - _SCALE0_CM_CUBE_OFFSET[b])
         q = _SCALE0_CM_SQ_SHIFT[b]
-        x = np.abs(r[b][top:bottom, left:right] * csf.scale0_irf[b])
+        v = np.abs(x[b][top:bottom, left:right] * csf.scale0_irf[b])
         # libvmaf works in int32 here; the wraps only matter for extreme content.
-        x = np.maximum(_wrap_int32(x - _wrap_int32(thr << _SCALE0_CM_SUB_SHIFT[b])), 0)
-        x_sq = _wrap_int32((x * x + (1 << (q - 1))) >> q)
+        v = np.maximum(_wrap_int32(v - _wrap_int32(thr << _SCALE0_CM_SUB_SHIFT[b])), 0)
+        v_sq = _wrap_int32((v * v + (1 << (q - 1))) >> q)
         add_c = (1 << (shift_c - 1)) if shift_c > 0 else 0
-        val = (x_sq * x + add_c) >> shift_c
+        val = (v_sq * v + add_c) >> shift_c
         accum = _pool_rows(val, shift_r)
         f = np.float32(accum / 2.0 ** (_SCALE0_CM_EXP[b] - shift_c - shift_r))
-        parts.append(np.float32(_cbrt_f32(f) + _noise_term(roi)))
+        parts.append(np.float32(_cbrt_f32(f) + noise))
     return _sum3_f32(parts)
 
 
 def _num_s123(
-    r: list[np.ndarray],
-    a: list[np.ndarray],
+    x: list[np.ndarray],
+    mask: list[np.ndarray],
     roi: tuple[int, int, int, int],
     csf: _Csf,
     scale: int,
+    noise: np.float32,
 ) -> np.float32:
-    rows, cols = a[0].shape
+    """The scale-1..3 counterpart of :func:`_num_scale0` (int32 coefficients)."""
+    rows, cols = mask[0].shape
     top, bottom, left, right = roi
     ext = np.ix_(_edge_index(top, bottom, rows), _edge_index(left, right, cols))
     u32 = csf.u32[scale - 1]
     flt_sum = None
     centre_sum = None
     for b in range(3):
-        mag = np.abs(_wrap_int32((a[b][ext] * u32[b] + (1 << 27)) >> 28))
+        mag = np.abs(_wrap_int32((mask[b][ext] * u32[b] + (1 << 27)) >> 28))
         flt = _wrap_int32((_I4_ONE_BY_30 * mag + _I4_FLT_ROUND) >> 32)
         centre = _wrap_int32((_I4_ONE_BY_15 * mag[1:-1, 1:-1] + _I4_FLT_ROUND) >> 32)
         flt_sum = flt if flt_sum is None else flt_sum + flt
@@ -635,13 +776,13 @@ def _num_s123(
     final = float(np.float32(2.0 ** (_I4_CM_EXP[scale - 1] - shift_c - shift_r)))
     parts = []
     for b in range(3):
-        x = np.abs(_wrap_int32((r[b][top:bottom, left:right] * u32[b] + (1 << 27)) >> 28))
-        x = np.maximum(_wrap_int32(x - thr), 0)
-        x_sq = _wrap_int32((x * x + (1 << 29)) >> 30)
-        val = (x_sq * x + add_c) >> shift_c
+        v = np.abs(_wrap_int32((x[b][top:bottom, left:right] * u32[b] + (1 << 27)) >> 28))
+        v = np.maximum(_wrap_int32(v - thr), 0)
+        v_sq = _wrap_int32((v * v + (1 << 29)) >> 30)
+        val = (v_sq * v + add_c) >> shift_c
         accum = _pool_rows(val, shift_r)
         f = _int_to_f32(accum) / np.float32(final)
-        parts.append(np.float32(_cbrt_f32(f) + _noise_term(roi)))
+        parts.append(np.float32(_cbrt_f32(f) + noise))
     return _sum3_f32(parts)
 
 
@@ -712,28 +853,70 @@ def _analyse(ref: np.ndarray, dis: np.ndarray, bitdepth: int, csf: _Csf) -> list
     return scales
 
 
-def _num(sc: _Scale, restored: list[np.ndarray], csf: _Csf) -> np.float32:
+def _numerators(
+    sc: _Scale, restored: list[np.ndarray], csf: _Csf, lanes: int
+) -> tuple[np.float32, np.float32]:
+    """The detail-loss (DLM) and additive-impairment (AIM) numerators of one scale.
+
+    DLM pools the CSF-weighted restored detail, masked by the additive part
+    around it, plus a noise floor; AIM pools the additive part, masked by the
+    restored detail, with no noise floor (libvmaf passes a noise weight of 0).
+    """
     additive = [t - r for t, r in zip(sc.decoupled.t, restored, strict=True)]
+    no_noise = _noise_term(sc.roi, 0.0)
     if sc.scale == 0:
-        return _num_scale0(restored, additive, sc.roi, csf)
-    return _num_s123(restored, additive, sc.roi, csf, sc.scale)
+        dlm = _num_scale0(restored, additive, sc.roi, csf, _noise_term(sc.roi), lanes)
+        aim = _num_scale0(additive, restored, sc.roi, csf, no_noise, lanes)
+    else:
+        dlm = _num_s123(restored, additive, sc.roi, csf, sc.scale, _noise_term(sc.roi))
+        aim = _num_s123(additive, restored, sc.roi, csf, sc.scale, no_noise)
+    return dlm, aim
 
 
-def _pool(nums: list[np.float32], dens: list[np.float32], shape: tuple[int, int]) -> dict:
-    """Combine per-scale float32 num/den into libvmaf's double features."""
+def _pool(
+    nums: list[np.float32],
+    aims: list[np.float32],
+    dens: list[np.float32],
+    shape: tuple[int, int],
+) -> dict[str, float]:
+    """Combine per-scale float32 numerators and denominators into libvmaf's doubles."""
     height, width = shape
     limit = 1e-10 * (width * height) / (1920.0 * 1080.0)
     num = 0.0
     den = 0.0
-    for n, d in zip(nums, dens, strict=True):
+    aim_num = 0.0
+    for n, a, d in zip(nums, aims, dens, strict=True):
         num += float(n)
         den += float(d)
+        aim_num += float(a)
     num = 0.0 if num < limit else num
     den = 0.0 if den < limit else den
-    out = {"adm2": 1.0 if den == 0.0 else num / den}
+    # AIM is normalised by the detail-loss denominator. den is 0 only when the
+    # noise weight is (libvmaf then leaves AIM unset; the noise floor of the
+    # default weight keeps den > 0 even for flat pictures).
+    adm2 = 1.0 if den == 0.0 else num / den
+    aim = 0.0 if den == 0.0 else aim_num / den
+    adm3 = adm2 * _DLM_WEIGHT + (1.0 - aim) * (1.0 - _DLM_WEIGHT)
+    out = {"adm2": adm2}
     for s, (n, d) in enumerate(zip(nums, dens, strict=True)):
         out[f"adm_scale{s}"] = float(n) / float(d)
+    out["aim"] = aim
+    out["adm3"] = adm3 if adm3 > _ADM_MIN_VAL else _ADM_MIN_VAL
     return out
+
+
+def _finish(
+    scales: list[_Scale], csf: _Csf, gain_limit: float, shape: tuple[int, int], lanes: int
+) -> tuple[dict[str, float], list[list[np.ndarray]]]:
+    """Features at one gain limit from an analysed pair, and the restored bands per scale."""
+    nums, aims, restored_all = [], [], []
+    for sc in scales:
+        restored = [_restore(sc.decoupled, b, gain_limit) for b in range(3)]
+        dlm, aim = _numerators(sc, restored, csf, lanes)
+        nums.append(dlm)
+        aims.append(aim)
+        restored_all.append(restored)
+    return _pool(nums, aims, [sc.den for sc in scales], shape), restored_all
 
 
 def adm_features(
@@ -744,12 +927,14 @@ def adm_features(
     *,
     norm_view_dist: float = _DEFAULT_NVD,
     ref_display_height: int = _DEFAULT_RDH,
+    kernel: str | None = None,
 ) -> dict[str, float]:
     """Integer ADM features of one frame pair, bit-exact with libvmaf 3.2.0.
 
-    Equal as doubles to libvmaf's ``integer_adm2`` / ``integer_adm_scale0..3``
-    (``..._egl_1`` for ``gain_limit=1``); the module docstring lists the few
-    cases where libvmaf's x86 SIMD code departs from its own C code.
+    Equal as doubles to libvmaf's ``integer_adm2``, ``integer_aim``,
+    ``integer_adm3`` and ``integer_adm_scale0..3`` (``..._egl_1`` for
+    ``gain_limit=1``); the module docstring lists the few cases where
+    libvmaf's x86 SIMD code departs from its own C code.
 
     Parameters
     ----------
@@ -766,15 +951,21 @@ def adm_features(
         Viewing distance in display heights ([0.75, 24], default 3) and display
         height in pixels ([1, 4320], default 1080); their product must be at
         least 3240, as in libvmaf.
+    kernel:
+        libvmaf code path to reproduce, a key of :data:`ADM_KERNELS`; None
+        (default) is the one libvmaf uses on this CPU (:func:`default_kernel`).
 
     Returns
     -------
     dict
-        ``adm2`` and ``adm_scale0`` .. ``adm_scale3`` as floats. They are
-        dimensionless ratios of restored to reference detail, about 1 for an
-        unimpaired picture (``adm2`` = 1.0000033 for identical planes), lower
-        for loss of detail, clearly above 1 only for enhanced pictures scored
-        with ``gain_limit > 1``.
+        ``adm2``, ``adm_scale0`` .. ``adm_scale3``, ``aim`` and ``adm3`` as
+        floats. ``adm2`` and the scales are dimensionless ratios of restored
+        to reference detail, about 1 for an unimpaired picture (``adm2`` =
+        1.0000033 for identical planes), lower for loss of detail, clearly
+        above 1 only for enhanced pictures scored with ``gain_limit > 1``.
+        ``aim`` is the masked additive impairment over the same reference
+        detail, >= 0 (0 for identical planes); ``adm3`` = ``max(0.5 * adm2 +
+        0.5 * (1 - aim), 0)``.
 
     Raises
     ------
@@ -782,13 +973,62 @@ def adm_features(
         If the planes, bit depth or options are invalid.
     """
     _check_inputs(ref, dis, bitdepth, gain_limit, norm_view_dist, ref_display_height)
+    lanes = _kernel_lanes(kernel)
     csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
     scales = _analyse(ref, dis, bitdepth, csf)
-    nums = []
-    for sc in scales:
-        restored = [_restore(sc.decoupled, b, gain_limit) for b in range(3)]
-        nums.append(_num(sc, restored, csf))
-    return _pool(nums, [sc.den for sc in scales], ref.shape)
+    return _finish(scales, csf, float(gain_limit), ref.shape, lanes)[0]
+
+
+def adm_features_multi(
+    ref: np.ndarray,
+    dis: np.ndarray,
+    bitdepth: int,
+    gain_limits: tuple[float, ...] = (DEFAULT_GAIN_LIMIT, 1.0),
+    *,
+    norm_view_dist: float = _DEFAULT_NVD,
+    ref_display_height: int = _DEFAULT_RDH,
+    kernel: str | None = None,
+) -> dict[float, dict[str, float]]:
+    """ADM features at several gain limits from one wavelet decomposition.
+
+    The pyramid, the decoupling up to the gain limit and the denominators are
+    computed once; each limit then costs only its restoration and numerators.
+    Every result equals :func:`adm_features` at that limit.
+
+    Parameters
+    ----------
+    ref, dis, bitdepth, norm_view_dist, ref_display_height:
+        As for :func:`adm_features`.
+    gain_limits:
+        ``adm_enhn_gain_limit`` values, each in ``[1, 100]``; duplicates are
+        computed once.
+
+    Returns
+    -------
+    dict
+        ``{gain_limit: features}`` with the limits as floats, in the order
+        given; ``features`` as returned by :func:`adm_features`.
+
+    Raises
+    ------
+    ValueError
+        If the planes, bit depth or options are invalid, or ``gain_limits``
+        is empty.
+    """
+    limits = tuple(gain_limits)
+    if not limits:
+        raise ValueError("gain_limits must not be empty")
+    for g in limits:
+        _check_options(bitdepth, g, norm_view_dist, ref_display_height)
+    _check_planes(ref, dis, bitdepth)
+    lanes = _kernel_lanes(kernel)
+    csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
+    scales = _analyse(ref, dis, bitdepth, csf)
+    out: dict[float, dict[str, float]] = {}
+    for g in limits:
+        if float(g) not in out:
+            out[float(g)] = _finish(scales, csf, float(g), ref.shape, lanes)[0]
+    return out
 
 
 def _frozen(x: np.ndarray, dtype: type) -> np.ndarray:
@@ -805,13 +1045,15 @@ def adm_explain(
     *,
     norm_view_dist: float = _DEFAULT_NVD,
     ref_display_height: int = _DEFAULT_RDH,
+    kernel: str | None = None,
 ) -> AdmExplain:
     """Show where ADM's enhancement-gain cap acts, from one decomposition pass.
 
     Runs the wavelet decomposition and decoupling once, then finishes the
     pipeline twice: with ``egl = 100`` (libvmaf's default, the "uncapped" run)
     and with ``egl = gain_limit`` (the "capped" run, 1.0 for VMAF-NEG). Both
-    feature dicts are bit-exact with libvmaf for their gain limit.
+    feature dicts (the keys of :func:`adm_features`, ``aim`` and ``adm3``
+    included) are bit-exact with libvmaf for their gain limit.
 
     Parameters are as for :func:`adm_features`; ``gain_limit`` defaults to 1.0.
 
@@ -828,15 +1070,16 @@ def adm_explain(
         If the planes, bit depth or options are invalid.
     """
     _check_inputs(ref, dis, bitdepth, gain_limit, norm_view_dist, ref_display_height)
+    lanes = _kernel_lanes(kernel)
     csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
     scales = _analyse(ref, dis, bitdepth, csf)
+    uncapped, free_bands = _finish(scales, csf, DEFAULT_GAIN_LIMIT, ref.shape, lanes)
+    if float(gain_limit) == DEFAULT_GAIN_LIMIT:
+        capped_feats, capped_bands = dict(uncapped), free_bands
+    else:
+        capped_feats, capped_bands = _finish(scales, csf, float(gain_limit), ref.shape, lanes)
     bands = []
-    nums_free, nums_capped = [], []
-    for sc in scales:
-        free = [_restore(sc.decoupled, b, DEFAULT_GAIN_LIMIT) for b in range(3)]
-        capped = [_restore(sc.decoupled, b, gain_limit) for b in range(3)]
-        nums_free.append(_num(sc, free, csf))
-        nums_capped.append(_num(sc, capped, csf))
+    for sc, free, capped in zip(scales, free_bands, capped_bands, strict=True):
         top, bottom, left, right = sc.roi
         for b, name in enumerate(BANDS):
             changed = free[b] != capped[b]
@@ -853,10 +1096,9 @@ def adm_explain(
                     fraction=bit / area,
                 )
             )
-    dens = [sc.den for sc in scales]
     return AdmExplain(
         gain_limit=float(gain_limit),
         bands=tuple(bands),
-        uncapped=_pool(nums_free, dens, ref.shape),
-        capped=_pool(nums_capped, dens, ref.shape),
+        uncapped=uncapped,
+        capped=capped_feats,
     )

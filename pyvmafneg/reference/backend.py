@@ -6,21 +6,20 @@ this package's own NumPy reference of libvmaf 3.2.0's integer features
 (:mod:`.vif`, :mod:`.adm`, :mod:`.motion`) and its SVM model (:mod:`.model`).
 libvmaf is never loaded, so the two backends can be held against each other.
 
-Keys are libvmaf's: model scores under the model names (``vmaf``,
-``vmaf_neg`` by default) and the features ``integer_adm2``,
+Keys are libvmaf's, the same set its log has: model scores under the model
+names (``vmaf``, ``vmaf_neg`` by default) and every feature its extractors
+write, ``integer_adm2``, ``integer_aim``, ``integer_adm3``,
 ``integer_adm_scale0..3``, ``integer_vif_scale0..3``, ``integer_motion2``,
-plus, for every gain limit other than libvmaf's default 100 that a model asks
-for, the suffixed variants libvmaf reports (``integer_adm2_egl_1``,
-``integer_vif_scale0_egl_1``, ...; see :func:`pyvmafneg.models.feature_suffix`).
-libvmaf's log also carries ``integer_aim``, ``integer_adm3``,
-``integer_motion3`` and ``VMAF_integer_feature_motion_sad_score``, which no
-v0.6.1 model reads; the reference does not compute those
-(:data:`NOT_COMPUTED`).
+``integer_motion3`` and ``VMAF_integer_feature_motion_sad_score``, plus, for
+every gain limit other than libvmaf's default 100 that a model asks for, the
+suffixed ADM and VIF variants libvmaf reports (``integer_adm2_egl_1``,
+``integer_aim_egl_1``, ``integer_vif_scale0_egl_1``, ...; see
+:func:`pyvmafneg.models.feature_suffix`).
 
-Each distinct gain limit is computed once per frame: VIF scores every limit
-from one filtering pass, ADM finishes the default and one capped limit from
-one wavelet decomposition. Memory stays constant over a clip: motion keeps
-one previous luma plane and the scorer keeps per-frame numbers only.
+Each gain limit costs one pass of the shared work per frame: VIF scores
+every limit from one filtering pass, ADM every limit from one wavelet
+decomposition. Memory stays constant over a clip: motion keeps one previous
+luma plane and the scorer keeps per-frame numbers only.
 
 Example::
 
@@ -45,15 +44,14 @@ from ..errors import FrameError, FrameMismatchError, ModelError, ScorerStateErro
 from ..frame import Frame, FrameLike, as_frame, check_pair, iter_pairs
 from ..models import ModelSpec, check_gain_limit, feature_suffix, pick_pair, resolve_models
 from ..result import Result
-from .adm import adm_explain, adm_features
+from .adm import adm_features_multi, kernel_for_cpumask
 from .model import VmafModel, load_model
-from .motion import Motion2
+from .motion import Motion, MotionScores
 from .vif import vif_features_multi
 
 __all__ = [
     "LIBVMAF_VERSION",
     "MIN_SIDE",
-    "NOT_COMPUTED",
     "SUPPORTED_MODELS",
     "ReferenceModel",
     "PairChecker",
@@ -79,18 +77,23 @@ SUPPORTED_MODELS: Final[Mapping[str, str]] = {
     "vmaf_4k_v0.6.1neg": "vmaf_4k_v0.6.1",
 }
 
-#: Features in libvmaf's log for the v0.6.1 models that the reference does not
-#: compute (no v0.6.1 model reads them); ``_egl_*`` variants of the first two too.
-NOT_COMPUTED: Final[tuple[str, ...]] = (
-    "integer_aim",
-    "integer_adm3",
-    "integer_motion3",
-    "VMAF_integer_feature_motion_sad_score",
+#: ADM features in libvmaf's order (each gain limit's extractor writes all of them).
+_ADM_KEYS: Final[tuple[str, ...]] = (
+    "adm2",
+    "aim",
+    "adm3",
+    "adm_scale0",
+    "adm_scale1",
+    "adm_scale2",
+    "adm_scale3",
 )
-
-_ADM_KEYS: Final[tuple[str, ...]] = ("adm2", "adm_scale0", "adm_scale1", "adm_scale2", "adm_scale3")
 _VIF_KEYS: Final[tuple[str, ...]] = tuple(f"vif_scale{s}" for s in range(4))
-_MOTION_KEY: Final[str] = "integer_motion2"
+#: Motion features (always at the default options) -> libvmaf's log names.
+_MOTION_NAMES: Final[Mapping[str, str]] = {
+    "sad": "VMAF_integer_feature_motion_sad_score",
+    "motion2": "integer_motion2",
+    "motion3": "integer_motion3",
+}
 _DEFAULT_LIMIT: Final[float] = 100.0
 
 #: Model feature name (``model_dict.feature_names``) -> (extractor, reference key).
@@ -98,6 +101,7 @@ _MODEL_FEATURES: Final[Mapping[str, tuple[str, str]]] = {
     **{f"VMAF_integer_feature_{k}_score": ("adm", k) for k in _ADM_KEYS},
     **{f"VMAF_integer_feature_{k}_score": ("vif", k) for k in _VIF_KEYS},
     "VMAF_integer_feature_motion2_score": ("motion", "motion2"),
+    "VMAF_integer_feature_motion3_score": ("motion", "motion3"),
 }
 #: Extractor options the reference understands in a JSON model's ``feature_opts_dicts``.
 _KNOWN_OPTS: Final[Mapping[str, str]] = {
@@ -111,7 +115,7 @@ ProgressCallback = Callable[[int], None]
 def _feature_key(extractor: str, key: str, limit: float) -> str:
     """libvmaf's log name of a reference feature at a gain limit."""
     if extractor == "motion":
-        return _MOTION_KEY
+        return _MOTION_NAMES[key]
     return f"integer_{key}{feature_suffix(limit)}"
 
 
@@ -155,8 +159,9 @@ def reference_model(
     spec:
         A :class:`~pyvmafneg.models.ModelSpec` or model string (see
         :func:`pyvmafneg.models.parse_model`): one of :data:`SUPPORTED_MODELS`
-        or the path of a libvmaf JSON model whose features are the integer
-        ADM, VIF and motion2 features the reference computes.
+        or the path of a libvmaf JSON model whose features are integer ADM
+        (``adm2``, ``aim``, ``adm3``, scales), VIF and motion (``motion2``,
+        ``motion3``) features at libvmaf's default options but the gain limits.
     clip:
         Clip scores to the model's ``score_clip`` (libvmaf's default).
     transform:
@@ -180,7 +185,7 @@ def reference_model(
         raise ModelError(
             f"the reference backend cannot score {spec.source!r}: it computes the v0.6.1 "
             f"features only, for the models {', '.join(SUPPORTED_MODELS)} (or a JSON model "
-            "using integer ADM, VIF and motion2); score it with the libvmaf backend instead"
+            "using integer ADM, VIF and motion); score it with the libvmaf backend instead"
         )
     try:
         model = load_model(source, enable_transform=transform is True, disable_clip=not clip)
@@ -224,27 +229,6 @@ def reference_model(
         extractor, key = _MODEL_FEATURES[name]
         inputs.append((name, _feature_key(extractor, key, limits[extractor] or _DEFAULT_LIMIT)))
     return ReferenceModel(spec, model, vif_limit, adm_limit, tuple(inputs))
-
-
-def _adm_multi(
-    ref: Any, dis: Any, bitdepth: int, limits: tuple[float, ...]
-) -> dict[float, dict[str, float]]:
-    """ADM features at every limit in ``limits``.
-
-    The default limit (100) and the first other limit come from one wavelet
-    decomposition (:func:`~pyvmafneg.reference.adm.adm_explain`); any further
-    limit takes a pass of its own.
-    """
-    out: dict[float, dict[str, float]] = {}
-    others = [g for g in limits if g != _DEFAULT_LIMIT]
-    if _DEFAULT_LIMIT in limits and others:
-        both = adm_explain(ref, dis, bitdepth, others[0])
-        out[_DEFAULT_LIMIT] = both.uncapped
-        out[others[0]] = both.capped
-    for g in limits:
-        if g not in out:
-            out[g] = adm_features(ref, dis, bitdepth, g)
-    return out
 
 
 class PairChecker:
@@ -312,6 +296,12 @@ class ReferenceScorer:
     bitdepth:
         Bit depth of frames passed as bare ``uint16`` arrays; ignored for
         :class:`~pyvmafneg.frame.Frame` objects.
+    cpumask:
+        The libvmaf code path to reproduce, as :class:`pyvmafneg.Scorer`'s
+        ``cpumask``: 0 (default) is the path libvmaf takes on this CPU,
+        ``0xffff`` its portable C code (see
+        :func:`~pyvmafneg.reference.adm.kernel_for_cpumask`). Only ADM's
+        masking of near-full-scale coefficients depends on it.
 
     Frames may be any pixel format (4:2:0, 4:2:2, 4:4:4, 4:0:0; only luma is
     used) at 8, 10, 12 or 16 bits, at least 33x33 pixels.
@@ -325,6 +315,7 @@ class ReferenceScorer:
         clip: bool = True,
         transform: bool | None = None,
         bitdepth: int | None = None,
+        cpumask: int = 0,
     ) -> None:
         if int(subsample) < 1:
             raise ValueError(f"subsample must be >= 1; got {subsample}")
@@ -333,10 +324,12 @@ class ReferenceScorer:
         self.subsample = int(subsample)
         self.clip = clip
         self.bitdepth = bitdepth
+        self.kernel = kernel_for_cpumask(int(cpumask))
         self._vif_limits = _distinct(m.vif_gain_limit for m in self.models)
         self._adm_limits = _distinct(m.adm_gain_limit for m in self.models)
-        self._needs_motion = any(k == _MOTION_KEY for m in self.models for _, k in m.inputs)
-        self._motion: Motion2 | None = None
+        motion_keys = set(_MOTION_NAMES.values())
+        self._needs_motion = any(k in motion_keys for m in self.models for _, k in m.inputs)
+        self._motion: Motion | None = None
         self._check = PairChecker(bitdepth)
         self._count = 0
         self._pending: dict[int, dict[str, float]] = {}
@@ -365,7 +358,7 @@ class ReferenceScorer:
         keys = [_feature_key("adm", k, g) for g in self._adm_limits for k in _ADM_KEYS]
         keys += [_feature_key("vif", k, g) for g in self._vif_limits for k in _VIF_KEYS]
         if self._needs_motion:
-            keys.append(_MOTION_KEY)
+            keys += _MOTION_NAMES.values()
         return keys
 
     def feed(self, reference: FrameLike, distorted: FrameLike) -> int:
@@ -387,16 +380,19 @@ class ReferenceScorer:
         if self._started is None:
             self._started = time.perf_counter()
         if self._motion is None:
-            self._motion = Motion2(ref.bitdepth)
+            self._motion = Motion(ref.bitdepth)
         try:
             if index % self.subsample == 0:
                 self._pending[index] = self._frame_features(ref.luma, dis.luma, ref.bitdepth)
-            final = self._motion.push(ref.luma) if self._needs_motion else [(index, 0.0)]
+            # Without motion in any model, a frame is final at once.
+            final: list[tuple[int, MotionScores | None]] = [(index, None)]
+            if self._needs_motion:
+                final = list(self._motion.push(ref.luma))
         except ValueError as exc:  # the reference's own input checks
             raise FrameError(f"frame {index}: {exc}") from None
         self._count += 1
-        for i, motion2 in final:
-            self._finalize(i, motion2)
+        for i, motion in final:
+            self._finalize(i, motion)
         return index
 
     def flush(self) -> Result:
@@ -411,8 +407,8 @@ class ReferenceScorer:
         if self._count == 0:
             raise ScorerStateError("no frames were fed; feed at least one pair before flush()")
         if self._needs_motion and self._motion is not None:
-            for i, motion2 in self._motion.flush():
-                self._finalize(i, motion2)
+            for i, motion in self._motion.flush():
+                self._finalize(i, motion)
         if self._pending:  # pragma: no cover - motion finalizes every frame
             raise RuntimeError(f"frames {sorted(self._pending)} were never finalized")
         elapsed = time.perf_counter() - (self._started or time.perf_counter())
@@ -444,7 +440,8 @@ class ReferenceScorer:
     def _frame_features(self, ref: Any, dis: Any, bitdepth: int) -> dict[str, float]:
         values: dict[str, float] = {}
         if self._adm_limits:
-            for g, feats in _adm_multi(ref, dis, bitdepth, self._adm_limits).items():
+            adm = adm_features_multi(ref, dis, bitdepth, self._adm_limits, kernel=self.kernel)
+            for g, feats in adm.items():
                 for k in _ADM_KEYS:
                     values[_feature_key("adm", k, g)] = feats[k]
         if self._vif_limits:
@@ -453,12 +450,13 @@ class ReferenceScorer:
                     values[_feature_key("vif", k, g)] = feats[k]
         return values
 
-    def _finalize(self, index: int, motion2: float) -> None:
+    def _finalize(self, index: int, motion: MotionScores | None) -> None:
         values = self._pending.pop(index, None)
         if values is None:  # a frame skipped by subsampling
             return
-        if self._needs_motion:
-            values[_MOTION_KEY] = motion2
+        if motion is not None:
+            for key, name in _MOTION_NAMES.items():
+                values[name] = getattr(motion, key)
         for spec, model in zip(self.specs, self.models, strict=True):
             self._scores[spec.name].append(model.predict(values))
         for key in self.feature_keys:
@@ -481,6 +479,7 @@ def score_reference(
     clip: bool = True,
     transform: bool | None = None,
     bitdepth: int | None = None,
+    cpumask: int = 0,
     frames: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> Result:
@@ -500,7 +499,12 @@ def score_reference(
         ``backend='reference'``.
     """
     with ReferenceScorer(
-        models, subsample=subsample, clip=clip, transform=transform, bitdepth=bitdepth
+        models,
+        subsample=subsample,
+        clip=clip,
+        transform=transform,
+        bitdepth=bitdepth,
+        cpumask=cpumask,
     ) as scorer:
         for done, (ref, dis) in enumerate(iter_pairs(reference, distorted, frames), start=1):
             scorer.feed(ref, dis)

@@ -61,6 +61,8 @@ FEATURES: Final[tuple[str, ...]] = (
     *(f"integer_vif_scale{s}" for s in range(4)),
     "integer_adm2",
     *(f"integer_adm_scale{s}" for s in range(4)),
+    "integer_aim",
+    "integer_adm3",
 )
 
 
@@ -88,9 +90,11 @@ class FrameCap:
         The same over all scales and bands.
     uncapped, capped:
         Features keyed by :data:`FEATURES` (libvmaf's default names:
-        ``integer_vif_scale0`` ... ``integer_adm2``, ``integer_adm_scale0`` ...),
-        at libvmaf's default limit (100) and at ``gain_limit``, both from the
-        same pass; dimensionless (about 1 for a faithful copy).
+        ``integer_vif_scale0`` ... ``integer_adm2``, ``integer_adm_scale0`` ...,
+        ``integer_aim``, ``integer_adm3``), at libvmaf's default limit (100)
+        and at ``gain_limit``, both from the same pass; dimensionless (about 1
+        for a faithful copy; ``integer_aim`` about 0, and it grows when the
+        cap moves enhancement into the additive impairment).
     motion2:
         libvmaf's ``integer_motion2`` for the frame (8-bit luma levels per
         pixel; 0 for frame 0).
