@@ -16,61 +16,42 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any
-
+from .adm import AdmBandCap, AdmExplain, adm_explain, adm_features, adm_features_multi
+from .backend import ReferenceScorer, score_reference
+from .explain import FrameCap, explain_frames, explain_pair
 from .model import BUNDLED_MODELS, ScoreTransform, SvmModel, VmafModel, load_model, model_from_dict
-from .motion import Motion2, motion2_scores, motion_sad
+from .motion import Motion, Motion2, MotionScores, motion2_scores, motion_sad, motion_scores
 from .vif import VifExplain, vif_explain, vif_features, vif_features_multi
 
-# ADM lives in its own module and is imported on first use.
-_ADM_EXPORTS = ("AdmExplain", "adm_explain", "adm_features")
-# The backend and the per-frame cap report need ADM too; same lazy import.
-_LAZY = {
-    "ReferenceScorer": ("backend", "ReferenceScorer"),
-    "score_reference": ("backend", "score_reference"),
-    "score": ("backend", "score_reference"),
-    "FrameCap": ("explain", "FrameCap"),
-    "explain_pair": ("explain", "explain_pair"),
-    "explain_frames": ("explain", "explain_frames"),
-}
+#: ``pyvmafneg.reference.score`` mirrors ``pyvmafneg.score``.
+score = score_reference
 
 __all__ = [
+    "AdmBandCap",
+    "AdmExplain",
     "BUNDLED_MODELS",
+    "FrameCap",
+    "Motion",
     "Motion2",
+    "MotionScores",
+    "ReferenceScorer",
     "ScoreTransform",
     "SvmModel",
     "VifExplain",
     "VmafModel",
+    "adm_explain",
+    "adm_features",
+    "adm_features_multi",
+    "explain_frames",
+    "explain_pair",
     "load_model",
     "model_from_dict",
     "motion2_scores",
     "motion_sad",
+    "motion_scores",
+    "score",
+    "score_reference",
     "vif_explain",
     "vif_features",
     "vif_features_multi",
-    *_ADM_EXPORTS,
-    *_LAZY,
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from importlib import import_module
-
-        module, attr = _LAZY[name]
-        value = getattr(import_module(f"{__name__}.{module}"), attr)
-        globals()[name] = value
-        return value
-    if name in _ADM_EXPORTS:
-        try:
-            from . import adm
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.adm":
-                raise AttributeError(
-                    f"{name} is unavailable: {__name__}.adm is not installed"
-                ) from exc
-            raise
-        value = getattr(adm, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
