@@ -141,7 +141,11 @@ def probe(path: str | os.PathLike[str]) -> ContainerInfo:
                 first = frame
                 break
         except Exception as exc:  # av.error.FFmpegError and decoder failures
-            raise DecodeError(f"{path!r}: decoding failed at frame 0: {exc}") from None
+            raise DecodeError(
+                f"{path!r}: decoding failed at frame 0: {exc}; the file is damaged or not "
+                "what its name says: re-create it (or re-encode it, e.g. ffmpeg -i IN -c:v ffv1 "
+                "OUT.mkv)"
+            ) from None
         if first is None:
             raise InputFileError(f"{path!r} has a video stream but no decodable frame")
         fmt, bits, _ = _layout_for(path, first.format.name)

@@ -42,14 +42,16 @@ import numpy as np
 from . import enhance
 from .clips import natural_clip
 from .encode import x264_roundtrip
-from .errors import MissingDependencyError
+from .errors import MissingDependencyError, OptionError
 from .frame import Frame
+from .outputs import check_output_dir
 from .result import Result
 from .scorer import score
 
 __all__ = [
     "DEFAULT_IMAGE",
     "DEFAULT_OUT",
+    "MAX_FRAMES",
     "HONEST_GAP",
     "CAP_GAINS",
     "VariantSpec",
@@ -66,6 +68,8 @@ __all__ = [
 DEFAULT_IMAGE = "chelsea"
 #: Output directory used by the command line when none is given.
 DEFAULT_OUT = "pyvmafneg-demo"
+#: Longest clip the demo builds (it holds every version in memory).
+MAX_FRAMES = 1000
 #: Largest default-NEG gap (points) read as the usual honest spread.
 HONEST_GAP = 3.0
 #: A gap above this many points means the default score rides on enhancement.
@@ -528,10 +532,15 @@ def run_demo(
     """
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
-    if frames < 2:
-        raise ValueError("the demo needs at least 2 frames (motion needs a previous frame)")
+    if not 2 <= frames <= MAX_FRAMES:
+        raise OptionError(
+            f"the demo clip needs at least 2 frames (motion needs a previous frame) and at most "
+            f"{MAX_FRAMES} (every version is held in memory); got {frames}"
+        )
+    if not 0.0 <= float(crf) <= 51.0:
+        raise OptionError(f"the CRF must be in [0, 51] (libx264's range); got {crf:g}")
     nthreads = min(4, os.cpu_count() or 1) if threads is None else int(threads)
-    out = None if out_dir is None else Path(out_dir)
+    out = None if out_dir is None else check_output_dir(out_dir, "the demo's output directory")
     if figures and out is not None:
         _figure(1, 1, 1, 1)  # fail now, not after the scoring, when matplotlib is missing
     if out is not None:

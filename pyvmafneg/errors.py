@@ -24,6 +24,8 @@ __all__ = [
     "DecodeError",
     "BackendUnavailableError",
     "MissingDependencyError",
+    "OptionError",
+    "OutputFileError",
 ]
 
 
@@ -98,3 +100,11 @@ class BackendUnavailableError(VmafNegError, RuntimeError):
 
 class MissingDependencyError(VmafNegError, ImportError):
     """An optional dependency (e.g. matplotlib for plots) is not installed."""
+
+
+class OptionError(VmafNegError, ValueError):
+    """A run option (threads, subsample, frames, CRF ...) is outside its accepted range."""
+
+
+class OutputFileError(VmafNegError, OSError):
+    """An output (log, plot, map or demo directory) cannot be written where it was asked."""

@@ -33,7 +33,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from .errors import FFmpegError, FrameMismatchError
+from .errors import FFmpegError, FrameError, FrameMismatchError
+from .libvmaf import MIN_SIDE, available_cpus, check_threads
 from .models import ModelSpec, pick_pair, resolve_models
 from .rawyuv import ffmpeg_pix_fmt
 from .result import Result
@@ -278,8 +279,14 @@ def score_ffmpeg(
             "FFmpeg's libvmaf filter can enable the score transform but not force it off; "
             "use --transform model or --backend libvmaf"
         )
-    if int(threads) < 0 or int(subsample) < 1:
-        raise FFmpegError("threads must be >= 0 and subsample >= 1")
+    threads, subsample = check_threads(threads, subsample)
+    threads = min(threads, available_cpus())  # as in-process: extra workers only cost memory
+    if min(ref.width, ref.height) < MIN_SIDE:
+        raise FrameError(
+            f"frames are {ref.width}x{ref.height}; libvmaf needs at least {MIN_SIDE}x{MIN_SIDE} "
+            "pixels (smaller frames crash FFmpeg's libvmaf filter or compute undefined values); "
+            "upscale the clip first"
+        )
     if frames is None:
         n_ref, n_dis = known_frame_count(ref), known_frame_count(dis)
         if n_ref is not None and n_dis is not None and n_ref != n_dis:

@@ -331,4 +331,7 @@ def iter_pairs(
         yield ref, dis
         done += 1
     if frames is not None and done < frames:
-        raise FrameMismatchError(f"frames={frames} was requested but the clips hold only {done}")
+        raise FrameMismatchError(
+            f"{frames} frames were asked for but the clips hold only {done}; pass frames={done} "
+            "or fewer"
+        )

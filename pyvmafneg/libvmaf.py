@@ -30,7 +30,14 @@ from pathlib import Path
 import numpy as np
 from cffi import FFI
 
-from .errors import FrameError, FrameMismatchError, LibvmafError, LibvmafNotFoundError, ModelError
+from .errors import (
+    FrameError,
+    FrameMismatchError,
+    LibvmafError,
+    LibvmafNotFoundError,
+    ModelError,
+    OptionError,
+)
 from .frame import Frame
 from .models import ModelSpec
 
@@ -42,6 +49,10 @@ __all__ = [
     "load_library",
     "library_info",
     "PIX_FMT",
+    "MIN_SIDE",
+    "MAX_THREADS",
+    "check_threads",
+    "available_cpus",
 ]
 
 #: Environment variable naming a libvmaf shared library to load.
@@ -52,6 +63,11 @@ ENV_VAR = "PYVMAFNEG_LIBVMAF"
 #: ADM reads outside the picture and, below 31, shifts by a negative amount
 #: (undefined behaviour). From 33 on every extractor stays inside its buffers.
 MIN_SIDE = 33
+
+#: Most libvmaf worker threads accepted. libvmaf starts every thread up front; far
+#: beyond the machine's cores that only costs memory, and once the system refuses
+#: a thread libvmaf waits forever for it when the context is closed.
+MAX_THREADS = 1024
 
 #: libvmaf's ``enum VmafPixelFormat`` values by our pixel format names.
 PIX_FMT = {"420": 1, "422": 2, "444": 3, "400": 4}
@@ -238,6 +254,39 @@ def _discover(explicit: str) -> Libvmaf:
     )
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def check_threads(threads: int, subsample: int = 1) -> tuple[int, int]:
+    """Validate libvmaf's worker thread count and subsampling; returns them as ints.
+
+    Raises :class:`~pyvmafneg.errors.OptionError` for a negative or
+    non-integer thread count, more than :data:`MAX_THREADS` threads, or a
+    subsampling step below 1.
+    """
+    try:
+        n, step = int(threads), int(subsample)
+    except (TypeError, ValueError):
+        raise OptionError(
+            f"threads and subsample must be integers; got threads={threads!r}, "
+            f"subsample={subsample!r}"
+        ) from None
+    cores = available_cpus()
+    if not 0 <= n <= MAX_THREADS:
+        raise OptionError(
+            f"threads must be between 0 and {MAX_THREADS}; got {n}. libvmaf gains nothing "
+            f"from more threads than cores, and this machine has {cores}"
+        )
+    if step < 1:
+        raise OptionError(f"subsample must be >= 1 (1 scores every frame); got {step}")
+    return n, step
+
+
 def library_info(path: str | os.PathLike[str] | None = None) -> LibraryInfo:
     """Which libvmaf :func:`load_library` picks, and its version."""
     return load_library(path).info
@@ -313,10 +362,9 @@ class Context:
         log_level: str = "none",
         library: Libvmaf | None = None,
     ) -> None:
+        self.threads, self.subsample = check_threads(threads, subsample)
         self.lib = library or load_library()
         ffi, lib = self.lib.ffi, self.lib.lib
-        self.threads = int(threads)
-        self.subsample = max(1, int(subsample))
         self._models: list[_LoadedModel] = []
         self._ctx = None
         self._geometry: tuple[int, int, int, str] | None = None
@@ -326,6 +374,9 @@ class Context:
         self.failed = False
         cfg = ffi.new("VmafConfiguration *")
         cfg.log_level = _LOG_LEVELS.get(log_level, 0)
+        # Each libvmaf worker keeps its own feature buffers (tens of MB a thread
+        # at 1080p), and workers beyond the CPUs cannot run at once: start no more.
+        self.threads = min(self.threads, available_cpus())
         cfg.n_threads = self.threads
         cfg.n_subsample = self.subsample
         cfg.cpumask = int(cpumask)

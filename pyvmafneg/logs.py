@@ -196,7 +196,13 @@ def read_log(path: str | os.PathLike[str]) -> VmafLog:
         raise LogFormatError(f"{name!r} does not exist")
     if p.is_dir():
         raise LogFormatError(f"{name!r} is a directory, not a VMAF log")
-    data = p.read_bytes()
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise LogFormatError(
+            f"cannot read {name!r}: {exc.strerror or exc}; check that the file is readable "
+            "(its permissions) and give the path of the VMAF log"
+        ) from None
     try:
         if b"\x00" in data[:4096]:
             raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "NUL byte")
@@ -322,6 +328,11 @@ def _assemble(
 def _parse_json(text: str, source: str) -> VmafLog:
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise LogFormatError(
+            f"{source!r} is JSON nested too deeply to be a VMAF log; give the log written by "
+            "the vmaf tool, FFmpeg's libvmaf filter (log_fmt=json) or pyvmafneg"
+        ) from None
     except json.JSONDecodeError as exc:
         end = " (at the very end: the log is truncated)" if exc.pos >= len(text) - 1 else ""
         raise LogFormatError(
@@ -478,7 +489,9 @@ def _parse_csv(text: str, source: str) -> VmafLog:
                 metrics[name] = _number(cell, name, num, source)
             rows.append((num, metrics))
     except csv.Error as exc:
-        raise LogFormatError(f"{source!r}: malformed CSV ({exc})") from None
+        raise LogFormatError(
+            f"{source!r}: malformed CSV ({exc}); the log is damaged: re-run the scoring"
+        ) from None
     return _assemble(source, "csv", "", rows, {}, None)
 
 

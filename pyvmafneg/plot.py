@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MissingDependencyError, ModelError
+from .errors import MissingDependencyError, ModelError, OutputFileError
+from .outputs import check_output_file
 from .result import Result
 
-__all__ = ["plot_result"]
+__all__ = ["plot_result", "check_plot_path"]
 
 
 def _matplotlib() -> tuple[type, type]:
@@ -29,6 +30,27 @@ def _matplotlib() -> tuple[type, type]:
             "(or pip install matplotlib), or leave out --plot"
         ) from None
     return Figure, FigureCanvasAgg
+
+
+def check_plot_path(path: str | os.PathLike[str]) -> Path:
+    """Check, before any drawing, that a plot can be written to ``path``.
+
+    The suffix must name an image format matplotlib writes (``.png``,
+    ``.svg``, ``.pdf`` ...) and the directory must be writable; raises
+    :class:`~pyvmafneg.errors.OutputFileError` otherwise, and
+    :class:`~pyvmafneg.errors.MissingDependencyError` without matplotlib.
+    """
+    _, Canvas = _matplotlib()
+    out = check_output_file(path, "the plot")
+    formats = Canvas.get_supported_filetypes()
+    suffix = out.suffix.lstrip(".").lower()
+    if suffix not in formats:
+        given = f"ends in '.{suffix}'" if suffix else "has no suffix"
+        raise OutputFileError(
+            f"the plot {str(out)!r} {given}, which is not an image format matplotlib writes; "
+            f"name it *.png (or {', '.join(sorted(f for f in formats if f != 'png'))})"
+        )
+    return out
 
 
 def plot_result(
@@ -48,6 +70,7 @@ def plot_result(
     """
     if not result.has_gap:
         raise ModelError("a plot needs a default and a NEG model in the result")
+    out = check_plot_path(path)
     Figure, Canvas = _matplotlib()
     d_key, n_key = str(result.default_model), str(result.neg_model)
     x = result.frames
@@ -91,6 +114,10 @@ def plot_result(
         g.legend(loc="best", fontsize=8)
     axes[-1].set_xlabel("frame")
     fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out)
+    try:
+        fig.savefig(out)
+    except OSError as exc:
+        raise OutputFileError(
+            f"cannot write the plot {str(out)!r}: {exc.strerror or exc}; choose another path"
+        ) from None
     return out

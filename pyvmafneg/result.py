@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import LogFormatError
+
 __all__ = ["Result", "Pooled", "pool", "format_value"]
 
 #: Percentiles reported by :func:`pool` (in percent).
@@ -285,7 +287,10 @@ class Result:
         elif fmt == "csv":
             self.to_csv(path)
         else:
-            raise ValueError(f"unknown log format {fmt!r}; use json or csv")
+            raise LogFormatError(
+                f"unknown log format {fmt!r}; use json or csv (pyvmafneg.logs.write_log also "
+                "writes xml)"
+            )
         return path
 
     def summary(self) -> str:

@@ -14,13 +14,14 @@ Example
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .errors import ScorerStateError
+from .errors import FrameError, OptionError, ScorerStateError
 from .frame import FrameLike, as_frame, check_pair, iter_pairs
-from .libvmaf import Context, Libvmaf, load_library
+from .libvmaf import Context, Libvmaf, check_threads, load_library
 from .models import ModelSpec, pick_pair, resolve_models
 from .result import Result
 
@@ -40,8 +41,11 @@ class Scorer:
         :class:`~pyvmafneg.models.ModelSpec` objects. Default: ``vmaf_v0.6.1``
         as ``vmaf`` and ``vmaf_v0.6.1neg`` as ``vmaf_neg``.
     threads:
-        libvmaf worker threads (0 = score on the calling thread). Memory stays
-        bounded: with threads libvmaf draws pictures from a fixed pool.
+        libvmaf worker threads (0 = score on the calling thread), at most
+        :data:`~pyvmafneg.libvmaf.MAX_THREADS`; no more are started than the
+        CPUs available, since each costs memory and scores do not depend on
+        it. Memory stays bounded: with threads libvmaf draws pictures from a
+        fixed pool.
     subsample:
         Score every N-th frame (1 = all). Motion still sees every frame.
     clip:
@@ -77,10 +81,7 @@ class Scorer:
         log_level: str = "none",
         cpumask: int = 0,
     ) -> None:
-        if int(threads) < 0:
-            raise ValueError(f"threads must be >= 0; got {threads}")
-        if int(subsample) < 1:
-            raise ValueError(f"subsample must be >= 1; got {subsample}")
+        threads, subsample = check_threads(threads, subsample)
         self.specs = resolve_models(models)
         self.bitdepth = bitdepth
         self.clip = clip
@@ -128,6 +129,11 @@ class Scorer:
         ref = as_frame(reference, bitdepth=self.bitdepth)
         dis = as_frame(distorted, bitdepth=self.bitdepth)
         check_pair(ref, dis, index)
+        for frame, role in ((ref, "reference"), (dis, "distorted")):
+            try:
+                frame.check_range()  # out-of-range samples make libvmaf's numbers meaningless
+            except FrameError as exc:
+                raise FrameError(f"{role} frame {index}: {exc}") from None
         if self._started is None:
             self._started = time.perf_counter()
         return self._context.read(ref, dis)
@@ -208,6 +214,15 @@ def score(
         Per-frame ``vmaf`` and ``vmaf_neg`` (or the given models) and every
         libvmaf feature, with pooling and the default-NEG gap.
     """
+    for given, role in ((reference, "reference"), (distorted, "distorted")):
+        if isinstance(given, (str, bytes, os.PathLike)):
+            raise FrameError(
+                f"the {role} is the file name {given!r}, but score() takes frames; open the file "
+                "first with pyvmafneg.open_video(path) (raw YUV also needs width= and height=) "
+                "and pass the opened video"
+            )
+    if frames is not None and frames < 1:
+        raise OptionError(f"frames must be at least 1 (or None for every frame); got {frames}")
     with Scorer(
         models,
         threads=threads,

@@ -122,6 +122,14 @@ def open_video(
         raise InputFileError(f"{path!r} is a directory, not a video file")
     if os.path.getsize(path) == 0:
         raise InputFileError(f"{path!r} is empty (0 bytes)")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise InputFileError(
+            f"cannot read {path!r}: {exc.strerror or exc}; check its permissions "
+            "(e.g. chmod +r) or copy it somewhere readable"
+        ) from None
     kind = kind or detect_kind(path)
     if kind == "raw":
         return _open_raw(path, width, height, pixel_format, bitdepth)
@@ -176,7 +184,7 @@ def _open_y4m(path: str) -> VideoSource:
         frame_count=n,
         fps=float(info.fps) if info.fps else None,
         color_range=info.color_range,
-        _frames=read_y4m(path, info=info),
+        _frames=read_y4m(path, info=info, check_range=True),
     )
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ..errors import VmafNegError
 
@@ -21,13 +23,29 @@ COMMANDS: tuple[str, ...] = ("score", "check", "explain", "demo", "info")
 
 #: Exit code for unusable input or a failed run.
 EXIT_ERROR = 2
+#: Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
+#: Exit code when stdout's reader went away (128 + SIGPIPE), as shells report it.
+EXIT_BROKEN_PIPE = 141
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def one_line(text: str) -> str:
+    """``text`` with its lines joined by `` | ``, so an error is always one line."""
+    return " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``pyvmafneg`` argument parser with every available subcommand."""
     from .. import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pyvmafneg",
         description="VMAF and VMAF-NEG with libvmaf in-process; see how much of a score "
         "comes from enhancement (the default - NEG gap).",
@@ -47,19 +65,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pyvmafneg`` console script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("pyvmafneg: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    where = f"pyvmafneg {args.command}"
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
+        return code
+    except BrokenPipeError:
+        # Whoever read stdout stopped (e.g. `| head`): end quietly, as `cat` does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except VmafNegError as exc:
-        print(f"pyvmafneg {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{where}: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        print(f"pyvmafneg {args.command}: error: {exc}", file=sys.stderr)
+    except OSError as exc:  # a file the run reads or writes, named by the message
+        print(f"{where}: error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_ERROR
+    except MemoryError:
+        print(
+            f"{where}: error: out of memory; use fewer or smaller frames (--frames N)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print(f"pyvmafneg {args.command}: interrupted", file=sys.stderr)
-        return 130
+        print(f"{where}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

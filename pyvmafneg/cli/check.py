@@ -100,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
             f"{len(args.logs)} logs were given; give one log holding both models, or two "
             "logs (default and NEG)"
         )
+    if args.plot:
+        from ..plot import check_plot_path
+
+        check_plot_path(args.plot)
     loaded = load_logs(
         args.logs, default_key=args.default_key, neg_key=args.neg_key, neg_log=args.neg_log
     )

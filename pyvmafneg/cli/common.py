@@ -58,4 +58,10 @@ def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[
     ref = open_video(args.reference, **geometry)
     dis = open_video(args.distorted, **geometry)
     warnings = match_sources(ref, dis, frames=getattr(args, "frames", None))
+    given = [f"--{k.replace('_', '-')}" for k, v in geometry.items() if v is not None]
+    if given and "raw" not in (ref.kind, dis.kind):
+        warnings.append(
+            f"{'/'.join(given)} describe raw YUV only and were ignored: both inputs carry their "
+            f"own geometry ({ref.describe()})"
+        )
     return ref, dis, warnings

@@ -8,7 +8,7 @@ import textwrap
 import time
 
 from ..clips import IMAGES
-from ..demo import DEFAULT_IMAGE, DEFAULT_OUT, header, run_demo
+from ..demo import DEFAULT_IMAGE, DEFAULT_OUT, MAX_FRAMES, header, run_demo
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=DEFAULT_OUT,
         help=f"output directory, created if missing (default ./{DEFAULT_OUT})",
     )
-    p.add_argument("--frames", type=int, default=24, metavar="N", help="clip length (default 24)")
+    p.add_argument(
+        "--frames",
+        type=int,
+        default=24,
+        metavar="N",
+        help=f"clip length, 2 to {MAX_FRAMES} (default 24)",
+    )
     p.add_argument(
         "--image",
         default=DEFAULT_IMAGE,
@@ -43,9 +49,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.frames < 2:
-        print("pyvmafneg demo: error: --frames must be at least 2", file=sys.stderr)
-        return 2
     t0 = time.perf_counter()
 
     def say(msg: str) -> None:

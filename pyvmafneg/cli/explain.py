@@ -55,14 +55,16 @@ def run(args: argparse.Namespace) -> int:
         summarize,
     )
 
-    ref, dis, warnings = open_pair(args)
-    for text in warnings:
-        print(f"pyvmafneg explain: warning: {text}", file=sys.stderr)
     save = None
     if args.maps:
         from ..capmaps import save_cap_maps
+        from ..outputs import check_output_dir
 
+        check_output_dir(args.maps, "--maps directory")
         save = save_cap_maps
+    ref, dis, warnings = open_pair(args)
+    for text in warnings:
+        print(f"pyvmafneg explain: warning: {text}", file=sys.stderr)
     caps = []
     for cap in explain_frames(
         ref, dis, gain_limit=args.gain_limit, frames=args.frames, keep_maps=save is not None

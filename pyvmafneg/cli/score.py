@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..backends import backend_names, run_backend
-from ..errors import FrameMismatchError
+from ..errors import FrameMismatchError, LogFormatError, OutputFileError
 from ..logs import LOG_FORMATS, write_log
 from ..models import parse_model
+from ..outputs import check_output_file
+from ..plot import check_plot_path
 from ..progress import Progress
 from ..result import Result
 from ..sources import known_frame_count
@@ -47,7 +50,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="FFmpeg executable for --backend ffmpeg (default: imageio-ffmpeg's)",
     )
-    p.add_argument("--threads", type=count(0), default=0, help="libvmaf worker threads (default 0)")
+    p.add_argument(
+        "--threads",
+        type=count(0),
+        default=0,
+        help="libvmaf worker threads (default 0; no more than the CPUs are started)",
+    )
     p.add_argument(
         "--subsample", type=count(1), default=1, help="score every N-th frame (default 1)"
     )
@@ -91,6 +99,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     models = [parse_model(m) for m in args.model] if args.model else None
+    check_outputs(args)
     ref, dis, warnings = open_pair(args)
     if not args.quiet:
         for text in warnings:
@@ -122,6 +131,27 @@ def run(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     return _finish(result, args)
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse a log or plot path that cannot be written before anything is scored."""
+    for option, out in (("--output", args.output), ("--plot", args.plot)):
+        for role, src in (("reference", args.reference), ("distorted", args.distorted)):
+            if out and Path(out).resolve() == Path(src).resolve():
+                raise OutputFileError(
+                    f"{option} {out!r} is the {role} video; writing there would destroy it: "
+                    "give another path"
+                )
+    if args.output:
+        fmt = (args.format or Path(args.output).suffix.lstrip(".") or "json").lower()
+        if fmt not in LOG_FORMATS:
+            raise LogFormatError(
+                f"--output {args.output!r}: unknown log format {fmt!r}; name the file *.json, "
+                "*.xml or *.csv, or say the format with --format"
+            )
+        check_output_file(args.output, "--output")
+    if args.plot:
+        check_plot_path(args.plot)
 
 
 def _finish(result: Result, args: argparse.Namespace) -> int:
