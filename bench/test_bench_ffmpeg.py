@@ -76,3 +76,54 @@ def test_inprocess_vs_ffmpeg(benchmark, raw_files, threads):
         abs(a - b) for a, b in zip(result.scores["vmaf_neg"], ff.scores["vmaf_neg"], strict=True)
     )
     assert diff <= 1e-6
+
+
+_PEAK_SCRIPT = """
+import resource, sys
+import pyvmafneg
+from pyvmafneg.sources import open_video
+ref, dis, w, h, backend = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+a, b = open_video(ref, width=w, height=h), open_video(dis, width=w, height=h)
+if backend == "ffmpeg":
+    pyvmafneg.score_ffmpeg(a, b)
+    print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+else:
+    pyvmafneg.score(a, b)
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
+    with open("/proc/self/status") as fh:
+        print(next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")))
+"""
+
+
+def test_peak_memory_vs_ffmpeg(benchmark, raw_files):
+    """Peak resident memory of a whole scoring process: Python + libvmaf vs FFmpeg.
+
+    The Python side includes the interpreter and NumPy (about 30 MiB before
+    the first frame). FFmpeg's figure is its ``ru_maxrss`` as a child of a
+    small Python process. ``memory_ratio_vs_ffmpeg`` < 1 means the
+    in-process run peaks lower than FFmpeg for the same clip.
+    """
+    import subprocess
+    import sys
+
+    name, ref, dis, w, h, frames = raw_files
+
+    def peak_kib(backend: str) -> int:
+        out = subprocess.run(
+            [sys.executable, "-c", _PEAK_SCRIPT, str(ref), str(dis), str(w), str(h), backend],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(out.stdout.strip().splitlines()[-1])
+
+    ffmpeg_kib = peak_kib("ffmpeg")
+    ours_kib = benchmark.pedantic(peak_kib, args=("libvmaf",), rounds=1, iterations=1)
+    benchmark.extra_info.update(
+        size=name,
+        frames=frames,
+        inprocess_peak_mib=round(ours_kib / 1024, 1),
+        ffmpeg_peak_mib=round(ffmpeg_kib / 1024, 1),
+        memory_ratio_vs_ffmpeg=round(ours_kib / ffmpeg_kib, 3),
+    )
+    assert ours_kib > 0 and ffmpeg_kib > 0
