@@ -274,3 +274,42 @@ def test_csv_output(tmp_path, clip8, blurred8):
     assert len(rows) == 3
     assert float(rows[1]["vmaf_neg"]) == pytest.approx(result.scores["vmaf_neg"][1], abs=1e-6)
     assert rows[2]["Frame"] == "2"
+
+
+def test_gil_is_released_while_libvmaf_works(clip8):
+    """Python threads keep running while libvmaf scores a frame.
+
+    Each 1408x1152 pair keeps libvmaf busy for tens of milliseconds. The main
+    thread spins meanwhile and adds up the time it could not run (gaps over
+    10 ms); were the GIL held during libvmaf calls, that would approach the
+    worker's whole scoring time.
+    """
+    import threading
+    import time
+
+    big = [np.tile(f.luma, (4, 4)) for f in clip8[:2]]
+    done = threading.Event()
+    feeds: list[float] = []
+
+    def work() -> None:
+        with Scorer() as scorer:
+            for i in range(12):
+                t0 = time.perf_counter()
+                scorer.feed(big[i % 2], big[(i + 1) % 2])
+                feeds.append(time.perf_counter() - t0)
+            scorer.flush()
+        done.set()
+
+    worker = threading.Thread(target=work)
+    stalled = 0.0
+    last = time.perf_counter()
+    worker.start()
+    while not done.is_set():
+        now = time.perf_counter()
+        if now - last > 0.010:
+            stalled += now - last
+        last = now
+    worker.join()
+    busy = sum(feeds)
+    assert busy > 0.2, f"feeds too fast to tell ({busy:.3f} s)"
+    assert stalled < 0.3 * busy, f"main thread stalled {stalled:.3f} s of {busy:.3f} s"
