@@ -200,8 +200,13 @@ def score(
     frames: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> Result:
-    """Score two clips (iterables of frames) with libvmaf in one pass.
+    """Score two clips with libvmaf in one pass.
 
+    ``reference`` and ``distorted`` are iterables of frames (lists of
+    :class:`~pyvmafneg.frame.Frame`, opened videos from
+    :func:`pyvmafneg.open_video`, generators...) or paths of self-describing
+    files (Y4M, or anything PyAV decodes: mp4, mkv, webm, ivf...); raw YUV
+    carries no size, so open it with ``open_video(path, width=, height=)``.
     Frames are consumed lazily, one pair at a time. The clips must have the
     same number of frames unless ``frames`` limits the run to a common
     prefix; otherwise :class:`~pyvmafneg.errors.FrameMismatchError` says
@@ -214,13 +219,8 @@ def score(
         Per-frame ``vmaf`` and ``vmaf_neg`` (or the given models) and every
         libvmaf feature, with pooling and the default-NEG gap.
     """
-    for given, role in ((reference, "reference"), (distorted, "distorted")):
-        if isinstance(given, (str, bytes, os.PathLike)):
-            raise FrameError(
-                f"the {role} is the file name {given!r}, but score() takes frames; open the file "
-                "first with pyvmafneg.open_video(path) (raw YUV also needs width= and height=) "
-                "and pass the opened video"
-            )
+    reference = _open_if_path(reference)
+    distorted = _open_if_path(distorted)
     if frames is not None and frames < 1:
         raise OptionError(f"frames must be at least 1 (or None for every frame); got {frames}")
     with Scorer(
@@ -237,3 +237,12 @@ def score(
             if progress is not None:
                 progress(done)
         return scorer.flush()
+
+
+def _open_if_path(clip: Any) -> Any:
+    """Open a file name as a video; anything else is passed through."""
+    if isinstance(clip, (str, bytes, os.PathLike)):
+        from .sources import open_video
+
+        return open_video(os.fsdecode(clip))
+    return clip

@@ -149,8 +149,9 @@ def _open_raw(
 ) -> VideoSource:
     if not width or not height:
         raise InputFileError(
-            f"{path!r} is raw YUV: give its size with --width and --height (and "
-            "--pixel-format / --bitdepth unless it is 8-bit 4:2:0)"
+            f"{path!r} is raw YUV: give its size (--width and --height on the command line, "
+            "width= and height= to open_video), and its pixel format and bit depth unless it "
+            "is 8-bit 4:2:0"
         )
     fmt = normalize_pixel_format(pixel_format or "420")
     bd = int(bitdepth or 8)

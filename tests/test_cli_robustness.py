@@ -21,6 +21,7 @@ from pyvmafneg.cli import main
 from pyvmafneg.clips import natural_clip
 from pyvmafneg.errors import (
     FrameError,
+    InputFileError,
     LogFormatError,
     OptionError,
     OutputFileError,
@@ -29,6 +30,7 @@ from pyvmafneg.errors import (
 from pyvmafneg.frame import Frame
 from pyvmafneg.libvmaf import MAX_THREADS, available_cpus
 from pyvmafneg.plot import plot_result
+from pyvmafneg.rawyuv import write_yuv
 from pyvmafneg.scorer import Scorer
 from pyvmafneg.y4m import write_y4m
 
@@ -158,8 +160,13 @@ def test_out_of_range_samples_are_refused(media: Path, capsys: pytest.CaptureFix
 
 def test_score_api_bad_arguments(media: Path) -> None:
     clip = natural_clip("astronaut", frames=2, width=64, height=48)
-    with pytest.raises(FrameError, match=r"score\(\) takes frames; open the file first"):
-        pyvmafneg.score(str(media / "ref.y4m"), str(media / "ref.y4m"))
+    # Self-describing files may be given by name; raw YUV needs its geometry.
+    by_name = pyvmafneg.score(str(media / "ref.y4m"), media / "ref.y4m")
+    assert len(by_name) > 0 and by_name.pooled_gap < 0.01
+    raw = media / "clip.yuv"
+    write_yuv(clip, raw)
+    with pytest.raises(InputFileError, match="width= and height= to open_video"):
+        pyvmafneg.score(str(raw), str(raw))
     with pytest.raises(OptionError, match="frames must be at least 1"):
         pyvmafneg.score(clip, clip, frames=0)
     with pytest.raises(VmafNegError, match="3 frames were asked for .* pass frames=2 or fewer"):

@@ -145,7 +145,7 @@ def test_decode_error_names_file_and_frame(
         (b"", "empty.mp4", "is empty (0 bytes)"),
         (b"\x00\x01garbage" * 300, "junk.mp4", "FFmpeg (PyAV) does not recognise it"),
         (None, "missing.mkv", "does not exist"),
-        (b"\x10" * 100, "raw.yuv", "is raw YUV: give its size with --width and --height"),
+        (b"\x10" * 100, "raw.yuv", "is raw YUV: give its size (--width and --height"),
     ],
 )
 def test_unreadable_inputs(
