@@ -27,99 +27,44 @@ __all__ = ["BACKENDS", "run_backend", "backend_names"]
 
 Backend = Callable[..., Result]
 
+#: Keyword arguments every backend takes, as :func:`pyvmafneg.score` names them.
+_COMMON = ("models", "subsample", "clip", "transform", "frames", "progress")
 
-def _libvmaf(
-    reference: VideoSource,
-    distorted: VideoSource,
-    *,
-    models: Sequence[ModelSpec] | None,
-    threads: int,
-    subsample: int,
-    clip: bool,
-    transform: bool | None,
-    frames: int | None,
-    progress: Callable[[int], None] | None,
-    libvmaf: str | None = None,
-    **_: Any,
-) -> Result:
+
+def _libvmaf(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
     from .scorer import score
 
     return score(
         reference,
         distorted,
-        models,
-        threads=threads,
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        library=libvmaf,
-        frames=frames,
-        progress=progress,
+        threads=kw["threads"],
+        library=kw.get("libvmaf"),
+        **{k: kw[k] for k in _COMMON},
     )
 
 
-def _ffmpeg(
-    reference: VideoSource,
-    distorted: VideoSource,
-    *,
-    models: Sequence[ModelSpec] | None,
-    threads: int,
-    subsample: int,
-    clip: bool,
-    transform: bool | None,
-    frames: int | None,
-    progress: Callable[[int], None] | None,
-    ffmpeg: str | None = None,
-    **_: Any,
-) -> Result:
+def _ffmpeg(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
     from .ffmpeg import score_ffmpeg
 
     return score_ffmpeg(
         reference,
         distorted,
-        models,
-        threads=threads,
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        frames=frames,
-        progress=progress,
-        ffmpeg=ffmpeg,
+        threads=kw["threads"],
+        ffmpeg=kw.get("ffmpeg"),
+        **{k: kw[k] for k in _COMMON},
     )
 
 
-def _reference(
-    reference: VideoSource,
-    distorted: VideoSource,
-    *,
-    models: Sequence[ModelSpec] | None,
-    subsample: int,
-    clip: bool,
-    transform: bool | None,
-    frames: int | None,
-    progress: Callable[[int], None] | None,
-    **_: Any,
-) -> Result:
+def _reference(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
     try:
-        from . import reference as ref_pkg
-
-        ref_score = ref_pkg.score  # type: ignore[attr-defined]
-    except (ImportError, AttributeError) as exc:
+        from .reference import score_reference
+    except ImportError as exc:
         raise BackendUnavailableError(
             "the NumPy reference backend is not available in this installation "
-            f"(pyvmafneg.reference.score cannot be imported: {exc}); use --backend libvmaf "
+            f"(pyvmafneg.reference cannot be imported: {exc}); use --backend libvmaf "
             "or --backend ffmpeg"
         ) from None
-    return ref_score(
-        reference,
-        distorted,
-        models,
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        frames=frames,
-        progress=progress,
-    )
+    return score_reference(reference, distorted, **{k: kw[k] for k in _COMMON})
 
 
 #: Backend name -> scoring function.

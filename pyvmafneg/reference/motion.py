@@ -273,21 +273,17 @@ class Motion2:
 
     def __init__(self, bitdepth: int) -> None:
         """Start a stream of ``bitdepth``-bit planes (8..16)."""
-        self._bitdepth = check_bitdepth(bitdepth)
-        self._prev: NDArray[np.unsignedinteger] | None = None
-        self._prev_sad = 0.0
-        self._count = 0
-        self._flushed = False
+        self._stream = Motion(bitdepth)
 
     @property
     def bitdepth(self) -> int:
         """Bit depth of the planes this stream accepts."""
-        return self._bitdepth
+        return self._stream.bitdepth
 
     @property
     def frames_pushed(self) -> int:
         """Number of planes pushed so far."""
-        return self._count
+        return self._stream.frames_pushed
 
     def push(self, ref: NDArray[np.unsignedinteger]) -> list[tuple[int, float]]:
         """Add the next reference luma plane.
@@ -303,27 +299,10 @@ class Motion2:
             ValueError: on a bad plane or a shape change.
             RuntimeError: if the stream was already flushed.
         """
-        if self._flushed:
-            raise RuntimeError("Motion2 stream already flushed; start a new one")
-        plane = check_plane(ref, self._bitdepth, name="ref", min_side=MIN_SIDE)
-        index = self._count
-        if self._prev is not None and plane.shape != self._prev.shape:
-            raise ValueError(
-                f"frame {index} has shape {plane.shape}, but the stream started "
-                f"with {self._prev.shape}"
-            )
-        out: list[tuple[int, float]] = []
-        if index == 0:
-            out.append((0, 0.0))
-        else:
-            sad = _sad(self._prev, plane, self._bitdepth)  # type: ignore[arg-type]
-            if index >= 2:
-                out.append((index - 1, min(self._prev_sad, sad)))
-            self._prev_sad = sad
-        # Keep a private copy: callers may reuse their buffer.
-        self._prev = np.array(plane, copy=True)
-        self._count += 1
-        return out
+        done = self._stream.push(ref)
+        if self._stream.frames_pushed == 1:
+            return [(0, 0.0)]  # frame 0's motion2 is 0 whatever follows
+        return [(i, s.motion2) for i, s in done if i > 0]
 
     def flush(self) -> list[tuple[int, float]]:
         """Finish the stream and return the last frame's ``motion2`` (if any).
@@ -331,13 +310,7 @@ class Motion2:
         With a single frame nothing remains (its value, 0, came from
         :meth:`push`).  Calling flush twice returns an empty list.
         """
-        if self._flushed:
-            return []
-        self._flushed = True
-        self._prev = None
-        if self._count >= 2:
-            return [(self._count - 1, self._prev_sad)]
-        return []
+        return [(i, s.motion2) for i, s in self._stream.flush() if i > 0]
 
 
 def motion2_scores(refs: Iterable[NDArray[np.unsignedinteger]], bitdepth: int) -> list[float]:
