@@ -34,7 +34,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .errors import FFmpegError, FrameError, FrameMismatchError
-from .libvmaf import MIN_SIDE, available_cpus, check_threads
+from .frame import MIN_SIDE
+from .libvmaf import available_cpus, check_threads
 from .models import ModelSpec, pick_pair, resolve_models
 from .rawyuv import ffmpeg_pix_fmt
 from .result import Result

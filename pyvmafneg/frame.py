@@ -26,12 +26,20 @@ __all__ = [
     "chroma_shape",
     "check_pair",
     "iter_pairs",
+    "ClipChecker",
+    "MIN_SIDE",
 ]
 
 #: Pixel formats (chroma subsampling) understood everywhere in the package.
 PIXEL_FORMATS: tuple[str, ...] = ("420", "422", "444", "400")
 #: Bit depths libvmaf scores.
 BITDEPTHS: tuple[int, ...] = (8, 10, 12, 16)
+
+#: Smallest frame side any backend scores, in pixels. libvmaf 3.2 crashes on
+#: frames 16 pixels or less on a side; up to 32 its ADM reads outside the
+#: picture and, below 31, shifts by a negative amount (undefined behaviour).
+#: From 33 on every extractor stays inside its buffers.
+MIN_SIDE = 33
 
 _FORMAT_ALIASES = {
     "420": "420",
@@ -335,3 +343,51 @@ def iter_pairs(
             f"{frames} frames were asked for but the clips hold only {done}; pass frames={done} "
             "or fewer"
         )
+
+
+class ClipChecker:
+    """Validates the frame pairs of one clip, the same way for every backend.
+
+    Each call coerces both sides with :func:`as_frame` (``bitdepth`` for bare
+    ``uint16`` arrays) and checks that the pair matches, that samples fit
+    the bit depth, that frames are at least :data:`MIN_SIDE` pixels a side,
+    and that the clip keeps the size, pixel format and bit depth of its
+    first frame (:attr:`geometry`).
+    """
+
+    def __init__(self, bitdepth: int | None = None) -> None:
+        self.bitdepth = bitdepth
+        self.geometry: tuple[int, int, int, str] | None = None
+
+    def __call__(
+        self, reference: FrameLike, distorted: FrameLike, index: int
+    ) -> tuple[Frame, Frame]:
+        """Return the pair as :class:`Frame` objects, or raise.
+
+        Raises :class:`~pyvmafneg.errors.FrameError` for unusable frames and
+        :class:`~pyvmafneg.errors.FrameMismatchError` for mismatches.
+        """
+        ref = as_frame(reference, bitdepth=self.bitdepth)
+        dis = as_frame(distorted, bitdepth=self.bitdepth)
+        check_pair(ref, dis, index)
+        for frame, role in ((ref, "reference"), (dis, "distorted")):
+            try:
+                frame.check_range()  # out-of-range samples make every score meaningless
+            except FrameError as exc:
+                raise FrameError(f"{role} frame {index}: {exc}") from None
+        if ref.width < MIN_SIDE or ref.height < MIN_SIDE:
+            raise FrameError(
+                f"frames are {ref.width}x{ref.height}; libvmaf needs at least "
+                f"{MIN_SIDE}x{MIN_SIDE} pixels (smaller frames crash or compute undefined values "
+                "inside its VIF/ADM extractors); upscale the clip first"
+            )
+        geometry = (ref.width, ref.height, ref.bitdepth, ref.pixel_format)
+        if self.geometry is None:
+            self.geometry = geometry
+        elif geometry != self.geometry:
+            w, h, b, f = self.geometry
+            raise FrameMismatchError(
+                f"frame {index} is {ref.describe()} but the clip started as {w}x{h} {f} "
+                f"{b}-bit; every frame of a clip must share size, format and depth"
+            )
+        return ref, dis

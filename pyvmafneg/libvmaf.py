@@ -31,14 +31,13 @@ import numpy as np
 from cffi import FFI
 
 from .errors import (
-    FrameError,
     FrameMismatchError,
     LibvmafError,
     LibvmafNotFoundError,
     ModelError,
     OptionError,
 )
-from .frame import Frame
+from .frame import MIN_SIDE, ClipChecker, Frame, FrameLike
 from .models import ModelSpec
 
 __all__ = [
@@ -58,11 +57,6 @@ __all__ = [
 #: Environment variable naming a libvmaf shared library to load.
 ENV_VAR = "PYVMAFNEG_LIBVMAF"
 
-#: Smallest frame side libvmaf's VIF/ADM extractors handle safely, in pixels.
-#: libvmaf 3.2 crashes on frames 16 pixels or less on a side; up to 32 its
-#: ADM reads outside the picture and, below 31, shifts by a negative amount
-#: (undefined behaviour). From 33 on every extractor stays inside its buffers.
-MIN_SIDE = 33
 
 #: Most libvmaf worker threads accepted. libvmaf starts every thread up front; far
 #: beyond the machine's cores that only costs memory, and once the system refuses
@@ -345,9 +339,11 @@ class _LoadedModel:
 class Context:
     """One libvmaf scoring session (a ``VmafContext`` and its models).
 
-    This is the low-level layer under :class:`pyvmafneg.Scorer`: it checks
-    geometry before anything reaches C and copies each plane into a picture
-    libvmaf allocated itself, so libvmaf never reads memory it does not own.
+    This is the low-level layer under :class:`pyvmafneg.Scorer`: it validates
+    every pair (:class:`~pyvmafneg.frame.ClipChecker`) before anything reaches
+    C and copies each plane into a picture libvmaf allocated itself, so
+    libvmaf never reads memory it does not own. ``bitdepth`` says how to read
+    bare ``uint16`` arrays.
     """
 
     def __init__(
@@ -361,13 +357,15 @@ class Context:
         cpumask: int = 0,
         log_level: str = "none",
         library: Libvmaf | None = None,
+        bitdepth: int | None = None,
     ) -> None:
         self.threads, self.subsample = check_threads(threads, subsample)
         self.lib = library or load_library()
         ffi, lib = self.lib.ffi, self.lib.lib
         self._models: list[_LoadedModel] = []
         self._ctx = None
-        self._geometry: tuple[int, int, int, str] | None = None
+        self._checker = ClipChecker(bitdepth)
+        self._pool_ready = False
         self._pool = False
         self.frames_read = 0
         self.flushed = False
@@ -403,8 +401,8 @@ class Context:
             raise
 
     # -- feeding --------------------------------------------------------------
-    def read(self, reference: Frame, distorted: Frame) -> int:
-        """Queue one frame pair; returns its index."""
+    def read(self, reference: FrameLike, distorted: FrameLike) -> int:
+        """Validate and queue one frame pair; returns its index."""
         if self._ctx is None or self.flushed:
             raise LibvmafError("this libvmaf context is closed or flushed", function="read")
         if self.failed:
@@ -412,22 +410,11 @@ class Context:
                 "libvmaf already rejected a frame of this clip; start a new scorer",
                 function="read",
             )
-        if reference.width < MIN_SIDE or reference.height < MIN_SIDE:
-            raise FrameError(
-                f"frames are {reference.width}x{reference.height}; libvmaf needs at least "
-                f"{MIN_SIDE}x{MIN_SIDE} pixels (smaller frames crash or compute undefined values "
-                "inside its VIF/ADM extractors); upscale the clip first"
-            )
-        geometry = (reference.width, reference.height, reference.bitdepth, reference.pixel_format)
-        if self._geometry is None:
-            self._geometry = geometry
+        index = self.frames_read
+        reference, distorted = self._checker(reference, distorted, index)
+        if not self._pool_ready:
+            self._pool_ready = True
             self._setup_pool()
-        elif geometry != self._geometry:
-            w, h, b, f = self._geometry
-            raise FrameMismatchError(
-                f"frame {self.frames_read} is {reference.describe()} but the clip started as "
-                f"{w}x{h} {f} {b}-bit; every frame of a clip must share size, format and depth"
-            )
         ffi, lib = self.lib.ffi, self.lib.lib
         ref_pic = ffi.new("VmafPicture *")
         dis_pic = ffi.new("VmafPicture *")
@@ -437,7 +424,6 @@ class Context:
         except Exception:
             lib.vmaf_picture_unref(ref_pic)
             raise
-        index = self.frames_read
         rc = lib.vmaf_read_pictures(self._ctx, ref_pic, dis_pic, index)
         if rc:
             self.failed = True
@@ -454,7 +440,7 @@ class Context:
     def _setup_pool(self) -> None:
         if not (self.threads > 0 and self.lib.has_picture_pool):
             return
-        w, h, bpc, fmt = self._geometry  # type: ignore[misc]
+        w, h, bpc, fmt = self._checker.geometry  # type: ignore[misc]
         cfg = self.lib.ffi.new("VmafPictureConfiguration *")
         cfg.pic_params.w = w
         cfg.pic_params.h = h

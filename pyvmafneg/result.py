@@ -214,15 +214,15 @@ class Result:
         pooled_metrics = {}
         extras: dict[str, Any] = {}
         if len(self):
-            for key in self.keys():
-                p = pool(self[key])
+            pooled = {key: pool(self[key]) for key in self.keys()}
+            for key, p in pooled.items():
                 pooled_metrics[key] = {
                     "min": p.min,
                     "max": p.max,
                     "mean": p.mean,
                     "harmonic_mean": p.harmonic_mean,
                 }
-            extras["pooled"] = {k: pool(self.scores[k]).as_dict() for k in self.scores}
+            extras["pooled"] = {k: pooled[k].as_dict() for k in self.scores}
             if self.has_gap:
                 gap = self.gap
                 extras["gap"] = {

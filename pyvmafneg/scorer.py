@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .errors import FrameError, OptionError, ScorerStateError
-from .frame import FrameLike, as_frame, check_pair, iter_pairs
+from .errors import OptionError, ScorerStateError
+from .frame import FrameLike, iter_pairs
 from .libvmaf import Context, Libvmaf, check_threads, load_library
 from .models import ModelSpec, pick_pair, resolve_models
 from .result import Result
@@ -95,6 +95,7 @@ class Scorer:
             cpumask=cpumask,
             log_level=log_level,
             library=lib,
+            bitdepth=bitdepth,
         )
         self._lib = lib
         self._result: Result | None = None
@@ -125,18 +126,9 @@ class Scorer:
             )
         if self._context is None:
             raise ScorerStateError("this scorer is closed; create a new Scorer")
-        index = self._context.frames_read
-        ref = as_frame(reference, bitdepth=self.bitdepth)
-        dis = as_frame(distorted, bitdepth=self.bitdepth)
-        check_pair(ref, dis, index)
-        for frame, role in ((ref, "reference"), (dis, "distorted")):
-            try:
-                frame.check_range()  # out-of-range samples make libvmaf's numbers meaningless
-            except FrameError as exc:
-                raise FrameError(f"{role} frame {index}: {exc}") from None
         if self._started is None:
             self._started = time.perf_counter()
-        return self._context.read(ref, dis)
+        return self._context.read(reference, distorted)
 
     def flush(self) -> Result:
         """Finish the clip and return the :class:`~pyvmafneg.result.Result`.

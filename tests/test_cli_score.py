@@ -27,28 +27,21 @@ def raw_pair(request, tmp_path_factory):
     return tmp, ref, dis, bitdepth, fmt
 
 
+def _score_args(tmp, fmt, bitdepth, width=176):
+    """``score`` arguments for the fixture's raw pair (short flags)."""
+    return (
+        f"score -r {tmp / 'ref.yuv'} -d {tmp / 'dis.yuv'} -w {width} -H 144 -p {fmt} "
+        f"-b {bitdepth} -q"
+    ).split()
+
+
 def test_cli_equals_api_and_ffmpeg(raw_pair, capsys):
     tmp, ref, dis, bitdepth, fmt = raw_pair
     out = tmp / "log.json"
+    # The long flag names, as the README writes them.
     rc = main(
-        [
-            "score",
-            "--reference",
-            str(tmp / "ref.yuv"),
-            "--distorted",
-            str(tmp / "dis.yuv"),
-            "--width",
-            "176",
-            "--height",
-            "144",
-            "--pixel-format",
-            fmt,
-            "--bitdepth",
-            str(bitdepth),
-            "--output",
-            str(out),
-            "--quiet",
-        ]
+        f"score --reference {tmp / 'ref.yuv'} --distorted {tmp / 'dis.yuv'} --width 176 "
+        f"--height 144 --pixel-format {fmt} --bitdepth {bitdepth} --output {out} --quiet".split()
     )
     assert rc == 0
     printed = capsys.readouterr().out
@@ -68,31 +61,13 @@ def test_cli_models_and_options(raw_pair, tmp_path, capsys):
     out = tmp_path / "log.csv"
     rc = main(
         [
-            "score",
-            "-r",
-            str(tmp / "ref.yuv"),
-            "-d",
-            str(tmp / "dis.yuv"),
-            "-w",
-            "176",
-            "-H",
-            "144",
-            "-p",
-            fmt,
-            "-b",
-            str(bitdepth),
+            *_score_args(tmp, fmt, bitdepth),
             "--no-clip",
-            "--threads",
-            "2",
-            "--model",
-            "vmaf_v0.6.1:name=plain",
-            "--model",
-            "vmaf_v0.6.1:name=capped:vif_enhn_gain_limit=1.0:adm_enhn_gain_limit=1.0",
-            "--subsample",
-            "2",
-            "-o",
-            str(out),
-            "-q",
+            "--threads=2",
+            "--model=vmaf_v0.6.1:name=plain",
+            "--model=vmaf_v0.6.1:name=capped:vif_enhn_gain_limit=1.0:adm_enhn_gain_limit=1.0",
+            "--subsample=2",
+            f"--output={out}",
         ]
     )
     assert rc == 0
@@ -102,34 +77,16 @@ def test_cli_models_and_options(raw_pair, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("width", "extra", "message"),
     [
-        (["--model", "vmaf_v7"], "unknown model 'vmaf_v7'"),
-        (["--model", "vmaf_v0.6.1:vif_enhn_gain_limit=0.5"], "outside libvmaf's range"),
-        (["--width", "175"], "bytes left over"),
+        (176, ["--model", "vmaf_v7"], "unknown model 'vmaf_v7'"),
+        (176, ["--model", "vmaf_v0.6.1:vif_enhn_gain_limit=0.5"], "outside libvmaf's range"),
+        (175, [], "bytes left over"),  # a width that does not divide the file
     ],
 )
-def test_cli_errors_are_one_line(raw_pair, capsys, extra, message):
+def test_cli_errors_are_one_line(raw_pair, capsys, width, extra, message):
     tmp, _, _, bitdepth, fmt = raw_pair
-    args = [
-        "score",
-        "-r",
-        str(tmp / "ref.yuv"),
-        "-d",
-        str(tmp / "dis.yuv"),
-        "-w",
-        "176",
-        "-H",
-        "144",
-        "-p",
-        fmt,
-        "-b",
-        str(bitdepth),
-        "-q",
-        *extra,
-    ]
-    if "--width" in extra:
-        args[args.index("-w") : args.index("-w") + 2] = []
+    args = [*_score_args(tmp, fmt, bitdepth, width=width), *extra]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err

@@ -283,6 +283,12 @@ def _bad_inputs() -> dict[str, tuple[object, object, type[Exception]]]:
             Frame.from_planes(ok.astype(np.uint16) * 4, bitdepth=10),
             FrameMismatchError,
         ),
+        # Built directly, so only the scorers' own check sees the 10-bit overflow.
+        "samples above 10 bits": (
+            Frame((ok.astype(np.uint16) << 6,), 10, "400"),
+            Frame((ok.astype(np.uint16) << 6,), 10, "400"),
+            FrameError,
+        ),
     }
 
 

@@ -40,8 +40,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ..errors import FrameError, FrameMismatchError, ModelError, ScorerStateError
-from ..frame import Frame, FrameLike, as_frame, check_pair, iter_pairs
+from ..errors import FrameError, ModelError, ScorerStateError
+from ..frame import MIN_SIDE, ClipChecker, FrameLike, iter_pairs
 from ..models import ModelSpec, check_gain_limit, feature_suffix, pick_pair, resolve_models
 from ..result import Result
 from .adm import adm_features_multi, kernel_for_cpumask
@@ -54,7 +54,6 @@ __all__ = [
     "MIN_SIDE",
     "SUPPORTED_MODELS",
     "ReferenceModel",
-    "PairChecker",
     "ReferenceScorer",
     "iter_pairs",
     "reference_model",
@@ -63,9 +62,6 @@ __all__ = [
 
 #: The libvmaf release whose integer features the reference reproduces.
 LIBVMAF_VERSION: Final[str] = "3.2.0"
-
-#: Smallest frame side, in pixels (ADM's wavelet needs 33, as libvmaf does).
-MIN_SIDE: Final[int] = 33
 
 #: Built-in model names the reference scores, and the bundled JSON each loads.
 #: ``vmaf_4k_v0.6.1neg`` is the 4K model with both gain limits at 1.0 (its
@@ -231,47 +227,6 @@ def reference_model(
     return ReferenceModel(spec, model, vif_limit, adm_limit, tuple(inputs))
 
 
-class PairChecker:
-    """Validates frame pairs of one clip the way the libvmaf scorer does.
-
-    Coerces each side with :func:`~pyvmafneg.frame.as_frame` (``bitdepth``
-    for bare ``uint16`` arrays), checks the pair matches, that frames are at
-    least :data:`MIN_SIDE` pixels a side and that the clip keeps one size,
-    pixel format and bit depth.
-    """
-
-    def __init__(self, bitdepth: int | None = None) -> None:
-        self.bitdepth = bitdepth
-        self.geometry: tuple[int, int, int, str] | None = None
-
-    def __call__(
-        self, reference: FrameLike, distorted: FrameLike, index: int
-    ) -> tuple[Frame, Frame]:
-        """Return the pair as :class:`~pyvmafneg.frame.Frame` objects or raise.
-
-        Raises :class:`~pyvmafneg.errors.FrameError` for unusable frames and
-        :class:`~pyvmafneg.errors.FrameMismatchError` for mismatches.
-        """
-        ref = as_frame(reference, bitdepth=self.bitdepth)
-        dis = as_frame(distorted, bitdepth=self.bitdepth)
-        check_pair(ref, dis, index)
-        if ref.width < MIN_SIDE or ref.height < MIN_SIDE:
-            raise FrameError(
-                f"frames are {ref.width}x{ref.height}; VMAF's features need at least "
-                f"{MIN_SIDE}x{MIN_SIDE} pixels (as libvmaf does); upscale the clip first"
-            )
-        geometry = (ref.width, ref.height, ref.bitdepth, ref.pixel_format)
-        if self.geometry is None:
-            self.geometry = geometry
-        elif geometry != self.geometry:
-            w, h, b, f = self.geometry
-            raise FrameMismatchError(
-                f"frame {index} is {ref.describe()} but the clip started as {w}x{h} {f} "
-                f"{b}-bit; every frame of a clip must share size, format and depth"
-            )
-        return ref, dis
-
-
 class ReferenceScorer:
     """Score (reference, distorted) pairs with the NumPy reference, streaming.
 
@@ -330,7 +285,7 @@ class ReferenceScorer:
         motion_keys = set(_MOTION_NAMES.values())
         self._needs_motion = any(k in motion_keys for m in self.models for _, k in m.inputs)
         self._motion: Motion | None = None
-        self._check = PairChecker(bitdepth)
+        self._check = ClipChecker(bitdepth)
         self._count = 0
         self._pending: dict[int, dict[str, float]] = {}
         self._frames: list[int] = []

@@ -39,10 +39,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import FrameError
-from ..frame import FrameLike, iter_pairs
+from ..frame import ClipChecker, FrameLike, iter_pairs
 from ..models import ModelSpec, check_gain_limit, feature_suffix
 from .adm import BANDS, AdmExplain, adm_explain
-from .backend import PairChecker, ReferenceModel, reference_model
+from .backend import ReferenceModel, reference_model
 from .motion import Motion2
 from .vif import VifExplain, vif_explain
 
@@ -307,7 +307,7 @@ def explain_frames(
     """
     limit = check_gain_limit(gain_limit, "gain_limit")
     models = _models(model, limit, clip)
-    checker = PairChecker(bitdepth)
+    checker = ClipChecker(bitdepth)
     motion: Motion2 | None = None
     pending: dict[int, tuple[VifExplain, AdmExplain]] = {}
     for index, (r, d) in enumerate(iter_pairs(reference, distorted, frames)):
