@@ -26,6 +26,9 @@ __all__ = [
     "MissingDependencyError",
     "OptionError",
     "OutputFileError",
+    "ManifestError",
+    "ResultStoreError",
+    "BDRateError",
 ]
 
 
@@ -108,3 +111,20 @@ class OptionError(VmafNegError, ValueError):
 
 class OutputFileError(VmafNegError, OSError):
     """An output (log, plot, map or demo directory) cannot be written where it was asked."""
+
+
+class ManifestError(VmafNegError, ValueError):
+    """A comparison manifest is unreadable, incomplete or inconsistent."""
+
+
+class ResultStoreError(VmafNegError, OSError):
+    """A comparison's result store cannot be read, locked or written."""
+
+
+class BDRateError(VmafNegError, ValueError):
+    """A BD-rate or BD-quality cannot be computed from the given rate/score curves.
+
+    Raised for unreadable or mismatched inputs, non-finite values, non-positive
+    rates, too few points, scores that do not rise strictly with rate, and curves
+    whose score (BD-rate) or rate (BD-quality) ranges do not overlap.
+    """

@@ -19,7 +19,7 @@ from ..errors import VmafNegError
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("score", "check", "explain", "demo", "info")
+COMMANDS: tuple[str, ...] = ("score", "check", "compare", "explain", "demo", "info")
 
 #: Exit code for unusable input or a failed run.
 EXIT_ERROR = 2

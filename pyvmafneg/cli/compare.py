@@ -1,0 +1,156 @@
+"""``pyvmafneg compare``: score a codec comparison, BD-rates under default and NEG, report.
+
+Exit codes: 0 clean; 1 flagged (the winner flips between default VMAF and
+VMAF-NEG, their BD-rates differ by more than the threshold, or an encode's
+gap is above the threshold); 2 unusable input or pairs that failed to score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import count
+
+MANIFEST_HELP = """\
+manifest format (TOML; paths relative to the manifest's folder):
+
+  [comparison]                     # optional
+  anchor = "x264 plain"            # series (codec + setting) to compare against
+  models = ["vmaf_v0.6.1", "vmaf_v0.6.1neg"]
+
+  [[reference]]
+  name = "chelsea"
+  file = "refs/chelsea.y4m"        # raw .yuv: also width, height, pixel_format, bitdepth, fps
+
+  [[encode]]
+  reference = "chelsea"
+  codec = "x264"
+  setting = "plain"
+  point = "crf28"
+  file = "enc/chelsea-plain-crf28.mkv"
+  # bitrate_kbps = 812.5           # default: file size * 8 / duration
+
+Results are stored as each pair finishes (MANIFEST.results.jsonl by default); a rerun
+skips pairs already scored. Try it: pyvmafneg compare --sample DIR --report DIR/report
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compare",
+        help="score a codec comparison (manifest) in parallel; BD-rates under default and NEG",
+        description="Score every encode of a comparison manifest against its reference with "
+        "default VMAF and VMAF-NEG (in parallel on this machine, or on a Dask cluster), store "
+        "results as they finish (a rerun resumes), compute BD-rate and BD-quality of every "
+        "series against the anchor under both models, and flag rankings that ride on "
+        "enhancement. Exit status: 0 clean, 1 flagged, 2 unusable input or failed pairs.",
+        epilog=MANIFEST_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("manifest", nargs="?", metavar="MANIFEST", help="comparison manifest (.toml)")
+    p.add_argument(
+        "--sample",
+        metavar="DIR",
+        help="build the sample comparison (3 sources x 2 x264 settings x 4 CRFs, from images "
+        "shipped with scikit-image) in DIR and compare it",
+    )
+    p.add_argument("--store", metavar="JSONL", help="result store (default: next to the manifest)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="score on a Dask cluster: tcp://host:port of a running scheduler, or 'local' "
+        "for a LocalCluster on this machine (needs dask[distributed])",
+    )
+    p.add_argument(
+        "--workers",
+        type=count(1),
+        metavar="N",
+        help="pairs scored at once on this machine (default: one per CPU; 1 = in this process)",
+    )
+    p.add_argument(
+        "--anchor", metavar="SERIES", help="series to compare against, e.g. 'x264 plain'"
+    )
+    p.add_argument(
+        "--bd-method",
+        choices=["pchip", "cubic"],
+        help="BD interpolation: pchip (default, current practice) or cubic (VCEG-M33)",
+    )
+    p.add_argument("--report", metavar="DIR", help="write an HTML report with RD curves into DIR")
+    p.add_argument("--csv", metavar="PATH", help="write one CSV row per encode")
+    p.add_argument("--json", action="store_true", help="print everything as JSON (for machines)")
+    p.add_argument(
+        "--no-retry", action="store_true", help="keep stored failures instead of retrying them"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from ..batch import run_comparison
+    from ..comparison import GATING_FLAGS, to_csv, to_text
+    from ..errors import OptionError
+    from ..outputs import check_output_dir, check_output_file
+
+    if bool(args.manifest) == bool(args.sample):
+        raise OptionError("give a MANIFEST, or --sample DIR to build and compare the sample")
+    if args.csv:
+        check_output_file(args.csv)
+    if args.report:
+        check_output_dir(args.report, "--report folder")
+    manifest = args.manifest
+    if args.sample:
+        from ..sample_comparison import build_sample_comparison
+
+        if not args.quiet:
+            print(f"building the sample comparison in {args.sample} ...", file=sys.stderr)
+        manifest = build_sample_comparison(args.sample)
+    outcome = run_comparison(
+        manifest,
+        store=args.store,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        anchor=args.anchor,
+        method=args.bd_method,
+        retry_failed=not args.no_retry,
+        progress=not args.quiet,
+    )
+    comparison = outcome.comparison
+    if args.csv:
+        with open(args.csv, "w", encoding="utf-8", newline="") as fh:
+            fh.write(to_csv(comparison))
+    report_path = None
+    if args.report:
+        from ..report import write_report
+
+        report_path = write_report(comparison, args.report)
+    if args.json:
+        data = comparison.as_dict()
+        data["run"] = {
+            "scored": outcome.scored,
+            "reused": outcome.reused,
+            "failed": outcome.failed,
+            "store": outcome.store,
+            "seconds": round(outcome.seconds, 3),
+        }
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        print(to_text(comparison))
+        print()
+        print(
+            f"scored {outcome.scored} pair(s), reused {outcome.reused} from {outcome.store} "
+            f"in {outcome.seconds:.1f} s"
+        )
+        if report_path is not None:
+            print(f"report: {report_path}")
+    failed = [r for r in comparison.rows if not r.ok]
+    if failed:
+        print(
+            f"pyvmafneg compare: {len(failed)} pair(s) failed (see FAILED rows); fix them and "
+            "rerun: finished pairs are kept",
+            file=sys.stderr,
+        )
+        return 2
+    return 1 if any(f.kind in GATING_FLAGS for f in comparison.flags) else 0

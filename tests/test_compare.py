@@ -1,0 +1,321 @@
+"""Codec comparisons: batch scoring (local and Dask), the result store, BD-rate flags.
+
+The sample comparison is built by the test from photographs inside
+scikit-image and encoded with the FFmpeg that imageio-ffmpeg ships: three
+sources, two libx264 settings (plain, pre-sharpened), four CRFs each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import pyvmafneg
+from pyvmafneg.batch import run_comparison
+from pyvmafneg.cli import main
+from pyvmafneg.comparison import AVERAGE
+from pyvmafneg.errors import ManifestError, ResultStoreError
+from pyvmafneg.manifest import load_manifest
+from pyvmafneg.sample_comparison import SAMPLE_CRFS, SAMPLE_SOURCES, build_sample_comparison
+from pyvmafneg.store import ResultStore
+
+N_PAIRS = len(SAMPLE_SOURCES) * 2 * len(SAMPLE_CRFS)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample comparison (references, encodes, manifest), built once."""
+    return build_sample_comparison(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="module")
+def scored(sample: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The sample scored once on this machine with two worker processes."""
+    store = tmp_path_factory.mktemp("store") / "results.jsonl"
+    return run_comparison(sample, store=store, workers=2, progress=False)
+
+
+def _numbers(comparison) -> dict:
+    rows = {
+        (r.source, r.series, r.point): (r.scores, r.gap, r.bitrate_kbps, r.status)
+        for r in comparison.rows
+    }
+    bd = {(e.source, e.test, e.metric): (e.bd_rate, e.bd_quality) for e in comparison.bd}
+    return {"rows": rows, "bd": bd}
+
+
+def test_sample_manifest_lists_every_pair(sample: Path) -> None:
+    manifest = load_manifest(sample)
+    assert len(manifest.encodes) == N_PAIRS
+    assert manifest.series == ["x264 plain", "x264 sharpened"]
+    assert manifest.anchor == "x264 plain"
+    assert set(manifest.references) == set(SAMPLE_SOURCES)
+
+
+def test_default_favours_sharpening_neg_does_not(scored) -> None:
+    c = scored.comparison
+    assert scored.scored == N_PAIRS and scored.failed == 0
+    assert all(r.ok for r in c.rows)
+    # The pre-sharpened setting spends more bits at every CRF...
+    for source in c.sources:
+        for crf in SAMPLE_CRFS:
+            plain = next(
+                r
+                for r in c.rows
+                if (r.source, r.setting, r.point) == (source, "plain", f"crf{crf}")
+            )
+            sharp = next(
+                r
+                for r in c.rows
+                if (r.source, r.setting, r.point) == (source, "sharpened", f"crf{crf}")
+            )
+            assert sharp.bitrate_kbps > plain.bitrate_kbps
+            assert sharp.gap > plain.gap
+    # ...yet default VMAF says it saves bits, and VMAF-NEG says it costs bits.
+    for source in [*c.sources, AVERAGE]:
+        d = c.entry(source, "x264 sharpened", "vmaf")
+        n = c.entry(source, "x264 sharpened", "vmaf_neg")
+        assert d.bd_rate < 0 < n.bd_rate, source
+        assert d.bd_quality > 0 > n.bd_quality, source
+    flips = c.flips()
+    assert {f.source for f in flips} == {*c.sources, AVERAGE}
+    assert any(f.kind == "bd_gap" and f.source == AVERAGE for f in c.flags)
+    # Honest encodes sit in the usual default - NEG band; no flag on them.
+    plain_gaps = [r.gap for r in c.rows if r.setting == "plain"]
+    assert 0 < min(plain_gaps) and max(plain_gaps) < 3.5
+    assert not any(f.kind == "encode_gap" and f.series == "x264 plain" for f in c.flags)
+
+
+def test_rows_match_a_direct_score(scored, sample: Path) -> None:
+    """A batch row holds what pyvmafneg.score gives for the same pair."""
+    row = next(r for r in scored.comparison.rows if r.setting == "sharpened")
+    direct = pyvmafneg.score(row.reference, row.file)
+    assert row.scores["vmaf"] == direct.pooled("vmaf").mean
+    assert row.scores["vmaf_neg"] == direct.pooled("vmaf_neg").mean
+    assert row.gap == direct.pooled_gap
+    assert row.frames == len(direct.frames)
+    seconds = row.frames / row.fps
+    assert row.bitrate_kbps == pytest.approx(os.path.getsize(row.file) * 8 / 1000 / seconds)
+
+
+def test_report_flags_the_flip(scored, tmp_path: Path) -> None:
+    report = pytest.importorskip("pyvmafneg.report")
+    index = report.write_report(scored.comparison, tmp_path / "report")
+    page = index.read_text()
+    assert "x264 sharpened" in page and "winner" in page.lower()
+    assert scored.comparison.provenance["libvmaf"].split()[0] in page
+
+
+def test_dask_local_cluster_gives_identical_numbers(scored, sample: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        outcome = run_comparison(
+            sample, store=tmp_path / "dask.jsonl", scheduler=cluster.scheduler_address,
+            progress=False,
+        )  # fmt: skip
+    assert outcome.scored == N_PAIRS and outcome.failed == 0
+    assert _numbers(outcome.comparison) == _numbers(scored.comparison)
+    assert "dask.distributed" in outcome.comparison.provenance
+
+
+def test_rerun_skips_finished_pairs(scored, sample: Path, tmp_path: Path) -> None:
+    store = tmp_path / "results.jsonl"
+    shutil.copy(scored.store, store)
+    again = run_comparison(sample, store=store, workers=1, progress=False)
+    assert (again.scored, again.reused) == (0, N_PAIRS)
+    assert _numbers(again.comparison) == _numbers(scored.comparison)
+
+
+def test_keys_follow_content_not_names(scored, sample: Path, tmp_path: Path) -> None:
+    """Moved files are reused; a changed file or model is scored again."""
+    moved = tmp_path / "moved"
+    shutil.copytree(sample.parent, moved)
+    store = moved / "results.jsonl"
+    shutil.copy(scored.store, store)
+    manifest = moved / "comparison.toml"
+    assert run_comparison(manifest, store=store, workers=1, progress=False).scored == 0
+    # Content, not names, is the key: an encode replaced by a copy of another encode of
+    # the same source is a pair already scored; a file never seen is scored, alone.
+    target = moved / "encodes" / "coffee-plain-crf28.mkv"
+    shutil.copy(moved / "encodes" / "coffee-plain-crf32.mkv", target)
+    same = run_comparison(manifest, store=store, workers=1, progress=False)
+    assert same.scored == 0
+    row = next(r for r in same.comparison.rows if r.file == str(target))
+    twin = next(r for r in same.comparison.rows if r.file.endswith("coffee-plain-crf32.mkv"))
+    assert (row.scores, row.point) == (twin.scores, "crf28")
+    shutil.copy(moved / "encodes" / "astronaut-plain-crf28.mkv", target)
+    redo = run_comparison(manifest, store=store, workers=1, progress=False)
+    assert redo.scored == 1
+    # A different model set changes every key.
+    text = manifest.read_text().replace(
+        "[comparison]",
+        '[comparison]\nmodels = ["vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_v0.6.1:egl=1.5"]',
+    )
+    manifest.write_text(text)
+    third = run_comparison(manifest, store=store, workers=2, progress=False)
+    assert third.scored == N_PAIRS
+    c = third.comparison
+    assert c.metrics == ["vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_v0.6.1_vif_egl_1.5_adm_egl_1.5"]
+    assert (c.default_metric, c.neg_metric) == ("vmaf_v0.6.1", "vmaf_v0.6.1neg")
+    assert c.flips()
+
+
+def _store_lines(path: Path) -> list[str]:
+    try:
+        return [line for line in path.read_text().split("\n") if line]
+    except FileNotFoundError:
+        return []
+
+
+def test_killed_run_loses_only_pairs_in_flight(sample: Path, tmp_path: Path) -> None:
+    store = tmp_path / "results.jsonl"
+    cmd = [
+        sys.executable, "-m", "pyvmafneg", "compare", str(sample), "--store", str(store),
+        "--workers", "1", "--quiet",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while len(_store_lines(store)) < 6 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    before = {json.loads(line)["key"] for line in _store_lines(store) if line.endswith("}")}
+    assert 6 <= len(before) < N_PAIRS, "the run finished before it could be killed"
+    out = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1, out.stderr  # the sample is flagged
+    run = json.loads(out.stdout)["run"]
+    assert run["reused"] == len(before)
+    assert run["scored"] == N_PAIRS - len(before)
+    keys = [json.loads(line)["key"] for line in store.read_text().splitlines()]
+    assert len(keys) == len(set(keys)) == N_PAIRS, "a pair was scored twice"
+
+
+def test_failing_pair_is_recorded_and_others_go_on(sample: Path, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(sample.parent, work)
+    broken = work / "encodes" / "chelsea-sharpened-crf32.mkv"
+    broken.write_bytes(b"this is not a video\n" * 10)
+    store = work / "results.jsonl"
+    code = main(["compare", str(work / "comparison.toml"), "--store", str(store), "--quiet",
+                 "--workers", "2"])  # fmt: skip
+    assert code == 2
+    rows = [json.loads(line) for line in store.read_text().splitlines()]
+    assert len(rows) == N_PAIRS
+    bad = [r for r in rows if r["status"] != "ok"]
+    assert len(bad) == 1 and bad[0]["file"] == str(broken)
+    assert "InputFileError" in bad[0]["error"] or "DecodeError" in bad[0]["error"]
+    # The curve with a hole is reported, not a crash; the other sources still compare.
+    c = run_comparison(work / "comparison.toml", store=store, workers=1, progress=False,
+                       retry_failed=False).comparison  # fmt: skip
+    assert any(f.kind == "curve" and f.source == "chelsea" for f in c.flags)
+    assert c.entry("chelsea", "x264 sharpened", "vmaf").bd_rate is None
+    assert c.entry("coffee", "x264 sharpened", "vmaf").bd_rate is not None
+    avg = c.entry(AVERAGE, "x264 sharpened", "vmaf")
+    assert avg.sources == 2 and "2 of 3" in avg.problem
+    # Mend the file: the rerun scores that pair only.
+    shutil.copy(sample.parent / "encodes" / broken.name, broken)
+    again = run_comparison(work / "comparison.toml", store=store, workers=1, progress=False)
+    assert again.scored == 1 and again.failed == 0
+
+
+def test_store_repairs_a_torn_tail_and_refuses_a_second_writer(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"key": "a", "status": "ok"}\n{"key": "b", "sta')
+    store = ResultStore(path)
+    assert [r["key"] for r in store.rows()] == ["a"]
+    with store:
+        store.append({"key": "c", "status": "ok"})
+        with pytest.raises(ResultStoreError, match="another run"):
+            ResultStore(path).__enter__()
+    assert path.read_text() == '{"key": "a", "status": "ok"}\n{"key":"c","status":"ok"}\n'
+
+
+def test_cli_compare_text_csv_and_report(scored, sample: Path, tmp_path: Path, capsys) -> None:
+    store = tmp_path / "results.jsonl"
+    shutil.copy(scored.store, store)
+    csv_path = tmp_path / "table.csv"
+    code = main(["compare", str(sample), "--store", str(store), "--csv", str(csv_path),
+                 "--report", str(tmp_path / "rep")])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "[winner_flip] on average" in out and "reused 24" in out
+    lines = csv_path.read_text().splitlines()
+    assert len(lines) == N_PAIRS + 1 and lines[0].startswith("source,codec,setting,point")
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("[[reference]]\nname='a'\nfile='missing.y4m'\n", "does not exist"),
+        ("this is = not = toml", "not valid TOML"),
+        ("[[encode]]\nreference='a'\ncodec='x'\nfile='x.mkv'\n", "no references"),
+        ("[comparison]\nbd_method='linear'\n", "unknown|bd_method"),
+        ("[comparison]\nspeed=1\n", "unknown \\[comparison\\] key"),
+    ],
+)
+def test_bad_manifests(tmp_path: Path, text: str, match: str, capsys) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(text)
+    with pytest.raises(ManifestError, match=match):
+        load_manifest(path)
+    assert main(["compare", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error:" in err
+
+
+def test_manifest_entry_errors(sample: Path, tmp_path: Path) -> None:
+    base = sample.parent
+    ref = "[[reference]]\nname='c'\nfile='refs/chelsea.y4m'\n"
+    enc = "[[encode]]\nreference='{r}'\ncodec='x264'\nsetting='p'\npoint='{p}'\nfile='{f}'\n"
+    cases = [
+        (ref + enc.format(r="nope", p="a", f="encodes/chelsea-plain-crf24.mkv"), "not listed"),
+        (ref + 2 * enc.format(r="c", p="a", f="encodes/chelsea-plain-crf24.mkv"), "listed twice"),
+        (
+            ref
+            + "[comparison]\nanchor='x265 fast'\n"
+            + enc.format(r="c", p="a", f="encodes/chelsea-plain-crf24.mkv"),
+            "anchor",
+        ),
+        ("[[reference]]\nname='r'\nfile='raw.yuv'\n", "raw YUV"),
+        (
+            ref
+            + "[comparison]\nmodels=['vmaf_v9']\n"
+            + enc.format(r="c", p="a", f="encodes/chelsea-plain-crf24.mkv"),
+            "unknown model",
+        ),
+    ]
+    (base / "raw.yuv").write_bytes(bytes(64 * 64 * 3 // 2))
+    for text, match in cases:
+        path = base / "bad.toml"
+        path.write_text(text)
+        with pytest.raises(ManifestError, match=match):
+            load_manifest(path)
+
+
+def test_cli_needs_a_manifest_or_sample(capsys) -> None:
+    assert main(["compare"]) == 2
+    assert "--sample" in capsys.readouterr().err
+
+
+def test_progress_lines_name_each_pair(sample: Path, tmp_path: Path) -> None:
+    import io
+
+    from pyvmafneg.batch import BatchProgress
+
+    stream = io.StringIO()
+    bar = BatchProgress(N_PAIRS, stream=stream)
+    run_comparison(sample, store=tmp_path / "p.jsonl", workers=2, progress=bar)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == N_PAIRS
+    assert lines[-1].startswith(f"[pairs {N_PAIRS}/{N_PAIRS}")
+    assert "frames/s" in lines[0] and "ETA" in lines[0]
