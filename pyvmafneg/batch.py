@@ -377,13 +377,14 @@ def provenance(manifest: Manifest, *, scheduler: str | None, workers: int) -> di
     try:
         import av
 
-        out["decoder"] = f"PyAV {av.__version__} (FFmpeg libavcodec in-process)"
+        libav = getattr(av, "ffmpeg_version_info", "") or "?"
+        out["decoder"] = f"PyAV {av.__version__}, FFmpeg {libav} libraries, in-process"
     except ImportError:  # pragma: no cover - PyAV is a dependency
         pass
     try:
         from .encode import ffmpeg_version
 
-        out["FFmpeg"] = ffmpeg_version()
+        out["FFmpeg executable"] = ffmpeg_version()
     except (ImportError, VmafNegError):
         pass
     if scheduler:

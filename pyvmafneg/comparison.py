@@ -27,8 +27,10 @@ Example
 ...         ("sharp", 28, 430, 92, 81), ("sharp", 32, 270, 87, 75)]
 ... ]
 >>> comparison = analyse(rows, anchor="x264 plain")
->>> [f.kind for f in comparison.flags]
-['winner_flip']
+>>> for flag in comparison.flips():
+...     print(flag.message)  # doctest: +NORMALIZE_WHITESPACE
+on a: default VMAF picks 'x264 sharp' (BD-rate ...) but VMAF-NEG picks 'x264 plain' ...
+on average: default VMAF picks 'x264 sharp' ...
 """
 
 from __future__ import annotations
@@ -365,6 +367,7 @@ def analyse(
         provenance=dict(provenance or {}),
     )
     flags = comparison.flags
+    high: dict[tuple[str, str], list[EncodeRow]] = {}
     for r in rows:
         if not r.ok:
             flags.append(
@@ -376,16 +379,21 @@ def analyse(
                 )
             )
         elif r.gap is not None and r.gap > gap_threshold:
-            flags.append(
-                Flag(
-                    "encode_gap",
-                    f"{r.source}: {r.series} {r.point or r.file}: default - NEG gap "
-                    f"{r.gap:.2f} > {gap_threshold:g} points, the default score rides on "
-                    "enhancement",
-                    r.source,
-                    r.series,
-                )
+            high.setdefault((r.source, r.series), []).append(r)
+    for (source, series), hits in high.items():
+        total = sum(1 for r in rows if (r.source, r.series) == (source, series) and r.ok)
+        gaps = sorted(r.gap for r in hits)  # type: ignore[type-var]
+        span = f"{gaps[0]:.2f}" if len(gaps) == 1 else f"{gaps[0]:.2f} to {gaps[-1]:.2f}"
+        flags.append(
+            Flag(
+                "encode_gap",
+                f"{source}: {series}: {len(hits)} of {total} encodes have a default - NEG gap "
+                f"above {gap_threshold:g} points ({span}; {', '.join(r.point for r in hits)}): "
+                "their default scores ride on enhancement",
+                source,
+                series,
             )
+        )
     tests = [s for s in comparison.series if s != anchor]
     reported: set[tuple[str, str]] = set()
     for metric in metrics:
@@ -445,6 +453,8 @@ def analyse(
                     )
                 )
     _flag_default_vs_neg(comparison, tests)
+    order = {kind: i for i, kind in enumerate(("winner_flip", "bd_gap", "encode_gap", "curve"))}
+    comparison.flags.sort(key=lambda f: order.get(f.kind, len(order)))
     return comparison
 
 

@@ -145,7 +145,8 @@ def ffmpeg_version(executable: str | os.PathLike[str] | None = None) -> str:
     first = (out.stdout or "").splitlines()[:1]
     if out.returncode != 0 or not first:
         raise FFmpegError(f"{exe!r} -version failed: {out.stderr.strip()[:200]}")
-    return f"{first[0].strip()} ({exe})"
+    line = first[0].split(" Copyright")[0].strip()
+    return f"{line} ({exe})"
 
 
 def _check_frames(frames: Sequence[Frame]) -> Frame:

@@ -6,7 +6,7 @@ Example
 >>> ref = np.full((64, 64), 128, np.uint8)
 >>> with pyvmafneg.Scorer() as scorer:          # vmaf and vmaf_neg
 ...     for _ in range(3):
-...         scorer.feed(ref, ref)
+...         index = scorer.feed(ref, ref)   # 0, 1, 2
 ...     result = scorer.flush()
 >>> sorted(result.scores)
 ['vmaf', 'vmaf_neg']

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
+import pkgutil
 import re
 from pathlib import Path
 
@@ -38,3 +41,22 @@ def test_readme_names_the_exact_test_command():
     command = "python3 -m pytest"
     assert f"```sh\n{command}\n```" in readme
     assert ci.rstrip().splitlines()[-1] == command
+
+
+MODULES = sorted(
+    info.name
+    for info in pkgutil.walk_packages(
+        [str(ROOT / "pyvmafneg")], prefix="pyvmafneg.", onerror=lambda name: None
+    )
+    if not info.name.endswith("__main__")
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name, tmp_path, monkeypatch):
+    """Every ``>>>`` example in the package's docstrings gives the output it shows."""
+    monkeypatch.chdir(tmp_path)
+    module = importlib.import_module(name)
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testmod(module, optionflags=flags, verbose=False)
+    assert result.failed == 0
