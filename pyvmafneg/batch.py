@@ -38,7 +38,7 @@ from .comparison import Comparison, EncodeRow, analyse
 from .errors import OptionError, VmafNegError
 from .manifest import Encode, Manifest, load_manifest
 from .models import ModelSpec
-from .store import ResultStore, file_hash, pair_key
+from .store import HashCache, ResultStore, pair_key
 
 __all__ = [
     "BatchProgress",
@@ -144,14 +144,11 @@ def default_store_path(manifest_path: str | os.PathLike[str]) -> str:
     return os.path.join(os.path.dirname(os.path.abspath(path)), f"{stem}.results.jsonl")
 
 
-def plan(manifest: Manifest, *, libvmaf_version: str) -> list[PairTask]:
-    """One :class:`PairTask` per encode, keyed by content (files are hashed once)."""
-    hashes: dict[str, str] = {}
-
-    def digest(path: str) -> str:
-        if path not in hashes:
-            hashes[path] = file_hash(path)
-        return hashes[path]
+def plan(
+    manifest: Manifest, *, libvmaf_version: str, hasher: HashCache | None = None
+) -> list[PairTask]:
+    """One :class:`PairTask` per encode, keyed by content (each file is hashed once)."""
+    digest = hasher if hasher is not None else HashCache()
 
     model_ids = [
         spec.describe() + (f" sha256={digest(spec.source)}" if spec.is_path else "")
@@ -440,8 +437,10 @@ def run_comparison(
         manifest = load_manifest(manifest)
     if workers is not None and (isinstance(workers, bool) or workers < 1):
         raise OptionError(f"workers must be at least 1; got {workers}")
-    tasks = plan(manifest, libvmaf_version=library_info().version)
     store_path = os.fspath(store) if store is not None else default_store_path(manifest.path)
+    hasher = HashCache(store_path + ".hashes.json")
+    tasks = plan(manifest, libvmaf_version=library_info().version, hasher=hasher)
+    hasher.save()
     result_store = ResultStore(store_path)
     new_keys: list[str] = []
     failed = 0

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from .errors import ResultStoreError
 
-__all__ = ["ResultStore", "file_hash", "pair_key"]
+__all__ = ["HashCache", "ResultStore", "file_hash", "pair_key"]
 
 _CHUNK = 1 << 20
 
@@ -39,6 +39,67 @@ def file_hash(path: str | os.PathLike[str]) -> str:
     except OSError as exc:
         raise ResultStoreError(f"cannot read {os.fspath(path)!r} to hash it: {exc}") from None
     return digest.hexdigest()
+
+
+class HashCache:
+    """SHA-256 of files, remembered across runs by path, size, inode and mtime.
+
+    A rerun of a large comparison then reads no file again unless it
+    changed. The cache lives in a JSON file (normally beside the result
+    store); a missing or damaged cache file only costs re-hashing.
+
+    Parameters
+    ----------
+    path:
+        The cache file, or None to remember hashes for this process only.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = None if path is None else os.fspath(path)
+        self._entries: dict[str, dict[str, Any]] = {}
+        self._dirty = False
+        if self.path is not None:
+            try:
+                with open(self.path, encoding="utf-8") as fh:
+                    data = json.load(fh)
+                if isinstance(data, dict):
+                    self._entries = {k: v for k, v in data.items() if isinstance(v, dict)}
+            except (OSError, ValueError):
+                pass
+
+    def __call__(self, path: str | os.PathLike[str]) -> str:
+        """The file's SHA-256 (hex), from the cache when the file is unchanged."""
+        full = os.path.abspath(os.fspath(path))
+        try:
+            st = os.stat(full)
+        except OSError as exc:
+            raise ResultStoreError(f"cannot read {full!r} to hash it: {exc}") from None
+        stamp = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+        entry = self._entries.get(full)
+        if entry is not None and all(entry.get(k) == v for k, v in stamp.items()):
+            digest = entry.get("sha256")
+            if isinstance(digest, str) and len(digest) == 64:
+                return digest
+        digest = file_hash(full)
+        self._entries[full] = {**stamp, "sha256": digest}
+        self._dirty = True
+        return digest
+
+    def save(self) -> None:
+        """Write the cache file (atomically); a failure is ignored, it is only a cache."""
+        if self.path is None or not self._dirty:
+            return
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(self._entries, fh, sort_keys=True)
+            os.replace(tmp, self.path)
+            self._dirty = False
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def pair_key(

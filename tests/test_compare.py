@@ -319,3 +319,24 @@ def test_progress_lines_name_each_pair(sample: Path, tmp_path: Path) -> None:
     assert len(lines) == N_PAIRS
     assert lines[-1].startswith(f"[pairs {N_PAIRS}/{N_PAIRS}")
     assert "frames/s" in lines[0] and "ETA" in lines[0]
+
+
+def test_hashes_are_remembered_until_a_file_changes(tmp_path: Path, monkeypatch) -> None:
+    import pyvmafneg.store as store_module
+
+    calls: list[str] = []
+    real = store_module.file_hash
+    monkeypatch.setattr(store_module, "file_hash", lambda p: calls.append(p) or real(p))
+    a, b = tmp_path / "a.bin", tmp_path / "b.bin"
+    a.write_bytes(b"one")
+    b.write_bytes(b"two")
+    cache = store_module.HashCache(tmp_path / "h.json")
+    first = (cache(a), cache(b), cache(a))
+    cache.save()
+    assert len(calls) == 2 and first[0] == first[2] == real(a)
+    again = store_module.HashCache(tmp_path / "h.json")
+    assert (again(a), again(b)) == first[:2] and len(calls) == 2
+    b.write_bytes(b"three")
+    assert again(b) != first[1] and len(calls) == 3
+    (tmp_path / "h.json").write_text("{damaged")
+    assert store_module.HashCache(tmp_path / "h.json")(a) == first[0]
