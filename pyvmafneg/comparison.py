@@ -220,6 +220,8 @@ class Comparison:
         Interpolation used for BD: ``'pchip'`` or ``'cubic'``.
     bd_gap_threshold:
         BD-rate difference (percentage points) above which ``bd_gap`` is flagged.
+    gap_threshold:
+        Pooled default − NEG gap (VMAF points) above which an encode is flagged.
     provenance:
         Models, options and versions (pyvmafneg, libvmaf, FFmpeg, ...) that
         produced every number.
@@ -234,6 +236,7 @@ class Comparison:
     neg_metric: str | None = "vmaf_neg"
     method: str = "pchip"
     bd_gap_threshold: float = 5.0
+    gap_threshold: float = 3.5
     provenance: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -283,6 +286,7 @@ class Comparison:
             "neg_metric": self.neg_metric,
             "method": self.method,
             "bd_gap_threshold": self.bd_gap_threshold,
+            "gap_threshold": self.gap_threshold,
             "provenance": self.provenance,
             "rows": [r.as_dict() for r in self.rows],
             "bd": [asdict(e) for e in self.bd],
@@ -364,6 +368,7 @@ def analyse(
         neg_metric=neg_metric if neg_metric in metrics else None,
         method=method,
         bd_gap_threshold=float(bd_gap_threshold),
+        gap_threshold=float(gap_threshold),
         provenance=dict(provenance or {}),
     )
     flags = comparison.flags
