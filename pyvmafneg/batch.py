@@ -52,6 +52,10 @@ __all__ = [
 ]
 
 
+#: Seconds to wait for a Dask scheduler to answer.
+DASK_CONNECT_TIMEOUT = 20.0
+
+
 @dataclass(frozen=True)
 class PairTask:
     """Everything a worker needs to score one pair (plain data, picklable).
@@ -316,7 +320,7 @@ def _iter_dask(tasks: list[PairTask], scheduler: str, workers: int) -> Iterator[
             client = Client(cluster)
         else:
             try:
-                client = Client(scheduler, timeout="20s")
+                client = Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT:g}s")
             except (OSError, TimeoutError) as exc:
                 raise OptionError(
                     f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start one with "

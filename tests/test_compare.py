@@ -340,3 +340,30 @@ def test_hashes_are_remembered_until_a_file_changes(tmp_path: Path, monkeypatch)
     assert again(b) != first[1] and len(calls) == 3
     (tmp_path / "h.json").write_text("{damaged")
     assert store_module.HashCache(tmp_path / "h.json")(a) == first[0]
+
+
+def test_dask_local_scheduler_option(scored, sample: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    outcome = run_comparison(
+        sample, store=tmp_path / "local.jsonl", scheduler="local", workers=2, progress=False
+    )
+    assert _numbers(outcome.comparison) == _numbers(scored.comparison)
+
+
+def test_unreachable_scheduler_is_a_clear_error(sample: Path, tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("distributed")
+    import pyvmafneg.batch as batch
+
+    monkeypatch.setattr(batch, "DASK_CONNECT_TIMEOUT", 1.0)
+    with pytest.raises(pyvmafneg.OptionError, match="cannot reach the Dask scheduler"):
+        run_comparison(sample, store=tmp_path / "x.jsonl", scheduler="tcp://127.0.0.1:9")
+    assert not (tmp_path / "x.jsonl").exists() or not (tmp_path / "x.jsonl").read_text()
+
+
+def test_cli_sample_builds_and_compares(tmp_path: Path, capsys) -> None:
+    code = main(["compare", "--sample", str(tmp_path / "s"), "--quiet", "--json", "--workers", "2"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert data["run"]["scored"] == N_PAIRS
+    assert any(f["kind"] == "winner_flip" and f["source"] == AVERAGE for f in data["flags"])
+    assert (tmp_path / "s" / "comparison.results.jsonl").exists()
