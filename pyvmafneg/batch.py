@@ -25,18 +25,19 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .comparison import Comparison, EncodeRow, analyse
 from .errors import OptionError, VmafNegError
-from .manifest import Encode, Manifest, load_manifest
+from .manifest import Encode, Manifest, gap_pair, load_manifest, with_default_pair
 from .models import ModelSpec
 from .store import HashCache, ResultStore, pair_key
 
@@ -406,6 +407,7 @@ def run_comparison(
     workers: int | None = None,
     anchor: str | None = None,
     method: str | None = None,
+    models: Sequence[ModelSpec | str] | None = None,
     retry_failed: bool = True,
     progress: bool | BatchProgress = True,
     on_row: Callable[[EncodeRow], None] | None = None,
@@ -426,6 +428,9 @@ def run_comparison(
         process); for ``scheduler='local'`` the number of Dask workers.
     anchor, method:
         Override the manifest's BD anchor series and interpolation.
+    models:
+        Models to score besides the manifest's (names, ``name:key=value``
+        strings or :class:`~pyvmafneg.models.ModelSpec`).
     retry_failed:
         Score pairs again whose stored row is a failure (default True).
     progress:
@@ -439,6 +444,11 @@ def run_comparison(
     started = time.perf_counter()
     if not isinstance(manifest, Manifest):
         manifest = load_manifest(manifest)
+    if models:
+        from .models import resolve_models
+
+        extra = with_default_pair(resolve_models([*manifest.models, *models]))
+        manifest = dataclasses.replace(manifest, models=extra)
     if workers is not None and (isinstance(workers, bool) or workers < 1):
         raise OptionError(f"workers must be at least 1; got {workers}")
     store_path = os.fspath(store) if store is not None else default_store_path(manifest.path)
@@ -495,8 +505,8 @@ def run_comparison(
         method=method or manifest.bd_method,
         bd_gap_threshold=manifest.bd_gap_threshold,
         gap_threshold=manifest.gap_threshold,
-        default_metric=_default_name(manifest),
-        neg_metric=_neg_name(manifest),
+        default_metric=gap_pair(manifest.models)[0],
+        neg_metric=gap_pair(manifest.models)[1],
         provenance=provenance(manifest, scheduler=scheduler, workers=n_workers),
     )
     return Outcome(
@@ -508,18 +518,6 @@ def run_comparison(
         seconds=time.perf_counter() - started,
         keys_scored=new_keys,
     )
-
-
-def _default_name(manifest: Manifest) -> str | None:
-    from .models import pick_pair
-
-    return pick_pair(list(manifest.models))[0]
-
-
-def _neg_name(manifest: Manifest) -> str | None:
-    from .models import pick_pair
-
-    return pick_pair(list(manifest.models))[1]
 
 
 def iter_rows(path: str | os.PathLike[str]) -> Iterable[EncodeRow]:

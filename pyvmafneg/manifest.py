@@ -8,7 +8,8 @@ its file. Encodes sharing a codec and setting form one rate-quality curve
 Example ``comparison.toml``::
 
     [comparison]                      # optional; these are the defaults
-    models = ["vmaf_v0.6.1", "vmaf_v0.6.1neg"]   # scored as vmaf and vmaf_neg
+    models = ["vmaf_v0.6.1:egl=1.5"]  # extra models; default VMAF and VMAF-NEG are
+                                      # always scored (as vmaf, vmaf_neg) unless listed
     anchor = "x264 plain"             # series others are compared with (default: first)
     bd_method = "pchip"               # or "cubic" (VCEG-M33)
     bd_gap_threshold = 5.0            # flag when default and NEG BD-rates differ more
@@ -47,7 +48,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,15 @@ from typing import Any
 from .errors import ManifestError, ModelError
 from .models import DEFAULT_MODELS, ModelSpec, resolve_models
 
-__all__ = ["Clip", "Encode", "Manifest", "load_manifest", "parse_manifest"]
+__all__ = [
+    "Clip",
+    "Encode",
+    "Manifest",
+    "gap_pair",
+    "load_manifest",
+    "parse_manifest",
+    "with_default_pair",
+]
 
 _RAW_KEYS = ("width", "height", "pixel_format", "bitdepth")
 _SETTINGS = {
@@ -144,6 +153,34 @@ class Manifest:
     def series(self) -> list[str]:
         """Series names in manifest order."""
         return list(dict.fromkeys(e.series for e in self.encodes))
+
+
+def gap_pair(models: Sequence[ModelSpec]) -> tuple[str | None, str | None]:
+    """Names of the default (uncapped) and the NEG model of a comparison.
+
+    The default side is the first model with no enhancement cap (both gain
+    limits 100); a model with a partial cap (e.g. ``egl=1.5``) is neither.
+    """
+    default = next(
+        (s.name for s in models if not s.is_neg and s.effective_limits == (100.0, 100.0)), None
+    )
+    neg = next((s.name for s in models if s.is_neg), None)
+    return default, neg
+
+
+def with_default_pair(models: Sequence[ModelSpec]) -> tuple[ModelSpec, ...]:
+    """``models`` with default VMAF and VMAF-NEG added in front where missing.
+
+    A comparison always scores both sides of the gap; a model list that
+    already holds an uncapped model and a NEG model (e.g. the 4K pair) is kept.
+    """
+    default, neg = gap_pair(models)
+    front = []
+    if default is None:
+        front.append(DEFAULT_MODELS[0])
+    if neg is None:
+        front.append(DEFAULT_MODELS[1])
+    return resolve_models([*front, *models])
 
 
 def load_manifest(path: str | os.PathLike[str]) -> Manifest:
@@ -309,7 +346,7 @@ def parse_manifest(
                 if m.lower().endswith(".json") and not os.path.isabs(m):
                     m = os.path.join(base, m)
                 resolved.append(m)
-            models = tuple(resolve_models(resolved))
+            models = with_default_pair(resolve_models(resolved))
     except ModelError as exc:
         raise ManifestError(f"{path}: [comparison] models: {exc}") from None
     anchor = settings.get("anchor")

@@ -367,3 +367,32 @@ def test_cli_sample_builds_and_compares(tmp_path: Path, capsys) -> None:
     assert data["run"]["scored"] == N_PAIRS
     assert any(f["kind"] == "winner_flip" and f["source"] == AVERAGE for f in data["flags"])
     assert (tmp_path / "s" / "comparison.results.jsonl").exists()
+
+
+def test_default_and_neg_are_always_scored() -> None:
+    from pyvmafneg.manifest import gap_pair, with_default_pair
+    from pyvmafneg.models import resolve_models
+
+    def names(models: list[str]) -> tuple[list[str], tuple]:
+        specs = with_default_pair(resolve_models(models))
+        return [s.name for s in specs], gap_pair(specs)
+
+    partial = "vmaf_v0.6.1_vif_egl_1.5_adm_egl_1.5"
+    assert names(["vmaf_v0.6.1:egl=1.5"]) == (["vmaf", "vmaf_neg", partial], ("vmaf", "vmaf_neg"))
+    pair_4k = ["vmaf_4k_v0.6.1", "vmaf_4k_v0.6.1neg"]
+    assert names(pair_4k) == (pair_4k, tuple(pair_4k))
+    assert names(["vmaf_v0.6.1neg"])[1] == ("vmaf", "vmaf_v0.6.1neg")
+
+
+def test_cli_extra_model(scored, sample: Path, tmp_path: Path, capsys) -> None:
+    store = tmp_path / "results.jsonl"
+    code = main(["compare", str(sample), "--store", str(store), "--quiet", "--json",
+                 "--model", "vmaf_v0.6.1:egl=1.2", "--workers", "2"])  # fmt: skip
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert data["metrics"] == ["vmaf", "vmaf_neg", "vmaf_v0.6.1_vif_egl_1.2_adm_egl_1.2"]
+    # Adding a model does not change the default and NEG numbers.
+    ours = {(r["source"], r["setting"], r["point"]): r["scores"] for r in data["rows"]}
+    for r in scored.comparison.rows:
+        got = ours[(r.source, r.setting, r.point)]
+        assert (got["vmaf"], got["vmaf_neg"]) == (r.scores["vmaf"], r.scores["vmaf_neg"])

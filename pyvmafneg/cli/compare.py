@@ -76,6 +76,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=["pchip", "cubic"],
         help="BD interpolation: pchip (default, current practice) or cubic (VCEG-M33)",
     )
+    p.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="MODEL",
+        help="also score this model (repeatable; e.g. vmaf_v0.6.1:egl=1.5); default VMAF and "
+        "VMAF-NEG are always scored",
+    )
     p.add_argument("--report", metavar="DIR", help="write an HTML report with RD curves into DIR")
     p.add_argument("--csv", metavar="PATH", help="write one CSV row per encode")
     p.add_argument("--json", action="store_true", help="print everything as JSON (for machines)")
@@ -114,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         anchor=args.anchor,
         method=args.bd_method,
+        models=args.model,
         retry_failed=not args.no_retry,
         progress=not args.quiet,
     )
