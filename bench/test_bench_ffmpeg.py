@@ -1,129 +1,113 @@
-"""In-process libvmaf against the FFmpeg ``libvmaf`` filter on the same raw YUV files.
+"""In-process scoring against the FFmpeg ``libvmaf`` filter on the same files, same run.
 
-Both paths read the same files from disk and score default VMAF and VMAF-NEG
-in one pass. Each benchmark also times the FFmpeg path in the same run and
-records ``speedup_vs_ffmpeg`` (FFmpeg seconds / in-process seconds, > 1 means
-in-process is faster) in ``extra_info``, so the ratio is immune to how busy
-the shared machine is overall.
+Two in-process paths, each timed against :func:`pyvmafneg.score_ffmpeg` on
+the same inputs, rounds alternating (FFmpeg, ours, FFmpeg, ours, ...) after
+one untimed warm-up round of each (5 timed rounds at 576x324, 3 at 1920x1080):
+
+* ``test_binding_raw_vs_ffmpeg``: the libvmaf binding reading raw YUV files
+  (reference and the decoded x264 encode) against FFmpeg reading the same
+  raw files. Goal: at least 0.97x FFmpeg's speed.
+* ``test_decode_and_score_vs_ffmpeg``: the x264 Matroska file decoded
+  in-process by PyAV and scored by the binding, against FFmpeg decoding and
+  scoring the same file (the reference stays raw on both sides). Goal: at
+  least FFmpeg's speed.
+
+Each runs at 576x324 (96 frames) and 1920x1080 (24 frames), libvmaf threads
+1 and 2 (both sides), with default VMAF alone and with default VMAF and
+VMAF-NEG in one pass. ``extra_info`` holds both paths' fps and
+``ratio_vs_ffmpeg`` (> 1: faster than FFmpeg); both paths' scores are
+checked to agree on every frame.
 
 Run: ``python3 -m pytest bench/test_bench_ffmpeg.py --benchmark-only``
 """
 
 from __future__ import annotations
 
-import statistics
-import time
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
+from benchkit import (
+    MODELS,
+    SIZES,
+    THREADS,
+    Media,
+    interleave,
+    max_score_difference,
+    record_speed,
+)
 
 import pyvmafneg
-from pyvmafneg.clips import map_frames, natural_clip
 from pyvmafneg.ffmpeg import score_ffmpeg
-from pyvmafneg.rawyuv import write_yuv
-from pyvmafneg.sources import open_video
 
-SIZES = {"576x324": (576, 324, 30), "1920x1080": (1920, 1080, 10)}
-
-
-@pytest.fixture(scope="module", params=list(SIZES))
-def raw_files(request, tmp_path_factory) -> tuple[str, Path, Path, int, int, int]:
-    width, height, frames = SIZES[request.param]
-    tmp = tmp_path_factory.mktemp(request.param)
-    base = natural_clip("astronaut", frames=3, width=width, height=height)
-    ref = [base[i % 3] for i in range(frames)]
-    dis = map_frames(ref, lambda y: (y // 4 * 4).astype(y.dtype))
-    write_yuv(ref, tmp / "ref.yuv")
-    write_yuv(dis, tmp / "dis.yuv")
-    return request.param, tmp / "ref.yuv", tmp / "dis.yuv", width, height, frames
+#: Goals, as in-process speed / FFmpeg speed.
+RAW_TARGET = 0.97
+CONTAINER_TARGET = 1.0
+#: FFmpeg's log carries six decimals.
+LOG_PRECISION = 1e-6
 
 
-def _in_process(ref: Path, dis: Path, w: int, h: int, threads: int) -> pyvmafneg.Result:
-    return pyvmafneg.score(
-        open_video(ref, width=w, height=h), open_video(dis, width=w, height=h), threads=threads
-    )
+def _compare(
+    benchmark,
+    clip: Media,
+    *,
+    container: bool,
+    threads: int,
+    models: str,
+    path: str,
+    target: float,
+) -> None:
+    spec = MODELS[models]
 
+    def ours() -> pyvmafneg.Result:
+        return pyvmafneg.score(clip.open_ref(), clip.open_dis(container), spec, threads=threads)
 
-def _ffmpeg(ref: Path, dis: Path, w: int, h: int, threads: int) -> pyvmafneg.Result:
-    return score_ffmpeg(
-        open_video(ref, width=w, height=h), open_video(dis, width=w, height=h), threads=threads
-    )
+    def theirs() -> pyvmafneg.Result:
+        return score_ffmpeg(clip.open_ref(), clip.open_dis(container), spec, threads=threads)
 
-
-@pytest.mark.parametrize("threads", [0, 2])
-def test_inprocess_vs_ffmpeg(benchmark, raw_files, threads):
-    name, ref, dis, w, h, frames = raw_files
-    ff_times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        ff = _ffmpeg(ref, dis, w, h, threads)
-        ff_times.append(time.perf_counter() - t0)
-    result = benchmark.pedantic(
-        _in_process, args=(ref, dis, w, h, threads), rounds=3, iterations=1, warmup_rounds=0
-    )
-    ours = statistics.median(benchmark.stats.stats.data)
-    theirs = statistics.median(ff_times)
-    benchmark.extra_info.update(
-        size=name,
-        frames=frames,
+    others: dict[str, Callable[[], pyvmafneg.Result]] = {"ffmpeg": theirs}
+    benchmark.group = f"{path}, {clip.size}"
+    run = interleave(benchmark, ours, others, rounds=clip.rounds)
+    record_speed(
+        benchmark,
+        run,
+        path=path,
+        size=clip.size,
+        frames=clip.frames,
         threads=threads,
-        inprocess_fps=round(frames / ours, 2),
-        ffmpeg_fps=round(frames / theirs, 2),
-        speedup_vs_ffmpeg=round(theirs / ours, 3),
+        models=models,
+        target_ratio=target,
     )
-    # Same numbers from both paths (the log has six decimals).
-    diff = max(
-        abs(a - b) for a, b in zip(result.scores["vmaf_neg"], ff.scores["vmaf_neg"], strict=True)
+    assert len(run.ours.frames) == clip.frames
+    assert max_score_difference(run.ours, run.theirs["ffmpeg"]) <= LOG_PRECISION
+
+
+@pytest.mark.parametrize("models", list(MODELS))
+@pytest.mark.parametrize("threads", THREADS)
+@pytest.mark.parametrize("size", list(SIZES))
+def test_binding_raw_vs_ffmpeg(benchmark, media, size: str, threads: int, models: str) -> None:
+    """The binding on raw YUV files against FFmpeg on the same raw files."""
+    _compare(
+        benchmark,
+        media(size),
+        container=False,
+        threads=threads,
+        models=models,
+        path="binding, raw YUV",
+        target=RAW_TARGET,
     )
-    assert diff <= 1e-6
 
 
-_PEAK_SCRIPT = """
-import resource, sys
-import pyvmafneg
-from pyvmafneg.sources import open_video
-ref, dis, w, h, backend = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-a, b = open_video(ref, width=w, height=h), open_video(dis, width=w, height=h)
-if backend == "ffmpeg":
-    pyvmafneg.score_ffmpeg(a, b)
-    print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-else:
-    pyvmafneg.score(a, b)
-    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
-    with open("/proc/self/status") as fh:
-        print(next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")))
-"""
-
-
-def test_peak_memory_vs_ffmpeg(benchmark, raw_files):
-    """Peak resident memory of a whole scoring process: Python + libvmaf vs FFmpeg.
-
-    The Python side includes the interpreter and NumPy (about 30 MiB before
-    the first frame). FFmpeg's figure is its ``ru_maxrss`` as a child of a
-    small Python process. ``memory_ratio_vs_ffmpeg`` < 1 means the
-    in-process run peaks lower than FFmpeg for the same clip.
-    """
-    import subprocess
-    import sys
-
-    name, ref, dis, w, h, frames = raw_files
-
-    def peak_kib(backend: str) -> int:
-        out = subprocess.run(
-            [sys.executable, "-c", _PEAK_SCRIPT, str(ref), str(dis), str(w), str(h), backend],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return int(out.stdout.strip().splitlines()[-1])
-
-    ffmpeg_kib = peak_kib("ffmpeg")
-    ours_kib = benchmark.pedantic(peak_kib, args=("libvmaf",), rounds=1, iterations=1)
-    benchmark.extra_info.update(
-        size=name,
-        frames=frames,
-        inprocess_peak_mib=round(ours_kib / 1024, 1),
-        ffmpeg_peak_mib=round(ffmpeg_kib / 1024, 1),
-        memory_ratio_vs_ffmpeg=round(ours_kib / ffmpeg_kib, 3),
+@pytest.mark.parametrize("models", list(MODELS))
+@pytest.mark.parametrize("threads", THREADS)
+@pytest.mark.parametrize("size", list(SIZES))
+def test_decode_and_score_vs_ffmpeg(benchmark, media, size: str, threads: int, models: str) -> None:
+    """PyAV decoding plus the binding against FFmpeg on the same x264 Matroska file."""
+    _compare(
+        benchmark,
+        media(size),
+        container=True,
+        threads=threads,
+        models=models,
+        path="PyAV decode + binding, x264 MKV",
+        target=CONTAINER_TARGET,
     )
-    assert ours_kib > 0 and ffmpeg_kib > 0

@@ -1,75 +1,101 @@
-"""The NumPy reference against the libvmaf binding on the same frames, one core.
+"""The NumPy reference against the FFmpeg path and the libvmaf binding, same frames, same run.
 
-Both backends score default VMAF and VMAF-NEG (``vmaf_v0.6.1`` and
-``vmaf_v0.6.1neg``, i.e. every feature at gain limits 100 and 1) on the same
-in-memory frames: a panning natural clip (``astronaut``, 8-bit 4:2:0) and an
-unsharp-masked copy. libvmaf runs with ``threads=0`` (the calling thread
-only); the reference is single-threaded NumPy/SciPy. Each benchmark times
-the reference and, in the same run, libvmaf, and records in ``extra_info``:
-``reference_fps``, ``libvmaf_fps`` and ``libvmaf_speedup`` (libvmaf fps /
-reference fps; how many times faster the C code is). The two results are
-checked bit for bit on the way.
+The reference scores default VMAF and VMAF-NEG (``vmaf_v0.6.1`` and
+``vmaf_v0.6.1neg``, every feature at gain limits 100 and 1) on in-memory
+frames: the first frames of the benchmark clip (``astronaut`` panning,
+8-bit 4:2:0) and an unsharp-masked copy. Before each reference round, the
+same frames are scored by :func:`pyvmafneg.score_ffmpeg` (from raw files,
+libvmaf with 1 thread) and by the binding in memory with ``threads=0`` (the
+calling thread only, one core like the reference). ``extra_info`` holds
+``ours_fps`` (the reference), ``ffmpeg_fps``, ``ratio_vs_ffmpeg``,
+``libvmaf_fps`` and ``libvmaf_speedup`` (how many times faster the binding
+is). The reference and the binding are checked bit for bit on the way.
 
 Run: ``python3 -m pytest bench/test_bench_reference.py --benchmark-only``
 """
 
 from __future__ import annotations
 
-import statistics
-import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+from benchkit import Media, interleave, record_speed, soft_check
 
 import pyvmafneg
-from pyvmafneg.clips import natural_clip
 from pyvmafneg.enhance import apply_to_frames
+from pyvmafneg.ffmpeg import score_ffmpeg
 from pyvmafneg.frame import Frame
+from pyvmafneg.rawyuv import write_yuv
 from pyvmafneg.reference import score_reference
+from pyvmafneg.sources import open_video
 
-#: Size -> (width, height, frames, rounds).
-SIZES = {"576x324": (576, 324, 12, 3), "1920x1080": (1920, 1080, 4, 2)}
-#: The issue's target for the reference at 576x324 on one core, frames per second.
+#: Size -> (frames, rounds).
+RUNS = {"576x324": (12, 3), "1920x1080": (4, 2)}
+#: Goal for the reference at 576x324 on one core, frames per second.
 TARGET_FPS_576 = 5.0
+#: libvmaf threads on the FFmpeg side (the table's 1-thread rows).
+FFMPEG_THREADS = 1
 
 
-@pytest.fixture(scope="module", params=list(SIZES))
-def clip(request) -> tuple[str, list[Frame], list[Frame], int]:
-    width, height, frames, rounds = SIZES[request.param]
-    base = natural_clip("astronaut", frames=3, width=width, height=height)
-    ref = [base[i % 3] for i in range(frames)]
+@pytest.fixture(scope="module", params=list(RUNS))
+def clip(request, media, tmp_path_factory) -> tuple[Media, list[Frame], list[Frame], Path, Path]:
+    source: Media = media(request.param)
+    frames, _ = RUNS[request.param]
+    ref = source.reference[:frames]
     dis = apply_to_frames(ref, "unsharp", sigma=1.5, amount=1.0)
-    return request.param, ref, dis, rounds
+    tmp = tmp_path_factory.mktemp(f"reference-{request.param}")
+    write_yuv(ref, tmp / "ref.yuv")
+    write_yuv(dis, tmp / "dis.yuv")
+    return source, ref, dis, tmp / "ref.yuv", tmp / "dis.yuv"
 
 
-def _libvmaf(ref: list[Frame], dis: list[Frame]) -> pyvmafneg.Result:
-    return pyvmafneg.score(ref, dis, threads=0)
+def test_reference_vs_ffmpeg(benchmark, clip) -> None:
+    source, ref, dis, ref_path, dis_path = clip
+    w, h = source.width, source.height
+    frames, rounds = RUNS[source.size]
 
+    def ffmpeg() -> pyvmafneg.Result:
+        return score_ffmpeg(
+            open_video(ref_path, width=w, height=h),
+            open_video(dis_path, width=w, height=h),
+            threads=FFMPEG_THREADS,
+        )
 
-def test_reference_vs_libvmaf(benchmark, clip) -> None:
-    name, ref, dis, rounds = clip
-    lib_times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        lib = _libvmaf(ref, dis)
-        lib_times.append(time.perf_counter() - t0)
-    result = benchmark.pedantic(
-        score_reference, args=(ref, dis), rounds=rounds, iterations=1, warmup_rounds=0
+    def libvmaf() -> pyvmafneg.Result:
+        return pyvmafneg.score(ref, dis, threads=0)
+
+    benchmark.group = f"NumPy reference, {source.size}"
+    run = interleave(
+        benchmark,
+        lambda: score_reference(ref, dis),
+        {"ffmpeg": ffmpeg, "libvmaf": libvmaf},
+        rounds=rounds,
+        warmup=0,
     )
-    ours = statistics.median(benchmark.stats.stats.data)
-    theirs = statistics.median(lib_times)
-    frames = len(ref)
-    benchmark.extra_info.update(
-        size=name,
+    record_speed(
+        benchmark,
+        run,
+        path="NumPy reference",
+        size=source.size,
         frames=frames,
-        threads=1,
-        reference_fps=round(frames / ours, 2),
-        libvmaf_fps=round(frames / theirs, 2),
-        libvmaf_speedup=round(ours / theirs, 2),
+        threads=FFMPEG_THREADS,
+        models="vmaf+vmaf_neg",
     )
+    ours_fps = frames / run.median()
+    benchmark.extra_info.update(
+        libvmaf_fps=round(frames / run.median("libvmaf"), 2),
+        libvmaf_speedup=round(run.median() / run.median("libvmaf"), 2),
+    )
+    if source.size == "576x324":
+        soft_check(benchmark, ours_fps >= TARGET_FPS_576, f"≥ {TARGET_FPS_576:g} fps")
+    else:
+        benchmark.extra_info.update(target=None, target_met=None)
+    result, lib = run.ours, run.theirs["libvmaf"]
     for key, values in result.features.items():
         assert np.array_equal(values, lib.features[key]), key
     for key, values in result.scores.items():
         assert np.abs(values - lib.scores[key]).max() <= 1e-9, key
-    if name == "576x324":
-        assert frames / ours >= TARGET_FPS_576
+    # Several times the goal on this machine: a busy neighbour cannot explain a miss.
+    if source.size == "576x324":
+        assert ours_fps >= TARGET_FPS_576
