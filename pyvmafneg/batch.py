@@ -272,6 +272,13 @@ class Outcome:
     keys_scored: list[str] = field(default_factory=list)
 
 
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is the coordinating process's to handle."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _iter_local(tasks: list[PairTask], workers: int) -> Iterator[dict[str, Any]]:
     if workers <= 1:
         for task in tasks:
@@ -280,7 +287,9 @@ def _iter_local(tasks: list[PairTask], workers: int) -> Iterator[dict[str, Any]]
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_ignore_sigint
+    ) as pool:
         pending: set[Future[dict[str, Any]]] = set()
         queue = iter(tasks)
         try:

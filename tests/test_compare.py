@@ -396,3 +396,23 @@ def test_cli_extra_model(scored, sample: Path, tmp_path: Path, capsys) -> None:
     for r in scored.comparison.rows:
         got = ours[(r.source, r.setting, r.point)]
         assert (got["vmaf"], got["vmaf_neg"]) == (r.scores["vmaf"], r.scores["vmaf_neg"])
+
+
+def test_ctrl_c_keeps_finished_pairs_and_says_how_to_go_on(sample: Path, tmp_path: Path) -> None:
+    store = tmp_path / "results.jsonl"
+    cmd = [sys.executable, "-m", "pyvmafneg", "compare", str(sample), "--store", str(store),
+           "--workers", "2"]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while not _store_lines(store) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    kept = len(_store_lines(store))
+    assert 1 <= kept < N_PAIRS
+    again = run_comparison(sample, store=store, workers=2, progress=False)
+    assert (again.reused, again.scored) == (kept, N_PAIRS - kept)

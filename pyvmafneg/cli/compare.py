@@ -115,17 +115,25 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"building the sample comparison in {args.sample} ...", file=sys.stderr)
         manifest = build_sample_comparison(args.sample)
-    outcome = run_comparison(
-        manifest,
-        store=args.store,
-        scheduler=args.scheduler,
-        workers=args.workers,
-        anchor=args.anchor,
-        method=args.bd_method,
-        models=args.model,
-        retry_failed=not args.no_retry,
-        progress=not args.quiet,
-    )
+    try:
+        outcome = run_comparison(
+            manifest,
+            store=args.store,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            anchor=args.anchor,
+            method=args.bd_method,
+            models=args.model,
+            retry_failed=not args.no_retry,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        print(
+            "pyvmafneg compare: interrupted; every finished pair is kept in the store, so "
+            "running the same command again scores only the rest",
+            file=sys.stderr,
+        )
+        return 130
     comparison = outcome.comparison
     if args.csv:
         with open(args.csv, "w", encoding="utf-8", newline="") as fh:
