@@ -108,14 +108,23 @@ def _open(path: str) -> Any:
         container = av.open(path)
     except av.error.FFmpegError as exc:
         raise InputFileError(
-            f"cannot read {path!r}: FFmpeg (PyAV) does not recognise it ({exc.strerror or exc}). "
-            "If it is raw planar YUV, name it *.yuv and give --width/--height (and "
-            "--pixel-format/--bitdepth)"
+            f"cannot read {path!r}: FFmpeg (PyAV) does not recognise it ({exc.strerror or exc}); "
+            "it is damaged, truncated or not a video: re-create it. If it is raw planar YUV, "
+            "name it *.yuv and give --width/--height (and --pixel-format/--bitdepth)"
         ) from None
     if not container.streams.video:
         container.close()
-        raise InputFileError(f"{path!r} has no video stream")
+        raise InputFileError(
+            f"{path!r} has no video stream (only audio, subtitles or data); give the video file"
+        )
     return container
+
+
+def _prefix_advice(index: int) -> str:
+    """How to score the frames before a damaged one (nothing when the first is damaged)."""
+    if index < 1:
+        return ""
+    return f", or score the {index} frame{'s' if index > 1 else ''} before it with --frames {index}"
 
 
 def _rate(stream: Any) -> float | None:
@@ -147,7 +156,10 @@ def probe(path: str | os.PathLike[str]) -> ContainerInfo:
                 "OUT.mkv)"
             ) from None
         if first is None:
-            raise InputFileError(f"{path!r} has a video stream but no decodable frame")
+            raise InputFileError(
+                f"{path!r} has a video stream but no decodable frame; the file is truncated "
+                "or damaged: re-create it"
+            )
         fmt, bits, _ = _layout_for(path, first.format.name)
         rng = _RANGES.get(int(first.color_range or 0)) or _RANGES.get(
             int(stream.codec_context.color_range or 0)
@@ -259,13 +271,12 @@ def _decode(path: str, info: ContainerInfo, threads: bool, allow_corrupt: bool) 
             except av.error.FFmpegError as exc:
                 raise DecodeError(
                     f"{path!r}: decoding failed at frame {index}: {exc.strerror or exc}; the "
-                    f"file is damaged (score the frames before it with --frames {index})"
+                    f"file is damaged: re-create it{_prefix_advice(index)}"
                 ) from None
             if frame.is_corrupt and not allow_corrupt:
                 raise DecodeError(
                     f"{path!r}: frame {index} is corrupt (the decoder concealed missing or "
-                    f"damaged data); re-create the file, or score the frames before it with "
-                    f"--frames {index}"
+                    f"damaged data); re-create the file{_prefix_advice(index)}"
                 )
             name = frame.format.name
             fmt, bits, convert = _layout_for(path, name)

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .errors import FFmpegError, FrameError, FrameMismatchError
-from .frame import MIN_SIDE
+from .frame import MIN_SIDE, check_stable_width
 from .libvmaf import available_cpus, check_threads
 from .models import ModelSpec, pick_pair, resolve_models
 from .rawyuv import ffmpeg_pix_fmt
@@ -288,6 +288,7 @@ def score_ffmpeg(
             "pixels (smaller frames crash FFmpeg's libvmaf filter or compute undefined values); "
             "upscale the clip first"
         )
+    check_stable_width(ref.width, None, python=False)
     if frames is None:
         n_ref, n_dis = known_frame_count(ref), known_frame_count(dis)
         if n_ref is not None and n_dis is not None and n_ref != n_dis:

@@ -28,6 +28,9 @@ __all__ = [
     "iter_pairs",
     "ClipChecker",
     "MIN_SIDE",
+    "UNSTABLE_WIDTHS",
+    "VECTOR_CPUMASK",
+    "check_stable_width",
 ]
 
 #: Pixel formats (chroma subsampling) understood everywhere in the package.
@@ -40,6 +43,15 @@ BITDEPTHS: tuple[int, ...] = (8, 10, 12, 16)
 #: picture and, below 31, shifts by a negative amount (undefined behaviour).
 #: From 33 on every extractor stays inside its buffers.
 MIN_SIDE = 33
+
+#: Frame widths (pixels) at which libvmaf 3.2's vectorised ADM wavelet (AVX2,
+#: AVX-512) reads past the end of a row into memory it never wrote, so the
+#: scores change from run to run (found by scoring every width from 33 to 300
+#: repeatedly; heights are unaffected). libvmaf's scalar code is exact there.
+UNSTABLE_WIDTHS: frozenset[int] = frozenset((*range(33, 37), *range(65, 69)))
+
+#: libvmaf ``cpumask`` bits that switch off its AVX2 and AVX-512 code paths.
+VECTOR_CPUMASK = 0x38
 
 _FORMAT_ALIASES = {
     "420": "420",
@@ -343,6 +355,35 @@ def iter_pairs(
             f"{frames} frames were asked for but the clips hold only {done}; pass frames={done} "
             "or fewer"
         )
+
+
+def check_stable_width(width: int, cpumask: int | None = 0, *, python: bool = True) -> None:
+    """Refuse widths where libvmaf's vectorised ADM code gives run-to-run varying scores.
+
+    ``cpumask`` is the libvmaf CPU mask of the run (None when it cannot be
+    set, as in FFmpeg's filter); a mask that switches off AVX2 and AVX-512
+    (:data:`VECTOR_CPUMASK`) makes these widths exact and is allowed.
+    ``python`` chooses the advice (Python API or command line).
+
+    Raises
+    ------
+    FrameError
+        ``width`` is in :data:`UNSTABLE_WIDTHS` and the vector code is on.
+    """
+    if width not in UNSTABLE_WIDTHS:
+        return
+    if cpumask is not None and cpumask & VECTOR_CPUMASK == VECTOR_CPUMASK:
+        return
+    advice = "crop or pad the frames to another width (37 to 64, or 69 and up)"
+    if python and cpumask is not None:
+        advice += (
+            f", or score with Scorer(cpumask={VECTOR_CPUMASK:#x}) to use libvmaf's exact "
+            "scalar code (slower)"
+        )
+    raise FrameError(
+        f"frames are {width} pixels wide; at widths 33-36 and 65-68 libvmaf's vectorised ADM "
+        f"code reads past the end of each row, so its scores change from run to run: {advice}"
+    )
 
 
 class ClipChecker:

@@ -37,8 +37,8 @@ from .errors import (
     ModelError,
     OptionError,
 )
-from .frame import MIN_SIDE, ClipChecker, Frame, FrameLike
-from .models import ModelSpec
+from .frame import MIN_SIDE, ClipChecker, Frame, FrameLike, check_stable_width
+from .models import ModelSpec, check_model_file
 
 __all__ = [
     "ENV_VAR",
@@ -52,6 +52,7 @@ __all__ = [
     "MAX_THREADS",
     "check_threads",
     "available_cpus",
+    "live_objects",
 ]
 
 #: Environment variable naming a libvmaf shared library to load.
@@ -91,6 +92,31 @@ def _cdef_text() -> str:
 _FFI: FFI | None = None
 _FFI_LOCK = threading.Lock()
 
+_LIVE_LOCK = threading.Lock()
+_LIVE = {"contexts": 0, "models": 0, "pictures": 0}
+
+
+def _count(kind: str, delta: int) -> None:
+    """Add ``delta`` to the live count of ``kind`` (see :func:`live_objects`)."""
+    with _LIVE_LOCK:
+        _LIVE[kind] += delta
+
+
+def live_objects() -> dict[str, int]:
+    """libvmaf objects the binding holds right now, by kind.
+
+    ``contexts`` counts ``VmafContext`` handles opened (``vmaf_init``) and not
+    yet closed, ``models`` model handles loaded and not yet destroyed, and
+    ``pictures`` pictures allocated or fetched from a context's pool whose
+    reference the binding still holds: neither handed to libvmaf by
+    ``vmaf_read_pictures`` nor released with ``vmaf_picture_unref``. Once
+    every :class:`Context` (and :class:`~pyvmafneg.Scorer`) is closed, all
+    three are back where they started, whatever went wrong on the way; the
+    counts are kept under a lock and cost a few operations per frame.
+    """
+    with _LIVE_LOCK:
+        return dict(_LIVE)
+
 
 def _ffi() -> FFI:
     global _FFI
@@ -126,7 +152,11 @@ class Libvmaf:
         try:
             self.lib = self.ffi.dlopen(path)
         except OSError as exc:
-            raise LibvmafNotFoundError(f"could not load libvmaf from {path!r}: {exc}") from exc
+            raise LibvmafNotFoundError(
+                f"could not load libvmaf from {path!r}: {exc}; give the path of a libvmaf "
+                f"shared library (libvmaf.so.3, libvmaf.3.dylib or vmaf.dll), or leave out "
+                f"--libvmaf and {ENV_VAR} to use the system or PyAV copy"
+            ) from exc
         try:
             version = self.ffi.string(self.lib.vmaf_version()).decode("ascii", "replace")
             self.lib.vmaf_model_load  # noqa: B018 - probe a 2.x+ symbol
@@ -299,6 +329,7 @@ class _LoadedModel:
         cfg.flags = flags
         handle = ffi.new("VmafModel **")
         if spec.is_path:
+            check_model_file(spec.source)  # libvmaf crashes on some damaged models
             rc = lib.lib.vmaf_model_load_from_path(handle, cfg, os.fsencode(spec.source))
             hint = f"{spec.source!r} is not a readable libvmaf JSON model"
         else:
@@ -307,6 +338,7 @@ class _LoadedModel:
         if rc:
             raise ModelError(f"could not load model {spec.source!r} (libvmaf status {rc}): {hint}")
         self.ptr = handle[0]
+        _count("models", 1)
         try:
             for extractor, key, value in (
                 ("vif", "vif_enhn_gain_limit", spec.vif_gain_limit),
@@ -314,7 +346,7 @@ class _LoadedModel:
             ):
                 if value is not None:
                     self._overload(extractor, key, value)
-        except Exception:
+        except BaseException:
             self.destroy()
             raise
 
@@ -334,6 +366,7 @@ class _LoadedModel:
         if getattr(self, "ptr", None) is not None:
             self._lib.lib.vmaf_model_destroy(self.ptr)
             self.ptr = None
+            _count("models", -1)
 
 
 class Context:
@@ -378,10 +411,12 @@ class Context:
         cfg.n_threads = self.threads
         cfg.n_subsample = self.subsample
         cfg.cpumask = int(cpumask)
+        self.cpumask = int(cpumask)
         cfg.gpumask = 0
         handle = ffi.new("VmafContext **")
         self.lib.check(lib.vmaf_init(handle, cfg[0]), "vmaf_init")
         self._ctx = handle[0]
+        _count("contexts", 1)
         flags = 0 if clip else _FLAG_DISABLE_CLIP
         if transform is True:
             flags |= _FLAG_ENABLE_TRANSFORM
@@ -396,7 +431,7 @@ class Context:
                     "vmaf_use_features_from_model",
                     f"could not set up the feature extractors of {spec.source!r}",
                 )
-        except Exception:
+        except BaseException:
             self.close()
             raise
 
@@ -412,6 +447,8 @@ class Context:
             )
         index = self.frames_read
         reference, distorted = self._checker(reference, distorted, index)
+        if index == 0:
+            check_stable_width(reference.width, self.cpumask)
         if not self._pool_ready:
             self._pool_ready = True
             self._setup_pool()
@@ -421,11 +458,15 @@ class Context:
         self._fill(ref_pic, reference)
         try:
             self._fill(dis_pic, distorted)
-        except Exception:
-            lib.vmaf_picture_unref(ref_pic)
+        except BaseException:
+            self._release(ref_pic)
             raise
         rc = lib.vmaf_read_pictures(self._ctx, ref_pic, dis_pic, index)
         if rc:
+            # A refused pair stays the caller's: libvmaf released neither reference, and
+            # a picture from the pool that is never returned would block vmaf_close.
+            self._release(ref_pic)
+            self._release(dis_pic)
             self.failed = True
             self.lib.check(
                 rc,
@@ -434,6 +475,7 @@ class Context:
                 "of the chosen models does not support this frame (VMAF v1 models need colour "
                 "frames of a few hundred pixels a side), so pick other models or frames",
             )
+        _count("pictures", -2)  # libvmaf took over both references
         self.frames_read += 1
         return index
 
@@ -463,11 +505,17 @@ class Context:
             )
             hint = f"cannot allocate a {frame.describe()} picture"
             self.lib.check(rc, "vmaf_picture_alloc", hint)
+        _count("pictures", 1)
         try:
             _copy_planes(self.lib.ffi, pic, frame)
-        except Exception:
-            lib.vmaf_picture_unref(pic)
+        except BaseException:
+            self._release(pic)
             raise
+
+    def _release(self, pic: object) -> None:
+        """Drop the binding's reference to a picture it allocated or fetched."""
+        self.lib.lib.vmaf_picture_unref(pic)
+        _count("pictures", -1)
 
     def flush(self) -> None:
         """Tell libvmaf the clip has ended (completes temporal features)."""
@@ -559,8 +607,9 @@ class Context:
     def close(self) -> None:
         """Free the context and models (idempotent)."""
         if self._ctx is not None:
-            self.lib.lib.vmaf_close(self._ctx)
-            self._ctx = None
+            ctx, self._ctx = self._ctx, None
+            self.lib.lib.vmaf_close(ctx)
+            _count("contexts", -1)
         for model in self._models:
             model.destroy()
         self._models = []

@@ -230,17 +230,35 @@ def parse_log(text: str, source: str = "<string>") -> VmafLog:
     return _parse_csv(stripped, source)
 
 
+#: Largest frame number accepted (frame numbers are stored as 64-bit integers).
+_MAX_FRAME_NUMBER = 2**63 - 1
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to 40 characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _as_float(value: Any) -> float | None:
+    """``value`` as a float, or None when it is not a number (bools are not numbers)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def _number(value: Any, key: str, frame: Any, source: str) -> float:
     if value is None:
         return math.nan
-    if isinstance(value, bool):
-        raise LogFormatError(f"{source!r}: frame {frame}: {key} is {value!r}, not a number")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
+    number = _as_float(value)
+    if number is None:
         raise LogFormatError(
-            f"{source!r}: frame {frame}: {key} is {value!r}, not a number; the log is corrupt"
-        ) from None
+            f"{source!r}: frame {frame}: {key} is {_short(value)}, not a number; the log is corrupt"
+        )
+    return number
 
 
 def _frame_number(value: Any, position: int, source: str) -> int:
@@ -248,10 +266,15 @@ def _frame_number(value: Any, position: int, source: str) -> int:
         num = int(str(value).strip())
     except (TypeError, ValueError):
         raise LogFormatError(
-            f"{source!r}: frame entry {position} has frame number {value!r}, not an integer"
+            f"{source!r}: frame entry {position} has frame number {_short(value)}, not an integer"
         ) from None
     if num < 0:
         raise LogFormatError(f"{source!r}: frame entry {position} has a negative number {num}")
+    if num > _MAX_FRAME_NUMBER:
+        raise LogFormatError(
+            f"{source!r}: frame entry {position} has frame number {_short(value)}, too large "
+            "to be a frame number; the log is corrupt"
+        )
     return num
 
 
@@ -303,7 +326,7 @@ def _assemble(
     gap = extras.get("gap")
     if isinstance(gap, Mapping):
         d, n = gap.get("default_model"), gap.get("neg_model")
-        if d in metrics_arr and n in metrics_arr:
+        if isinstance(d, str) and isinstance(n, str) and d in metrics_arr and n in metrics_arr:
             roles = {"default": str(d), "neg": str(n)}
     clipped: bool | None = None
     if isinstance(extras.get("clipped"), bool):
@@ -325,6 +348,11 @@ def _assemble(
     )
 
 
+def _is_json_number(value: Any) -> bool:
+    """True for JSON numbers (ints and floats, not booleans)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _parse_json(text: str, source: str) -> VmafLog:
     try:
         data = json.loads(text)
@@ -338,6 +366,10 @@ def _parse_json(text: str, source: str) -> VmafLog:
         raise LogFormatError(
             f"{source!r} is not valid JSON: {exc.msg} at line {exc.lineno}, column "
             f"{exc.colno}{end}; the log is damaged or truncated: re-run the scoring"
+        ) from None
+    except ValueError as exc:  # e.g. an integer literal longer than Python converts
+        raise LogFormatError(
+            f"{source!r} is not a usable JSON log ({exc}); the log is damaged: re-run the scoring"
         ) from None
     if not isinstance(data, dict):
         raise LogFormatError(
@@ -372,11 +404,11 @@ def _parse_json(text: str, source: str) -> VmafLog:
         for key, stats in block.items():
             if isinstance(stats, dict):
                 pooled[str(key)] = {
-                    s: float(v)
-                    for s, v in stats.items()
-                    if isinstance(v, (int, float)) and not isinstance(v, bool)
+                    s: v
+                    for s, v in ((s, _as_float(v)) for s, v in stats.items() if _is_json_number(v))
+                    if v is not None
                 }
-    fps = data.get("fps")
+    fps = _as_float(data.get("fps")) if _is_json_number(data.get("fps")) else None
     extras = data.get("pyvmafneg") if isinstance(data.get("pyvmafneg"), dict) else None
     return _assemble(
         source,
@@ -384,7 +416,7 @@ def _parse_json(text: str, source: str) -> VmafLog:
         str(data.get("version", "")),
         rows,
         pooled,
-        float(fps) if isinstance(fps, (int, float)) else None,
+        fps,
         extras,
     )
 

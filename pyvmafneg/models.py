@@ -14,6 +14,7 @@ models; libvmaf accepts any value in [1.0, 100.0].
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -29,6 +30,7 @@ __all__ = [
     "parse_model",
     "resolve_models",
     "feature_suffix",
+    "check_model_file",
 ]
 
 #: Built-in model versions of libvmaf 3.x (``vmaf_model_load``).
@@ -87,7 +89,9 @@ class ModelSpec:
             ("adm_enhn_gain_limit", self.adm_gain_limit),
         ):
             if value is not None:
-                check_gain_limit(value, key)
+                # Stored as a float whatever number type was given ("1.5", numpy floats...).
+                attr = "vif_gain_limit" if key.startswith("vif") else "adm_gain_limit"
+                object.__setattr__(self, attr, check_gain_limit(value, key))
         if not self.name:
             object.__setattr__(self, "name", self._default_name())
 
@@ -263,6 +267,11 @@ def resolve_models(
         if not isinstance(spec, ModelSpec):
             raise ModelError(f"cannot use {m!r} as a model; give a name, path or ModelSpec")
         if spec.is_path:
+            if os.path.isdir(spec.source):
+                raise ModelError(
+                    f"model file {spec.source!r} is a directory; give the path of a libvmaf "
+                    "JSON model file"
+                )
             if not os.path.isfile(spec.source):
                 raise ModelError(
                     f"model file {spec.source!r} does not exist; give a libvmaf JSON model "
@@ -297,3 +306,121 @@ def pick_pair(specs: Sequence[ModelSpec]) -> tuple[str | None, str | None]:
     default = next((s.name for s in specs if not s.is_neg), None)
     neg = next((s.name for s in specs if s.is_neg), None)
     return default, neg
+
+
+#: Largest JSON model file read (libvmaf's own models are well under 1 MiB).
+_MAX_MODEL_BYTES = 64 * 2**20
+#: Most features a libvmaf model may use (libvmaf's MAX_FEATURE_COUNT).
+_MAX_MODEL_FEATURES = 32
+_MODEL_TYPES = ("LIBSVMNUSVR", "BOOTSTRAP_LIBSVMNUSVR", "RESIDUEBOOTSTRAP_LIBSVMNUSVR")
+_SVM_TYPES = ("c_svc", "nu_svc", "one_class", "epsilon_svr", "nu_svr")
+_KERNEL_TYPES = ("linear", "polynomial", "rbf", "sigmoid")
+
+
+def _is_number(value: object) -> bool:
+    """True for JSON numbers (ints and floats, not booleans)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _model_file_problem(data: object) -> str | None:
+    """What makes a parsed JSON document unusable as a libvmaf model, or None."""
+    if not isinstance(data, dict) or not isinstance(data.get("model_dict"), dict):
+        return 'it has no "model_dict" object (model collections are not supported)'
+    md = data["model_dict"]
+    if md.get("model_type") not in _MODEL_TYPES:
+        return f'"model_type" is {md.get("model_type")!r}, not one of {", ".join(_MODEL_TYPES)}'
+    if md.get("norm_type") not in ("linear_rescale", "none"):
+        return f'"norm_type" is {md.get("norm_type")!r}, not "linear_rescale" or "none"'
+    names = md.get("feature_names")
+    if (
+        not isinstance(names, list)
+        or not 1 <= len(names) <= _MAX_MODEL_FEATURES
+        or not all(isinstance(n, str) and n for n in names)
+    ):
+        return f'"feature_names" must list 1 to {_MAX_MODEL_FEATURES} feature names'
+    if md["norm_type"] == "linear_rescale":
+        for key in ("slopes", "intercepts"):
+            values = md.get(key)
+            if (
+                not isinstance(values, list)
+                or len(values) != len(names) + 1
+                or not all(_is_number(v) and math.isfinite(v) for v in values)
+            ):
+                return f'"{key}" must hold {len(names) + 1} numbers (one per feature, plus one)'
+    clip = md.get("score_clip")
+    if clip is not None and not (
+        isinstance(clip, list) and len(clip) == 2 and all(_is_number(v) for v in clip)
+    ):
+        return '"score_clip" must be two numbers [min, max]'
+    transform = md.get("score_transform")
+    if transform is not None and not isinstance(transform, dict):
+        return '"score_transform" must be an object'
+    svm = md.get("model")
+    if not isinstance(svm, str):
+        return 'it has no "model" string (the libsvm model)'
+    return _libsvm_problem(svm)
+
+
+def _libsvm_problem(text: str) -> str | None:
+    """What makes a libsvm model text unusable, or None (libvmaf crashes on some)."""
+    header: dict[str, str] = {}
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        key, _, value = line.strip().partition(" ")
+        if key == "SV":
+            vectors = [v for v in lines[i + 1 :] if v.strip()]
+            break
+        header[key] = value.strip()
+    else:
+        return 'its libsvm "model" has no SV section'
+    if header.get("svm_type") not in _SVM_TYPES:
+        return f'its libsvm "model" has svm_type {header.get("svm_type")!r}'
+    if header.get("kernel_type") not in _KERNEL_TYPES:
+        return f'its libsvm "model" has kernel_type {header.get("kernel_type")!r}'
+    try:
+        total = int(header.get("total_sv", ""))
+        rho = [float(v) for v in header.get("rho", "").split()]
+    except ValueError:
+        total, rho = 0, []
+    if total < 1 or not rho:
+        return 'its libsvm "model" lacks a positive total_sv or its rho'
+    if len(vectors) < total:
+        return f'its libsvm "model" has {len(vectors)} support vectors of the {total} it declares'
+    return None
+
+
+def check_model_file(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`ModelError` unless ``path`` holds a usable libvmaf JSON model.
+
+    libvmaf loads some damaged models without complaint and then crashes
+    (no libsvm ``model``, a ``model`` without ``rho``) or scores nonsense
+    (missing ``slopes``, ``feature_names``, ``model_type``), so the structure
+    libvmaf relies on is checked here first: ``model_dict`` with a known
+    ``model_type`` and ``norm_type``, 1 to 32 ``feature_names``, one slope and
+    one intercept per feature plus one, and a libsvm model with its header,
+    ``rho`` and the support vectors it declares.
+    """
+    name = os.fspath(path)
+    what = f"{name!r} is not a readable libvmaf JSON model"
+    try:
+        with open(name, "rb") as fh:
+            raw = fh.read(_MAX_MODEL_BYTES + 1)
+    except OSError as exc:
+        raise ModelError(
+            f"{what}: cannot read it ({exc.strerror or exc}); check its permissions"
+        ) from None
+    if len(raw) > _MAX_MODEL_BYTES:
+        raise ModelError(f"{what}: it is larger than {_MAX_MODEL_BYTES // 2**20} MiB")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else "invalid JSON"
+        raise ModelError(
+            f"{what}: {reason}; give a model file from libvmaf's model/ directory"
+        ) from None
+    problem = _model_file_problem(data)
+    if problem:
+        raise ModelError(
+            f"{what}: {problem}; give a model file from libvmaf's model/ directory (or the "
+            "file as libvmaf's training tools wrote it)"
+        )

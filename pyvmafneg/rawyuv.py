@@ -83,7 +83,9 @@ def read_yuv(
     fmt = normalize_pixel_format(pixel_format)
     n = count_frames(path, width, height, fmt, bitdepth)
     if n == 0:
-        raise InputFileError(f"{os.fspath(path)!r} is empty: it holds no frames")
+        raise InputFileError(
+            f"{os.fspath(path)!r} is empty: it holds no frames; re-create it or give another file"
+        )
     return _iter_frames(Path(path), n, width, height, fmt, bitdepth, check_range)
 
 

@@ -121,7 +121,10 @@ def open_video(
     if os.path.isdir(path):
         raise InputFileError(f"{path!r} is a directory, not a video file")
     if os.path.getsize(path) == 0:
-        raise InputFileError(f"{path!r} is empty (0 bytes)")
+        raise InputFileError(
+            f"{path!r} is empty (0 bytes): the run that wrote it failed or has not finished; "
+            "re-create it or give another file"
+        )
     try:
         with open(path, "rb"):
             pass
@@ -130,7 +133,14 @@ def open_video(
             f"cannot read {path!r}: {exc.strerror or exc}; check its permissions "
             "(e.g. chmod +r) or copy it somewhere readable"
         ) from None
-    kind = kind or detect_kind(path)
+    if kind is None:
+        kind = detect_kind(path)
+        if kind != "y4m" and path.lower().endswith(".y4m"):
+            raise InputFileError(
+                f"{path!r} is named .y4m but does not start with the Y4M header 'YUV4MPEG2 "
+                "W.. H..'; the header is missing or damaged: re-create the file (e.g. ffmpeg "
+                "-i SOURCE -strict -1 OUT.y4m)"
+            )
     if kind == "raw":
         return _open_raw(path, width, height, pixel_format, bitdepth)
     if kind == "y4m":
@@ -174,7 +184,10 @@ def _open_y4m(path: str) -> VideoSource:
     info = read_y4m_header(path)
     n = count_y4m_frames(path, info)
     if n == 0:
-        raise InputFileError(f"{path!r} is a Y4M file with a header but no frames")
+        raise InputFileError(
+            f"{path!r} is a Y4M file with a header but no frames: the run that wrote it failed "
+            "or has not finished; re-create it"
+        )
     return VideoSource(
         path=path,
         kind="y4m",

@@ -185,7 +185,8 @@ def parse_header(line: bytes, where: str = "<y4m>") -> Y4MInfo:
                     raise ValueError
             except ValueError:
                 raise InputFileError(
-                    f"{where}: the Y4M size tag {tok!r} is not a positive integer"
+                    f"{where}: the Y4M size tag {tok!r} is not a positive integer; the header "
+                    "is damaged: re-create the file"
                 ) from None
             if tag == "W":
                 width = size
@@ -207,7 +208,8 @@ def parse_header(line: bytes, where: str = "<y4m>") -> Y4MInfo:
                 )
             if value not in ("p", "?"):
                 raise InputFileError(
-                    f"{where}: unknown Y4M interlacing tag I{value}; expected Ip (progressive)"
+                    f"{where}: unknown Y4M interlacing tag I{value}; expected Ip (progressive): "
+                    "the header is damaged, re-create the file"
                 )
         elif tag == "C":
             colorspace = value
@@ -222,7 +224,8 @@ def parse_header(line: bytes, where: str = "<y4m>") -> Y4MInfo:
         # Other tags are reserved by the format; ignore them as players do.
     if width is None or height is None:
         raise InputFileError(
-            f"{where}: the Y4M header has no {'W' if width is None else 'H'} (size) tag"
+            f"{where}: the Y4M header has no {'W' if width is None else 'H'} (size) tag; the "
+            "header is damaged: re-create the file"
         )
     if colorspace not in _COLORSPACES:
         if colorspace in ("411", "440") or colorspace.endswith("p9") or colorspace == "mono9":
@@ -258,7 +261,7 @@ def read_y4m_header(path: str | os.PathLike[str]) -> Y4MInfo:
     with open(path, "rb") as fh:
         line = fh.readline(MAX_LINE)
     if not line:
-        raise InputFileError(f"{where} is empty (0 bytes)")
+        raise InputFileError(f"{where} is empty (0 bytes); re-create it or give another file")
     if not line.endswith(b"\n"):
         if line.startswith(MAGIC):
             raise TruncatedInputError(
@@ -276,7 +279,8 @@ def _frame_line(fh: BinaryIO, where: str, index: int) -> bytes | None:
     if not line.startswith(b"FRAME") or (len(line) > 5 and line[5:6] not in (b" ", b"\n")):
         raise InputFileError(
             f"{where}: expected a FRAME header for frame {index} but found "
-            f"{line[:16]!r}; the file is corrupt or its header's size/colour space is wrong"
+            f"{line[:16]!r}; the file is corrupt or its header's size/colour space is wrong: "
+            "re-create it, or correct the W, H and C tags of its header"
         )
     if not line.endswith(b"\n"):
         raise TruncatedInputError(f"{where} ends inside the FRAME header of frame {index}")
@@ -336,7 +340,9 @@ def _iter_y4m(path: Path, info: Y4MInfo, check_range: bool) -> Iterator[Frame]:
         while True:
             if _frame_line(fh, where, index) is None:
                 return
-            buf = fh.read(info.frame_size)
+            # A header may claim any size: never ask for more bytes than the file holds.
+            left = max(0, os.fstat(fh.fileno()).st_size - fh.tell())
+            buf = fh.read(min(info.frame_size, left))
             if len(buf) != info.frame_size:
                 raise TruncatedInputError(
                     f"{where} ends inside frame {index} ({len(buf)} of {info.frame_size} "
