@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .comparison import Comparison, EncodeRow, analyse
-from .errors import OptionError, VmafNegError
+from .errors import FrameMismatchError, OptionError, VmafNegError
 from .manifest import Encode, Manifest, gap_pair, load_manifest, with_default_pair
 from .models import ModelSpec
 from .store import HashCache, ResultStore, pair_key
@@ -73,6 +73,7 @@ class PairTask:
     subsample: int
     threads: int
     bitrate_kbps: float | None
+    frames: int | None = None
 
 
 def _finite(value: float) -> float | None:
@@ -87,7 +88,7 @@ def score_pair(task: PairTask) -> dict[str, Any]:
     libvmaf error ...) comes back with ``status='error'`` and the message.
     """
     from .scorer import score
-    from .sources import match_sources, open_video
+    from .sources import known_frame_count, match_sources, open_video
 
     row = dict(task.row, key=task.key, status="ok", error=None)
     start = time.perf_counter()
@@ -96,16 +97,18 @@ def score_pair(task: PairTask) -> dict[str, Any]:
         enc_path, enc_raw, enc_fps = task.encode
         ref = open_video(ref_path, **ref_raw)
         enc = open_video(enc_path, **enc_raw)
-        match_sources(ref, enc)
+        match_sources(ref, enc, frames=task.frames)
+        fed = [0]
         result = score(
             ref,
             enc,
             task.models,
             threads=task.threads,
             subsample=task.subsample,
+            frames=task.frames,
+            progress=lambda done: fed.__setitem__(0, done),
         )
-        frames = int(len(result.frames)) * task.subsample
-        frames = ref.frame_count or enc.frame_count or frames
+        frames = fed[0]
         fps = enc_fps or enc.fps or ref.fps
         row.update(
             frames=frames,
@@ -124,7 +127,8 @@ def score_pair(task: PairTask) -> dict[str, Any]:
         if task.bitrate_kbps is not None:
             row.update(bitrate_kbps=task.bitrate_kbps, bitrate_from="given")
         elif fps:
-            seconds = frames / fps
+            # The file holds every frame of the encode, scored or not.
+            seconds = (known_frame_count(enc) or frames) / fps
             row.update(
                 bitrate_kbps=os.path.getsize(enc_path) * 8 / 1000 / seconds,
                 bitrate_from="file size",
@@ -134,6 +138,9 @@ def score_pair(task: PairTask) -> dict[str, Any]:
                 f"{enc_path!r} does not state its frame rate; give bitrate_kbps or fps for it "
                 "in the manifest"
             )
+    except FrameMismatchError as exc:
+        hint = " (in the manifest: frames = N in this [[encode]] entry)"
+        row.update(status="error", error=f"{type(exc).__name__}: {exc}{hint}")
     except VmafNegError as exc:
         row.update(status="error", error=f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - one bad pair must not stop a comparison
@@ -168,6 +175,8 @@ def plan(
             "reference_raw": ref.raw,
             "encode_raw": enc.clip.raw,
         }
+        if enc.frames is not None:
+            options["frames"] = enc.frames
         key = pair_key(digest(ref.file), digest(enc.clip.file), model_ids, options)
         tasks.append(
             PairTask(
@@ -179,6 +188,7 @@ def plan(
                 subsample=manifest.subsample,
                 threads=manifest.threads,
                 bitrate_kbps=enc.bitrate_kbps,
+                frames=enc.frames,
             )
         )
     return tasks

@@ -37,6 +37,7 @@ Example ``comparison.toml``::
     point = "crf28"                   # optional label of the rate point
     file = "enc/chelsea-plain-crf28.mkv"
     # bitrate_kbps = 812.5            # optional; else file size * 8 / duration
+    # frames = 240                    # optional; score only the first 240 frames of both
 
 The bitrate of an encode, unless given, is its file size in bits divided by
 its duration (frames / fps), so container overhead is included; give
@@ -112,6 +113,9 @@ class Encode:
         The encode's file.
     bitrate_kbps:
         Given bitrate, or None to compute it from file size and duration.
+    frames:
+        Score only the first N frames of both files (None: all; then both
+        must hold the same number).
     """
 
     reference: str
@@ -120,6 +124,7 @@ class Encode:
     point: str
     clip: Clip
     bitrate_kbps: float | None = None
+    frames: int | None = None
 
     @property
     def series(self) -> str:
@@ -329,7 +334,10 @@ def parse_manifest(
                 "a distinct point label"
             )
         seen.add(ident)
-        encodes.append(Encode(ref, codec, setting, point, clip, rate))
+        frames = entry.get("frames")
+        if frames is not None:
+            frames = _number(frames, "frames", where, low=1, integer=True)
+        encodes.append(Encode(ref, codec, setting, point, clip, rate, frames))
     if not encodes:
         raise ManifestError(f"{path}: no encodes; add [[encode]] blocks")
     models_value = settings.get("models")

@@ -416,3 +416,30 @@ def test_ctrl_c_keeps_finished_pairs_and_says_how_to_go_on(sample: Path, tmp_pat
     assert 1 <= kept < N_PAIRS
     again = run_comparison(sample, store=store, workers=2, progress=False)
     assert (again.reused, again.scored) == (kept, N_PAIRS - kept)
+
+
+def test_encode_shorter_than_its_reference(sample: Path, tmp_path: Path) -> None:
+    """A frame-count mismatch fails that pair with advice; frames = N scores a prefix."""
+    from pyvmafneg.encode import x264_roundtrip
+    from pyvmafneg.sources import open_video
+
+    base = sample.parent
+    ref = base / "refs" / "coffee.y4m"
+    frames = list(open_video(ref))[:8]
+    short = tmp_path / "short.mkv"
+    x264_roundtrip(frames, crf=28, fps=24, keep=short)
+    entry = (
+        f"[[reference]]\nname='coffee'\nfile='{ref}'\n"
+        f"[[encode]]\nreference='coffee'\ncodec='x264'\nsetting='cut'\nfile='{short}'\n"
+    )
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(entry)
+    row = run_comparison(manifest, workers=1, progress=False).comparison.rows[0]
+    assert row.status == "error"
+    assert "FrameMismatchError" in row.error and "frames = N" in row.error
+    manifest.write_text(entry + "frames = 8\n")
+    row = run_comparison(manifest, workers=1, progress=False).comparison.rows[0]
+    assert row.ok and row.frames == 8
+    direct = pyvmafneg.score(open_video(ref), open_video(short), frames=8)
+    assert row.scores["vmaf_neg"] == direct.pooled("vmaf_neg").mean
+    assert row.bitrate_kbps == pytest.approx(short.stat().st_size * 8 / 1000 / (8 / 24))
