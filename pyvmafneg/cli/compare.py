@@ -17,7 +17,8 @@ manifest format (TOML; paths relative to the manifest's folder):
 
   [comparison]                     # optional
   anchor = "x264 plain"            # series (codec + setting) to compare against
-  models = ["vmaf_v0.6.1", "vmaf_v0.6.1neg"]
+  models = ["vmaf_v0.6.1:egl=1.5"]  # more models; default VMAF and VMAF-NEG are always scored
+  bd_method = "pchip"              # or "cubic" (VCEG-M33)
 
   [[reference]]
   name = "chelsea"
@@ -30,6 +31,7 @@ manifest format (TOML; paths relative to the manifest's folder):
   point = "crf28"
   file = "enc/chelsea-plain-crf28.mkv"
   # bitrate_kbps = 812.5           # default: file size * 8 / duration
+  # frames = 240                  # score only the first 240 frames of both
 
 Results are stored as each pair finishes (MANIFEST.results.jsonl by default); a rerun
 skips pairs already scored. Try it: pyvmafneg compare --sample DIR --report DIR/report
