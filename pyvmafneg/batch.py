@@ -30,9 +30,9 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .comparison import Comparison, EncodeRow, analyse
@@ -127,8 +127,10 @@ def score_pair(task: PairTask) -> dict[str, Any]:
         if task.bitrate_kbps is not None:
             row.update(bitrate_kbps=task.bitrate_kbps, bitrate_from="given")
         elif fps:
-            # The file holds every frame of the encode, scored or not.
-            seconds = (known_frame_count(enc) or frames) / fps
+            # The file holds every frame of the encode; with no frames limit all were
+            # scored, so only a limited run needs the count (a demux of the file).
+            total = frames if task.frames is None else (known_frame_count(enc) or frames)
+            seconds = total / fps
             row.update(
                 bitrate_kbps=os.path.getsize(enc_path) * 8 / 1000 / seconds,
                 bitrate_from="file size",
@@ -141,8 +143,6 @@ def score_pair(task: PairTask) -> dict[str, Any]:
     except FrameMismatchError as exc:
         hint = " (in the manifest: frames = N in this [[encode]] entry)"
         row.update(status="error", error=f"{type(exc).__name__}: {exc}{hint}")
-    except VmafNegError as exc:
-        row.update(status="error", error=f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - one bad pair must not stop a comparison
         row.update(status="error", error=f"{type(exc).__name__}: {exc}")
     row["seconds"] = round(time.perf_counter() - start, 3)
@@ -279,7 +279,6 @@ class Outcome:
     failed: int
     store: str
     seconds: float
-    keys_scored: list[str] = field(default_factory=list)
 
 
 def _ignore_sigint() -> None:
@@ -429,7 +428,6 @@ def run_comparison(
     models: Sequence[ModelSpec | str] | None = None,
     retry_failed: bool = True,
     progress: bool | BatchProgress = True,
-    on_row: Callable[[EncodeRow], None] | None = None,
 ) -> Outcome:
     """Score every pair of a manifest (skipping stored ones) and analyse the comparison.
 
@@ -455,8 +453,6 @@ def run_comparison(
     progress:
         Show progress on stderr (True), not at all (False), or a
         :class:`BatchProgress` to report to.
-    on_row:
-        Called with each newly finished row.
     """
     from .libvmaf import available_cpus, library_info
 
@@ -509,8 +505,6 @@ def run_comparison(
                 new_keys.append(row["key"])
                 failed += row.get("status") != "ok"
                 bar.update(row)
-                if on_row is not None:
-                    on_row(EncodeRow.from_dict(row))
         finally:
             bar.close()
     # Labels come from the manifest (a stored row may carry old names or paths).
@@ -535,11 +529,4 @@ def run_comparison(
         failed=failed,
         store=store_path,
         seconds=time.perf_counter() - started,
-        keys_scored=new_keys,
     )
-
-
-def iter_rows(path: str | os.PathLike[str]) -> Iterable[EncodeRow]:
-    """Rows of a result store as :class:`~pyvmafneg.comparison.EncodeRow`."""
-    for row in ResultStore(path).rows():
-        yield EncodeRow.from_dict(row)

@@ -404,9 +404,9 @@ def _parse_json(text: str, source: str) -> VmafLog:
         for key, stats in block.items():
             if isinstance(stats, dict):
                 pooled[str(key)] = {
-                    s: v
-                    for s, v in ((s, _as_float(v)) for s, v in stats.items() if _is_json_number(v))
-                    if v is not None
+                    s: f
+                    for s, v in stats.items()
+                    if _is_json_number(v) and (f := _as_float(v)) is not None
                 }
     fps = _as_float(data.get("fps")) if _is_json_number(data.get("fps")) else None
     extras = data.get("pyvmafneg") if isinstance(data.get("pyvmafneg"), dict) else None

@@ -92,12 +92,6 @@ class Clip:
     raw: dict[str, Any] = field(default_factory=dict)
     fps: float | None = None
 
-    def open(self) -> Any:
-        """Open the file as a :class:`~pyvmafneg.sources.VideoSource`."""
-        from .sources import open_video
-
-        return open_video(self.file, **self.raw)
-
 
 @dataclass(frozen=True)
 class Encode:
@@ -132,11 +126,6 @@ class Encode:
         from .comparison import series_name
 
         return series_name(self.codec, self.setting)
-
-    @property
-    def label(self) -> str:
-        """``'<reference>: <codec> <setting> <point>'`` for messages."""
-        return f"{self.reference}: {self.series} {self.point}".rstrip()
 
 
 @dataclass(frozen=True)

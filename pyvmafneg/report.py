@@ -182,19 +182,12 @@ def _pair(comparison: Comparison) -> list[str]:
     return shown or list(comparison.metrics[:2])
 
 
-def _metric_label(comparison: Comparison, metric: str) -> str:
+def _metric_label(comparison: Comparison, metric: str, *, short: bool = False) -> str:
+    """``'default VMAF'``/``'VMAF-NEG'`` (``'default'``/``'NEG'`` if short), else the name."""
     if metric == comparison.default_metric:
-        return "default VMAF"
+        return "default" if short else "default VMAF"
     if metric == comparison.neg_metric:
-        return "VMAF-NEG"
-    return metric
-
-
-def _short_label(comparison: Comparison, metric: str) -> str:
-    if metric == comparison.default_metric:
-        return "default"
-    if metric == comparison.neg_metric:
-        return "NEG"
+        return "NEG" if short else "VMAF-NEG"
     return metric
 
 
@@ -607,7 +600,8 @@ def _bd_table(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
     for _ in tests:
         for i, metric in enumerate(m for _, _, m in columns if m is not None):
             grp = " grp" if i == 0 else ""
-            out.append(f'<th class="num{grp}">{_e(_short_label(comparison, metric))}</th>')
+            label = _metric_label(comparison, metric, short=True)
+            out.append(f'<th class="num{grp}">{_e(label)}</th>')
     out.append("</tr></thead><tbody>")
     missing: dict[tuple[str, str, str], list[str]] = {}
     notes: list[str] = []
