@@ -36,15 +36,15 @@ from pathlib import Path
 from typing import Any
 
 import pyvmafneg
-from pyvmafneg.clips import natural_clip
-from pyvmafneg.encode import x264_roundtrip
-from pyvmafneg.ffmpeg import build_command, find_ffmpeg
-from pyvmafneg.frame import Frame
-from pyvmafneg.libvmaf import available_cpus
-from pyvmafneg.models import resolve_models
-from pyvmafneg.rawyuv import write_yuv
-from pyvmafneg.result import Result
-from pyvmafneg.sources import VideoSource, open_video
+from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.demo._encode import x264_roundtrip
+from pyvmafneg.engines._ffmpeg import build_command, find_ffmpeg
+from pyvmafneg.engines._models import resolve_models
+from pyvmafneg.engines.libvmaf._binding import available_cpus
+from pyvmafneg.io._frame import Frame
+from pyvmafneg.io._rawyuv import write_yuv
+from pyvmafneg.io._sources import VideoSource, open_video
+from pyvmafneg.results._result import Result
 
 #: Size label -> (width, height, frames, timed rounds per side). Frames all differ
 #: (the camera pans). Short runs get more rounds: they cost little, and a burst of
@@ -266,8 +266,8 @@ PEAK_SCRIPT = """
 import sys
 
 import pyvmafneg
-from pyvmafneg.rawyuv import read_yuv
-from pyvmafneg.sources import open_video
+from pyvmafneg.io._rawyuv import read_yuv
+from pyvmafneg.io._sources import open_video
 
 ref, dis = sys.argv[1], sys.argv[2]
 w, h, threads, frames = (int(arg) for arg in sys.argv[3:7])

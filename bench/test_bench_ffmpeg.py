@@ -37,7 +37,7 @@ from benchkit import (
 )
 
 import pyvmafneg
-from pyvmafneg.ffmpeg import score_ffmpeg
+from pyvmafneg.engines._ffmpeg import score_ffmpeg
 
 #: Goals, as in-process speed / FFmpeg speed.
 RAW_TARGET = 0.97

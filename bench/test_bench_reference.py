@@ -23,12 +23,12 @@ import pytest
 from benchkit import Media, interleave, record_speed, soft_check
 
 import pyvmafneg
-from pyvmafneg.enhance import apply_to_frames
-from pyvmafneg.ffmpeg import score_ffmpeg
-from pyvmafneg.frame import Frame
-from pyvmafneg.rawyuv import write_yuv
-from pyvmafneg.reference import score_reference
-from pyvmafneg.sources import open_video
+from pyvmafneg.demo._enhance import apply_to_frames
+from pyvmafneg.engines._ffmpeg import score_ffmpeg
+from pyvmafneg.engines.reference import score_reference
+from pyvmafneg.io._frame import Frame
+from pyvmafneg.io._rawyuv import write_yuv
+from pyvmafneg.io._sources import open_video
 
 #: Size -> (frames, rounds).
 RUNS = {"576x324": (12, 3), "1920x1080": (4, 2)}

@@ -14,9 +14,9 @@ import gc
 import pytest
 
 import pyvmafneg
-from pyvmafneg.clips import natural_clip
-from pyvmafneg.frame import Frame
-from pyvmafneg.libvmaf import live_objects
+from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.engines.libvmaf._binding import live_objects
+from pyvmafneg.io._frame import Frame
 
 FRAMES = 3000
 

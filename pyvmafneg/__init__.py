@@ -7,7 +7,10 @@ Quick use::
     print(result.pooled("vmaf").mean, result.pooled("vmaf_neg").mean, result.pooled_gap)
 """
 
-from .check import CheckReport, check
+from .engines._ffmpeg import score_ffmpeg
+from .engines._models import BUILTIN_MODELS, DEFAULT_MODELS, ModelSpec, parse_model
+from .engines.libvmaf._binding import library_info, load_library
+from .engines.libvmaf._scorer import Scorer, score
 from .errors import (
     FFmpegError,
     FrameError,
@@ -24,14 +27,11 @@ from .errors import (
     TruncatedInputError,
     VmafNegError,
 )
-from .ffmpeg import score_ffmpeg
-from .frame import Frame, as_frame
-from .libvmaf import library_info, load_library
-from .logs import read_log
-from .models import BUILTIN_MODELS, DEFAULT_MODELS, ModelSpec, parse_model
-from .result import Pooled, Result, pool
-from .scorer import Scorer, score
-from .sources import VideoSource, open_video
+from .io._frame import Frame, as_frame
+from .io._sources import VideoSource, open_video
+from .results._logs import read_log
+from .results._result import Pooled, Result, pool
+from .verdict._check import CheckReport, check
 
 __version__ = "0.1.0"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers import blur, unsharp
 
-from pyvmafneg.clips import map_frames, natural_clip
-from pyvmafneg.frame import Frame
+from pyvmafneg.demo._clips import map_frames, natural_clip
+from pyvmafneg.io._frame import Frame
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from pyvmafneg.frame import Frame
-from pyvmafneg.rawyuv import ffmpeg_pix_fmt, write_yuv
+from pyvmafneg.io._frame import Frame
+from pyvmafneg.io._rawyuv import ffmpeg_pix_fmt, write_yuv
 
 
 def ffmpeg_exe() -> str:
@@ -24,7 +24,7 @@ def ffmpeg_exe() -> str:
 
 
 def unsharp(plane: np.ndarray, amount: float, sigma: float = 1.5, bitdepth: int = 8) -> np.ndarray:
-    """Unsharp mask used to make enhanced test clips (kept independent of pyvmafneg.enhance)."""
+    """Unsharp mask used to make enhanced test clips (independent of pyvmafneg.demo)."""
     x = plane.astype(np.float64)
     blurred = ndimage.gaussian_filter(x, sigma)
     peak = (1 << bitdepth) - 1

@@ -13,10 +13,10 @@ import imageio_ffmpeg
 import numpy as np
 from scipy import ndimage
 
-from pyvmafneg.clips import map_frames, natural_clip
-from pyvmafneg.frame import Frame
-from pyvmafneg.rawyuv import ffmpeg_pix_fmt, write_yuv
-from pyvmafneg.y4m import write_y4m
+from pyvmafneg.demo._clips import map_frames, natural_clip
+from pyvmafneg.io._frame import Frame
+from pyvmafneg.io._rawyuv import ffmpeg_pix_fmt, write_yuv
+from pyvmafneg.io._y4m import write_y4m
 
 W, H = 176, 144
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()

@@ -12,8 +12,8 @@ import pytest
 from scipy.integrate import trapezoid
 from scipy.interpolate import PchipInterpolator
 
-import pyvmafneg.bdrate
-from pyvmafneg.bdrate import BDRateError, CurveCheck, bd_quality, bd_rate, check_curve
+import pyvmafneg.comparison._bdrate
+from pyvmafneg.comparison._bdrate import BDRateError, CurveCheck, bd_quality, bd_rate, check_curve
 from pyvmafneg.errors import VmafNegError
 
 METHODS = ("pchip", "cubic")
@@ -578,5 +578,5 @@ def test_unknown_method():
 
 
 def test_module_example_runs():
-    result = doctest.testmod(pyvmafneg.bdrate)
+    result = doctest.testmod(pyvmafneg.comparison._bdrate)
     assert result.attempted > 0 and result.failed == 0

@@ -3,7 +3,7 @@
 Every number here is computed when the test runs: natural-content clips with
 camera motion (``natural_clip``: 6 frames, 352x288 4:2:0 8-bit, pan 2/1 px
 per frame, slow zoom) made from photographs inside scikit-image, edited with
-:mod:`pyvmafneg.enhance` or degraded honestly, then scored with libvmaf's
+:mod:`pyvmafneg.demo._enhance` or degraded honestly, then scored with libvmaf's
 ``vmaf_v0.6.1`` (default) and ``vmaf_v0.6.1neg`` (NEG), unclipped.
 
 "Identity" is the reference scored against itself; its default score is the
@@ -39,13 +39,13 @@ import pytest
 from scipy import ndimage
 from skimage.transform import resize
 
-from pyvmafneg import enhance
-from pyvmafneg.clips import natural_clip
-from pyvmafneg.demo import cap_curve
-from pyvmafneg.encode import x264_roundtrip
-from pyvmafneg.frame import Frame
-from pyvmafneg.result import Result
-from pyvmafneg.scorer import score
+from pyvmafneg.demo import _enhance as enhance
+from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.demo._encode import x264_roundtrip
+from pyvmafneg.demo._worked import cap_curve
+from pyvmafneg.engines.libvmaf._scorer import score
+from pyvmafneg.io._frame import Frame
+from pyvmafneg.results._result import Result
 
 IMAGES = ("astronaut", "chelsea")
 FRAMES, WIDTH, HEIGHT = 6, 352, 288

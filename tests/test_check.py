@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from media_helpers import BOTH_MODELS, clip, encode, ffmpeg_vmaf_log, sharpen, to_y4m
 
-from pyvmafneg.check import check
 from pyvmafneg.cli import main
+from pyvmafneg.engines.libvmaf._scorer import score
 from pyvmafneg.errors import MissingDependencyError, ModelError
-from pyvmafneg.logs import read_log
-from pyvmafneg.scorer import score
-from pyvmafneg.sources import open_video
+from pyvmafneg.io._sources import open_video
+from pyvmafneg.results._logs import read_log
+from pyvmafneg.verdict._check import check
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +206,7 @@ def test_plots(
     )
     assert code == 0 and png2.exists()
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    from pyvmafneg.plot import plot_result
+    from pyvmafneg.results._plot import plot_result
 
     with pytest.raises(MissingDependencyError, match="pip install 'pyvmafneg\\[plot\\]'"):
         plot_result(score(open_video(clips["ref"]), open_video(clips["compressed"])), png)

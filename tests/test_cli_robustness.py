@@ -18,7 +18,9 @@ import pytest
 
 import pyvmafneg
 from pyvmafneg.cli import main
-from pyvmafneg.clips import natural_clip
+from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.engines.libvmaf._binding import MAX_THREADS, available_cpus
+from pyvmafneg.engines.libvmaf._scorer import Scorer
 from pyvmafneg.errors import (
     FrameError,
     InputFileError,
@@ -27,12 +29,10 @@ from pyvmafneg.errors import (
     OutputFileError,
     VmafNegError,
 )
-from pyvmafneg.frame import Frame
-from pyvmafneg.libvmaf import MAX_THREADS, available_cpus
-from pyvmafneg.plot import plot_result
-from pyvmafneg.rawyuv import write_yuv
-from pyvmafneg.scorer import Scorer
-from pyvmafneg.y4m import write_y4m
+from pyvmafneg.io._frame import Frame
+from pyvmafneg.io._rawyuv import write_yuv
+from pyvmafneg.io._y4m import write_y4m
+from pyvmafneg.results._plot import plot_result
 
 REPO = Path(__file__).resolve().parent.parent
 

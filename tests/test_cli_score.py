@@ -10,8 +10,8 @@ from helpers import blur, ffmpeg_libvmaf, unsharp
 
 import pyvmafneg
 from pyvmafneg.cli import main
-from pyvmafneg.clips import map_frames, natural_clip
-from pyvmafneg.rawyuv import write_yuv
+from pyvmafneg.demo._clips import map_frames, natural_clip
+from pyvmafneg.io._rawyuv import write_yuv
 
 
 @pytest.fixture(scope="module", params=[(8, "420"), (10, "422")])

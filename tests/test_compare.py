@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 
 import pyvmafneg
-from pyvmafneg.batch import run_comparison
 from pyvmafneg.cli import main
-from pyvmafneg.comparison import AVERAGE
+from pyvmafneg.comparison._analysis import AVERAGE
+from pyvmafneg.comparison._batch import run_comparison
+from pyvmafneg.comparison._manifest import load_manifest
+from pyvmafneg.comparison._store import ResultStore
+from pyvmafneg.demo._sample_comparison import SAMPLE_CRFS, SAMPLE_SOURCES, build_sample_comparison
 from pyvmafneg.errors import ManifestError, ResultStoreError
-from pyvmafneg.manifest import load_manifest
-from pyvmafneg.sample_comparison import SAMPLE_CRFS, SAMPLE_SOURCES, build_sample_comparison
-from pyvmafneg.store import ResultStore
 
 N_PAIRS = len(SAMPLE_SOURCES) * 2 * len(SAMPLE_CRFS)
 
@@ -107,7 +107,7 @@ def test_rows_match_a_direct_score(scored, sample: Path) -> None:
 
 
 def test_report_flags_the_flip(scored, tmp_path: Path) -> None:
-    report = pytest.importorskip("pyvmafneg.report")
+    report = pytest.importorskip("pyvmafneg.comparison._report")
     index = report.write_report(scored.comparison, tmp_path / "report")
     page = index.read_text()
     assert "x264 sharpened" in page and "winner" in page.lower()
@@ -310,7 +310,7 @@ def test_cli_needs_a_manifest_or_sample(capsys) -> None:
 def test_progress_lines_name_each_pair(sample: Path, tmp_path: Path) -> None:
     import io
 
-    from pyvmafneg.batch import BatchProgress
+    from pyvmafneg.comparison._batch import BatchProgress
 
     stream = io.StringIO()
     bar = BatchProgress(N_PAIRS, stream=stream)
@@ -322,7 +322,7 @@ def test_progress_lines_name_each_pair(sample: Path, tmp_path: Path) -> None:
 
 
 def test_hashes_are_remembered_until_a_file_changes(tmp_path: Path, monkeypatch) -> None:
-    import pyvmafneg.store as store_module
+    import pyvmafneg.comparison._store as store_module
 
     calls: list[str] = []
     real = store_module.file_hash
@@ -352,7 +352,7 @@ def test_dask_local_scheduler_option(scored, sample: Path, tmp_path: Path) -> No
 
 def test_unreachable_scheduler_is_a_clear_error(sample: Path, tmp_path: Path, monkeypatch) -> None:
     pytest.importorskip("distributed")
-    import pyvmafneg.batch as batch
+    import pyvmafneg.comparison._batch as batch
 
     monkeypatch.setattr(batch, "DASK_CONNECT_TIMEOUT", 1.0)
     with pytest.raises(pyvmafneg.OptionError, match="cannot reach the Dask scheduler"):
@@ -370,8 +370,8 @@ def test_cli_sample_builds_and_compares(tmp_path: Path, capsys) -> None:
 
 
 def test_default_and_neg_are_always_scored() -> None:
-    from pyvmafneg.manifest import gap_pair, with_default_pair
-    from pyvmafneg.models import resolve_models
+    from pyvmafneg.comparison._manifest import gap_pair, with_default_pair
+    from pyvmafneg.engines._models import resolve_models
 
     def names(models: list[str]) -> tuple[list[str], tuple]:
         specs = with_default_pair(resolve_models(models))
@@ -420,8 +420,8 @@ def test_ctrl_c_keeps_finished_pairs_and_says_how_to_go_on(sample: Path, tmp_pat
 
 def test_encode_shorter_than_its_reference(sample: Path, tmp_path: Path) -> None:
     """A frame-count mismatch fails that pair with advice; frames = N scores a prefix."""
-    from pyvmafneg.encode import x264_roundtrip
-    from pyvmafneg.sources import open_video
+    from pyvmafneg.demo._encode import x264_roundtrip
+    from pyvmafneg.io._sources import open_video
 
     base = sample.parent
     ref = base / "refs" / "coffee.y4m"

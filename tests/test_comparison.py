@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from pyvmafneg.bdrate import bd_rate
-from pyvmafneg.comparison import AVERAGE, EncodeRow, analyse, to_csv, to_text
+from pyvmafneg.comparison._analysis import AVERAGE, EncodeRow, analyse, to_csv, to_text
+from pyvmafneg.comparison._bdrate import bd_rate
 from pyvmafneg.errors import OptionError
 
 RATES = [250.0, 400.0, 600.0, 900.0]

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from pyvmafneg.cli import main
-from pyvmafneg.demo import HONEST_GAP, DemoReport, run_demo
+from pyvmafneg.demo._worked import HONEST_GAP, DemoReport, run_demo
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pyvmafneg.clips import natural_clip
-from pyvmafneg.encode import find_ffmpeg, roundtrip, x264_roundtrip
+from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.demo._encode import find_ffmpeg, roundtrip, x264_roundtrip
 from pyvmafneg.errors import FFmpegError, FrameError, FrameMismatchError
-from pyvmafneg.frame import Frame
+from pyvmafneg.io._frame import Frame
 
 
 def psnr(a: list[Frame], b: list[Frame]) -> float:

@@ -1,4 +1,4 @@
-"""Unit properties of the enhancement operations (pyvmafneg.enhance)."""
+"""Unit properties of the enhancement operations (pyvmafneg.demo._enhance)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyvmafneg import enhance
-from pyvmafneg.clips import natural_clip
+from pyvmafneg.demo import _enhance as enhance
+from pyvmafneg.demo._clips import natural_clip
 from pyvmafneg.errors import FrameError
-from pyvmafneg.frame import Frame
+from pyvmafneg.io._frame import Frame
 
 # (operation, strong parameters, neutral parameters)
 OPS = [

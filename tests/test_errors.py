@@ -17,9 +17,9 @@ from pyvmafneg import (
     TruncatedInputError,
     VmafNegError,
 )
-from pyvmafneg.clips import natural_clip
-from pyvmafneg.frame import Frame
-from pyvmafneg.rawyuv import read_yuv, write_yuv
+from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.io._frame import Frame
+from pyvmafneg.io._rawyuv import read_yuv, write_yuv
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The per-frame cap report (``pyvmafneg.reference.explain``) and ``pyvmafneg explain``.
+"""The per-frame cap report (``pyvmafneg.engines.reference._explain``) and ``pyvmafneg explain``.
 
 Every capped/uncapped feature and score in a report is held against libvmaf
 (through the binding) on the same frames at test time: the uncapped features
@@ -17,13 +17,10 @@ import numpy as np
 import pytest
 
 import pyvmafneg
-from pyvmafneg import enhance
 from pyvmafneg.cli import main
-from pyvmafneg.clips import natural_clip
-from pyvmafneg.errors import FrameError, FrameMismatchError, GainLimitError
-from pyvmafneg.frame import Frame
-from pyvmafneg.rawyuv import write_yuv
-from pyvmafneg.reference.explain import (
+from pyvmafneg.demo import _enhance as enhance
+from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.engines.reference._explain import (
     FEATURES,
     FrameCap,
     explain_frames,
@@ -32,8 +29,11 @@ from pyvmafneg.reference.explain import (
     format_summary,
     summarize,
 )
-from pyvmafneg.result import Result
-from pyvmafneg.y4m import write_y4m
+from pyvmafneg.errors import FrameError, FrameMismatchError, GainLimitError
+from pyvmafneg.io._frame import Frame
+from pyvmafneg.io._rawyuv import write_yuv
+from pyvmafneg.io._y4m import write_y4m
+from pyvmafneg.results._result import Result
 
 EDITS = {
     "unsharp": {"operation": "unsharp", "sigma": 1.5, "amount": 1.5},

@@ -9,13 +9,13 @@ import pytest
 from media_helpers import FFMPEG, H, W, clip, encode, sharpen, to_y4m, to_yuv
 
 from pyvmafneg.cli import main
+from pyvmafneg.engines._ffmpeg import build_command, model_option, score_ffmpeg
+from pyvmafneg.engines._models import DEFAULT_MODELS, ModelSpec, parse_model
+from pyvmafneg.engines.libvmaf._scorer import score
 from pyvmafneg.errors import FFmpegError, FrameMismatchError
-from pyvmafneg.ffmpeg import build_command, model_option, score_ffmpeg
-from pyvmafneg.logs import read_log
-from pyvmafneg.models import DEFAULT_MODELS, ModelSpec, parse_model
-from pyvmafneg.result import Result
-from pyvmafneg.scorer import score
-from pyvmafneg.sources import open_video
+from pyvmafneg.io._sources import open_video
+from pyvmafneg.results._logs import read_log
+from pyvmafneg.results._result import Result
 
 #: Logs print 6 decimals: a correctly rounded value is within half a unit of the 6th.
 LOG_PRECISION = 5e-7 + 1e-9

@@ -7,7 +7,7 @@ libvmaf's thread counts 0, 1 and 2, give identical per-frame scores and
 features (compared with ``==``, not a tolerance).
 
 Clip widths avoid 33-36 and 65-72, where libvmaf's vectorised ADM reads past
-the end of a row (see :mod:`pyvmafneg.reference.adm`) and values can vary
+the end of a row (see :mod:`pyvmafneg.engines.reference._adm`) and values can vary
 from run to run.
 """
 
@@ -21,10 +21,10 @@ import pytest
 from helpers import blur, unsharp
 
 import pyvmafneg
-from pyvmafneg.clips import map_frames, natural_clip
-from pyvmafneg.frame import Frame
-from pyvmafneg.libvmaf import available_cpus, live_objects
-from pyvmafneg.result import Result
+from pyvmafneg.demo._clips import map_frames, natural_clip
+from pyvmafneg.engines.libvmaf._binding import available_cpus, live_objects
+from pyvmafneg.io._frame import Frame
+from pyvmafneg.results._result import Result
 
 #: Pairs fed per clip in the timing test (frames are reused cyclically).
 PAIRS = 48

@@ -30,12 +30,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pyvmafneg
-from pyvmafneg.clips import map_frames, natural_clip
+from pyvmafneg.demo._clips import map_frames, natural_clip
 from pyvmafneg.errors import TruncatedInputError, VmafNegError
-from pyvmafneg.frame import BITDEPTHS, PIXEL_FORMATS
-from pyvmafneg.logs import read_log, result_from_logs, to_xml
-from pyvmafneg.sources import open_video
-from pyvmafneg.y4m import Y4MInfo, parse_header, read_y4m, write_y4m
+from pyvmafneg.io._frame import BITDEPTHS, PIXEL_FORMATS
+from pyvmafneg.io._sources import open_video
+from pyvmafneg.io._y4m import Y4MInfo, parse_header, read_y4m, write_y4m
+from pyvmafneg.results._logs import read_log, result_from_logs, to_xml
 
 FUZZ = settings(
     derandomize=True,

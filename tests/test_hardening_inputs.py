@@ -37,7 +37,10 @@ from media_helpers import encode, ffmpeg
 
 import pyvmafneg
 from pyvmafneg.cli import main
-from pyvmafneg.clips import natural_clip
+from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.engines._models import ModelSpec
+from pyvmafneg.engines.libvmaf._binding import ENV_VAR
+from pyvmafneg.engines.reference import score_reference
 from pyvmafneg.errors import (
     DecodeError,
     FrameError,
@@ -49,13 +52,10 @@ from pyvmafneg.errors import (
     TruncatedInputError,
     VmafNegError,
 )
-from pyvmafneg.frame import UNSTABLE_WIDTHS, VECTOR_CPUMASK, Frame
-from pyvmafneg.libvmaf import ENV_VAR
-from pyvmafneg.models import ModelSpec
-from pyvmafneg.rawyuv import write_yuv
-from pyvmafneg.reference import score_reference
-from pyvmafneg.sources import open_video
-from pyvmafneg.y4m import write_y4m
+from pyvmafneg.io._frame import UNSTABLE_WIDTHS, VECTOR_CPUMASK, Frame
+from pyvmafneg.io._rawyuv import write_yuv
+from pyvmafneg.io._sources import open_video
+from pyvmafneg.io._y4m import write_y4m
 
 REPO = Path(__file__).resolve().parent.parent
 W, H = 64, 48
@@ -498,7 +498,7 @@ def test_unreadable_model_json_is_refused_before_libvmaf_sees_it(media: Path) ->
         """
         import json, sys
         import pyvmafneg
-        from pyvmafneg.clips import natural_clip
+        from pyvmafneg.demo._clips import natural_clip
         clip = natural_clip("astronaut", frames=2, width=64, height=48)
         out = {}
         for path in sys.argv[1:]:
@@ -596,7 +596,7 @@ def test_size_limit_from_python() -> None:
         import json, sys
         import numpy as np
         import pyvmafneg
-        from pyvmafneg.frame import Frame, chroma_shape
+        from pyvmafneg.io._frame import Frame, chroma_shape
         out = []
         for w, h, fmt, bits in json.loads(sys.argv[1]):
             dtype = np.uint8 if bits == 8 else np.uint16
@@ -726,7 +726,7 @@ def test_no_libvmaf_anywhere_from_the_command_line(media: Path) -> None:
         import importlib.util, sys
         real = importlib.util.find_spec
         importlib.util.find_spec = lambda n, *a: None if n == "av" else real(n, *a)
-        import pyvmafneg.libvmaf as L
+        import pyvmafneg.engines.libvmaf._binding as L
         L._system_candidates = lambda: []
         from pyvmafneg.cli import main
         sys.exit(main(sys.argv[1:]))

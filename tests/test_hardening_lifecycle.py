@@ -1,6 +1,6 @@
 """libvmaf contexts, models and pictures are released on every path, and memory stays flat.
 
-:func:`pyvmafneg.libvmaf.live_objects` counts what the binding holds: open
+:func:`pyvmafneg.engines.libvmaf._binding.live_objects` counts what the binding holds: open
 contexts, loaded models, and pictures it allocated (or fetched from a
 context's pool) and has not yet handed to libvmaf or released. Each error
 path below (a bad or mismatched frame after good ones, a pair libvmaf
@@ -34,10 +34,10 @@ import numpy as np
 import pytest
 
 import pyvmafneg
-from pyvmafneg.clips import natural_clip
+from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.engines.libvmaf._binding import available_cpus, live_objects
 from pyvmafneg.errors import FrameError, FrameMismatchError, LibvmafError
-from pyvmafneg.frame import Frame
-from pyvmafneg.libvmaf import available_cpus, live_objects
+from pyvmafneg.io._frame import Frame
 
 REPO = Path(__file__).resolve().parent.parent
 SOAK_FRAMES = int(os.environ.get("PYVMAFNEG_SOAK_FRAMES", "600"))
@@ -244,9 +244,9 @@ def test_error_paths_through_the_picture_pool() -> None:
         import gc, json
         import numpy as np
         import pyvmafneg
-        from pyvmafneg.clips import natural_clip
-        from pyvmafneg.frame import Frame
-        from pyvmafneg.libvmaf import live_objects
+        from pyvmafneg.demo._clips import natural_clip
+        from pyvmafneg.io._frame import Frame
+        from pyvmafneg.engines.libvmaf._binding import live_objects
 
         class Exploding(np.ndarray):
             def __array_function__(self, func, types, args, kwargs):

@@ -9,7 +9,7 @@ import pytest
 
 import pyvmafneg
 from pyvmafneg import LibvmafNotFoundError
-from pyvmafneg.libvmaf import ENV_VAR, _pyav_candidates, load_library
+from pyvmafneg.engines.libvmaf._binding import ENV_VAR, _pyav_candidates, load_library
 
 
 def test_default_library_loads_and_reports_version():
@@ -81,7 +81,7 @@ def test_missing_libvmaf_message_says_how_to_get_one():
         "import importlib.util, sys\n"
         "real = importlib.util.find_spec\n"
         "importlib.util.find_spec = lambda n, *a: None if n == 'av' else real(n, *a)\n"
-        "import pyvmafneg.libvmaf as L\n"
+        "import pyvmafneg.engines.libvmaf._binding as L\n"
         "L._system_candidates = lambda: []\n"
         "try:\n L.load_library()\n"
         "except L.LibvmafNotFoundError as e: print('ERR', e)\n"

@@ -10,13 +10,13 @@ import pytest
 from media_helpers import clip, ffmpeg_vmaf_log, sharpen, to_y4m
 
 from pyvmafneg.cli import main
+from pyvmafneg.engines._ffmpeg import score_ffmpeg
+from pyvmafneg.engines._models import ModelSpec
+from pyvmafneg.engines.libvmaf._scorer import Scorer
 from pyvmafneg.errors import LogFormatError
-from pyvmafneg.ffmpeg import score_ffmpeg
-from pyvmafneg.logs import is_model_key, load_logs, looks_neg, read_log, to_xml, write_log
-from pyvmafneg.models import ModelSpec
-from pyvmafneg.result import pool
-from pyvmafneg.scorer import Scorer
-from pyvmafneg.sources import open_video
+from pyvmafneg.io._sources import open_video
+from pyvmafneg.results._logs import is_model_key, load_logs, looks_neg, read_log, to_xml, write_log
+from pyvmafneg.results._result import pool
 
 HALF_UNIT = 5e-7 + 1e-9  # logs print 6 decimals
 

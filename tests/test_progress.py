@@ -10,7 +10,7 @@ import pytest
 from media_helpers import clip, encode, to_y4m
 
 from pyvmafneg.cli import main
-from pyvmafneg.progress import Progress
+from pyvmafneg.cli._progress import Progress
 
 
 class _Terminal(io.StringIO):

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import ndimage
 
-from pyvmafneg.reference.adm import (
+from pyvmafneg.engines.reference._adm import (
     ADM_FEATURES,
     ADM_KERNELS,
     BANDS,
@@ -123,11 +123,13 @@ _C_ONLY = 0xFFFF
 @pytest.fixture(scope="module")
 def scorer_cls() -> type:
     try:
-        from pyvmafneg import libvmaf
+        from pyvmafneg.engines.libvmaf import _binding as libvmaf
+        from pyvmafneg.engines.libvmaf._scorer import Scorer
         from pyvmafneg.errors import LibvmafNotFoundError
-        from pyvmafneg.scorer import Scorer
     except ImportError as exc:
-        pytest.skip(f"the libvmaf binding (pyvmafneg.libvmaf) cannot be imported: {exc}")
+        pytest.skip(
+            f"the libvmaf binding cannot be imported: {exc}"
+        )
     try:
         libvmaf.load_library()
     except LibvmafNotFoundError as exc:
@@ -227,8 +229,8 @@ def test_adm3_combines_adm2_and_aim() -> None:
 
 def _near_full_scale_pair() -> tuple[np.ndarray, np.ndarray]:
     """A strongly sharpened picture: restored coefficients near full scale at its edges."""
-    from pyvmafneg.clips import natural_clip
-    from pyvmafneg.enhance import unsharp_mask
+    from pyvmafneg.demo._clips import natural_clip
+    from pyvmafneg.demo._enhance import unsharp_mask
 
     ref = natural_clip("camera", frames=1, width=282, height=150)[0].luma
     return ref, unsharp_mask(ref, amount=3.5)

@@ -30,10 +30,12 @@ from scipy import ndimage
 from skimage.transform import resize
 
 import pyvmafneg
-from pyvmafneg import enhance
 from pyvmafneg.cli import main
-from pyvmafneg.clips import natural_clip
-from pyvmafneg.encode import x264_roundtrip
+from pyvmafneg.demo import _enhance as enhance
+from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.demo._encode import x264_roundtrip
+from pyvmafneg.engines._models import ModelSpec
+from pyvmafneg.engines.reference import ReferenceScorer, score_reference
 from pyvmafneg.errors import (
     FrameError,
     FrameMismatchError,
@@ -41,11 +43,9 @@ from pyvmafneg.errors import (
     ModelError,
     ScorerStateError,
 )
-from pyvmafneg.frame import Frame
-from pyvmafneg.models import ModelSpec
-from pyvmafneg.rawyuv import write_yuv
-from pyvmafneg.reference import ReferenceScorer, score_reference
-from pyvmafneg.result import Result
+from pyvmafneg.io._frame import Frame
+from pyvmafneg.io._rawyuv import write_yuv
+from pyvmafneg.results._result import Result
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -417,8 +417,8 @@ def test_reference_never_loads_libvmaf() -> None:
         for forbidden in (
             "..libvmaf",
             "..scorer",
-            "pyvmafneg.libvmaf",
-            "pyvmafneg.scorer",
+            "pyvmafneg.engines.libvmaf._binding",
+            "pyvmafneg.engines.libvmaf._scorer",
             "import cffi",
             "from cffi",
         ):
@@ -427,7 +427,7 @@ def test_reference_never_loads_libvmaf() -> None:
         pytest.skip("needs /proc to list the shared libraries a process maps")
     code = (
         "import numpy as np\n"
-        "from pyvmafneg.reference import score_reference\n"
+        "from pyvmafneg.engines.reference import score_reference\n"
         "a = np.tile(np.arange(64, dtype=np.uint8), (48, 1))\n"
         "r = score_reference([a, a], [a, a // 2 * 2])\n"
         "assert r.backend == 'reference'\n"

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from test_reference_vif import DISTORTIONS, doc_dis, doc_ref, natural_planes
 
-from pyvmafneg.reference import (
+from pyvmafneg.engines.reference import (
     BUNDLED_MODELS,
     Motion2,
     VmafModel,
@@ -28,7 +28,7 @@ from pyvmafneg.reference import (
     motion_sad,
     vif_features,
 )
-from pyvmafneg.reference.motion import Motion, MotionScores, motion_blend, motion_scores
+from pyvmafneg.engines.reference._motion import Motion, MotionScores, motion_blend, motion_scores
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "pyvmafneg" / "model_files"
 V061_FEATURES = (
@@ -424,7 +424,7 @@ def test_doc_vmaf_vectors(kind: str, t: int) -> None:
 @pytest.mark.parametrize("kind", ["enh", "mild"])
 def test_doc_vmaf_vectors_full_reference_chain(kind: str) -> None:
     """With the reference ADM too, all 10 printed digits match."""
-    from pyvmafneg import reference
+    from pyvmafneg.engines import reference
 
     try:
         adm_features = reference.adm_features

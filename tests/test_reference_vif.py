@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import ndimage
 
-from pyvmafneg.reference import VifExplain, vif_explain, vif_features, vif_features_multi
+from pyvmafneg.engines.reference import VifExplain, vif_explain, vif_features, vif_features_multi
 
 KEYS = [f"vif_scale{s}" for s in range(4)]
 

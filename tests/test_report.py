@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from pyvmafneg.comparison import AVERAGE, Comparison, EncodeRow, analyse
+from pyvmafneg.comparison._analysis import AVERAGE, Comparison, EncodeRow, analyse
+from pyvmafneg.comparison._report import draw_rd_curves, render_html, write_report
 from pyvmafneg.errors import MissingDependencyError, OptionError, OutputFileError
-from pyvmafneg.report import draw_rd_curves, render_html, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}

@@ -10,7 +10,7 @@ from helpers import blur, unsharp
 
 import pyvmafneg
 from pyvmafneg import ModelSpec, Scorer
-from pyvmafneg.clips import map_frames, natural_clip
+from pyvmafneg.demo._clips import map_frames, natural_clip
 
 
 def test_identical_pair_default_equals_neg(clip8):
@@ -91,7 +91,7 @@ def test_result_matches_libvmaf_own_log(tmp_path, clip8, sharpened8):
 
 def test_pooling_matches_libvmaf_score_pooled(clip8, sharpened8):
     """Our pooled mean/harmonic/min/max equal libvmaf's vmaf_score_pooled."""
-    from pyvmafneg.libvmaf import Context
+    from pyvmafneg.engines.libvmaf._binding import Context
 
     ctx = Context(pyvmafneg.DEFAULT_MODELS, clip=False)
     try:

@@ -10,7 +10,7 @@ import pytest
 from helpers import blur, ffmpeg_libvmaf, unsharp
 
 import pyvmafneg
-from pyvmafneg.clips import map_frames, natural_clip
+from pyvmafneg.demo._clips import map_frames, natural_clip
 
 
 def _ffmpeg_series(log: dict, key: str) -> np.ndarray:

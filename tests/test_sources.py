@@ -20,10 +20,10 @@ from media_helpers import (
 )
 
 from pyvmafneg.cli import main
-from pyvmafneg.decode import layout_of
+from pyvmafneg.engines.libvmaf._scorer import score
 from pyvmafneg.errors import DecodeError, FrameMismatchError, InputFileError
-from pyvmafneg.scorer import score
-from pyvmafneg.sources import detect_kind, match_sources, open_video
+from pyvmafneg.io._decode import layout_of
+from pyvmafneg.io._sources import detect_kind, match_sources, open_video
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_cli_scores_a_container_directly(
     assert "6 frames scored (libvmaf)" in printed.out
     assert "\r" not in printed.err  # no progress bar when stderr is not a terminal
     direct = score(open_video(ref_y4m), open_video(encoded))
-    from pyvmafneg.logs import read_log
+    from pyvmafneg.results._logs import read_log
 
     log = read_log(out)
     np.testing.assert_allclose(log.metrics["vmaf_neg"], direct["vmaf_neg"], atol=5e-7)

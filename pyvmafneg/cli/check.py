@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..check import DEFAULT_THRESHOLD, CheckReport, check
-from ..result import Result
+from ..results._result import Result
+from ..verdict._check import DEFAULT_THRESHOLD, CheckReport, check
 
 
 def add_gate_options(p: argparse.ArgumentParser) -> None:
@@ -80,7 +80,7 @@ def emit(
         sources=sources or [],
     )
     if args.plot:
-        from ..plot import plot_result
+        from ..results._plot import plot_result
 
         path = plot_result(result, args.plot, threshold=args.threshold)
         print(f"plot written to {path}", file=sys.stderr)
@@ -93,7 +93,7 @@ def emit(
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import LogFormatError
-    from ..logs import load_logs
+    from ..results._logs import load_logs
 
     if len(args.logs) > 2:
         raise LogFormatError(
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             "logs (default and NEG)"
         )
     if args.plot:
-        from ..plot import check_plot_path
+        from ..results._plot import check_plot_path
 
         check_plot_path(args.plot)
     loaded = load_logs(

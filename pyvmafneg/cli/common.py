@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from ..sources import VideoSource, match_sources, open_video
+from ..io._sources import VideoSource, match_sources, open_video
 
 __all__ = ["count", "add_input_arguments", "open_pair"]
 

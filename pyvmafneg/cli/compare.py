@@ -99,10 +99,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from ..batch import run_comparison
-    from ..comparison import GATING_FLAGS, to_csv, to_text
+    from .._outputs import check_output_dir, check_output_file
+    from ..comparison._analysis import GATING_FLAGS, to_csv, to_text
+    from ..comparison._batch import run_comparison
     from ..errors import OptionError
-    from ..outputs import check_output_dir, check_output_file
 
     if bool(args.manifest) == bool(args.sample):
         raise OptionError("give a MANIFEST, or --sample DIR to build and compare the sample")
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         check_output_dir(args.report, "--report folder")
     manifest = args.manifest
     if args.sample:
-        from ..sample_comparison import build_sample_comparison
+        from ..demo._sample_comparison import build_sample_comparison
 
         if not args.quiet:
             print(f"building the sample comparison in {args.sample} ...", file=sys.stderr)
@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
             fh.write(to_csv(comparison))
     report_path = None
     if args.report:
-        from ..report import write_report
+        from ..comparison._report import write_report
 
         report_path = write_report(comparison, args.report)
     if args.json:

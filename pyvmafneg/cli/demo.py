@@ -7,8 +7,8 @@ import sys
 import textwrap
 import time
 
-from ..clips import IMAGES
-from ..demo import DEFAULT_IMAGE, DEFAULT_OUT, MAX_FRAMES, header, run_demo
+from ..demo._clips import IMAGES
+from ..demo._worked import DEFAULT_IMAGE, DEFAULT_OUT, MAX_FRAMES, header, run_demo
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,7 +7,7 @@ import dataclasses
 import json
 import sys
 
-from ..models import check_gain_limit
+from ..engines._models import check_gain_limit
 from .common import add_input_arguments, count, open_pair
 
 
@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..reference.explain import (
+    from ..engines.reference._explain import (
         explain_frames,
         format_frame,
         format_summary,
@@ -57,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
     save = None
     if args.maps:
-        from ..capmaps import save_cap_maps
-        from ..outputs import check_output_dir
+        from .._outputs import check_output_dir
+        from ..verdict._capmaps import save_cap_maps
 
         check_output_dir(args.maps, "--maps directory")
         save = save_cap_maps

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..libvmaf import ENV_VAR, library_info
-from ..models import BUILTIN_MODELS
+from ..engines._models import BUILTIN_MODELS
+from ..engines.libvmaf._binding import ENV_VAR, library_info
 
 
 def register(sub: argparse._SubParsersAction) -> None:

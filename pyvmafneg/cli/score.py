@@ -6,15 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..backends import backend_names, run_backend
+from .._outputs import check_output_file
+from ..engines._models import parse_model
+from ..engines._registry import backend_names, run_backend
 from ..errors import FrameMismatchError, LogFormatError, OutputFileError
-from ..logs import LOG_FORMATS, write_log
-from ..models import parse_model
-from ..outputs import check_output_file
-from ..plot import check_plot_path
-from ..progress import Progress
-from ..result import Result
-from ..sources import known_frame_count
+from ..io._sources import known_frame_count
+from ..results._logs import LOG_FORMATS, write_log
+from ..results._plot import check_plot_path
+from ..results._result import Result
+from ._progress import Progress
 from .check import add_gate_options, emit
 from .common import add_input_arguments, count, open_pair
 
@@ -169,7 +169,7 @@ def _finish(result: Result, args: argparse.Namespace) -> int:
         )
         return report.exit_code
     if args.plot:
-        from ..plot import plot_result
+        from ..results._plot import plot_result
 
         path = plot_result(result, args.plot, threshold=args.threshold)
         print(f"plot written to {path}", file=sys.stderr)

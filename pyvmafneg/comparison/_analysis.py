@@ -1,0 +1,576 @@
+"""A codec comparison's numbers: scored encodes, BD-rates under each model, flags.
+
+:func:`analyse` turns scored encodes (:class:`EncodeRow`, one per
+reference/encode pair, as :mod:`pyvmafneg.comparison._batch` produces them) into a
+:class:`Comparison`: rate-quality curves per source and series (a series is
+one codec with one setting), Bjøntegaard deltas of every series against the
+anchor under default VMAF and under VMAF-NEG side by side, averaged over
+sources, and the flags a codec evaluator must not miss:
+
+- ``winner_flip``: default VMAF and VMAF-NEG disagree on which series wins
+  (the sign of the BD-rate differs), i.e. the ranking rides on enhancement;
+- ``bd_gap``: the default-vs-NEG BD-rate difference exceeds a threshold;
+- ``curve``: a curve cannot be used (fewer than four points, not monotonic,
+  failed encodes, no overlap); the message says why, nothing crashes;
+- ``encode_gap``: one encode's pooled default − NEG gap is above the
+  enhancement-gain checker's threshold.
+
+Example
+-------
+>>> rows = [
+...     EncodeRow(source="a", codec="x264", setting=s, point=f"crf{c}", file=f"{s}{c}.mkv",
+...               reference="a.y4m", bitrate_kbps=r, scores={"vmaf": v, "vmaf_neg": n})
+...     for s, c, r, v, n in [
+...         ("plain", 20, 900, 95, 93), ("plain", 24, 600, 91, 89),
+...         ("plain", 28, 400, 86, 84), ("plain", 32, 250, 80, 78),
+...         ("sharp", 20, 950, 99, 90), ("sharp", 24, 640, 96, 86),
+...         ("sharp", 28, 430, 92, 81), ("sharp", 32, 270, 87, 75)]
+... ]
+>>> comparison = analyse(rows, anchor="x264 plain")
+>>> for flag in comparison.flips():
+...     print(flag.message)  # doctest: +NORMALIZE_WHITESPACE
+on a: default VMAF picks 'x264 sharp' (BD-rate ...) but VMAF-NEG picks 'x264 plain' ...
+on average: default VMAF picks 'x264 sharp' ...
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import OptionError
+
+__all__ = [
+    "AVERAGE",
+    "BDEntry",
+    "Comparison",
+    "EncodeRow",
+    "Flag",
+    "GATING_FLAGS",
+    "analyse",
+    "series_name",
+    "to_csv",
+    "to_text",
+]
+
+#: The ``source`` of BD entries averaged over every source.
+AVERAGE = "all sources"
+
+
+def series_name(codec: str, setting: str) -> str:
+    """The label of a series: ``'<codec> <setting>'`` (e.g. ``'x264 sharpened'``)."""
+    return f"{codec} {setting}".strip()
+
+
+@dataclass
+class EncodeRow:
+    """One encode scored against its reference.
+
+    Attributes
+    ----------
+    source:
+        Name of the reference (the source the encode was made from).
+    codec, setting:
+        Codec/encoder label and setting label from the manifest; together
+        they name the series (:attr:`series`).
+    point:
+        Label of this rate point within the series (e.g. ``'crf28'``).
+    file, reference:
+        Paths of the encode and of its reference.
+    bitrate_kbps:
+        Bitrate in kilobits per second (given, or file size / duration).
+    bitrate_from:
+        ``'given'`` or ``'file size'``.
+    scores:
+        Pooled (arithmetic mean) score per model name, e.g. ``{'vmaf': 93.1,
+        'vmaf_neg': 91.6}``; empty when scoring failed.
+    gap:
+        Pooled default − NEG gap in VMAF points (None without both models).
+    max_frame_gap:
+        Largest per-frame default − NEG gap.
+    pooled:
+        Per model: ``mean``, ``harmonic_mean``, ``min``, ``max``, ``p1``,
+        ``p5``, ``p50`` of the per-frame scores.
+    frames, width, height, fps:
+        What was scored.
+    status:
+        ``'ok'`` or ``'error'``.
+    error:
+        The error message when ``status == 'error'``.
+    key:
+        Content key of the pair in the result store.
+    seconds:
+        Wall time spent scoring the pair.
+    """
+
+    source: str
+    codec: str
+    setting: str
+    point: str = ""
+    file: str = ""
+    reference: str = ""
+    bitrate_kbps: float | None = None
+    bitrate_from: str = "given"
+    scores: dict[str, float] = field(default_factory=dict)
+    gap: float | None = None
+    max_frame_gap: float | None = None
+    pooled: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    frames: int | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    status: str = "ok"
+    error: str | None = None
+    key: str = ""
+    seconds: float | None = None
+
+    @property
+    def series(self) -> str:
+        """``'<codec> <setting>'``."""
+        return series_name(self.codec, self.setting)
+
+    @property
+    def ok(self) -> bool:
+        """True when the pair was scored."""
+        return self.status == "ok"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict (the store's and ``--json``'s row format)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EncodeRow:
+        """Inverse of :meth:`as_dict`; unknown keys are ignored."""
+        names = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class BDEntry:
+    """Bjøntegaard deltas of one test series against the anchor, under one model.
+
+    Attributes
+    ----------
+    source:
+        Source name, or :data:`AVERAGE` for the mean over sources.
+    anchor, test:
+        Series names.
+    metric:
+        Model name (e.g. ``'vmaf'`` or ``'vmaf_neg'``).
+    bd_rate:
+        Percent bitrate change of ``test`` at equal quality (negative = test
+        saves bits); None when it could not be computed.
+    bd_quality:
+        Score change of ``test`` at equal bitrate, in score points.
+    problem:
+        Why a value is missing (plain English), else None.
+    sources:
+        For :data:`AVERAGE` entries: how many sources the mean covers.
+    """
+
+    source: str
+    anchor: str
+    test: str
+    metric: str
+    bd_rate: float | None
+    bd_quality: float | None
+    problem: str | None = None
+    sources: int = 1
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something in a comparison a reader must look at.
+
+    ``kind`` is one of ``winner_flip``, ``bd_gap``, ``curve``, ``encode_gap``.
+    """
+
+    kind: str
+    message: str
+    source: str | None = None
+    series: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        """Plain dict."""
+        return asdict(self)
+
+
+@dataclass
+class Comparison:
+    """A whole comparison: scored encodes, BD table, flags, provenance.
+
+    Attributes
+    ----------
+    rows:
+        Every encode, scored or failed.
+    bd:
+        BD entries per source and averaged (:data:`AVERAGE`), for every test
+        series against :attr:`anchor` and every metric in :attr:`metrics`.
+    flags:
+        See the module docstring.
+    anchor:
+        The series every other one is compared with.
+    metrics:
+        Model names compared (default first, then NEG, then any others).
+    default_metric, neg_metric:
+        Names of the default and NEG models among :attr:`metrics` (None if absent).
+    method:
+        Interpolation used for BD: ``'pchip'`` or ``'cubic'``.
+    bd_gap_threshold:
+        BD-rate difference (percentage points) above which ``bd_gap`` is flagged.
+    gap_threshold:
+        Pooled default − NEG gap (VMAF points) above which an encode is flagged.
+    provenance:
+        Models, options and versions (pyvmafneg, libvmaf, FFmpeg, ...) that
+        produced every number.
+    """
+
+    rows: list[EncodeRow]
+    bd: list[BDEntry]
+    flags: list[Flag]
+    anchor: str
+    metrics: list[str]
+    default_metric: str | None = "vmaf"
+    neg_metric: str | None = "vmaf_neg"
+    method: str = "pchip"
+    bd_gap_threshold: float = 5.0
+    gap_threshold: float = 3.5
+    provenance: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sources(self) -> list[str]:
+        """Source names in manifest order."""
+        return list(dict.fromkeys(r.source for r in self.rows))
+
+    @property
+    def series(self) -> list[str]:
+        """Series names in manifest order (the anchor first)."""
+        names = list(dict.fromkeys(r.series for r in self.rows))
+        if self.anchor in names:
+            names.remove(self.anchor)
+            names.insert(0, self.anchor)
+        return names
+
+    def curve(self, source: str, series: str, metric: str) -> list[tuple[float, float]]:
+        """(kbps, score) points of one curve, sorted by bitrate (scored encodes only)."""
+        points = [
+            (r.bitrate_kbps, r.scores[metric])
+            for r in self.rows
+            if r.source == source
+            and r.series == series
+            and r.ok
+            and r.bitrate_kbps is not None
+            and metric in r.scores
+        ]
+        return sorted(points)
+
+    def entry(self, source: str, test: str, metric: str) -> BDEntry | None:
+        """The BD entry of ``test`` vs the anchor for one source (or :data:`AVERAGE`)."""
+        for e in self.bd:
+            if e.source == source and e.test == test and e.metric == metric:
+                return e
+        return None
+
+    def flips(self) -> list[Flag]:
+        """The ``winner_flip`` flags."""
+        return [f for f in self.flags if f.kind == "winner_flip"]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict of everything."""
+        return {
+            "anchor": self.anchor,
+            "metrics": self.metrics,
+            "default_metric": self.default_metric,
+            "neg_metric": self.neg_metric,
+            "method": self.method,
+            "bd_gap_threshold": self.bd_gap_threshold,
+            "gap_threshold": self.gap_threshold,
+            "provenance": self.provenance,
+            "rows": [r.as_dict() for r in self.rows],
+            "bd": [asdict(e) for e in self.bd],
+            "flags": [f.as_dict() for f in self.flags],
+        }
+
+
+def _order_metrics(rows: Sequence[EncodeRow], default: str | None, neg: str | None) -> list[str]:
+    seen = list(dict.fromkeys(k for r in rows for k in r.scores))
+    first = [m for m in (default, neg) if m is not None and m in seen]
+    return first + [m for m in seen if m not in first]
+
+
+def analyse(
+    rows: Iterable[EncodeRow],
+    *,
+    anchor: str | None = None,
+    method: str = "pchip",
+    bd_gap_threshold: float = 5.0,
+    gap_threshold: float = 3.5,
+    default_metric: str | None = "vmaf",
+    neg_metric: str | None = "vmaf_neg",
+    provenance: Mapping[str, str] | None = None,
+) -> Comparison:
+    """BD-rates of every series against the anchor, per source and averaged, with flags.
+
+    Parameters
+    ----------
+    rows:
+        Scored (and failed) encodes.
+    anchor:
+        Series name (``'<codec> <setting>'``) to compare against; default:
+        the first series in ``rows``.
+    method:
+        ``'pchip'`` (piecewise cubic Hermite on log-rate, current practice)
+        or ``'cubic'`` (the classic VCEG-M33 polynomial fit).
+    bd_gap_threshold:
+        Flag ``bd_gap`` when default and NEG BD-rates differ by more than
+        this many percentage points (>= 0).
+    gap_threshold:
+        Flag ``encode_gap`` when an encode's pooled default − NEG gap exceeds
+        this many VMAF points (honest encodes sit at about 1 to 3).
+    default_metric, neg_metric:
+        Model names of default VMAF and VMAF-NEG in the rows' scores.
+    provenance:
+        Stored as is on the result.
+
+    Raises
+    ------
+    OptionError
+        Unknown method, unknown anchor, negative thresholds, no rows.
+    """
+    from ._bdrate import BDRateError, bd_quality, bd_rate, check_curve
+
+    rows = list(rows)
+    if not rows:
+        raise OptionError("nothing to analyse: the comparison has no encodes")
+    if method not in ("pchip", "cubic"):
+        raise OptionError(f"unknown BD interpolation {method!r}; use 'pchip' or 'cubic'")
+    for name, value in (("bd_gap_threshold", bd_gap_threshold), ("gap_threshold", gap_threshold)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise OptionError(f"{name} must be a finite number >= 0; got {value!r}")
+    all_series = list(dict.fromkeys(r.series for r in rows))
+    if anchor is None:
+        anchor = all_series[0]
+    elif anchor not in all_series:
+        raise OptionError(
+            f"anchor {anchor!r} is not a series of this comparison; "
+            f"series are: {', '.join(repr(s) for s in all_series)}"
+        )
+    metrics = _order_metrics(rows, default_metric, neg_metric)
+    comparison = Comparison(
+        rows=rows,
+        bd=[],
+        flags=[],
+        anchor=anchor,
+        metrics=metrics,
+        default_metric=default_metric if default_metric in metrics else None,
+        neg_metric=neg_metric if neg_metric in metrics else None,
+        method=method,
+        bd_gap_threshold=float(bd_gap_threshold),
+        gap_threshold=float(gap_threshold),
+        provenance=dict(provenance or {}),
+    )
+    flags = comparison.flags
+    high: dict[tuple[str, str], list[EncodeRow]] = {}
+    for r in rows:
+        if not r.ok:
+            flags.append(
+                Flag(
+                    "curve",
+                    f"{r.source}: {r.series} {r.point or r.file} failed and is left out: {r.error}",
+                    r.source,
+                    r.series,
+                )
+            )
+        elif r.gap is not None and r.gap > gap_threshold:
+            high.setdefault((r.source, r.series), []).append(r)
+    for (source, series), hits in high.items():
+        total = sum(1 for r in rows if (r.source, r.series) == (source, series) and r.ok)
+        gaps = sorted(r.gap for r in hits)  # type: ignore[type-var]
+        span = f"{gaps[0]:.2f}" if len(gaps) == 1 else f"{gaps[0]:.2f} to {gaps[-1]:.2f}"
+        flags.append(
+            Flag(
+                "encode_gap",
+                f"{source}: {series}: {len(hits)} of {total} encodes have a default - NEG gap "
+                f"above {gap_threshold:g} points ({span}; {', '.join(r.point for r in hits)}): "
+                "their default scores ride on enhancement",
+                source,
+                series,
+            )
+        )
+    tests = [s for s in comparison.series if s != anchor]
+    reported: set[tuple[str, str]] = set()
+    for metric in metrics:
+        for test in tests:
+            per_source: list[BDEntry] = []
+            for source in comparison.sources:
+                a = comparison.curve(source, anchor, metric)
+                t = comparison.curve(source, test, metric)
+                problem = None
+                rate = quality = None
+                if not a or not t:
+                    missing = anchor if not a else test
+                    problem = f"no scored encodes of {missing!r} for this source"
+                else:
+                    for name, pts in ((anchor, a), (test, t)):
+                        check = check_curve([p[0] for p in pts], [p[1] for p in pts])
+                        if not check.ok:
+                            problem = f"{name}: " + "; ".join(check.problems)
+                            break
+                    if problem is None:
+                        args = ([p[0] for p in a], [p[1] for p in a])
+                        args += ([p[0] for p in t], [p[1] for p in t])
+                        try:
+                            rate = bd_rate(*args, method=method)
+                            quality = bd_quality(*args, method=method)
+                        except BDRateError as exc:
+                            problem = str(exc)
+                if problem is not None and (source, problem) not in reported:
+                    reported.add((source, problem))
+                    flags.append(
+                        Flag(
+                            "curve",
+                            f"{source}: {metric} BD of {test!r} vs {anchor!r} not computed: "
+                            f"{problem}",
+                            source,
+                            test,
+                        )
+                    )
+                per_source.append(
+                    BDEntry(source, anchor, test, metric, rate, quality, problem or None)
+                )
+            comparison.bd.extend(per_source)
+            usable = [e for e in per_source if e.bd_rate is not None]
+            if usable:
+                mean_rate = sum(e.bd_rate for e in usable) / len(usable)  # type: ignore[misc]
+                mean_q = sum(e.bd_quality for e in usable) / len(usable)  # type: ignore[misc]
+                note = None
+                if len(usable) < len(per_source):
+                    note = f"mean over {len(usable)} of {len(per_source)} sources"
+                comparison.bd.append(
+                    BDEntry(AVERAGE, anchor, test, metric, mean_rate, mean_q, note, len(usable))
+                )
+            else:
+                comparison.bd.append(
+                    BDEntry(
+                        AVERAGE, anchor, test, metric, None, None, "no source has usable curves", 0
+                    )
+                )
+    _flag_default_vs_neg(comparison, tests)
+    order = {kind: i for i, kind in enumerate(("winner_flip", "bd_gap", "encode_gap", "curve"))}
+    comparison.flags.sort(key=lambda f: order.get(f.kind, len(order)))
+    return comparison
+
+
+def _flag_default_vs_neg(comparison: Comparison, tests: Sequence[str]) -> None:
+    """Add ``winner_flip`` and ``bd_gap`` flags comparing default and NEG BD-rates."""
+    d, n = comparison.default_metric, comparison.neg_metric
+    if d is None or n is None:
+        return
+    for test in tests:
+        for source in [*comparison.sources, AVERAGE]:
+            ed, en = comparison.entry(source, test, d), comparison.entry(source, test, n)
+            if ed is None or en is None or ed.bd_rate is None or en.bd_rate is None:
+                continue
+            where = "on average" if source == AVERAGE else f"on {source}"
+            if (ed.bd_rate < 0) != (en.bd_rate < 0):
+                winner_d = test if ed.bd_rate < 0 else comparison.anchor
+                winner_n = test if en.bd_rate < 0 else comparison.anchor
+                comparison.flags.append(
+                    Flag(
+                        "winner_flip",
+                        f"{where}: default VMAF picks {winner_d!r} (BD-rate {ed.bd_rate:+.1f} %) "
+                        f"but VMAF-NEG picks {winner_n!r} (BD-rate {en.bd_rate:+.1f} %): the "
+                        "default ranking rides on enhancement",
+                        source,
+                        test,
+                    )
+                )
+            diff = en.bd_rate - ed.bd_rate
+            if abs(diff) > comparison.bd_gap_threshold:
+                comparison.flags.append(
+                    Flag(
+                        "bd_gap",
+                        f"{where}: {test!r} vs {comparison.anchor!r}: BD-rate {ed.bd_rate:+.1f} % "
+                        f"under default VMAF, {en.bd_rate:+.1f} % under VMAF-NEG "
+                        f"(differ by {abs(diff):.1f} points > {comparison.bd_gap_threshold:g})",
+                        source,
+                        test,
+                    )
+                )
+
+
+#: Flag kinds that make ``pyvmafneg compare`` exit with status 1.
+GATING_FLAGS: tuple[str, ...] = ("winner_flip", "bd_gap", "encode_gap")
+
+
+def _fmt(value: float | None, spec: str, na: str = "n/a") -> str:
+    return na if value is None else format(value, spec)
+
+
+def to_text(comparison: Comparison) -> str:
+    """The comparison as plain text: encodes, BD table, flags."""
+    c = comparison
+    metrics = c.metrics
+    lines = [f"{len(c.rows)} encodes of {len(c.sources)} source(s); anchor: {c.anchor!r}", ""]
+    head = f"{'source':<12} {'series':<22} {'point':<8} {'kbps':>8}"
+    head += "".join(f" {m[:10]:>10}" for m in metrics) + f" {'gap':>6} {'max gap':>7}"
+    lines += [head, "-" * len(head)]
+    for r in c.rows:
+        line = f"{r.source[:12]:<12} {r.series[:22]:<22} {r.point[:8]:<8} "
+        line += f"{_fmt(r.bitrate_kbps, '8.1f', '     n/a')}"
+        if not r.ok:
+            lines.append(f"{line}  FAILED: {r.error}")
+            continue
+        line += "".join(f" {_fmt(r.scores.get(m), '10.2f', '       n/a')}" for m in metrics)
+        line += f" {_fmt(r.gap, '6.2f', '   n/a')} {_fmt(r.max_frame_gap, '7.2f', '    n/a')}"
+        lines.append(line)
+    tests = [s for s in c.series if s != c.anchor]
+    if tests:
+        lines += [
+            "",
+            f"BD-rate (% bits at equal quality, {c.method}) and BD-quality (points) vs "
+            f"{c.anchor!r}; negative BD-rate = fewer bits",
+        ]
+        head = f"{'source':<14} {'test series':<22}"
+        for m in metrics:
+            head += f" {('BD-rate ' + m)[:16]:>16} {('BD-' + m)[:12]:>12}"
+        lines += [head, "-" * len(head)]
+        for test in tests:
+            for source in [*c.sources, AVERAGE]:
+                line = f"{source[:14]:<14} {test[:22]:<22}"
+                for m in metrics:
+                    e = c.entry(source, test, m)
+                    line += f" {_fmt(e and e.bd_rate, '+15.2f', '            n/a')}%"
+                    line += f" {_fmt(e and e.bd_quality, '+12.2f', '         n/a')}"
+                lines.append(line)
+    if c.flags:
+        lines += ["", "flags:"]
+        lines += [f"  [{f.kind}] {f.message}" for f in c.flags]
+    else:
+        lines += ["", "no flags: default VMAF and VMAF-NEG agree"]
+    return "\n".join(lines)
+
+
+def to_csv(comparison: Comparison) -> str:
+    """One CSV row per encode: labels, bitrate, pooled score per model, gap, status."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    metrics = comparison.metrics
+    writer.writerow(
+        ["source", "codec", "setting", "point", "file", "bitrate_kbps", "bitrate_from", "frames"]
+        + metrics
+        + ["gap", "max_frame_gap", "status", "error", "key"]
+    )
+    for r in comparison.rows:
+        writer.writerow(
+            [r.source, r.codec, r.setting, r.point, r.file, r.bitrate_kbps, r.bitrate_from]
+            + [r.frames]
+            + [r.scores.get(m) for m in metrics]
+            + [r.gap, r.max_frame_gap, r.status, r.error or "", r.key]
+        )
+    return out.getvalue()

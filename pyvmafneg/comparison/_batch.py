@@ -1,0 +1,532 @@
+"""Score every pair of a comparison manifest, in parallel, resumably.
+
+One task per (reference, encode) pair; the frames are decoded and scored
+inside the task, one pair of frames at a time, so memory does not grow with
+clip length or with the number of pairs. Tasks run
+
+- in this process when ``workers=1``,
+- in a pool of worker processes on this machine (the default: one per CPU),
+- on a Dask cluster when ``scheduler`` is given: a ``tcp://host:port``
+  address of a running ``dask scheduler``, or ``'local'`` for a
+  ``LocalCluster`` started for the run. Dask workers must see the files at
+  the same paths (a shared file system) and have pyvmafneg installed.
+
+Every finished pair, scored or failed, is appended to the
+:class:`~pyvmafneg.comparison._store.ResultStore` at once; a rerun skips pairs already
+scored (failed ones are tried again), so a killed run loses only the pairs
+that were in flight.
+
+Example
+-------
+>>> from pyvmafneg.comparison import run_comparison                         # doctest: +SKIP
+>>> outcome = run_comparison("comparison.toml")                 # doctest: +SKIP
+>>> outcome.comparison.flips()                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from ..engines._models import ModelSpec
+from ..errors import FrameMismatchError, OptionError, VmafNegError
+from ._analysis import Comparison, EncodeRow, analyse
+from ._manifest import Encode, Manifest, gap_pair, load_manifest, with_default_pair
+from ._store import HashCache, ResultStore, pair_key
+
+__all__ = [
+    "BatchProgress",
+    "Outcome",
+    "PairTask",
+    "default_store_path",
+    "plan",
+    "provenance",
+    "run_comparison",
+    "score_pair",
+]
+
+
+#: Seconds to wait for a Dask scheduler to answer.
+DASK_CONNECT_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class PairTask:
+    """Everything a worker needs to score one pair (plain data, picklable).
+
+    ``row`` holds the labels of the :class:`~pyvmafneg.comparison._analysis.EncodeRow`
+    to fill in; ``reference``/``encode`` are ``(path, raw_geometry, fps)``.
+    """
+
+    key: str
+    row: dict[str, Any]
+    reference: tuple[str, dict[str, Any], float | None]
+    encode: tuple[str, dict[str, Any], float | None]
+    models: tuple[ModelSpec, ...]
+    subsample: int
+    threads: int
+    bitrate_kbps: float | None
+    frames: int | None = None
+
+
+def _finite(value: float) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def score_pair(task: PairTask) -> dict[str, Any]:
+    """Score one pair; return its row as a dict (never raises for a bad pair).
+
+    A pair that cannot be scored (unreadable file, mismatched geometry,
+    libvmaf error ...) comes back with ``status='error'`` and the message.
+    """
+    from ..engines.libvmaf._scorer import score
+    from ..io._sources import known_frame_count, match_sources, open_video
+
+    row = dict(task.row, key=task.key, status="ok", error=None)
+    start = time.perf_counter()
+    try:
+        ref_path, ref_raw, _ = task.reference
+        enc_path, enc_raw, enc_fps = task.encode
+        ref = open_video(ref_path, **ref_raw)
+        enc = open_video(enc_path, **enc_raw)
+        match_sources(ref, enc, frames=task.frames)
+        fed = [0]
+        result = score(
+            ref,
+            enc,
+            task.models,
+            threads=task.threads,
+            subsample=task.subsample,
+            frames=task.frames,
+            progress=lambda done: fed.__setitem__(0, done),
+        )
+        frames = fed[0]
+        fps = enc_fps or enc.fps or ref.fps
+        row.update(
+            frames=frames,
+            width=ref.width,
+            height=ref.height,
+            fps=fps,
+            scores={k: _finite(result.pooled(k).mean) for k in result.scores},
+            pooled={
+                k: {s: _finite(v) for s, v in result.pooled(k).as_dict().items() if s != "count"}
+                for k in result.scores
+            },
+        )
+        if result.has_gap:
+            row["gap"] = _finite(result.pooled_gap)
+            row["max_frame_gap"] = _finite(float(result.gap.max()))
+        if task.bitrate_kbps is not None:
+            row.update(bitrate_kbps=task.bitrate_kbps, bitrate_from="given")
+        elif fps:
+            # The file holds every frame of the encode; with no frames limit all were
+            # scored, so only a limited run needs the count (a demux of the file).
+            total = frames if task.frames is None else (known_frame_count(enc) or frames)
+            seconds = total / fps
+            row.update(
+                bitrate_kbps=os.path.getsize(enc_path) * 8 / 1000 / seconds,
+                bitrate_from="file size",
+            )
+        else:
+            raise OptionError(
+                f"{enc_path!r} does not state its frame rate; give bitrate_kbps or fps for it "
+                "in the manifest"
+            )
+    except FrameMismatchError as exc:
+        hint = " (in the manifest: frames = N in this [[encode]] entry)"
+        row.update(status="error", error=f"{type(exc).__name__}: {exc}{hint}")
+    except Exception as exc:  # noqa: BLE001 - one bad pair must not stop a comparison
+        row.update(status="error", error=f"{type(exc).__name__}: {exc}")
+    row["seconds"] = round(time.perf_counter() - start, 3)
+    return row
+
+
+def default_store_path(manifest_path: str | os.PathLike[str]) -> str:
+    """``<manifest folder>/<manifest stem>.results.jsonl``."""
+    path = os.fspath(manifest_path)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return os.path.join(os.path.dirname(os.path.abspath(path)), f"{stem}.results.jsonl")
+
+
+def plan(
+    manifest: Manifest, *, libvmaf_version: str, hasher: HashCache | None = None
+) -> list[PairTask]:
+    """One :class:`PairTask` per encode, keyed by content (each file is hashed once)."""
+    digest = hasher if hasher is not None else HashCache()
+
+    model_ids = [
+        spec.describe() + (f" sha256={digest(spec.source)}" if spec.is_path else "")
+        for spec in manifest.models
+    ]
+    tasks = []
+    for enc in manifest.encodes:
+        ref = manifest.references[enc.reference]
+        options = {
+            "libvmaf": libvmaf_version,
+            "subsample": manifest.subsample,
+            "reference_raw": ref.raw,
+            "encode_raw": enc.clip.raw,
+        }
+        if enc.frames is not None:
+            options["frames"] = enc.frames
+        key = pair_key(digest(ref.file), digest(enc.clip.file), model_ids, options)
+        tasks.append(
+            PairTask(
+                key=key,
+                row=_labels(enc, ref.file),
+                reference=(ref.file, dict(ref.raw), ref.fps),
+                encode=(enc.clip.file, dict(enc.clip.raw), enc.clip.fps),
+                models=manifest.models,
+                subsample=manifest.subsample,
+                threads=manifest.threads,
+                bitrate_kbps=enc.bitrate_kbps,
+                frames=enc.frames,
+            )
+        )
+    return tasks
+
+
+def _labels(enc: Encode, reference_file: str) -> dict[str, Any]:
+    return {
+        "source": enc.reference,
+        "codec": enc.codec,
+        "setting": enc.setting,
+        "point": enc.point,
+        "file": enc.clip.file,
+        "reference": reference_file,
+    }
+
+
+class BatchProgress:
+    """Progress across a comparison: pairs done, frames/s, ETA.
+
+    On a terminal it redraws one line; otherwise (logs, CI) it prints one
+    line per finished pair. ``quiet`` silences it.
+    """
+
+    def __init__(self, total: int, *, stream: TextIO | None = None, quiet: bool = False) -> None:
+        self.total = total
+        self.stream = stream if stream is not None else sys.stderr
+        self.quiet = quiet
+        isatty = getattr(self.stream, "isatty", None)
+        self.tty = bool(isatty and isatty())
+        self.start = time.perf_counter()
+        self.done = 0
+        self.frames = 0
+        self.failed = 0
+
+    def line(self, now: float | None = None) -> str:
+        """E.g. ``pairs 6/24 (1 failed)  31.4 frames/s  ETA 0:12``."""
+        now = time.perf_counter() if now is None else now
+        elapsed = max(now - self.start, 1e-9)
+        fps = self.frames / elapsed
+        text = f"pairs {self.done}/{self.total}"
+        if self.failed:
+            text += f" ({self.failed} failed)"
+        text += f"  {fps:.1f} frames/s"
+        if self.done and self.done < self.total:
+            left = elapsed / self.done * (self.total - self.done)
+            text += f"  ETA {int(left // 60)}:{int(left % 60):02d}"
+        return text
+
+    def update(self, row: Mapping[str, Any]) -> None:
+        """Count one finished pair."""
+        self.done += 1
+        self.frames += int(row.get("frames") or 0)
+        self.failed += row.get("status") != "ok"
+        if self.quiet:
+            return
+        if self.tty:
+            self.stream.write("\r" + self.line() + "   ")
+        else:
+            what = " ".join(str(row.get(k)) for k in ("codec", "setting", "point"))
+            what = f"{row.get('source')}: {what}"
+            if row.get("status") == "ok":
+                scores = ", ".join(
+                    f"{k} {v:.2f}" for k, v in (row.get("scores") or {}).items() if v is not None
+                )
+                self.stream.write(f"[{self.line()}] {what}: {scores}\n")
+            else:
+                self.stream.write(f"[{self.line()}] {what}: FAILED {row.get('error')}\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the terminal line."""
+        if self.tty and not self.quiet and self.done:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+@dataclass
+class Outcome:
+    """What :func:`run_comparison` did.
+
+    ``comparison`` holds every pair of the manifest (reused and new);
+    ``scored`` / ``reused`` / ``failed`` count this run's pairs.
+    """
+
+    comparison: Comparison
+    scored: int
+    reused: int
+    failed: int
+    store: str
+    seconds: float
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is the coordinating process's to handle."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _iter_local(tasks: list[PairTask], workers: int) -> Iterator[dict[str, Any]]:
+    if workers <= 1:
+        for task in tasks:
+            yield score_pair(task)
+        return
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_ignore_sigint
+    ) as pool:
+        pending: set[Future[dict[str, Any]]] = set()
+        queue = iter(tasks)
+        try:
+            # Keep at most 2 tasks per worker queued, so a kill loses few.
+            for task in queue:
+                pending.add(pool.submit(score_pair, task))
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield fut.result()
+                    nxt = next(queue, None)
+                    if nxt is not None:
+                        pending.add(pool.submit(score_pair, nxt))
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+def _iter_dask(tasks: list[PairTask], scheduler: str, workers: int) -> Iterator[dict[str, Any]]:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        from ..errors import MissingDependencyError
+
+        raise MissingDependencyError(
+            "scoring on Dask needs dask.distributed: python3 -m pip install 'pyvmafneg[dask]' "
+            "(or pip install 'dask[distributed]')"
+        ) from None
+    cluster = None
+    try:
+        if scheduler == "local":
+            cluster = LocalCluster(
+                n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                dashboard_address=None,
+            )  # fmt: skip
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT:g}s")
+            except (OSError, TimeoutError) as exc:
+                raise OptionError(
+                    f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start one with "
+                    "`dask scheduler` and workers with `dask worker ADDRESS`, or leave out "
+                    "--scheduler to score on this machine"
+                ) from None
+        with client:
+            futures = [
+                client.submit(score_pair, task, key=f"pyvmafneg-pair-{task.key}", pure=False)
+                for task in tasks
+            ]
+            try:
+                for fut in as_completed(futures):
+                    try:
+                        yield fut.result()
+                    except Exception as exc:  # noqa: BLE001 - a lost worker fails one pair
+                        task = tasks[futures.index(fut)]
+                        yield dict(
+                            task.row,
+                            key=task.key,
+                            status="error",
+                            error=f"{type(exc).__name__} on the Dask cluster: {exc}",
+                        )
+            finally:
+                for fut in futures:
+                    fut.cancel()
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def provenance(manifest: Manifest, *, scheduler: str | None, workers: int) -> dict[str, str]:
+    """Versions, models and options behind a comparison's numbers."""
+    import datetime
+    import platform
+
+    from .. import __version__
+    from ..engines.libvmaf._binding import library_info
+
+    info = library_info()
+    out = {
+        "manifest": os.path.abspath(manifest.path),
+        "models": "; ".join(spec.describe() for spec in manifest.models),
+        "pooling": "arithmetic mean of per-frame scores (libvmaf clips each to [0, 100])",
+        "subsample": str(manifest.subsample),
+        "BD method": manifest.bd_method,
+        "BD gap threshold": f"{manifest.bd_gap_threshold:g} percentage points",
+        "encode gap threshold": f"{manifest.gap_threshold:g} VMAF points",
+        "pyvmafneg": __version__,
+        "libvmaf": f"{info.version} ({info.source}: {info.path})",
+        "python": platform.python_version(),
+        "run on": "Dask " + scheduler if scheduler else f"this machine, {workers} worker(s)",
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    try:
+        import av
+
+        libav = getattr(av, "ffmpeg_version_info", "") or "?"
+        out["decoder"] = f"PyAV {av.__version__}, FFmpeg {libav} libraries, in-process"
+    except ImportError:  # pragma: no cover - PyAV is a dependency
+        pass
+    try:
+        from ..demo._encode import ffmpeg_version
+
+        out["FFmpeg executable"] = ffmpeg_version()
+    except (ImportError, VmafNegError):
+        pass
+    if scheduler:
+        try:
+            import distributed
+
+            out["dask.distributed"] = distributed.__version__
+        except ImportError:
+            pass
+    return out
+
+
+def run_comparison(
+    manifest: Manifest | str | os.PathLike[str],
+    *,
+    store: str | os.PathLike[str] | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    anchor: str | None = None,
+    method: str | None = None,
+    models: Sequence[ModelSpec | str] | None = None,
+    retry_failed: bool = True,
+    progress: bool | BatchProgress = True,
+) -> Outcome:
+    """Score every pair of a manifest (skipping stored ones) and analyse the comparison.
+
+    Parameters
+    ----------
+    manifest:
+        A :class:`~pyvmafneg.comparison._manifest.Manifest` or the path of a TOML manifest.
+    store:
+        The JSON-lines result store; default :func:`default_store_path`.
+    scheduler:
+        None (this machine), ``'local'`` (a Dask ``LocalCluster``) or a Dask
+        scheduler address such as ``'tcp://10.0.0.5:8786'``.
+    workers:
+        Parallel pairs on this machine (default: one per CPU; 1 = in this
+        process); for ``scheduler='local'`` the number of Dask workers.
+    anchor, method:
+        Override the manifest's BD anchor series and interpolation.
+    models:
+        Models to score besides the manifest's (names, ``name:key=value``
+        strings or :class:`~pyvmafneg.engines._models.ModelSpec`).
+    retry_failed:
+        Score pairs again whose stored row is a failure (default True).
+    progress:
+        Show progress on stderr (True), not at all (False), or a
+        :class:`BatchProgress` to report to.
+    """
+    from ..engines.libvmaf._binding import available_cpus, library_info
+
+    started = time.perf_counter()
+    if not isinstance(manifest, Manifest):
+        manifest = load_manifest(manifest)
+    if models:
+        from ..engines._models import resolve_models
+
+        extra = with_default_pair(resolve_models([*manifest.models, *models]))
+        manifest = dataclasses.replace(manifest, models=extra)
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise OptionError(f"workers must be at least 1; got {workers}")
+    store_path = os.fspath(store) if store is not None else default_store_path(manifest.path)
+    hasher = HashCache(store_path + ".hashes.json")
+    tasks = plan(manifest, libvmaf_version=library_info().version, hasher=hasher)
+    hasher.save()
+    result_store = ResultStore(store_path)
+    new_keys: list[str] = []
+    failed = 0
+    with result_store:
+        stored = result_store.latest()
+
+        def done_already(task: PairTask) -> bool:
+            row = stored.get(task.key)
+            return row is not None and (row.get("status") == "ok" or not retry_failed)
+
+        todo = [t for t in tasks if not done_already(t)]
+        # Identical pairs listed twice are scored once.
+        todo = list({t.key: t for t in todo}.values())
+        n_workers = workers or min(available_cpus(), max(1, len(todo)))
+        where = scheduler or f"{n_workers} local worker(s)"
+        if isinstance(progress, BatchProgress):
+            bar = progress
+        else:
+            bar = BatchProgress(len(todo), quiet=not progress)
+            if progress and todo:
+                print(
+                    f"scoring {len(todo)} of {len(tasks)} pairs on {where} "
+                    f"({len(tasks) - len(todo)} already in {store_path})",
+                    file=bar.stream,
+                )
+        rows = (
+            _iter_dask(todo, scheduler, n_workers) if scheduler else _iter_local(todo, n_workers)
+        ) if todo else iter(())  # fmt: skip
+        try:
+            for row in rows:
+                result_store.append(row)
+                stored[row["key"]] = row
+                new_keys.append(row["key"])
+                failed += row.get("status") != "ok"
+                bar.update(row)
+        finally:
+            bar.close()
+    # Labels come from the manifest (a stored row may carry old names or paths).
+    final = []
+    for task in tasks:
+        row = dict(stored[task.key], **task.row)
+        final.append(EncodeRow.from_dict(row))
+    comparison = analyse(
+        final,
+        anchor=anchor or manifest.anchor,
+        method=method or manifest.bd_method,
+        bd_gap_threshold=manifest.bd_gap_threshold,
+        gap_threshold=manifest.gap_threshold,
+        default_metric=gap_pair(manifest.models)[0],
+        neg_metric=gap_pair(manifest.models)[1],
+        provenance=provenance(manifest, scheduler=scheduler, workers=n_workers),
+    )
+    return Outcome(
+        comparison=comparison,
+        scored=len(new_keys),
+        reused=len(tasks) - len(new_keys),
+        failed=failed,
+        store=store_path,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,241 @@
+"""The result store of a comparison: one JSON line per scored pair, written as it finishes.
+
+Each row is keyed by :func:`pair_key`: SHA-256 content hashes of the
+reference and the encode, the models (with the content hash of any model
+file), the scoring options and the libvmaf version. A rerun skips every pair
+whose key already has a scored row, so renaming or moving files costs
+nothing, and changing a file, a model, an option or libvmaf rescores exactly
+what it affects.
+
+Rows are appended and flushed to disk one at a time (``fsync``), so a run
+that is killed loses only the pairs in flight. A torn last line (the process
+died mid-write) is ignored when read and cut off before the next append. An
+advisory lock stops two runs from writing one store at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
+
+from ..errors import ResultStoreError
+
+__all__ = ["HashCache", "ResultStore", "file_hash", "pair_key"]
+
+_CHUNK = 1 << 20
+
+
+def file_hash(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, hex (read in 1 MiB chunks)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        raise ResultStoreError(f"cannot read {os.fspath(path)!r} to hash it: {exc}") from None
+    return digest.hexdigest()
+
+
+class HashCache:
+    """SHA-256 of files, remembered across runs by path, size, inode and mtime.
+
+    A rerun of a large comparison then reads no file again unless it
+    changed. The cache lives in a JSON file (normally beside the result
+    store); a missing or damaged cache file only costs re-hashing.
+
+    Parameters
+    ----------
+    path:
+        The cache file, or None to remember hashes for this process only.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = None if path is None else os.fspath(path)
+        self._entries: dict[str, dict[str, Any]] = {}
+        self._dirty = False
+        if self.path is not None:
+            try:
+                with open(self.path, encoding="utf-8") as fh:
+                    data = json.load(fh)
+                if isinstance(data, dict):
+                    self._entries = {k: v for k, v in data.items() if isinstance(v, dict)}
+            except (OSError, ValueError):
+                pass
+
+    def __call__(self, path: str | os.PathLike[str]) -> str:
+        """The file's SHA-256 (hex), from the cache when the file is unchanged."""
+        full = os.path.abspath(os.fspath(path))
+        try:
+            st = os.stat(full)
+        except OSError as exc:
+            raise ResultStoreError(f"cannot read {full!r} to hash it: {exc}") from None
+        stamp = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+        entry = self._entries.get(full)
+        if entry is not None and all(entry.get(k) == v for k, v in stamp.items()):
+            digest = entry.get("sha256")
+            if isinstance(digest, str) and len(digest) == 64:
+                return digest
+        digest = file_hash(full)
+        self._entries[full] = {**stamp, "sha256": digest}
+        self._dirty = True
+        return digest
+
+    def save(self) -> None:
+        """Write the cache file (atomically); a failure is ignored, it is only a cache."""
+        if self.path is None or not self._dirty:
+            return
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(self._entries, fh, sort_keys=True)
+            os.replace(tmp, self.path)
+            self._dirty = False
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def pair_key(
+    reference_hash: str, encode_hash: str, models: list[str], options: Mapping[str, Any]
+) -> str:
+    """Key of one scored pair: a SHA-256 over content hashes, models and options.
+
+    ``options`` must hold everything else that changes the numbers (libvmaf
+    version, subsample, raw geometry ...); it is serialised with sorted keys.
+    """
+    blob = json.dumps(
+        {"reference": reference_hash, "encode": encode_hash, "models": models, **options},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class ResultStore:
+    """A JSON-lines file of scored pairs, safe against kills and double runs.
+
+    Use as a context manager: entering takes the lock and repairs a torn
+    tail; :meth:`append` writes one row durably.
+
+    Parameters
+    ----------
+    path:
+        The ``.jsonl`` file (created with its folder if missing).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._fh: IO[str] | None = None
+        self._lock: IO[bytes] | None = None
+
+    # -- reading -----------------------------------------------------------
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """Every complete row, oldest first (a torn or foreign line is skipped)."""
+        try:
+            fh = open(self.path, encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise ResultStoreError(f"cannot read result store {self.path!r}: {exc}") from None
+        with fh:
+            for line in fh:
+                if not line.endswith("\n"):
+                    break  # torn by a killed run
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(row, dict) and isinstance(row.get("key"), str):
+                    yield row
+
+    def latest(self) -> dict[str, dict[str, Any]]:
+        """The newest row per key."""
+        return {row["key"]: row for row in self.rows()}
+
+    # -- writing -----------------------------------------------------------
+    def __enter__(self) -> ResultStore:
+        folder = os.path.dirname(os.path.abspath(self.path))
+        try:
+            os.makedirs(folder, exist_ok=True)
+            self._lock = open(self.path + ".lock", "wb")
+        except OSError as exc:
+            raise ResultStoreError(
+                f"cannot create the result store {self.path!r}: {exc.strerror or exc}; "
+                "choose a writable place with --store"
+            ) from None
+        try:
+            fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock.close()
+            self._lock = None
+            raise ResultStoreError(
+                f"another run is writing {self.path!r}; wait for it to finish or use another "
+                "--store"
+            ) from None
+        try:
+            self._repair_tail()
+            self._fh = open(self.path, "a", encoding="utf-8")
+        except OSError as exc:
+            self.__exit__()
+            raise ResultStoreError(
+                f"cannot write the result store {self.path!r}: {exc.strerror or exc}"
+            ) from None
+        return self
+
+    def _repair_tail(self) -> None:
+        """Cut a torn last line (from a killed run) so appends start on a fresh line."""
+        try:
+            size = os.path.getsize(self.path)
+        except FileNotFoundError:
+            return
+        if size == 0:
+            return
+        with open(self.path, "rb+") as fh:
+            fh.seek(size - 1)
+            if fh.read(1) == b"\n":
+                return
+            # Find the last newline, reading backwards in chunks.
+            end = size
+            keep = 0
+            while end > 0:
+                start = max(0, end - _CHUNK)
+                fh.seek(start)
+                block = fh.read(end - start)
+                at = block.rfind(b"\n")
+                if at >= 0:
+                    keep = start + at + 1
+                    break
+                end = start
+            fh.truncate(keep)
+
+    def append(self, row: Mapping[str, Any]) -> None:
+        """Write one row and force it to disk."""
+        if self._fh is None:
+            raise ResultStoreError("the result store is not open; use it in a with block")
+        line = json.dumps(row, sort_keys=True, allow_nan=False, separators=(",", ":"))
+        try:
+            self._fh.write(line + "\n")
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            raise ResultStoreError(
+                f"cannot write to the result store {self.path!r}: {exc.strerror or exc}"
+            ) from None
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        if self._lock is not None:
+            try:
+                fcntl.flock(self._lock.fileno(), fcntl.LOCK_UN)
+            finally:
+                self._lock.close()
+                self._lock = None

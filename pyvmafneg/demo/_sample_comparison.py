@@ -1,0 +1,128 @@
+"""A ready-made codec comparison to try ``pyvmafneg compare`` on, built offline.
+
+:func:`build_sample_comparison` makes short clips with camera motion from
+photographs that ship with scikit-image, encodes each with libx264 (the
+FFmpeg that imageio-ffmpeg ships) at several CRFs in two settings, and writes
+the references (Y4M), the encodes (Matroska) and a ``comparison.toml``
+manifest:
+
+- ``x264 plain``: the clip as it is;
+- ``x264 sharpened``: the clip pre-sharpened with an unsharp mask, the kind of
+  enhancement that default VMAF rewards and VMAF-NEG does not.
+
+Example
+-------
+>>> from pyvmafneg.demo import build_sample_comparison                      # doctest: +SKIP
+>>> manifest = build_sample_comparison("sample")                       # doctest: +SKIP
+>>> # then: python3 -m pyvmafneg compare sample/comparison.toml --report sample/report
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import OptionError, OutputFileError
+
+__all__ = ["SAMPLE_CRFS", "SAMPLE_SOURCES", "build_sample_comparison"]
+
+#: Photographs (scikit-image names) the sample sources are made from.
+SAMPLE_SOURCES: tuple[str, ...] = ("chelsea", "coffee", "astronaut")
+#: libx264 CRFs of the four rate points.
+SAMPLE_CRFS: tuple[int, ...] = (24, 28, 32, 36)
+#: Unsharp mask of the sharpened setting: blur radius (px) and amount.
+SHARPEN = {"sigma": 1.0, "amount": 1.5}
+
+
+def build_sample_comparison(
+    directory: str | os.PathLike[str],
+    *,
+    sources: Sequence[str] = SAMPLE_SOURCES,
+    crfs: Sequence[float] = SAMPLE_CRFS,
+    frames: int = 12,
+    width: int = 320,
+    height: int = 192,
+    fps: int = 24,
+    preset: str = "veryfast",
+) -> Path:
+    """Write references, encodes and a manifest into ``directory``; return the manifest.
+
+    Parameters
+    ----------
+    directory:
+        Folder to write into (created if missing); existing sample files in
+        it are overwritten.
+    sources:
+        scikit-image photograph names (see :data:`pyvmafneg.demo._clips.IMAGES`).
+    crfs:
+        libx264 CRFs, 0 to 51, one rate point each (at least four for BD-rate).
+    frames, width, height, fps:
+        Clip length (frames), size (pixels, even) and frame rate.
+    preset:
+        libx264 preset.
+
+    Raises
+    ------
+    OptionError
+        Bad sizes, counts or CRFs.
+    OutputFileError
+        ``directory`` cannot be written.
+    FFmpegError
+        FFmpeg with libx264 is missing or fails.
+    """
+    from ..io._y4m import write_y4m
+    from ._clips import IMAGES, natural_clip
+    from ._encode import x264_roundtrip
+    from ._enhance import apply_to_frames
+
+    if not sources:
+        raise OptionError("give at least one source image")
+    unknown = [s for s in sources if s not in IMAGES]
+    if unknown:
+        raise OptionError(f"unknown image(s) {unknown}; choose from {', '.join(IMAGES)}")
+    if frames < 2 or width < 64 or height < 64 or width % 2 or height % 2:
+        raise OptionError("use at least 2 frames and an even size of at least 64x64")
+    if not crfs or any(not 0 <= c <= 51 for c in crfs):
+        raise OptionError(f"CRFs must be in [0, 51]; got {list(crfs)}")
+    out = Path(directory)
+    try:
+        (out / "refs").mkdir(parents=True, exist_ok=True)
+        (out / "encodes").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputFileError(f"cannot write the sample into {str(out)!r}: {exc}") from None
+    settings = {
+        "plain": lambda clip: clip,
+        "sharpened": lambda clip: apply_to_frames(clip, "unsharp", **SHARPEN),
+    }
+    lines = [
+        "# A sample comparison: two libx264 settings, one pre-sharpened, over three sources.",
+        "# Made by pyvmafneg.demo._sample_comparison.build_sample_comparison.",
+        "",
+        "[comparison]",
+        'anchor = "x264 plain"',
+        "",
+    ]
+    for name in sources:
+        clip = natural_clip(
+            name, frames=frames, width=width, height=height, pan=(2.0, 1.0), zoom=0.004
+        )
+        write_y4m(clip, out / "refs" / f"{name}.y4m", fps=fps)
+        lines += ["[[reference]]", f'name = "{name}"', f'file = "refs/{name}.y4m"', ""]
+        for setting, prepare in settings.items():
+            prepared = prepare(clip)
+            for crf in crfs:
+                rel = f"encodes/{name}-{setting}-crf{crf:g}.mkv"
+                x264_roundtrip(prepared, crf=crf, preset=preset, fps=fps, keep=out / rel)
+                lines += [
+                    "[[encode]]",
+                    f'reference = "{name}"',
+                    'codec = "x264"',
+                    f'setting = "{setting}"',
+                    f'point = "crf{crf:g}"',
+                    f'file = "{rel}"',
+                    "",
+                ]
+    manifest = out / "comparison.toml"
+    manifest.write_text("\n".join(lines))
+    return manifest

@@ -1,0 +1,430 @@
+"""The FFmpeg backend: score with FFmpeg's ``libvmaf`` filter and parse its log.
+
+The command mirrors what people run by hand, with the details that make it
+trustworthy:
+
+* the **distorted** video is the first input and the **reference** the
+  second (the filter's order: ``main``, then ``reference``);
+* default VMAF and VMAF-NEG in one pass
+  (``model='version=vmaf_v0.6.1\\:name=vmaf|version=vmaf_v0.6.1neg\\:name=vmaf_neg'``);
+* frame sync that neither repeats nor drifts: both inputs restart their
+  timestamps (``setpts=PTS-STARTPTS`` in ``'pts'`` sync; in the default
+  ``'index'`` sync every frame is re-stamped by its position, so frame *n*
+  always meets frame *n* whatever the frame rates), ``repeatlast=0`` and
+  ``shortest=1`` so a last frame is never reused;
+* raw YUV passed with ``-f rawvideo -pix_fmt ... -s WxH``;
+* no silent sample conversion: both inputs are tagged with one colour range
+  (``setrange=pc``), so FFmpeg never rescales one to the other's range, and
+  4:0:0 input is widened to 4:2:0 with its luma copied;
+* the JSON log parsed into the same :class:`~pyvmafneg.results._result.Result` as the
+  in-process backend.
+
+FFmpeg's filter accepts 8- and 10-bit 4:2:0/4:2:2/4:4:4 only; 12/16-bit input
+is refused rather than silently converted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from ..errors import FFmpegError, FrameError, FrameMismatchError
+from ..io._frame import MIN_SIDE, check_stable_width
+from ..io._rawyuv import ffmpeg_pix_fmt
+from ..io._sources import VideoSource, known_frame_count, open_video
+from ..results._result import Result
+from ._models import ModelSpec, pick_pair, resolve_models
+from .libvmaf._binding import available_cpus, check_threads
+
+__all__ = ["find_ffmpeg", "build_command", "model_option", "score_ffmpeg", "SYNC_MODES"]
+
+#: Frame pairing: by position (``'index'``) or by timestamp from zero (``'pts'``).
+SYNC_MODES: tuple[str, ...] = ("index", "pts")
+
+#: Lines of FFmpeg's stderr quoted in errors.
+STDERR_TAIL = 12
+
+
+def find_ffmpeg(path: str | os.PathLike[str] | None = None) -> str:
+    """Path of the FFmpeg executable to run.
+
+    ``path`` (a file or a name on ``PATH``) wins; otherwise the binary that
+    ``imageio-ffmpeg`` ships (it has libvmaf), then ``ffmpeg`` on ``PATH``.
+    """
+    if path is not None:
+        text = os.fspath(path)
+        found = text if os.path.isfile(text) else shutil.which(text)
+        if not found:
+            raise FFmpegError(
+                f"FFmpeg executable {text!r} not found; give the path of an ffmpeg binary "
+                "built with --enable-libvmaf, or leave --ffmpeg out to use imageio-ffmpeg's"
+            )
+        if not os.access(found, os.X_OK):
+            raise FFmpegError(f"{found!r} is not executable; chmod +x it or pick another ffmpeg")
+        return found
+    try:
+        import imageio_ffmpeg
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+        if exe and os.path.isfile(exe):
+            return exe
+    except Exception:  # imageio-ffmpeg missing or without a binary for this platform
+        pass
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    raise FFmpegError(
+        "no FFmpeg found: install imageio-ffmpeg (pip install imageio-ffmpeg) or pass "
+        "--ffmpeg PATH to an ffmpeg built with --enable-libvmaf"
+    )
+
+
+def _plain(value: str, what: str) -> str:
+    """Refuse characters FFmpeg's model option cannot carry (it has no escape for them)."""
+    bad = sorted(set(value) & set(":|'\\=,;[]"))
+    if bad:
+        raise FFmpegError(
+            f"the {what} {value!r} contains {' '.join(bad)}, which FFmpeg's libvmaf model "
+            "option cannot carry; rename it or use --backend libvmaf"
+        )
+    return value
+
+
+def model_option(
+    specs: Sequence[ModelSpec],
+    *,
+    clip: bool = True,
+    transform: bool | None = None,
+    model_paths: dict[str, str] | None = None,
+) -> str:
+    """The libvmaf filter's ``model`` value, models separated by ``|``.
+
+    Option separators inside a model are escaped (``\\:``), as the filter
+    needs; names containing separators are refused. ``model_paths`` maps JSON
+    model sources to the (simple, relative) paths to give FFmpeg.
+    """
+    parts = []
+    for spec in specs:
+        if spec.is_path:
+            where = (model_paths or {}).get(spec.source, spec.source)
+            opts = [f"path={_plain(where, 'model path')}"]
+        else:
+            opts = [f"version={_plain(spec.source, 'model version')}"]
+        opts.append(f"name={_plain(spec.name, 'model name')}")
+        if spec.vif_gain_limit is not None:
+            opts.append(f"vif.vif_enhn_gain_limit={spec.vif_gain_limit:g}")
+        if spec.adm_gain_limit is not None:
+            opts.append(f"adm.adm_enhn_gain_limit={spec.adm_gain_limit:g}")
+        if not clip:
+            opts.append("disable_clip=true")
+        if transform:
+            opts.append("enable_transform=true")
+        parts.append("\\:".join(opts))
+    return "|".join(parts)
+
+
+def _input_args(src: VideoSource) -> list[str]:
+    path = os.path.abspath(src.path)
+    if src.kind == "raw":
+        return [
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            ffmpeg_pix_fmt(src.pixel_format, src.bitdepth),
+            "-s",
+            f"{src.width}x{src.height}",
+            "-i",
+            path,
+        ]
+    if src.kind == "y4m":
+        return ["-f", "yuv4mpegpipe", "-i", path]
+    return ["-i", path]
+
+
+def build_command(
+    reference: VideoSource,
+    distorted: VideoSource,
+    specs: Sequence[ModelSpec],
+    *,
+    ffmpeg: str = "ffmpeg",
+    log_path: str = "vmaf.json",
+    log_fmt: str = "json",
+    threads: int = 0,
+    subsample: int = 1,
+    clip: bool = True,
+    transform: bool | None = None,
+    frames: int | None = None,
+    sync: str = "index",
+    model_paths: dict[str, str] | None = None,
+    progress: bool = False,
+) -> list[str]:
+    """The FFmpeg argument list (no shell) for one scoring run.
+
+    ``log_path`` goes into the filter graph unescaped, so keep it a simple
+    relative name and run FFmpeg in the directory that should hold it.
+    """
+    if sync not in SYNC_MODES:
+        raise FFmpegError(f"unknown sync mode {sync!r}; use one of {', '.join(SYNC_MODES)}")
+    if log_fmt not in ("json", "xml", "csv"):
+        raise FFmpegError(f"unknown log format {log_fmt!r}; use json, xml or csv")
+    trim = f"trim=end_frame={int(frames)}," if frames is not None else ""
+    stamp = "setpts=PTS-STARTPTS" if sync == "pts" else "settb=1/25,setpts=N"
+    options = [
+        f"model='{model_option(specs, clip=clip, transform=transform, model_paths=model_paths)}'",
+        f"log_fmt={log_fmt}",
+        f"log_path={log_path}",
+        f"n_threads={int(threads)}",
+        f"n_subsample={int(subsample)}",
+        "repeatlast=0",
+        "shortest=1",
+        "eof_action=endall",
+    ]
+    # Both inputs are tagged full range so FFmpeg never converts one input's range
+    # to match the other's (it would rescale samples; VMAF compares them as stored).
+    tag = ",setrange=pc"
+    if distorted.pixel_format == "400":
+        # The filter takes no gray formats: convert to YUV, copying the luma.
+        tag += f",format={ffmpeg_pix_fmt('420', distorted.bitdepth)}"
+    graph = (
+        f"[0:v]{trim}{stamp}{tag}[dis];[1:v]{trim}{stamp}{tag}[ref];"
+        f"[dis][ref]libvmaf={':'.join(options)}"
+    )
+    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"]
+    if progress:
+        cmd += ["-progress", "pipe:1", "-nostats"]
+    cmd += _input_args(distorted) + _input_args(reference)
+    cmd += ["-filter_complex", graph, "-f", "null", "-"]
+    return cmd
+
+
+def _as_source(obj: VideoSource | str | os.PathLike[str]) -> VideoSource:
+    return obj if isinstance(obj, VideoSource) else open_video(obj)
+
+
+def _tail(path: Path) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return "\n".join(lines[-STDERR_TAIL:])
+
+
+def score_ffmpeg(
+    reference: VideoSource | str | os.PathLike[str],
+    distorted: VideoSource | str | os.PathLike[str],
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
+    *,
+    threads: int = 0,
+    subsample: int = 1,
+    clip: bool = True,
+    transform: bool | None = None,
+    frames: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    ffmpeg: str | os.PathLike[str] | None = None,
+    log_path: str | os.PathLike[str] | None = None,
+    log_fmt: str = "json",
+    sync: str = "index",
+    timeout: float | None = None,
+) -> Result:
+    """Score with FFmpeg's libvmaf filter; same arguments and Result as :func:`pyvmafneg.score`.
+
+    Parameters
+    ----------
+    reference, distorted:
+        Opened :class:`~pyvmafneg.io._sources.VideoSource` objects (needed for
+        raw YUV, which carries no size) or paths of Y4M/container files.
+        Their frames are not read here; FFmpeg reads the files itself.
+    models, threads, subsample, clip, transform, frames:
+        As for the in-process backend. ``transform=False`` cannot be
+        forced through FFmpeg and is refused.
+    progress:
+        Called with the number of frames FFmpeg has processed.
+    ffmpeg:
+        FFmpeg executable (default: see :func:`find_ffmpeg`).
+    log_path, log_fmt:
+        Keep FFmpeg's own log here, in ``json``, ``xml`` or ``csv``.
+    sync:
+        ``'index'`` (default) pairs frame n with frame n; ``'pts'`` pairs by
+        timestamp after ``setpts=PTS-STARTPTS`` (both inputs must share a
+        frame rate).
+    timeout:
+        Seconds before FFmpeg is stopped (None: no limit).
+
+    Raises
+    ------
+    FFmpegError
+        FFmpeg missing, failing (its stderr tail is quoted) or writing no log.
+    FrameMismatchError
+        Inputs that cannot be paired.
+    """
+    from ..io._sources import match_sources
+    from ..results._logs import read_log
+
+    ref = _as_source(reference)
+    dis = _as_source(distorted)
+    match_sources(ref, dis, frames=frames)
+    for src in (ref, dis):
+        if src.bitdepth not in (8, 10):
+            raise FFmpegError(
+                f"{src.path!r} is {src.bitdepth}-bit, but FFmpeg's libvmaf filter takes only "
+                "8- and 10-bit input (FFmpeg would convert it silently); use --backend "
+                "libvmaf for 12/16-bit video"
+            )
+    if transform is False:
+        raise FFmpegError(
+            "FFmpeg's libvmaf filter can enable the score transform but not force it off; "
+            "use --transform model or --backend libvmaf"
+        )
+    threads, subsample = check_threads(threads, subsample)
+    threads = min(threads, available_cpus())  # as in-process: extra workers only cost memory
+    if min(ref.width, ref.height) < MIN_SIDE:
+        raise FrameError(
+            f"frames are {ref.width}x{ref.height}; libvmaf needs at least {MIN_SIDE}x{MIN_SIDE} "
+            "pixels (smaller frames crash FFmpeg's libvmaf filter or compute undefined values); "
+            "upscale the clip first"
+        )
+    check_stable_width(ref.width, None, python=False)
+    if frames is None:
+        n_ref, n_dis = known_frame_count(ref), known_frame_count(dis)
+        if n_ref is not None and n_dis is not None and n_ref != n_dis:
+            raise FrameMismatchError(
+                f"reference {ref.path!r} has {n_ref} frames but distorted {dis.path!r} has "
+                f"{n_dis}; pass --frames {min(n_ref, n_dis)} to score the common prefix"
+            )
+        expected = n_ref if n_ref is not None else n_dis
+    else:
+        expected = int(frames)
+    specs = resolve_models(models)
+    exe = find_ffmpeg(ffmpeg)
+    with tempfile.TemporaryDirectory(prefix="pyvmafneg-ffmpeg-") as tmp:
+        tmpdir = Path(tmp)
+        model_paths = {}
+        for i, spec in enumerate(specs):
+            if spec.is_path:
+                if not os.path.isfile(spec.source):
+                    raise FFmpegError(f"model file {spec.source!r} does not exist")
+                local = f"model{i}.json"
+                shutil.copyfile(spec.source, tmpdir / local)
+                model_paths[spec.source] = local
+        log_name = f"vmaf.{log_fmt}"
+        cmd = build_command(
+            ref,
+            dis,
+            specs,
+            ffmpeg=exe,
+            log_path=log_name,
+            log_fmt=log_fmt,
+            threads=threads,
+            subsample=subsample,
+            clip=clip,
+            transform=transform,
+            frames=frames,
+            sync=sync,
+            model_paths=model_paths,
+            progress=progress is not None,
+        )
+        stderr_path = tmpdir / "stderr.txt"
+        started = time.perf_counter()
+        rc = _run(cmd, tmpdir, stderr_path, progress, timeout)
+        elapsed = time.perf_counter() - started
+        produced = tmpdir / log_name
+        if rc != 0:
+            tail = _tail(stderr_path)
+            hint = ""
+            if "No such filter" in tail and "libvmaf" in tail:
+                hint = (
+                    " This FFmpeg was built without libvmaf; use imageio-ffmpeg's binary "
+                    "(leave --ffmpeg out) or --backend libvmaf."
+                )
+            for source, local in model_paths.items():
+                hint += f" ({local} is a copy of {source})"
+            raise FFmpegError(
+                f"FFmpeg failed (exit status {rc}) scoring {dis.path!r} against "
+                f"{ref.path!r}.{hint}\nCommand: {' '.join(cmd)}\nFFmpeg said:\n{tail}"
+            )
+        if not produced.exists() or produced.stat().st_size == 0:
+            raise FFmpegError(
+                f"FFmpeg exited cleanly but wrote no VMAF log; its stderr:\n{_tail(stderr_path)}"
+            )
+        if log_path is not None:
+            shutil.copyfile(produced, log_path)
+        log = read_log(produced)
+    expected_scored = None if expected is None else len(range(0, expected, int(subsample)))
+    if expected_scored is not None and len(log) != expected_scored:
+        raise FFmpegError(
+            f"FFmpeg scored {len(log)} frames but {expected_scored} were expected; its frame "
+            "sync dropped or repeated frames (check both inputs decode completely)"
+        )
+    scores = {}
+    for spec in specs:
+        if spec.name not in log.metrics:
+            raise FFmpegError(
+                f"FFmpeg's log has no scores for model {spec.name!r}; metrics found: "
+                f"{', '.join(list(log.metrics)[:8])}"
+            )
+        scores[spec.name] = log.metrics[spec.name]
+    names = {s.name for s in specs}
+    features = {k: v for k, v in log.metrics.items() if k not in names}
+    default, neg = pick_pair(specs)
+    return Result(
+        frames=log.frames,
+        scores=scores,
+        features=features,
+        default_model=default,
+        neg_model=neg,
+        clipped=clip,
+        backend="ffmpeg",
+        version=log.version,
+        models={s.name: s.describe() for s in specs},
+        fps=len(log) / elapsed if elapsed > 0 else None,
+    )
+
+
+def _run(
+    cmd: list[str],
+    cwd: Path,
+    stderr_path: Path,
+    progress: Callable[[int], None] | None,
+    timeout: float | None,
+) -> int:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with open(stderr_path, "wb") as err:
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE if progress is not None else subprocess.DEVNULL,
+                stderr=err,
+            )
+        except OSError as exc:
+            raise FFmpegError(f"could not start FFmpeg {cmd[0]!r}: {exc}") from None
+        try:
+            if progress is not None and proc.stdout is not None:
+                for raw in proc.stdout:
+                    line = raw.decode("ascii", errors="replace").strip()
+                    if line.startswith("frame="):
+                        try:
+                            progress(int(line[6:]))
+                        except ValueError:
+                            pass
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise subprocess.TimeoutExpired(cmd, timeout or 0)
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            return proc.wait(timeout=remaining)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise FFmpegError(f"FFmpeg did not finish within {timeout} s and was stopped") from None
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            if proc.stdout is not None:
+                proc.stdout.close()

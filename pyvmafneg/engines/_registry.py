@@ -1,0 +1,119 @@
+"""Scoring backends behind one call: ``run_backend(name, reference, distorted, ...)``.
+
+:data:`BACKENDS` maps a name to a function taking two opened
+:class:`~pyvmafneg.io._sources.VideoSource` objects and returning a
+:class:`~pyvmafneg.results._result.Result`:
+
+* ``'libvmaf'``: libvmaf in-process through CFFI (:func:`pyvmafneg.score`);
+* ``'ffmpeg'``: FFmpeg's libvmaf filter (:func:`pyvmafneg.engines._ffmpeg.score_ffmpeg`);
+* ``'reference'``: the NumPy reference implementation, when this
+  installation has it (``pyvmafneg.engines.reference.score``).
+
+Every backend takes the same keyword arguments (see :func:`run_backend`);
+ones a backend has no use for are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import BackendUnavailableError
+from ..io._sources import VideoSource
+from ..results._result import Result
+from ._models import ModelSpec
+
+__all__ = ["BACKENDS", "run_backend", "backend_names"]
+
+Backend = Callable[..., Result]
+
+#: Keyword arguments every backend takes, as :func:`pyvmafneg.score` names them.
+_COMMON = ("models", "subsample", "clip", "transform", "frames", "progress")
+
+
+def _libvmaf(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
+    from .libvmaf._scorer import score
+
+    return score(
+        reference,
+        distorted,
+        threads=kw["threads"],
+        library=kw.get("libvmaf"),
+        **{k: kw[k] for k in _COMMON},
+    )
+
+
+def _ffmpeg(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
+    from ._ffmpeg import score_ffmpeg
+
+    return score_ffmpeg(
+        reference,
+        distorted,
+        threads=kw["threads"],
+        ffmpeg=kw.get("ffmpeg"),
+        **{k: kw[k] for k in _COMMON},
+    )
+
+
+def _reference(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
+    try:
+        from .reference import score_reference
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            "the NumPy reference backend is not available in this installation "
+            f"(pyvmafneg.engines.reference cannot be imported: {exc}); use --backend libvmaf "
+            "or --backend ffmpeg"
+        ) from None
+    return score_reference(reference, distorted, **{k: kw[k] for k in _COMMON})
+
+
+#: Backend name -> scoring function.
+BACKENDS: dict[str, Backend] = {
+    "libvmaf": _libvmaf,
+    "ffmpeg": _ffmpeg,
+    "reference": _reference,
+}
+
+
+def backend_names() -> list[str]:
+    """Names accepted by :func:`run_backend`, default first."""
+    return list(BACKENDS)
+
+
+def run_backend(
+    name: str,
+    reference: VideoSource,
+    distorted: VideoSource,
+    *,
+    models: Sequence[ModelSpec] | None = None,
+    threads: int = 0,
+    subsample: int = 1,
+    clip: bool = True,
+    transform: bool | None = None,
+    frames: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    **options: Any,
+) -> Result:
+    """Score ``distorted`` against ``reference`` with the backend called ``name``.
+
+    ``options`` carries backend-specific settings: ``libvmaf`` (a library
+    path) for ``'libvmaf'``, ``ffmpeg`` (an executable) for ``'ffmpeg'``.
+    """
+    try:
+        backend = BACKENDS[name]
+    except KeyError:
+        raise BackendUnavailableError(
+            f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}"
+        ) from None
+    return backend(
+        reference,
+        distorted,
+        models=models,
+        threads=threads,
+        subsample=subsample,
+        clip=clip,
+        transform=transform,
+        frames=frames,
+        progress=progress,
+        **options,
+    )

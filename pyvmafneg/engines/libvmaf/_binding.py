@@ -1,0 +1,648 @@
+"""The libvmaf binding: library discovery and the only code that touches cffi.
+
+libvmaf is loaded in cffi's ABI mode (no compiler needed) from, in order:
+
+1. an explicit path (``load_library(path)``, or ``--libvmaf`` on the CLI),
+2. the environment variable ``PYVMAFNEG_LIBVMAF``,
+3. a system libvmaf (``libvmaf.so.3`` / ``libvmaf.3.dylib`` / ``vmaf.dll``
+   through the platform's library search),
+4. the copy bundled in PyAV's wheel (``site-packages/av.libs/libvmaf-*.so*``).
+
+The declarations bound are in ``libvmaf_api.h`` beside this module. Calls into libvmaf
+release the GIL (cffi does so for every call), so threads can overlap I/O and
+scoring.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import glob
+import importlib.resources
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from cffi import FFI
+
+from ...errors import (
+    FrameMismatchError,
+    LibvmafError,
+    LibvmafNotFoundError,
+    ModelError,
+    OptionError,
+)
+from ...io._frame import MIN_SIDE, ClipChecker, Frame, FrameLike, check_stable_width
+from .._models import ModelSpec, check_model_file
+
+__all__ = [
+    "ENV_VAR",
+    "LibraryInfo",
+    "Libvmaf",
+    "Context",
+    "load_library",
+    "library_info",
+    "PIX_FMT",
+    "MIN_SIDE",
+    "MAX_THREADS",
+    "check_threads",
+    "available_cpus",
+    "live_objects",
+]
+
+#: Environment variable naming a libvmaf shared library to load.
+ENV_VAR = "PYVMAFNEG_LIBVMAF"
+
+
+#: Most libvmaf worker threads accepted. libvmaf starts every thread up front; far
+#: beyond the machine's cores that only costs memory, and once the system refuses
+#: a thread libvmaf waits forever for it when the context is closed.
+MAX_THREADS = 1024
+
+#: libvmaf's ``enum VmafPixelFormat`` values by our pixel format names.
+PIX_FMT = {"420": 1, "422": 2, "444": 3, "400": 4}
+
+_FLAG_DISABLE_CLIP = 1 << 0
+_FLAG_ENABLE_TRANSFORM = 1 << 1
+_FLAG_DISABLE_TRANSFORM = 1 << 2
+
+_LOG_LEVELS = {"none": 0, "error": 1, "warning": 2, "info": 3, "debug": 4}
+
+_SYSTEM_NAMES = {
+    "linux": ("libvmaf.so.3", "libvmaf.so"),
+    "darwin": ("libvmaf.3.dylib", "libvmaf.dylib"),
+    "win32": ("vmaf.dll", "libvmaf.dll", "libvmaf-3.dll"),
+}
+
+
+def _cdef_text() -> str:
+    """The C declarations, from ``libvmaf_api.h`` beside this module."""
+    return importlib.resources.files(__package__).joinpath("libvmaf_api.h").read_text()
+
+
+_FFI: FFI | None = None
+_FFI_LOCK = threading.Lock()
+
+_LIVE_LOCK = threading.Lock()
+_LIVE = {"contexts": 0, "models": 0, "pictures": 0}
+
+
+def _count(kind: str, delta: int) -> None:
+    """Add ``delta`` to the live count of ``kind`` (see :func:`live_objects`)."""
+    with _LIVE_LOCK:
+        _LIVE[kind] += delta
+
+
+def live_objects() -> dict[str, int]:
+    """libvmaf objects the binding holds right now, by kind.
+
+    ``contexts`` counts ``VmafContext`` handles opened (``vmaf_init``) and not
+    yet closed, ``models`` model handles loaded and not yet destroyed, and
+    ``pictures`` pictures allocated or fetched from a context's pool whose
+    reference the binding still holds: neither handed to libvmaf by
+    ``vmaf_read_pictures`` nor released with ``vmaf_picture_unref``. Once
+    every :class:`Context` (and :class:`~pyvmafneg.Scorer`) is closed, all
+    three are back where they started, whatever went wrong on the way; the
+    counts are kept under a lock and cost a few operations per frame.
+    """
+    with _LIVE_LOCK:
+        return dict(_LIVE)
+
+
+def _ffi() -> FFI:
+    global _FFI
+    with _FFI_LOCK:
+        if _FFI is None:
+            ffi = FFI()
+            ffi.cdef(_cdef_text())
+            _FFI = ffi
+        return _FFI
+
+
+@dataclass(frozen=True)
+class LibraryInfo:
+    """Which libvmaf was loaded.
+
+    ``source`` is ``'explicit'``, ``'environment'``, ``'system'`` or
+    ``'pyav'``; ``version`` is what ``vmaf_version()`` reports.
+    """
+
+    path: str
+    source: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"libvmaf {self.version} ({self.source}: {self.path})"
+
+
+class Libvmaf:
+    """A loaded libvmaf shared library (use :func:`load_library`)."""
+
+    def __init__(self, path: str, source: str) -> None:
+        self.ffi = _ffi()
+        try:
+            self.lib = self.ffi.dlopen(path)
+        except OSError as exc:
+            raise LibvmafNotFoundError(
+                f"could not load libvmaf from {path!r}: {exc}; give the path of a libvmaf "
+                f"shared library (libvmaf.so.3, libvmaf.3.dylib or vmaf.dll), or leave out "
+                f"--libvmaf and {ENV_VAR} to use the system or PyAV copy"
+            ) from exc
+        try:
+            version = self.ffi.string(self.lib.vmaf_version()).decode("ascii", "replace")
+            self.lib.vmaf_model_load  # noqa: B018 - probe a 2.x+ symbol
+            self.lib.vmaf_read_pictures  # noqa: B018
+        except AttributeError as exc:
+            raise LibvmafNotFoundError(
+                f"{path!r} is not a usable libvmaf (missing symbol: {exc}); libvmaf 2.x or 3.x "
+                f"is needed"
+            ) from exc
+        self.has_picture_pool = _has_symbol(self.lib, "vmaf_preallocate_pictures")
+        self.info = LibraryInfo(path=path, source=source, version=version)
+
+    def __repr__(self) -> str:
+        return f"<Libvmaf {self.info}>"
+
+    def check(self, rc: int, function: str, hint: str = "") -> None:
+        """Raise :class:`LibvmafError` for a non-zero libvmaf status."""
+        if rc == 0:
+            return
+        errno = -rc if rc < 0 else rc
+        reason = os.strerror(errno) if errno > 0 else "error"
+        msg = f"libvmaf {function}() failed with {rc} ({reason})"
+        if hint:
+            msg += f": {hint}"
+        raise LibvmafError(msg, function=function, code=rc)
+
+
+def _has_symbol(lib: object, name: str) -> bool:
+    try:
+        getattr(lib, name)
+    except AttributeError:
+        return False
+    return True
+
+
+def _pyav_candidates() -> list[str]:
+    spec = importlib.util.find_spec("av")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    found: list[str] = []
+    for location in spec.submodule_search_locations:
+        root = Path(location).parent
+        for sub in ("av.libs", "av/.dylibs", "av.libs/.dylibs"):
+            found.extend(sorted(glob.glob(str(root / sub / "libvmaf*.so*"))))
+            found.extend(sorted(glob.glob(str(root / sub / "libvmaf*.dylib"))))
+            found.extend(sorted(glob.glob(str(root / sub / "vmaf*.dll"))))
+    return found
+
+
+def _system_candidates() -> list[str]:
+    names = list(_SYSTEM_NAMES.get(sys.platform, _SYSTEM_NAMES["linux"]))
+    found = ctypes.util.find_library("vmaf")
+    if found:
+        names.append(found)
+    prefix = os.environ.get("CONDA_PREFIX")
+    if prefix:
+        names.extend(glob.glob(os.path.join(prefix, "lib", "libvmaf.so*")))
+    return names
+
+
+_CACHE: dict[str, Libvmaf] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_library(path: str | os.PathLike[str] | None = None) -> Libvmaf:
+    """Load libvmaf, following the discovery order in this module's docstring.
+
+    Parameters
+    ----------
+    path:
+        Explicit library file to load; it must load, there is no fallback.
+
+    Raises
+    ------
+    LibvmafNotFoundError
+        When no candidate loads; the message says how to get one.
+    """
+    key = "" if path is None else os.fspath(path)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+        lib = _discover(key)
+        _CACHE[key] = lib
+        return lib
+
+
+def _discover(explicit: str) -> Libvmaf:
+    if explicit:
+        if os.path.dirname(explicit) and not os.path.exists(explicit):
+            raise LibvmafNotFoundError(
+                f"libvmaf file {explicit!r} does not exist; give the path of a libvmaf "
+                "shared library (libvmaf.so.3, libvmaf.3.dylib or vmaf.dll)"
+            )
+        return Libvmaf(explicit, "explicit")
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        if os.path.dirname(env) and not os.path.exists(env):
+            raise LibvmafNotFoundError(
+                f"{ENV_VAR}={env!r} names no file; point it at a libvmaf shared library "
+                f"or unset it to use the system or PyAV copy"
+            )
+        return Libvmaf(env, "environment")
+    tried: list[str] = []
+    for name in _system_candidates():
+        try:
+            return Libvmaf(name, "system")
+        except LibvmafNotFoundError as exc:
+            tried.append(str(exc))
+    for name in _pyav_candidates():
+        try:
+            return Libvmaf(name, "pyav")
+        except LibvmafNotFoundError as exc:
+            tried.append(str(exc))
+    raise LibvmafNotFoundError(
+        "no libvmaf shared library found. Install one: `pip install 'av>=19'` (its wheel "
+        "bundles libvmaf 3.2), or your system's package (apt install libvmaf-dev, dnf install "
+        "libvmaf, brew install libvmaf, conda install -c conda-forge libvmaf), or set "
+        f"{ENV_VAR}=/path/to/libvmaf.so.3"
+    )
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def check_threads(threads: int, subsample: int = 1) -> tuple[int, int]:
+    """Validate libvmaf's worker thread count and subsampling; returns them as ints.
+
+    Raises :class:`~pyvmafneg.errors.OptionError` for a negative or
+    non-integer thread count, more than :data:`MAX_THREADS` threads, or a
+    subsampling step below 1.
+    """
+    try:
+        n, step = int(threads), int(subsample)
+    except (TypeError, ValueError):
+        raise OptionError(
+            f"threads and subsample must be integers; got threads={threads!r}, "
+            f"subsample={subsample!r}"
+        ) from None
+    cores = available_cpus()
+    if not 0 <= n <= MAX_THREADS:
+        raise OptionError(
+            f"threads must be between 0 and {MAX_THREADS}; got {n}. libvmaf gains nothing "
+            f"from more threads than cores, and this machine has {cores}"
+        )
+    if step < 1:
+        raise OptionError(f"subsample must be >= 1 (1 scores every frame); got {step}")
+    return n, step
+
+
+def library_info(path: str | os.PathLike[str] | None = None) -> LibraryInfo:
+    """Which libvmaf :func:`load_library` picks, and its version."""
+    return load_library(path).info
+
+
+class _LoadedModel:
+    """A libvmaf model handle plus the spec that made it."""
+
+    def __init__(self, lib: Libvmaf, spec: ModelSpec, flags: int) -> None:
+        ffi = lib.ffi
+        self.spec = spec
+        self._lib = lib
+        self._name = ffi.new("char[]", spec.name.encode())
+        cfg = ffi.new("VmafModelConfig *")
+        cfg.name = self._name
+        cfg.flags = flags
+        handle = ffi.new("VmafModel **")
+        if spec.is_path:
+            check_model_file(spec.source)  # libvmaf crashes on some damaged models
+            rc = lib.lib.vmaf_model_load_from_path(handle, cfg, os.fsencode(spec.source))
+            hint = f"{spec.source!r} is not a readable libvmaf JSON model"
+        else:
+            rc = lib.lib.vmaf_model_load(handle, cfg, spec.source.encode())
+            hint = f"this libvmaf ({lib.info.version}) has no built-in model {spec.source!r}"
+        if rc:
+            raise ModelError(f"could not load model {spec.source!r} (libvmaf status {rc}): {hint}")
+        self.ptr = handle[0]
+        _count("models", 1)
+        try:
+            for extractor, key, value in (
+                ("vif", "vif_enhn_gain_limit", spec.vif_gain_limit),
+                ("adm", "adm_enhn_gain_limit", spec.adm_gain_limit),
+            ):
+                if value is not None:
+                    self._overload(extractor, key, value)
+        except BaseException:
+            self.destroy()
+            raise
+
+    def _overload(self, extractor: str, key: str, value: float) -> None:
+        ffi, lib = self._lib.ffi, self._lib.lib
+        d = ffi.new("VmafFeatureDictionary **")
+        rc = lib.vmaf_feature_dictionary_set(d, key.encode(), repr(float(value)).encode())
+        if rc:
+            if d[0] != ffi.NULL:
+                lib.vmaf_feature_dictionary_free(d)
+            raise ModelError(f"libvmaf rejected {key}={value!r} (status {rc})")
+        # libvmaf takes ownership of the dictionary, whatever the outcome.
+        rc = lib.vmaf_model_feature_overload(self.ptr, extractor.encode(), d[0])
+        self._lib.check(rc, "vmaf_model_feature_overload", f"could not set {key}={value!r}")
+
+    def destroy(self) -> None:
+        if getattr(self, "ptr", None) is not None:
+            self._lib.lib.vmaf_model_destroy(self.ptr)
+            self.ptr = None
+            _count("models", -1)
+
+
+class Context:
+    """One libvmaf scoring session (a ``VmafContext`` and its models).
+
+    This is the low-level layer under :class:`pyvmafneg.Scorer`: it validates
+    every pair (:class:`~pyvmafneg.io._frame.ClipChecker`) before anything reaches
+    C and copies each plane into a picture libvmaf allocated itself, so
+    libvmaf never reads memory it does not own. ``bitdepth`` says how to read
+    bare ``uint16`` arrays.
+    """
+
+    def __init__(
+        self,
+        specs: Sequence[ModelSpec],
+        *,
+        threads: int = 0,
+        subsample: int = 1,
+        clip: bool = True,
+        transform: bool | None = None,
+        cpumask: int = 0,
+        log_level: str = "none",
+        library: Libvmaf | None = None,
+        bitdepth: int | None = None,
+    ) -> None:
+        self.threads, self.subsample = check_threads(threads, subsample)
+        self.lib = library or load_library()
+        ffi, lib = self.lib.ffi, self.lib.lib
+        self._models: list[_LoadedModel] = []
+        self._ctx = None
+        self._checker = ClipChecker(bitdepth)
+        self._pool_ready = False
+        self._pool = False
+        self.frames_read = 0
+        self.flushed = False
+        self.failed = False
+        cfg = ffi.new("VmafConfiguration *")
+        cfg.log_level = _LOG_LEVELS.get(log_level, 0)
+        # Each libvmaf worker keeps its own feature buffers (tens of MB a thread
+        # at 1080p), and workers beyond the CPUs cannot run at once: start no more.
+        self.threads = min(self.threads, available_cpus())
+        cfg.n_threads = self.threads
+        cfg.n_subsample = self.subsample
+        cfg.cpumask = int(cpumask)
+        self.cpumask = int(cpumask)
+        cfg.gpumask = 0
+        handle = ffi.new("VmafContext **")
+        self.lib.check(lib.vmaf_init(handle, cfg[0]), "vmaf_init")
+        self._ctx = handle[0]
+        _count("contexts", 1)
+        flags = 0 if clip else _FLAG_DISABLE_CLIP
+        if transform is True:
+            flags |= _FLAG_ENABLE_TRANSFORM
+        elif transform is False:
+            flags |= _FLAG_DISABLE_TRANSFORM
+        try:
+            for spec in specs:
+                model = _LoadedModel(self.lib, spec, flags)
+                self._models.append(model)
+                self.lib.check(
+                    lib.vmaf_use_features_from_model(self._ctx, model.ptr),
+                    "vmaf_use_features_from_model",
+                    f"could not set up the feature extractors of {spec.source!r}",
+                )
+        except BaseException:
+            self.close()
+            raise
+
+    # -- feeding --------------------------------------------------------------
+    def read(self, reference: FrameLike, distorted: FrameLike) -> int:
+        """Validate and queue one frame pair; returns its index."""
+        if self._ctx is None or self.flushed:
+            raise LibvmafError("this libvmaf context is closed or flushed", function="read")
+        if self.failed:
+            raise LibvmafError(
+                "libvmaf already rejected a frame of this clip; start a new scorer",
+                function="read",
+            )
+        index = self.frames_read
+        reference, distorted = self._checker(reference, distorted, index)
+        if index == 0:
+            check_stable_width(reference.width, self.cpumask)
+        if not self._pool_ready:
+            self._pool_ready = True
+            self._setup_pool()
+        ffi, lib = self.lib.ffi, self.lib.lib
+        ref_pic = ffi.new("VmafPicture *")
+        dis_pic = ffi.new("VmafPicture *")
+        self._fill(ref_pic, reference)
+        try:
+            self._fill(dis_pic, distorted)
+        except BaseException:
+            self._release(ref_pic)
+            raise
+        rc = lib.vmaf_read_pictures(self._ctx, ref_pic, dis_pic, index)
+        if rc:
+            # A refused pair stays the caller's: libvmaf released neither reference, and
+            # a picture from the pool that is never returned would block vmaf_close.
+            self._release(ref_pic)
+            self._release(dis_pic)
+            self.failed = True
+            self.lib.check(
+                rc,
+                "vmaf_read_pictures",
+                f"libvmaf rejected frame {index} ({reference.describe()}); a feature extractor "
+                "of the chosen models does not support this frame (VMAF v1 models need colour "
+                "frames of a few hundred pixels a side), so pick other models or frames",
+            )
+        _count("pictures", -2)  # libvmaf took over both references
+        self.frames_read += 1
+        return index
+
+    def _setup_pool(self) -> None:
+        if not (self.threads > 0 and self.lib.has_picture_pool):
+            return
+        w, h, bpc, fmt = self._checker.geometry  # type: ignore[misc]
+        cfg = self.lib.ffi.new("VmafPictureConfiguration *")
+        cfg.pic_params.w = w
+        cfg.pic_params.h = h
+        cfg.pic_params.bpc = bpc
+        cfg.pic_params.pix_fmt = PIX_FMT[fmt]
+        # Two pictures per pair per worker plus slack keeps every worker busy
+        # while bounding memory: fetching blocks once all are in flight.
+        cfg.pic_cnt = 4 * self.threads + 4
+        rc = self.lib.lib.vmaf_preallocate_pictures(self._ctx, cfg[0])
+        self._pool = rc == 0
+
+    def _fill(self, pic: object, frame: Frame) -> None:
+        lib = self.lib.lib
+        if self._pool:
+            rc = lib.vmaf_fetch_preallocated_picture(self._ctx, pic)
+            self.lib.check(rc, "vmaf_fetch_preallocated_picture")
+        else:
+            rc = lib.vmaf_picture_alloc(
+                pic, PIX_FMT[frame.pixel_format], frame.bitdepth, frame.width, frame.height
+            )
+            hint = f"cannot allocate a {frame.describe()} picture"
+            self.lib.check(rc, "vmaf_picture_alloc", hint)
+        _count("pictures", 1)
+        try:
+            _copy_planes(self.lib.ffi, pic, frame)
+        except BaseException:
+            self._release(pic)
+            raise
+
+    def _release(self, pic: object) -> None:
+        """Drop the binding's reference to a picture it allocated or fetched."""
+        self.lib.lib.vmaf_picture_unref(pic)
+        _count("pictures", -1)
+
+    def flush(self) -> None:
+        """Tell libvmaf the clip has ended (completes temporal features)."""
+        if self.flushed:
+            return
+        if self._ctx is None:
+            raise LibvmafError("this libvmaf context is closed", function="flush")
+        lib = self.lib.lib
+        self.lib.check(
+            lib.vmaf_read_pictures(self._ctx, self.lib.ffi.NULL, self.lib.ffi.NULL, 0),
+            "vmaf_read_pictures",
+            "flushing the feature extractors failed",
+        )
+        self.flushed = True
+
+    # -- reading ----------------------------------------------------------------
+    @property
+    def indices(self) -> list[int]:
+        """Frame indices libvmaf computed (all, or every ``subsample``-th)."""
+        return [i for i in range(self.frames_read) if i % self.subsample == 0]
+
+    @property
+    def model_specs(self) -> list[ModelSpec]:
+        return [m.spec for m in self._models]
+
+    def model_scores(self, spec_name: str) -> np.ndarray:
+        """Per-frame scores of the model named ``spec_name`` (after flush)."""
+        model = next(m for m in self._models if m.spec.name == spec_name)
+        score = self.lib.ffi.new("double *")
+        out = np.empty(len(self.indices))
+        for k, i in enumerate(self.indices):
+            rc = self.lib.lib.vmaf_score_at_index(self._ctx, model.ptr, score, i)
+            self.lib.check(
+                rc,
+                "vmaf_score_at_index",
+                f"model {spec_name!r} has no score for frame {i}: one of its features could "
+                "not be computed for these frames (too small, or missing chroma for VMAF v1)",
+            )
+            out[k] = score[0]
+        return out
+
+    def feature_scores(self, name: str) -> np.ndarray | None:
+        """Per-frame values of feature ``name``, or None if libvmaf has none.
+
+        ``name`` is the log's (aliased) name, e.g. ``integer_adm2``; libvmaf
+        stores some features under their long internal names
+        (``VMAF_integer_feature_adm2_score``), which are tried too.
+        """
+        score = self.lib.ffi.new("double *")
+        indices = self.indices
+        if not indices:
+            return np.empty(0)
+        for candidate in _internal_names(name):
+            key = candidate.encode()
+            if self.lib.lib.vmaf_feature_score_at_index(self._ctx, key, score, indices[0]):
+                continue
+            out = np.empty(len(indices))
+            for k, i in enumerate(indices):
+                rc = self.lib.lib.vmaf_feature_score_at_index(self._ctx, key, score, i)
+                self.lib.check(rc, "vmaf_feature_score_at_index", f"no {name!r} at frame {i}")
+                out[k] = score[0]
+            return out
+        return None
+
+    def feature_names(self) -> list[str]:
+        """Names of every feature libvmaf stored, as its JSON log names them."""
+        if not self.frames_read:
+            return []
+        model_names = {m.spec.name for m in self._models}
+        with tempfile.TemporaryDirectory(prefix="pyvmafneg-") as tmp:
+            path = os.path.join(tmp, "log.json")
+            self.write_output(path, "json")
+            import json
+
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        frames = data.get("frames") or [{}]
+        names = list(frames[0].get("metrics", {}))
+        return [n for n in names if n not in model_names]
+
+    def write_output(self, path: str | os.PathLike[str], fmt: str = "json") -> None:
+        """Let libvmaf write its own log (``json``, ``xml`` or ``csv``)."""
+        formats = {"xml": 1, "json": 2, "csv": 3}
+        if fmt not in formats:
+            raise ValueError(f"unknown libvmaf output format {fmt!r}; use json, xml or csv")
+        rc = self.lib.lib.vmaf_write_output(self._ctx, os.fsencode(os.fspath(path)), formats[fmt])
+        self.lib.check(rc, "vmaf_write_output", f"could not write {os.fspath(path)!r}")
+
+    def close(self) -> None:
+        """Free the context and models (idempotent)."""
+        if self._ctx is not None:
+            ctx, self._ctx = self._ctx, None
+            self.lib.lib.vmaf_close(ctx)
+            _count("contexts", -1)
+        for model in self._models:
+            model.destroy()
+        self._models = []
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _internal_names(name: str) -> list[str]:
+    """The log name of a feature and the internal names libvmaf may store it under."""
+    names = [name]
+    if name.startswith("integer_"):
+        names.append(f"VMAF_integer_feature_{name[len('integer_') :]}_score")
+    else:
+        names.append(f"VMAF_feature_{name}_score")
+    return names
+
+
+def _copy_planes(ffi: FFI, pic: object, frame: Frame) -> None:
+    """Copy a frame's planes into a libvmaf picture, checking every bound."""
+    itemsize = 1 if frame.bitdepth == 8 else 2
+    for i, plane in enumerate(frame.planes):
+        w, h, stride = int(pic.w[i]), int(pic.h[i]), int(pic.stride[i])  # type: ignore[attr-defined]
+        if i > 0 and plane.shape[0] - h in (0, 1) and plane.shape[1] - w in (0, 1):
+            # libvmaf rounds subsampled chroma sizes down (w >> 1) where FFmpeg
+            # and Y4M round up; the last odd chroma row/column is not stored.
+            plane = plane[:h, :w]
+        if (h, w) != plane.shape:
+            raise FrameMismatchError(
+                f"plane {i} is {plane.shape[1]}x{plane.shape[0]} but libvmaf allocated "
+                f"{w}x{h} for a {frame.describe()} picture"
+            )
+        if pic.data[i] == ffi.NULL or stride < w * itemsize:  # type: ignore[attr-defined]
+            raise LibvmafError(f"libvmaf returned an unusable picture plane {i}", function="alloc")
+        buf = ffi.buffer(pic.data[i], stride * h)  # type: ignore[attr-defined]
+        dst = np.frombuffer(buf, dtype=plane.dtype).reshape(h, stride // itemsize)
+        np.copyto(dst[:, :w], plane)

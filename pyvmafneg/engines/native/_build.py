@@ -1,0 +1,40 @@
+"""cffi API-mode build of the native engine: ``pyvmafneg.engines.native._engine``.
+
+Run by ``setup.py`` (``cffi_modules``) at install. The C sources are every
+``csrc/*.c``; the declarations bound are every ``csrc/include/*.h`` (plain C
+that cffi's ``cdef`` parses: no macros, no includes). SIMD kernels use gcc
+``target`` attributes and are chosen at run time, so one build serves every
+x86-64 CPU.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from cffi import FFI
+
+ROOT = Path(__file__).resolve().parents[3]
+CSRC = ROOT / "csrc"
+HEADERS = sorted((CSRC / "include").glob("*.h"))
+SOURCES = sorted(CSRC.glob("*.c"))
+
+#: Extra compiler flags, e.g. ``-fsanitize=address,undefined`` for the sanitizer test.
+EXTRA_CFLAGS = os.environ.get("PYVMAFNEG_NATIVE_CFLAGS", "").split()
+
+ffibuilder = FFI()
+ffibuilder.cdef("\n".join(h.read_text() for h in HEADERS))
+ffibuilder.set_source(
+    "pyvmafneg.engines.native._engine",
+    "\n".join(f'#include "{h.name}"' for h in HEADERS),
+    sources=[str(s.relative_to(ROOT)) for s in SOURCES],
+    include_dirs=[str(CSRC / "include"), str(CSRC)],
+    extra_compile_args=["-O3", "-std=c11", "-fno-strict-aliasing", *EXTRA_CFLAGS]
+    if sys.platform != "win32"
+    else [],
+    libraries=["m"] if sys.platform != "win32" else [],
+)
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)

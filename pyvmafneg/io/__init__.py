@@ -1,0 +1,26 @@
+"""Inputs: the frame type and readers that yield frames lazily.
+
+Readers know nothing of scoring. :class:`Frame` holds the planes of one
+picture (luma and optional chroma, ``uint8`` or ``uint16``);
+:func:`open_video` opens raw YUV, Y4M or anything PyAV decodes as a
+:class:`VideoSource`.
+"""
+
+from ._frame import BITDEPTHS, PIXEL_FORMATS, Frame, FrameLike, as_frame
+from ._rawyuv import read_yuv, write_yuv
+from ._sources import VideoSource, open_video
+from ._y4m import read_y4m, write_y4m
+
+__all__ = [
+    "BITDEPTHS",
+    "PIXEL_FORMATS",
+    "Frame",
+    "FrameLike",
+    "VideoSource",
+    "as_frame",
+    "open_video",
+    "read_y4m",
+    "read_yuv",
+    "write_y4m",
+    "write_yuv",
+]

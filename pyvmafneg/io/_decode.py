@@ -1,0 +1,305 @@
+"""Decode compressed video (mp4, mkv, webm, ivf, ...) in-process with PyAV.
+
+Frames come out as planar YUV at the stream's own bit depth and chroma
+subsampling: the decoder's planes are copied (cropping the line padding
+FFmpeg adds), never converted through RGB. Semi-planar decoder output (NV12,
+P010 ...) is de-interleaved losslessly into planar form; alpha planes are
+dropped. RGB, palette and Bayer streams are refused with advice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import DecodeError, InputFileError
+from ._frame import Frame
+
+__all__ = ["ContainerInfo", "probe", "decode_frames", "count_packets", "layout_of"]
+
+#: Semi-planar and packed-chroma formats and the planar layout they convert to losslessly.
+_SEMI_PLANAR: dict[str, str] = {
+    "nv12": "yuv420p",
+    "nv21": "yuv420p",
+    "nv16": "yuv422p",
+    "nv24": "yuv444p",
+    "nv42": "yuv444p",
+    "p010le": "yuv420p10le",
+    "p010be": "yuv420p10le",
+    "p012le": "yuv420p12le",
+    "p016le": "yuv420p16le",
+    "p210le": "yuv422p10le",
+    "p212le": "yuv422p12le",
+    "p216le": "yuv422p16le",
+    "p410le": "yuv444p10le",
+    "p412le": "yuv444p12le",
+    "p416le": "yuv444p16le",
+}
+
+_PLANAR = re.compile(r"^(?:(yuvj?|yuva)(420|422|444)p|(gray))(\d+)?(le|be)?$")
+
+_RANGES = {1: "limited", 2: "full"}
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    """Geometry and timing of a file's first video stream.
+
+    ``frame_count`` is None when the container does not record it (e.g.
+    Matroska); ``fps`` (frames per second) and ``color_range`` (``'full'``
+    or ``'limited'``) are None when unknown.
+    """
+
+    width: int
+    height: int
+    pixel_format: str
+    bitdepth: int
+    decoder_format: str
+    codec: str
+    frame_count: int | None
+    fps: float | None
+    color_range: str | None
+
+
+def layout_of(format_name: str) -> tuple[str, int, str | None]:
+    """``(pixel_format, bitdepth, convert_to)`` for an FFmpeg pixel format name.
+
+    ``convert_to`` names a lossless planar target for semi-planar or
+    big-endian formats and is None when planes can be copied as they are.
+    Raises :class:`~pyvmafneg.errors.InputFileError` for formats VMAF cannot
+    score without a colour conversion.
+    """
+    name = format_name.lower()
+    if name in _SEMI_PLANAR:
+        target = _SEMI_PLANAR[name]
+        fmt, bits, _ = layout_of(target)
+        return fmt, bits, target
+    m = _PLANAR.match(name)
+    if m:
+        family, sub, gray, bits_text, endian = m.groups()
+        bits = int(bits_text) if bits_text else 8
+        fmt = "400" if gray else sub
+        if bits in (8, 10, 12, 16):
+            convert = None
+            if endian == "be":
+                base = "gray" if gray else f"yuv{sub}p"
+                convert = f"{base}{bits}le"
+            return fmt, bits, convert
+        raise InputFileError(
+            f"the video decodes to {format_name} ({bits}-bit); libvmaf scores 8, 10, 12 and "
+            "16-bit video: convert first, e.g. ffmpeg -i IN -pix_fmt yuv420p10le -c:v ffv1 "
+            "OUT.mkv"
+        )
+    raise InputFileError(
+        f"the video decodes to {format_name}, which is not planar YUV (VMAF needs Y, U, V "
+        "planes); convert first, e.g. ffmpeg -i IN -pix_fmt yuv420p -c:v ffv1 OUT.mkv"
+    )
+
+
+def _open(path: str) -> Any:
+    import av
+
+    try:
+        container = av.open(path)
+    except av.error.FFmpegError as exc:
+        raise InputFileError(
+            f"cannot read {path!r}: FFmpeg (PyAV) does not recognise it ({exc.strerror or exc}); "
+            "it is damaged, truncated or not a video: re-create it. If it is raw planar YUV, "
+            "name it *.yuv and give --width/--height (and --pixel-format/--bitdepth)"
+        ) from None
+    if not container.streams.video:
+        container.close()
+        raise InputFileError(
+            f"{path!r} has no video stream (only audio, subtitles or data); give the video file"
+        )
+    return container
+
+
+def _prefix_advice(index: int) -> str:
+    """How to score the frames before a damaged one (nothing when the first is damaged)."""
+    if index < 1:
+        return ""
+    return f", or score the {index} frame{'s' if index > 1 else ''} before it with --frames {index}"
+
+
+def _rate(stream: Any) -> float | None:
+    for attr in ("average_rate", "guessed_rate", "base_rate"):
+        rate = getattr(stream, attr, None)
+        if rate:
+            return float(rate)
+    return None
+
+
+def probe(path: str | os.PathLike[str]) -> ContainerInfo:
+    """Open a file with PyAV and describe its first video stream.
+
+    The first frame is decoded to learn the decoder's real output format.
+    """
+    path = os.fspath(path)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        first = None
+        try:
+            for frame in container.decode(stream):
+                first = frame
+                break
+        except Exception as exc:  # av.error.FFmpegError and decoder failures
+            raise DecodeError(
+                f"{path!r}: decoding failed at frame 0: {exc}; the file is damaged or not "
+                "what its name says: re-create it (or re-encode it, e.g. ffmpeg -i IN -c:v ffv1 "
+                "OUT.mkv)"
+            ) from None
+        if first is None:
+            raise InputFileError(
+                f"{path!r} has a video stream but no decodable frame; the file is truncated "
+                "or damaged: re-create it"
+            )
+        fmt, bits, _ = _layout_for(path, first.format.name)
+        rng = _RANGES.get(int(first.color_range or 0)) or _RANGES.get(
+            int(stream.codec_context.color_range or 0)
+        )
+        if rng is None and first.format.name.startswith("yuvj"):
+            rng = "full"
+        return ContainerInfo(
+            width=int(first.width),
+            height=int(first.height),
+            pixel_format=fmt,
+            bitdepth=bits,
+            decoder_format=first.format.name,
+            codec=stream.codec_context.name,
+            frame_count=int(stream.frames) or None,
+            fps=_rate(stream),
+            color_range=rng,
+        )
+    finally:
+        container.close()
+
+
+def _layout_for(path: str, name: str) -> tuple[str, int, str | None]:
+    try:
+        return layout_of(name)
+    except InputFileError as exc:
+        raise InputFileError(f"{path!r}: {exc}") from None
+
+
+def count_packets(path: str | os.PathLike[str]) -> int:
+    """Count the first video stream's packets without decoding (about its frame count).
+
+    Used to check frame counts up front when the container does not record
+    them; one packet holds one frame for the usual codecs (H.264, HEVC, AV1,
+    VP9 superframes).
+    """
+    path = os.fspath(path)
+    container = _open(path)
+    n = 0
+    try:
+        stream = container.streams.video[0]
+        for packet in container.demux(stream):
+            if packet.size:
+                n += 1
+        return n
+    except Exception as exc:
+        raise DecodeError(f"{path!r}: reading packets failed after {n} frames: {exc}") from None
+    finally:
+        container.close()
+
+
+def _planes(frame: Any, count: int, bitdepth: int) -> tuple[np.ndarray, ...]:
+    dtype = np.dtype(np.uint8) if bitdepth == 8 else np.dtype(np.uint16)
+    out = []
+    for plane in frame.planes[:count]:
+        itemsize = dtype.itemsize
+        rows = int(plane.height)
+        cols = int(plane.width)
+        stride = int(plane.line_size) // itemsize
+        arr = np.frombuffer(plane, dtype=dtype, count=rows * stride).reshape(rows, stride)
+        out.append(arr[:, :cols].copy())
+    return tuple(out)
+
+
+def decode_frames(
+    path: str | os.PathLike[str],
+    *,
+    expect: ContainerInfo | None = None,
+    threads: bool = True,
+    allow_corrupt: bool = False,
+) -> Iterator[Frame]:
+    """Yield the frames of the first video stream as planar YUV :class:`Frame` objects.
+
+    Parameters
+    ----------
+    expect:
+        The stream's :class:`ContainerInfo` (from :func:`probe`); every frame
+        must keep its size and format, otherwise
+        :class:`~pyvmafneg.errors.DecodeError` names the frame that changed.
+    threads:
+        Let the decoder use frame/slice threads (the order of frames is kept).
+    allow_corrupt:
+        Keep frames the decoder marks corrupt (error-concealed); by default
+        they raise :class:`~pyvmafneg.errors.DecodeError`, since a score of
+        a concealed frame measures the damage, not the encoder.
+
+    One decoded frame is held at a time.
+    """
+    path = os.fspath(path)
+    info = expect or probe(path)
+    return _decode(path, info, threads, allow_corrupt)
+
+
+def _decode(path: str, info: ContainerInfo, threads: bool, allow_corrupt: bool) -> Iterator[Frame]:
+    import av
+
+    container = _open(path)
+    index = 0
+    try:
+        stream = container.streams.video[0]
+        if threads:
+            stream.thread_type = "AUTO"
+        count = 1 if info.pixel_format == "400" else 3
+        frames = container.decode(stream)
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                break
+            except av.error.FFmpegError as exc:
+                raise DecodeError(
+                    f"{path!r}: decoding failed at frame {index}: {exc.strerror or exc}; the "
+                    f"file is damaged: re-create it{_prefix_advice(index)}"
+                ) from None
+            if frame.is_corrupt and not allow_corrupt:
+                raise DecodeError(
+                    f"{path!r}: frame {index} is corrupt (the decoder concealed missing or "
+                    f"damaged data); re-create the file{_prefix_advice(index)}"
+                )
+            name = frame.format.name
+            fmt, bits, convert = _layout_for(path, name)
+            if (frame.width, frame.height, fmt, bits) != (
+                info.width,
+                info.height,
+                info.pixel_format,
+                info.bitdepth,
+            ):
+                raise DecodeError(
+                    f"{path!r}: frame {index} is {frame.width}x{frame.height} {name} but the "
+                    f"stream started as {info.width}x{info.height} {info.decoder_format}; "
+                    "VMAF needs one size and format per clip"
+                )
+            if convert is not None:
+                frame = frame.reformat(format=convert)
+            yield Frame(_planes(frame, count, bits), bits, fmt)
+            index += 1
+        if info.frame_count and index < info.frame_count:
+            raise DecodeError(
+                f"{path!r}: the container promises {info.frame_count} frames but only "
+                f"{index} could be decoded; the file is truncated (score the frames present "
+                f"with --frames {index})"
+            )
+    finally:
+        container.close()

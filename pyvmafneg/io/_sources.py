@@ -1,0 +1,297 @@
+"""Video sources: open a file of any supported kind and yield frames lazily.
+
+:func:`open_video` detects the kind from the file itself:
+
+* ``'y4m'``: starts with the ``YUV4MPEG2`` magic (size, format, bit depth,
+  frame rate and colour range come from its header);
+* ``'raw'``: planar YUV named ``*.yuv`` (also ``.raw``/``.bin``), which needs
+  its size, pixel format and bit depth from the caller;
+* ``'container'``: anything else, decoded in-process by PyAV (mp4, mkv,
+  webm, ivf, ...) at the stream's own bit depth and subsampling.
+
+Readers know nothing of scoring. :func:`match_sources` checks that two
+sources can be scored together and returns the warnings worth printing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..errors import FrameMismatchError, InputFileError
+from ._frame import Frame, normalize_pixel_format
+from ._rawyuv import count_frames, read_yuv
+
+__all__ = [
+    "VideoSource",
+    "open_video",
+    "detect_kind",
+    "match_sources",
+    "known_frame_count",
+    "RAW_EXTENSIONS",
+]
+
+#: File name endings read as raw planar YUV.
+RAW_EXTENSIONS: tuple[str, ...] = (".yuv", ".raw", ".bin")
+
+
+@dataclass
+class VideoSource:
+    """An opened video: its geometry, timing and a lazy frame iterator.
+
+    Attributes
+    ----------
+    path, kind:
+        The file and its kind: ``'raw'``, ``'y4m'`` or ``'container'``.
+    width, height:
+        Luma size in pixels.
+    pixel_format, bitdepth:
+        ``'420'``/``'422'``/``'444'``/``'400'`` and 8/10/12/16 bits.
+    frame_count:
+        Frames in the file; None when it cannot be known without decoding.
+    fps:
+        Frames per second; None when the file does not say (raw YUV).
+    color_range:
+        ``'full'`` or ``'limited'``; None when the file does not say.
+    codec:
+        The decoder's name for containers (e.g. ``'h264'``), else ``''``.
+    """
+
+    path: str
+    kind: str
+    width: int
+    height: int
+    pixel_format: str
+    bitdepth: int
+    frame_count: int | None = None
+    fps: float | None = None
+    color_range: str | None = None
+    codec: str = ""
+    _frames: Iterator[Frame] | None = field(default=None, repr=False)
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._frames is None:
+            raise InputFileError(f"{self.path!r} has already been read once; open it again")
+        frames, self._frames = self._frames, None
+        return frames
+
+    def describe(self) -> str:
+        """E.g. ``'176x144 420 8-bit, 8 frames, 25 fps'``."""
+        n = "?" if self.frame_count is None else str(self.frame_count)
+        text = f"{self.width}x{self.height} {self.pixel_format} {self.bitdepth}-bit, {n} frames"
+        if self.fps:
+            text += f", {self.fps:g} fps"
+        return text
+
+
+def detect_kind(path: str | os.PathLike[str]) -> str:
+    """``'y4m'`` (by its magic), ``'raw'`` (by extension) or ``'container'``."""
+    from ._y4m import is_y4m
+
+    if is_y4m(path):
+        return "y4m"
+    if os.fspath(path).lower().endswith(RAW_EXTENSIONS):
+        return "raw"
+    return "container"
+
+
+def open_video(
+    path: str | os.PathLike[str],
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    pixel_format: str | None = None,
+    bitdepth: int | None = None,
+    kind: str | None = None,
+) -> VideoSource:
+    """Open a video file for reading frames.
+
+    Raw YUV needs ``width`` and ``height``; its ``pixel_format`` defaults to
+    420 and ``bitdepth`` to 8. For Y4M and containers the geometry comes
+    from the file and these arguments are ignored. ``kind`` forces
+    ``'raw'``, ``'y4m'`` or ``'container'`` instead of detecting it.
+
+    Raises :class:`~pyvmafneg.errors.InputFileError` (or its subclasses) for
+    missing, empty, truncated or undecodable files.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise InputFileError(f"{path!r} does not exist")
+    if os.path.isdir(path):
+        raise InputFileError(f"{path!r} is a directory, not a video file")
+    if os.path.getsize(path) == 0:
+        raise InputFileError(
+            f"{path!r} is empty (0 bytes): the run that wrote it failed or has not finished; "
+            "re-create it or give another file"
+        )
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise InputFileError(
+            f"cannot read {path!r}: {exc.strerror or exc}; check its permissions "
+            "(e.g. chmod +r) or copy it somewhere readable"
+        ) from None
+    if kind is None:
+        kind = detect_kind(path)
+        if kind != "y4m" and path.lower().endswith(".y4m"):
+            raise InputFileError(
+                f"{path!r} is named .y4m but does not start with the Y4M header 'YUV4MPEG2 "
+                "W.. H..'; the header is missing or damaged: re-create the file (e.g. ffmpeg "
+                "-i SOURCE -strict -1 OUT.y4m)"
+            )
+    if kind == "raw":
+        return _open_raw(path, width, height, pixel_format, bitdepth)
+    if kind == "y4m":
+        return _open_y4m(path)
+    if kind == "container":
+        return _open_container(path)
+    raise InputFileError(f"unknown input kind {kind!r}; use 'raw', 'y4m' or 'container'")
+
+
+def _open_raw(
+    path: str,
+    width: int | None,
+    height: int | None,
+    pixel_format: str | None,
+    bitdepth: int | None,
+) -> VideoSource:
+    if not width or not height:
+        raise InputFileError(
+            f"{path!r} is raw YUV: give its size (--width and --height on the command line, "
+            "width= and height= to open_video), and its pixel format and bit depth unless it "
+            "is 8-bit 4:2:0"
+        )
+    fmt = normalize_pixel_format(pixel_format or "420")
+    bd = int(bitdepth or 8)
+    n = count_frames(path, width, height, fmt, bd)
+    return VideoSource(
+        path=path,
+        kind="raw",
+        width=width,
+        height=height,
+        pixel_format=fmt,
+        bitdepth=bd,
+        frame_count=n,
+        _frames=read_yuv(path, width, height, fmt, bd),
+    )
+
+
+def _open_y4m(path: str) -> VideoSource:
+    from ._y4m import count_y4m_frames, read_y4m, read_y4m_header
+
+    info = read_y4m_header(path)
+    n = count_y4m_frames(path, info)
+    if n == 0:
+        raise InputFileError(
+            f"{path!r} is a Y4M file with a header but no frames: the run that wrote it failed "
+            "or has not finished; re-create it"
+        )
+    return VideoSource(
+        path=path,
+        kind="y4m",
+        width=info.width,
+        height=info.height,
+        pixel_format=info.pixel_format,
+        bitdepth=info.bitdepth,
+        frame_count=n,
+        fps=float(info.fps) if info.fps else None,
+        color_range=info.color_range,
+        _frames=read_y4m(path, info=info, check_range=True),
+    )
+
+
+def _open_container(path: str) -> VideoSource:
+    from ._decode import decode_frames, probe
+
+    info = probe(path)
+    return VideoSource(
+        path=path,
+        kind="container",
+        width=info.width,
+        height=info.height,
+        pixel_format=info.pixel_format,
+        bitdepth=info.bitdepth,
+        frame_count=info.frame_count,
+        fps=info.fps,
+        color_range=info.color_range,
+        codec=info.codec,
+        _frames=decode_frames(path, expect=info),
+    )
+
+
+def known_frame_count(source: VideoSource) -> int | None:
+    """The source's frame count, counting container packets when not recorded.
+
+    For containers that do not store a count (Matroska, WebM, IVF ...) this
+    demultiplexes the file without decoding, one packet per frame.
+    """
+    if source.frame_count is not None:
+        return source.frame_count
+    if source.kind == "container":
+        from ._decode import count_packets
+
+        return count_packets(source.path) or None
+    return None
+
+
+def match_sources(
+    reference: VideoSource, distorted: VideoSource, *, frames: int | None = None
+) -> list[str]:
+    """Check that two sources can be scored together; return warnings.
+
+    Raises :class:`~pyvmafneg.errors.FrameMismatchError` when sizes, pixel
+    formats or bit depths differ, or when the frame counts differ and
+    ``frames`` (score only the first N frames of both) is not given or asks
+    for more frames than a file holds. Returns human-readable warnings for
+    differing frame rates or colour ranges, which do not stop scoring.
+    """
+    ref, dis = reference, distorted
+    if (ref.width, ref.height) != (dis.width, dis.height):
+        raise FrameMismatchError(
+            f"reference {ref.path!r} is {ref.width}x{ref.height} but distorted {dis.path!r} "
+            f"is {dis.width}x{dis.height}; VMAF compares the two pixel by pixel at one size: "
+            f"scale the distorted video to the reference size first, e.g. ffmpeg -i DIST "
+            f"-vf scale={ref.width}:{ref.height}:flags=bicubic -c:v ffv1 scaled.mkv"
+        )
+    if (ref.pixel_format, ref.bitdepth) != (dis.pixel_format, dis.bitdepth):
+        from ._rawyuv import ffmpeg_pix_fmt
+
+        target = ffmpeg_pix_fmt(ref.pixel_format, ref.bitdepth)
+        raise FrameMismatchError(
+            f"reference is {ref.pixel_format} {ref.bitdepth}-bit but distorted is "
+            f"{dis.pixel_format} {dis.bitdepth}-bit; convert the distorted video to match, "
+            f"e.g. ffmpeg -i DIST -pix_fmt {target} -c:v ffv1 converted.mkv"
+        )
+    if frames is not None:
+        if frames < 1:
+            raise FrameMismatchError(f"--frames must be at least 1; got {frames}")
+        for src, role in ((ref, "reference"), (dis, "distorted")):
+            if src.frame_count is not None and src.frame_count < frames:
+                raise FrameMismatchError(
+                    f"{frames} frames were asked for but the {role} {src.path!r} holds only "
+                    f"{src.frame_count}; pass --frames {src.frame_count} or fewer"
+                )
+    elif None not in (ref.frame_count, dis.frame_count) and ref.frame_count != dis.frame_count:
+        common = min(ref.frame_count, dis.frame_count)  # type: ignore[type-var]
+        raise FrameMismatchError(
+            f"reference {ref.path!r} has {ref.frame_count} frames but distorted "
+            f"{dis.path!r} has {dis.frame_count}; pass --frames {common} to score the common "
+            "prefix (the first frames of both)"
+        )
+    warnings = []
+    if ref.fps and dis.fps and abs(ref.fps - dis.fps) > 1e-3 * max(ref.fps, dis.fps):
+        warnings.append(
+            f"reference runs at {ref.fps:g} fps but distorted at {dis.fps:g} fps; frames are "
+            "paired by position (frame n with frame n), so make sure neither video was "
+            "resampled in time"
+        )
+    if ref.color_range and dis.color_range and ref.color_range != dis.color_range:
+        warnings.append(
+            f"reference is {ref.color_range}-range but distorted is {dis.color_range}-range; "
+            "VMAF compares sample values as stored, so a range mismatch lowers the score: "
+            "convert one, e.g. ffmpeg -i DIST -vf scale=out_range="
+            f"{'pc' if ref.color_range == 'full' else 'tv'} ..."
+        )
+    return warnings

@@ -1,0 +1,123 @@
+"""Per-frame plot: default and NEG scores, the gap shaded, frames above 100 marked.
+
+matplotlib is an optional extra (``pip install pyvmafneg[plot]``); it is
+imported only when a plot is drawn, and a clear
+:class:`~pyvmafneg.errors.MissingDependencyError` says so when it is absent.
+Drawing uses the Agg canvas directly, so no display or pyplot state is needed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .._outputs import check_output_file
+from ..errors import MissingDependencyError, ModelError, OutputFileError
+from ._result import Result
+
+__all__ = ["plot_result", "check_plot_path"]
+
+
+def _matplotlib() -> tuple[type, type]:
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise MissingDependencyError(
+            "plots need matplotlib, which is not installed; pip install 'pyvmafneg[plot]' "
+            "(or pip install matplotlib), or leave out --plot"
+        ) from None
+    return Figure, FigureCanvasAgg
+
+
+def check_plot_path(path: str | os.PathLike[str]) -> Path:
+    """Check, before any drawing, that a plot can be written to ``path``.
+
+    The suffix must name an image format matplotlib writes (``.png``,
+    ``.svg``, ``.pdf`` ...) and the directory must be writable; raises
+    :class:`~pyvmafneg.errors.OutputFileError` otherwise, and
+    :class:`~pyvmafneg.errors.MissingDependencyError` without matplotlib.
+    """
+    _, Canvas = _matplotlib()
+    out = check_output_file(path, "the plot")
+    formats = Canvas.get_supported_filetypes()
+    suffix = out.suffix.lstrip(".").lower()
+    if suffix not in formats:
+        given = f"ends in '.{suffix}'" if suffix else "has no suffix"
+        raise OutputFileError(
+            f"the plot {str(out)!r} {given}, which is not an image format matplotlib writes; "
+            f"name it *.png (or {', '.join(sorted(f for f in formats if f != 'png'))})"
+        )
+    return out
+
+
+def plot_result(
+    result: Result,
+    path: str | os.PathLike[str],
+    *,
+    title: str | None = None,
+    threshold: float | None = None,
+    dpi: int = 110,
+) -> Path:
+    """Draw default and NEG per frame to an image file (PNG, SVG, PDF by suffix).
+
+    The area between the two curves (the gap) is shaded, frames whose
+    default score exceeds 100 are marked, and a dashed line shows 100.
+    ``threshold`` (points) adds the per-frame gap on a second axis with that
+    level marked. Returns the path written.
+    """
+    if not result.has_gap:
+        raise ModelError("a plot needs a default and a NEG model in the result")
+    out = check_plot_path(path)
+    Figure, Canvas = _matplotlib()
+    d_key, n_key = str(result.default_model), str(result.neg_model)
+    x = result.frames
+    d = result.scores[d_key]
+    n = result.scores[n_key]
+    rows = 2 if threshold is not None else 1
+    fig = Figure(figsize=(9, 4.5 if rows == 1 else 6.5), dpi=dpi)
+    Canvas(fig)
+    axes = fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
+    ax = axes[0]
+    ax.plot(x, d, color="tab:blue", lw=1.4, label=f"{d_key} (default)")
+    ax.plot(x, n, color="tab:green", lw=1.4, label=f"{n_key} (NEG)")
+    ax.fill_between(x, n, d, where=d >= n, color="tab:orange", alpha=0.3, label="gap")
+    ax.axhline(100.0, color="grey", ls="--", lw=0.8)
+    above = d > 100.0
+    if np.any(above):
+        ax.scatter(
+            x[above],
+            d[above],
+            color="tab:red",
+            marker="^",
+            s=24,
+            zorder=3,
+            label=f"above 100 ({int(above.sum())})",
+        )
+    ax.set_ylabel("VMAF")
+    ax.legend(loc="best", fontsize=8, ncol=2, framealpha=0.8)
+    gap = d - n
+    ax.set_title(
+        title
+        or f"{d_key} - {n_key}: mean gap {float(gap.mean()):+.2f} points "
+        f"({len(result)} frames{'' if result.clipped else ', unclipped'})",
+        fontsize=10,
+    )
+    if threshold is not None:
+        g = axes[1]
+        g.plot(x, gap, color="tab:orange", lw=1.2)
+        g.axhline(threshold, color="tab:red", ls=":", lw=1, label=f"threshold {threshold:g}")
+        g.set_ylabel("gap (points)")
+        g.set_ylim(bottom=min(0.0, float(gap.min())))
+        g.legend(loc="best", fontsize=8)
+    axes[-1].set_xlabel("frame")
+    fig.tight_layout()
+    try:
+        fig.savefig(out)
+    except OSError as exc:
+        raise OutputFileError(
+            f"cannot write the plot {str(out)!r}: {exc.strerror or exc}; choose another path"
+        ) from None
+    return out

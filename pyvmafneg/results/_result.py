@@ -1,0 +1,357 @@
+"""The one result type every backend returns, with pooling and the NEG gap.
+
+A :class:`Result` holds per-frame model scores and elementary features keyed
+by libvmaf's own names (``vmaf``, ``vmaf_neg``, ``integer_vif_scale0``,
+``integer_adm2_egl_1`` ...), the frame numbers they belong to, and which model
+is the default and which the NEG side of the enhancement-gain gap.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import LogFormatError
+
+__all__ = ["Result", "Pooled", "pool", "format_value"]
+
+#: Percentiles reported by :func:`pool` (in percent).
+PERCENTILES: tuple[float, ...] = (1.0, 5.0, 50.0)
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """Pooled statistics of one per-frame series.
+
+    ``harmonic_mean`` follows libvmaf: ``N / sum(1 / (s + 1)) - 1``.
+    Percentiles use linear interpolation between frames.
+    """
+
+    mean: float
+    harmonic_mean: float
+    min: float
+    max: float
+    p1: float
+    p5: float
+    p50: float
+    count: int
+
+    def as_dict(self) -> dict[str, float]:
+        """Plain ``dict`` (JSON-ready)."""
+        return {
+            "mean": self.mean,
+            "harmonic_mean": self.harmonic_mean,
+            "min": self.min,
+            "max": self.max,
+            "p1": self.p1,
+            "p5": self.p5,
+            "p50": self.p50,
+            "count": self.count,
+        }
+
+
+def pool(values: Sequence[float] | np.ndarray) -> Pooled:
+    """Pool a per-frame series the way libvmaf does, plus percentiles.
+
+    Raises ``ValueError`` for an empty series.
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.size == 0:
+        raise ValueError("cannot pool an empty series of scores")
+    p1, p5, p50 = (float(np.percentile(arr, q)) for q in PERCENTILES)
+    with np.errstate(divide="ignore"):
+        harmonic = float(arr.size / np.sum(1.0 / (arr + 1.0)) - 1.0)
+    return Pooled(
+        mean=float(arr.sum() / arr.size),
+        harmonic_mean=harmonic,
+        min=float(arr.min()),
+        max=float(arr.max()),
+        p1=p1,
+        p5=p5,
+        p50=p50,
+        count=int(arr.size),
+    )
+
+
+def format_value(value: float) -> str | None:
+    """Format a score as libvmaf's logs do: ``%.6f``, None (null) for NaN/Inf.
+
+    Values too small to show at six decimals are written with sixteen, so a
+    feature such as 1e-7 does not read as zero.
+    """
+    v = float(value)
+    if not math.isfinite(v):
+        return None
+    if v != 0.0 and abs(v) < 1e-6:
+        return f"{v:.16f}"
+    return f"{v:.6f}"
+
+
+@dataclass
+class Result:
+    """Per-frame scores and features from one scoring run.
+
+    Attributes
+    ----------
+    frames:
+        Frame numbers (0-based) that were scored; with subsampling N only
+        every N-th frame appears.
+    scores:
+        Model name -> per-frame scores (float64 array aligned with ``frames``).
+    features:
+        libvmaf feature name -> per-frame values.
+    default_model, neg_model:
+        Names in ``scores`` that form the enhancement-gain gap (default minus
+        NEG); either may be None when a run has no such model.
+    clipped:
+        False when scores were computed with clipping to [0, 100] disabled.
+    backend:
+        ``'libvmaf'``, ``'reference'``, ``'ffmpeg'``, or ``'log'`` for a
+        result read back from a log file.
+    version:
+        libvmaf version string (or the backend's own), for the log header.
+    models:
+        Model name -> short description of what was loaded.
+    fps:
+        Frames scored per second of wall time, when measured.
+    """
+
+    frames: np.ndarray
+    scores: dict[str, np.ndarray]
+    features: dict[str, np.ndarray] = field(default_factory=dict)
+    default_model: str | None = None
+    neg_model: str | None = None
+    clipped: bool = True
+    backend: str = "libvmaf"
+    version: str = ""
+    models: dict[str, str] = field(default_factory=dict)
+    fps: float | None = None
+
+    def __post_init__(self) -> None:
+        self.frames = np.asarray(self.frames, dtype=np.int64)
+        n = self.frames.size
+        for table in (self.scores, self.features):
+            for key, values in list(table.items()):
+                arr = np.asarray(values, dtype=np.float64)
+                if arr.shape != (n,):
+                    raise ValueError(f"{key!r} has {arr.size} values for {n} frames")
+                table[key] = arr
+
+    # -- access -------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self.frames.size)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        """Per-frame series of a model score or feature by its name."""
+        if key in self.scores:
+            return self.scores[key]
+        if key in self.features:
+            return self.features[key]
+        raise KeyError(
+            f"{key!r} is neither a model nor a feature of this result; models: "
+            f"{sorted(self.scores)}, features: {sorted(self.features)}"
+        )
+
+    def keys(self) -> list[str]:
+        """All series names: model scores first, then features."""
+        return [*self.scores, *self.features]
+
+    def pooled(self, key: str | None = None) -> Pooled:
+        """Pooled statistics of a model or feature (default: the default model)."""
+        if key is None:
+            key = self.default_model or next(iter(self.scores))
+        return pool(self[key])
+
+    @property
+    def has_gap(self) -> bool:
+        """True when both a default and a NEG model were scored."""
+        return self.default_model is not None and self.neg_model is not None
+
+    @property
+    def gap(self) -> np.ndarray:
+        """Per-frame enhancement-gain gap: default score minus NEG score."""
+        if not self.has_gap:
+            raise KeyError(
+                "this result has no default/NEG pair; score with both a default model "
+                "(e.g. vmaf_v0.6.1) and a NEG model (e.g. vmaf_v0.6.1neg)"
+            )
+        return self.scores[self.default_model] - self.scores[self.neg_model]  # type: ignore[index]
+
+    @property
+    def pooled_gap(self) -> float:
+        """Overall gap: pooled mean default minus pooled mean NEG."""
+        gap = self.gap
+        return float(gap.sum() / gap.size)
+
+    def frames_above(self, key: str, threshold: float = 100.0) -> np.ndarray:
+        """Frame numbers whose ``key`` score exceeds ``threshold``."""
+        return self.frames[self[key] > threshold]
+
+    # -- output -------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """libvmaf's JSON log layout as a Python dict (values as floats).
+
+        The extra top-level ``"pyvmafneg"`` block carries what the libvmaf
+        layout has no room for (percentiles, the gap, model descriptions);
+        tools that read libvmaf logs ignore it.
+        """
+        frames = []
+        for i, num in enumerate(self.frames):
+            metrics: dict[str, float] = {}
+            for key, arr in self.features.items():
+                metrics[key] = float(arr[i])
+            for key, arr in self.scores.items():
+                metrics[key] = float(arr[i])
+            frames.append({"frameNum": int(num), "metrics": metrics})
+        pooled_metrics = {}
+        extras: dict[str, Any] = {}
+        if len(self):
+            pooled = {key: pool(self[key]) for key in self.keys()}
+            for key, p in pooled.items():
+                pooled_metrics[key] = {
+                    "min": p.min,
+                    "max": p.max,
+                    "mean": p.mean,
+                    "harmonic_mean": p.harmonic_mean,
+                }
+            extras["pooled"] = {k: pooled[k].as_dict() for k in self.scores}
+            if self.has_gap:
+                gap = self.gap
+                extras["gap"] = {
+                    "default_model": self.default_model,
+                    "neg_model": self.neg_model,
+                    "mean": self.pooled_gap,
+                    "max": float(gap.max()),
+                    "min": float(gap.min()),
+                }
+        extras.update(
+            {
+                "backend": self.backend,
+                "clipped": self.clipped,
+                "models": dict(self.models),
+            }
+        )
+        return {
+            "version": self.version,
+            "fps": None if self.fps is None else round(self.fps, 2),
+            "frames": frames,
+            "pooled_metrics": pooled_metrics,
+            "aggregate_metrics": {},
+            "pyvmafneg": extras,
+        }
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """Write (when ``path`` is given) and return the log in libvmaf's JSON format.
+
+        Numbers are printed as libvmaf prints them (``%.6f``; NaN as null).
+        """
+        text = _dump_json(self.to_dict())
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def to_csv(self, path: str | Path | None = None) -> str:
+        """Write (when ``path`` is given) and return a libvmaf-style CSV log.
+
+        One row per frame: ``Frame`` then every feature and model score.
+        """
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        keys = [*self.features, *self.scores]
+        writer.writerow(["Frame", *keys])
+        for i, num in enumerate(self.frames):
+            row = [str(int(num))]
+            for key in keys:
+                text = format_value(self[key][i])
+                row.append("nan" if text is None else text)
+            writer.writerow(row)
+        text = buf.getvalue()
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def write(self, path: str | Path, fmt: str | None = None) -> Path:
+        """Write the log as ``json`` or ``csv`` (chosen from the suffix when None)."""
+        path = Path(path)
+        fmt = (fmt or path.suffix.lstrip(".") or "json").lower()
+        if fmt == "json":
+            self.to_json(path)
+        elif fmt == "csv":
+            self.to_csv(path)
+        else:
+            raise LogFormatError(
+                f"unknown log format {fmt!r}; use json or csv (pyvmafneg.write_log also "
+                "writes xml)"
+            )
+        return path
+
+    def summary(self) -> str:
+        """A few lines for people: pooled scores, the gap, frames above 100."""
+        lines = []
+        for key in self.scores:
+            p = pool(self.scores[key])
+            lines.append(
+                f"{key:>16}: mean {p.mean:8.4f}  harmonic {p.harmonic_mean:8.4f}  "
+                f"min {p.min:8.4f}  p5 {p.p5:8.4f}"
+            )
+        if self.has_gap:
+            lines.append(
+                f"{'gap':>16}: {self.pooled_gap:+.4f} points (default - NEG), "
+                f"largest on a frame {float(self.gap.max()):+.4f}"
+            )
+            above = self.frames_above(self.default_model)  # type: ignore[arg-type]
+            if not self.clipped:
+                lines.append(f"{'above 100':>16}: {above.size} frame(s) of {len(self)}")
+            else:
+                lines.append(f"{'above 100':>16}: n/a (scores clipped at 100; use --no-clip)")
+        return "\n".join(lines)
+
+
+def _dump_json(obj: Mapping[str, Any]) -> str:
+    """JSON with every float printed in libvmaf's ``%.6f`` style (NaN as null)."""
+    out: list[str] = []
+    _emit(obj, out, 0)
+    out.append("\n")
+    return "".join(out)
+
+
+def _emit(value: Any, out: list[str], depth: int) -> None:
+    pad = "  " * (depth + 1)
+    end = "  " * depth
+    if isinstance(value, Mapping):
+        if not value:
+            out.append("{}")
+            return
+        out.append("{\n")
+        for i, (key, item) in enumerate(value.items()):
+            out.append(f"{pad}{json.dumps(str(key))}: ")
+            _emit(item, out, depth + 1)
+            out.append(",\n" if i < len(value) - 1 else "\n")
+        out.append(end + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        out.append("[\n")
+        for i, item in enumerate(value):
+            out.append(pad)
+            _emit(item, out, depth + 1)
+            out.append(",\n" if i < len(value) - 1 else "\n")
+        out.append(end + "]")
+    elif isinstance(value, bool) or value is None:
+        out.append(json.dumps(value))
+    elif isinstance(value, (float, np.floating)):
+        text = format_value(float(value))
+        out.append("null" if text is None else text)
+    elif isinstance(value, (int, np.integer)):
+        out.append(str(int(value)))
+    else:
+        out.append(json.dumps(str(value)))
