@@ -127,9 +127,7 @@ def scorer_cls() -> type:
         from pyvmafneg.engines.libvmaf._scorer import Scorer
         from pyvmafneg.errors import LibvmafNotFoundError
     except ImportError as exc:
-        pytest.skip(
-            f"the libvmaf binding cannot be imported: {exc}"
-        )
+        pytest.skip(f"the libvmaf binding cannot be imported: {exc}")
     try:
         libvmaf.load_library()
     except LibvmafNotFoundError as exc:

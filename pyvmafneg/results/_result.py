@@ -288,8 +288,7 @@ class Result:
             self.to_csv(path)
         else:
             raise LogFormatError(
-                f"unknown log format {fmt!r}; use json or csv (pyvmafneg.write_log also "
-                "writes xml)"
+                f"unknown log format {fmt!r}; use json or csv (pyvmafneg.write_log also writes xml)"
             )
         return path
 
