@@ -12,9 +12,11 @@ Flags
     The overall gap (mean default minus mean NEG, in VMAF points) is above
     the threshold (default 3.0). Honest encodes sit about 1-3 points apart;
     more means the default score is riding on enhancement.
-``above_100``
-    A frame's default score is above 100: the distorted frame scores
-    "better than the reference". Only an unclipped run can show it.
+``above_ceiling``
+    A frame's default score is above the frame's own ceiling: the score the
+    model gives the reference scored against itself (VIF = ADM = 1 at the
+    frame's motion, see :mod:`pyvmafneg.verdict._ceiling`). Fidelity loss
+    cannot get there, only credit for enhancement can; clipped or not.
 ``neg_floor``
     The pooled (mean) NEG score is below a floor the user set.
 """
@@ -31,11 +33,24 @@ import numpy as np
 
 from ..errors import ModelError
 from ..results._result import Pooled, Result, pool
+from ._ceiling import Ceiling, CeilingUnavailable, ceiling_of
 
-__all__ = ["CheckReport", "Flag", "check", "DEFAULT_THRESHOLD", "EXIT_CLEAN", "EXIT_FLAGGED"]
+__all__ = [
+    "CheckReport",
+    "Flag",
+    "check",
+    "DEFAULT_CEILING_MARGIN",
+    "DEFAULT_THRESHOLD",
+    "EXIT_CLEAN",
+    "EXIT_FLAGGED",
+]
 
 #: Default largest acceptable overall gap, in VMAF points.
 DEFAULT_THRESHOLD = 3.0
+#: Points a frame may sit above its own ceiling before it is flagged: libvmaf's
+#: fixed-point VIF and ADM of a frame against itself sit within ~1e-5 of 1, a
+#: few thousandths of a point.
+DEFAULT_CEILING_MARGIN = 0.05
 #: Exit code when nothing is flagged.
 EXIT_CLEAN = 0
 #: Exit code when at least one flag is raised.
@@ -78,7 +93,19 @@ class CheckReport:
     clipped:
         True when scores were clipped at 100, False when not, None unknown.
     frames_above_100:
-        Frame numbers whose default score exceeds 100 (empty when clipped).
+        Frame numbers whose default score exceeds 100 (empty when clipped);
+        information only: honest near-transparent encodes get there when the
+        frame's own ceiling is above 100.
+    ceiling:
+        Per-frame ceiling of the default model (points, clipped like the
+        scores), or None when it cannot be computed (``ceiling_note`` says why).
+    ceiling_excess:
+        Default score minus ceiling per frame (points; None without a ceiling).
+    frames_above_ceiling:
+        Frame numbers more than ``ceiling_margin`` points above their ceiling.
+    ceiling_model, ceiling_margin, ceiling_note:
+        The model file the ceiling came from, the margin applied, and why
+        there is no ceiling (empty when there is one).
     flags:
         Problems found; empty means clean.
     notes:
@@ -100,6 +127,12 @@ class CheckReport:
     frames_above_100: np.ndarray
     default_scores: np.ndarray = field(default_factory=lambda: np.empty(0))
     neg_scores: np.ndarray = field(default_factory=lambda: np.empty(0))
+    ceiling: np.ndarray | None = None
+    ceiling_excess: np.ndarray | None = None
+    frames_above_ceiling: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    ceiling_model: str = ""
+    ceiling_margin: float = DEFAULT_CEILING_MARGIN
+    ceiling_note: str = ""
     flags: list[Flag] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
@@ -130,11 +163,21 @@ class CheckReport:
             parts.append(f"gap {self.overall_gap:.2f} > {self.threshold:.2f} points")
         else:
             parts.append(f"gap {self.overall_gap:.2f} points")
-        if "above_100" in codes:
-            parts.append(f"{self.frames_above_100.size}/{self.frames.size} frames above 100")
+        if "above_ceiling" in codes:
+            parts.append(
+                f"{self.frames_above_ceiling.size}/{self.frames.size} frames above their own "
+                f"ceiling (by up to {self.max_excess:.2f})"
+            )
         if "neg_floor" in codes:
             parts.append(f"{self.neg_model} {n:.2f} < floor {self.floor:.2f}")
         return f"FLAGGED: {'; '.join(parts)} | {scores}"
+
+    @property
+    def max_excess(self) -> float:
+        """Largest default score minus ceiling over the frames (points; NaN without one)."""
+        if self.ceiling_excess is None:
+            return math.nan
+        return float(np.max(self.ceiling_excess))
 
     def largest_gaps(self, count: int = 5) -> list[tuple[int, float]]:
         """The ``count`` frames with the largest gap: ``(frame number, gap)``."""
@@ -173,6 +216,18 @@ class CheckReport:
                 "frames_over_threshold": int(np.count_nonzero(self.gap > self.threshold)),
             },
             "frames_above_100": [int(f) for f in self.frames_above_100],
+            "ceiling": {
+                "model": self.ceiling_model or None,
+                "margin": self.ceiling_margin,
+                "max_excess": _r(self.max_excess),
+                "max_excess_frame": (
+                    None
+                    if self.ceiling_excess is None
+                    else int(self.frames[int(np.argmax(self.ceiling_excess))])
+                ),
+                "frames_above": [int(f) for f in self.frames_above_ceiling],
+                "note": self.ceiling_note or None,
+            },
             "flags": [f.as_dict() for f in self.flags],
             "notes": list(self.notes),
             "sources": list(self.sources),
@@ -184,6 +239,7 @@ class CheckReport:
                     self.default_model: _r(float(self.default_scores[i])),
                     self.neg_model: _r(float(self.neg_scores[i])),
                     "gap": _r(float(self.gap[i])),
+                    "ceiling": None if self.ceiling is None else _r(float(self.ceiling[i])),
                 }
                 for i in range(self.frames.size)
             ]
@@ -223,14 +279,25 @@ class CheckReport:
                     else ""
                 )
             )
+        if self.ceiling_excess is not None:
+            worst = int(np.argmax(self.ceiling_excess))
+            lines.append(
+                f"own ceiling ({self.ceiling_model} at VIF = ADM = 1): "
+                f"{self.frames_above_ceiling.size} of {self.frames.size} frames above it; "
+                f"largest excess {self.max_excess:+.3f} points at frame "
+                f"{int(self.frames[worst])} (score {float(self.default_scores[worst]):.3f}, "
+                f"ceiling {float(self.ceiling[worst]):.3f})"  # type: ignore[index]
+            )
         if per_frame:
             lines.append(
                 f"{'frame':>8}  {self.default_model:>10}  {self.neg_model:>10}  {'gap':>8}"
+                f"  {'ceiling':>8}"
             )
             for i in range(self.frames.size):
+                ceil = "" if self.ceiling is None else f"{float(self.ceiling[i]):8.3f}"
                 lines.append(
                     f"{int(self.frames[i]):>8}  {float(self.default_scores[i]):10.3f}  "
-                    f"{float(self.neg_scores[i]):10.3f}  {float(self.gap[i]):+8.3f}"
+                    f"{float(self.neg_scores[i]):10.3f}  {float(self.gap[i]):+8.3f}  {ceil}"
                 )
         for f in self.flags:
             lines.append(f"flag {f.code}: {f.message}")
@@ -251,6 +318,8 @@ def check(
     floor: float | None = None,
     clipped: bool | None | Literal["auto"] = "auto",
     sources: Sequence[str] = (),
+    ceiling_model: str | None = None,
+    ceiling_margin: float = DEFAULT_CEILING_MARGIN,
 ) -> CheckReport:
     """Check the enhancement gain of a scored clip.
 
@@ -269,6 +338,12 @@ def check(
         say), which is reported as a note.
     sources:
         Paths to name in the report.
+    ceiling_model:
+        Model file for the frames' own ceilings (a bundled name or JSON
+        path); default: inferred from the default model's name.
+    ceiling_margin:
+        Points a frame may exceed its own ceiling before ``above_ceiling``
+        is raised (>= 0; default 0.05).
 
     Returns
     -------
@@ -285,6 +360,8 @@ def check(
     threshold = float(threshold)
     if not math.isfinite(threshold) or threshold < 0:
         raise ModelError(f"the gap threshold must be a number >= 0 points; got {threshold}")
+    if not math.isfinite(float(ceiling_margin)) or ceiling_margin < 0:
+        raise ModelError(f"the ceiling margin must be a number >= 0 points; got {ceiling_margin}")
     if floor is not None and not math.isfinite(float(floor)):
         raise ModelError(f"the NEG floor must be a finite number of points; got {floor}")
     d_key, n_key = str(result.default_model), str(result.neg_model)
@@ -307,27 +384,39 @@ def check(
                 f"{n_key} does not; the default score overstates quality",
             )
         )
-    if above.size:
-        worst = int(np.argmax(result.scores[d_key]))
+    d_scores = result.scores[d_key]
+    ceil, excess, above_ceiling, ceil_note, ceil_source = _ceiling(
+        result, d_key, clip_state, ceiling_model, float(ceiling_margin)
+    )
+    if above_ceiling.size:
+        worst = int(np.argmax(excess))  # type: ignore[arg-type]
         flags.append(
             Flag(
-                "above_100",
-                f"{above.size} of {len(result)} frames score above 100 with {d_key} (highest "
-                f"{float(result.scores[d_key][worst]):.2f} at frame {int(result.frames[worst])}):"
-                " the distorted frames look 'better than the reference', the mark of "
-                "enhancement",
+                "above_ceiling",
+                f"{above_ceiling.size} of {len(result)} frames score above their own ceiling "
+                f"with {d_key} (the score of the reference against itself): up to "
+                f"{float(excess[worst]):.2f} points at frame {int(result.frames[worst])} "  # type: ignore[index]
+                f"({float(d_scores[worst]):.2f} > {float(ceil[worst]):.2f}); no loss of "  # type: ignore[index]
+                "fidelity gets there, only credit for enhancement does",
             )
+        )
+    if ceil_note:
+        notes.append(ceil_note)
+    if above.size:
+        notes.append(
+            f"{above.size} of {len(result)} frames score above 100 with {d_key}; that alone "
+            "is no sign of enhancement (a frame's own ceiling can be above 100), the "
+            "own-ceiling test is what tells"
         )
     elif clip_state is True:
         notes.append(
-            "scores are clipped at 100, so no frame can exceed 100 and the above-100 check "
-            "cannot fire; score unclipped to run it (pyvmafneg score --no-clip, or "
-            "disable_clip=true in FFmpeg's libvmaf model option)"
+            "scores are clipped at 100: frames whose own ceiling is above 100 cannot show "
+            "an excess; score unclipped to test every frame (score(..., clip=False))"
         )
     elif clip_state is None:
         notes.append(
             "the log does not record whether scores were clipped; libvmaf clips at 100 "
-            "unless disable_clip is set, and in a clipped log no frame can exceed 100"
+            "unless disable_clip is set, so frames whose ceiling is above 100 may hide an excess"
         )
     if floor is not None and neg.mean < float(floor):
         flags.append(
@@ -350,7 +439,42 @@ def check(
         floor=None if floor is None else float(floor),
         clipped=clip_state,
         frames_above_100=above,
+        ceiling=ceil,
+        ceiling_excess=excess,
+        frames_above_ceiling=above_ceiling,
+        ceiling_model=ceil_source,
+        ceiling_margin=float(ceiling_margin),
+        ceiling_note=ceil_note,
         flags=flags,
         notes=notes,
         sources=list(sources),
     )
+
+
+def _ceiling(
+    result: Result,
+    key: str,
+    clipped: bool | None,
+    model: str | None,
+    margin: float,
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray, str, str]:
+    """Ceiling, excess, frames above it, a note when there is none, the model used."""
+    none = np.empty(0, dtype=np.int64)
+    described = result.models.get(key, "")
+    text = described if " = " in described else key
+    try:
+        found: Ceiling = ceiling_of(text, result.features, model=model)
+    except CeilingUnavailable as exc:
+        return None, None, none, f"own-ceiling test not run: {exc.reason}", ""
+    ceil = found.values
+    if clipped is not False:
+        ceil = np.minimum(ceil, 100.0)
+    excess = result.scores[key] - ceil
+    above = result.frames[excess > margin]
+    note = ""
+    if found.assumed:
+        note = (
+            f"the own ceiling assumes {key!r} is {found.model} (its name names no version); "
+            "name the model file when it is another"
+        )
+    return ceil, excess, above, note, found.model

@@ -1,0 +1,156 @@
+"""The frames' own ceiling against libvmaf: the reference scored against itself, unclipped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from media_helpers import BOTH_MODELS, clip, encode, ffmpeg_vmaf_log, sharpen, to_y4m
+
+from pyvmafneg.cli import main
+from pyvmafneg.engines.libvmaf._scorer import score
+from pyvmafneg.results._logs import load_logs, read_log
+from pyvmafneg.results._result import Result
+from pyvmafneg.verdict._ceiling import (
+    CeilingUnavailable,
+    ceiling_model,
+    ceiling_of,
+    find_motion,
+    frame_ceilings,
+)
+from pyvmafneg.verdict._check import check
+
+MODELS = [
+    "vmaf_v0.6.1:name=v061",
+    "vmaf_v0.6.1neg:name=v061neg",
+    "vmaf_4k_v0.6.1:name=v4k",
+    "vmaf_4k_v0.6.1neg:name=v4kneg",
+    "vmaf_v0.6.1:name=egl12:vif_enhn_gain_limit=1.2:adm_enhn_gain_limit=1.5",
+]
+
+
+@pytest.fixture(scope="module")
+def reference() -> list:
+    # A 12-frame pan and zoom: motion2 differs from frame to frame.
+    from pyvmafneg.demo import natural_clip
+
+    return natural_clip("coffee", frames=12, width=256, height=160, pan=(2.5, 1.0), zoom=0.01)
+
+
+@pytest.fixture(scope="module")
+def self_scores(reference: list) -> Result:
+    return score(reference, reference, MODELS, clip=False)
+
+
+@pytest.mark.parametrize(
+    ("key", "family"),
+    [
+        ("v061", "vmaf_v0.6.1"),
+        ("v061neg", "vmaf_v0.6.1"),
+        ("v4k", "vmaf_4k_v0.6.1"),
+        ("v4kneg", "vmaf_4k_v0.6.1"),
+        ("egl12", "vmaf_v0.6.1"),
+    ],
+)
+def test_ceiling_matches_libvmaf_self_score(self_scores: Result, key: str, family: str) -> None:
+    motion = self_scores["integer_motion2"]
+    assert np.count_nonzero(motion > 1.0) >= 10  # the clip moves
+    source, assumed = ceiling_model(self_scores.models[key])
+    assert (source, assumed) == (family, False)
+    ceiling = frame_ceilings(source, motion)
+    np.testing.assert_allclose(self_scores.scores[key], ceiling, rtol=0, atol=0.01)
+    # The ceiling moves with motion by far more than the tolerance.
+    assert ceiling.max() - ceiling.min() > 1.0
+
+
+def test_model_names_and_v1() -> None:
+    assert ceiling_model("vmaf") == ("vmaf_v0.6.1", True)
+    assert ceiling_model("vmaf_neg = vmaf_v0.6.1neg (vif_enhn_gain_limit=1.2)") == (
+        "vmaf_v0.6.1",
+        False,
+    )
+    assert ceiling_model("vmaf_4k_v0.6.1neg") == ("vmaf_4k_v0.6.1", False)
+    with pytest.raises(CeilingUnavailable, match="adm3 and motion3"):
+        ceiling_model("vmaf_v1.0.16_3d0h")
+    with pytest.raises(CeilingUnavailable, match="no motion2"):
+        ceiling_of("vmaf", {"integer_adm2": np.ones(3)})
+    assert find_motion({"motion2": np.ones(2), "adm2": np.ones(2)}) == "motion2"
+
+
+def test_json_model_file(self_scores: Result, tmp_path: Path) -> None:
+    from importlib import resources
+
+    text = resources.files("pyvmafneg").joinpath("model_files", "vmaf_4k_v0.6.1.json").read_text()
+    path = tmp_path / "my_model.json"
+    path.write_text(text)
+    assert ceiling_model(str(path)) == (str(path), False)
+    np.testing.assert_allclose(
+        frame_ceilings(str(path), self_scores["integer_motion2"]),
+        self_scores.scores["v4k"],
+        atol=0.01,
+    )
+    data = json.loads(text)
+    data["model_dict"]["feature_names"][1] = "VMAF_integer_feature_motion3_score"
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps(data))
+    with pytest.raises(CeilingUnavailable, match="motion3"):
+        ceiling_model(str(odd))
+
+
+def test_self_score_above_100_is_not_flagged(reference: list) -> None:
+    result = score(reference, reference, clip=False)
+    report = check(result, threshold=100)
+    assert report.frames_above_100.size > 0  # honest, yet above 100
+    assert report.frames_above_ceiling.size == 0 and not report.flagged
+    assert report.ceiling_excess is not None
+    assert np.abs(report.ceiling_excess).max() <= 0.01
+    assert any("above 100" in n for n in report.notes)
+
+
+@pytest.fixture(scope="module")
+def sharpened_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    d = tmp_path_factory.mktemp("ceiling")
+    ref = clip(8)
+    ref_y4m = to_y4m(ref, d / "ref.y4m")
+    return ref_y4m, encode(to_y4m(sharpen(ref, 1.5), d / "sharp.y4m"), d / "sharp.mkv", crf=18)
+
+
+@pytest.mark.parametrize("clipped", [False, True])
+def test_sharpened_frames_above_own_ceiling(
+    sharpened_pair: tuple[Path, Path], tmp_path: Path, clipped: bool
+) -> None:
+    """FFmpeg's libvmaf scores the encode and the reference against itself; check agrees."""
+    ref, dis = sharpened_pair
+    model = (
+        BOTH_MODELS
+        if clipped
+        else BOTH_MODELS.replace("name=vmaf", "disable_clip=true\\:name=vmaf")
+    )
+    own = read_log(ffmpeg_vmaf_log((ref, ref), tmp_path / "self.json", model))
+    log_path = ffmpeg_vmaf_log((ref, dis), tmp_path / "sharp.json", model)
+    loaded = load_logs([log_path])
+    report = check(loaded.result, clipped=loaded.clipped, threshold=100)
+    expected = loaded.result.frames[loaded.result.scores["vmaf"] > own.metrics["vmaf"] + 0.05]
+    assert expected.size > 0
+    np.testing.assert_array_equal(report.frames_above_ceiling, expected)
+    assert report.flagged and [f.code for f in report.flags] == ["above_ceiling"]
+    assert report.ceiling is not None
+    np.testing.assert_allclose(report.ceiling, own.metrics["vmaf"], atol=0.01)
+
+
+def test_log_without_motion_says_so(
+    sharpened_pair: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref, dis = sharpened_pair
+    log = read_log(ffmpeg_vmaf_log((ref, dis), tmp_path / "full.json"))
+    path = tmp_path / "bare.csv"
+    lines = ["Frame,vmaf,vmaf_neg"]
+    for i, num in enumerate(log.frames):
+        lines.append(f"{num},{log.metrics['vmaf'][i]:.6f},{log.metrics['vmaf_neg'][i]:.6f}")
+    path.write_text("\n".join(lines) + "\n")
+    main(["check", str(path), "--json", "--threshold", "100"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["ceiling"]["max_excess"] is None
+    assert "no motion2" in report["ceiling"]["note"]
