@@ -119,7 +119,9 @@ def items() -> list[Item]:
                 out.append(Item(f"{src}.{enc}.{r}", src, True, enc, encoder=enc, rate=r))
         for kind, variants in DEGRADATIONS.items():
             for strength, filt in variants:
-                out.append(Item(f"{src}.{kind}-{strength}.raw", src, True, kind, strength, filter=filt))
+                out.append(
+                    Item(f"{src}.{kind}-{strength}.raw", src, True, kind, strength, filter=filt)
+                )
                 out.append(
                     Item(
                         f"{src}.{kind}-{strength}.libx264.25",
@@ -216,9 +218,7 @@ def _work(item: Item, cache: Path) -> str:
     if dest.exists():
         return item.id
     clip = _make(item, cache)
-    result = pyvmafneg.score(
-        str(source_path(item.source, cache)), str(clip), clip=False, threads=0
-    )
+    result = pyvmafneg.score(str(source_path(item.source, cache)), str(clip), clip=False, threads=0)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".part")
     result.to_json(tmp)
@@ -231,7 +231,11 @@ def _work(item: Item, cache: Path) -> str:
 
 
 def build(
-    selected: Iterable[Item] | None = None, *, jobs: int = 2, cache: Path = CACHE, quiet: bool = False
+    selected: Iterable[Item] | None = None,
+    *,
+    jobs: int = 2,
+    cache: Path = CACHE,
+    quiet: bool = False,
 ) -> list[Item]:
     """Make and score every missing item (``jobs`` worker processes); return the items."""
     todo = list(items() if selected is None else selected)
