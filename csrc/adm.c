@@ -1,0 +1,499 @@
+/* Native integer ADM: libvmaf 3.2.0's integer_adm features for several gain limits from one
+ * wavelet decomposition. Specification: docs vmaf-internals.md section 3 and the NumPy
+ * reference pyvmafneg/engines/reference/_adm.py, which this code follows step for step.
+ *
+ * Pipeline per scale (0 .. 3), row by row:
+ *   1. db2 wavelet level of ref and dis (vertical pass, then horizontal on both halves);
+ *   2. denominator rows from the reference bands over the pooled window (ROI);
+ *   3. decoupling core (angle test, gain k, rst = k * o, cap mode) over the ROI plus one
+ *      coefficient each side: everything that does not depend on the gain limit;
+ * then per gain limit, streaming three rows at a time:
+ *   4. restoration r (the cap) and additive a = t - r, cap counting;
+ *   5. masking filter sums, 3x3 thresholds and the cubic pooling of DLM and AIM.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adm_internal.h"
+#include "adm.h"
+
+#define VN_K(name) vn_c_##name
+#define VN_TABLE vn_adm_kernels_c
+#include "adm_kernels.inc"
+#undef VN_K
+#undef VN_TABLE
+
+#define VN_EINVAL (-22)
+#define VN_ENOMEM (-12)
+#define VN_ENOTSUP (-95)
+
+int32_t vn_adm_div_table[32769];
+
+__attribute__((constructor)) static void vn_adm_init_div(void) {
+    vn_adm_div_table[0] = 0;
+    for (int m = 1; m <= 32768; m++) vn_adm_div_table[m] = (int32_t)((1 << 30) / m);
+}
+
+int vn_adm_outputs_per_limit(void) { return VN_ADM_NOUT; }
+
+int vn_adm_simd_best(void) {
+#ifdef VN_ADM_HAVE_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512cd"))
+        return 2;
+    if (__builtin_cpu_supports("avx2")) return 1;
+#endif
+    return 0;
+}
+
+static const vn_adm_kernels *vn_kernels_for(int simd) {
+    int best = vn_adm_simd_best();
+    if (simd < 0) simd = best;
+    if (simd > best) return NULL;
+    switch (simd) {
+    case 0: return &vn_adm_kernels_c;
+#ifdef VN_ADM_HAVE_X86
+    case 1: return &vn_adm_kernels_avx2;
+    case 2: return &vn_adm_kernels_avx512;
+#endif
+    default: return NULL;
+    }
+}
+
+/* ------------------------------------------------------------------ CSF weights (Watson 1997) */
+
+static const float vn_watson_amp[4][4] = {
+    {0.62171f, 0.67234f, 0.72709f, 0.67234f},
+    {0.34537f, 0.41317f, 0.49428f, 0.41317f},
+    {0.18004f, 0.22727f, 0.28688f, 0.22727f},
+    {0.091401f, 0.11792f, 0.15214f, 0.11792f},
+};
+static const float vn_watson_g[4] = {1.501f, 1.0f, 0.534f, 1.0f};
+
+static float vn_watson_rf(int scale, int theta, double nvd, int rdh) {
+    double r = (double)(float)(nvd * rdh * 3.141592653589793 / 180.0);
+    double f0 = (double)0.401f, g = (double)vn_watson_g[theta];
+    float temp = (float)log10(pow(2.0, scale + 1) * f0 * g / r);
+    double a = (double)0.495f, amplitude = (double)vn_watson_amp[scale][theta];
+    float e1 = 0.466f * temp;
+    float exponent = e1 * temp;
+    float q = (float)(2.0 * a * pow(10.0, (double)exponent) / amplitude);
+    return 1.0f / q;
+}
+
+/* ------------------------------------------------------------------ scratch */
+
+typedef struct {
+    char *base;
+    size_t used, size;
+} vn_arena;
+
+static void *vn_take(vn_arena *ar, size_t bytes) {
+    size_t at = (ar->used + 63) & ~(size_t)63;
+    if (ar->base == NULL) { /* sizing pass */
+        ar->used = at + bytes;
+        return NULL;
+    }
+    ar->used = at + bytes;
+    return ar->base + at;
+}
+
+typedef struct {
+    int32_t *t[3], *rst[3];
+    uint8_t *mode[3];
+    int32_t *ain[2], *aout[2];
+    int32_t *vlo, *vhi;                 /* vertical pass rows, input width */
+    int32_t *ph[4];                      /* phases: lo odd, lo even, hi odd, hi even */
+    int32_t *orow[3], *trow_tmp;         /* reference band rows */
+    vn_adm_ring_row ring[3];
+    int64_t *scratch;
+} vn_bufs;
+
+static void vn_layout(vn_arena *ar, vn_bufs *b, int width, int height) {
+    size_t cols0 = (size_t)(width + 1) / 2, rows0 = (size_t)(height + 1) / 2;
+    size_t n0 = cols0 * rows0, half = cols0 + 2;
+    for (int k = 0; k < 3; k++) {
+        b->t[k] = vn_take(ar, n0 * sizeof(int32_t));
+        b->rst[k] = vn_take(ar, n0 * sizeof(int32_t));
+        b->mode[k] = vn_take(ar, n0);
+        b->orow[k] = vn_take(ar, cols0 * sizeof(int32_t));
+    }
+    b->trow_tmp = vn_take(ar, cols0 * sizeof(int32_t));
+    for (int k = 0; k < 2; k++) {
+        b->ain[k] = vn_take(ar, n0 * sizeof(int32_t));
+        b->aout[k] = vn_take(ar, n0 * sizeof(int32_t));
+    }
+    b->vlo = vn_take(ar, (size_t)width * sizeof(int32_t));
+    b->vhi = vn_take(ar, (size_t)width * sizeof(int32_t));
+    for (int k = 0; k < 4; k++) b->ph[k] = vn_take(ar, half * sizeof(int32_t));
+    for (int s = 0; s < 3; s++) {
+        for (int k = 0; k < 3; k++) {
+            b->ring[s].r[k] = vn_take(ar, (cols0 + 2) * sizeof(int32_t));
+            b->ring[s].a[k] = vn_take(ar, (cols0 + 2) * sizeof(int32_t));
+        }
+        b->ring[s].flt_dlm = vn_take(ar, (cols0 + 2) * sizeof(int64_t));
+        b->ring[s].flt_aim = vn_take(ar, (cols0 + 2) * sizeof(int64_t));
+    }
+    b->scratch = vn_take(ar, 2 * cols0 * sizeof(int64_t));
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+static int vn_ceil_log2(double x) { return (int)ceil(log2(x)); }
+
+static inline int vn_cm_row(int j, int n) { return j < 0 ? 1 : (j > n - 1 ? n - 1 : j); }
+
+/* Split a row into the four-tap phases: odd[m] = x[2m-1], even[m] = x[2m], m = 0 .. half,
+ * with the wavelet's edge rule (-1 -> 1, j >= n -> 2n - j - 1). */
+static void vn_split(const int32_t *x, int n, int32_t *odd, int32_t *even) {
+    int half = (n + 1) / 2;
+    int m = 1;
+    for (; 2 * m < n; m++) {
+        odd[m] = x[2 * m - 1];
+        even[m] = x[2 * m];
+    }
+    for (; m <= half; m++) {
+        odd[m] = x[vn_src(2 * m - 1, n)];
+        even[m] = x[vn_src(2 * m, n)];
+    }
+    odd[0] = x[vn_src(-1, n)];
+    even[0] = x[0];
+}
+
+/* One wavelet row of one picture: band row i of (a, h, v, d) from the input. */
+typedef struct {
+    int scale, bitdepth, in_w, in_h;
+    const void *plane; /* scale 0: samples */
+    ptrdiff_t stride;  /* bytes */
+    const int32_t *in; /* scales 1..3: approximation band, in_w per row */
+} vn_dwt_src;
+
+static const int vn_dwt123[3][4] = {{0, 0, 15, 1 << 14}, {16, 1 << 15, 16, 1 << 15},
+                                     {16, 1 << 15, 15, 1 << 14}};
+
+static void vn_dwt_row(const vn_adm_kernels *K, const vn_dwt_src *s, vn_bufs *b, int i,
+                       int32_t *a, int32_t *h, int32_t *v, int32_t *d) {
+    int n = s->in_w, rows = s->in_h, half = (n + 1) / 2;
+    int y0 = vn_src(2 * i - 1, rows), y1 = vn_src(2 * i, rows), y2 = vn_src(2 * i + 1, rows),
+        y3 = vn_src(2 * i + 2, rows);
+    if (s->scale == 0) {
+        int bd = s->bitdepth;
+        int32_t hb = 1 << (bd - 1);
+        int32_t add_lo = (int32_t)((uint32_t)hb - (uint32_t)46342 * (uint32_t)hb);
+        const char *p = s->plane;
+        if (bd == 8)
+            K->dwt0_vert_u8((const uint8_t *)(p + y0 * s->stride),
+                            (const uint8_t *)(p + y1 * s->stride),
+                            (const uint8_t *)(p + y2 * s->stride),
+                            (const uint8_t *)(p + y3 * s->stride), n, bd, add_lo, hb, b->vlo,
+                            b->vhi);
+        else
+            K->dwt0_vert_u16((const uint16_t *)(p + y0 * s->stride),
+                             (const uint16_t *)(p + y1 * s->stride),
+                             (const uint16_t *)(p + y2 * s->stride),
+                             (const uint16_t *)(p + y3 * s->stride), n, bd, add_lo, hb, b->vlo,
+                             b->vhi);
+        vn_split(b->vlo, n, b->ph[0], b->ph[1]);
+        vn_split(b->vhi, n, b->ph[2], b->ph[3]);
+        K->dwt0_horiz(b->ph[0], b->ph[1], half, a, v);
+        K->dwt0_horiz(b->ph[2], b->ph[3], half, h, d);
+    } else {
+        const int *c = vn_dwt123[s->scale - 1];
+        const int32_t *in = s->in;
+        K->dwt_vert64(in + (size_t)y0 * n, in + (size_t)y1 * n, in + (size_t)y2 * n,
+                      in + (size_t)y3 * n, n, c[0], c[1], b->vlo, b->vhi);
+        vn_split(b->vlo, n, b->ph[0], b->ph[1]);
+        vn_split(b->vhi, n, b->ph[2], b->ph[3]);
+        K->dwt_horiz64(b->ph[0], b->ph[1], half, c[2], c[3], a, v);
+        K->dwt_horiz64(b->ph[2], b->ph[3], half, c[2], c[3], h, d);
+    }
+}
+
+/* ------------------------------------------------------------------ the engine */
+
+static const int32_t vn_s0_irf[3] = {36453, 36453, 49417};
+static const int vn_s0_csf_shift[3] = {15, 15, 17}, vn_s0_csf_add[3] = {16384, 16384, 65535},
+                 vn_s0_sub_shift[3] = {10, 10, 12}, vn_s0_sq_shift[3] = {29, 29, 30},
+                 vn_s0_cube_off[3] = {4, 4, 3}, vn_s0_exp[3] = {52, 52, 57};
+static const int vn_s123_cm_exp[3] = {45, 39, 36}, vn_s123_den_q[3] = {31, 30, 31},
+                 vn_s123_den_exp[3] = {32, 27, 23};
+
+static inline float vn_cbrtf(float x) { return powf(x, 1.0f / 3.0f); }
+
+static float vn_sum3(const float p[3]) { return (p[0] + p[1]) + p[2]; }
+
+typedef struct {
+    float num[4], aim[4];
+    int64_t bound[4];
+} vn_limit_acc;
+
+static int vn_adm_run(const void *ref, const void *dis, ptrdiff_t stride, int width, int height,
+                      int bitdepth, const double *limits, int n_limits, int lanes,
+                      const vn_adm_kernels *K, double nvd, int rdh, double *out) {
+    vn_arena ar = {NULL, 0, 0};
+    vn_bufs b;
+    vn_layout(&ar, &b, width, height);
+    ar.size = ar.used;
+    ar.used = 0;
+    ar.base = aligned_alloc(64, (ar.size + 63) & ~(size_t)63);
+    if (ar.base == NULL) return VN_ENOMEM;
+    vn_layout(&ar, &b, width, height);
+
+    vn_limit_acc *acc = calloc((size_t)n_limits, sizeof(vn_limit_acc));
+    if (acc == NULL) {
+        free(ar.base);
+        return VN_ENOMEM;
+    }
+
+    float rf[4][3];
+    for (int s = 0; s < 4; s++)
+        for (int k = 0; k < 3; k++) rf[s][k] = vn_watson_rf(s, k == 2 ? 2 : 1, nvd, rdh);
+    int32_t irf0[3];
+    if (fabs(nvd * rdh - 3240.0) < 1.0e-8) {
+        memcpy(irf0, vn_s0_irf, sizeof irf0);
+    } else {
+        irf0[0] = (int32_t)((double)rf[0][0] * 2097152.0);
+        irf0[1] = (int32_t)((double)rf[0][1] * 2097152.0);
+        irf0[2] = (int32_t)((double)rf[0][2] * 8388608.0);
+    }
+
+    float den[4];
+    int64_t roi_area[4];
+    int in_w = width, in_h = height;
+    for (int scale = 0; scale < 4; scale++) {
+        int cols = (in_w + 1) / 2, rows = (in_h + 1) / 2;
+        int left = (int)(cols * 0.1 - 0.5), top = (int)(rows * 0.1 - 0.5);
+        int right = cols - left, bottom = rows - top, w = right - left;
+        int64_t area = (int64_t)(bottom - top) * w;
+        roi_area[scale] = area;
+        int r0 = top > 0 ? top - 1 : 0, r1 = bottom < rows ? bottom + 1 : rows;
+        int c0 = left > 0 ? left - 1 : 0, c1 = right < cols ? right + 1 : cols;
+
+        vn_dwt_src ref_src = {scale, bitdepth, in_w, in_h, ref, stride, b.ain[0]};
+        vn_dwt_src dis_src = {scale, bitdepth, in_w, in_h, dis, stride, b.ain[1]};
+
+        /* Denominator constants. */
+        int den_shift0 = 0, den_sc = 0, den_sr = 0, den_q = 0;
+        if (scale == 0) {
+            den_shift0 = (int)ceil(log2((double)area) - 20);
+            if (den_shift0 < 0) den_shift0 = 0;
+        } else {
+            den_sc = vn_ceil_log2(w);
+            den_sr = vn_ceil_log2(bottom - top);
+            den_q = vn_s123_den_q[scale - 1];
+        }
+        int64_t den_acc[3] = {0, 0, 0};
+
+        for (int i = 0; i < rows; i++) {
+            size_t at = (size_t)i * cols;
+            int32_t *t_row[3] = {b.t[0] + at, b.t[1] + at, b.t[2] + at};
+            vn_dwt_row(K, &ref_src, &b, i, b.aout[0] + at, b.orow[0], b.orow[1], b.orow[2]);
+            vn_dwt_row(K, &dis_src, &b, i, b.aout[1] + at, t_row[0], t_row[1], t_row[2]);
+            if (i >= top && i < bottom) {
+                for (int k = 0; k < 3; k++) {
+                    const int32_t *o = b.orow[k] + left;
+                    int64_t rowsum = 0;
+                    if (scale == 0) {
+                        for (int j = 0; j < w; j++) {
+                            int64_t m = o[j] < 0 ? -(int64_t)o[j] : o[j];
+                            rowsum += m * m * m;
+                        }
+                        int64_t add = den_shift0 > 0 ? (int64_t)1 << (den_shift0 - 1) : 0;
+                        den_acc[k] += (rowsum + add) >> den_shift0;
+                    } else {
+                        int64_t addc = den_sc > 0 ? (int64_t)1 << (den_sc - 1) : 0;
+                        for (int j = 0; j < w; j++) {
+                            int64_t m = o[j] < 0 ? -(int64_t)o[j] : o[j];
+                            rowsum += ((((m * m + ((int64_t)1 << den_q)) >> den_q) * m) + addc) >>
+                                      den_sc;
+                        }
+                        int64_t add = den_sr > 0 ? (int64_t)1 << (den_sr - 1) : 0;
+                        den_acc[k] += (rowsum + add) >> den_sr;
+                    }
+                }
+            }
+            if (i >= r0 && i < r1) {
+                const int32_t *o3[3] = {b.orow[0] + c0, b.orow[1] + c0, b.orow[2] + c0};
+                const int32_t *t3[3] = {t_row[0] + c0, t_row[1] + c0, t_row[2] + c0};
+                int32_t *rst3[3] = {b.rst[0] + at + c0, b.rst[1] + at + c0, b.rst[2] + at + c0};
+                uint8_t *md3[3] = {b.mode[0] + at + c0, b.mode[1] + at + c0,
+                                   b.mode[2] + at + c0};
+                K->decouple(scale == 0, o3, t3, c1 - c0, rst3, md3);
+            }
+        }
+
+        float noise = vn_cbrtf((float)((double)area * 0.03125));
+        {
+            float parts[3];
+            for (int k = 0; k < 3; k++) {
+                double rf3 = pow((double)rf[scale][k], 3.0);
+                double value;
+                if (scale == 0)
+                    value = (double)den_acc[k] / ldexp(1.0, 18 - den_shift0) * rf3;
+                else
+                    value = (double)den_acc[k] /
+                            ldexp(1.0, vn_s123_den_exp[scale - 1] - den_sr - den_sc) * rf3;
+                parts[k] = vn_cbrtf((float)value) + noise;
+            }
+            den[scale] = vn_sum3(parts);
+        }
+
+        /* Numerators, per gain limit. */
+        vn_adm_s0_consts c0s;
+        vn_adm_s123_consts c123;
+        int shift_r = vn_ceil_log2(rows);
+        if (scale == 0) {
+            for (int k = 0; k < 3; k++) {
+                c0s.irf[k] = irf0[k];
+                c0s.csf_add[k] = vn_s0_csf_add[k];
+                c0s.csf_shift[k] = vn_s0_csf_shift[k];
+                c0s.sub_shift[k] = vn_s0_sub_shift[k];
+                c0s.sq_shift[k] = vn_s0_sq_shift[k];
+                c0s.shift_c[k] = (int)ceil(log2((double)cols) - vn_s0_cube_off[k]);
+            }
+        } else {
+            for (int k = 0; k < 3; k++) c123.u32[k] = (int64_t)((double)rf[scale][k] * 4294967296.0);
+            c123.shift_c = vn_ceil_log2(cols);
+        }
+        /* Columns where libvmaf's vector masking kernel (lanes wide) keeps the centre term
+         * in 32 bits: interior rows, whole vector steps from the window's left edge. */
+        int vec_ok = scale == 0 && lanes > 0 && left > 0 && right <= cols - 1;
+        int vec_row0 = top > 1 ? top : 1, vec_row1 = bottom < rows - 1 ? bottom : rows - 1;
+        int vec_hi = vec_ok ? w - w % lanes : 0;
+        int64_t add_r = shift_r > 0 ? (int64_t)1 << (shift_r - 1) : 0;
+
+        for (int l = 0; l < n_limits; l++) {
+            vn_adm_limit lim;
+            lim.egl = limits[l];
+            lim.egl_int = (limits[l] == floor(limits[l])) ? (int32_t)limits[l] : 0;
+            int64_t acc_d[3] = {0, 0, 0}, acc_a[3] = {0, 0, 0}, bound = 0;
+            for (int e = top - 1; e <= bottom; e++) {
+                int sr = vn_cm_row(e, rows);
+                vn_adm_ring_row *slot = &b.ring[(e - top + 1) % 3];
+                size_t at = (size_t)sr * cols;
+                /* window columns [left, right) land at buffer 1 .. w */
+                const int32_t *rs[3], *ts[3];
+                const uint8_t *ms[3];
+                int32_t *rr[3], *aa[3];
+                for (int k = 0; k < 3; k++) {
+                    rs[k] = b.rst[k] + at + left;
+                    ts[k] = b.t[k] + at + left;
+                    ms[k] = b.mode[k] + at + left;
+                    rr[k] = slot->r[k] + 1;
+                    aa[k] = slot->a[k] + 1;
+                }
+                bound += K->restore(&lim, rs, ts, ms, w, rr, aa, e >= top && e < bottom);
+                int ledge = left > 0 ? left - 1 : 1, redge = right < cols ? right : cols - 1;
+                for (int side = 0; side < 2; side++) {
+                    int col = side == 0 ? ledge : redge;
+                    int pos = side == 0 ? 0 : w + 1;
+                    for (int k = 0; k < 3; k++) {
+                        rs[k] = b.rst[k] + at + col;
+                        ts[k] = b.t[k] + at + col;
+                        ms[k] = b.mode[k] + at + col;
+                        rr[k] = slot->r[k] + pos;
+                        aa[k] = slot->a[k] + pos;
+                    }
+                    K->restore(&lim, rs, ts, ms, 1, rr, aa, 0);
+                }
+                if (scale == 0)
+                    K->flt0(&c0s, slot, w + 2);
+                else
+                    K->flt123(&c123, slot, w + 2);
+                if (e >= top + 1) {
+                    int i = e - 1;
+                    const vn_adm_ring_row *up = &b.ring[(e - top + 2) % 3];
+                    const vn_adm_ring_row *mid = &b.ring[(e - top) % 3];
+                    int64_t sd[3], sa[3];
+                    if (scale == 0) {
+                        int vh = (i >= vec_row0 && i < vec_row1) ? vec_hi : 0;
+                        K->pool0(&c0s, up, mid, slot, w, 0, vh, sd, sa, b.scratch);
+                    } else {
+                        K->pool123(&c123, up, mid, slot, w, sd, sa, b.scratch);
+                    }
+                    for (int k = 0; k < 3; k++) {
+                        acc_d[k] += (sd[k] + add_r) >> shift_r;
+                        acc_a[k] += (sa[k] + add_r) >> shift_r;
+                    }
+                }
+            }
+            float pd[3], pa[3];
+            for (int k = 0; k < 3; k++) {
+                float fd, fa;
+                if (scale == 0) {
+                    double unit = ldexp(1.0, vn_s0_exp[k] - c0s.shift_c[k] - shift_r);
+                    fd = (float)((double)acc_d[k] / unit);
+                    fa = (float)((double)acc_a[k] / unit);
+                } else {
+                    float unit = (float)ldexp(1.0, vn_s123_cm_exp[scale - 1] - c123.shift_c -
+                                                       shift_r);
+                    fd = (float)acc_d[k] / unit;
+                    fa = (float)acc_a[k] / unit;
+                }
+                pd[k] = vn_cbrtf(fd) + noise;
+                pa[k] = vn_cbrtf(fa) + 0.0f;
+            }
+            acc[l].num[scale] = vn_sum3(pd);
+            acc[l].aim[scale] = vn_sum3(pa);
+            acc[l].bound[scale] = bound;
+        }
+
+        /* The next scale transforms this scale's approximation bands. */
+        int32_t *tmp0 = b.ain[0], *tmp1 = b.ain[1];
+        b.ain[0] = b.aout[0];
+        b.ain[1] = b.aout[1];
+        b.aout[0] = tmp0;
+        b.aout[1] = tmp1;
+        in_w = cols;
+        in_h = rows;
+    }
+
+    double limit = 1e-10 * ((double)width * height) / (1920.0 * 1080.0);
+    for (int l = 0; l < n_limits; l++) {
+        double num = 0.0, dn = 0.0, aim_num = 0.0;
+        for (int s = 0; s < 4; s++) {
+            num += (double)acc[l].num[s];
+            dn += (double)den[s];
+            aim_num += (double)acc[l].aim[s];
+        }
+        num = num < limit ? 0.0 : num;
+        dn = dn < limit ? 0.0 : dn;
+        double adm2 = dn == 0.0 ? 1.0 : num / dn;
+        double aim = dn == 0.0 ? 0.0 : aim_num / dn;
+        double adm3 = adm2 * 0.5 + (1.0 - aim) * (1.0 - 0.5);
+        double *o = out + (size_t)l * VN_ADM_NOUT;
+        o[0] = adm2;
+        o[1] = aim;
+        o[2] = adm3 > 0.0 ? adm3 : 0.0;
+        for (int s = 0; s < 4; s++) {
+            o[3 + s] = (double)acc[l].num[s] / (double)den[s];
+            o[7 + s] = (double)acc[l].bound[s] / (3.0 * (double)roi_area[s]);
+        }
+    }
+    free(acc);
+    free(ar.base);
+    return 0;
+}
+
+int vn_adm_multi(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width, int height,
+                 int bitdepth, const double *gain_limits, int n_limits, int lanes, int simd,
+                 double *out, size_t out_len) {
+    if (ref == NULL || dis == NULL || gain_limits == NULL || out == NULL) return VN_EINVAL;
+    if (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16) return VN_EINVAL;
+    if (width < VN_ADM_MIN_SIZE || height < VN_ADM_MIN_SIZE || width > VN_ADM_MAX_SIZE ||
+        height > VN_ADM_MAX_SIZE)
+        return VN_EINVAL;
+    if (stride_bytes < (ptrdiff_t)width * (bitdepth == 8 ? 1 : 2)) return VN_EINVAL;
+    if (lanes != 0 && lanes != 6 && lanes != 14) return VN_EINVAL;
+    if (n_limits < 1 || n_limits > 1024) return VN_EINVAL;
+    if (out_len < (size_t)n_limits * VN_ADM_NOUT) return VN_EINVAL;
+    for (int l = 0; l < n_limits; l++)
+        if (!(gain_limits[l] >= 1.0 && gain_limits[l] <= 100.0)) return VN_EINVAL;
+    const vn_adm_kernels *K = vn_kernels_for(simd);
+    if (K == NULL) return simd > 2 || simd < -1 ? VN_EINVAL : VN_ENOTSUP;
+    return vn_adm_run(ref, dis, stride_bytes, width, height, bitdepth, gain_limits, n_limits,
+                      lanes, K, 3.0, 1080, out);
+}

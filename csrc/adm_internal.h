@@ -1,0 +1,92 @@
+/* Internal declarations of the native ADM: row kernels compiled once per instruction set. */
+#ifndef VN_ADM_INTERNAL_H
+#define VN_ADM_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VN_ADM_NOUT 11
+#define VN_ADM_MIN_SIZE 33
+#define VN_ADM_MAX_SIZE 32768
+
+/* Wrap to int32 / int16 as a C cast of a wider integer does (two's complement). */
+static inline int64_t vn_w32(int64_t x) { return (int32_t)(uint32_t)(uint64_t)x; }
+static inline int32_t vn_w16(int32_t x) { return (int16_t)(uint16_t)(uint32_t)x; }
+
+/* Restoration of one band row for one gain limit. */
+typedef struct {
+    double egl;  /* the gain limit */
+    int32_t egl_int; /* egl when it is an integer, else 0 */
+} vn_adm_limit;
+
+/* Constants of one scale-0 band for the masking/pooling stage. */
+typedef struct {
+    int32_t irf[3];
+    int csf_add[3], csf_shift[3], sub_shift[3], sq_shift[3], shift_c[3];
+} vn_adm_s0_consts;
+
+typedef struct {
+    int64_t u32[3];
+    int shift_c;
+} vn_adm_s123_consts;
+
+/* One ring row of the numerator stage: restored r and additive a for 3 bands,
+ * over w + 2 columns (the pooled window plus one column each side, edges clamped). */
+typedef struct {
+    int32_t *r[3];
+    int32_t *a[3];
+    int64_t *flt_dlm; /* sum over bands of the masking filter of a (DLM) */
+    int64_t *flt_aim; /* ... of r (AIM) */
+} vn_adm_ring_row;
+
+typedef struct {
+    /* Scale-0 wavelet: vertical pass over 4 source rows into lo/hi (int32 arithmetic). */
+    void (*dwt0_vert_u8)(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2,
+                         const uint8_t *r3, int n, int shift, int32_t add_lo, int32_t add_hi,
+                         int32_t *lo, int32_t *hi);
+    void (*dwt0_vert_u16)(const uint16_t *r0, const uint16_t *r1, const uint16_t *r2,
+                          const uint16_t *r3, int n, int shift, int32_t add_lo, int32_t add_hi,
+                          int32_t *lo, int32_t *hi);
+    /* Horizontal pass of a row already split in phases (odd[m] = x[2m-1], even[m] = x[2m],
+     * m = 0 .. half), int32 arithmetic: lo and hi outputs of half samples. */
+    void (*dwt0_horiz)(const int32_t *odd, const int32_t *even, int half, int32_t *lo,
+                       int32_t *hi);
+    /* Scales 1..3: int64 arithmetic, results wrapped to int32. */
+    void (*dwt_vert64)(const int32_t *r0, const int32_t *r1, const int32_t *r2,
+                       const int32_t *r3, int n, int shift, int64_t add, int32_t *lo,
+                       int32_t *hi);
+    void (*dwt_horiz64)(const int32_t *odd, const int32_t *even, int half, int shift,
+                        int64_t add, int32_t *lo, int32_t *hi);
+    /* Decoupling core of one row of the three bands: rst (k * o) and the cap mode
+     * (0 none, 1 min(rst * egl, t) for o > 0, 2 max(...) for o < 0). */
+    void (*decouple)(int scale0, const int32_t *const o[3], const int32_t *const t[3], int n,
+                     int32_t *const rst[3], uint8_t *const mode[3]);
+    /* Restoration of n coefficients of three bands at one limit; writes r and a = t - r.
+     * Returns the number of coefficients where the limit bound (see adm.h). */
+    int64_t (*restore)(const vn_adm_limit *lim, const int32_t *const rst[3],
+                       const int32_t *const t[3], const uint8_t *const mode[3], int n,
+                       int32_t *const r[3], int32_t *const a[3], int count);
+    /* Masking filter sums of one ring row (flt_dlm from a, flt_aim from r), w2 columns. */
+    void (*flt0)(const vn_adm_s0_consts *c, vn_adm_ring_row *row, int w2);
+    void (*flt123)(const vn_adm_s123_consts *c, vn_adm_ring_row *row, int w2);
+    /* Pooled values of one window row (w columns): adds the row sums per band for DLM and AIM.
+     * vec_lo/vec_hi: window columns [vec_lo, vec_hi) keep the centre term unwrapped. */
+    void (*pool0)(const vn_adm_s0_consts *c, const vn_adm_ring_row *up,
+                  const vn_adm_ring_row *mid, const vn_adm_ring_row *down, int w, int vec_lo,
+                  int vec_hi, int64_t sum_dlm[3], int64_t sum_aim[3], int64_t *scratch);
+    void (*pool123)(const vn_adm_s123_consts *c, const vn_adm_ring_row *up,
+                    const vn_adm_ring_row *mid, const vn_adm_ring_row *down, int w,
+                    int64_t sum_dlm[3], int64_t sum_aim[3], int64_t *scratch);
+} vn_adm_kernels;
+
+/* trunc(2^30 / m), m = 0 .. 32768 (0 at 0); filled once when the module loads. */
+extern int32_t vn_adm_div_table[32769];
+
+extern const vn_adm_kernels vn_adm_kernels_c;
+#if defined(__x86_64__) && defined(__GNUC__)
+#define VN_ADM_HAVE_X86 1
+extern const vn_adm_kernels vn_adm_kernels_avx2;
+extern const vn_adm_kernels vn_adm_kernels_avx512;
+#endif
+
+#endif

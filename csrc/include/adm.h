@@ -1,0 +1,49 @@
+/* Native integer ADM (libvmaf 3.2.0's integer_adm features), several gain limits per pass.
+ *
+ * cffi cdef: plain declarations only (macros and internals live in csrc/adm_internal.h).
+ *
+ * vn_adm_multi(ref, dis, stride_bytes, width, height, bitdepth,
+ *              gain_limits, n_limits, lanes, simd, out, out_len)
+ *
+ *   ref, dis      luma planes, row-major: uint8 samples at bitdepth 8, uint16 (native byte
+ *                 order, values below 2^bitdepth) at 10, 12 and 16.
+ *   stride_bytes  distance between rows in bytes, the same for both planes,
+ *                 >= width * (1 at 8 bit, 2 otherwise).
+ *   width, height pixels, each in [33, 32768] (libvmaf's smallest ADM input is 33x33).
+ *   bitdepth      8, 10, 12 or 16.
+ *   gain_limits   n_limits (>= 1) values of adm_enhn_gain_limit, each in [1, 100]; the wavelet
+ *                 decomposition, the decoupling up to the limit and the denominators are
+ *                 shared, each limit costs only its restoration and numerators.
+ *   lanes         libvmaf scale-0 contrast-masking code path to reproduce where a masking term
+ *                 reaches the int16 limit: 0 = its portable C code, 6 = its AVX2 kernel,
+ *                 14 = its AVX-512 kernel (the reference's ADM_KERNELS values).
+ *   simd          this engine's own instruction set: -1 = best the CPU has, 0 = portable C,
+ *                 1 = AVX2, 2 = AVX-512 (F, BW, DQ, VL, CD). Every level gives identical numbers.
+ *   out           n_limits * vn_adm_outputs_per_limit() doubles; for limit i, starting at
+ *                 out[i * vn_adm_outputs_per_limit()]:
+ *                   [0] adm2  [1] aim  [2] adm3  [3..6] adm_scale0..3
+ *                   [7..10] cap_share_scale0..3
+ *                 cap_share_scale<s> is the share, in [0, 1], of the scale-s coefficients in the
+ *                 pooled window (the ROI, the same for the three orientations; denominator
+ *                 3 * ROI area) where the gain limit bound: inside the 1-degree cone, with a
+ *                 positive gain and a non-zero restored value rst, rst * egl stayed below the
+ *                 distorted coefficient t in magnitude, so the restored value was held at
+ *                 rst * egl instead of t. For egl < 100 these are exactly the coefficients
+ *                 where the restored value differs from the one at egl 100 (the reference's
+ *                 adm_explain cap_map over the ROI).
+ *   out_len       number of doubles out can hold.
+ *
+ * Returns 0, or a negative error code (nothing is written to out on error):
+ *   -22 invalid argument (sizes, stride, bit depth, limits, lanes, out_len, NULL pointers),
+ *   -12 out of memory, -95 the requested simd level is not available on this CPU/build.
+ * Thread-safe: no global state is written after the first call's one-time CPU detection.
+ */
+int vn_adm_multi(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width, int height,
+                 int bitdepth, const double *gain_limits, int n_limits, int lanes, int simd,
+                 double *out, size_t out_len);
+
+/* Number of doubles vn_adm_multi writes per gain limit (11). */
+int vn_adm_outputs_per_limit(void);
+
+/* Best simd level vn_adm_multi can use here: 0 portable, 1 AVX2, 2 AVX-512. */
+int vn_adm_simd_best(void);
