@@ -488,12 +488,13 @@ int vn_adm_multi(const void *ref, const void *dis, ptrdiff_t stride_bytes, int w
         return VN_EINVAL;
     if (stride_bytes < (ptrdiff_t)width * (bitdepth == 8 ? 1 : 2)) return VN_EINVAL;
     if (lanes != 0 && lanes != 6 && lanes != 14) return VN_EINVAL;
+    if (simd < -1 || simd > 2) return VN_EINVAL;
     if (n_limits < 1 || n_limits > 1024) return VN_EINVAL;
     if (out_len < (size_t)n_limits * VN_ADM_NOUT) return VN_EINVAL;
     for (int l = 0; l < n_limits; l++)
         if (!(gain_limits[l] >= 1.0 && gain_limits[l] <= 100.0)) return VN_EINVAL;
     const vn_adm_kernels *K = vn_kernels_for(simd);
-    if (K == NULL) return simd > 2 || simd < -1 ? VN_EINVAL : VN_ENOTSUP;
+    if (K == NULL) return VN_ENOTSUP;
     return vn_adm_run(ref, dis, stride_bytes, width, height, bitdepth, gain_limits, n_limits,
                       lanes, K, 3.0, 1080, out);
 }
