@@ -29,6 +29,10 @@ __all__ = [
     "ManifestError",
     "ResultStoreError",
     "BDRateError",
+    "ScalerError",
+    "OffsetError",
+    "SyncError",
+    "FeatureError",
 ]
 
 
@@ -128,3 +132,111 @@ class BDRateError(VmafNegError, ValueError):
     rates, too few points, scores that do not rise strictly with rate, and curves
     whose score (BD-rate) or rate (BD-quality) ranges do not overlap.
     """
+
+
+class ScalerError(OptionError):
+    """A scaling algorithm or display size cannot be used.
+
+    Attributes
+    ----------
+    scaler:
+        The algorithm name given (None when the size was the problem).
+    known:
+        The algorithm names accepted.
+    size:
+        The display size given, when that was the problem.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        scaler: str | None = None,
+        known: tuple[str, ...] = (),
+        size: object = None,
+    ) -> None:
+        super().__init__(message)
+        self.scaler = scaler
+        self.known = known
+        self.size = size
+
+
+class OffsetError(FrameMismatchError):
+    """A frame offset leaves one clip without frames, or is not a whole number.
+
+    Attributes
+    ----------
+    offset:
+        The offset given (frames; > 0 drops distorted frames, < 0 reference frames).
+    reference_frames, distorted_frames:
+        The clips' frame counts, None where unknown.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        offset: object = None,
+        reference_frames: int | None = None,
+        distorted_frames: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.reference_frames = reference_frames
+        self.distorted_frames = distorted_frames
+
+
+class SyncError(FrameMismatchError):
+    """An offset search has no overlapping frames to compare, or bad search settings.
+
+    Attributes
+    ----------
+    window:
+        Largest offset tried either way (frames).
+    frames:
+        Frames compared at each offset (at most).
+    reference_frames, distorted_frames:
+        Frames read from each clip for the search.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        window: int | None = None,
+        frames: int | None = None,
+        reference_frames: int | None = None,
+        distorted_frames: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.window = window
+        self.frames = frames
+        self.reference_frames = reference_frames
+        self.distorted_frames = distorted_frames
+
+
+class FeatureError(OptionError):
+    """An extra feature (PSNR, SSIM ...) is unknown, malformed or not offered by a backend.
+
+    Attributes
+    ----------
+    feature:
+        The feature as given (e.g. ``'cambi:full_ref=true'``).
+    known:
+        The feature names accepted.
+    backend:
+        The backend that cannot compute it, when that was the problem.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        feature: str = "",
+        known: tuple[str, ...] = (),
+        backend: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.feature = feature
+        self.known = known
+        self.backend = backend

@@ -434,8 +434,12 @@ def test_mismatched_pair(
     cli_fragments: tuple[str, ...],
 ) -> None:
     ref, dis = media / "ref.y4m", media / other
-    _raises_exactly(FrameMismatchError, lambda: pyvmafneg.score(ref, dis), *api_fragments)
-    _cli_fails(capsys, ["score", "-r", str(ref), "-d", str(dis), "-q"], *cli_fragments)
+    # Without a scaling algorithm differing sizes are refused (by default they are scaled).
+    _raises_exactly(
+        FrameMismatchError, lambda: pyvmafneg.score(ref, dis, scale=None), *api_fragments
+    )
+    argv = ["score", "-r", str(ref), "-d", str(dis), "-q", "--scale", "none"]
+    _cli_fails(capsys, argv, *cli_fragments)
 
 
 # -- models and gain limits -------------------------------------------------------------

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ..io._sources import VideoSource, match_sources, open_video
 
-__all__ = ["count", "add_input_arguments", "open_pair"]
+__all__ = ["count", "add_input_arguments", "add_prepare_arguments", "open_pair", "display_size"]
 
 
 def count(minimum: int) -> Callable[[str], int]:
@@ -47,6 +47,46 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def display_size(text: str) -> tuple[int, int]:
+    """An argparse type for ``WxH`` (positive pixels)."""
+    try:
+        w_text, h_text = text.lower().split("x")
+        w, h = int(w_text), int(h_text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1920x1080") from None
+    if w < 1 or h < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: width and height must be positive")
+    return w, h
+
+
+def add_prepare_arguments(p: argparse.ArgumentParser) -> None:
+    """``--scale``, ``--size`` and ``--offset``: how a pair is prepared for scoring."""
+    from ..io._prepare import DEFAULT_SCALER, SCALERS
+
+    p.add_argument(
+        "--scale",
+        choices=[*SCALERS, "none"],
+        default=DEFAULT_SCALER,
+        help="when the distorted size differs from the reference's, scale the distorted "
+        f"to the reference size with libswscale using this algorithm (default "
+        f"{DEFAULT_SCALER}, as FFmpeg's scale filter); none refuses differing sizes",
+    )
+    p.add_argument(
+        "--size",
+        type=display_size,
+        metavar="WxH",
+        help="score at this display size, scaling both videos (e.g. 1920x1080)",
+    )
+    p.add_argument(
+        "--offset",
+        type=int,
+        default=0,
+        metavar="N",
+        help="drop the first N distorted frames before pairing (negative: the first -N "
+        "reference frames)",
+    )
+
+
 def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[str]]:
     """Open the reference and distorted inputs; returns them and any warnings."""
     geometry = dict(
@@ -57,7 +97,14 @@ def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[
     )
     ref = open_video(args.reference, **geometry)
     dis = open_video(args.distorted, **geometry)
-    warnings = match_sources(ref, dis, frames=getattr(args, "frames", None))
+    warnings = match_sources(
+        ref,
+        dis,
+        frames=getattr(args, "frames", None),
+        scale=getattr(args, "scale", None),
+        size=getattr(args, "size", None),
+        offset=getattr(args, "offset", 0),
+    )
     given = [f"--{k.replace('_', '-')}" for k, v in geometry.items() if v is not None]
     if given and "raw" not in (ref.kind, dis.kind):
         warnings.append(

@@ -10,13 +10,14 @@ from .._outputs import check_output_file
 from ..engines._models import parse_model
 from ..engines._registry import backend_names, run_backend
 from ..errors import FrameMismatchError, LogFormatError, OutputFileError
+from ..io._prepare import plan_scaling
 from ..io._sources import known_frame_count
 from ..results._logs import LOG_FORMATS, write_log
 from ..results._plot import check_plot_path
 from ..results._result import Result
 from ._progress import Progress
 from .check import add_gate_options, emit
-from .common import add_input_arguments, count, open_pair
+from .common import add_input_arguments, add_prepare_arguments, count, open_pair
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -75,6 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="score only the first N frames of both videos (the common prefix when their "
         "lengths differ)",
     )
+    add_prepare_arguments(p)
     p.add_argument("-o", "--output", metavar="PATH", help="write the per-frame log here")
     p.add_argument(
         "--format",
@@ -104,6 +106,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         for text in warnings:
             print(f"pyvmafneg score: warning: {text}", file=sys.stderr)
+    plan = plan_scaling(
+        (ref.width, ref.height), (dis.width, dis.height), scale=args.scale, size=args.size
+    )
+    if plan is not None and not args.quiet:
+        print(f"pyvmafneg score: scaled {plan.describe()}", file=sys.stderr)
     total = args.frames if args.frames is not None else ref.frame_count
     bar = Progress(total, enabled=False if args.quiet else None)
     if bar.enabled and total is None:
@@ -124,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
             progress=bar,
             libvmaf=args.libvmaf,
             ffmpeg=args.ffmpeg,
+            scale=args.scale,
+            size=args.size,
+            offset=args.offset,
         )
     except FrameMismatchError as exc:
         # The scorer words its advice for the Python API; say it as the flag.

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from ..errors import FFmpegError, FrameError, FrameMismatchError
 from ..io._frame import MIN_SIDE, check_stable_width
+from ..io._prepare import DEFAULT_SCALER, ScalePlan, offset_counts, plan_scaling
 from ..io._rawyuv import ffmpeg_pix_fmt
 from ..io._sources import VideoSource, known_frame_count, open_video
 from ..results._result import Result
@@ -162,18 +163,36 @@ def build_command(
     sync: str = "index",
     model_paths: dict[str, str] | None = None,
     progress: bool = False,
+    plan: ScalePlan | None = None,
+    offset: int = 0,
 ) -> list[str]:
     """The FFmpeg argument list (no shell) for one scoring run.
 
     ``log_path`` goes into the filter graph unescaped, so keep it a simple
     relative name and run FFmpeg in the directory that should hold it.
+    ``plan`` adds FFmpeg's ``scale=W:H:flags=NAME`` filter to the clips it
+    scales (the same libswscale call as the in-process scaling); ``offset``
+    drops leading frames with ``trim=start_frame=N`` (distorted when
+    positive, reference when negative).
     """
     if sync not in SYNC_MODES:
         raise FFmpegError(f"unknown sync mode {sync!r}; use one of {', '.join(SYNC_MODES)}")
     if log_fmt not in ("json", "xml", "csv"):
         raise FFmpegError(f"unknown log format {log_fmt!r}; use json, xml or csv")
-    trim = f"trim=end_frame={int(frames)}," if frames is not None else ""
     stamp = "setpts=PTS-STARTPTS" if sync == "pts" else "settb=1/25,setpts=N"
+
+    def chain(skip: int, role: str) -> str:
+        parts = []
+        if skip or frames is not None:
+            bounds = [f"start_frame={skip}"] if skip else []
+            if frames is not None:
+                bounds.append(f"end_frame={skip + int(frames)}")
+            parts.append("trim=" + ":".join(bounds))
+        parts.append(stamp)
+        if plan is not None and plan.ffmpeg_filter(role):
+            parts.append(plan.ffmpeg_filter(role))
+        return ",".join(parts)
+
     options = [
         f"model='{model_option(specs, clip=clip, transform=transform, model_paths=model_paths)}'",
         f"log_fmt={log_fmt}",
@@ -191,7 +210,8 @@ def build_command(
         # The filter takes no gray formats: convert to YUV, copying the luma.
         tag += f",format={ffmpeg_pix_fmt('420', distorted.bitdepth)}"
     graph = (
-        f"[0:v]{trim}{stamp}{tag}[dis];[1:v]{trim}{stamp}{tag}[ref];"
+        f"[0:v]{chain(max(offset, 0), 'distorted')}{tag}[dis];"
+        f"[1:v]{chain(max(-offset, 0), 'reference')}{tag}[ref];"
         f"[dis][ref]libvmaf={':'.join(options)}"
     )
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"]
@@ -230,6 +250,9 @@ def score_ffmpeg(
     log_fmt: str = "json",
     sync: str = "index",
     timeout: float | None = None,
+    scale: str | None = DEFAULT_SCALER,
+    size: tuple[int, int] | str | None = None,
+    offset: int = 0,
 ) -> Result:
     """Score with FFmpeg's libvmaf filter; same arguments and Result as :func:`pyvmafneg.score`.
 
@@ -254,6 +277,10 @@ def score_ffmpeg(
         frame rate).
     timeout:
         Seconds before FFmpeg is stopped (None: no limit).
+    scale, size, offset:
+        As for :func:`pyvmafneg.score`: FFmpeg's ``scale=W:H:flags=NAME``
+        filter scales what :func:`pyvmafneg.io.plan_scaling` says, and
+        ``trim=start_frame=N`` drops the offset's leading frames.
 
     Raises
     ------
@@ -267,7 +294,9 @@ def score_ffmpeg(
 
     ref = _as_source(reference)
     dis = _as_source(distorted)
-    match_sources(ref, dis, frames=frames)
+    match_sources(ref, dis, frames=frames, scale=scale, size=size, offset=offset)
+    plan = plan_scaling((ref.width, ref.height), (dis.width, dis.height), scale=scale, size=size)
+    width, height = plan.size if plan is not None else (ref.width, ref.height)
     for src in (ref, dis):
         if src.bitdepth not in (8, 10):
             raise FFmpegError(
@@ -282,15 +311,15 @@ def score_ffmpeg(
         )
     threads, subsample = check_threads(threads, subsample)
     threads = min(threads, available_cpus())  # as in-process: extra workers only cost memory
-    if min(ref.width, ref.height) < MIN_SIDE:
+    if min(width, height) < MIN_SIDE:
         raise FrameError(
-            f"frames are {ref.width}x{ref.height}; libvmaf needs at least {MIN_SIDE}x{MIN_SIDE} "
+            f"frames are {width}x{height}; libvmaf needs at least {MIN_SIDE}x{MIN_SIDE} "
             "pixels (smaller frames crash FFmpeg's libvmaf filter or compute undefined values); "
             "upscale the clip first"
         )
-    check_stable_width(ref.width, None, python=False)
+    check_stable_width(width, None, python=False)
     if frames is None:
-        n_ref, n_dis = known_frame_count(ref), known_frame_count(dis)
+        n_ref, n_dis = offset_counts(offset, known_frame_count(ref), known_frame_count(dis))
         if n_ref is not None and n_dis is not None and n_ref != n_dis:
             raise FrameMismatchError(
                 f"reference {ref.path!r} has {n_ref} frames but distorted {dis.path!r} has "
@@ -327,6 +356,8 @@ def score_ffmpeg(
             sync=sync,
             model_paths=model_paths,
             progress=progress is not None,
+            plan=plan,
+            offset=offset,
         )
         stderr_path = tmpdir / "stderr.txt"
         started = time.perf_counter()

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import BackendUnavailableError
+from ..io._prepare import DEFAULT_SCALER
 from ..io._sources import VideoSource
 from ..results._result import Result
 from ._models import ModelSpec
@@ -28,7 +29,17 @@ __all__ = ["BACKENDS", "run_backend", "backend_names"]
 Backend = Callable[..., Result]
 
 #: Keyword arguments every backend takes, as :func:`pyvmafneg.score` names them.
-_COMMON = ("models", "subsample", "clip", "transform", "frames", "progress")
+_COMMON = (
+    "models",
+    "subsample",
+    "clip",
+    "transform",
+    "frames",
+    "progress",
+    "scale",
+    "size",
+    "offset",
+)
 
 
 def _libvmaf(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
@@ -92,10 +103,15 @@ def run_backend(
     transform: bool | None = None,
     frames: int | None = None,
     progress: Callable[[int], None] | None = None,
+    scale: str | None = DEFAULT_SCALER,
+    size: tuple[int, int] | str | None = None,
+    offset: int = 0,
     **options: Any,
 ) -> Result:
     """Score ``distorted`` against ``reference`` with the backend called ``name``.
 
+    ``scale``, ``size`` and ``offset`` prepare the pair (scaling to one
+    size, dropping leading frames; see :func:`pyvmafneg.io.prepare_pair`).
     ``options`` carries backend-specific settings: ``libvmaf`` (a library
     path) for ``'libvmaf'``, ``ffmpeg`` (an executable) for ``'ffmpeg'``.
     """
@@ -115,5 +131,8 @@ def run_backend(
         transform=transform,
         frames=frames,
         progress=progress,
+        scale=scale,
+        size=size,
+        offset=offset,
         **options,
     )

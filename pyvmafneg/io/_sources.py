@@ -237,18 +237,30 @@ def known_frame_count(source: VideoSource) -> int | None:
 
 
 def match_sources(
-    reference: VideoSource, distorted: VideoSource, *, frames: int | None = None
+    reference: VideoSource,
+    distorted: VideoSource,
+    *,
+    frames: int | None = None,
+    scale: str | None = None,
+    size: tuple[int, int] | str | None = None,
+    offset: int = 0,
 ) -> list[str]:
     """Check that two sources can be scored together; return warnings.
 
-    Raises :class:`~pyvmafneg.errors.FrameMismatchError` when sizes, pixel
-    formats or bit depths differ, or when the frame counts differ and
-    ``frames`` (score only the first N frames of both) is not given or asks
-    for more frames than a file holds. Returns human-readable warnings for
-    differing frame rates or colour ranges, which do not stop scoring.
+    Raises :class:`~pyvmafneg.errors.FrameMismatchError` when sizes differ
+    and ``scale`` is None (with a scaling algorithm, the distorted clip is
+    scaled to the reference size, see :func:`~pyvmafneg.io.prepare_pair`),
+    when pixel formats or bit depths differ, or when the frame counts left
+    after ``offset`` differ and ``frames`` (score only the first N frames of
+    both) is not given or asks for more frames than a file holds. Returns
+    human-readable warnings for differing frame rates or colour ranges,
+    which do not stop scoring.
     """
+    from ._prepare import offset_counts, plan_scaling
+
     ref, dis = reference, distorted
-    if (ref.width, ref.height) != (dis.width, dis.height):
+    plan = plan_scaling((ref.width, ref.height), (dis.width, dis.height), scale=scale, size=size)
+    if plan is None and (ref.width, ref.height) != (dis.width, dis.height):
         raise FrameMismatchError(
             f"reference {ref.path!r} is {ref.width}x{ref.height} but distorted {dis.path!r} "
             f"is {dis.width}x{dis.height}; VMAF compares the two pixel by pixel at one size: "
@@ -264,20 +276,22 @@ def match_sources(
             f"{dis.pixel_format} {dis.bitdepth}-bit; convert the distorted video to match, "
             f"e.g. ffmpeg -i DIST -pix_fmt {target} -c:v ffv1 converted.mkv"
         )
+    n_ref, n_dis = offset_counts(offset, ref.frame_count, dis.frame_count)
+    after = f" after offset {offset}" if offset else ""
     if frames is not None:
         if frames < 1:
             raise FrameMismatchError(f"--frames must be at least 1; got {frames}")
-        for src, role in ((ref, "reference"), (dis, "distorted")):
-            if src.frame_count is not None and src.frame_count < frames:
+        for n, src, role in ((n_ref, ref, "reference"), (n_dis, dis, "distorted")):
+            if n is not None and n < frames:
                 raise FrameMismatchError(
                     f"{frames} frames were asked for but the {role} {src.path!r} holds only "
-                    f"{src.frame_count}; pass --frames {src.frame_count} or fewer"
+                    f"{n}{after}; pass --frames {n} or fewer"
                 )
-    elif None not in (ref.frame_count, dis.frame_count) and ref.frame_count != dis.frame_count:
-        common = min(ref.frame_count, dis.frame_count)  # type: ignore[type-var]
+    elif None not in (n_ref, n_dis) and n_ref != n_dis:
+        common = min(n_ref, n_dis)  # type: ignore[type-var]
         raise FrameMismatchError(
-            f"reference {ref.path!r} has {ref.frame_count} frames but distorted "
-            f"{dis.path!r} has {dis.frame_count}; pass --frames {common} to score the common "
+            f"reference {ref.path!r} has {n_ref} frames but distorted "
+            f"{dis.path!r} has {n_dis}{after}; pass --frames {common} to score the common "
             "prefix (the first frames of both)"
         )
     warnings = []

@@ -21,6 +21,7 @@ from typing import Any
 
 from ...errors import OptionError, ScorerStateError
 from ...io._frame import FrameLike, iter_pairs
+from ...io._prepare import DEFAULT_SCALER, prepare_pair
 from ...results._result import Result
 from .._models import ModelSpec, pick_pair, resolve_models
 from ._binding import Context, Libvmaf, check_threads, load_library
@@ -191,6 +192,9 @@ def score(
     library: str | Libvmaf | None = None,
     frames: int | None = None,
     progress: ProgressCallback | None = None,
+    scale: str | None = DEFAULT_SCALER,
+    size: tuple[int, int] | str | None = None,
+    offset: int = 0,
 ) -> Result:
     """Score two clips with libvmaf in one pass.
 
@@ -205,6 +209,14 @@ def score(
     which one ended first. ``progress`` is called with the number of frames
     done after each pair. Other parameters are those of :class:`Scorer`.
 
+    When the distorted clip's size differs from the reference's, each
+    distorted frame is scaled to the reference size with libswscale
+    (``scale``: ``'bicubic'``, the default, ``'lanczos'``, ``'bilinear'``,
+    ``'neighbor'``, ``'spline'`` or ``'area'``; None refuses differing
+    sizes); ``size=(width, height)`` scores both clips at that display size.
+    ``offset=N`` drops the first N distorted frames before pairing (N < 0:
+    the first -N reference frames). See :func:`pyvmafneg.io.prepare_pair`.
+
     Returns
     -------
     Result
@@ -215,6 +227,10 @@ def score(
     distorted = _open_if_path(distorted)
     if frames is not None and frames < 1:
         raise OptionError(f"frames must be at least 1 (or None for every frame); got {frames}")
+    pair = prepare_pair(
+        reference, distorted, scale=scale, size=size, offset=offset, bitdepth=bitdepth
+    )
+    reference, distorted = pair.reference, pair.distorted
     with Scorer(
         models,
         threads=threads,

@@ -42,6 +42,7 @@ from typing import Any, Final
 
 from ...errors import FrameError, ModelError, ScorerStateError
 from ...io._frame import MIN_SIDE, ClipChecker, FrameLike, iter_pairs
+from ...io._prepare import DEFAULT_SCALER, prepare_pair
 from ...results._result import Result
 from .._models import ModelSpec, check_gain_limit, feature_suffix, pick_pair, resolve_models
 from ._adm import adm_features_multi, kernel_for_cpumask
@@ -437,6 +438,9 @@ def score_reference(
     cpumask: int = 0,
     frames: int | None = None,
     progress: ProgressCallback | None = None,
+    scale: str | None = DEFAULT_SCALER,
+    size: tuple[int, int] | str | None = None,
+    offset: int = 0,
 ) -> Result:
     """Score two clips with the NumPy reference, mirroring :func:`pyvmafneg.score`.
 
@@ -445,7 +449,9 @@ def score_reference(
     same number of frames unless ``frames`` limits the run to a common prefix;
     otherwise :class:`~pyvmafneg.errors.FrameMismatchError` says which one
     ended first. ``progress`` is called with the number of frames done after
-    each pair. Other parameters are those of :class:`ReferenceScorer`.
+    each pair. ``scale``, ``size`` and ``offset`` prepare the pair as for
+    :func:`pyvmafneg.score` (:func:`pyvmafneg.io.prepare_pair`). Other
+    parameters are those of :class:`ReferenceScorer`.
 
     Returns
     -------
@@ -453,6 +459,10 @@ def score_reference(
         Per-frame model scores and features under libvmaf's names,
         ``backend='reference'``.
     """
+    pair = prepare_pair(
+        reference, distorted, scale=scale, size=size, offset=offset, bitdepth=bitdepth
+    )
+    reference, distorted = pair.reference, pair.distorted
     with ReferenceScorer(
         models,
         subsample=subsample,

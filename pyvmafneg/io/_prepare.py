@@ -1,0 +1,454 @@
+"""Preparing a pair for scoring: scaling to one size and offsetting one clip.
+
+Every engine consumes the same lazy wrappers, so a pair is prepared the same
+way whichever engine scores it:
+
+* **Scaling.** VMAF compares two pictures pixel by pixel at one size. When
+  the distorted clip's size differs from the reference's, :func:`prepare_pair`
+  scales each distorted frame to the reference size as it is read, with
+  libswscale through PyAV, in the distorted clip's own pixel format and bit
+  depth (no conversion through RGB, no change of bit depth). The algorithm is
+  one of :data:`SCALERS`; ``'bicubic'`` is the default, as in FFmpeg's
+  ``scale`` filter. PyAV's ``VideoFrame.reformat(..., interpolation=...)``
+  calls the same libswscale as FFmpeg's ``scale=W:H:flags=NAME``, so where the
+  two libswscale builds agree the scaled pixels are identical. An optional
+  display size scales both clips to that size instead.
+* **Offsets.** ``offset=N`` drops the first ``N`` distorted frames before
+  pairing (``N < 0``: the first ``-N`` reference frames), so frame ``n`` of
+  one clip meets frame ``n + N`` of the other.
+
+:func:`plan_scaling` decides what to scale from two sizes alone, so an engine
+that reads the files itself (FFmpeg) builds the equivalent filter from the
+same plan.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import OffsetError, ScalerError
+from ._frame import Frame, FrameLike, as_frame
+from ._rawyuv import ffmpeg_pix_fmt
+
+__all__ = [
+    "DEFAULT_SCALER",
+    "SCALERS",
+    "PreparedPair",
+    "ScalePlan",
+    "check_offset",
+    "check_scaler",
+    "check_size",
+    "offset_counts",
+    "plan_scaling",
+    "prepare_pair",
+    "scale_frame",
+    "scale_frames",
+]
+
+#: Scaling algorithms: this package's name -> libswscale's flag (PyAV's
+#: ``Interpolation`` member). FFmpeg's ``scale`` filter takes the same names in
+#: ``flags=`` (``neighbor`` is libswscale's ``SWS_POINT``).
+SCALERS: dict[str, str] = {
+    "bicubic": "BICUBIC",
+    "lanczos": "LANCZOS",
+    "bilinear": "BILINEAR",
+    "neighbor": "POINT",
+    "spline": "SPLINE",
+    "area": "AREA",
+}
+
+#: The algorithm used when none is named (FFmpeg's ``scale`` filter default).
+DEFAULT_SCALER = "bicubic"
+
+
+def check_scaler(scale: str | None) -> str | None:
+    """Return the canonical scaler name, or None for no scaling.
+
+    ``None`` and ``'none'`` mean: do not scale (differing sizes are refused).
+
+    Raises
+    ------
+    ScalerError
+        ``scale`` names no algorithm of :data:`SCALERS`.
+    """
+    if scale is None:
+        return None
+    name = str(scale).strip().lower()
+    if name == "none":
+        return None
+    if name not in SCALERS:
+        raise ScalerError(
+            f"unknown scaling algorithm {scale!r}; use one of {', '.join(SCALERS)} "
+            "(or None to refuse differing sizes)",
+            scaler=str(scale),
+            known=tuple(SCALERS),
+        )
+    return name
+
+
+def check_size(size: tuple[int, int] | Sequence[int] | str | None) -> tuple[int, int] | None:
+    """``(width, height)`` in pixels from a pair or a ``'WxH'`` string; None stays None.
+
+    Raises
+    ------
+    ScalerError
+        Not two positive integers.
+    """
+    if size is None:
+        return None
+    try:
+        if isinstance(size, str):
+            w_text, h_text = size.lower().split("x")
+            w, h = int(w_text), int(h_text)
+        else:
+            w, h = (int(v) for v in size)
+    except (TypeError, ValueError):
+        raise ScalerError(
+            f"a display size is (width, height) in pixels or 'WxH'; got {size!r}",
+            size=size,
+        ) from None
+    if w < 1 or h < 1:
+        raise ScalerError(f"a display size must be positive; got {w}x{h}", size=(w, h))
+    return w, h
+
+
+@dataclass(frozen=True)
+class ScalePlan:
+    """What is scaled to which size, decided from the two clips' sizes.
+
+    Attributes
+    ----------
+    width, height:
+        The size both clips are scored at, in pixels.
+    scaler:
+        The algorithm (a key of :data:`SCALERS`).
+    reference_size, distorted_size:
+        The clips' own sizes ``(width, height)``.
+    """
+
+    width: int
+    height: int
+    scaler: str
+    reference_size: tuple[int, int]
+    distorted_size: tuple[int, int]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(width, height)`` scored."""
+        return self.width, self.height
+
+    @property
+    def scales_reference(self) -> bool:
+        """True when the reference is scaled (a display size other than its own)."""
+        return self.reference_size != self.size
+
+    @property
+    def scales_distorted(self) -> bool:
+        """True when the distorted clip is scaled."""
+        return self.distorted_size != self.size
+
+    def describe(self) -> str:
+        """E.g. ``'distorted 960x540 -> 1920x1080 (bicubic)'``."""
+        parts = []
+        for role, (w, h), scaled in (
+            ("reference", self.reference_size, self.scales_reference),
+            ("distorted", self.distorted_size, self.scales_distorted),
+        ):
+            if scaled:
+                parts.append(f"{role} {w}x{h} -> {self.width}x{self.height}")
+        return f"{', '.join(parts)} ({self.scaler}, libswscale)"
+
+    def ffmpeg_filter(self, role: str) -> str:
+        """FFmpeg's equivalent ``scale`` filter for ``'reference'`` or ``'distorted'``.
+
+        Empty when that clip is not scaled.
+        """
+        scaled = self.scales_reference if role == "reference" else self.scales_distorted
+        if not scaled:
+            return ""
+        return f"scale={self.width}:{self.height}:flags={self.scaler}"
+
+
+def plan_scaling(
+    reference_size: tuple[int, int],
+    distorted_size: tuple[int, int],
+    *,
+    scale: str | None = DEFAULT_SCALER,
+    size: tuple[int, int] | Sequence[int] | str | None = None,
+) -> ScalePlan | None:
+    """Decide the scaling of a pair from the clips' ``(width, height)``.
+
+    Returns None when nothing needs scaling, or when ``scale`` is None and
+    the sizes differ (the pair is then refused where frames are paired, as
+    without scaling).
+
+    Raises
+    ------
+    ScalerError
+        Unknown algorithm, a malformed size, or a display size with
+        ``scale=None``.
+    """
+    scaler = check_scaler(scale)
+    target = check_size(size)
+    if target is not None and scaler is None:
+        raise ScalerError(
+            f"a display size of {target[0]}x{target[1]} needs a scaling algorithm; "
+            f"scale is None (use one of {', '.join(SCALERS)})",
+            size=target,
+        )
+    ref = (int(reference_size[0]), int(reference_size[1]))
+    dis = (int(distorted_size[0]), int(distorted_size[1]))
+    if target is None:
+        target = ref
+    if scaler is None or (ref == target and dis == target):
+        return None
+    return ScalePlan(target[0], target[1], scaler, ref, dis)
+
+
+class _Scaler:
+    """Scales frames with one reused libswscale context (through PyAV)."""
+
+    def __init__(self, width: int, height: int, scaler: str) -> None:
+        import av.video.reformatter as reformatter
+
+        self.width = width
+        self.height = height
+        self.scaler = scaler
+        self._flag = getattr(reformatter.Interpolation, SCALERS[scaler])
+        self._reformatter = reformatter.VideoReformatter()
+
+    def __call__(self, frame: Frame) -> Frame:
+        if (frame.width, frame.height) == (self.width, self.height):
+            return frame
+        import av
+
+        fmt = ffmpeg_pix_fmt(frame.pixel_format, frame.bitdepth)
+        src = av.VideoFrame(frame.width, frame.height, fmt)
+        for plane, data in zip(src.planes, frame.planes, strict=True):
+            _view(plane, data.dtype)[:] = data
+        out = self._reformatter.reformat(src, self.width, self.height, interpolation=self._flag)
+        planes = tuple(
+            _view(plane, frame.planes[0].dtype).copy() for plane in out.planes[: len(frame.planes)]
+        )
+        return Frame(planes, frame.bitdepth, frame.pixel_format)
+
+
+def _view(plane: Any, dtype: np.dtype) -> np.ndarray:
+    """A NumPy view of a PyAV plane without its row padding."""
+    itemsize = np.dtype(dtype).itemsize
+    rows, cols = int(plane.height), int(plane.width)
+    stride = int(plane.line_size) // itemsize
+    arr = np.frombuffer(plane, dtype=dtype, count=rows * stride).reshape(rows, stride)
+    return arr[:, :cols]
+
+
+def scale_frame(
+    frame: FrameLike,
+    width: int,
+    height: int,
+    *,
+    scale: str = DEFAULT_SCALER,
+    bitdepth: int | None = None,
+) -> Frame:
+    """Scale one frame to ``width`` x ``height`` pixels in its own format and bit depth.
+
+    ``bitdepth`` says how to read bare ``uint16`` arrays. A frame already at
+    that size is returned as it is.
+    """
+    scaler = check_scaler(scale)
+    if scaler is None:
+        raise ScalerError("scale_frame needs a scaling algorithm; got None", scaler="none")
+    return _Scaler(int(width), int(height), scaler)(as_frame(frame, bitdepth=bitdepth))
+
+
+def scale_frames(
+    frames: Iterable[FrameLike],
+    width: int,
+    height: int,
+    *,
+    scale: str = DEFAULT_SCALER,
+    bitdepth: int | None = None,
+) -> Iterator[Frame]:
+    """Lazily scale every frame of a clip (see :func:`scale_frame`)."""
+    scaler_name = check_scaler(scale)
+    if scaler_name is None:
+        raise ScalerError("scale_frames needs a scaling algorithm; got None", scaler="none")
+    scaler = _Scaler(int(width), int(height), scaler_name)
+    for frame in frames:
+        yield scaler(as_frame(frame, bitdepth=bitdepth))
+
+
+def check_offset(offset: int) -> int:
+    """``offset`` as an int (any sign)."""
+    try:
+        return int(offset)
+    except (TypeError, ValueError):
+        raise OffsetError(
+            f"offset must be an integer number of frames; got {offset!r}", offset=offset
+        ) from None
+
+
+def offset_counts(
+    offset: int, reference_frames: int | None, distorted_frames: int | None
+) -> tuple[int | None, int | None]:
+    """Frame counts left after the offset (None where unknown).
+
+    Raises
+    ------
+    OffsetError
+        The offset drops every frame of the clip it trims.
+    """
+    offset = check_offset(offset)
+    ref, dis = reference_frames, distorted_frames
+    if offset > 0 and dis is not None:
+        if offset >= dis:
+            raise OffsetError(
+                f"offset {offset} drops the first {offset} distorted frames but the distorted "
+                f"clip holds {dis}; nothing would be left to score",
+                offset=offset,
+                reference_frames=ref,
+                distorted_frames=dis,
+            )
+        dis -= offset
+    if offset < 0 and ref is not None:
+        if -offset >= ref:
+            raise OffsetError(
+                f"offset {offset} drops the first {-offset} reference frames but the reference "
+                f"clip holds {ref}; nothing would be left to score",
+                offset=offset,
+                reference_frames=ref,
+                distorted_frames=dis,
+            )
+        ref += offset
+    return ref, dis
+
+
+@dataclass
+class PreparedPair:
+    """Two clips ready to pair frame by frame (lazy: nothing is read until iterated).
+
+    Attributes
+    ----------
+    reference, distorted:
+        Iterators of frames (at one size when scaled).
+    plan:
+        The scaling applied, None when neither clip is scaled.
+    offset:
+        Distorted frames dropped (> 0) or reference frames dropped (< 0).
+    """
+
+    reference: Iterable[FrameLike]
+    distorted: Iterable[FrameLike]
+    plan: ScalePlan | None
+    offset: int
+
+    def describe(self) -> list[str]:
+        """One line per preparation step taken (empty when none)."""
+        lines = []
+        if self.offset > 0:
+            lines.append(f"offset {self.offset}: the first {self.offset} distorted frames dropped")
+        elif self.offset < 0:
+            lines.append(f"offset {self.offset}: the first {-self.offset} reference frames dropped")
+        if self.plan is not None:
+            lines.append(f"scaled {self.plan.describe()}")
+        return lines
+
+
+def _luma_size(obj: Any) -> tuple[int, int]:
+    """``(width, height)`` of a frame-like without validating it."""
+    if isinstance(obj, Frame):
+        return obj.width, obj.height
+    plane = obj if isinstance(obj, np.ndarray) else np.asarray(obj[0])
+    shape = np.shape(plane)
+    if len(shape) != 2:
+        # Let the frame checks downstream say what is wrong with it.
+        return -1, -1
+    return int(shape[1]), int(shape[0])
+
+
+def _peek(frames: Iterable[Any]) -> tuple[Any, Iterator[Any]]:
+    it = iter(frames)
+    first = next(it, None)
+    if first is None:
+        return None, iter(())
+    return first, itertools.chain((first,), it)
+
+
+def prepare_pair(
+    reference: Iterable[FrameLike],
+    distorted: Iterable[FrameLike],
+    *,
+    scale: str | None = DEFAULT_SCALER,
+    size: tuple[int, int] | Sequence[int] | str | None = None,
+    offset: int = 0,
+    bitdepth: int | None = None,
+) -> PreparedPair:
+    """Wrap two clips so they pair frame by frame at one size.
+
+    Parameters
+    ----------
+    reference, distorted:
+        Iterables of frames (lists, generators, opened videos).
+    scale:
+        Scaling algorithm (:data:`SCALERS`) used when the sizes differ;
+        None or ``'none'`` scales nothing (differing sizes are then refused
+        where frames are paired).
+    size:
+        Display size ``(width, height)`` to score at, scaling both clips;
+        None scores at the reference size.
+    offset:
+        Frames to drop from the start of the distorted clip (> 0) or of the
+        reference (< 0).
+    bitdepth:
+        How to read bare ``uint16`` arrays (10, 12 or 16).
+
+    The first frame of each clip is read to learn its size; everything else
+    stays lazy, one frame at a time.
+
+    Raises
+    ------
+    ScalerError
+        Unknown algorithm or malformed size.
+    OffsetError
+        The offset leaves one clip without frames.
+    """
+    scaler = check_scaler(scale)
+    target = check_size(size)
+    if target is not None and scaler is None:
+        plan_scaling((1, 1), (1, 1), scale=scale, size=target)  # raises
+    offset = check_offset(offset)
+    ref_it: Iterable[Any] = reference
+    dis_it: Iterable[Any] = distorted
+    if offset > 0:
+        dis_it = itertools.islice(iter(distorted), offset, None)
+    elif offset < 0:
+        ref_it = itertools.islice(iter(reference), -offset, None)
+    if scaler is None and not offset:
+        return PreparedPair(reference, distorted, None, 0)
+    ref_first, ref_it = _peek(ref_it)
+    dis_first, dis_it = _peek(dis_it)
+    if offset and (ref_first is None or dis_first is None):
+        role = "distorted" if dis_first is None else "reference"
+        raise OffsetError(
+            f"offset {offset} leaves the {role} clip without frames: it holds no more than "
+            f"{abs(offset)} frames",
+            offset=offset,
+        )
+    plan = None
+    if scaler is not None and ref_first is not None and dis_first is not None:
+        plan = plan_scaling(_luma_size(ref_first), _luma_size(dis_first), scale=scaler, size=target)
+    if plan is not None:
+        if plan.scales_reference:
+            ref_it = scale_frames(
+                ref_it, plan.width, plan.height, scale=plan.scaler, bitdepth=bitdepth
+            )
+        if plan.scales_distorted:
+            dis_it = scale_frames(
+                dis_it, plan.width, plan.height, scale=plan.scaler, bitdepth=bitdepth
+            )
+    return PreparedPair(ref_it, dis_it, plan, offset)
