@@ -23,7 +23,7 @@ from pyvmafneg.cli import main
 from pyvmafneg.comparison._analysis import AVERAGE
 from pyvmafneg.comparison._batch import run_comparison
 from pyvmafneg.comparison._manifest import load_manifest
-from pyvmafneg.comparison._store import ResultStore
+from pyvmafneg.results._store import ResultStore
 from pyvmafneg.demo._sample_comparison import SAMPLE_CRFS, SAMPLE_SOURCES, build_sample_comparison
 from pyvmafneg.errors import ManifestError, ResultStoreError
 
@@ -322,7 +322,7 @@ def test_progress_lines_name_each_pair(sample: Path, tmp_path: Path) -> None:
 
 
 def test_hashes_are_remembered_until_a_file_changes(tmp_path: Path, monkeypatch) -> None:
-    import pyvmafneg.comparison._store as store_module
+    import pyvmafneg.results._store as store_module
 
     calls: list[str] = []
     real = store_module.file_hash

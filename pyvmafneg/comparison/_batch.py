@@ -12,7 +12,7 @@ clip length or with the number of pairs. Tasks run
   the same paths (a shared file system) and have pyvmafneg installed.
 
 Every finished pair, scored or failed, is appended to the
-:class:`~pyvmafneg.comparison._store.ResultStore` at once; a rerun skips pairs already
+:class:`~pyvmafneg.results._store.ResultStore` at once; a rerun skips pairs already
 scored (failed ones are tried again), so a killed run loses only the pairs
 that were in flight.
 
@@ -39,7 +39,7 @@ from ..engines._models import ModelSpec
 from ..errors import FrameMismatchError, OptionError, VmafNegError
 from ._analysis import Comparison, EncodeRow, analyse
 from ._manifest import Encode, Manifest, gap_pair, load_manifest, with_default_pair
-from ._store import HashCache, ResultStore, pair_key
+from ..results._store import HashCache, ResultStore, pair_key
 
 __all__ = [
     "BatchProgress",

@@ -1,4 +1,4 @@
-"""The result store of a comparison: one JSON line per scored pair, written as it finishes.
+"""The result store: one JSON line per scored pair (or segment), written as it finishes.
 
 Each row is keyed by :func:`pair_key`: SHA-256 content hashes of the
 reference and the encode, the models (with the content hash of any model
