@@ -90,21 +90,32 @@ def read_yuv(
 
 
 def _iter_frames(
-    path: Path, n: int, width: int, height: int, fmt: str, bitdepth: int, check_range: bool
+    path: Path,
+    n: int,
+    width: int,
+    height: int,
+    fmt: str,
+    bitdepth: int,
+    check_range: bool,
+    *,
+    offset: int = 0,
+    first_index: int = 0,
 ) -> Iterator[Frame]:
+    """Yield ``n`` frames starting ``offset`` bytes into the file (frame ``first_index``)."""
     dtype = np.dtype(np.uint8) if bitdepth == 8 else np.dtype("<u2")
     cs = chroma_shape(height, width, fmt)
     shapes = [(height, width)] + ([cs, cs] if cs is not None else [])
     per = frame_size(width, height, fmt, bitdepth)
     with open(path, "rb") as fh:
-        for index in range(n):
+        fh.seek(offset)
+        for index in range(first_index, first_index + n):
             buf = _read_exact(fh, per, path, index)
             planes = []
-            offset = 0
+            at = 0
             for shape in shapes:
                 count = shape[0] * shape[1]
-                plane = np.frombuffer(buf, dtype=dtype, count=count, offset=offset)
-                offset += count * dtype.itemsize
+                plane = np.frombuffer(buf, dtype=dtype, count=count, offset=at)
+                at += count * dtype.itemsize
                 planes.append(plane.reshape(shape).astype(dtype.newbyteorder("="), copy=False))
             frame = Frame(tuple(planes), bitdepth, fmt)
             if check_range:

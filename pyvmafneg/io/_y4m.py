@@ -329,14 +329,17 @@ def read_y4m(
     return _iter_y4m(Path(path), info, check_range)
 
 
-def _iter_y4m(path: Path, info: Y4MInfo, check_range: bool) -> Iterator[Frame]:
+def _iter_y4m(
+    path: Path, info: Y4MInfo, check_range: bool, *, offset: int = 0, first_index: int = 0
+) -> Iterator[Frame]:
+    """Yield frames from the ``FRAME`` line at ``offset`` (frame ``first_index``) on."""
     where = repr(os.fspath(path))
     dtype = np.dtype(np.uint8) if info.bitdepth == 8 else np.dtype("<u2")
     shapes = info.plane_shapes()
     keep = 1 if info.pixel_format == "400" else 3
     with open(path, "rb") as fh:
-        fh.seek(info.header_size)
-        index = 0
+        fh.seek(offset or info.header_size)
+        index = first_index
         while True:
             if _frame_line(fh, where, index) is None:
                 return
