@@ -7,10 +7,11 @@ Quick use::
     print(result.pooled("vmaf").mean, result.pooled("vmaf_neg").mean, result.pooled_gap)
 """
 
+from ._score import score
 from .engines._ffmpeg import score_ffmpeg
 from .engines._models import BUILTIN_MODELS, DEFAULT_MODELS, ModelSpec, parse_model
 from .engines.libvmaf._binding import library_info, load_library
-from .engines.libvmaf._scorer import Scorer, score
+from .engines.libvmaf._scorer import Scorer
 from .errors import (
     FFmpegError,
     FrameError,
@@ -25,9 +26,13 @@ from .errors import (
     OptionError,
     OutputFileError,
     ScalerError,
+    SchedulerError,
     ScorerStateError,
+    SegmentError,
     TruncatedInputError,
     VmafNegError,
+    WorkerFileError,
+    WorkerLostError,
 )
 from .io._frame import Frame, as_frame
 from .io._sources import VideoSource, open_video
@@ -64,9 +69,13 @@ __all__ = [
     "Pooled",
     "Result",
     "Scorer",
+    "SchedulerError",
     "ScorerStateError",
+    "SegmentError",
     "TruncatedInputError",
     "VmafNegError",
+    "WorkerFileError",
+    "WorkerLostError",
     "__version__",
     "as_frame",
     "library_info",

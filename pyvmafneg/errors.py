@@ -240,3 +240,58 @@ class FeatureError(OptionError):
         self.feature = feature
         self.known = known
         self.backend = backend
+
+
+class SegmentError(VmafNegError, ValueError):
+    """A title cannot be split into the segments asked for.
+
+    Attributes: ``segments`` (the count asked for, or None), ``segment_frames``
+    (the length asked for, or None) and ``frames`` (the title's length).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        segments: int | None = None,
+        segment_frames: int | None = None,
+        frames: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.segments = segments
+        self.segment_frames = segment_frames
+        self.frames = frames
+
+
+class SchedulerError(VmafNegError, ConnectionError):
+    """A Dask scheduler cannot be reached. Attribute: ``address``."""
+
+    def __init__(self, message: str, *, address: str) -> None:
+        super().__init__(message)
+        self.address = address
+
+
+class WorkerFileError(InputFileError):
+    """Workers do not see an input file as this process does.
+
+    Attributes: ``problems``, a list of ``(worker, path, what)`` tuples.
+    """
+
+    def __init__(self, message: str, *, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class WorkerLostError(VmafNegError, RuntimeError):
+    """A segment's worker died on every attempt.
+
+    Attributes: ``segment`` (its number), ``start`` and ``stop`` (its frames,
+    ``stop`` exclusive) and ``attempts``.
+    """
+
+    def __init__(self, message: str, *, segment: int, start: int, stop: int, attempts: int) -> None:
+        super().__init__(message)
+        self.segment = segment
+        self.start = start
+        self.stop = stop
+        self.attempts = attempts

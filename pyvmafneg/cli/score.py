@@ -11,7 +11,7 @@ from ..engines._models import parse_model
 from ..engines._registry import backend_names, run_backend
 from ..errors import FrameMismatchError, LogFormatError, OutputFileError
 from ..io._prepare import plan_scaling
-from ..io._sources import known_frame_count
+from ..io._sources import VideoSource, known_frame_count
 from ..results._logs import LOG_FORMATS, write_log
 from ..results._plot import check_plot_path
 from ..results._result import Result
@@ -95,6 +95,40 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="print JSON on stdout: the check report with --check, else the per-frame log",
     )
+    seg = p.add_argument_group(
+        "segments",
+        "score one long pair as contiguous frame ranges in parallel; the stitched result "
+        "equals one uninterrupted run, frame for frame",
+    )
+    split = seg.add_mutually_exclusive_group()
+    split.add_argument(
+        "--segments", type=count(1), metavar="N", help="split the title into N segments"
+    )
+    split.add_argument(
+        "--segment-frames", type=count(1), metavar="K", help="split into segments of K frames"
+    )
+    seg.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run segments on Dask: tcp://HOST:PORT of a running scheduler, or 'local' for a "
+        "LocalCluster (default: worker processes on this machine)",
+    )
+    seg.add_argument(
+        "--workers",
+        type=count(1),
+        metavar="N",
+        help="parallel segments on this machine, or the LocalCluster size (default: one per CPU)",
+    )
+    seg.add_argument(
+        "--store",
+        metavar="PATH",
+        default="pyvmafneg-segments.jsonl",
+        help="result store of finished segments, reused when a run is repeated or resumed "
+        "(default: ./pyvmafneg-segments.jsonl)",
+    )
+    seg.add_argument(
+        "--no-store", action="store_true", help="keep no finished segments (no resuming)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or warnings")
     p.set_defaults(func=run)
 
@@ -117,6 +151,12 @@ def run(args: argparse.Namespace) -> int:
         # Matroska/WebM do not record a length: count packets so the bar has an ETA.
         bar.total = known_frame_count(ref)
     transform = {"model": None, "on": True, "off": False}[args.transform]
+    if args.segments or args.segment_frames or args.scheduler:
+        try:
+            result = _run_segments(args, ref, dis, models, transform, bar)
+        finally:
+            bar.close()
+        return _finish(result, args)
     try:
         result = run_backend(
             args.backend,
@@ -141,6 +181,56 @@ def run(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     return _finish(result, args)
+
+
+def _run_segments(
+    args: argparse.Namespace,
+    ref: VideoSource,
+    dis: VideoSource,
+    models: list | None,
+    transform: bool | None,
+    bar: Progress,
+) -> Result:
+    from ..errors import OptionError
+    from ..segments import score_segments
+
+    if args.subsample != 1:
+        raise OptionError("--subsample cannot be combined with --segments or --segment-frames")
+    if args.offset or args.size:
+        raise OptionError(
+            "--offset and --size cannot be combined with --segments or --segment-frames; "
+            "prepare the pair first (e.g. ffmpeg -ss/-vf scale) or score it in one pass"
+        )
+    if not (args.segments or args.segment_frames):
+        raise OptionError("--scheduler needs --segments N or --segment-frames K")
+    store = None if args.no_store else args.store
+    run = score_segments(
+        ref,
+        dis,
+        models,
+        segments=args.segments,
+        segment_frames=args.segment_frames,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        store=store,
+        backend=args.backend,
+        threads=args.threads,
+        clip=not args.no_clip,
+        transform=transform,
+        frames=args.frames,
+        progress=bar,
+    )
+    if not args.quiet:
+        bar.close()
+        text = f"{len(run.segments)} segments: {len(run.scored)} scored on {run.where}"
+        if not run.scored:
+            text = f"{len(run.segments)} segments: all"
+        if run.reused:
+            text += f"{', ' if run.scored else ' '}{len(run.reused)} reused from {store}"
+        print(text, file=sys.stderr)
+        for index, what in sorted(run.retried.items()):
+            print(f"pyvmafneg score: segment {index}: {what}", file=sys.stderr)
+    return run.result
 
 
 def check_outputs(args: argparse.Namespace) -> None:

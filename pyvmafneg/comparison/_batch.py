@@ -37,9 +37,9 @@ from typing import Any, TextIO
 
 from ..engines._models import ModelSpec
 from ..errors import FrameMismatchError, OptionError, VmafNegError
+from ..results._store import HashCache, ResultStore, pair_key
 from ._analysis import Comparison, EncodeRow, analyse
 from ._manifest import Encode, Manifest, gap_pair, load_manifest, with_default_pair
-from ..results._store import HashCache, ResultStore, pair_key
 
 __all__ = [
     "BatchProgress",

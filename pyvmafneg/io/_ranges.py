@@ -31,7 +31,6 @@ is exact but slower.
 from __future__ import annotations
 
 import os
-from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -241,18 +240,17 @@ def locate_ranges(
     ``index`` reuses a container's :class:`ContainerIndex` when it is known.
     """
     raw = raw_geometry(source)
+    path = os.path.abspath(source.path)
     if source.kind == "raw":
         from ._rawyuv import frame_size
 
         per = frame_size(source.width, source.height, source.pixel_format, source.bitdepth)
-        return [FrameRange(source.path, "raw", a, b, raw, offset=a * per) for a, b in ranges]
+        return [FrameRange(path, "raw", a, b, raw, offset=a * per) for a, b in ranges]
     if source.kind == "y4m":
         offsets = _y4m_offsets(source, [a for a, _ in ranges])
-        return [FrameRange(source.path, "y4m", a, b, offset=offsets[a]) for a, b in ranges]
-    idx = index if index is not None else index_container(source.path)
-    return [
-        FrameRange(source.path, "container", a, b, seek=plan_seek(idx, a, b)) for a, b in ranges
-    ]
+        return [FrameRange(path, "y4m", a, b, offset=offsets[a]) for a, b in ranges]
+    idx = index if index is not None else index_container(path)
+    return [FrameRange(path, "container", a, b, seek=plan_seek(idx, a, b)) for a, b in ranges]
 
 
 def open_range(spec: FrameRange) -> VideoSource:
@@ -451,8 +449,3 @@ def split_evenly(frames: int, segments: int) -> list[tuple[int, int]]:
     for i in range(segments):
         bounds.append(bounds[-1] + base + (1 if i < extra else 0))
     return list(zip(bounds[:-1], bounds[1:], strict=True))
-
-
-def range_of(frame: int, starts: Sequence[int]) -> int:
-    """Index of the range (given by sorted starts) holding ``frame``."""
-    return bisect_right(starts, frame) - 1

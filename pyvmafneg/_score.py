@@ -1,0 +1,65 @@
+"""The documented :func:`pyvmafneg.score`: one pass, or one long pair in parallel segments."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from .engines._models import ModelSpec
+from .engines.libvmaf._scorer import score as _score_libvmaf
+from .results._result import Result
+
+__all__ = ["score"]
+
+
+def score(
+    reference: Iterable[Any] | str | os.PathLike[str],
+    distorted: Iterable[Any] | str | os.PathLike[str],
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
+    *,
+    segments: int | None = None,
+    segment_frames: int | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    store: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> Result:
+    """Score ``distorted`` against ``reference`` with libvmaf.
+
+    Without ``segments``/``segment_frames`` this is one in-process pass
+    (:func:`pyvmafneg.engines.libvmaf._scorer.score`; ``options`` are its
+    keywords: ``threads``, ``subsample``, ``clip``, ``transform``,
+    ``bitdepth``, ``library``, ``frames``, ``progress``).
+
+    With ``segments=N`` (or ``segment_frames=K``) the pair, given as file
+    paths or opened videos, is split into contiguous frame ranges scored in
+    parallel (``workers`` local processes, or Dask when ``scheduler`` is
+    ``'local'`` or ``'tcp://host:port'``) and stitched into one Result equal,
+    as doubles, to one uninterrupted run; ``store`` names a result store
+    that makes the run resumable. ``options`` then take ``threads``,
+    ``clip``, ``transform``, ``frames``, ``progress``, ``backend`` and
+    ``raw`` (see :func:`pyvmafneg.segments.score_segments`).
+    """
+    if segments is None and segment_frames is None:
+        if scheduler is not None or store is not None or workers is not None:
+            from .errors import OptionError
+
+            raise OptionError(
+                "scheduler, workers and store apply to scoring in segments; give segments=N "
+                "or segment_frames=K as well"
+            )
+        return _score_libvmaf(reference, distorted, models, **options)
+    from .segments import score_segments
+
+    return score_segments(
+        reference,  # type: ignore[arg-type]
+        distorted,  # type: ignore[arg-type]
+        models,
+        segments=segments,
+        segment_frames=segment_frames,
+        scheduler=scheduler,
+        workers=workers,
+        store=store,
+        **options,
+    ).result

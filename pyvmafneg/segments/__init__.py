@@ -1,0 +1,13 @@
+"""One long pair scored as contiguous segments in parallel, stitched into one exact Result.
+
+Example::
+
+    from pyvmafneg.segments import score_segments
+
+    run = score_segments("ref.mkv", "dist.mkv", segments=8, store="title.results.jsonl")
+    print(run.result.pooled("vmaf").mean, run.reused, run.retried)
+"""
+
+from ._run import SegmentRun, SegmentTask, plan_ranges, score_segments
+
+__all__ = ["SegmentRun", "SegmentTask", "plan_ranges", "score_segments"]

@@ -1,0 +1,695 @@
+"""Score one long pair as contiguous segments in parallel and stitch one exact Result.
+
+How a segment stays exact
+-------------------------
+Every feature but motion is computed from one frame pair alone. Motion
+(libvmaf's ``integer_motion``, see :mod:`pyvmafneg.engines.reference._motion`)
+uses the reference frames around a frame:
+
+* ``sad_i`` compares frame ``i`` with frame ``i-1`` (``sad_0 = 0``);
+* ``motion2_i = min(sad_i, sad_{i+1})``, except ``motion2_0 = 0`` and, at the
+  last frame ``N-1`` of the title, ``motion2_{N-1} = sad_{N-1}``;
+* ``motion3_i`` is the blended ``motion2_i``; frame 0 takes the blended
+  ``sad_1``.
+
+The model scores of frame ``i`` depend on ``motion2_i``. So a segment owning
+frames ``a .. b-1`` is scored over ``a-1 .. b`` (clamped to the title): with
+frame ``a-1`` in front, ``sad_a`` is the title's; with frame ``b`` behind,
+``motion2_{b-1} = min(sad_{b-1}, sad_b)`` is the title's; and a segment
+that starts at 0 or ends at ``N`` meets the title's own first/last-frame
+rules. libvmaf then computes every feature and model score of frames
+``a .. b-1`` exactly as one uninterrupted run does; the values of the two
+borrowed frames are dropped. Pooled scores are computed over the stitched
+title, so they are the same doubles too. The price is up to two extra
+frames scored per segment (see ``docs/segments.md``).
+
+Where segments run
+------------------
+* this process (``workers=1``), local worker processes (the default), or
+* Dask: ``scheduler='tcp://host:port'`` or ``'local'`` (a ``LocalCluster``),
+  with the files at the same paths on every worker (checked before any
+  scoring starts).
+
+A local worker that dies has its segment retried in a fresh process
+(:attr:`SegmentRun.retried` says which); on Dask the scheduler reschedules
+the segments of a lost worker itself. Finished segments go to a
+:class:`~pyvmafneg.results._store.ResultStore` keyed by content hashes,
+models, options and the segment's range, so a killed run scores again only
+the segments that had not finished.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..engines._models import ModelSpec, pick_pair, resolve_models
+from ..errors import (
+    MissingDependencyError,
+    OptionError,
+    SchedulerError,
+    SegmentError,
+    WorkerFileError,
+    WorkerLostError,
+)
+from ..io._ranges import FrameRange, locate_ranges, open_range, split_evenly
+from ..io._sources import VideoSource, known_frame_count, match_sources, open_video
+from ..results._result import Result
+from ..results._store import HashCache, ResultStore, pair_key
+
+__all__ = [
+    "BACKENDS",
+    "DASK_CONNECT_TIMEOUT",
+    "MAX_ATTEMPTS",
+    "SegmentRun",
+    "SegmentTask",
+    "plan_segments",
+    "score_segment",
+    "score_segments",
+]
+
+#: Backends that can score a segment (they read frames, not whole files).
+BACKENDS: tuple[str, ...] = ("libvmaf", "reference")
+#: Seconds to wait for a Dask scheduler to answer.
+DASK_CONNECT_TIMEOUT = 20.0
+#: Times a segment is started before a dying worker fails the run.
+MAX_ATTEMPTS = 3
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class SegmentTask:
+    """One segment: frames ``start .. stop-1`` of the title and how to score them.
+
+    ``reference`` and ``distorted`` are the padded ranges actually read
+    (one frame more on each side where the title has one); plain data,
+    picklable, so the task can run in another process or on another machine.
+    """
+
+    index: int
+    start: int
+    stop: int
+    reference: FrameRange
+    distorted: FrameRange
+    models: tuple[ModelSpec, ...]
+    backend: str
+    threads: int
+    clip: bool
+    transform: bool | None
+    key: str = ""
+
+    @property
+    def frames(self) -> int:
+        """Frames this segment contributes to the title."""
+        return self.stop - self.start
+
+
+@dataclass
+class SegmentRun:
+    """What :func:`score_segments` did besides the stitched :class:`Result`.
+
+    Attributes
+    ----------
+    result:
+        The stitched result of the whole title.
+    segments:
+        ``(start, stop)`` frame ranges (``stop`` exclusive), in order.
+    scored, reused:
+        Segment numbers scored in this run and taken from the result store.
+    retried:
+        Segment number -> what happened to the worker that first ran it.
+    seconds:
+        Wall time of the run, including planning and stitching.
+    where:
+        Where the segments ran, e.g. ``'2 local worker processes'``.
+    rows:
+        The per-segment rows (timings, worker, scores), in order.
+    """
+
+    result: Result
+    segments: list[tuple[int, int]]
+    scored: list[int] = field(default_factory=list)
+    reused: list[int] = field(default_factory=list)
+    retried: dict[int, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    where: str = ""
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def score_segment(task: SegmentTask) -> dict[str, Any]:
+    """Score one segment; return its row (per-frame values of its own frames, timings).
+
+    Errors of the inputs (damaged files, mismatched frames ...) are raised as
+    they are; the caller decides what a failed segment means for the run.
+    """
+    from ..engines._registry import run_backend
+
+    started = time.perf_counter()
+    ref = open_range(task.reference)
+    dis = open_range(task.distorted)
+    opened = time.perf_counter()
+    result = run_backend(
+        task.backend,
+        ref,
+        dis,
+        models=task.models,
+        threads=task.threads,
+        clip=task.clip,
+        transform=task.transform,
+    )
+    lo = task.start - task.reference.start
+    hi = lo + task.frames
+    if len(result) != task.reference.frames:
+        raise SegmentError(
+            f"segment {task.index} read {len(result)} frame pairs where frames "
+            f"{task.reference.start}..{task.reference.stop - 1} were planned",
+            frames=task.reference.frames,
+        )
+
+    def cut(table: dict[str, np.ndarray]) -> dict[str, list[float | None]]:
+        return {k: [_finite(float(v)) for v in arr[lo:hi]] for k, arr in table.items()}
+
+    return {
+        "key": task.key,
+        "kind": "segment",
+        "segment": task.index,
+        "start": task.start,
+        "stop": task.stop,
+        "read": [task.reference.start, task.reference.stop],
+        "scores": cut(result.scores),
+        "features": cut(result.features),
+        "version": result.version,
+        "models": result.models,
+        "backend": result.backend,
+        "seconds": round(time.perf_counter() - started, 4),
+        "open_seconds": round(opened - started, 4),
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
+    }
+
+
+def _as_source(clip: Any, raw: dict[str, Any], role: str) -> VideoSource:
+    if isinstance(clip, VideoSource):
+        return clip
+    if isinstance(clip, (str, bytes, os.PathLike)):
+        return open_video(os.fsdecode(clip), **raw)
+    raise OptionError(
+        f"scoring in segments reads the {role} video by frame ranges from its file; give a "
+        f"path or an opened video (pyvmafneg.open_video), not {type(clip).__name__}"
+    )
+
+
+def plan_ranges(
+    frames: int, *, segments: int | None = None, segment_frames: int | None = None
+) -> list[tuple[int, int]]:
+    """Split ``frames`` frames into contiguous ``(start, stop)`` ranges.
+
+    Give exactly one of ``segments`` (that many ranges, lengths differing by
+    at most one) or ``segment_frames`` (ranges of that many frames, the last
+    one shorter). Raises :class:`~pyvmafneg.errors.SegmentError` when there
+    are more segments than frames.
+    """
+    if (segments is None) == (segment_frames is None):
+        raise SegmentError(
+            "give either segments (how many) or segment_frames (how long), not both",
+            segments=segments,
+            segment_frames=segment_frames,
+            frames=frames,
+        )
+    if segments is not None:
+        if isinstance(segments, bool) or not isinstance(segments, int) or segments < 1:
+            raise SegmentError(
+                f"segments must be a whole number of at least 1; got {segments!r}",
+                segments=segments,
+                frames=frames,
+            )
+        if segments > frames:
+            raise SegmentError(
+                f"{segments} segments were asked for but the title has only {frames} frames; "
+                f"use at most {frames} segments (one frame each)",
+                segments=segments,
+                frames=frames,
+            )
+        return split_evenly(frames, segments)
+    assert segment_frames is not None
+    length = segment_frames
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise SegmentError(
+            f"segment_frames must be a whole number of at least 1; got {segment_frames!r}",
+            segment_frames=segment_frames,
+            frames=frames,
+        )
+    return [(a, min(a + segment_frames, frames)) for a in range(0, frames, segment_frames)]
+
+
+def plan_segments(
+    reference: VideoSource,
+    distorted: VideoSource,
+    ranges: Sequence[tuple[int, int]],
+    *,
+    frames: int,
+    models: Sequence[ModelSpec],
+    backend: str = "libvmaf",
+    threads: int = 0,
+    clip: bool = True,
+    transform: bool | None = None,
+) -> list[SegmentTask]:
+    """One :class:`SegmentTask` per range, reading one frame more on each side the title has."""
+    padded = [(max(0, a - 1), min(frames, b + 1)) for a, b in ranges]
+    refs = locate_ranges(reference, padded)
+    diss = locate_ranges(distorted, padded)
+    return [
+        SegmentTask(i, a, b, r, d, tuple(models), backend, threads, clip, transform)
+        for i, ((a, b), r, d) in enumerate(zip(ranges, refs, diss, strict=True))
+    ]
+
+
+def _keyed(
+    tasks: list[SegmentTask],
+    reference: VideoSource,
+    distorted: VideoSource,
+    *,
+    frames: int,
+    version: str,
+    hasher: HashCache,
+) -> list[SegmentTask]:
+    from dataclasses import replace
+
+    from ..io._ranges import raw_geometry
+
+    model_ids = [
+        spec.describe() + (f" sha256={hasher(spec.source)}" if spec.is_path else "")
+        for spec in tasks[0].models
+    ]
+    ref_hash, dis_hash = hasher(reference.path), hasher(distorted.path)
+    base = {
+        "what": "segment",
+        "libvmaf": version,
+        "backend": tasks[0].backend,
+        "clip": tasks[0].clip,
+        "transform": tasks[0].transform,
+        "reference_raw": raw_geometry(reference),
+        "encode_raw": raw_geometry(distorted),
+        "title_frames": frames,
+    }
+    return [
+        replace(
+            t, key=pair_key(ref_hash, dis_hash, model_ids, {**base, "range": [t.start, t.stop]})
+        )
+        for t in tasks
+    ]
+
+
+# -- executors ---------------------------------------------------------------
+
+
+def _ignore_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _iter_local(
+    tasks: list[SegmentTask], workers: int, retried: dict[int, str]
+) -> Iterator[dict[str, Any]]:
+    """Rows as segments finish; a dead worker's segments are started again in a fresh pool.
+
+    At most ``workers`` segments are handed to the pool at once, so a worker
+    that dies takes only running segments with it (a broken pool loses all
+    of them); those are marked in ``retried`` and started again.
+    """
+    if workers <= 1:
+        for task in tasks:
+            yield score_segment(task)
+        return
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    attempts = {t.index: 0 for t in tasks}
+    todo = list(tasks)
+    while todo:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+        pending: dict[Future[dict[str, Any]], SegmentTask] = {}
+        waiting = list(todo)
+        lost: list[SegmentTask] = []
+        try:
+            while waiting or pending:
+                while waiting and len(pending) < workers and not lost:
+                    task = waiting[0]
+                    try:
+                        fut = pool.submit(score_segment, task)
+                    except BrokenProcessPool:
+                        break
+                    waiting.pop(0)
+                    attempts[task.index] += 1
+                    pending[fut] = task
+                if not pending:
+                    break
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    task = pending.pop(fut)
+                    try:
+                        row = fut.result()
+                    except BrokenProcessPool:
+                        lost.append(task)
+                        continue
+                    yield row
+        finally:
+            for fut in pending:
+                fut.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+        for task in lost:
+            retried.setdefault(
+                task.index,
+                f"its worker process died while it ran frames {task.start}..{task.stop - 1}; "
+                "started again in a new process",
+            )
+            if attempts[task.index] >= MAX_ATTEMPTS:
+                raise WorkerLostError(
+                    f"segment {task.index} (frames {task.start}..{task.stop - 1}) lost its worker "
+                    f"process {attempts[task.index]} times; the machine may be out of memory",
+                    segment=task.index,
+                    start=task.start,
+                    stop=task.stop,
+                    attempts=attempts[task.index],
+                )
+        todo = sorted([*lost, *pending.values(), *waiting], key=lambda t: t.index)
+
+
+def _file_facts(paths: list[tuple[str, int]]) -> list[tuple[str, str]]:
+    """Run on a worker: which of ``(path, size)`` it cannot read at that size."""
+    problems = []
+    for path, size in paths:
+        try:
+            seen = os.path.getsize(path)
+        except OSError as exc:
+            problems.append((path, exc.strerror or str(exc)))
+            continue
+        if seen != size:
+            problems.append((path, f"{seen} bytes where this machine has {size}"))
+        elif not os.access(path, os.R_OK):
+            problems.append((path, "not readable"))
+    return problems
+
+
+def _connect(scheduler: str, workers: int) -> tuple[Any, Any]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise MissingDependencyError(
+            "scoring on Dask needs dask.distributed: python3 -m pip install 'pyvmafneg[dask]' "
+            "(or pip install 'dask[distributed]')"
+        ) from None
+    if scheduler == "local":
+        cluster = LocalCluster(
+            n_workers=max(1, workers), threads_per_worker=1, processes=True,
+            dashboard_address=None,
+        )  # fmt: skip
+        return cluster, Client(cluster)
+    try:
+        return None, Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT:g}s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SchedulerError(
+            f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start one with "
+            "`dask scheduler` and workers with `dask worker ADDRESS`, or leave out the "
+            "scheduler to score on this machine",
+            address=scheduler,
+        ) from None
+
+
+def _check_workers(client: Any, paths: list[str]) -> None:
+    facts = [(p, os.path.getsize(p)) for p in paths]
+    answers = client.run(_file_facts, facts)
+    problems = [(w, p, what) for w, found in sorted(answers.items()) for p, what in found]
+    if problems:
+        worker, path, what = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise WorkerFileError(
+            f"Dask worker {worker} does not see {path!r} as this machine does: {what}{more}; "
+            "segments are read by path, so every worker needs the files at the same paths "
+            "(a shared file system) before scoring can start",
+            problems=problems,
+        )
+
+
+def _iter_dask(
+    tasks: list[SegmentTask], client: Any, retried: dict[int, str]
+) -> Iterator[dict[str, Any]]:
+    from distributed import as_completed
+
+    futures = {
+        client.submit(score_segment, t, key=f"pyvmafneg-segment-{t.key}", pure=False): t
+        for t in tasks
+    }
+    try:
+        for fut in as_completed(list(futures)):
+            task = futures[fut]
+            try:
+                yield fut.result()
+            except Exception as exc:
+                if type(exc).__name__ == "KilledWorker":
+                    raise WorkerLostError(
+                        f"segment {task.index} (frames {task.start}..{task.stop - 1}) lost its "
+                        f"Dask worker on every attempt ({exc})",
+                        segment=task.index,
+                        start=task.start,
+                        stop=task.stop,
+                        attempts=MAX_ATTEMPTS,
+                    ) from None
+                raise
+    finally:
+        for fut in futures:
+            fut.cancel()
+
+
+# -- the run -----------------------------------------------------------------
+
+
+def _stitch(
+    rows: list[dict[str, Any]],
+    specs: Sequence[ModelSpec],
+    *,
+    clip: bool,
+    seconds: float,
+    frames: int,
+) -> Result:
+    def join(part: str) -> dict[str, np.ndarray]:
+        names = list(rows[0][part])
+        return {
+            n: np.array(
+                [math.nan if v is None else v for r in rows for v in r[part][n]], np.float64
+            )
+            for n in names
+        }
+
+    default, neg = pick_pair(list(specs))
+    return Result(
+        frames=np.arange(frames),
+        scores=join("scores"),
+        features=join("features"),
+        default_model=default,
+        neg_model=neg,
+        clipped=clip,
+        backend=rows[0]["backend"],
+        version=rows[0]["version"],
+        models=dict(rows[0]["models"]),
+        fps=frames / seconds if seconds > 0 else None,
+    )
+
+
+def score_segments(
+    reference: VideoSource | str | os.PathLike[str],
+    distorted: VideoSource | str | os.PathLike[str],
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
+    *,
+    segments: int | None = None,
+    segment_frames: int | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    store: str | os.PathLike[str] | None = None,
+    backend: str = "libvmaf",
+    threads: int = 0,
+    clip: bool = True,
+    transform: bool | None = None,
+    frames: int | None = None,
+    raw: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+    on_segment: Callable[[dict[str, Any]], None] | None = None,
+) -> SegmentRun:
+    """Score one pair as contiguous segments in parallel; stitch one exact :class:`Result`.
+
+    The stitched result equals one uninterrupted run of the same backend,
+    frame for frame and pooled, as doubles (see the module notes for why).
+
+    Parameters
+    ----------
+    reference, distorted:
+        File paths or videos opened with :func:`pyvmafneg.open_video`
+        (segments read their frames from the files by range).
+    models:
+        As for :func:`pyvmafneg.score`; default ``vmaf`` and ``vmaf_neg``.
+    segments, segment_frames:
+        Exactly one: the number of segments (1 .. frames), or the frames per
+        segment (>= 1; the last segment may be shorter).
+    scheduler:
+        None (this machine), ``'local'`` (a Dask ``LocalCluster`` of
+        ``workers`` processes) or a Dask scheduler address
+        ``'tcp://host:port'``; Dask workers must see the files at the same
+        paths.
+    workers:
+        Parallel segments on this machine (default: one per CPU, at most one
+        per segment; 1 scores in this process), or the ``LocalCluster`` size.
+    store:
+        A JSON-lines result store (the kind comparisons use). Finished
+        segments are appended as they finish and reused by a later run of
+        the same files, models and options, so a killed run resumes. None
+        keeps nothing.
+    backend:
+        ``'libvmaf'`` (default) or ``'reference'``.
+    threads:
+        libvmaf threads inside each worker (0 = on the worker's own thread).
+    clip, transform:
+        As for :func:`pyvmafneg.score`.
+    frames:
+        Score only the first N frames (the title is then N frames long).
+    raw:
+        ``width``, ``height``, ``pixel_format``, ``bitdepth`` for raw YUV paths.
+    progress:
+        Called with the number of the title's frames done, as segments finish.
+    on_segment:
+        Called with each segment's row as it finishes (or is reused).
+
+    Returns
+    -------
+    SegmentRun
+        ``.result`` is the stitched :class:`Result`; the rest says what ran where.
+
+    Raises
+    ------
+    SegmentError
+        More segments than frames, or both/neither of segments and segment_frames.
+    SchedulerError
+        The Dask scheduler cannot be reached.
+    WorkerFileError
+        A Dask worker does not see an input at the same path and size.
+    WorkerLostError
+        A segment's worker died on every attempt.
+    """
+    from ..engines.libvmaf._binding import available_cpus, library_info
+
+    started = time.perf_counter()
+    if backend not in BACKENDS:
+        raise OptionError(
+            f"backend {backend!r} cannot score segments; choose one of {', '.join(BACKENDS)} "
+            "(they read frames, while FFmpeg reads whole files)"
+        )
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise OptionError(f"workers must be at least 1; got {workers!r}")
+    raw = dict(raw or {})
+    ref = _as_source(reference, raw, "reference")
+    dis = _as_source(distorted, raw, "distorted")
+    match_sources(ref, dis, frames=frames)
+    total = frames if frames is not None else known_frame_count(ref)
+    if total is None:
+        total = known_frame_count(dis)
+    if total is None:
+        raise SegmentError(
+            f"the length of {ref.path!r} cannot be known without decoding it; pass frames=N",
+            segments=segments,
+            segment_frames=segment_frames,
+        )
+    if frames is None:
+        other = known_frame_count(dis)
+        if other is not None and other != total:
+            match_sources(ref, dis, frames=None)  # raises with the advice
+    ranges = plan_ranges(total, segments=segments, segment_frames=segment_frames)
+    specs = resolve_models(models)
+    tasks = plan_segments(
+        ref,
+        dis,
+        ranges,
+        frames=total,
+        models=specs,
+        backend=backend,
+        threads=threads,
+        clip=clip,
+        transform=transform,
+    )
+    run = SegmentRun(result=None, segments=ranges)  # type: ignore[arg-type]
+    stored: dict[str, dict[str, Any]] = {}
+    result_store = None
+    if store is not None:
+        store = os.fspath(store)
+        hasher = HashCache(store + ".hashes.json")
+        version = library_info().version if backend == "libvmaf" else backend
+        tasks = _keyed(tasks, ref, dis, frames=total, version=version, hasher=hasher)
+        hasher.save()
+        result_store = ResultStore(store)
+    rows: dict[int, dict[str, Any]] = {}
+    done_frames = 0
+
+    def finished(row: dict[str, Any]) -> None:
+        nonlocal done_frames
+        rows[row["segment"]] = row
+        done_frames += row["stop"] - row["start"]
+        if on_segment is not None:
+            on_segment(row)
+        if progress is not None:
+            progress(done_frames)
+
+    cluster = client = None
+    try:
+        if result_store is not None:
+            result_store.__enter__()
+            stored = result_store.latest()
+        todo = []
+        for task in tasks:
+            row = stored.get(task.key) if task.key else None
+            if row is not None and row.get("kind") == "segment":
+                row = dict(row, segment=task.index)
+                run.reused.append(task.index)
+                finished(row)
+            else:
+                todo.append(task)
+        n_workers = workers or min(available_cpus(), max(1, len(todo)))
+        if scheduler:
+            cluster, client = _connect(scheduler, n_workers)
+            _check_workers(client, sorted({os.path.abspath(p) for p in (ref.path, dis.path)}))
+            run.where = f"Dask {scheduler}"
+            source = _iter_dask(todo, client, run.retried)
+        else:
+            run.where = f"{n_workers} local worker process{'es' if n_workers > 1 else ''}"
+            if n_workers <= 1:
+                run.where = "this process"
+            source = _iter_local(todo, n_workers, run.retried)
+        for row in source:
+            if result_store is not None:
+                result_store.append(row)
+            run.scored.append(row["segment"])
+            finished(row)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+        if result_store is not None:
+            result_store.__exit__()
+    ordered = [rows[i] for i in range(len(tasks))]
+    run.rows = ordered
+    run.scored.sort()
+    run.seconds = time.perf_counter() - started
+    run.result = _stitch(ordered, specs, clip=clip, seconds=run.seconds, frames=total)
+    return run
