@@ -23,9 +23,9 @@ from pyvmafneg.cli import main
 from pyvmafneg.comparison._analysis import AVERAGE
 from pyvmafneg.comparison._batch import run_comparison
 from pyvmafneg.comparison._manifest import load_manifest
-from pyvmafneg.results._store import ResultStore
 from pyvmafneg.demo._sample_comparison import SAMPLE_CRFS, SAMPLE_SOURCES, build_sample_comparison
 from pyvmafneg.errors import ManifestError, ResultStoreError
+from pyvmafneg.results._store import ResultStore
 
 N_PAIRS = len(SAMPLE_SOURCES) * 2 * len(SAMPLE_CRFS)
 

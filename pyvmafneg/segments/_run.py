@@ -192,6 +192,8 @@ def score_segment(task: SegmentTask) -> dict[str, Any]:
         "read": [task.reference.start, task.reference.stop],
         "scores": cut(result.scores),
         "features": cut(result.features),
+        # The store writes keys sorted; keep libvmaf's order of series.
+        "order": {"scores": list(result.scores), "features": list(result.features)},
         "version": result.version,
         "models": result.models,
         "backend": result.backend,
@@ -450,8 +452,11 @@ def _iter_dask(
 ) -> Iterator[dict[str, Any]]:
     from distributed import as_completed
 
+    import uuid
+
+    run = uuid.uuid4().hex[:12]
     futures = {
-        client.submit(score_segment, t, key=f"pyvmafneg-segment-{t.key}", pure=False): t
+        client.submit(score_segment, t, key=f"pyvmafneg-segment-{run}-{t.index}", pure=False): t
         for t in tasks
     }
     try:
@@ -487,7 +492,7 @@ def _stitch(
     frames: int,
 ) -> Result:
     def join(part: str) -> dict[str, np.ndarray]:
-        names = list(rows[0][part])
+        names = rows[0].get("order", {}).get(part) or list(rows[0][part])
         return {
             n: np.array(
                 [math.nan if v is None else v for r in rows for v in r[part][n]], np.float64
@@ -650,31 +655,32 @@ def score_segments(
         if progress is not None:
             progress(done_frames)
 
+    if result_store is not None:
+        stored = result_store.latest()  # reading needs no lock
+    todo = []
+    for task in tasks:
+        row = stored.get(task.key) if task.key else None
+        if row is not None and row.get("kind") == "segment":
+            run.reused.append(task.index)
+            finished(dict(row, segment=task.index))
+        else:
+            todo.append(task)
+    n_workers = workers or min(available_cpus(), max(1, len(todo)))
     cluster = client = None
     try:
-        if result_store is not None:
-            result_store.__enter__()
-            stored = result_store.latest()
-        todo = []
-        for task in tasks:
-            row = stored.get(task.key) if task.key else None
-            if row is not None and row.get("kind") == "segment":
-                row = dict(row, segment=task.index)
-                run.reused.append(task.index)
-                finished(row)
-            else:
-                todo.append(task)
-        n_workers = workers or min(available_cpus(), max(1, len(todo)))
-        if scheduler:
+        if scheduler and todo:
+            # Reach the cluster and check it sees the files before anything is written.
             cluster, client = _connect(scheduler, n_workers)
             _check_workers(client, sorted({os.path.abspath(p) for p in (ref.path, dis.path)}))
             run.where = f"Dask {scheduler}"
             source = _iter_dask(todo, client, run.retried)
         else:
-            run.where = f"{n_workers} local worker process{'es' if n_workers > 1 else ''}"
-            if n_workers <= 1:
-                run.where = "this process"
+            run.where = "this process"
+            if n_workers > 1:
+                run.where = f"{n_workers} local worker processes"
             source = _iter_local(todo, n_workers, run.retried)
+        if result_store is not None and todo:
+            result_store.__enter__()
         for row in source:
             if result_store is not None:
                 result_store.append(row)
