@@ -450,9 +450,9 @@ def _check_workers(client: Any, paths: list[str]) -> None:
 def _iter_dask(
     tasks: list[SegmentTask], client: Any, retried: dict[int, str]
 ) -> Iterator[dict[str, Any]]:
-    from distributed import as_completed
-
     import uuid
+
+    from distributed import as_completed
 
     run = uuid.uuid4().hex[:12]
     futures = {
