@@ -122,7 +122,7 @@ def test_pair_refused_by_libvmaf(clip: list[Frame]) -> None:
     """VMAF v1 refuses gray frames inside vmaf_read_pictures; both pictures are released."""
     gray = natural_clip("camera", frames=3, width=96, height=64, pixel_format="400")
     error = _released_after(
-        lambda: pyvmafneg.score(gray, gray, ["vmaf_v1.0.16_3d0h"]), LibvmafError
+        lambda: pyvmafneg.score(gray, gray, ["vmaf_v1.0.16_3d0h"], threads=0), LibvmafError
     )
     assert "vmaf_read_pictures" in str(error)
 
@@ -133,7 +133,7 @@ def test_refused_pairs_do_not_leak_memory() -> None:
     luma = np.full((1080, 1920), 100, np.uint8)
 
     def refuse() -> None:
-        with pyvmafneg.Scorer(["vmaf_v1.0.16_3d0h"]) as scorer:
+        with pyvmafneg.Scorer(["vmaf_v1.0.16_3d0h"], threads=0) as scorer:
             with pytest.raises(LibvmafError):
                 scorer.feed(luma, luma)
 

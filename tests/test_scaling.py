@@ -192,3 +192,14 @@ def test_1080p_reference_and_540p_x264_rung(tmp_path):
     for key in ("vmaf", "vmaf_neg"):
         diff = np.abs(series(ours, key) - series(log, key)).max()
         assert diff <= LOG_ROUNDING, f"{key}: max diff {diff:.3g}"
+
+
+def test_threads_default_to_the_cpus_this_process_may_use():
+    import os
+
+    from pyvmafneg.engines.libvmaf._binding import DEFAULT_THREADS_CAP, check_threads
+
+    cpus = len(os.sched_getaffinity(0))
+    want = 0 if cpus == 1 else min(cpus, DEFAULT_THREADS_CAP)
+    assert check_threads(None) == (want, 1)
+    assert check_threads(0) == (0, 1)

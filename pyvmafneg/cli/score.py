@@ -54,8 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--threads",
         type=count(0),
-        default=0,
-        help="libvmaf worker threads (default 0; no more than the CPUs are started)",
+        default=None,
+        help="libvmaf worker threads (default: the CPUs this process may use, at most 8; "
+        "0 scores on the calling thread)",
     )
     p.add_argument(
         "--subsample", type=count(1), default=1, help="score every N-th frame (default 1)"

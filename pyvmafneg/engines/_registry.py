@@ -97,7 +97,7 @@ def run_backend(
     distorted: VideoSource,
     *,
     models: Sequence[ModelSpec] | None = None,
-    threads: int = 0,
+    threads: int | None = None,
     subsample: int = 1,
     clip: bool = True,
     transform: bool | None = None,

@@ -52,6 +52,8 @@ __all__ = [
     "MAX_THREADS",
     "check_threads",
     "available_cpus",
+    "default_threads",
+    "DEFAULT_THREADS_CAP",
     "live_objects",
 ]
 
@@ -282,13 +284,31 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def check_threads(threads: int, subsample: int = 1) -> tuple[int, int]:
+#: Most worker threads started when the caller does not say: each libvmaf worker
+#: keeps its own feature buffers (tens of MB at 1080p), and past about eight the
+#: gain from more workers is small next to the memory they take.
+DEFAULT_THREADS_CAP = 8
+
+
+def default_threads() -> int:
+    """libvmaf workers used by default: the CPUs this process may use, at most
+    :data:`DEFAULT_THREADS_CAP` (0, scoring on the calling thread, on one CPU)."""
+    cpus = available_cpus()
+    return 0 if cpus <= 1 else min(cpus, DEFAULT_THREADS_CAP)
+
+
+def check_threads(threads: int | None, subsample: int = 1) -> tuple[int, int]:
     """Validate libvmaf's worker thread count and subsampling; returns them as ints.
+
+    ``threads=None`` means :func:`default_threads`; 0 scores on the calling
+    thread.
 
     Raises :class:`~pyvmafneg.errors.OptionError` for a negative or
     non-integer thread count, more than :data:`MAX_THREADS` threads, or a
     subsampling step below 1.
     """
+    if threads is None:
+        threads = default_threads()
     try:
         n, step = int(threads), int(subsample)
     except (TypeError, ValueError):
@@ -379,7 +399,7 @@ class Context:
         self,
         specs: Sequence[ModelSpec],
         *,
-        threads: int = 0,
+        threads: int | None = None,
         subsample: int = 1,
         clip: bool = True,
         transform: bool | None = None,

@@ -42,7 +42,10 @@ class Scorer:
         :class:`~pyvmafneg.engines._models.ModelSpec` objects. Default: ``vmaf_v0.6.1``
         as ``vmaf`` and ``vmaf_v0.6.1neg`` as ``vmaf_neg``.
     threads:
-        libvmaf worker threads (0 = score on the calling thread), at most
+        libvmaf worker threads; None (default) uses the CPUs this process may
+        use (``os.sched_getaffinity``), at most
+        :data:`~pyvmafneg.engines.libvmaf._binding.DEFAULT_THREADS_CAP`;
+        0 scores on the calling thread. At most
         :data:`~pyvmafneg.engines.libvmaf._binding.MAX_THREADS`; no more are started than the
         CPUs available, since each costs memory and scores do not depend on
         it. Memory stays bounded: with threads libvmaf draws pictures from a
@@ -73,7 +76,7 @@ class Scorer:
         self,
         models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
         *,
-        threads: int = 0,
+        threads: int | None = None,
         subsample: int = 1,
         clip: bool = True,
         transform: bool | None = None,
@@ -184,7 +187,7 @@ def score(
     distorted: Iterable[FrameLike],
     models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
     *,
-    threads: int = 0,
+    threads: int | None = None,
     subsample: int = 1,
     clip: bool = True,
     transform: bool | None = None,
