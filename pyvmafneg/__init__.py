@@ -29,6 +29,7 @@ from .errors import (
     SchedulerError,
     ScorerStateError,
     SegmentError,
+    SyncError,
     TruncatedInputError,
     VmafNegError,
     WorkerFileError,
@@ -36,6 +37,7 @@ from .errors import (
 )
 from .io._frame import Frame, as_frame
 from .io._sources import VideoSource, open_video
+from .io._sync import SyncResult, find_offset
 from .results._logs import read_log
 from .results._result import Pooled, Result, pool
 from .verdict._check import CheckReport, check
@@ -72,6 +74,9 @@ __all__ = [
     "SchedulerError",
     "ScorerStateError",
     "SegmentError",
+    "SyncError",
+    "SyncResult",
+    "find_offset",
     "TruncatedInputError",
     "VmafNegError",
     "WorkerFileError",

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 
 from ..io._sources import VideoSource, match_sources, open_video
 
-__all__ = ["count", "add_input_arguments", "add_prepare_arguments", "open_pair", "display_size"]
+__all__ = [
+    "count",
+    "add_input_arguments",
+    "add_prepare_arguments",
+    "open_pair",
+    "display_size",
+    "sync_offset",
+]
 
 
 def count(minimum: int) -> Callable[[str], int]:
@@ -77,7 +85,8 @@ def add_prepare_arguments(p: argparse.ArgumentParser) -> None:
         metavar="WxH",
         help="score at this display size, scaling both videos (e.g. 1920x1080)",
     )
-    p.add_argument(
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
         "--offset",
         type=int,
         default=0,
@@ -85,6 +94,34 @@ def add_prepare_arguments(p: argparse.ArgumentParser) -> None:
         help="drop the first N distorted frames before pairing (negative: the first -N "
         "reference frames)",
     )
+    group.add_argument(
+        "--sync",
+        action="store_true",
+        help="find the offset first: the one in -12..+12 frames with the highest PSNR-Y over "
+        "the first 48 frames; prints it and how sure the search is",
+    )
+
+
+def sync_offset(args: argparse.Namespace, where: str) -> None:
+    """With ``--sync``, find the offset, print it on one line and set ``args.offset``."""
+    if not getattr(args, "sync", False):
+        return
+    from ..io._sync import find_offset
+
+    geometry = dict(
+        width=args.width,
+        height=args.height,
+        pixel_format=args.pixel_format,
+        bitdepth=args.bitdepth,
+    )
+    found = find_offset(
+        open_video(args.reference, **geometry),
+        open_video(args.distorted, **geometry),
+        scale=args.scale,
+        size=args.size,
+    )
+    args.offset = found.offset
+    print(f"{where}: sync: {found.describe()}", file=sys.stderr)
 
 
 def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[str]]:

@@ -17,7 +17,7 @@ from ..results._plot import check_plot_path
 from ..results._result import Result
 from ._progress import Progress
 from .check import add_gate_options, emit
-from .common import add_input_arguments, add_prepare_arguments, count, open_pair
+from .common import add_input_arguments, add_prepare_arguments, count, open_pair, sync_offset
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -137,6 +137,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     models = [parse_model(m) for m in args.model] if args.model else None
     check_outputs(args)
+    sync_offset(args, "pyvmafneg score")
     ref, dis, warnings = open_pair(args)
     if not args.quiet:
         for text in warnings:
@@ -146,6 +147,13 @@ def run(args: argparse.Namespace) -> int:
     )
     if plan is not None and not args.quiet:
         print(f"pyvmafneg score: scaled {plan.describe()}", file=sys.stderr)
+    if args.offset and not args.sync and not args.quiet:
+        side = "distorted" if args.offset > 0 else "reference"
+        print(
+            f"pyvmafneg score: offset {args.offset:+d}: the first {abs(args.offset)} {side} "
+            "frames dropped",
+            file=sys.stderr,
+        )
     total = args.frames if args.frames is not None else ref.frame_count
     bar = Progress(total, enabled=False if args.quiet else None)
     if bar.enabled and total is None:

@@ -20,6 +20,7 @@ from ._prepare import (
 )
 from ._rawyuv import read_yuv, write_yuv
 from ._sources import VideoSource, open_video
+from ._sync import SyncResult, find_offset
 from ._y4m import read_y4m, write_y4m
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "SCALERS",
     "PreparedPair",
     "ScalePlan",
+    "SyncResult",
+    "find_offset",
     "plan_scaling",
     "prepare_pair",
     "scale_frame",
