@@ -160,7 +160,7 @@ def test_libvmaf_return_code_becomes_libvmaf_error():
     """A real non-zero libvmaf status: VMAF v1 (speed_chroma) refuses a gray frame."""
     gray = natural_clip("camera", frames=2, width=96, height=64, pixel_format="400")
     with pytest.raises(LibvmafError, match=r"vmaf_read_pictures\(\) failed with -22") as info:
-        pyvmafneg.score(gray, gray, ["vmaf_v1.0.16_3d0h"])
+        pyvmafneg.score(gray, gray, ["vmaf_v1.0.16_3d0h"], threads=0)
     assert info.value.code == -22
     assert "pick other models" in str(info.value)
 
