@@ -1,0 +1,359 @@
+/* libvmaf 3.2.0 integer VIF, four scales, several enhancement gain limits from one pass.
+ *
+ * Specification: the package's NumPy reference (pyvmafneg/engines/reference/_vif.py).
+ * Every filtering step is exact integer arithmetic; the per-location gain, residual
+ * variance and cap follow C double arithmetic and truncation; the per-scale numerator,
+ * denominator and ratio are rounded to float32 where libvmaf stores floats.
+ *
+ * The filtering (four pyramid levels, five local moments per level) runs once per
+ * frame; only the per-location statistic is evaluated per gain limit. While it is
+ * evaluated, the locations where the gain was held at a limit are counted.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vif.h"
+#include "vn_internal.h"
+
+#define VN_MAX_LIMITS 16
+
+/* Q16 taps per scale; each set sums to 65536. */
+static const uint32_t TAPS17[17] = {489,  935,  1640, 2640, 3896, 5274, 6547, 7455, 7784,
+                                    7455, 6547, 5274, 3896, 2640, 1640, 935,  489};
+static const uint32_t TAPS9[9] = {1244, 3663, 7925, 12590, 14692, 12590, 7925, 3663, 1244};
+static const uint32_t TAPS5[5] = {3571, 16004, 26386, 16004, 3571};
+static const uint32_t TAPS3[3] = {10904, 43728, 10904};
+
+/* ---- kernels, one copy per SIMD level ---------------------------------------------- */
+#define VN_SFX _c
+#define VN_VBYTES 16
+#include "vif_kernels.inc"
+#undef VN_SFX
+
+#if VN_X86
+#pragma GCC push_options
+#pragma GCC target("avx2,bmi,bmi2,lzcnt,popcnt")
+#define VN_SFX _avx2
+#undef VN_VBYTES
+#define VN_VBYTES 32
+#include "vif_kernels.inc"
+#undef VN_SFX
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx2,bmi,bmi2,lzcnt,popcnt,avx512f,avx512bw,avx512dq,avx512vl")
+#define VN_SFX _avx512
+#undef VN_VBYTES
+#define VN_VBYTES 64
+#include "vif_kernels.inc"
+#undef VN_SFX
+#pragma GCC pop_options
+#endif
+
+typedef void (*vmom8_fn)(const uint8_t *const *, const uint8_t *const *, int, uint32_t *,
+                         uint32_t *, uint32_t *, uint32_t *, uint32_t *);
+typedef void (*vmom16_fn)(const uint16_t *const *, const uint16_t *const *, int, int, int,
+                          uint32_t *, uint32_t *, uint32_t *, uint32_t *, uint32_t *);
+typedef void (*hmom_fn)(const uint32_t *, const uint32_t *, const uint32_t *, const uint32_t *,
+                        const uint32_t *, int, uint32_t *, uint32_t *, uint32_t *, uint32_t *,
+                        uint32_t *);
+typedef void (*dvert8_fn)(const uint8_t *const *, int, int, uint16_t *);
+typedef void (*dvert16_fn)(const uint16_t *const *, int, int, uint16_t *);
+typedef void (*dhor_fn)(const uint16_t *, int, uint16_t *);
+typedef void (*sigmas_fn)(const uint32_t *, const uint32_t *, const uint32_t *, const uint32_t *,
+                          const uint32_t *, int, int32_t *, int32_t *, int32_t *);
+
+struct vif_kernels {
+    vmom8_fn vmom8;             /* scale 0, 8-bit */
+    vmom16_fn vmom16[4];        /* by scale */
+    hmom_fn hmom[4];            /* by scale */
+    dvert8_fn dvert8;           /* scale 0 -> 1, 8-bit */
+    dvert16_fn dvert16[4];      /* by destination scale (1..3) */
+    dhor_fn dhor[4];            /* by destination scale (1..3) */
+    sigmas_fn sigmas;
+};
+
+#define VN_KERNELS(S)                                                                      \
+    {                                                                                      \
+        vmom8_17##S, {vmom16_17##S, vmom16_9##S, vmom16_5##S, vmom16_3##S},                \
+            {hmom_17##S, hmom_9##S, hmom_5##S, hmom_3##S}, dvert_u8_9##S,                  \
+            {NULL, dvert_u16_9##S, dvert_u16_5##S, dvert_u16_3##S},                        \
+            {NULL, dhor_9##S, dhor_5##S, dhor_3##S}, sigmas##S                             \
+    }
+
+static const struct vif_kernels KERNELS[3] = {
+    VN_KERNELS(_c),
+#if VN_X86
+    VN_KERNELS(_avx2),
+    VN_KERNELS(_avx512),
+#endif
+};
+
+static const int NTAPS[4] = {17, 9, 5, 3};
+
+/* ---- 2048 * log2 -------------------------------------------------------------------- */
+static int32_t LOG2_TABLE[65536];
+
+__attribute__((constructor)) static void vn_vif_init(void)
+{
+    /* T[i] = round_half_away(f32(log2 i) * 2048) for i in [32767, 65535]. */
+    for (int i = 32767; i < 65536; i++) {
+        float v = (float)log2((double)i) * 2048.0f; /* exact scaling by a power of two */
+        LOG2_TABLE[i] = (int32_t)floor((double)v + 0.5);
+    }
+}
+
+void vn_vif_log2_table(int32_t *out) { memcpy(out, LOG2_TABLE, sizeof LOG2_TABLE); }
+
+/* 2048 * log2(x) for 2^16 <= x < 2^63: the top 16 bits index the table. */
+static inline int64_t log2_q11(uint64_t x)
+{
+    int k = 64 - __builtin_clzll(x) - 16;
+    return (int64_t)LOG2_TABLE[x >> k] + ((int64_t)k << 11);
+}
+
+/* ---- per-location statistic ---------------------------------------------------------- */
+#define SIGMA_NSQ 131072
+#define LOG_SIGMA_NSQ (2048 * 17)
+
+struct vif_acc {
+    int64_t den_log, num_nonlog, den_nonlog;
+    int64_t num_log[VN_MAX_LIMITS];
+    int64_t capped[VN_MAX_LIMITS];
+};
+
+static void stat_row(const int32_t *s1r, const int32_t *s2r, const int32_t *s12r, int w,
+                     const double *egl, int ne, struct vif_acc *acc)
+{
+    const double eps = 65536 * 1.0e-10;
+    int64_t den_log = 0, num_nonlog = 0, den_nonlog = 0;
+    for (int x = 0; x < w; x++) {
+        const int32_t s1 = s1r[x], s2 = s2r[x], s12 = s12r[x];
+        if (s1 < SIGMA_NSQ) {
+            num_nonlog += s2;
+            den_nonlog++;
+            continue;
+        }
+        den_log += log2_q11((uint64_t)s1 + SIGMA_NSQ) - LOG_SIGMA_NSQ;
+        if (s12 <= 0 || s2 <= 0)
+            continue;
+        const double d1 = (double)s1;
+        const double g = (double)s12 / (d1 + eps);
+        /* residual variance from the uncapped gain, truncated toward zero */
+        const double t = (double)s2 - g * (double)s12;
+        const int64_t sv = t > 0.0 ? (int64_t)t : 0;
+        const int64_t n1 = sv + SIGMA_NSQ;
+        const int64_t l1 = log2_q11((uint64_t)n1);
+        int64_t unc = -1;
+        for (int e = 0; e < ne; e++) {
+            if (g > egl[e]) {
+                const double gc = egl[e];
+                const int64_t n2 = (int64_t)(gc * gc * d1) + n1;
+                acc->num_log[e] += log2_q11((uint64_t)n2) - l1;
+                acc->capped[e]++;
+            } else {
+                if (unc < 0) {
+                    const int64_t n2 = (int64_t)(g * g * d1) + n1;
+                    unc = log2_q11((uint64_t)n2) - l1;
+                }
+                acc->num_log[e] += unc;
+            }
+        }
+    }
+    acc->den_log += den_log;
+    acc->num_nonlog += num_nonlog;
+    acc->den_nonlog += den_nonlog;
+}
+
+/* ---- driver ----------------------------------------------------------------------------- */
+static inline int mirror(int i, int n)
+{
+    if (i < 0)
+        return -i;
+    if (i >= n)
+        return 2 * (n - 1) - i;
+    return i;
+}
+
+static void pad_u32(uint32_t *p, int w, int r)
+{
+    /* p points at the padded start; data is p[r .. r + w - 1] */
+    for (int k = 1; k <= r; k++) {
+        p[r - k] = p[r + k];
+        p[r + w - 1 + k] = p[r + w - 1 - k];
+    }
+}
+
+static void pad_u16(uint16_t *p, int w, int r)
+{
+    for (int k = 1; k <= r; k++) {
+        p[r - k] = p[r + k];
+        p[r + w - 1 + k] = p[r + w - 1 - k];
+    }
+}
+
+struct vif_work {
+    uint32_t *v[5];   /* vertical moments, padded rows of w + 16 */
+    uint32_t *m[5];   /* horizontal moments, rows of w */
+    int32_t *s[3];    /* sigma1^2, sigma2^2, sigma12 */
+    uint16_t *drow;   /* decimation row, padded */
+};
+
+/* Moments and statistic of one scale. plane is uint8 (is8) or uint16 with stride in samples. */
+static void vif_scale(const struct vif_kernels *kn, int scale, const void *pa, const void *pb,
+                      int is8, int w, int h, int64_t stride, int q1, int q2, const double *egl,
+                      int ne, struct vif_work *wk, struct vif_acc *acc)
+{
+    const int nt = NTAPS[scale], r = nt / 2;
+    const void *ra[17], *rb[17];
+    for (int y = 0; y < h; y++) {
+        for (int k = 0; k < nt; k++) {
+            int64_t row = mirror(y + k - r, h);
+            if (is8) {
+                ra[k] = (const uint8_t *)pa + row * stride;
+                rb[k] = (const uint8_t *)pb + row * stride;
+            } else {
+                ra[k] = (const uint16_t *)pa + row * stride;
+                rb[k] = (const uint16_t *)pb + row * stride;
+            }
+        }
+        if (is8)
+            kn->vmom8((const uint8_t *const *)ra, (const uint8_t *const *)rb, w, wk->v[0] + r,
+                      wk->v[1] + r, wk->v[2] + r, wk->v[3] + r, wk->v[4] + r);
+        else
+            kn->vmom16[scale]((const uint16_t *const *)ra, (const uint16_t *const *)rb, w, q1,
+                              q2, wk->v[0] + r, wk->v[1] + r, wk->v[2] + r, wk->v[3] + r,
+                              wk->v[4] + r);
+        for (int c = 0; c < 5; c++)
+            pad_u32(wk->v[c], w, r);
+        kn->hmom[scale](wk->v[0], wk->v[1], wk->v[2], wk->v[3], wk->v[4], w, wk->m[0], wk->m[1],
+                        wk->m[2], wk->m[3], wk->m[4]);
+        kn->sigmas(wk->m[0], wk->m[1], wk->m[2], wk->m[3], wk->m[4], w, wk->s[0], wk->s[1],
+                   wk->s[2]);
+        stat_row(wk->s[0], wk->s[1], wk->s[2], w, egl, ne, acc);
+    }
+}
+
+/* Filter one plane with F_dst and keep even rows and columns (floors odd sizes). */
+static void vif_decimate(const struct vif_kernels *kn, int dst, const void *src, int is8, int w,
+                         int h, int64_t stride, int q, uint16_t *out, struct vif_work *wk)
+{
+    const int nt = NTAPS[dst], r = nt / 2;
+    const int wo = w / 2, ho = h / 2;
+    const void *rows[9];
+    for (int yo = 0; yo < ho; yo++) {
+        const int y = 2 * yo;
+        for (int k = 0; k < nt; k++) {
+            int64_t row = mirror(y + k - r, h);
+            rows[k] = is8 ? (const void *)((const uint8_t *)src + row * stride)
+                          : (const void *)((const uint16_t *)src + row * stride);
+        }
+        if (is8)
+            kn->dvert8((const uint8_t *const *)rows, w, q, wk->drow + r);
+        else
+            kn->dvert16[dst]((const uint16_t *const *)rows, w, q, wk->drow + r);
+        pad_u16(wk->drow, w, r);
+        kn->dhor[dst](wk->drow, wo, out + (int64_t)yo * wo);
+    }
+}
+
+int vn_vif(const void *ref, const void *dis, int width, int height, int64_t stride,
+           int bitdepth, const double *gain_limits, int n_limits, int level, double *scores,
+           int64_t *capped, int64_t *locations)
+{
+    if (!ref || !dis || !gain_limits || !scores || !capped || !locations)
+        return VN_ERR_ARGS;
+    if (width < 16 || height < 16 || stride < width || bitdepth < 8 || bitdepth > 16)
+        return VN_ERR_ARGS;
+    if (n_limits < 1 || n_limits > VN_MAX_LIMITS)
+        return VN_ERR_ARGS;
+    for (int e = 0; e < n_limits; e++)
+        if (!(gain_limits[e] >= 1.0 && gain_limits[e] <= 100.0))
+            return VN_ERR_ARGS;
+    const int lv = vn_resolve_level(level);
+    if (lv < 0)
+        return lv;
+    const struct vif_kernels *kn = &KERNELS[lv];
+
+    const int64_t w1 = width / 2, h1 = height / 2;
+    const int64_t n1 = w1 * h1, n2 = (w1 / 2) * (h1 / 2), n3 = (w1 / 4) * (h1 / 4);
+    const int64_t rowlen = (int64_t)width + 16;
+    struct vif_work wk;
+    uint16_t *planes = malloc(sizeof(uint16_t) * 2 * (size_t)(n1 + n2 + n3));
+    uint32_t *rows32 = malloc(sizeof(uint32_t) * 10 * (size_t)rowlen);
+    int32_t *sig = malloc(sizeof(int32_t) * 3 * (size_t)rowlen);
+    wk.drow = malloc(sizeof(uint16_t) * (size_t)rowlen);
+    if (!planes || !rows32 || !sig || !wk.drow) {
+        free(planes);
+        free(rows32);
+        free(sig);
+        free(wk.drow);
+        return VN_ERR_NOMEM;
+    }
+    for (int c = 0; c < 5; c++) {
+        wk.v[c] = rows32 + c * rowlen;
+        wk.m[c] = rows32 + (5 + c) * rowlen;
+    }
+    for (int c = 0; c < 3; c++)
+        wk.s[c] = sig + c * rowlen;
+
+    uint16_t *pl[4][2];
+    pl[1][0] = planes;
+    pl[1][1] = planes + n1;
+    pl[2][0] = planes + 2 * n1;
+    pl[2][1] = pl[2][0] + n2;
+    pl[3][0] = pl[2][1] + n2;
+    pl[3][1] = pl[3][0] + n3;
+
+    const int is8 = bitdepth == 8;
+    int w = width, h = height;
+    for (int s = 0; s < 4; s++) {
+        const void *a, *b;
+        int64_t st;
+        int q1, q2, in8;
+        if (s == 0) {
+            a = ref;
+            b = dis;
+            st = stride;
+            q1 = bitdepth;
+            q2 = 2 * (bitdepth - 8);
+            in8 = is8;
+        } else {
+            const void *pa = s == 1 ? ref : (const void *)pl[s - 1][0];
+            const void *pb = s == 1 ? dis : (const void *)pl[s - 1][1];
+            const int64_t pst = s == 1 ? stride : w;
+            const int pin8 = s == 1 ? is8 : 0;
+            const int q = s == 1 ? bitdepth : 16;
+            vif_decimate(kn, s, pa, pin8, w, h, pst, q, pl[s][0], &wk);
+            vif_decimate(kn, s, pb, pin8, w, h, pst, q, pl[s][1], &wk);
+            w /= 2;
+            h /= 2;
+            a = pl[s][0];
+            b = pl[s][1];
+            st = w;
+            q1 = q2 = 16;
+            in8 = 0;
+        }
+        struct vif_acc acc;
+        memset(&acc, 0, sizeof acc);
+        vif_scale(kn, s, a, b, in8, w, h, st, q1, q2, gain_limits, n_limits, &wk, &acc);
+
+        const double den = (double)acc.den_log / 2048.0 + (double)acc.den_nonlog;
+        const float den_f = (float)den;
+        const double nonlog =
+            (double)acc.den_nonlog - ((double)acc.num_nonlog / 16384.0) / 65025.0;
+        for (int e = 0; e < n_limits; e++) {
+            const float num_f = (float)((double)acc.num_log[e] / 2048.0 + nonlog);
+            scores[e * 4 + s] = (double)(num_f / den_f);
+            capped[e * 4 + s] = acc.capped[e];
+        }
+        locations[s] = (int64_t)w * h;
+    }
+    free(planes);
+    free(rows32);
+    free(sig);
+    free(wk.drow);
+    return 0;
+}
