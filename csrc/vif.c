@@ -203,7 +203,7 @@ struct vif_work {
 
 /* Moments and statistic of one scale. plane is uint8 (is8) or uint16 with stride in samples. */
 static void vif_scale(const struct vif_kernels *kn, int scale, const void *pa, const void *pb,
-                      int is8, int w, int h, int64_t stride, int q1, int q2, const double *egl,
+                      int is8, int w, int h, int64_t sta, int64_t stb, int q1, int q2, const double *egl,
                       int ne, struct vif_work *wk, struct vif_acc *acc)
 {
     const int nt = NTAPS[scale], r = nt / 2;
@@ -212,11 +212,11 @@ static void vif_scale(const struct vif_kernels *kn, int scale, const void *pa, c
         for (int k = 0; k < nt; k++) {
             int64_t row = mirror(y + k - r, h);
             if (is8) {
-                ra[k] = (const uint8_t *)pa + row * stride;
-                rb[k] = (const uint8_t *)pb + row * stride;
+                ra[k] = (const uint8_t *)pa + row * sta;
+                rb[k] = (const uint8_t *)pb + row * stb;
             } else {
-                ra[k] = (const uint16_t *)pa + row * stride;
-                rb[k] = (const uint16_t *)pb + row * stride;
+                ra[k] = (const uint16_t *)pa + row * sta;
+                rb[k] = (const uint16_t *)pb + row * stb;
             }
         }
         if (is8)
@@ -259,13 +259,13 @@ static void vif_decimate(const struct vif_kernels *kn, int dst, const void *src,
     }
 }
 
-int vn_vif(const void *ref, const void *dis, int width, int height, int64_t stride,
-           int bitdepth, const double *gain_limits, int n_limits, int level, double *scores,
+int vn_vif(const void *ref, const void *dis, int width, int height, int64_t stride_ref,
+           int64_t stride_dis, int bitdepth, const double *gain_limits, int n_limits, int level, double *scores,
            int64_t *capped, int64_t *locations)
 {
     if (!ref || !dis || !gain_limits || !scores || !capped || !locations)
         return VN_ERR_ARGS;
-    if (width < 16 || height < 16 || stride < width || bitdepth < 8 || bitdepth > 16)
+    if (width < 16 || height < 16 || stride_ref < width || stride_dis < width || bitdepth < 8 || bitdepth > 16)
         return VN_ERR_ARGS;
     if (n_limits < 1 || n_limits > VN_MAX_LIMITS)
         return VN_ERR_ARGS;
@@ -311,34 +311,35 @@ int vn_vif(const void *ref, const void *dis, int width, int height, int64_t stri
     int w = width, h = height;
     for (int s = 0; s < 4; s++) {
         const void *a, *b;
-        int64_t st;
+        int64_t sta, stb;
         int q1, q2, in8;
         if (s == 0) {
             a = ref;
             b = dis;
-            st = stride;
+            sta = stride_ref;
+            stb = stride_dis;
             q1 = bitdepth;
             q2 = 2 * (bitdepth - 8);
             in8 = is8;
         } else {
             const void *pa = s == 1 ? ref : (const void *)pl[s - 1][0];
             const void *pb = s == 1 ? dis : (const void *)pl[s - 1][1];
-            const int64_t pst = s == 1 ? stride : w;
+            const int64_t psa = s == 1 ? stride_ref : w, psb = s == 1 ? stride_dis : w;
             const int pin8 = s == 1 ? is8 : 0;
             const int q = s == 1 ? bitdepth : 16;
-            vif_decimate(kn, s, pa, pin8, w, h, pst, q, pl[s][0], &wk);
-            vif_decimate(kn, s, pb, pin8, w, h, pst, q, pl[s][1], &wk);
+            vif_decimate(kn, s, pa, pin8, w, h, psa, q, pl[s][0], &wk);
+            vif_decimate(kn, s, pb, pin8, w, h, psb, q, pl[s][1], &wk);
             w /= 2;
             h /= 2;
             a = pl[s][0];
             b = pl[s][1];
-            st = w;
+            sta = stb = w;
             q1 = q2 = 16;
             in8 = 0;
         }
         struct vif_acc acc;
         memset(&acc, 0, sizeof acc);
-        vif_scale(kn, s, a, b, in8, w, h, st, q1, q2, gain_limits, n_limits, &wk, &acc);
+        vif_scale(kn, s, a, b, in8, w, h, sta, stb, q1, q2, gain_limits, n_limits, &wk, &acc);
 
         const double den = (double)acc.den_log / 2048.0 + (double)acc.den_nonlog;
         const float den_f = (float)den;

@@ -1,0 +1,237 @@
+"""Checked calls into the compiled engine (``pyvmafneg.engines.native._engine``).
+
+Every function here validates shapes, dtypes and strides in Python before it
+hands a pointer to C, so the C code only ever reads the rows it was given.
+Planes whose rows are not contiguous are copied once into a contiguous array.
+
+Kernel levels (the SIMD code path) are named ``'c'`` (portable C, every CPU),
+``'avx2'`` and ``'avx512'``; all give identical numbers. The level used is the
+best this CPU runs unless the ``PYVMAFNEG_NATIVE_SIMD`` environment variable
+or a ``simd`` argument names another one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ...errors import BackendUnavailableError, OptionError
+
+__all__ = [
+    "ENV_SIMD",
+    "LEVELS",
+    "available",
+    "available_levels",
+    "motion_sad",
+    "resolve_simd",
+    "simd_level",
+    "vif",
+]
+
+#: Environment variable that forces a kernel level (``c``, ``avx2``, ``avx512``).
+ENV_SIMD: Final[str] = "PYVMAFNEG_NATIVE_SIMD"
+#: Kernel level name -> the C engine's level number.
+LEVELS: Final[dict[str, int]] = {"c": 0, "avx2": 1, "avx512": 2}
+_NAMES: Final[dict[int, str]] = {v: k for k, v in LEVELS.items()}
+#: Most gain limits one VIF call evaluates.
+MAX_LIMITS: Final[int] = 16
+
+_lib: Any = None
+_ffi: Any = None
+_import_error: str | None = None
+
+
+def _load() -> tuple[Any, Any]:
+    """Return ``(ffi, lib)`` of the compiled engine or raise BackendUnavailableError."""
+    global _lib, _ffi, _import_error
+    if _lib is None and _import_error is None:
+        try:
+            from . import _engine  # type: ignore[attr-defined]
+        except ImportError as exc:
+            _import_error = str(exc)
+        else:
+            _ffi, _lib = _engine.ffi, _engine.lib
+    if _lib is None:
+        raise BackendUnavailableError(
+            "the native engine is not built in this installation "
+            f"(pyvmafneg.engines.native._engine cannot be imported: {_import_error}). It is "
+            "compiled when the package is installed from source with a C compiler and Python "
+            "headers present: run 'pip install -e .' (or 'python setup.py build_ext --inplace') "
+            "in the source tree. Meanwhile score with backend='libvmaf'."
+        )
+    return _ffi, _lib
+
+
+def available() -> bool:
+    """True when the compiled engine can be imported."""
+    try:
+        _load()
+    except BackendUnavailableError:
+        return False
+    return True
+
+
+def simd_level() -> str:
+    """Name of the best kernel level this CPU runs (``'c'``, ``'avx2'`` or ``'avx512'``)."""
+    _, lib = _load()
+    return _NAMES[int(lib.vn_simd_level())]
+
+
+def available_levels() -> tuple[str, ...]:
+    """Every kernel level this CPU runs, portable C first."""
+    best = LEVELS[simd_level()]
+    return tuple(name for name, n in LEVELS.items() if n <= best)
+
+
+def resolve_simd(simd: str | None = None) -> str:
+    """The kernel level to use: ``simd``, else ``$PYVMAFNEG_NATIVE_SIMD``, else the best.
+
+    Raises
+    ------
+    OptionError
+        For an unknown level name or one this CPU cannot run.
+    """
+    name = simd if simd is not None else os.environ.get(ENV_SIMD) or None
+    if name is None:
+        return simd_level()
+    key = str(name).strip().lower()
+    if key not in LEVELS:
+        source = "simd" if simd is not None else ENV_SIMD
+        raise OptionError(
+            f"{source}={name!r} is not a kernel level; choose one of {', '.join(LEVELS)}"
+        )
+    if key not in available_levels():
+        raise OptionError(
+            f"this CPU cannot run the {key!r} kernels; it runs {', '.join(available_levels())}"
+        )
+    return key
+
+
+def _plane(
+    plane: object, bitdepth: int, name: str, min_side: int
+) -> tuple[NDArray[np.unsignedinteger], int]:
+    """Validate one plane; return it (rows contiguous) and its row stride in samples."""
+    if not isinstance(plane, np.ndarray):
+        raise ValueError(f"{name} must be a numpy.ndarray, got {type(plane).__name__}")
+    if plane.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (height, width), got shape {plane.shape}")
+    want = np.dtype(np.uint8) if bitdepth == 8 else np.dtype(np.uint16)
+    if plane.dtype != want:
+        raise ValueError(
+            f"{name} has dtype {plane.dtype}, but {bitdepth}-bit samples must be {want.name}"
+        )
+    h, w = plane.shape
+    if h < min_side or w < min_side:
+        raise ValueError(f"{name} is {w}x{h} (width x height); both sides must be >= {min_side}")
+    item = plane.itemsize
+    s0, s1 = plane.strides
+    if s1 != item or s0 < w * item or s0 % item:
+        plane = np.ascontiguousarray(plane)  # the one copy, for strided views
+        s0 = plane.strides[0]
+    return plane, s0 // item
+
+
+def _pair(
+    ref: object, dis: object, bitdepth: int, min_side: int
+) -> tuple[NDArray[np.unsignedinteger], int, NDArray[np.unsignedinteger], int]:
+    if isinstance(bitdepth, bool) or not isinstance(bitdepth, (int, np.integer)):
+        raise ValueError(f"bitdepth must be an integer in [8, 16], got {bitdepth!r}")
+    if not 8 <= int(bitdepth) <= 16:
+        raise ValueError(f"bitdepth must be an integer in [8, 16], got {bitdepth}")
+    r, rs = _plane(ref, int(bitdepth), "ref", min_side)
+    d, ds = _plane(dis, int(bitdepth), "dis", min_side)
+    if r.shape != d.shape:
+        raise ValueError(f"ref and dis must have the same shape, got {r.shape} and {d.shape}")
+    return r, rs, d, ds
+
+
+def _ptr(ffi: Any, plane: NDArray[np.unsignedinteger]) -> Any:
+    ctype = "const uint8_t *" if plane.dtype == np.uint8 else "const uint16_t *"
+    return ffi.cast(ctype, plane.ctypes.data)
+
+
+def _check_rc(rc: int, what: str) -> None:
+    if rc == -2:
+        raise MemoryError(f"the native engine could not allocate memory for {what}")
+    if rc != 0:  # pragma: no cover - the Python checks above rule these out
+        raise RuntimeError(f"the native engine refused the {what} call (code {rc})")
+
+
+def vif(
+    ref: NDArray[np.unsignedinteger],
+    dis: NDArray[np.unsignedinteger],
+    bitdepth: int,
+    gain_limits: Sequence[float],
+    simd: str | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """Integer VIF of one luma pair for several gain limits from one filtering pass.
+
+    Parameters
+    ----------
+    ref, dis:
+        Luma planes, shape (height, width), both sides >= 16; ``uint8`` for
+        8-bit, ``uint16`` for 9..16-bit samples.
+    bitdepth:
+        Sample bit depth, 8..16.
+    gain_limits:
+        ``vif_enhn_gain_limit`` values, 1..16 of them, each in [1, 100].
+    simd:
+        Kernel level (see :func:`resolve_simd`).
+
+    Returns
+    -------
+    scores, capped, locations
+        ``scores[i, s]``: ``vif_scale{s}`` at ``gain_limits[i]`` (libvmaf's
+        doubles); ``capped[i, s]``: locations of scale ``s`` where the gain was
+        held at ``gain_limits[i]``; ``locations[s]``: locations in scale ``s``.
+    """
+    ffi, lib = _load()
+    r, rs, d, ds = _pair(ref, dis, bitdepth, 16)
+    limits = np.array([float(g) for g in gain_limits], dtype=np.float64)
+    if not 1 <= limits.size <= MAX_LIMITS:
+        raise ValueError(f"give 1 to {MAX_LIMITS} gain limits, got {limits.size}")
+    if not np.all((limits >= 1.0) & (limits <= 100.0)):
+        raise ValueError(f"gain limits must be in [1, 100], got {limits.tolist()}")
+    level = LEVELS[resolve_simd(simd)]
+    scores = np.zeros((limits.size, 4), dtype=np.float64)
+    capped = np.zeros((limits.size, 4), dtype=np.int64)
+    locations = np.zeros(4, dtype=np.int64)
+    h, w = r.shape
+    rc = lib.vn_vif(
+        _ptr(ffi, r),
+        _ptr(ffi, d),
+        w,
+        h,
+        rs,
+        ds,
+        int(bitdepth),
+        ffi.cast("const double *", limits.ctypes.data),
+        limits.size,
+        level,
+        ffi.cast("double *", scores.ctypes.data),
+        ffi.cast("int64_t *", capped.ctypes.data),
+        ffi.cast("int64_t *", locations.ctypes.data),
+    )
+    _check_rc(rc, "VIF")
+    return scores, capped, locations
+
+
+def motion_sad(
+    prev: NDArray[np.unsignedinteger], cur: NDArray[np.unsignedinteger], bitdepth: int
+) -> float:
+    """libvmaf's motion SAD of reference frame ``cur`` against ``prev``.
+
+    Planes as in :func:`vif`, both sides >= 3. Returns the blurred mean
+    absolute difference in 8-bit luma levels per pixel (clamped to 10000).
+    """
+    ffi, lib = _load()
+    p, ps, c, cs = _pair(prev, cur, bitdepth, 3)
+    out = ffi.new("double *")
+    h, w = p.shape
+    rc = lib.vn_motion_sad(_ptr(ffi, p), _ptr(ffi, c), w, h, ps, cs, int(bitdepth), out)
+    _check_rc(rc, "motion")
+    return float(out[0])
