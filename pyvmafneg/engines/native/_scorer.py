@@ -1,0 +1,437 @@
+"""The native engine as a scoring backend: :class:`NativeScorer` and :func:`score_native`.
+
+Same interface and the same :class:`~pyvmafneg.results._result.Result` as the
+libvmaf scorer (:class:`pyvmafneg.Scorer`) and the NumPy reference
+(:class:`~pyvmafneg.engines.reference.ReferenceScorer`); the features come from
+the compiled engine (``csrc/``), the model prediction from the reference's SVM
+code (libvmaf's doubles).
+
+Feature keys are libvmaf's (``integer_vif_scale0``, ``integer_vif_scale0_egl_1``,
+``integer_adm2_egl_1``, ``integer_motion2``, ...), plus the engine's cap-share
+features, one per scale and VIF gain limit in use:
+
+``integer_vif_cap_share_scale{s}`` + the gain limit's suffix (``_egl_1`` for 1.0,
+none for libvmaf's default 100)
+    The share of VIF locations of scale ``s`` (0 = full resolution) where the
+    local gain g = sigma12 / sigma1^2 exceeded the limit and was held at it, in
+    [0, 1]: capped locations / all locations of the scale (the same count as
+    :attr:`pyvmafneg.engines.reference.VifExplain.cap_fraction`).
+
+Every gain limit the models ask for is scored from one filtering pass per frame.
+With ``threads`` > 0 frames are scored on a pool of threads (the engine releases
+the GIL); each frame's luma planes are copied once, and at most ``2 * threads``
+frames are in flight, so memory stays flat over a clip.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ...errors import FrameError, ModelError, ScorerStateError
+from ...io._frame import ClipChecker, FrameLike, iter_pairs
+from ...results._result import Result
+from .._models import ModelSpec, feature_suffix, pick_pair, resolve_models
+from ..libvmaf._binding import check_threads
+from ..reference._adm import adm_features_multi, kernel_for_cpumask
+from ..reference._backend import LIBVMAF_VERSION, ReferenceModel, reference_model
+from ..reference._motion import MOTION_MAX_VAL, MotionScores, motion_blend
+from . import _kernels
+
+__all__ = [
+    "NativeScorer",
+    "SUPPORTED_MODELS",
+    "cap_share_key",
+    "native_model",
+    "score_native",
+]
+
+#: Built-in models the native engine scores (the v0.6.1 family and its gain-limit overloads).
+SUPPORTED_MODELS: Final[tuple[str, ...]] = (
+    "vmaf_v0.6.1",
+    "vmaf_v0.6.1neg",
+    "vmaf_4k_v0.6.1",
+    "vmaf_4k_v0.6.1neg",
+)
+_ADM_KEYS: Final[tuple[str, ...]] = (
+    "adm2",
+    "aim",
+    "adm3",
+    "adm_scale0",
+    "adm_scale1",
+    "adm_scale2",
+    "adm_scale3",
+)
+_MOTION_NAMES: Final[Mapping[str, str]] = {
+    "sad": "VMAF_integer_feature_motion_sad_score",
+    "motion2": "integer_motion2",
+    "motion3": "integer_motion3",
+}
+_DEFAULT_LIMIT: Final[float] = 100.0
+
+ProgressCallback = Callable[[int], None]
+
+
+def cap_share_key(scale: int, gain_limit: float) -> str:
+    """Result key of the VIF cap share of ``scale`` (0..3) at ``gain_limit``."""
+    return f"integer_vif_cap_share_scale{scale}{feature_suffix(gain_limit)}"
+
+
+def native_model(
+    spec: ModelSpec | str, *, clip: bool = True, transform: bool | None = None
+) -> ReferenceModel:
+    """Load a model for the native engine (the same models the NumPy reference scores).
+
+    Raises
+    ------
+    ModelError
+        For models whose features the engine does not compute (VMAF v1 with
+        CAMBI and chroma features, other extractor options); they need the
+        libvmaf backend.
+    GainLimitError
+        For a gain limit outside [1, 100].
+    """
+    try:
+        return reference_model(spec, clip=clip, transform=transform)
+    except ModelError as exc:
+        name = spec.source if isinstance(spec, ModelSpec) else str(spec)
+        raise ModelError(
+            f"the native backend cannot score {name!r}: it computes libvmaf's integer ADM, VIF "
+            f"and motion features, enough for {', '.join(SUPPORTED_MODELS)}, their gain-limit "
+            "overloads and JSON models built on those features; score it with "
+            f"backend='libvmaf' ({exc})"
+        ) from None
+
+
+def _distinct(limits: Iterable[float | None]) -> tuple[float, ...]:
+    found = {g for g in limits if g is not None}
+    return tuple(sorted(found, key=lambda g: (g != _DEFAULT_LIMIT, g)))
+
+
+class _MotionChain:
+    """motion2 / motion3 from the per-frame SADs, as libvmaf finalizes them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.prev_sad = 0.0
+
+    @staticmethod
+    def _m3(score: float) -> float:
+        return min(motion_blend(score), MOTION_MAX_VAL)
+
+    def push(self, sad: float | None) -> list[tuple[int, MotionScores]]:
+        index = self.count
+        self.count += 1
+        if index == 0:
+            return []
+        assert sad is not None
+        if index == 1:
+            out = [(0, MotionScores(0.0, 0.0, self._m3(sad)))]
+        else:
+            m2 = min(self.prev_sad, sad)
+            out = [(index - 1, MotionScores(self.prev_sad, m2, self._m3(m2)))]
+        self.prev_sad = sad
+        return out
+
+    def flush(self) -> list[tuple[int, MotionScores]]:
+        if self.count == 1:
+            return [(0, MotionScores(0.0, 0.0, 0.0))]
+        if self.count >= 2:
+            last = self.prev_sad
+            return [(self.count - 1, MotionScores(last, last, self._m3(last)))]
+        return []
+
+
+class NativeScorer:
+    """Score (reference, distorted) pairs with the native engine, streaming.
+
+    A drop-in for :class:`pyvmafneg.Scorer`: same ``models``, ``threads``,
+    ``subsample``, ``clip``, ``transform`` and ``bitdepth`` arguments, same
+    :meth:`feed` / :meth:`flush` / :meth:`close` and context-manager use, same
+    :class:`~pyvmafneg.results._result.Result` (``backend='native'``).
+
+    Parameters
+    ----------
+    models:
+        Models to score with (see :func:`native_model`); default
+        ``vmaf_v0.6.1`` as ``vmaf`` and ``vmaf_v0.6.1neg`` as ``vmaf_neg``.
+    threads:
+        Worker threads scoring frames in parallel (0 = on the calling thread).
+    subsample:
+        Score every N-th frame (1 = all); motion still sees every frame.
+    clip:
+        Clip model scores to [0, 100]; False shows scores above 100.
+    transform:
+        None: the model's own score-transform setting; True/False: on/off.
+    bitdepth:
+        Bit depth of frames passed as bare ``uint16`` arrays.
+    simd:
+        Kernel level: ``'c'``, ``'avx2'`` or ``'avx512'`` (identical numbers);
+        None uses ``$PYVMAFNEG_NATIVE_SIMD`` or the best this CPU runs.
+
+    Raises
+    ------
+    BackendUnavailableError
+        When the engine is not compiled in this installation.
+    """
+
+    def __init__(
+        self,
+        models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
+        *,
+        threads: int = 0,
+        subsample: int = 1,
+        clip: bool = True,
+        transform: bool | None = None,
+        bitdepth: int | None = None,
+        simd: str | None = None,
+    ) -> None:
+        self.simd = _kernels.resolve_simd(simd)  # raises BackendUnavailableError first
+        self.threads, self.subsample = check_threads(threads, subsample)
+        self.specs = resolve_models(models)
+        self.models = tuple(native_model(s, clip=clip, transform=transform) for s in self.specs)
+        self.clip = clip
+        self.bitdepth = bitdepth
+        self._adm_kernel = kernel_for_cpumask(0)
+        self._vif_limits = _distinct(m.vif_gain_limit for m in self.models)
+        self._adm_limits = _distinct(m.adm_gain_limit for m in self.models)
+        motion_keys = set(_MOTION_NAMES.values())
+        self._needs_motion = any(k in motion_keys for m in self.models for _, k in m.inputs)
+        self._check = ClipChecker(bitdepth)
+        self._chain = _MotionChain()
+        self._prev_ref: NDArray[np.unsignedinteger] | None = None
+        self._pool = ThreadPoolExecutor(self.threads) if self.threads > 0 else None
+        self._inflight: deque[tuple[int, Future[tuple[dict[str, float] | None, float | None]]]]
+        self._inflight = deque()
+        self._count = 0
+        self._pending: dict[int, dict[str, float]] = {}
+        self._frames: list[int] = []
+        self._scores: dict[str, list[float]] = {s.name: [] for s in self.specs}
+        self._features: dict[str, list[float]] = {}
+        self._result: Result | None = None
+        self._closed = False
+        self._started: float | None = None
+
+    def __enter__(self) -> NativeScorer:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @property
+    def frames_fed(self) -> int:
+        """Number of pairs fed so far."""
+        return self._count
+
+    @property
+    def feature_keys(self) -> list[str]:
+        """Result keys of the features this scorer writes (libvmaf's names, then cap shares)."""
+        keys = [f"integer_{k}{feature_suffix(g)}" for g in self._adm_limits for k in _ADM_KEYS]
+        keys += [
+            f"integer_vif_scale{s}{feature_suffix(g)}" for g in self._vif_limits for s in range(4)
+        ]
+        if self._needs_motion:
+            keys += _MOTION_NAMES.values()
+        keys += [cap_share_key(s, g) for g in self._vif_limits for s in range(4)]
+        return keys
+
+    # -- scoring ----------------------------------------------------------------
+    def _frame(
+        self,
+        index: int,
+        prev: NDArray[np.unsignedinteger] | None,
+        ref: NDArray[np.unsignedinteger],
+        dis: NDArray[np.unsignedinteger],
+        bitdepth: int,
+    ) -> tuple[dict[str, float] | None, float | None]:
+        """Features of one frame (None when subsampled away) and its motion SAD."""
+        sad = None
+        if self._needs_motion and prev is not None:
+            sad = _kernels.motion_sad(prev, ref, bitdepth)
+        if index % self.subsample:
+            return None, sad
+        values: dict[str, float] = {}
+        if self._adm_limits:
+            adm = adm_features_multi(ref, dis, bitdepth, self._adm_limits, kernel=self._adm_kernel)
+            for g, feats in adm.items():
+                for k in _ADM_KEYS:
+                    values[f"integer_{k}{feature_suffix(g)}"] = feats[k]
+        if self._vif_limits:
+            scores, capped, locations = _kernels.vif(ref, dis, bitdepth, self._vif_limits, self.simd)
+            for i, g in enumerate(self._vif_limits):
+                suffix = feature_suffix(g)
+                for s in range(4):
+                    values[f"integer_vif_scale{s}{suffix}"] = float(scores[i, s])
+                    values[cap_share_key(s, g)] = int(capped[i, s]) / int(locations[s])
+        return values, sad
+
+    def feed(self, reference: FrameLike, distorted: FrameLike) -> int:
+        """Score one pair (or queue it on the thread pool); returns its frame index.
+
+        Raises :class:`~pyvmafneg.errors.FrameError` for unusable frames and
+        :class:`~pyvmafneg.errors.FrameMismatchError` when the pair, or the
+        clip, does not match.
+        """
+        if self._closed:
+            raise ScorerStateError("this scorer is closed; create a new NativeScorer")
+        if self._result is not None:
+            raise ScorerStateError(
+                "this scorer was already flushed; create a new NativeScorer for another clip"
+            )
+        index = self._count
+        ref, dis = self._check(reference, distorted, index)
+        if self._started is None:
+            self._started = time.perf_counter()
+        bitdepth = ref.bitdepth
+        prev = self._prev_ref
+        if self._pool is None:
+            ref_y, dis_y = ref.luma, dis.luma
+            try:
+                done = self._frame(index, prev, ref_y, dis_y, bitdepth)
+            except ValueError as exc:
+                raise FrameError(f"frame {index}: {exc}") from None
+            self._count += 1
+            # motion needs this reference plane with the next frame: keep one copy
+            self._prev_ref = np.array(ref_y, copy=True) if self._needs_motion else None
+            self._collect(index, *done)
+            return index
+        # Threads: the frame's planes are copied once (the caller may reuse its buffers).
+        ref_y = np.array(ref.luma, copy=True)
+        dis_y = np.array(dis.luma, copy=True)
+        fut = self._pool.submit(self._frame, index, prev, ref_y, dis_y, bitdepth)
+        self._inflight.append((index, fut))
+        self._count += 1
+        self._prev_ref = ref_y if self._needs_motion else None
+        while len(self._inflight) > 2 * self.threads:
+            self._drain_one()
+        return index
+
+    def _drain_one(self) -> None:
+        index, fut = self._inflight.popleft()
+        try:
+            values, sad = fut.result()
+        except ValueError as exc:  # pragma: no cover - the frame checks come first
+            raise FrameError(f"frame {index}: {exc}") from None
+        self._collect(index, values, sad)
+
+    def _collect(self, index: int, values: dict[str, float] | None, sad: float | None) -> None:
+        if values is not None:
+            self._pending[index] = values
+        if self._needs_motion:
+            for i, motion in self._chain.push(sad):
+                self._finalize(i, motion)
+        else:
+            self._finalize(index, None)
+
+    def _finalize(self, index: int, motion: MotionScores | None) -> None:
+        values = self._pending.pop(index, None)
+        if values is None:  # a frame skipped by subsampling
+            return
+        if motion is not None:
+            for key, name in _MOTION_NAMES.items():
+                values[name] = getattr(motion, key)
+        for spec, model in zip(self.specs, self.models, strict=True):
+            self._scores[spec.name].append(model.predict(values))
+        for key in self.feature_keys:
+            self._features.setdefault(key, []).append(values[key])
+        self._frames.append(index)
+
+    def flush(self) -> Result:
+        """Finish the clip and return the :class:`~pyvmafneg.results._result.Result`.
+
+        Calling it again returns the same result.
+        """
+        if self._result is not None:
+            return self._result
+        if self._closed:
+            raise ScorerStateError("this scorer is closed; create a new NativeScorer")
+        if self._count == 0:
+            raise ScorerStateError("no frames were fed; feed at least one pair before flush()")
+        while self._inflight:
+            self._drain_one()
+        if self._needs_motion:
+            for i, motion in self._chain.flush():
+                self._finalize(i, motion)
+        if self._pending:  # pragma: no cover - motion finalizes every frame
+            raise RuntimeError(f"frames {sorted(self._pending)} were never finalized")
+        elapsed = time.perf_counter() - (self._started or time.perf_counter())
+        default, neg = pick_pair(self.specs)
+        from ... import __version__
+
+        self._result = Result(
+            frames=self._frames,
+            scores=dict(self._scores),
+            features=dict(self._features),
+            default_model=default,
+            neg_model=neg,
+            clipped=self.clip,
+            backend="native",
+            version=f"{LIBVMAF_VERSION} (pyvmafneg {__version__} native engine, {self.simd})",
+            models={s.name: s.describe() for s in self.specs},
+            fps=self._count / elapsed if elapsed > 0 else None,
+        )
+        self._release()
+        return self._result
+
+    def _release(self) -> None:
+        self._prev_ref = None
+        if self._pool is not None:
+            for _, fut in self._inflight:
+                fut.cancel()
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        self._inflight.clear()
+
+    def close(self) -> None:
+        """Stop the worker threads and drop frame state (the result stays available)."""
+        self._release()
+        self._pending.clear()
+        self._closed = True
+
+
+def score_native(
+    reference: Iterable[FrameLike],
+    distorted: Iterable[FrameLike],
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
+    *,
+    threads: int = 0,
+    subsample: int = 1,
+    clip: bool = True,
+    transform: bool | None = None,
+    bitdepth: int | None = None,
+    simd: str | None = None,
+    frames: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> Result:
+    """Score two clips with the native engine, mirroring :func:`pyvmafneg.score`.
+
+    Frames are consumed lazily, one pair at a time; parameters are those of
+    :class:`NativeScorer` plus ``frames`` (score a common prefix) and
+    ``progress`` (called with the number of pairs fed).
+
+    Returns
+    -------
+    Result
+        Per-frame model scores and features under libvmaf's names plus the
+        VIF cap shares, ``backend='native'``.
+    """
+    with NativeScorer(
+        models,
+        threads=threads,
+        subsample=subsample,
+        clip=clip,
+        transform=transform,
+        bitdepth=bitdepth,
+        simd=simd,
+    ) as scorer:
+        for done, (ref, dis) in enumerate(iter_pairs(reference, distorted, frames), start=1):
+            scorer.feed(ref, dis)
+            if progress is not None:
+                progress(done)
+        return scorer.flush()
