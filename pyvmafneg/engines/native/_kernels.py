@@ -22,7 +22,9 @@ from numpy.typing import NDArray
 from ...errors import BackendUnavailableError, OptionError
 
 __all__ = [
+    "ADM_KEYS",
     "ENV_SIMD",
+    "adm",
     "LEVELS",
     "available",
     "available_levels",
@@ -37,6 +39,21 @@ ENV_SIMD: Final[str] = "PYVMAFNEG_NATIVE_SIMD"
 #: Kernel level name -> the C engine's level number.
 LEVELS: Final[dict[str, int]] = {"c": 0, "avx2": 1, "avx512": 2}
 _NAMES: Final[dict[int, str]] = {v: k for k, v in LEVELS.items()}
+#: Per gain limit, what the ADM call returns, in order (``cap_share_scale*`` are the
+#: engine's own cap-activity shares).
+ADM_KEYS: Final[tuple[str, ...]] = (
+    "adm2",
+    "aim",
+    "adm3",
+    "adm_scale0",
+    "adm_scale1",
+    "adm_scale2",
+    "adm_scale3",
+    "cap_share_scale0",
+    "cap_share_scale1",
+    "cap_share_scale2",
+    "cap_share_scale3",
+)
 #: Most gain limits one VIF call evaluates.
 MAX_LIMITS: Final[int] = 16
 
@@ -235,3 +252,70 @@ def motion_sad(
     rc = lib.vn_motion_sad(_ptr(ffi, p), _ptr(ffi, c), w, h, ps, cs, int(bitdepth), out)
     _check_rc(rc, "motion")
     return float(out[0])
+
+
+def adm(
+    ref: NDArray[np.unsignedinteger],
+    dis: NDArray[np.unsignedinteger],
+    bitdepth: int,
+    gain_limits: Sequence[float],
+    lanes: int,
+    simd: str | None = None,
+) -> NDArray[np.float64]:
+    """Integer ADM of one luma pair for several gain limits from one wavelet pass.
+
+    Parameters
+    ----------
+    ref, dis:
+        Luma planes as in :func:`vif`, both sides in [33, 32768].
+    bitdepth:
+        8, 10, 12 or 16.
+    gain_limits:
+        ``adm_enhn_gain_limit`` values, each in [1, 100].
+    lanes:
+        libvmaf's scale-0 masking code path to reproduce, the value of
+        :data:`pyvmafneg.engines.reference._adm.ADM_KERNELS` for the kernel.
+    simd:
+        Kernel level (see :func:`resolve_simd`).
+
+    Returns
+    -------
+    NDArray[np.float64]
+        Shape ``(len(gain_limits), 11)``, columns :data:`ADM_KEYS`.
+    """
+    ffi, lib = _load()
+    if int(bitdepth) not in (8, 10, 12, 16):
+        raise ValueError(f"ADM takes 8, 10, 12 or 16-bit samples, got bitdepth={bitdepth}")
+    r, rs, d, ds = _pair(ref, dis, bitdepth, 33)
+    h, w = r.shape
+    if max(h, w) > 32768:
+        raise ValueError(f"ADM takes frames of at most 32768 pixels a side, got {w}x{h}")
+    if rs != ds:  # the engine takes one stride for both planes
+        r, d = np.ascontiguousarray(r), np.ascontiguousarray(d)
+        if r is ref or d is dis or r.strides != d.strides:
+            r, d = np.array(r, copy=True), np.array(d, copy=True)
+        rs = r.strides[0] // r.itemsize
+    limits = np.array([float(g) for g in gain_limits], dtype=np.float64)
+    if not 1 <= limits.size <= MAX_LIMITS or not np.all((limits >= 1.0) & (limits <= 100.0)):
+        raise ValueError(f"give 1 to {MAX_LIMITS} gain limits in [1, 100], got {limits.tolist()}")
+    level = min(LEVELS[resolve_simd(simd)], int(lib.vn_adm_simd_best()))
+    n = int(lib.vn_adm_outputs_per_limit())
+    out = np.full((limits.size, n), np.nan, dtype=np.float64)
+    rc = lib.vn_adm_multi(
+        _ptr(ffi, r),
+        _ptr(ffi, d),
+        rs * r.itemsize,
+        w,
+        h,
+        int(bitdepth),
+        ffi.cast("const double *", limits.ctypes.data),
+        limits.size,
+        int(lanes),
+        level,
+        ffi.cast("double *", out.ctypes.data),
+        out.size,
+    )
+    if rc == -12:
+        raise MemoryError("the native engine could not allocate memory for ADM")
+    _check_rc(rc, "ADM")
+    return out

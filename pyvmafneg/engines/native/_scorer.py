@@ -16,6 +16,11 @@ none for libvmaf's default 100)
     local gain g = sigma12 / sigma1^2 exceeded the limit and was held at it, in
     [0, 1]: capped locations / all locations of the scale (the same count as
     :attr:`pyvmafneg.engines.reference.VifExplain.cap_fraction`).
+``integer_adm_cap_share_scale{s}`` + the suffix
+    The share of ADM detail coefficients of scale ``s`` inside the pooled
+    window (three orientations) whose restored value was held at
+    ``limit * restored`` instead of the distorted coefficient, in [0, 1]
+    (the reference's ``adm_explain`` cap map over the window).
 
 Every gain limit the models ask for is scored from one filtering pass per frame.
 With ``threads`` > 0 frames are scored on a pool of threads (the engine releases
@@ -39,7 +44,7 @@ from ...io._frame import ClipChecker, FrameLike, iter_pairs
 from ...results._result import Result
 from .._models import ModelSpec, feature_suffix, pick_pair, resolve_models
 from ..libvmaf._binding import check_threads
-from ..reference._adm import adm_features_multi, kernel_for_cpumask
+from ..reference._adm import ADM_KERNELS, kernel_for_cpumask
 from ..reference._backend import LIBVMAF_VERSION, ReferenceModel, reference_model
 from ..reference._motion import MOTION_MAX_VAL, MotionScores, motion_blend
 from . import _kernels
@@ -78,9 +83,9 @@ _DEFAULT_LIMIT: Final[float] = 100.0
 ProgressCallback = Callable[[int], None]
 
 
-def cap_share_key(scale: int, gain_limit: float) -> str:
-    """Result key of the VIF cap share of ``scale`` (0..3) at ``gain_limit``."""
-    return f"integer_vif_cap_share_scale{scale}{feature_suffix(gain_limit)}"
+def cap_share_key(scale: int, gain_limit: float, extractor: str = "vif") -> str:
+    """Result key of the cap share of ``scale`` (0..3) at ``gain_limit`` (``vif`` or ``adm``)."""
+    return f"integer_{extractor}_cap_share_scale{scale}{feature_suffix(gain_limit)}"
 
 
 def native_model(
@@ -198,7 +203,8 @@ class NativeScorer:
         self.models = tuple(native_model(s, clip=clip, transform=transform) for s in self.specs)
         self.clip = clip
         self.bitdepth = bitdepth
-        self._adm_kernel = kernel_for_cpumask(0)
+        # libvmaf's scale-0 ADM masking path on this CPU (what it computes by default)
+        self._adm_lanes = ADM_KERNELS[kernel_for_cpumask(0)]
         self._vif_limits = _distinct(m.vif_gain_limit for m in self.models)
         self._adm_limits = _distinct(m.adm_gain_limit for m in self.models)
         motion_keys = set(_MOTION_NAMES.values())
@@ -239,6 +245,7 @@ class NativeScorer:
         if self._needs_motion:
             keys += _MOTION_NAMES.values()
         keys += [cap_share_key(s, g) for g in self._vif_limits for s in range(4)]
+        keys += [cap_share_key(s, g, "adm") for g in self._adm_limits for s in range(4)]
         return keys
 
     # -- scoring ----------------------------------------------------------------
@@ -258,10 +265,13 @@ class NativeScorer:
             return None, sad
         values: dict[str, float] = {}
         if self._adm_limits:
-            adm = adm_features_multi(ref, dis, bitdepth, self._adm_limits, kernel=self._adm_kernel)
-            for g, feats in adm.items():
-                for k in _ADM_KEYS:
-                    values[f"integer_{k}{feature_suffix(g)}"] = feats[k]
+            adm = _kernels.adm(ref, dis, bitdepth, self._adm_limits, self._adm_lanes, self.simd)
+            for i, g in enumerate(self._adm_limits):
+                suffix = feature_suffix(g)
+                for j, k in enumerate(_ADM_KEYS):
+                    values[f"integer_{k}{suffix}"] = float(adm[i, j])
+                for s in range(4):
+                    values[cap_share_key(s, g, "adm")] = float(adm[i, 7 + s])
         if self._vif_limits:
             scores, capped, locations = _kernels.vif(ref, dis, bitdepth, self._vif_limits, self.simd)
             for i, g in enumerate(self._vif_limits):
