@@ -5,11 +5,14 @@ Quick use::
     import pyvmafneg
     result = pyvmafneg.score(reference_frames, distorted_frames)
     print(result.pooled("vmaf").mean, result.pooled("vmaf_neg").mean, result.pooled_gap)
+
+``pyvmafneg.score(..., backend="native")`` uses the compiled engine instead of libvmaf.
 """
 
 from ._score import score
 from .engines._ffmpeg import score_ffmpeg
 from .engines._models import BUILTIN_MODELS, DEFAULT_MODELS, ModelSpec, parse_model
+from .engines._score import score
 from .engines.libvmaf._binding import library_info, load_library
 from .engines.libvmaf._scorer import Scorer
 from .errors import (

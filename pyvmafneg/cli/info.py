@@ -1,4 +1,4 @@
-"""``pyvmafneg info``: which libvmaf is loaded, its version and models."""
+"""``pyvmafneg info``: which libvmaf is loaded, its version and models; the native engine."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 
 from ..engines._models import BUILTIN_MODELS
 from ..engines.libvmaf._binding import ENV_VAR, library_info
+from ..engines.native._kernels import ENV_SIMD
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import __version__
 
     info = library_info(args.libvmaf)
+    native = _native_status()
     if args.json:
         print(
             json.dumps(
@@ -29,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
                     "libvmaf_path": info.path,
                     "libvmaf_source": info.source,
                     "builtin_models": list(BUILTIN_MODELS),
+                    "native_built": native[0],
+                    "native_simd": native[1],
                 },
                 indent=2,
             )
@@ -39,4 +43,23 @@ def run(args: argparse.Namespace) -> int:
     print(f"loaded    {info.path}")
     print(f"found via {info.source} (override with --libvmaf PATH or {ENV_VAR})")
     print(f"models    {', '.join(BUILTIN_MODELS)}")
+    if native[0]:
+        print(f"native    built, {native[1]} kernels (force another with {ENV_SIMD}=c|avx2|avx512)")
+    else:
+        print(f"native    not built: {native[2]}")
     return 0
+
+
+def _native_status() -> tuple[bool, str | None, str | None]:
+    """(built, SIMD level, why not built) of the native engine."""
+    from ..engines.native import available, simd_level
+    from ..engines.native._kernels import _load
+    from ..errors import BackendUnavailableError
+
+    if available():
+        return True, simd_level(), None
+    try:
+        _load()
+    except BackendUnavailableError as exc:
+        return False, None, str(exc)
+    return False, None, None  # pragma: no cover

@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--backend",
         choices=backend_names(),
         default="libvmaf",
-        help="libvmaf in-process (default), FFmpeg's libvmaf filter, or the NumPy reference",
+        help="libvmaf in-process (default), FFmpeg's libvmaf filter, the NumPy reference, or "
+        "the native engine (libvmaf's numbers, NEG from the same filtering pass)",
     )
     p.add_argument(
         "--ffmpeg",

@@ -7,7 +7,10 @@
 * ``'libvmaf'``: libvmaf in-process through CFFI (:func:`pyvmafneg.score`);
 * ``'ffmpeg'``: FFmpeg's libvmaf filter (:func:`pyvmafneg.engines._ffmpeg.score_ffmpeg`);
 * ``'reference'``: the NumPy reference implementation, when this
-  installation has it (``pyvmafneg.engines.reference.score``).
+  installation has it (``pyvmafneg.engines.reference.score``);
+* ``'native'``: the compiled engine (:func:`pyvmafneg.engines.native.score_native`),
+  libvmaf's numbers with every gain limit from one filtering pass, when the
+  extension was built at install.
 
 Every backend takes the same keyword arguments (see :func:`run_backend`);
 ones a backend has no use for are ignored.
@@ -78,11 +81,18 @@ def _reference(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Res
     return score_reference(reference, distorted, **{k: kw[k] for k in _COMMON})
 
 
+def _native(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
+    from .native import score_native
+
+    return score_native(reference, distorted, threads=kw["threads"], **{k: kw[k] for k in _COMMON})
+
+
 #: Backend name -> scoring function.
 BACKENDS: dict[str, Backend] = {
     "libvmaf": _libvmaf,
     "ffmpeg": _ffmpeg,
     "reference": _reference,
+    "native": _native,
 }
 
 

@@ -30,7 +30,13 @@ ffibuilder.set_source(
     "\n".join(f'#include "{h.name}"' for h in HEADERS),
     sources=[str(s.relative_to(ROOT)) for s in SOURCES],
     include_dirs=[str(CSRC / "include"), str(CSRC)],
-    extra_compile_args=["-O3", "-std=c11", "-ffp-contract=off", "-fno-strict-aliasing", *EXTRA_CFLAGS]
+    extra_compile_args=[
+        "-O3",
+        "-std=c11",
+        "-ffp-contract=off",
+        "-fno-strict-aliasing",
+        *EXTRA_CFLAGS,
+    ]
     if sys.platform != "win32"
     else [],
     libraries=["m"] if sys.platform != "win32" else [],

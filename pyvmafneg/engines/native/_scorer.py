@@ -273,7 +273,9 @@ class NativeScorer:
                 for s in range(4):
                     values[cap_share_key(s, g, "adm")] = float(adm[i, 7 + s])
         if self._vif_limits:
-            scores, capped, locations = _kernels.vif(ref, dis, bitdepth, self._vif_limits, self.simd)
+            scores, capped, locations = _kernels.vif(
+                ref, dis, bitdepth, self._vif_limits, self.simd
+            )
             for i, g in enumerate(self._vif_limits):
                 suffix = feature_suffix(g)
                 for s in range(4):
