@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from ..errors import BackendUnavailableError, OptionError
 from ..io._frame import FrameLike
+from ..io._prepare import DEFAULT_SCALER
 from ..results._result import Result
 from ._models import ModelSpec
 
@@ -45,6 +46,9 @@ def score(
     library: Any = None,
     frames: int | None = None,
     progress: Callable[[int], None] | None = None,
+    scale: str | None = DEFAULT_SCALER,
+    size: tuple[int, int] | str | None = None,
+    offset: int = 0,
 ) -> Result:
     """Score two clips in one pass.
 
@@ -64,6 +68,13 @@ def score(
     library:
         libvmaf shared library (path or loaded) for ``backend='libvmaf'``.
 
+    When the distorted clip's size differs from the reference's, each
+    distorted frame is scaled to the reference size with libswscale
+    (``scale``: ``'bicubic'``, the default, ``'lanczos'``, ``'bilinear'``,
+    ``'neighbor'``, ``'spline'`` or ``'area'``; None refuses differing
+    sizes); ``size=(width, height)`` scores both clips at that display size.
+    ``offset=N`` drops the first N distorted frames before pairing (N < 0:
+    the first -N reference frames). See :func:`pyvmafneg.io.prepare_pair`.
     Other parameters are those of :class:`pyvmafneg.Scorer`.
 
     Returns
@@ -93,6 +104,9 @@ def score(
         bitdepth=bitdepth,
         frames=frames,
         progress=progress,
+        scale=scale,
+        size=size,
+        offset=offset,
     )
     if backend == "native":
         from .native import score_native

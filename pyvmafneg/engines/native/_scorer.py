@@ -41,6 +41,7 @@ from numpy.typing import NDArray
 
 from ...errors import FrameError, ModelError, ScorerStateError
 from ...io._frame import ClipChecker, FrameLike, iter_pairs
+from ...io._prepare import DEFAULT_SCALER, prepare_pair
 from ...results._result import Result
 from .._models import ModelSpec, feature_suffix, pick_pair, resolve_models
 from ..libvmaf._binding import check_threads
@@ -420,12 +421,17 @@ def score_native(
     simd: str | None = None,
     frames: int | None = None,
     progress: ProgressCallback | None = None,
+    scale: str | None = DEFAULT_SCALER,
+    size: tuple[int, int] | str | None = None,
+    offset: int = 0,
 ) -> Result:
     """Score two clips with the native engine, mirroring :func:`pyvmafneg.score`.
 
     Frames are consumed lazily, one pair at a time; parameters are those of
-    :class:`NativeScorer` plus ``frames`` (score a common prefix) and
-    ``progress`` (called with the number of pairs fed).
+    :class:`NativeScorer` plus ``frames`` (score a common prefix),
+    ``progress`` (called with the number of pairs fed) and ``scale``,
+    ``size``, ``offset``, which prepare the pair as for :func:`pyvmafneg.score`
+    (:func:`pyvmafneg.io.prepare_pair`).
 
     Returns
     -------
@@ -433,6 +439,10 @@ def score_native(
         Per-frame model scores and features under libvmaf's names plus the
         VIF cap shares, ``backend='native'``.
     """
+    pair = prepare_pair(
+        reference, distorted, scale=scale, size=size, offset=offset, bitdepth=bitdepth
+    )
+    reference, distorted = pair.reference, pair.distorted
     with NativeScorer(
         models,
         threads=threads,
