@@ -84,60 +84,90 @@ static float vn_watson_rf(int scale, int theta, double nvd, int rdh) {
     return 1.0f / q;
 }
 
-/* ------------------------------------------------------------------ scratch */
+/* ------------------------------------------------------------------ workspace */
 
 typedef struct {
     char *base;
-    size_t used, size;
+    size_t used;
 } vn_arena;
 
 static void *vn_take(vn_arena *ar, size_t bytes) {
     size_t at = (ar->used + 63) & ~(size_t)63;
-    if (ar->base == NULL) { /* sizing pass */
-        ar->used = at + bytes;
-        return NULL;
-    }
     ar->used = at + bytes;
-    return ar->base + at;
+    return ar->base == NULL ? NULL : ar->base + at;
 }
 
+/* One decoupled row: distorted coefficients t, rst = k * o and the cap mode, 3 bands. */
 typedef struct {
     int32_t *t[3], *rst[3];
     uint8_t *mode[3];
-    int32_t *ain[2], *aout[2];
-    int32_t *vlo, *vhi;                 /* vertical pass rows, input width */
-    int32_t *ph[4];                      /* phases: lo odd, lo even, hi odd, hi even */
-    int32_t *orow[3], *trow_tmp;         /* reference band rows */
-    vn_adm_ring_row ring[3];
+} vn_dec_row;
+
+/* Per limit and scale: pooled row sums and the count of coefficients held at the limit. */
+typedef struct {
+    vn_adm_limit lim;
+    int64_t acc_d[3], acc_a[3], bound;
+    float num[4], aim[4];
+    int64_t held[4];
+} vn_limit_state;
+
+typedef struct {
+    vn_dec_row dec[4];         /* ring of decoupled rows, by row % 4 */
+    int32_t *ain[2], *aout[2]; /* approximation bands (ref, dis): input and output */
+    int32_t *vlo, *vhi;        /* vertical pass rows, input width */
+    int32_t *ph[4];            /* phases: lo odd, lo even, hi odd, hi even */
+    int32_t *orow[3];          /* reference band rows */
+    vn_adm_ring_row *ring;     /* 3 per limit */
+    vn_limit_state *lims;
     int64_t *scratch;
 } vn_bufs;
 
-static void vn_layout(vn_arena *ar, vn_bufs *b, int width, int height) {
+static void vn_layout(vn_arena *ar, vn_bufs *b, int width, int height, int n_limits) {
     size_t cols0 = (size_t)(width + 1) / 2, rows0 = (size_t)(height + 1) / 2;
-    size_t n0 = cols0 * rows0, half = cols0 + 2;
-    for (int k = 0; k < 3; k++) {
-        b->t[k] = vn_take(ar, n0 * sizeof(int32_t));
-        b->rst[k] = vn_take(ar, n0 * sizeof(int32_t));
-        b->mode[k] = vn_take(ar, n0);
-        b->orow[k] = vn_take(ar, cols0 * sizeof(int32_t));
-    }
-    b->trow_tmp = vn_take(ar, cols0 * sizeof(int32_t));
+    size_t n0 = cols0 * rows0, wide = cols0 + 2;
+    for (int s = 0; s < 4; s++)
+        for (int k = 0; k < 3; k++) {
+            b->dec[s].t[k] = vn_take(ar, cols0 * sizeof(int32_t));
+            b->dec[s].rst[k] = vn_take(ar, cols0 * sizeof(int32_t));
+            b->dec[s].mode[k] = vn_take(ar, cols0);
+        }
+    for (int k = 0; k < 3; k++) b->orow[k] = vn_take(ar, cols0 * sizeof(int32_t));
     for (int k = 0; k < 2; k++) {
         b->ain[k] = vn_take(ar, n0 * sizeof(int32_t));
         b->aout[k] = vn_take(ar, n0 * sizeof(int32_t));
     }
     b->vlo = vn_take(ar, (size_t)width * sizeof(int32_t));
     b->vhi = vn_take(ar, (size_t)width * sizeof(int32_t));
-    for (int k = 0; k < 4; k++) b->ph[k] = vn_take(ar, half * sizeof(int32_t));
-    for (int s = 0; s < 3; s++) {
+    for (int k = 0; k < 4; k++) b->ph[k] = vn_take(ar, wide * sizeof(int32_t));
+    size_t n_ring = 3 * (size_t)n_limits;
+    b->ring = vn_take(ar, n_ring * sizeof(vn_adm_ring_row));
+    b->lims = vn_take(ar, (size_t)n_limits * sizeof(vn_limit_state));
+    for (size_t s = 0; s < n_ring; s++) {
+        vn_adm_ring_row row;
         for (int k = 0; k < 3; k++) {
-            b->ring[s].r[k] = vn_take(ar, (cols0 + 2) * sizeof(int32_t));
-            b->ring[s].a[k] = vn_take(ar, (cols0 + 2) * sizeof(int32_t));
+            row.r[k] = vn_take(ar, wide * sizeof(int32_t));
+            row.a[k] = vn_take(ar, wide * sizeof(int32_t));
         }
-        b->ring[s].flt_dlm = vn_take(ar, (cols0 + 2) * sizeof(int64_t));
-        b->ring[s].flt_aim = vn_take(ar, (cols0 + 2) * sizeof(int64_t));
+        row.flt_dlm = vn_take(ar, wide * sizeof(int64_t));
+        row.flt_aim = vn_take(ar, wide * sizeof(int64_t));
+        row.flt32_dlm = vn_take(ar, wide * sizeof(int32_t));
+        row.flt32_aim = vn_take(ar, wide * sizeof(int32_t));
+        if (b->ring != NULL) b->ring[s] = row;
     }
     b->scratch = vn_take(ar, 2 * cols0 * sizeof(int64_t));
+}
+
+static int vn_sizes_ok(int width, int height) {
+    return width >= VN_ADM_MIN_SIZE && height >= VN_ADM_MIN_SIZE && width <= VN_ADM_MAX_SIZE &&
+           height <= VN_ADM_MAX_SIZE;
+}
+
+size_t vn_adm_workspace_size(int width, int height, int n_limits) {
+    if (!vn_sizes_ok(width, height) || n_limits < 1 || n_limits > 1024) return 0;
+    vn_arena ar = {NULL, 0};
+    vn_bufs b;
+    vn_layout(&ar, &b, width, height, n_limits);
+    return ar.used + 64;
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -145,23 +175,6 @@ static void vn_layout(vn_arena *ar, vn_bufs *b, int width, int height) {
 static int vn_ceil_log2(double x) { return (int)ceil(log2(x)); }
 
 static inline int vn_cm_row(int j, int n) { return j < 0 ? 1 : (j > n - 1 ? n - 1 : j); }
-
-/* Split a row into the four-tap phases: odd[m] = x[2m-1], even[m] = x[2m], m = 0 .. half,
- * with the wavelet's edge rule (-1 -> 1, j >= n -> 2n - j - 1). */
-static void vn_split(const int32_t *x, int n, int32_t *odd, int32_t *even) {
-    int half = (n + 1) / 2;
-    int m = 1;
-    for (; 2 * m < n; m++) {
-        odd[m] = x[2 * m - 1];
-        even[m] = x[2 * m];
-    }
-    for (; m <= half; m++) {
-        odd[m] = x[vn_src(2 * m - 1, n)];
-        even[m] = x[vn_src(2 * m, n)];
-    }
-    odd[0] = x[vn_src(-1, n)];
-    even[0] = x[0];
-}
 
 /* One wavelet row of one picture: band row i of (a, h, v, d) from the input. */
 typedef struct {
@@ -196,8 +209,8 @@ static void vn_dwt_row(const vn_adm_kernels *K, const vn_dwt_src *s, vn_bufs *b,
                              (const uint16_t *)(p + y2 * s->stride),
                              (const uint16_t *)(p + y3 * s->stride), n, bd, add_lo, hb, b->vlo,
                              b->vhi);
-        vn_split(b->vlo, n, b->ph[0], b->ph[1]);
-        vn_split(b->vhi, n, b->ph[2], b->ph[3]);
+        K->split(b->vlo, n, b->ph[0], b->ph[1]);
+        K->split(b->vhi, n, b->ph[2], b->ph[3]);
         K->dwt0_horiz(b->ph[0], b->ph[1], half, a, v);
         K->dwt0_horiz(b->ph[2], b->ph[3], half, h, d);
     } else {
@@ -205,8 +218,8 @@ static void vn_dwt_row(const vn_adm_kernels *K, const vn_dwt_src *s, vn_bufs *b,
         const int32_t *in = s->in;
         K->dwt_vert64(in + (size_t)y0 * n, in + (size_t)y1 * n, in + (size_t)y2 * n,
                       in + (size_t)y3 * n, n, c[0], c[1], b->vlo, b->vhi);
-        vn_split(b->vlo, n, b->ph[0], b->ph[1]);
-        vn_split(b->vhi, n, b->ph[2], b->ph[3]);
+        K->split(b->vlo, n, b->ph[0], b->ph[1]);
+        K->split(b->vhi, n, b->ph[2], b->ph[3]);
         K->dwt_horiz64(b->ph[0], b->ph[1], half, c[2], c[3], a, v);
         K->dwt_horiz64(b->ph[2], b->ph[3], half, c[2], c[3], h, d);
     }
@@ -225,239 +238,273 @@ static inline float vn_cbrtf(float x) { return powf(x, 1.0f / 3.0f); }
 
 static float vn_sum3(const float p[3]) { return (p[0] + p[1]) + p[2]; }
 
+/* Everything one call shares between scales. */
 typedef struct {
-    float num[4], aim[4];
-    int64_t bound[4];
-} vn_limit_acc;
-
-static int vn_adm_run(const void *ref, const void *dis, ptrdiff_t stride, int width, int height,
-                      int bitdepth, const double *limits, int n_limits, int lanes,
-                      const vn_adm_kernels *K, double nvd, int rdh, double *out) {
-    vn_arena ar = {NULL, 0, 0};
-    vn_bufs b;
-    vn_layout(&ar, &b, width, height);
-    ar.size = ar.used;
-    ar.used = 0;
-    ar.base = aligned_alloc(64, (ar.size + 63) & ~(size_t)63);
-    if (ar.base == NULL) return VN_ENOMEM;
-    vn_layout(&ar, &b, width, height);
-
-    vn_limit_acc *acc = calloc((size_t)n_limits, sizeof(vn_limit_acc));
-    if (acc == NULL) {
-        free(ar.base);
-        return VN_ENOMEM;
-    }
-
+    const vn_adm_kernels *K;
+    const void *ref, *dis;
+    ptrdiff_t stride;
+    int width, height, bitdepth, lanes, n_limits;
     float rf[4][3];
-    for (int s = 0; s < 4; s++)
-        for (int k = 0; k < 3; k++) rf[s][k] = vn_watson_rf(s, k == 2 ? 2 : 1, nvd, rdh);
     int32_t irf0[3];
-    if (fabs(nvd * rdh - 3240.0) < 1.0e-8) {
-        memcpy(irf0, vn_s0_irf, sizeof irf0);
-    } else {
-        irf0[0] = (int32_t)((double)rf[0][0] * 2097152.0);
-        irf0[1] = (int32_t)((double)rf[0][1] * 2097152.0);
-        irf0[2] = (int32_t)((double)rf[0][2] * 8388608.0);
-    }
-
     float den[4];
     int64_t roi_area[4];
-    int in_w = width, in_h = height;
-    for (int scale = 0; scale < 4; scale++) {
-        int cols = (in_w + 1) / 2, rows = (in_h + 1) / 2;
-        int left = (int)(cols * 0.1 - 0.5), top = (int)(rows * 0.1 - 0.5);
-        int right = cols - left, bottom = rows - top, w = right - left;
-        int64_t area = (int64_t)(bottom - top) * w;
-        roi_area[scale] = area;
-        int r0 = top > 0 ? top - 1 : 0, r1 = bottom < rows ? bottom + 1 : rows;
-        int c0 = left > 0 ? left - 1 : 0, c1 = right < cols ? right + 1 : cols;
+    vn_bufs b;
+} vn_ctx;
 
-        vn_dwt_src ref_src = {scale, bitdepth, in_w, in_h, ref, stride, b.ain[0]};
-        vn_dwt_src dis_src = {scale, bitdepth, in_w, in_h, dis, stride, b.ain[1]};
+#define VN_NEED_WIDE 1
 
-        /* Denominator constants. */
-        int den_shift0 = 0, den_sc = 0, den_sr = 0, den_q = 0;
-        if (scale == 0) {
-            den_shift0 = (int)ceil(log2((double)area) - 20);
-            if (den_shift0 < 0) den_shift0 = 0;
-        } else {
-            den_sc = vn_ceil_log2(w);
-            den_sr = vn_ceil_log2(bottom - top);
-            den_q = vn_s123_den_q[scale - 1];
+/* Restoration, masking filters and (from the second row on) pooling of window row e - 1,
+ * for every limit, from decoupled row vn_cm_row(e). */
+static void vn_ext_row(vn_ctx *cx, int scale, int fast, int e, int rows, int cols, int top,
+                       int bottom, int left, int right, const vn_adm_s0_consts *c0s,
+                       const vn_adm_s123_consts *c123, int vec_row0, int vec_row1, int vec_hi) {
+    const vn_adm_kernels *K = cx->K;
+    vn_bufs *b = &cx->b;
+    int w = right - left;
+    int sr = vn_cm_row(e, rows);
+    const vn_dec_row *dr = &b->dec[sr % 4];
+    int ledge = left > 0 ? left - 1 : 1, redge = right < cols ? right : cols - 1;
+    int count = e >= top && e < bottom;
+    for (int l = 0; l < cx->n_limits; l++) {
+        vn_limit_state *ls = &b->lims[l];
+        vn_adm_ring_row *ring = &b->ring[3 * l];
+        vn_adm_ring_row *slot = &ring[(e - top + 1) % 3];
+        const int32_t *rs[3], *ts[3];
+        const uint8_t *ms[3];
+        int32_t *rr[3], *aa[3];
+        /* window columns [left, right) land at buffer 1 .. w; neighbours at 0 and w + 1 */
+        for (int k = 0; k < 3; k++) {
+            rs[k] = dr->rst[k] + left;
+            ts[k] = dr->t[k] + left;
+            ms[k] = dr->mode[k] + left;
+            rr[k] = slot->r[k] + 1;
+            aa[k] = slot->a[k] + 1;
         }
-        int64_t den_acc[3] = {0, 0, 0};
+        ls->bound += K->restore(&ls->lim, rs, ts, ms, w, rr, aa, count);
+        for (int side = 0; side < 2; side++) {
+            int col = side == 0 ? ledge : redge;
+            int pos = side == 0 ? 0 : w + 1;
+            for (int k = 0; k < 3; k++) {
+                rs[k] = dr->rst[k] + col;
+                ts[k] = dr->t[k] + col;
+                ms[k] = dr->mode[k] + col;
+                rr[k] = slot->r[k] + pos;
+                aa[k] = slot->a[k] + pos;
+            }
+            K->restore(&ls->lim, rs, ts, ms, 1, rr, aa, 0);
+        }
+        if (scale == 0 && fast)
+            K->flt0_fast(c0s, slot, w + 2);
+        else if (scale == 0)
+            K->flt0(c0s, slot, w + 2);
+        else
+            K->flt123(c123, slot, w + 2);
+        if (e < top + 1) continue;
+        int i = e - 1;
+        const vn_adm_ring_row *up = &ring[(e - top + 2) % 3];
+        const vn_adm_ring_row *mid = &ring[(e - top) % 3];
+        int64_t sd[3], sa[3];
+        if (scale == 0) {
+            int vh = (i >= vec_row0 && i < vec_row1) ? vec_hi : 0;
+            if (fast)
+                K->pool0_fast(c0s, up, mid, slot, w, 0, vh, sd, sa, b->scratch);
+            else
+                K->pool0(c0s, up, mid, slot, w, 0, vh, sd, sa, b->scratch);
+        } else {
+            K->pool123(c123, up, mid, slot, w, sd, sa, b->scratch);
+        }
+        int shift_r = vn_ceil_log2(rows);
+        int64_t add_r = shift_r > 0 ? (int64_t)1 << (shift_r - 1) : 0;
+        for (int k = 0; k < 3; k++) {
+            ls->acc_d[k] += (sd[k] + add_r) >> shift_r;
+            ls->acc_a[k] += (sa[k] + add_r) >> shift_r;
+        }
+    }
+}
 
-        for (int i = 0; i < rows; i++) {
-            size_t at = (size_t)i * cols;
-            int32_t *t_row[3] = {b.t[0] + at, b.t[1] + at, b.t[2] + at};
-            vn_dwt_row(K, &ref_src, &b, i, b.aout[0] + at, b.orow[0], b.orow[1], b.orow[2]);
-            vn_dwt_row(K, &dis_src, &b, i, b.aout[1] + at, t_row[0], t_row[1], t_row[2]);
-            if (i >= top && i < bottom) {
-                for (int k = 0; k < 3; k++) {
-                    const int32_t *o = b.orow[k] + left;
-                    int64_t rowsum = 0;
-                    if (scale == 0) {
-                        for (int j = 0; j < w; j++) {
-                            int64_t m = o[j] < 0 ? -(int64_t)o[j] : o[j];
-                            rowsum += m * m * m;
-                        }
-                        int64_t add = den_shift0 > 0 ? (int64_t)1 << (den_shift0 - 1) : 0;
-                        den_acc[k] += (rowsum + add) >> den_shift0;
-                    } else {
-                        int64_t addc = den_sc > 0 ? (int64_t)1 << (den_sc - 1) : 0;
-                        for (int j = 0; j < w; j++) {
-                            int64_t m = o[j] < 0 ? -(int64_t)o[j] : o[j];
-                            rowsum += ((((m * m + ((int64_t)1 << den_q)) >> den_q) * m) + addc) >>
-                                      den_sc;
-                        }
-                        int64_t add = den_sr > 0 ? (int64_t)1 << (den_sr - 1) : 0;
-                        den_acc[k] += (rowsum + add) >> den_sr;
+/* One scale: wavelet level, denominator, decoupling, and every limit's numerators.
+ * fast: scale 0 in 32-bit lanes; returns VN_NEED_WIDE if a coefficient is too large for it. */
+static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
+    const vn_adm_kernels *K = cx->K;
+    vn_bufs *b = &cx->b;
+    int cols = (in_w + 1) / 2, rows = (in_h + 1) / 2;
+    int left = (int)(cols * 0.1 - 0.5), top = (int)(rows * 0.1 - 0.5);
+    int right = cols - left, bottom = rows - top, w = right - left;
+    int64_t area = (int64_t)(bottom - top) * w;
+    cx->roi_area[scale] = area;
+    int r0 = top > 0 ? top - 1 : 0, r1 = bottom < rows ? bottom + 1 : rows;
+    int c0 = left > 0 ? left - 1 : 0, c1 = right < cols ? right + 1 : cols;
+
+    vn_dwt_src ref_src = {scale, cx->bitdepth, in_w, in_h, cx->ref, cx->stride, b->ain[0]};
+    vn_dwt_src dis_src = {scale, cx->bitdepth, in_w, in_h, cx->dis, cx->stride, b->ain[1]};
+
+    int den_shift0 = 0, den_sc = 0, den_sr = 0, den_q = 0;
+    if (scale == 0) {
+        den_shift0 = (int)ceil(log2((double)area) - 20);
+        if (den_shift0 < 0) den_shift0 = 0;
+    } else {
+        den_sc = vn_ceil_log2(w);
+        den_sr = vn_ceil_log2(bottom - top);
+        den_q = vn_s123_den_q[scale - 1];
+    }
+    int64_t den_acc[3] = {0, 0, 0};
+
+    vn_adm_s0_consts c0s;
+    vn_adm_s123_consts c123;
+    if (scale == 0) {
+        for (int k = 0; k < 3; k++) {
+            c0s.irf[k] = cx->irf0[k];
+            c0s.csf_add[k] = vn_s0_csf_add[k];
+            c0s.csf_shift[k] = vn_s0_csf_shift[k];
+            c0s.sub_shift[k] = vn_s0_sub_shift[k];
+            c0s.sq_shift[k] = vn_s0_sq_shift[k];
+            c0s.shift_c[k] = (int)ceil(log2((double)cols) - vn_s0_cube_off[k]);
+        }
+    } else {
+        for (int k = 0; k < 3; k++)
+            c123.u32[k] = (int64_t)((double)cx->rf[scale][k] * 4294967296.0);
+        c123.shift_c = vn_ceil_log2(cols);
+    }
+    /* Columns where libvmaf's vector masking kernel (lanes wide) keeps the centre term
+     * in 32 bits: interior rows, whole vector steps from the window's left edge. */
+    int lanes = cx->lanes;
+    int vec_ok = scale == 0 && lanes > 0 && left > 0 && right <= cols - 1;
+    int vec_row0 = top > 1 ? top : 1, vec_row1 = bottom < rows - 1 ? bottom : rows - 1;
+    int vec_hi = vec_ok ? w - w % lanes : 0;
+
+    for (int l = 0; l < cx->n_limits; l++) {
+        vn_limit_state *ls = &b->lims[l];
+        for (int k = 0; k < 3; k++) ls->acc_d[k] = ls->acc_a[k] = 0;
+        ls->bound = 0;
+    }
+
+    int next_e = top - 1;
+    for (int i = 0; i < rows; i++) {
+        vn_dec_row *dr = &b->dec[i % 4];
+        size_t at = (size_t)i * cols;
+        vn_dwt_row(K, &ref_src, b, i, b->aout[0] + at, b->orow[0], b->orow[1], b->orow[2]);
+        vn_dwt_row(K, &dis_src, b, i, b->aout[1] + at, dr->t[0], dr->t[1], dr->t[2]);
+        if (i >= top && i < bottom) {
+            for (int k = 0; k < 3; k++) {
+                const int32_t *o = b->orow[k] + left;
+                int64_t rowsum = 0;
+                if (scale == 0) {
+                    for (int j = 0; j < w; j++) {
+                        int64_t m = o[j] < 0 ? -(int64_t)o[j] : o[j];
+                        rowsum += m * m * m;
                     }
+                    int64_t add = den_shift0 > 0 ? (int64_t)1 << (den_shift0 - 1) : 0;
+                    den_acc[k] += (rowsum + add) >> den_shift0;
+                } else {
+                    int64_t addc = den_sc > 0 ? (int64_t)1 << (den_sc - 1) : 0;
+                    for (int j = 0; j < w; j++) {
+                        int64_t m = o[j] < 0 ? -(int64_t)o[j] : o[j];
+                        rowsum +=
+                            ((((m * m + ((int64_t)1 << den_q)) >> den_q) * m) + addc) >> den_sc;
+                    }
+                    int64_t add = den_sr > 0 ? (int64_t)1 << (den_sr - 1) : 0;
+                    den_acc[k] += (rowsum + add) >> den_sr;
                 }
             }
-            if (i >= r0 && i < r1) {
-                const int32_t *o3[3] = {b.orow[0] + c0, b.orow[1] + c0, b.orow[2] + c0};
-                const int32_t *t3[3] = {t_row[0] + c0, t_row[1] + c0, t_row[2] + c0};
-                int32_t *rst3[3] = {b.rst[0] + at + c0, b.rst[1] + at + c0, b.rst[2] + at + c0};
-                uint8_t *md3[3] = {b.mode[0] + at + c0, b.mode[1] + at + c0,
-                                   b.mode[2] + at + c0};
+        }
+        if (i >= r0 && i < r1) {
+            const int32_t *o3[3] = {b->orow[0] + c0, b->orow[1] + c0, b->orow[2] + c0};
+            const int32_t *t3[3] = {dr->t[0] + c0, dr->t[1] + c0, dr->t[2] + c0};
+            int32_t *rst3[3] = {dr->rst[0] + c0, dr->rst[1] + c0, dr->rst[2] + c0};
+            uint8_t *md3[3] = {dr->mode[0] + c0, dr->mode[1] + c0, dr->mode[2] + c0};
+            if (scale == 0 && fast) {
+                if (K->decouple0(o3, t3, c1 - c0, rst3, md3) > 32768) return VN_NEED_WIDE;
+            } else {
                 K->decouple(scale == 0, o3, t3, c1 - c0, rst3, md3);
             }
         }
-
-        float noise = vn_cbrtf((float)((double)area * 0.03125));
-        {
-            float parts[3];
-            for (int k = 0; k < 3; k++) {
-                double rf3 = pow((double)rf[scale][k], 3.0);
-                double value;
-                if (scale == 0)
-                    value = (double)den_acc[k] / ldexp(1.0, 18 - den_shift0) * rf3;
-                else
-                    value = (double)den_acc[k] /
-                            ldexp(1.0, vn_s123_den_exp[scale - 1] - den_sr - den_sc) * rf3;
-                parts[k] = vn_cbrtf((float)value) + noise;
-            }
-            den[scale] = vn_sum3(parts);
+        while (next_e <= bottom && vn_cm_row(next_e, rows) <= i) {
+            vn_ext_row(cx, scale, fast, next_e, rows, cols, top, bottom, left, right, &c0s,
+                       &c123, vec_row0, vec_row1, vec_hi);
+            next_e++;
         }
-
-        /* Numerators, per gain limit. */
-        vn_adm_s0_consts c0s;
-        vn_adm_s123_consts c123;
-        int shift_r = vn_ceil_log2(rows);
-        if (scale == 0) {
-            for (int k = 0; k < 3; k++) {
-                c0s.irf[k] = irf0[k];
-                c0s.csf_add[k] = vn_s0_csf_add[k];
-                c0s.csf_shift[k] = vn_s0_csf_shift[k];
-                c0s.sub_shift[k] = vn_s0_sub_shift[k];
-                c0s.sq_shift[k] = vn_s0_sq_shift[k];
-                c0s.shift_c[k] = (int)ceil(log2((double)cols) - vn_s0_cube_off[k]);
-            }
-        } else {
-            for (int k = 0; k < 3; k++) c123.u32[k] = (int64_t)((double)rf[scale][k] * 4294967296.0);
-            c123.shift_c = vn_ceil_log2(cols);
-        }
-        /* Columns where libvmaf's vector masking kernel (lanes wide) keeps the centre term
-         * in 32 bits: interior rows, whole vector steps from the window's left edge. */
-        int vec_ok = scale == 0 && lanes > 0 && left > 0 && right <= cols - 1;
-        int vec_row0 = top > 1 ? top : 1, vec_row1 = bottom < rows - 1 ? bottom : rows - 1;
-        int vec_hi = vec_ok ? w - w % lanes : 0;
-        int64_t add_r = shift_r > 0 ? (int64_t)1 << (shift_r - 1) : 0;
-
-        for (int l = 0; l < n_limits; l++) {
-            vn_adm_limit lim;
-            lim.egl = limits[l];
-            lim.egl_int = (limits[l] == floor(limits[l])) ? (int32_t)limits[l] : 0;
-            int64_t acc_d[3] = {0, 0, 0}, acc_a[3] = {0, 0, 0}, bound = 0;
-            for (int e = top - 1; e <= bottom; e++) {
-                int sr = vn_cm_row(e, rows);
-                vn_adm_ring_row *slot = &b.ring[(e - top + 1) % 3];
-                size_t at = (size_t)sr * cols;
-                /* window columns [left, right) land at buffer 1 .. w */
-                const int32_t *rs[3], *ts[3];
-                const uint8_t *ms[3];
-                int32_t *rr[3], *aa[3];
-                for (int k = 0; k < 3; k++) {
-                    rs[k] = b.rst[k] + at + left;
-                    ts[k] = b.t[k] + at + left;
-                    ms[k] = b.mode[k] + at + left;
-                    rr[k] = slot->r[k] + 1;
-                    aa[k] = slot->a[k] + 1;
-                }
-                bound += K->restore(&lim, rs, ts, ms, w, rr, aa, e >= top && e < bottom);
-                int ledge = left > 0 ? left - 1 : 1, redge = right < cols ? right : cols - 1;
-                for (int side = 0; side < 2; side++) {
-                    int col = side == 0 ? ledge : redge;
-                    int pos = side == 0 ? 0 : w + 1;
-                    for (int k = 0; k < 3; k++) {
-                        rs[k] = b.rst[k] + at + col;
-                        ts[k] = b.t[k] + at + col;
-                        ms[k] = b.mode[k] + at + col;
-                        rr[k] = slot->r[k] + pos;
-                        aa[k] = slot->a[k] + pos;
-                    }
-                    K->restore(&lim, rs, ts, ms, 1, rr, aa, 0);
-                }
-                if (scale == 0)
-                    K->flt0(&c0s, slot, w + 2);
-                else
-                    K->flt123(&c123, slot, w + 2);
-                if (e >= top + 1) {
-                    int i = e - 1;
-                    const vn_adm_ring_row *up = &b.ring[(e - top + 2) % 3];
-                    const vn_adm_ring_row *mid = &b.ring[(e - top) % 3];
-                    int64_t sd[3], sa[3];
-                    if (scale == 0) {
-                        int vh = (i >= vec_row0 && i < vec_row1) ? vec_hi : 0;
-                        K->pool0(&c0s, up, mid, slot, w, 0, vh, sd, sa, b.scratch);
-                    } else {
-                        K->pool123(&c123, up, mid, slot, w, sd, sa, b.scratch);
-                    }
-                    for (int k = 0; k < 3; k++) {
-                        acc_d[k] += (sd[k] + add_r) >> shift_r;
-                        acc_a[k] += (sa[k] + add_r) >> shift_r;
-                    }
-                }
-            }
-            float pd[3], pa[3];
-            for (int k = 0; k < 3; k++) {
-                float fd, fa;
-                if (scale == 0) {
-                    double unit = ldexp(1.0, vn_s0_exp[k] - c0s.shift_c[k] - shift_r);
-                    fd = (float)((double)acc_d[k] / unit);
-                    fa = (float)((double)acc_a[k] / unit);
-                } else {
-                    float unit = (float)ldexp(1.0, vn_s123_cm_exp[scale - 1] - c123.shift_c -
-                                                       shift_r);
-                    fd = (float)acc_d[k] / unit;
-                    fa = (float)acc_a[k] / unit;
-                }
-                pd[k] = vn_cbrtf(fd) + noise;
-                pa[k] = vn_cbrtf(fa) + 0.0f;
-            }
-            acc[l].num[scale] = vn_sum3(pd);
-            acc[l].aim[scale] = vn_sum3(pa);
-            acc[l].bound[scale] = bound;
-        }
-
-        /* The next scale transforms this scale's approximation bands. */
-        int32_t *tmp0 = b.ain[0], *tmp1 = b.ain[1];
-        b.ain[0] = b.aout[0];
-        b.ain[1] = b.aout[1];
-        b.aout[0] = tmp0;
-        b.aout[1] = tmp1;
-        in_w = cols;
-        in_h = rows;
     }
 
-    double limit = 1e-10 * ((double)width * height) / (1920.0 * 1080.0);
-    for (int l = 0; l < n_limits; l++) {
+    float noise = vn_cbrtf((float)((double)area * 0.03125));
+    float parts[3];
+    for (int k = 0; k < 3; k++) {
+        double rf3 = pow((double)cx->rf[scale][k], 3.0);
+        double value;
+        if (scale == 0)
+            value = (double)den_acc[k] / ldexp(1.0, 18 - den_shift0) * rf3;
+        else
+            value = (double)den_acc[k] /
+                    ldexp(1.0, vn_s123_den_exp[scale - 1] - den_sr - den_sc) * rf3;
+        parts[k] = vn_cbrtf((float)value) + noise;
+    }
+    cx->den[scale] = vn_sum3(parts);
+
+    int shift_r = vn_ceil_log2(rows);
+    for (int l = 0; l < cx->n_limits; l++) {
+        vn_limit_state *ls = &b->lims[l];
+        float pd[3], pa[3];
+        for (int k = 0; k < 3; k++) {
+            float fd, fa;
+            if (scale == 0) {
+                double unit = ldexp(1.0, vn_s0_exp[k] - c0s.shift_c[k] - shift_r);
+                fd = (float)((double)ls->acc_d[k] / unit);
+                fa = (float)((double)ls->acc_a[k] / unit);
+            } else {
+                float unit =
+                    (float)ldexp(1.0, vn_s123_cm_exp[scale - 1] - c123.shift_c - shift_r);
+                fd = (float)ls->acc_d[k] / unit;
+                fa = (float)ls->acc_a[k] / unit;
+            }
+            pd[k] = vn_cbrtf(fd) + noise;
+            pa[k] = vn_cbrtf(fa) + 0.0f;
+        }
+        ls->num[scale] = vn_sum3(pd);
+        ls->aim[scale] = vn_sum3(pa);
+        ls->held[scale] = ls->bound;
+    }
+    return 0;
+}
+
+static void vn_adm_run(vn_ctx *cx, const double *limits, double nvd, int rdh, double *out) {
+    vn_bufs *b = &cx->b;
+    for (int s = 0; s < 4; s++)
+        for (int k = 0; k < 3; k++) cx->rf[s][k] = vn_watson_rf(s, k == 2 ? 2 : 1, nvd, rdh);
+    if (fabs(nvd * rdh - 3240.0) < 1.0e-8) {
+        memcpy(cx->irf0, vn_s0_irf, sizeof cx->irf0);
+    } else {
+        cx->irf0[0] = (int32_t)((double)cx->rf[0][0] * 2097152.0);
+        cx->irf0[1] = (int32_t)((double)cx->rf[0][1] * 2097152.0);
+        cx->irf0[2] = (int32_t)((double)cx->rf[0][2] * 8388608.0);
+    }
+    for (int l = 0; l < cx->n_limits; l++) {
+        vn_limit_state *ls = &b->lims[l];
+        ls->lim.egl = limits[l];
+        ls->lim.egl_int = limits[l] == floor(limits[l]) ? (int32_t)limits[l] : 0;
+    }
+
+    int in_w = cx->width, in_h = cx->height;
+    for (int scale = 0; scale < 4; scale++) {
+        /* Scale 0 runs in 32-bit lanes unless a coefficient exceeds 2^15 (pathological
+         * patterns only); then it is redone with the general kernels. */
+        if (vn_scale(cx, scale, in_w, in_h, scale == 0) == VN_NEED_WIDE)
+            vn_scale(cx, scale, in_w, in_h, 0);
+        int32_t *tmp0 = b->ain[0], *tmp1 = b->ain[1];
+        b->ain[0] = b->aout[0];
+        b->ain[1] = b->aout[1];
+        b->aout[0] = tmp0;
+        b->aout[1] = tmp1;
+        in_w = (in_w + 1) / 2;
+        in_h = (in_h + 1) / 2;
+    }
+
+    double limit = 1e-10 * ((double)cx->width * cx->height) / (1920.0 * 1080.0);
+    for (int l = 0; l < cx->n_limits; l++) {
+        const vn_limit_state *ls = &b->lims[l];
         double num = 0.0, dn = 0.0, aim_num = 0.0;
         for (int s = 0; s < 4; s++) {
-            num += (double)acc[l].num[s];
-            dn += (double)den[s];
-            aim_num += (double)acc[l].aim[s];
+            num += (double)ls->num[s];
+            dn += (double)cx->den[s];
+            aim_num += (double)ls->aim[s];
         }
         num = num < limit ? 0.0 : num;
         dn = dn < limit ? 0.0 : dn;
@@ -469,23 +516,20 @@ static int vn_adm_run(const void *ref, const void *dis, ptrdiff_t stride, int wi
         o[1] = aim;
         o[2] = adm3 > 0.0 ? adm3 : 0.0;
         for (int s = 0; s < 4; s++) {
-            o[3 + s] = (double)acc[l].num[s] / (double)den[s];
-            o[7 + s] = (double)acc[l].bound[s] / (3.0 * (double)roi_area[s]);
+            o[3 + s] = (double)ls->num[s] / (double)cx->den[s];
+            o[7 + s] = (double)ls->held[s] / (3.0 * (double)cx->roi_area[s]);
         }
     }
-    free(acc);
-    free(ar.base);
-    return 0;
 }
 
-int vn_adm_multi(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width, int height,
-                 int bitdepth, const double *gain_limits, int n_limits, int lanes, int simd,
-                 double *out, size_t out_len) {
-    if (ref == NULL || dis == NULL || gain_limits == NULL || out == NULL) return VN_EINVAL;
-    if (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16) return VN_EINVAL;
-    if (width < VN_ADM_MIN_SIZE || height < VN_ADM_MIN_SIZE || width > VN_ADM_MAX_SIZE ||
-        height > VN_ADM_MAX_SIZE)
+int vn_adm_multi_ws(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width,
+                    int height, int bitdepth, const double *gain_limits, int n_limits, int lanes,
+                    int simd, double *out, size_t out_len, void *workspace,
+                    size_t workspace_len) {
+    if (ref == NULL || dis == NULL || gain_limits == NULL || out == NULL || workspace == NULL)
         return VN_EINVAL;
+    if (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16) return VN_EINVAL;
+    if (!vn_sizes_ok(width, height)) return VN_EINVAL;
     if (stride_bytes < (ptrdiff_t)width * (bitdepth == 8 ? 1 : 2)) return VN_EINVAL;
     if (lanes != 0 && lanes != 6 && lanes != 14) return VN_EINVAL;
     if (simd < -1 || simd > 2) return VN_EINVAL;
@@ -493,8 +537,37 @@ int vn_adm_multi(const void *ref, const void *dis, ptrdiff_t stride_bytes, int w
     if (out_len < (size_t)n_limits * VN_ADM_NOUT) return VN_EINVAL;
     for (int l = 0; l < n_limits; l++)
         if (!(gain_limits[l] >= 1.0 && gain_limits[l] <= 100.0)) return VN_EINVAL;
+    if (workspace_len < vn_adm_workspace_size(width, height, n_limits)) return VN_EINVAL;
     const vn_adm_kernels *K = vn_kernels_for(simd);
     if (K == NULL) return VN_ENOTSUP;
-    return vn_adm_run(ref, dis, stride_bytes, width, height, bitdepth, gain_limits, n_limits,
-                      lanes, K, 3.0, 1080, out);
+
+    vn_ctx cx;
+    memset(&cx, 0, sizeof cx);
+    cx.K = K;
+    cx.ref = ref;
+    cx.dis = dis;
+    cx.stride = stride_bytes;
+    cx.width = width;
+    cx.height = height;
+    cx.bitdepth = bitdepth;
+    cx.lanes = lanes;
+    cx.n_limits = n_limits;
+    uintptr_t base = ((uintptr_t)workspace + 63) & ~(uintptr_t)63;
+    vn_arena ar = {(char *)base, 0};
+    vn_layout(&ar, &cx.b, width, height, n_limits);
+    vn_adm_run(&cx, gain_limits, 3.0, 1080, out);
+    return 0;
+}
+
+int vn_adm_multi(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width, int height,
+                 int bitdepth, const double *gain_limits, int n_limits, int lanes, int simd,
+                 double *out, size_t out_len) {
+    size_t need = vn_adm_workspace_size(width, height, n_limits);
+    if (need == 0) return VN_EINVAL;
+    void *ws = malloc(need);
+    if (ws == NULL) return VN_ENOMEM;
+    int rc = vn_adm_multi_ws(ref, dis, stride_bytes, width, height, bitdepth, gain_limits,
+                             n_limits, lanes, simd, out, out_len, ws, need);
+    free(ws);
+    return rc;
 }

@@ -37,6 +37,7 @@ typedef struct {
     int32_t *a[3];
     int64_t *flt_dlm; /* sum over bands of the masking filter of a (DLM) */
     int64_t *flt_aim; /* ... of r (AIM) */
+    int32_t *flt32_dlm, *flt32_aim; /* the same in 32 bits (scale-0 fast path) */
 } vn_adm_ring_row;
 
 typedef struct {
@@ -57,23 +58,34 @@ typedef struct {
                        int32_t *hi);
     void (*dwt_horiz64)(const int32_t *odd, const int32_t *even, int half, int shift,
                         int64_t add, int32_t *lo, int32_t *hi);
+    /* Split a row of n samples into the wavelet's phases (see adm.c). */
+    void (*split)(const int32_t *x, int n, int32_t *odd, int32_t *even);
     /* Decoupling core of one row of the three bands: rst (k * o) and the cap mode
      * (0 none, 1 min(rst * egl, t) for o > 0, 2 max(...) for o < 0). */
     void (*decouple)(int scale0, const int32_t *const o[3], const int32_t *const t[3], int n,
                      int32_t *const rst[3], uint8_t *const mode[3]);
+    /* The same at scale 0 in 32-bit lanes, valid while |o|, |t| <= 32768; returns the
+     * largest |o| or |t| seen so the caller can fall back to the general kernel. */
+    int32_t (*decouple0)(const int32_t *const o[3], const int32_t *const t[3], int n,
+                         int32_t *const rst[3], uint8_t *const mode[3]);
     /* Restoration of n coefficients of three bands at one limit; writes r and a = t - r.
-     * Returns the number of coefficients where the limit bound (see adm.h). */
+     * Returns the number of coefficients where the limit bound (see adm.h) if count. */
     int64_t (*restore)(const vn_adm_limit *lim, const int32_t *const rst[3],
                        const int32_t *const t[3], const uint8_t *const mode[3], int n,
                        int32_t *const r[3], int32_t *const a[3], int count);
     /* Masking filter sums of one ring row (flt_dlm from a, flt_aim from r), w2 columns. */
     void (*flt0)(const vn_adm_s0_consts *c, vn_adm_ring_row *row, int w2);
+    void (*flt0_fast)(const vn_adm_s0_consts *c, vn_adm_ring_row *row, int w2);
     void (*flt123)(const vn_adm_s123_consts *c, vn_adm_ring_row *row, int w2);
     /* Pooled values of one window row (w columns): adds the row sums per band for DLM and AIM.
      * vec_lo/vec_hi: window columns [vec_lo, vec_hi) keep the centre term unwrapped. */
     void (*pool0)(const vn_adm_s0_consts *c, const vn_adm_ring_row *up,
                   const vn_adm_ring_row *mid, const vn_adm_ring_row *down, int w, int vec_lo,
                   int vec_hi, int64_t sum_dlm[3], int64_t sum_aim[3], int64_t *scratch);
+    void (*pool0_fast)(const vn_adm_s0_consts *c, const vn_adm_ring_row *up,
+                       const vn_adm_ring_row *mid, const vn_adm_ring_row *down, int w,
+                       int vec_lo, int vec_hi, int64_t sum_dlm[3], int64_t sum_aim[3],
+                       int64_t *scratch);
     void (*pool123)(const vn_adm_s123_consts *c, const vn_adm_ring_row *up,
                     const vn_adm_ring_row *mid, const vn_adm_ring_row *down, int w,
                     int64_t sum_dlm[3], int64_t sum_aim[3], int64_t *scratch);

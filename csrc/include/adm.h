@@ -36,7 +36,8 @@
  * Returns 0, or a negative error code (nothing is written to out on error):
  *   -22 invalid argument (sizes, stride, bit depth, limits, lanes, out_len, NULL pointers),
  *   -12 out of memory, -95 the requested simd level is not available on this CPU/build.
- * Thread-safe: no global state is written after the first call's one-time CPU detection.
+ * Thread-safe: no global state is written; each call allocates its own scratch (about
+ * 4.5 bytes per pixel plus 100 kB per limit at 1080p), freed before it returns.
  */
 int vn_adm_multi(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width, int height,
                  int bitdepth, const double *gain_limits, int n_limits, int lanes, int simd,
@@ -47,3 +48,15 @@ int vn_adm_outputs_per_limit(void);
 
 /* Best simd level vn_adm_multi can use here: 0 portable, 1 AVX2, 2 AVX-512. */
 int vn_adm_simd_best(void);
+
+/* Scratch size in bytes vn_adm_multi_ws needs for this frame size and number of limits,
+ * or 0 if the size or count is out of range. */
+size_t vn_adm_workspace_size(int width, int height, int n_limits);
+
+/* vn_adm_multi with caller-owned scratch (no allocation): workspace must hold at least
+ * vn_adm_workspace_size(width, height, n_limits) bytes (any alignment) and not be shared
+ * by concurrent calls. Same arguments, outputs and return codes otherwise. */
+int vn_adm_multi_ws(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width,
+                    int height, int bitdepth, const double *gain_limits, int n_limits, int lanes,
+                    int simd, double *out, size_t out_len, void *workspace,
+                    size_t workspace_len);
