@@ -100,7 +100,7 @@ static void *vn_take(vn_arena *ar, size_t bytes) {
 /* One decoupled row: distorted coefficients t, rst = k * o and the cap mode, 3 bands. */
 typedef struct {
     int32_t *t[3], *rst[3];
-    uint8_t *mode[3];
+    int32_t *mode[3];
 } vn_dec_row;
 
 /* Per limit and scale: pooled row sums and the count of coefficients held at the limit. */
@@ -129,7 +129,7 @@ static void vn_layout(vn_arena *ar, vn_bufs *b, int width, int height, int n_lim
         for (int k = 0; k < 3; k++) {
             b->dec[s].t[k] = vn_take(ar, cols0 * sizeof(int32_t));
             b->dec[s].rst[k] = vn_take(ar, cols0 * sizeof(int32_t));
-            b->dec[s].mode[k] = vn_take(ar, cols0);
+            b->dec[s].mode[k] = vn_take(ar, cols0 * sizeof(int32_t));
         }
     for (int k = 0; k < 3; k++) b->orow[k] = vn_take(ar, cols0 * sizeof(int32_t));
     for (int k = 0; k < 2; k++) {
@@ -270,7 +270,7 @@ static void vn_ext_row(vn_ctx *cx, int scale, int fast, int e, int rows, int col
         vn_adm_ring_row *ring = &b->ring[3 * l];
         vn_adm_ring_row *slot = &ring[(e - top + 1) % 3];
         const int32_t *rs[3], *ts[3];
-        const uint8_t *ms[3];
+        const int32_t *ms[3];
         int32_t *rr[3], *aa[3];
         /* window columns [left, right) land at buffer 1 .. w; neighbours at 0 and w + 1 */
         for (int k = 0; k < 3; k++) {
@@ -411,7 +411,7 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
             const int32_t *o3[3] = {b->orow[0] + c0, b->orow[1] + c0, b->orow[2] + c0};
             const int32_t *t3[3] = {dr->t[0] + c0, dr->t[1] + c0, dr->t[2] + c0};
             int32_t *rst3[3] = {dr->rst[0] + c0, dr->rst[1] + c0, dr->rst[2] + c0};
-            uint8_t *md3[3] = {dr->mode[0] + c0, dr->mode[1] + c0, dr->mode[2] + c0};
+            int32_t *md3[3] = {dr->mode[0] + c0, dr->mode[1] + c0, dr->mode[2] + c0};
             if (scale == 0 && fast) {
                 if (K->decouple0(o3, t3, c1 - c0, rst3, md3) > 32768) return VN_NEED_WIDE;
             } else {

@@ -63,15 +63,15 @@ typedef struct {
     /* Decoupling core of one row of the three bands: rst (k * o) and the cap mode
      * (0 none, 1 min(rst * egl, t) for o > 0, 2 max(...) for o < 0). */
     void (*decouple)(int scale0, const int32_t *const o[3], const int32_t *const t[3], int n,
-                     int32_t *const rst[3], uint8_t *const mode[3]);
+                     int32_t *const rst[3], int32_t *const mode[3]);
     /* The same at scale 0 in 32-bit lanes, valid while |o|, |t| <= 32768; returns the
      * largest |o| or |t| seen so the caller can fall back to the general kernel. */
     int32_t (*decouple0)(const int32_t *const o[3], const int32_t *const t[3], int n,
-                         int32_t *const rst[3], uint8_t *const mode[3]);
+                         int32_t *const rst[3], int32_t *const mode[3]);
     /* Restoration of n coefficients of three bands at one limit; writes r and a = t - r.
      * Returns the number of coefficients where the limit bound (see adm.h) if count. */
     int64_t (*restore)(const vn_adm_limit *lim, const int32_t *const rst[3],
-                       const int32_t *const t[3], const uint8_t *const mode[3], int n,
+                       const int32_t *const t[3], const int32_t *const mode[3], int n,
                        int32_t *const r[3], int32_t *const a[3], int count);
     /* Masking filter sums of one ring row (flt_dlm from a, flt_aim from r), w2 columns. */
     void (*flt0)(const vn_adm_s0_consts *c, vn_adm_ring_row *row, int w2);
