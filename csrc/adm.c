@@ -243,7 +243,7 @@ typedef struct {
     const vn_adm_kernels *K;
     const void *ref, *dis;
     ptrdiff_t stride;
-    int width, height, bitdepth, lanes, n_limits;
+    int width, height, bitdepth, lanes, n_limits, wide;
     float rf[4][3];
     int32_t irf0[3];
     float den[4];
@@ -486,7 +486,7 @@ static void vn_adm_run(vn_ctx *cx, const double *limits, double nvd, int rdh, do
     for (int scale = 0; scale < 4; scale++) {
         /* Scale 0 runs in 32-bit lanes unless a coefficient exceeds 2^15 (pathological
          * patterns only); then it is redone with the general kernels. */
-        if (vn_scale(cx, scale, in_w, in_h, scale == 0) == VN_NEED_WIDE)
+        if (vn_scale(cx, scale, in_w, in_h, scale == 0 && !cx->wide) == VN_NEED_WIDE)
             vn_scale(cx, scale, in_w, in_h, 0);
         int32_t *tmp0 = b->ain[0], *tmp1 = b->ain[1];
         b->ain[0] = b->aout[0];
@@ -532,6 +532,8 @@ int vn_adm_multi_ws(const void *ref, const void *dis, ptrdiff_t stride_bytes, in
     if (!vn_sizes_ok(width, height)) return VN_EINVAL;
     if (stride_bytes < (ptrdiff_t)width * (bitdepth == 8 ? 1 : 2)) return VN_EINVAL;
     if (lanes != 0 && lanes != 6 && lanes != 14) return VN_EINVAL;
+    int wide = simd >= 0 && (simd & 256);
+    simd = simd >= 0 ? simd & 255 : simd;
     if (simd < -1 || simd > 2) return VN_EINVAL;
     if (n_limits < 1 || n_limits > 1024) return VN_EINVAL;
     if (out_len < (size_t)n_limits * VN_ADM_NOUT) return VN_EINVAL;
@@ -552,6 +554,7 @@ int vn_adm_multi_ws(const void *ref, const void *dis, ptrdiff_t stride_bytes, in
     cx.bitdepth = bitdepth;
     cx.lanes = lanes;
     cx.n_limits = n_limits;
+    cx.wide = wide;
     uintptr_t base = ((uintptr_t)workspace + 63) & ~(uintptr_t)63;
     vn_arena ar = {(char *)base, 0};
     vn_layout(&ar, &cx.b, width, height, n_limits);

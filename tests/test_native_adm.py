@@ -157,6 +157,8 @@ def test_equals_reference_every_kernel_and_simd_level(kind, width, height, bitde
         for simd in SIMD_LEVELS:
             got = native_adm(ref, dis, bitdepth, LIMITS, kernel, simd)
             assert features_only(got) == expected, (kernel, simd)
+            # The general 64-bit scale-0 kernels (the fallback for coefficients above 2^15).
+            assert native_adm(ref, dis, bitdepth, LIMITS, kernel, simd + 256) == got
 
 
 def _near_full_scale_pair() -> tuple[np.ndarray, np.ndarray]:
@@ -173,6 +175,8 @@ def test_each_kernel_equals_its_reference_where_they_differ() -> None:
         aims.add(expected[100.0]["aim"])
         for simd in SIMD_LEVELS:
             assert features_only(native_adm(ref, dis, 8, (100.0, 1.0), kernel, simd)) == expected
+            wide = native_adm(ref, dis, 8, (100.0, 1.0), kernel, simd + 256)
+            assert features_only(wide) == expected
     assert len(aims) == 3  # the three code paths really disagree on this picture
 
 

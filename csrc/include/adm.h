@@ -19,6 +19,8 @@
  *                 14 = its AVX-512 kernel (the reference's ADM_KERNELS values).
  *   simd          this engine's own instruction set: -1 = best the CPU has, 0 = portable C,
  *                 1 = AVX2, 2 = AVX-512 (F, BW, DQ, VL, CD). Every level gives identical numbers.
+ *                 Adding 256 to a level >= 0 runs scale 0 with the general 64-bit kernels that
+ *                 otherwise only take over when a coefficient exceeds 2^15 (for tests).
  *   out           n_limits * vn_adm_outputs_per_limit() doubles; for limit i, starting at
  *                 out[i * vn_adm_outputs_per_limit()]:
  *                   [0] adm2  [1] aim  [2] adm3  [3..6] adm_scale0..3
