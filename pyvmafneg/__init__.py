@@ -16,6 +16,7 @@ from .engines._score import score
 from .engines.libvmaf._binding import library_info, load_library
 from .engines.libvmaf._scorer import Scorer
 from .errors import (
+    FeatureError,
     FFmpegError,
     FrameError,
     FrameMismatchError,
@@ -48,6 +49,7 @@ from .verdict._check import CheckReport, check
 __version__ = "0.1.0"
 
 __all__ = [
+    "FeatureError",
     "BUILTIN_MODELS",
     "CheckReport",
     "VideoSource",

@@ -41,6 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Default: vmaf_v0.6.1:name=vmaf and vmaf_v0.6.1neg:name=vmaf_neg",
     )
     p.add_argument(
+        "--feature",
+        action="append",
+        metavar="NAME",
+        help="also compute this libvmaf metric in the same pass, repeatable: psnr, ssim, "
+        "ms_ssim, ciede, cambi, psnr_hvs, with libvmaf options as NAME:KEY=VALUE (e.g. "
+        "cambi:full_ref=true); pooled in the report, per frame in the log",
+    )
+    p.add_argument(
         "--backend",
         choices=backend_names(),
         default="libvmaf",
@@ -184,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
             scale=args.scale,
             size=args.size,
             offset=args.offset,
+            features=args.feature,
         )
     except FrameMismatchError as exc:
         # The scorer words its advice for the Python API; say it as the flag.
@@ -206,6 +215,8 @@ def _run_segments(
 
     if args.subsample != 1:
         raise OptionError("--subsample cannot be combined with --segments or --segment-frames")
+    if args.feature:
+        raise OptionError("--feature cannot be combined with --segments or --segment-frames")
     if args.offset or args.size:
         raise OptionError(
             "--offset and --size cannot be combined with --segments or --segment-frames; "

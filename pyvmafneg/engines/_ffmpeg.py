@@ -39,6 +39,7 @@ from ..io._prepare import DEFAULT_SCALER, ScalePlan, offset_counts, plan_scaling
 from ..io._rawyuv import ffmpeg_pix_fmt
 from ..io._sources import VideoSource, known_frame_count, open_video
 from ..results._result import Result
+from ._features import FeatureSpec, ffmpeg_feature_option, resolve_features
 from ._models import ModelSpec, pick_pair, resolve_models
 from .libvmaf._binding import available_cpus, check_threads
 
@@ -165,6 +166,7 @@ def build_command(
     progress: bool = False,
     plan: ScalePlan | None = None,
     offset: int = 0,
+    features: Sequence[FeatureSpec] = (),
 ) -> list[str]:
     """The FFmpeg argument list (no shell) for one scoring run.
 
@@ -199,6 +201,7 @@ def build_command(
         f"log_path={log_path}",
         f"n_threads={int(threads or 0)}",
         f"n_subsample={int(subsample)}",
+        *([f"feature='{ffmpeg_feature_option(features)}'"] if features else []),
         "repeatlast=0",
         "shortest=1",
         "eof_action=endall",
@@ -253,6 +256,7 @@ def score_ffmpeg(
     scale: str | None = DEFAULT_SCALER,
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
+    features: Iterable[str | FeatureSpec] | str | None = None,
 ) -> Result:
     """Score with FFmpeg's libvmaf filter; same arguments and Result as :func:`pyvmafneg.score`.
 
@@ -281,6 +285,9 @@ def score_ffmpeg(
         As for :func:`pyvmafneg.score`: FFmpeg's ``scale=W:H:flags=NAME``
         filter scales what :func:`pyvmafneg.io.plan_scaling` says, and
         ``trim=start_frame=N`` drops the offset's leading frames.
+    features:
+        Extra libvmaf extractors, passed as the filter's ``feature`` option
+        (``name=psnr|name=cambi\\:full_ref=true``).
 
     Raises
     ------
@@ -329,6 +336,7 @@ def score_ffmpeg(
     else:
         expected = int(frames)
     specs = resolve_models(models)
+    extra = resolve_features(features)
     exe = find_ffmpeg(ffmpeg)
     with tempfile.TemporaryDirectory(prefix="pyvmafneg-ffmpeg-") as tmp:
         tmpdir = Path(tmp)
@@ -358,6 +366,7 @@ def score_ffmpeg(
             progress=progress is not None,
             plan=plan,
             offset=offset,
+            features=extra,
         )
         stderr_path = tmpdir / "stderr.txt"
         started = time.perf_counter()

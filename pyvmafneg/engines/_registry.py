@@ -53,6 +53,7 @@ def _libvmaf(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Resul
         distorted,
         threads=kw["threads"],
         library=kw.get("libvmaf"),
+        features=kw.get("features"),
         **{k: kw[k] for k in _COMMON},
     )
 
@@ -65,11 +66,15 @@ def _ffmpeg(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result
         distorted,
         threads=kw["threads"],
         ffmpeg=kw.get("ffmpeg"),
+        features=kw.get("features"),
         **{k: kw[k] for k in _COMMON},
     )
 
 
 def _reference(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
+    from ._features import refuse_features
+
+    refuse_features(kw.get("features"), "reference")
     try:
         from .reference import score_reference
     except ImportError as exc:
@@ -82,6 +87,9 @@ def _reference(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Res
 
 
 def _native(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
+    from ._features import refuse_features
+
+    refuse_features(kw.get("features"), "native")
     from .native import score_native
 
     return score_native(reference, distorted, threads=kw["threads"], **{k: kw[k] for k in _COMMON})
@@ -122,6 +130,9 @@ def run_backend(
 
     ``scale``, ``size`` and ``offset`` prepare the pair (scaling to one
     size, dropping leading frames; see :func:`pyvmafneg.io.prepare_pair`).
+    ``features`` (extra libvmaf extractors such as ``'psnr'`` or
+    ``'ssim'``, see :mod:`._features`) are computed by ``'libvmaf'`` and
+    ``'ffmpeg'``; other backends raise :class:`~pyvmafneg.errors.FeatureError`.
     ``options`` carries backend-specific settings: ``libvmaf`` (a library
     path) for ``'libvmaf'``, ``ffmpeg`` (an executable) for ``'ffmpeg'``.
     """

@@ -38,7 +38,7 @@ def score(
     models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
     *,
     backend: str = "libvmaf",
-    threads: int = 0,
+    threads: int | None = None,
     subsample: int = 1,
     clip: bool = True,
     transform: bool | None = None,
@@ -49,6 +49,7 @@ def score(
     scale: str | None = DEFAULT_SCALER,
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
+    features: Iterable[str] | str | None = None,
 ) -> Result:
     """Score two clips in one pass.
 
@@ -67,6 +68,14 @@ def score(
         ``'reference'`` (the NumPy reference).
     library:
         libvmaf shared library (path or loaded) for ``backend='libvmaf'``.
+    threads:
+        Worker threads; None (default) uses the CPUs this process may use, at
+        most 8; 0 scores on the calling thread.
+    features:
+        Extra libvmaf extractors in the same pass (``'psnr'``, ``'ssim'``,
+        ``'ms_ssim'``, ``'ciede'``, ``'cambi'``, ``'psnr_hvs'``, with libvmaf
+        options as ``'cambi:full_ref=true'``), ``backend='libvmaf'`` only;
+        per-frame values under libvmaf's names in :attr:`Result.features`.
 
     When the distorted clip's size differs from the reference's, each
     distorted frame is scaled to the reference size with libswscale
@@ -87,6 +96,8 @@ def score(
     ------
     BackendUnavailableError
         For an unknown backend, or ``'native'`` when the engine is not built.
+    FeatureError
+        An unknown feature, or features asked of a backend other than libvmaf.
     """
     if backend not in SCORE_BACKENDS:
         raise BackendUnavailableError(
@@ -108,6 +119,10 @@ def score(
         size=size,
         offset=offset,
     )
+    if backend != "libvmaf":
+        from ._features import refuse_features
+
+        refuse_features(features, backend)
     if backend == "native":
         from .native import score_native
 
@@ -118,4 +133,6 @@ def score(
         return score_reference(reference, distorted, models, **common)
     from .libvmaf._scorer import score as score_libvmaf
 
-    return score_libvmaf(reference, distorted, models, threads=threads, library=library, **common)
+    return score_libvmaf(
+        reference, distorted, models, threads=threads, library=library, features=features, **common
+    )

@@ -23,6 +23,10 @@ from ..errors import LogFormatError
 
 __all__ = ["Result", "Pooled", "pool", "format_value"]
 
+#: Name prefixes of the series libvmaf's extra extractors write (PSNR, SSIM,
+#: MS-SSIM, CIEDE2000, CAMBI, PSNR-HVS); :meth:`Result.summary` pools them.
+EXTRA_METRIC_PREFIXES: tuple[str, ...] = ("psnr", "float_ssim", "float_ms_ssim", "ciede", "cambi")
+
 #: Percentiles reported by :func:`pool` (in percent).
 PERCENTILES: tuple[float, ...] = (1.0, 5.0, 50.0)
 
@@ -311,7 +315,16 @@ class Result:
                 lines.append(f"{'above 100':>16}: {above.size} frame(s) of {len(self)}")
             else:
                 lines.append(f"{'above 100':>16}: n/a (scores clipped at 100; use --no-clip)")
+        for key in self.extra_metrics():
+            p = pool(self.features[key])
+            lines.append(
+                f"{key:>16}: mean {p.mean:8.4f}  min {p.min:8.4f}  p5 {p.p5:8.4f}  max {p.max:8.4f}"
+            )
         return "\n".join(lines)
+
+    def extra_metrics(self) -> list[str]:
+        """Feature series of libvmaf's extra extractors (``psnr_y``, ``float_ssim`` ...)."""
+        return [k for k in self.features if k.lower().startswith(EXTRA_METRIC_PREFIXES)]
 
 
 def _dump_json(obj: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ scoring.
 from __future__ import annotations
 
 import ctypes.util
+import errno
 import glob
 import importlib.resources
 import importlib.util
@@ -31,6 +32,7 @@ import numpy as np
 from cffi import FFI
 
 from ...errors import (
+    FeatureError,
     FrameMismatchError,
     LibvmafError,
     LibvmafNotFoundError,
@@ -38,6 +40,7 @@ from ...errors import (
     OptionError,
 )
 from ...io._frame import MIN_SIDE, ClipChecker, Frame, FrameLike, check_stable_width
+from .._features import FeatureSpec
 from .._models import ModelSpec, check_model_file
 
 __all__ = [
@@ -407,6 +410,7 @@ class Context:
         log_level: str = "none",
         library: Libvmaf | None = None,
         bitdepth: int | None = None,
+        features: Sequence[FeatureSpec] = (),
     ) -> None:
         self.threads, self.subsample = check_threads(threads, subsample)
         self.lib = library or load_library()
@@ -447,9 +451,38 @@ class Context:
                     "vmaf_use_features_from_model",
                     f"could not set up the feature extractors of {spec.source!r}",
                 )
+            for feature in features:
+                self._use_feature(feature)
         except BaseException:
             self.close()
             raise
+
+    def _use_feature(self, feature: FeatureSpec) -> None:
+        """Register an extra feature extractor with its options."""
+        ffi, lib = self.lib.ffi, self.lib.lib
+        d = ffi.new("VmafFeatureDictionary **")
+        for key, value in feature.options:
+            rc = lib.vmaf_feature_dictionary_set(d, key.encode(), value.encode())
+            if rc:
+                if d[0] != ffi.NULL:
+                    lib.vmaf_feature_dictionary_free(d)
+                raise FeatureError(
+                    f"libvmaf rejected the option {key}={value} of {feature.describe()!r} "
+                    f"(status {rc})",
+                    feature=feature.describe(),
+                )
+        rc = lib.vmaf_use_feature(self._ctx, feature.extractor.encode(), d[0])
+        if rc:
+            # An extractor libvmaf does not know leaves the options with the caller;
+            # otherwise libvmaf has taken them, whatever the outcome.
+            if rc == -errno.EINVAL and d[0] != ffi.NULL:
+                lib.vmaf_feature_dictionary_free(d)
+            raise FeatureError(
+                f"libvmaf {self.lib.info.version} could not set up the feature extractor "
+                f"{feature.describe()!r} (status {rc}): it has no such extractor or refuses "
+                "its options",
+                feature=feature.describe(),
+            )
 
     # -- feeding --------------------------------------------------------------
     def read(self, reference: FrameLike, distorted: FrameLike) -> int:
@@ -644,6 +677,7 @@ def _internal_names(name: str) -> list[str]:
         names.append(f"VMAF_integer_feature_{name[len('integer_') :]}_score")
     else:
         names.append(f"VMAF_feature_{name}_score")
+        names.append(f"{name.capitalize()}_feature_{name}_score")  # e.g. CAMBI's
     return names
 
 

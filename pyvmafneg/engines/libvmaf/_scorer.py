@@ -23,6 +23,7 @@ from ...errors import OptionError, ScorerStateError
 from ...io._frame import FrameLike, iter_pairs
 from ...io._prepare import DEFAULT_SCALER, prepare_pair
 from ...results._result import Result
+from .._features import FeatureSpec, resolve_features
 from .._models import ModelSpec, pick_pair, resolve_models
 from ._binding import Context, Libvmaf, check_threads, load_library
 
@@ -67,6 +68,13 @@ class Scorer:
     log_level:
         libvmaf's own stderr logging: ``none``, ``error``, ``warning``,
         ``info`` or ``debug``.
+    features:
+        Extra libvmaf feature extractors computed in the same pass:
+        ``'psnr'``, ``'ssim'``, ``'ms_ssim'``, ``'ciede'``, ``'cambi'``,
+        ``'psnr_hvs'``, each optionally with libvmaf options
+        (``'cambi:full_ref=true'``); see :mod:`pyvmafneg.engines._features`.
+        Their per-frame values land in :attr:`Result.features` under libvmaf's
+        names (``psnr_y``, ``float_ssim``, ``ciede2000`` ...).
 
     Memory does not grow with clip length: each pair is copied into libvmaf
     and released; only per-frame numbers are kept.
@@ -84,9 +92,11 @@ class Scorer:
         library: str | Libvmaf | None = None,
         log_level: str = "none",
         cpumask: int = 0,
+        features: Iterable[str | FeatureSpec] | str | None = None,
     ) -> None:
         threads, subsample = check_threads(threads, subsample)
         self.specs = resolve_models(models)
+        self.features = resolve_features(features)
         self.bitdepth = bitdepth
         self.clip = clip
         lib = library if isinstance(library, Libvmaf) else load_library(library)
@@ -100,6 +110,7 @@ class Scorer:
             log_level=log_level,
             library=lib,
             bitdepth=bitdepth,
+            features=self.features,
         )
         self._lib = lib
         self._result: Result | None = None
@@ -198,6 +209,7 @@ def score(
     scale: str | None = DEFAULT_SCALER,
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
+    features: Iterable[str | FeatureSpec] | str | None = None,
 ) -> Result:
     """Score two clips with libvmaf in one pass.
 
@@ -242,6 +254,7 @@ def score(
         transform=transform,
         bitdepth=bitdepth,
         library=library,
+        features=features,
     ) as scorer:
         for done, (ref, dis) in enumerate(iter_pairs(reference, distorted, frames), start=1):
             scorer.feed(ref, dis)

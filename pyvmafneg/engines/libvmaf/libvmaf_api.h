@@ -93,6 +93,8 @@ int vmaf_feature_dictionary_set(VmafFeatureDictionary **dict, const char *key,
 int vmaf_feature_dictionary_free(VmafFeatureDictionary **dict);
 
 int vmaf_use_features_from_model(VmafContext *vmaf, VmafModel *model);
+int vmaf_use_feature(VmafContext *vmaf, const char *feature_name,
+                     VmafFeatureDictionary *opts_dict);
 
 int vmaf_picture_alloc(VmafPicture *pic, enum VmafPixelFormat pix_fmt,
                        unsigned bpc, unsigned w, unsigned h);
