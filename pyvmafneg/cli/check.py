@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from ..results._result import Result
-from ..verdict._check import DEFAULT_THRESHOLD, CheckReport, check
+from ..verdict._check import DEFAULT_BORDERLINE, DEFAULT_THRESHOLD, CheckReport, check
 
 
 def add_gate_options(p: argparse.ArgumentParser) -> None:
@@ -20,8 +20,21 @@ def add_gate_options(p: argparse.ArgumentParser) -> None:
         type=float,
         default=DEFAULT_THRESHOLD,
         metavar="POINTS",
-        help=f"flag an overall gap (default - NEG) above this many points "
-        f"(default {DEFAULT_THRESHOLD:g})",
+        help=f"flag a pooled gap (default - NEG, unclipped when the features allow) above "
+        f"this many points (default {DEFAULT_THRESHOLD:g}, calibrated on honest encodes)",
+    )
+    p.add_argument(
+        "--borderline",
+        type=float,
+        default=DEFAULT_BORDERLINE,
+        metavar="POINTS",
+        help=f"call a pooled gap above this (and not above --threshold) borderline "
+        f"(default {DEFAULT_BORDERLINE:g})",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 on a borderline verdict too (default: 0 clean or borderline, 1 flagged)",
     )
     p.add_argument(
         "--floor",
@@ -43,17 +56,24 @@ def add_gate_options(p: argparse.ArgumentParser) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "check",
-        help="check VMAF logs for enhancement gain (a CI gate: exit 0 clean, 1 flagged)",
+        help="check VMAF logs for enhancement gain (a CI gate: exit 0 clean/borderline, 1 flagged)",
         description="Read libvmaf logs (JSON, XML or CSV from the vmaf tool, FFmpeg's libvmaf "
         "filter or pyvmafneg) holding default VMAF and VMAF-NEG, in one log or one model per "
-        "log, and report pooled scores, the gap (default - NEG) and flags. Exit status: 0 "
-        "clean, 1 flagged, 2 unusable input.",
+        "log, and grade them clean, borderline or flagged with the evidence that fired: the "
+        "gap (default - NEG), frames above their own ceiling, where the credit comes from. "
+        "Exit status: 0 clean or borderline (1 with --strict), 1 flagged, 2 unusable input.",
     )
     p.add_argument("logs", nargs="+", metavar="LOG", help="one log with both models, or two logs")
     add_gate_options(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON (for machines)")
     p.add_argument("--default-key", metavar="KEY", help="metric name of the default model score")
     p.add_argument("--neg-key", metavar="KEY", help="metric name of the NEG model score")
+    p.add_argument(
+        "--baseline",
+        metavar="LOG",
+        help="a log of another encode of the same source (with psnr_y and float_ssim, as "
+        "this one): report a possible residual gain when NEG rises while PSNR-Y and SSIM fall",
+    )
     p.add_argument(
         "--neg-log",
         type=int,
@@ -70,14 +90,18 @@ def emit(
     clipped: bool | None | str = "auto",
     sources: list[str] | None = None,
     as_json: bool = False,
+    baseline: Result | None = None,
 ) -> CheckReport:
     """Run the checker on ``result``, print the report and draw the plot if asked."""
     report = check(
         result,
         threshold=args.threshold,
+        borderline=args.borderline,
         floor=args.floor,
         clipped=clipped,  # type: ignore[arg-type]
+        strict=args.strict,
         sources=sources or [],
+        baseline=baseline,
     )
     if args.plot:
         from ..results._plot import plot_result
@@ -108,5 +132,15 @@ def run(args: argparse.Namespace) -> int:
         args.logs, default_key=args.default_key, neg_key=args.neg_key, neg_log=args.neg_log
     )
     sources = list(dict.fromkeys(str(p) for p in args.logs))
-    report = emit(loaded.result, args, clipped=loaded.clipped, sources=sources, as_json=args.json)
+    baseline = None
+    if args.baseline:
+        baseline = load_logs([args.baseline]).result
+    report = emit(
+        loaded.result,
+        args,
+        clipped=loaded.clipped,
+        sources=sources,
+        as_json=args.json,
+        baseline=baseline,
+    )
     return report.exit_code

@@ -90,6 +90,10 @@ class EncodeRow:
         Pooled default − NEG gap in VMAF points (None without both models).
     max_frame_gap:
         Largest per-frame default − NEG gap.
+    check:
+        The enhancement-gain check of this encode
+        (:meth:`pyvmafneg.CheckReport.as_dict` without per-frame rows), or
+        None without both models.
     pooled:
         Per model: ``mean``, ``harmonic_mean``, ``min``, ``max``, ``p1``,
         ``p5``, ``p50`` of the per-frame scores.
@@ -116,6 +120,7 @@ class EncodeRow:
     scores: dict[str, float] = field(default_factory=dict)
     gap: float | None = None
     max_frame_gap: float | None = None
+    check: dict[str, Any] | None = None
     pooled: dict[str, dict[str, float | None]] = field(default_factory=dict)
     frames: int | None = None
     width: int | None = None
@@ -135,6 +140,11 @@ class EncodeRow:
     def ok(self) -> bool:
         """True when the pair was scored."""
         return self.status == "ok"
+
+    @property
+    def verdict(self) -> str | None:
+        """The check's verdict (``clean``, ``borderline``, ``flagged``), or None."""
+        return None if not self.check else str(self.check.get("verdict"))
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (the store's and ``--json``'s row format)."""
@@ -383,18 +393,23 @@ def analyse(
                     r.series,
                 )
             )
-        elif r.gap is not None and r.gap > gap_threshold:
+        elif r.verdict == "flagged" or (
+            r.verdict is None and r.gap is not None and r.gap > gap_threshold
+        ):
             high.setdefault((r.source, r.series), []).append(r)
     for (source, series), hits in high.items():
         total = sum(1 for r in rows if (r.source, r.series) == (source, series) and r.ok)
         gaps = sorted(r.gap for r in hits)  # type: ignore[type-var]
         span = f"{gaps[0]:.2f}" if len(gaps) == 1 else f"{gaps[0]:.2f} to {gaps[-1]:.2f}"
+        why = sorted({e["code"] for r in hits if r.check for e in r.check.get("flags", [])}) or [
+            f"gap above {gap_threshold:g} points"
+        ]
         flags.append(
             Flag(
                 "encode_gap",
-                f"{source}: {series}: {len(hits)} of {total} encodes have a default - NEG gap "
-                f"above {gap_threshold:g} points ({span}; {', '.join(r.point for r in hits)}): "
-                "their default scores ride on enhancement",
+                f"{source}: {series}: {len(hits)} of {total} encodes are flagged by the "
+                f"enhancement-gain check ({', '.join(why)}; default - NEG gap {span}; "
+                f"{', '.join(r.point for r in hits)}): their default scores ride on enhancement",
                 source,
                 series,
             )
@@ -516,6 +531,7 @@ def to_text(comparison: Comparison) -> str:
     lines = [f"{len(c.rows)} encodes of {len(c.sources)} source(s); anchor: {c.anchor!r}", ""]
     head = f"{'source':<12} {'series':<22} {'point':<8} {'kbps':>8}"
     head += "".join(f" {m[:10]:>10}" for m in metrics) + f" {'gap':>6} {'max gap':>7}"
+    head += f" {'verdict':<10}"
     lines += [head, "-" * len(head)]
     for r in c.rows:
         line = f"{r.source[:12]:<12} {r.series[:22]:<22} {r.point[:8]:<8} "
@@ -525,6 +541,7 @@ def to_text(comparison: Comparison) -> str:
             continue
         line += "".join(f" {_fmt(r.scores.get(m), '10.2f', '       n/a')}" for m in metrics)
         line += f" {_fmt(r.gap, '6.2f', '   n/a')} {_fmt(r.max_frame_gap, '7.2f', '    n/a')}"
+        line += f" {r.verdict or 'n/a':<10}"
         lines.append(line)
     tests = [s for s in c.series if s != c.anchor]
     if tests:
@@ -564,13 +581,13 @@ def to_csv(comparison: Comparison) -> str:
     writer.writerow(
         ["source", "codec", "setting", "point", "file", "bitrate_kbps", "bitrate_from", "frames"]
         + metrics
-        + ["gap", "max_frame_gap", "status", "error", "key"]
+        + ["gap", "max_frame_gap", "status", "error", "key", "verdict"]
     )
     for r in comparison.rows:
         writer.writerow(
             [r.source, r.codec, r.setting, r.point, r.file, r.bitrate_kbps, r.bitrate_from]
             + [r.frames]
             + [r.scores.get(m) for m in metrics]
-            + [r.gap, r.max_frame_gap, r.status, r.error or "", r.key]
+            + [r.gap, r.max_frame_gap, r.status, r.error or "", r.key, r.verdict or ""]
         )
     return out.getvalue()

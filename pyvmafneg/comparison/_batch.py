@@ -38,6 +38,7 @@ from typing import Any, TextIO
 from ..engines._models import ModelSpec
 from ..errors import FrameMismatchError, OptionError, VmafNegError
 from ..results._store import HashCache, ResultStore, pair_key
+from ..verdict._check import check
 from ._analysis import Comparison, EncodeRow, analyse
 from ._manifest import Encode, Manifest, gap_pair, load_manifest, with_default_pair
 
@@ -124,6 +125,7 @@ def score_pair(task: PairTask) -> dict[str, Any]:
         if result.has_gap:
             row["gap"] = _finite(result.pooled_gap)
             row["max_frame_gap"] = _finite(float(result.gap.max()))
+            row["check"] = check(result, sources=[enc_path]).as_dict(per_frame=False)
         if task.bitrate_kbps is not None:
             row.update(bitrate_kbps=task.bitrate_kbps, bitrate_from="given")
         elif fps:

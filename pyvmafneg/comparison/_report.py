@@ -701,12 +701,18 @@ def _encodes(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
             cells.append(_value_cell(_fmt_kbps(r.bitrate_kbps), title=how))
         for m in metrics:
             cells.append(_value_cell(_fmt_score(r.scores.get(m)) if r.ok else ""))
-        high = r.ok and r.gap is not None and threshold is not None and r.gap > threshold
+        high = r.ok and (
+            r.verdict == "flagged"
+            or (r.verdict is None and r.gap is not None and threshold is not None)
+            and r.gap > threshold  # type: ignore[operator]
+        )
         high_count += high
         gap = "" if not r.ok else _fmt_score(r.gap)
         cells.append(_value_cell(gap, ["high"] if high else []))
         cells.append(_value_cell("" if not r.ok else _fmt_score(r.max_frame_gap)))
-        if r.ok:
+        if r.ok and r.verdict:
+            cells.append(f'<td title="enhancement-gain check">ok, {_e(r.verdict)}</td>')
+        elif r.ok:
             cells.append("<td>ok</td>")
         else:
             cells.append(

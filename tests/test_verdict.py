@@ -1,0 +1,134 @@
+"""The graded verdict: evidence and its numbers against libvmaf, exit codes, --strict."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from media_helpers import clip, encode, sharpen, to_y4m
+
+from pyvmafneg.cli import main
+from pyvmafneg.engines.libvmaf._scorer import score
+from pyvmafneg.io._sources import open_video
+from pyvmafneg.results._result import Result
+from pyvmafneg.verdict._check import check
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("verdict")
+    ref = clip(8)
+    ref_y4m = to_y4m(ref, d / "ref.y4m")
+    return {
+        "ref": ref_y4m,
+        "honest": encode(ref_y4m, d / "honest.mkv", crf=30),
+        "sharp": encode(to_y4m(sharpen(ref, 1.5), d / "sharp.y4m"), d / "sharp.mkv", crf=18),
+    }
+
+
+def _scores(pair: dict[str, Path], name: str, clip_: bool) -> Result:
+    return score(open_video(pair["ref"]), open_video(pair[name]), clip=clip_)
+
+
+def test_sharpened_flagged_with_numbers_from_libvmaf(pair: dict[str, Path]) -> None:
+    unclipped = _scores(pair, "sharp", False)
+    clipped = _scores(pair, "sharp", True)
+    assert clipped.scores["vmaf"].max() == 100.0  # clipping hides part of the gap
+    report = check(clipped)
+    assert report.grade == "flagged" and report.exit_code == 1
+    codes = [e.code for e in report.evidence]
+    assert codes[:2] == ["gap", "above_ceiling"]
+    gap = report.evidence[0]
+    # The gap tested is libvmaf's unclipped gap, recomputed from the clipped run's features.
+    assert report.tested_gap == pytest.approx(unclipped.pooled_gap, abs=0.01)
+    assert gap.numbers["gap"] == pytest.approx(unclipped.pooled_gap, abs=0.01)
+    assert gap.numbers["gap_as_given"] == pytest.approx(clipped.pooled_gap, abs=1e-9)
+    assert report.tested_gap > report.overall_gap + 0.1
+    expected = unclipped.frames[unclipped.gap > report.threshold]
+    assert sorted(gap.frames) == sorted(int(f) for f in expected)
+    # Where the credit comes from: capping one feature family removes part of the gap.
+    assert report.credit is not None
+    for part in ("adm_credit", "vif_credit"):
+        assert 0 < gap.numbers[part] < report.tested_gap + 0.01  # type: ignore[operator]
+    np.testing.assert_allclose(
+        [gap.numbers[f"diff_{k}"] for k in ("adm2", "vif_scale0")],
+        [
+            float(np.mean(clipped[f"integer_{k}"] - clipped[f"integer_{k}_egl_1"]))
+            for k in ("adm2", "vif_scale0")
+        ],
+        atol=1e-12,
+    )
+    data = report.as_dict()
+    assert data["verdict"] == "flagged" and data["evidence"][0]["code"] == "gap"
+    np.testing.assert_allclose(
+        [f["gap_unclipped"] for f in data["per_frame"]], unclipped.gap, atol=0.01
+    )
+    assert report.verdict.startswith(f"FLAGGED: gap {report.tested_gap:.2f} > 3.25 points")
+
+
+def test_honest_clean_and_borderline_limits(pair: dict[str, Path]) -> None:
+    result = _scores(pair, "honest", True)
+    report = check(result)
+    assert report.grade == "clean" and report.exit_code == 0 and report.evidence == []
+    g = report.tested_gap
+    near = check(result, threshold=g + 0.5, borderline=g - 0.5)
+    assert near.grade == "borderline" and near.exit_code == 0
+    assert [e.code for e in near.evidence] == ["gap_near"]
+    assert near.evidence[0].numbers["gap"] == pytest.approx(g)
+    assert near.verdict.startswith(f"BORDERLINE: gap {g:.2f} points; near the threshold")
+    strict = check(result, threshold=g + 0.5, borderline=g - 0.5, strict=True)
+    assert strict.exit_code == 1
+    frames = check(result, frame_threshold=float(report.credit.total.max()) - 1e-6)  # type: ignore[union-attr]
+    assert [e.code for e in frames.evidence] == ["frame_gap"]
+    assert frames.evidence[0].frames == (int(result.frames[np.argmax(report.credit.total)]),)  # type: ignore[union-attr]
+
+
+def test_cli_strict_and_exit_codes(
+    pair: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "honest.json"
+    code = main(["score", "-r", str(pair["ref"]), "-d", str(pair["honest"]), "-q", "-o", str(log)])
+    assert code == 0
+    capsys.readouterr()
+    g = check(_scores(pair, "honest", True)).tested_gap
+    args = ["check", str(log), "--threshold", f"{g + 0.5:.3f}", "--borderline", f"{g - 0.5:.3f}"]
+    assert main([*args, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["verdict"] == "borderline" and report["exit_code"] == 0
+    assert main([*args, "--strict"]) == 1
+    out = capsys.readouterr().out
+    assert "borderline gap_near:" in out and out.strip().splitlines()[-1].startswith("BORDERLINE")
+    # score --check gives the same report.
+    code = main(
+        ["score", "-r", str(pair["ref"]), "-d", str(pair["honest"]), "-q", "--check", "--json",
+         "--threshold", f"{g + 0.5:.3f}", "--borderline", f"{g - 0.5:.3f}", "--strict"]
+    )  # fmt: skip
+    again = json.loads(capsys.readouterr().out)
+    assert code == 1 and again["verdict"] == "borderline"
+    # The log holds features to six decimals.
+    assert again["gap"]["tested"] == pytest.approx(report["gap"]["tested"], abs=1e-4)
+
+
+def test_other_model_under_a_plain_name_is_not_assumed(pair: dict[str, Path]) -> None:
+    """4K scores logged as 'vmaf': the recomputed v0.6.1 scores disagree, so nothing is assumed."""
+    four_k = score(
+        open_video(pair["ref"]),
+        open_video(pair["honest"]),
+        ["vmaf_4k_v0.6.1:name=vmaf", "vmaf_4k_v0.6.1neg:name=vmaf_neg"],
+    )
+    assert four_k.scores["vmaf"].max() < 100.0
+    as_log = replace(four_k, models={}, backend="log")
+    report = check(as_log)
+    assert report.credit is None and report.ceiling is None
+    assert report.tested_gap == pytest.approx(four_k.pooled_gap, abs=1e-12)
+    assert any("not those of vmaf_v0.6.1" in n for n in report.notes)
+    # Told the model file, the check uses it (and agrees with libvmaf).
+    told = check(as_log, ceiling_model="vmaf_4k_v0.6.1")
+    assert told.credit is not None
+    np.testing.assert_allclose(told.credit.default, four_k.scores["vmaf"], atol=0.01)
+    # Every frame clipped: nothing to confirm the model by, and the report says so.
+    flat = replace(as_log, scores={k: np.full(len(four_k), 100.0) for k in four_k.scores})
+    assert any("is taken to be vmaf_v0.6.1" in n for n in check(flat).notes)
