@@ -33,6 +33,7 @@ __all__ = [
     "OffsetError",
     "SyncError",
     "FeatureError",
+    "NoVmafScoresError",
 ]
 
 
@@ -295,3 +296,25 @@ class WorkerLostError(VmafNegError, RuntimeError):
         self.start = start
         self.stop = stop
         self.attempts = attempts
+
+
+class NoVmafScoresError(LogFormatError):
+    """A log holds no VMAF model score to read (e.g. only PSNR and SSIM).
+
+    Attributes
+    ----------
+    path:
+        The log.
+    tool:
+        The tool that wrote it (``'libvmaf'``, ``'ffmpeg-quality-metrics'`` ...).
+    metrics:
+        The per-frame series it does hold.
+    """
+
+    def __init__(
+        self, message: str, *, path: str = "", tool: str = "", metrics: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.tool = tool
+        self.metrics = metrics

@@ -58,10 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "check",
         help="check VMAF logs for enhancement gain (a CI gate: exit 0 clean/borderline, 1 flagged)",
         description="Read libvmaf logs (JSON, XML or CSV from the vmaf tool, FFmpeg's libvmaf "
-        "filter or pyvmafneg) holding default VMAF and VMAF-NEG, in one log or one model per "
-        "log, and grade them clean, borderline or flagged with the evidence that fired: the "
-        "gap (default - NEG), frames above their own ceiling, where the credit comes from. "
-        "Exit status: 0 clean or borderline (1 with --strict), 1 flagged, 2 unusable input.",
+        "filter or pyvmafneg) or ffmpeg-quality-metrics logs (JSON or CSV, one VMAF model per "
+        "run) holding default VMAF and VMAF-NEG, in one log or one model per log, and grade "
+        "them clean, borderline or flagged with the evidence that fired: the gap (default - "
+        "NEG), frames above their own ceiling, where the credit comes from. Says on stderr "
+        "which tool wrote each log. Exit status: 0 clean or borderline (1 with --strict), 1 "
+        "flagged, 2 unusable input.",
     )
     p.add_argument("logs", nargs="+", metavar="LOG", help="one log with both models, or two logs")
     add_gate_options(p)
@@ -131,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_logs(
         args.logs, default_key=args.default_key, neg_key=args.neg_key, neg_log=args.neg_log
     )
+    for line in loaded.describe():
+        print(f"pyvmafneg check: read {line}", file=sys.stderr)
     sources = list(dict.fromkeys(str(p) for p in args.logs))
     baseline = None
     if args.baseline:

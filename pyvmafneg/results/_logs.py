@@ -15,8 +15,16 @@ logs; :func:`load_logs` decides which is which from
 or from what the caller says explicitly (``default_key``, ``neg_key``,
 ``neg_log``).
 
+Logs of ffmpeg-quality-metrics are read too: its JSON (metric groups
+``vmaf``, ``psnr``, ``ssim`` ... of rows numbered ``n`` from 1) and its CSV
+(a header starting ``n``). It runs one VMAF model per run, so its default and
+NEG runs make two logs, combined like two libvmaf logs (the NEG run's
+features carry the ``_egl_1`` suffix). :attr:`VmafLog.tool` says which tool
+wrote what was read.
+
 Every problem raises :class:`~pyvmafneg.errors.LogFormatError` with the file
-name and what to do.
+name and what to do; a log without any VMAF score raises its subclass
+:class:`~pyvmafneg.errors.NoVmafScoresError`.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import LogFormatError
+from ..errors import LogFormatError, NoVmafScoresError
 from ._result import Result, format_value, pool
 
 __all__ = [
@@ -147,6 +155,10 @@ class VmafLog:
     roles:
         ``{'default': key, 'neg': key}`` when the log says so itself
         (logs written by this package).
+    tool:
+        Which tool wrote it: ``'libvmaf'`` (the ``vmaf`` tool or FFmpeg's
+        ``libvmaf`` filter, which share libvmaf's writer), ``'pyvmafneg'``,
+        ``'vmaf (old flat layout)'`` or ``'ffmpeg-quality-metrics'``.
     """
 
     path: str
@@ -159,9 +171,16 @@ class VmafLog:
     clipped: bool | None = None
     fps: float | None = None
     roles: dict[str, str] = field(default_factory=dict)
+    tool: str = "libvmaf"
 
     def __len__(self) -> int:
         return int(self.frames.size)
+
+    def describe(self) -> str:
+        """E.g. ``'ffmpeg-quality-metrics JSON, 4 frames, model vmaf'``."""
+        models = ", ".join(self.model_keys) or "none"
+        s = "s" if len(self.model_keys) != 1 else ""
+        return f"{self.tool} {self.format.upper()}, {len(self)} frames, model{s} {models}"
 
     @property
     def features(self) -> list[str]:
@@ -183,6 +202,10 @@ class LoadedLogs:
     clipped: bool | None
     default_source: str
     neg_source: str
+
+    def describe(self) -> list[str]:
+        """One line per log read: its path, the tool that wrote it and what it held."""
+        return [f"{log.path}: {log.describe()}" for log in self.logs]
 
 
 # -- reading ----------------------------------------------------------------
@@ -286,6 +309,7 @@ def _assemble(
     pooled: dict[str, dict[str, float]],
     fps: float | None,
     extras: Mapping[str, Any] | None = None,
+    tool: str | None = None,
 ) -> VmafLog:
     if not rows:
         raise LogFormatError(
@@ -334,6 +358,8 @@ def _assemble(
     for k in model_keys:
         if np.any(metrics_arr[k] > 100.0):
             clipped = False
+    if tool is None:
+        tool = "pyvmafneg" if extras else "libvmaf"
     return VmafLog(
         path=source,
         format=fmt,
@@ -345,6 +371,7 @@ def _assemble(
         clipped=clipped,
         fps=fps,
         roles=roles,
+        tool=tool,
     )
 
 
@@ -377,6 +404,8 @@ def _parse_json(text: str, source: str) -> VmafLog:
             f'{type(data).__name__}, not an object with a "frames" list'
         )
     frames = data.get("frames")
+    if not isinstance(frames, list) and _is_fqm_json(data):
+        return _parse_fqm_json(data, source)
     if not isinstance(frames, list):
         keys = ", ".join(list(data)[:6]) or "none"
         raise LogFormatError(
@@ -385,6 +414,7 @@ def _parse_json(text: str, source: str) -> VmafLog:
             "(log_fmt=json) or pyvmafneg"
         )
     rows: list[tuple[int, dict[str, float]]] = []
+    flat = False
     for i, entry in enumerate(frames):
         if not isinstance(entry, dict) or "frameNum" not in entry:
             raise LogFormatError(
@@ -395,6 +425,7 @@ def _parse_json(text: str, source: str) -> VmafLog:
         raw = entry.get("metrics")
         if raw is None:  # flat layout of old vmaf releases
             raw = {k: v for k, v in entry.items() if k != "frameNum"}
+            flat = True
         if not isinstance(raw, dict):
             raise LogFormatError(f'{source!r}: frame {num}: "metrics" is not an object')
         rows.append((num, {str(k): _number(v, str(k), num, source) for k, v in raw.items()}))
@@ -418,6 +449,7 @@ def _parse_json(text: str, source: str) -> VmafLog:
         pooled,
         fps,
         extras,
+        tool="vmaf (old flat layout)" if flat and not extras else None,
     )
 
 
@@ -483,6 +515,8 @@ def _parse_csv(text: str, source: str) -> VmafLog:
         header = next(reader)
     except (StopIteration, csv.Error):
         header = []
+    if header and header[0].strip() == "n":
+        return _parse_fqm_csv(header, reader, source)
     if not header or header[0].strip().lower() != "frame":
         raise LogFormatError(
             f"{source!r} is not a VMAF log: it is neither JSON nor XML, and as CSV its header "
@@ -527,6 +561,102 @@ def _parse_csv(text: str, source: str) -> VmafLog:
     return _assemble(source, "csv", "", rows, {}, None)
 
 
+# -- ffmpeg-quality-metrics ---------------------------------------------------
+
+#: The tool name logs of ffmpeg-quality-metrics are reported under.
+FQM = "ffmpeg-quality-metrics"
+#: Metric groups ffmpeg-quality-metrics writes, one list of per-frame rows each.
+_FQM_GROUPS = ("vmaf", "psnr", "ssim", "vif", "msad")
+#: Text columns of its CSV (the input files), not metrics.
+_FQM_TEXT = ("input_file_dist", "input_file_ref")
+
+
+def _is_fqm_json(data: Mapping[str, Any]) -> bool:
+    """True for the JSON ffmpeg-quality-metrics writes: metric groups of rows with ``n``."""
+    groups = [data.get(g) for g in _FQM_GROUPS if isinstance(data.get(g), list)]
+    return bool(groups) and all(
+        all(isinstance(row, dict) and "n" in row for row in group) for group in groups
+    )
+
+
+def _no_vmaf(source: str, tool: str, fmt: str, metrics: Sequence[str]) -> NoVmafScoresError:
+    shown = ", ".join(list(metrics)[:8]) or "none"
+    return NoVmafScoresError(
+        f"{source!r} is a {tool} {fmt} log without VMAF scores (its metrics: {shown}); "
+        "run it with the vmaf metric, once with the default model and once with "
+        "vmaf_v0.6.1neg (or both in one libvmaf log)",
+        path=source,
+        tool=tool,
+        metrics=tuple(metrics),
+    )
+
+
+def _fqm_frame(value: Any, position: int, source: str) -> int:
+    """ffmpeg-quality-metrics counts frames from 1; logs here count from 0."""
+    num = _frame_number(value, position, source)
+    if num < 1:
+        raise LogFormatError(
+            f"{source!r}: row {position} has n={num}; ffmpeg-quality-metrics numbers frames "
+            "from 1, so the log is corrupt"
+        )
+    return num - 1
+
+
+def _parse_fqm_json(data: Mapping[str, Any], source: str) -> VmafLog:
+    merged: dict[int, dict[str, float]] = {}
+    order: list[int] = []
+    for group in _FQM_GROUPS:
+        rows = data.get(group)
+        if not isinstance(rows, list):
+            continue
+        for i, row in enumerate(rows):
+            num = _fqm_frame(row.get("n"), i, source)
+            if num not in merged:
+                merged[num] = {}
+                order.append(num)
+            for key, value in row.items():
+                if key == "n":
+                    continue
+                name = str(key)
+                if name in merged[num] and group != "vmaf":
+                    name = f"{group}_{name}"
+                merged[num][name] = _number(value, name, num, source)
+    if not isinstance(data.get("vmaf"), list) or not data["vmaf"]:
+        names = list(merged[order[0]]) if order else []
+        raise _no_vmaf(source, FQM, "JSON", names)
+    rows_out = [(num, merged[num]) for num in sorted(order)]
+    log = _assemble(source, "json", "", rows_out, {}, None, tool=FQM)
+    if not log.model_keys:
+        raise _no_vmaf(source, FQM, "JSON", list(log.metrics))
+    return log
+
+
+def _parse_fqm_csv(header: list[str], reader: Any, source: str) -> VmafLog:
+    names = [h.strip() for h in header]
+    keep = [i for i, n in enumerate(names) if i > 0 and n and n not in _FQM_TEXT]
+    rows: list[tuple[int, dict[str, float]]] = []
+    try:
+        for line_no, row in enumerate(reader, start=2):
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) != len(names):
+                raise LogFormatError(
+                    f"{source!r}: line {line_no} has {len(row)} fields but the header has "
+                    f"{len(names)}; the log is truncated or corrupt: re-run "
+                    "ffmpeg-quality-metrics"
+                )
+            num = _fqm_frame(row[0], line_no - 2, source)
+            rows.append(
+                (num, {names[i]: _number(row[i].strip(), names[i], num, source) for i in keep})
+            )
+    except csv.Error as exc:
+        raise LogFormatError(f"{source!r}: malformed CSV ({exc}); the log is damaged") from None
+    metrics = [names[i] for i in keep]
+    if not any(is_model_key(m) for m in metrics):
+        raise _no_vmaf(source, FQM, "CSV", metrics)
+    return _assemble(source, "csv", "", rows, {}, None, tool=FQM)
+
+
 # -- combining ---------------------------------------------------------------
 
 
@@ -556,9 +686,13 @@ def _role_of(log: VmafLog) -> bool | None:
 
 def _no_models(log: VmafLog) -> LogFormatError:
     shown = ", ".join(list(log.metrics)[:8])
-    return LogFormatError(
-        f"{log.path!r} holds no VMAF model scores (metrics: {shown}); if a model was "
-        "given a custom name, say which with --default-key / --neg-key"
+    return NoVmafScoresError(
+        f"{log.path!r} ({log.tool} {log.format.upper()}) holds no VMAF model scores "
+        f"(metrics: {shown}); if a model was given a custom name, say which with "
+        "--default-key / --neg-key",
+        path=log.path,
+        tool=log.tool,
+        metrics=tuple(log.metrics),
     )
 
 
