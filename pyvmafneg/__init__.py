@@ -7,14 +7,18 @@ Quick use::
     print(result.pooled("vmaf").mean, result.pooled("vmaf_neg").mean, result.pooled_gap)
 
 ``pyvmafneg.score(..., backend="native")`` uses the compiled engine instead of libvmaf.
+
+Importing the package is cheap: the exceptions are defined at once, every other
+name below is imported on first use (so ``pyvmafneg --help`` starts without
+NumPy, CFFI or PyAV, and ``import pyvmafneg`` never loads SciPy, scikit-image,
+matplotlib, Dask or PyAV).
 """
 
-from ._score import score
-from .engines._ffmpeg import score_ffmpeg
-from .engines._models import BUILTIN_MODELS, DEFAULT_MODELS, ModelSpec, parse_model
-from .engines._score import score
-from .engines.libvmaf._binding import library_info, load_library
-from .engines.libvmaf._scorer import Scorer
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     FeatureError,
     FFmpegError,
@@ -40,26 +44,86 @@ from .errors import (
     WorkerFileError,
     WorkerLostError,
 )
-from .io._frame import Frame, as_frame
-from .io._sources import VideoSource, open_video
-from .io._sync import SyncResult, find_offset
-from .results._logs import read_log
-from .results._result import Pooled, Result, pool
-from .verdict._check import CheckReport, check
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from .engines._ffmpeg import score_ffmpeg
+    from .engines._models import BUILTIN_MODELS, DEFAULT_MODELS, ModelSpec, parse_model
+    from .engines._score import score
+    from .engines.libvmaf._binding import library_info, load_library
+    from .engines.libvmaf._scorer import Scorer
+    from .io._frame import Frame, as_frame
+    from .io._sources import VideoSource, open_video
+    from .io._sync import SyncResult, find_offset
+    from .results._logs import read_log
+    from .results._result import Pooled, Result, pool
+    from .verdict._check import CheckReport, check
+
+    __version__: str
+
+#: Name -> module (relative to this package) that defines it, imported on first use.
+_LAZY: dict[str, str] = {
+    "BUILTIN_MODELS": ".engines._models",
+    "CheckReport": ".verdict._check",
+    "DEFAULT_MODELS": ".engines._models",
+    "Frame": ".io._frame",
+    "ModelSpec": ".engines._models",
+    "Pooled": ".results._result",
+    "Result": ".results._result",
+    "Scorer": ".engines.libvmaf._scorer",
+    "SyncResult": ".io._sync",
+    "VideoSource": ".io._sources",
+    "as_frame": ".io._frame",
+    "check": ".verdict._check",
+    "find_offset": ".io._sync",
+    "library_info": ".engines.libvmaf._binding",
+    "load_library": ".engines.libvmaf._binding",
+    "open_video": ".io._sources",
+    "parse_model": ".engines._models",
+    "pool": ".results._result",
+    "read_log": ".results._logs",
+    "score": ".engines._score",
+    "score_ffmpeg": ".engines._ffmpeg",
+}
+
+
+#: Subpackages reachable as attributes (``pyvmafneg.engines.libvmaf.live_objects()``).
+_SUBPACKAGES = frozenset(
+    {"cli", "comparison", "demo", "engines", "errors", "io", "results", "verdict"}
+)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(__name__)
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    elif name in _SUBPACKAGES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
-    "FeatureError",
     "BUILTIN_MODELS",
     "CheckReport",
-    "VideoSource",
-    "check",
-    "open_video",
-    "read_log",
-    "score_ffmpeg",
     "DEFAULT_MODELS",
     "FFmpegError",
+    "FeatureError",
     "Frame",
     "FrameError",
     "FrameMismatchError",
@@ -71,28 +135,33 @@ __all__ = [
     "ModelError",
     "ModelSpec",
     "NoVmafScoresError",
-    "OptionError",
     "OffsetError",
+    "OptionError",
     "OutputFileError",
-    "ScalerError",
     "Pooled",
     "Result",
-    "Scorer",
+    "ScalerError",
     "SchedulerError",
+    "Scorer",
     "ScorerStateError",
     "SegmentError",
     "SyncError",
     "SyncResult",
-    "find_offset",
     "TruncatedInputError",
+    "VideoSource",
     "VmafNegError",
     "WorkerFileError",
     "WorkerLostError",
     "__version__",
     "as_frame",
+    "check",
+    "find_offset",
     "library_info",
     "load_library",
+    "open_video",
     "parse_model",
     "pool",
+    "read_log",
     "score",
+    "score_ffmpeg",
 ]

@@ -41,16 +41,31 @@ def one_line(text: str) -> str:
     return " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``pyvmafneg`` argument parser with every available subcommand."""
-    from .. import __version__
+class _Version(argparse.Action):
+    """``--version``: looks the version up only when asked (the look-up is slow)."""
 
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
+        from .. import __version__
+
+        print(f"pyvmafneg {__version__}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``pyvmafneg`` argument parser with every available subcommand.
+
+    Building it imports no scoring machinery (no NumPy, CFFI, PyAV, SciPy or
+    scikit-image): each subcommand imports what it needs when it runs.
+    """
     parser = _Parser(
         prog="pyvmafneg",
         description="VMAF and VMAF-NEG with libvmaf in-process; see how much of a score "
         "comes from enhancement (the default - NEG gap).",
     )
-    parser.add_argument("--version", action="version", version=f"pyvmafneg {__version__}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from ..results._result import Result
-from ..verdict._check import DEFAULT_BORDERLINE, DEFAULT_THRESHOLD, CheckReport, check
+from .._defaults import DEFAULT_BORDERLINE, DEFAULT_THRESHOLD
+
+if TYPE_CHECKING:
+    from ..results._result import Result
+    from ..verdict._check import CheckReport
 
 
 def add_gate_options(p: argparse.ArgumentParser) -> None:
@@ -95,6 +99,8 @@ def emit(
     baseline: Result | None = None,
 ) -> CheckReport:
     """Run the checker on ``result``, print the report and draw the plot if asked."""
+    from ..verdict._check import check
+
     report = check(
         result,
         threshold=args.threshold,

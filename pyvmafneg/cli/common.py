@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..io._sources import VideoSource, match_sources, open_video
+from .._defaults import DEFAULT_SCALER, SCALERS
+
+if TYPE_CHECKING:
+    from ..io._sources import VideoSource
 
 __all__ = [
     "count",
@@ -69,8 +73,6 @@ def display_size(text: str) -> tuple[int, int]:
 
 def add_prepare_arguments(p: argparse.ArgumentParser) -> None:
     """``--scale``, ``--size`` and ``--offset``: how a pair is prepared for scoring."""
-    from ..io._prepare import DEFAULT_SCALER, SCALERS
-
     p.add_argument(
         "--scale",
         choices=[*SCALERS, "none"],
@@ -106,6 +108,7 @@ def sync_offset(args: argparse.Namespace, where: str) -> None:
     """With ``--sync``, find the offset, print it on one line and set ``args.offset``."""
     if not getattr(args, "sync", False):
         return
+    from ..io._sources import open_video
     from ..io._sync import find_offset
 
     geometry = dict(
@@ -126,6 +129,8 @@ def sync_offset(args: argparse.Namespace, where: str) -> None:
 
 def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[str]]:
     """Open the reference and distorted inputs; returns them and any warnings."""
+    from ..io._sources import match_sources, open_video
+
     geometry = dict(
         width=args.width,
         height=args.height,

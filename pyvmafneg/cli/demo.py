@@ -7,8 +7,7 @@ import sys
 import textwrap
 import time
 
-from ..demo._clips import IMAGES
-from ..demo._worked import DEFAULT_IMAGE, DEFAULT_OUT, MAX_FRAMES, header, run_demo
+from .._defaults import DEMO_IMAGE, DEMO_IMAGES, DEMO_MAX_FRAMES, DEMO_OUT
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,22 +22,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out",
         metavar="DIR",
-        default=DEFAULT_OUT,
-        help=f"output directory, created if missing (default ./{DEFAULT_OUT})",
+        default=DEMO_OUT,
+        help=f"output directory, created if missing (default ./{DEMO_OUT})",
     )
     p.add_argument(
         "--frames",
         type=int,
         default=24,
         metavar="N",
-        help=f"clip length, 2 to {MAX_FRAMES} (default 24)",
+        help=f"clip length, 2 to {DEMO_MAX_FRAMES} (default 24)",
     )
     p.add_argument(
         "--image",
-        default=DEFAULT_IMAGE,
-        choices=IMAGES,
+        default=DEMO_IMAGE,
+        choices=DEMO_IMAGES,
         metavar="NAME",
-        help=f"scikit-image photograph: {', '.join(IMAGES)} (default {DEFAULT_IMAGE})",
+        help=f"scikit-image photograph: {', '.join(DEMO_IMAGES)} (default {DEMO_IMAGE})",
     )
     p.add_argument("--crf", type=float, default=23.0, help="libx264 CRF for every version (23)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
@@ -49,6 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..demo._worked import header, run_demo
+
     t0 = time.perf_counter()
 
     def say(msg: str) -> None:

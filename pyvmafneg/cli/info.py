@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..engines._models import BUILTIN_MODELS
-from ..engines.libvmaf._binding import ENV_VAR, library_info
-from ..engines.native._kernels import ENV_SIMD
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="show which libvmaf is loaded and its version")
@@ -19,6 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import __version__
+    from ..engines._models import BUILTIN_MODELS
+    from ..engines.libvmaf._binding import ENV_VAR, library_info
+    from ..engines.native._kernels import ENV_SIMD
 
     info = library_info(args.libvmaf)
     native = _native_status()

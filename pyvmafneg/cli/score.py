@@ -5,19 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .._outputs import check_output_file
-from ..engines._models import parse_model
-from ..engines._registry import backend_names, run_backend
+from .._defaults import LOG_FORMATS
+from ..engines._registry import backend_names
 from ..errors import FrameMismatchError, LogFormatError, OutputFileError
-from ..io._prepare import plan_scaling
-from ..io._sources import VideoSource, known_frame_count
-from ..results._logs import LOG_FORMATS, write_log
-from ..results._plot import check_plot_path
-from ..results._result import Result
-from ._progress import Progress
 from .check import add_gate_options, emit
 from .common import add_input_arguments, add_prepare_arguments, count, open_pair, sync_offset
+
+if TYPE_CHECKING:  # the scoring machinery is imported when the command runs
+    from ..io._sources import VideoSource
+    from ..results._result import Result
+    from ._progress import Progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -144,6 +143,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..engines._models import parse_model
+    from ..engines._registry import run_backend
+    from ..io._prepare import plan_scaling
+    from ..io._sources import known_frame_count
+    from ._progress import Progress
+
     models = [parse_model(m) for m in args.model] if args.model else None
     check_outputs(args)
     sync_offset(args, "pyvmafneg score")
@@ -256,6 +261,9 @@ def _run_segments(
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Refuse a log or plot path that cannot be written before anything is scored."""
+    from .._outputs import check_output_file
+    from ..results._plot import check_plot_path
+
     for option, out in (("--output", args.output), ("--plot", args.plot)):
         for role, src in (("reference", args.reference), ("distorted", args.distorted)):
             if out and Path(out).resolve() == Path(src).resolve():
@@ -276,6 +284,8 @@ def check_outputs(args: argparse.Namespace) -> None:
 
 
 def _finish(result: Result, args: argparse.Namespace) -> int:
+    from ..results._logs import write_log
+
     if args.output:
         path = write_log(result, args.output, args.format)
         print(f"log written to {path}", file=sys.stderr)

@@ -14,22 +14,14 @@ from collections.abc import Callable
 import numpy as np
 from scipy import ndimage
 
+from .._defaults import DEMO_IMAGES
 from ..errors import InputFileError
 from ..io._frame import Frame, chroma_shape, normalize_pixel_format
 
 __all__ = ["IMAGES", "load_image", "rgb_to_yuv", "natural_clip", "map_frames"]
 
 #: Images usable by name (all ship inside scikit-image).
-IMAGES: tuple[str, ...] = (
-    "astronaut",
-    "coffee",
-    "chelsea",
-    "rocket",
-    "stereo_motorcycle",
-    "retina",
-    "immunohistochemistry",
-    "camera",
-)
+IMAGES: tuple[str, ...] = DEMO_IMAGES
 
 
 def load_image(name: str) -> np.ndarray:

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from .._defaults import DEMO_IMAGE, DEMO_MAX_FRAMES, DEMO_OUT
 from .._outputs import check_output_dir
 from ..engines.libvmaf._scorer import score
 from ..errors import MissingDependencyError, OptionError
@@ -65,11 +66,11 @@ __all__ = [
 ]
 
 #: Image used by default: a low-contrast photograph, where enhancement pays most.
-DEFAULT_IMAGE = "chelsea"
+DEFAULT_IMAGE = DEMO_IMAGE
 #: Output directory used by the command line when none is given.
-DEFAULT_OUT = "pyvmafneg-demo"
+DEFAULT_OUT = DEMO_OUT
 #: Longest clip the demo builds (it holds every version in memory).
-MAX_FRAMES = 1000
+MAX_FRAMES = DEMO_MAX_FRAMES
 #: Largest default-NEG gap (points) read as the usual honest spread.
 HONEST_GAP = 3.0
 #: A gap above this many points means the default score rides on enhancement.

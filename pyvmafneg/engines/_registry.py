@@ -19,17 +19,19 @@ ones a backend has no use for are ignored.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .._defaults import DEFAULT_SCALER
 from ..errors import BackendUnavailableError
-from ..io._prepare import DEFAULT_SCALER
-from ..io._sources import VideoSource
-from ..results._result import Result
-from ._models import ModelSpec
+
+if TYPE_CHECKING:  # the engines are imported when a backend runs, not with the registry
+    from ..io._sources import VideoSource
+    from ..results._result import Result
+    from ._models import ModelSpec
 
 __all__ = ["BACKENDS", "run_backend", "backend_names"]
 
-Backend = Callable[..., Result]
+Backend = Callable[..., "Result"]
 
 #: Keyword arguments every backend takes, as :func:`pyvmafneg.score` names them.
 _COMMON = (

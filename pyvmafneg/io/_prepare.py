@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .._defaults import DEFAULT_SCALER, SCALERS
 from ..errors import OffsetError, ScalerError
 from ._frame import Frame, FrameLike, as_frame
 from ._rawyuv import ffmpeg_pix_fmt
@@ -49,21 +50,6 @@ __all__ = [
     "scale_frame",
     "scale_frames",
 ]
-
-#: Scaling algorithms: this package's name -> libswscale's flag (PyAV's
-#: ``Interpolation`` member). FFmpeg's ``scale`` filter takes the same names in
-#: ``flags=`` (``neighbor`` is libswscale's ``SWS_POINT``).
-SCALERS: dict[str, str] = {
-    "bicubic": "BICUBIC",
-    "lanczos": "LANCZOS",
-    "bilinear": "BILINEAR",
-    "neighbor": "POINT",
-    "spline": "SPLINE",
-    "area": "AREA",
-}
-
-#: The algorithm used when none is named (FFmpeg's ``scale`` filter default).
-DEFAULT_SCALER = "bicubic"
 
 
 def check_scaler(scale: str | None) -> str | None:

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from .._defaults import LOG_FORMATS
 from ..errors import LogFormatError, NoVmafScoresError
 from ._result import Result, format_value, pool
 
@@ -59,9 +60,6 @@ __all__ = [
     "write_log",
     "LOG_FORMATS",
 ]
-
-#: Formats :func:`write_log` writes and :func:`read_log` reads.
-LOG_FORMATS: tuple[str, ...] = ("json", "xml", "csv")
 
 _FEATURE_PREFIXES = (
     "integer_",

@@ -52,6 +52,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._defaults import DEFAULT_BORDERLINE, DEFAULT_THRESHOLD
 from ..errors import ModelError
 from ..results._result import Pooled, Result, pool
 from ._ceiling import CeilingUnavailable, ceiling_model, ceiling_of
@@ -69,11 +70,6 @@ __all__ = [
     "EXIT_FLAGGED",
 ]
 
-#: Default largest acceptable pooled gap, in VMAF points (calibrated: above
-#: every honest encode of the suite, whose largest was 3.17).
-DEFAULT_THRESHOLD = 3.25
-#: Pooled gap above which a clip is borderline, in VMAF points.
-DEFAULT_BORDERLINE = 2.5
 #: Per-frame gap above which frames are borderline, in VMAF points (calibrated:
 #: the largest honest frame of the suite was 4.74).
 DEFAULT_FRAME_THRESHOLD = 5.0

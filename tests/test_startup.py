@@ -1,0 +1,134 @@
+"""What importing the package and building the command line load, checked in fresh interpreters.
+
+``import pyvmafneg`` defines the exceptions and nothing heavy; the rest of the
+documented API is imported on first use. Building the argument parser (what
+``pyvmafneg --help`` and ``pyvmafneg score --help`` do) imports no scoring
+machinery at all. How long that takes is measured in
+``bench/test_bench_startup.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+import pyvmafneg
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Never loaded by ``import pyvmafneg``.
+HEAVY = ("scipy", "skimage", "matplotlib", "dask", "distributed", "av")
+#: Never loaded to build the argument parsers either (nor any scoring module).
+MACHINERY = (*HEAVY, "numpy", "cffi", "_cffi_backend", "imageio_ffmpeg")
+
+
+def loaded_after(code: str) -> set[str]:
+    """Top-level packages in ``sys.modules`` after a fresh interpreter runs ``code``."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    return set(json.loads(out.stdout.splitlines()[-1]))
+
+
+def roots(modules: set[str]) -> set[str]:
+    return {name.split(".")[0] for name in modules}
+
+
+def test_import_loads_nothing_heavy():
+    loaded = roots(loaded_after("import pyvmafneg"))
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_scoring_api_loads_no_demo_or_plotting():
+    """Using the in-process scorer still leaves SciPy, scikit-image and matplotlib alone."""
+    loaded = roots(loaded_after("import pyvmafneg; pyvmafneg.score, pyvmafneg.Scorer"))
+    assert "numpy" in loaded and "cffi" in loaded
+    assert not loaded & {"scipy", "skimage", "matplotlib", "dask"}
+
+
+PAIR = ["-r", "ref.y4m", "-d", "dis.mkv"]
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["score", *PAIR], ["demo"], ["compare", "m.toml"], ["explain", *PAIR], ["info"]]
+)
+def test_parser_imports_no_machinery(argv):
+    code = (
+        "from pyvmafneg.cli import build_parser\n"
+        f"parser = build_parser()\n"
+        f"parser.parse_known_args({argv!r})"
+    )
+    loaded = loaded_after(code)
+    assert not roots(loaded) & set(MACHINERY), sorted(roots(loaded) & set(MACHINERY))
+    ours = {name for name in loaded if name.startswith("pyvmafneg.")}
+    allowed = {"pyvmafneg._defaults", "pyvmafneg.errors", "pyvmafneg.engines"}
+    allowed |= {"pyvmafneg.engines._models", "pyvmafneg.engines._registry"}
+    extra = {name for name in ours if not name.startswith("pyvmafneg.cli")} - allowed
+    assert not extra, sorted(extra)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["score", "--help"], ["demo", "--help"]])
+def test_help_runs_without_machinery(argv):
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['pyvmafneg', *{argv!r}]\n"
+        "try:\n"
+        "    runpy.run_module('pyvmafneg', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+        "import json\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "usage: pyvmafneg" in out.stdout
+    loaded = roots(set(json.loads(out.stdout.splitlines()[-1])))
+    assert not loaded & set(MACHINERY), sorted(loaded & set(MACHINERY))
+
+
+def test_version_comes_from_the_installed_metadata():
+    assert pyvmafneg.__version__ == version("pyvmafneg")
+    out = subprocess.run(
+        [sys.executable, "-m", "pyvmafneg", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout == f"pyvmafneg {version('pyvmafneg')}\n"
+
+
+def test_every_public_name_resolves():
+    namespace: dict[str, object] = {}
+    exec("from pyvmafneg import *", namespace)  # noqa: S102
+    missing = [name for name in pyvmafneg.__all__ if name not in namespace]
+    assert not missing
+    assert set(pyvmafneg.__all__) <= set(dir(pyvmafneg))
+    assert pyvmafneg.Scorer.__module__ == "pyvmafneg.engines.libvmaf._scorer"
+    assert pyvmafneg.engines.libvmaf.live_objects() == {"contexts": 0, "models": 0, "pictures": 0}
+    with pytest.raises(AttributeError, match="no attribute 'nonesuch'"):
+        pyvmafneg.nonesuch  # noqa: B018
+
+
+def test_type_checking_imports_match_the_lazy_table():
+    """The names editors and type checkers see are the names imported on first use."""
+    tree = ast.parse((ROOT / "pyvmafneg" / "__init__.py").read_text(encoding="utf-8"))
+    guarded: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for stmt in node.body:
+                if isinstance(stmt, ast.ImportFrom):
+                    for alias in stmt.names:
+                        guarded[alias.name] = "." * stmt.level + (stmt.module or "")
+    table = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "_LAZY"
+    )
+    assert guarded == table
+    errors = {n for n in pyvmafneg.__all__ if n.endswith("Error")}
+    assert set(pyvmafneg.__all__) == set(guarded) | errors | {"__version__"}
