@@ -305,7 +305,7 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     """Environment for child interpreters: they import the same ``pyvmafneg`` as this one."""
     env = dict(os.environ)
     root = str(Path(pyvmafneg.__file__).resolve().parent.parent)
@@ -327,7 +327,7 @@ def inprocess_peak_kib(
         capture_output=True,
         text=True,
         check=True,
-        env=_child_env(),
+        env=child_env(),
     )
     return _last_int(out.stdout)
 

@@ -9,6 +9,7 @@ With several files, a benchmark in a later file replaces the one of the
 same name from an earlier file (to fold in a rerun of a single benchmark).
 Prints a speed table (path x size x threads x models: our fps, FFmpeg fps,
 the ratio measured in the same run, the goal and whether it was met), a
+start-up table (command, its time and that of ``import numpy, cffi``), a
 peak-memory table and a streaming-memory table, then a line naming the
 machine and versions.
 """
@@ -181,6 +182,26 @@ def streaming_table(benchmarks: Sequence[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def startup_table(benchmarks: Sequence[dict[str, Any]]) -> list[str]:
+    """Markdown lines of the start-up table: a command against ``import numpy, cffi``."""
+    infos = [
+        b["extra_info"] for b in benchmarks if b.get("extra_info", {}).get("kind") == "startup"
+    ]
+    rows = [
+        (
+            f"`{info['command']}`",
+            f"{info['ours_ms']:.0f} ms",
+            f"{info['baseline_ms']:.0f} ms",
+            f"{info['ratio_vs_baseline']:.2f}×",
+            info.get("target") or "—",
+            met_label(info.get("target_met")),
+        )
+        for info in sorted(infos, key=lambda i: len(i["command"]))
+    ]
+    header = ("command", "ours", "`import numpy, cffi`", "ours / import", "goal", "met?")
+    return _table(header, rows) if rows else []
+
+
 def machine_line(benchmarks: Sequence[dict[str, Any]], machine: dict[str, Any]) -> str:
     """One line: CPU, CPU count, Python, libvmaf and FFmpeg versions."""
     cpu = machine.get("cpu", {})
@@ -202,7 +223,12 @@ def machine_line(benchmarks: Sequence[dict[str, Any]], machine: dict[str, Any]) 
 def render(paths: Sequence[str | Path]) -> str:
     """All tables and the machine line, as Markdown."""
     benchmarks, machine = load(paths)
-    blocks = [speed_table(benchmarks), memory_table(benchmarks), streaming_table(benchmarks)]
+    blocks = [
+        speed_table(benchmarks),
+        startup_table(benchmarks),
+        memory_table(benchmarks),
+        streaming_table(benchmarks),
+    ]
     out: list[str] = []
     for block in blocks:
         if block:
