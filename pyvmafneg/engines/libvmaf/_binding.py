@@ -209,9 +209,13 @@ def _pyav_candidates() -> list[str]:
 
 def _system_candidates() -> list[str]:
     names = list(_SYSTEM_NAMES.get(sys.platform, _SYSTEM_NAMES["linux"]))
-    found = ctypes.util.find_library("vmaf")
-    if found:
-        names.append(found)
+    if not sys.platform.startswith("linux"):
+        # On Linux dlopen() of the names above already searches what find_library
+        # would (the loader cache, LD_LIBRARY_PATH, the default directories), and
+        # find_library would spawn ldconfig and a compiler to do it again.
+        found = ctypes.util.find_library("vmaf")
+        if found:
+            names.append(found)
     prefix = os.environ.get("CONDA_PREFIX")
     if prefix:
         names.extend(glob.glob(os.path.join(prefix, "lib", "libvmaf.so*")))
