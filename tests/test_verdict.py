@@ -132,3 +132,82 @@ def test_other_model_under_a_plain_name_is_not_assumed(pair: dict[str, Path]) ->
     # Every frame clipped: nothing to confirm the model by, and the report says so.
     flat = replace(as_log, scores={k: np.full(len(four_k), 100.0) for k in four_k.scores})
     assert any("is taken to be vmaf_v0.6.1" in n for n in check(flat).notes)
+
+
+def _blur(sigma: float):  # type: ignore[no-untyped-def]
+    from scipy import ndimage
+
+    def run(y: np.ndarray) -> np.ndarray:
+        out = ndimage.gaussian_filter(y.astype(np.float64), sigma)
+        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def fidelity_runs() -> dict[str, Result]:
+    """A blurred baseline and two sharpened candidates, scored with PSNR and SSIM."""
+    from pyvmafneg.demo import map_frames, natural_clip, unsharp_mask
+
+    ref = natural_clip("astronaut", frames=6, width=176, height=144)
+    runs = {"baseline": map_frames(ref, _blur(0.7))}
+    for amount in (0.3, 1.0):
+        runs[f"sharp{amount}"] = map_frames(ref, lambda y, a=amount: unsharp_mask(y, amount=a))
+    return {k: score(ref, v, features=["psnr", "ssim"]) for k, v in runs.items()}
+
+
+@pytest.mark.parametrize("name", ["sharp0.3", "sharp1.0"])
+def test_residual_gain_hint(fidelity_runs: dict[str, Result], name: str) -> None:
+    base, run = fidelity_runs["baseline"], fidelity_runs[name]
+    d_neg = run["vmaf_neg"].mean() - base["vmaf_neg"].mean()
+    d_psnr = run["psnr_y"].mean() - base["psnr_y"].mean()
+    d_ssim = run["float_ssim"].mean() - base["float_ssim"].mean()
+    report = check(run, baseline=base)
+    hints = [e for e in report.evidence if e.code == "residual_gain"]
+    assert bool(hints) == (d_neg > 0 and d_psnr < 0 and d_ssim < 0)
+    if name == "sharp1.0":  # strong sharpening: NEG up, both fidelity measures down
+        (hint,) = hints
+        assert hint.level == "borderline" and "hint, not proof" in hint.message
+        assert hint.numbers["neg_change"] == pytest.approx(d_neg, abs=1e-9)
+        assert hint.numbers["psnr_y_change_db"] == pytest.approx(d_psnr, abs=1e-9)
+        assert hint.numbers["ssim_change"] == pytest.approx(d_ssim, abs=1e-12)
+    else:  # mild sharpening: PSNR-Y rises against the blurred baseline, no hint
+        assert d_psnr > 0 and not hints
+    # Without PSNR/SSIM in both runs, the report says it could not test.
+    bare = replace(base, features={k: v for k, v in base.features.items() if "psnr" not in k})
+    assert any("psnr_y is not in both runs" in n for n in check(run, baseline=bare).notes)
+
+
+def test_residual_gain_in_compare_analysis(fidelity_runs: dict[str, Result]) -> None:
+    from pyvmafneg.comparison._analysis import EncodeRow, analyse
+
+    def row(name: str, series: str, kbps: float) -> EncodeRow:
+        r = fidelity_runs[name]
+        return EncodeRow(
+            source="astro",
+            codec="x",
+            setting=series,
+            point=name,
+            bitrate_kbps=kbps,
+            scores={m: float(r[m].mean()) for m in ("vmaf", "vmaf_neg")},
+            fidelity={k: float(r[k].mean()) for k in ("psnr_y", "float_ssim")},
+        )
+
+    rows = [row("baseline", "plain", 1000.0), row("sharp1.0", "sharp", 1050.0)]
+    comparison = analyse(rows, anchor="x plain")
+    (flag,) = [f for f in comparison.flags if f.kind == "residual_gain"]
+    assert flag.series == "x sharp" and "not proof" in flag.message
+    # Bitrates 30 % apart are not compared.
+    rows[1].bitrate_kbps = 1300.0
+    assert not [f for f in analyse(rows, anchor="x plain").flags if f.kind == "residual_gain"]
+
+
+def test_cli_check_baseline(
+    fidelity_runs: dict[str, Result], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, run = tmp_path / "base.json", tmp_path / "run.json"
+    fidelity_runs["baseline"].write(base)
+    fidelity_runs["sharp1.0"].write(run)
+    assert main(["check", str(run), "--baseline", str(base), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [e["code"] for e in report["evidence"]][-1] == "residual_gain"

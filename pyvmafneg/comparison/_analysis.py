@@ -90,6 +90,8 @@ class EncodeRow:
         Pooled default − NEG gap in VMAF points (None without both models).
     max_frame_gap:
         Largest per-frame default − NEG gap.
+    fidelity:
+        Pooled ``psnr_y`` (dB) and ``float_ssim`` of the encode, when scored.
     check:
         The enhancement-gain check of this encode
         (:meth:`pyvmafneg.CheckReport.as_dict` without per-frame rows), or
@@ -121,6 +123,7 @@ class EncodeRow:
     gap: float | None = None
     max_frame_gap: float | None = None
     check: dict[str, Any] | None = None
+    fidelity: dict[str, float | None] = field(default_factory=dict)
     pooled: dict[str, dict[str, float | None]] = field(default_factory=dict)
     frames: int | None = None
     width: int | None = None
@@ -194,7 +197,8 @@ class BDEntry:
 class Flag:
     """Something in a comparison a reader must look at.
 
-    ``kind`` is one of ``winner_flip``, ``bd_gap``, ``curve``, ``encode_gap``.
+    ``kind`` is one of ``winner_flip``, ``bd_gap``, ``curve``, ``encode_gap``,
+    ``residual_gain`` (a hint, not gating).
     """
 
     kind: str
@@ -473,9 +477,69 @@ def analyse(
                     )
                 )
     _flag_default_vs_neg(comparison, tests)
+    if neg_metric is not None:
+        _flag_residual_gain(comparison, neg_metric)
     order = {kind: i for i, kind in enumerate(("winner_flip", "bd_gap", "encode_gap", "curve"))}
     comparison.flags.sort(key=lambda f: order.get(f.kind, len(order)))
     return comparison
+
+
+#: Largest bitrate difference (as a ratio) between an encode and the anchor encode
+#: it is held against for the residual-gain hint.
+RESIDUAL_RATE_TOLERANCE = 0.10
+
+
+def _flag_residual_gain(comparison: Comparison, neg: str) -> None:
+    """Add ``residual_gain`` hints: against the anchor encode of the same source at a
+    similar bitrate, NEG rises while PSNR-Y and SSIM fall."""
+    from ..verdict._check import residual_gain_from_means
+
+    def usable(r: EncodeRow) -> bool:
+        return (
+            r.ok
+            and r.bitrate_kbps is not None
+            and r.bitrate_kbps > 0
+            and r.scores.get(neg) is not None
+            and r.fidelity.get("psnr_y") is not None
+            and r.fidelity.get("float_ssim") is not None
+        )
+
+    hits: dict[tuple[str, str], list[str]] = {}
+    for source in comparison.sources:
+        anchors = [
+            r for r in comparison.rows if r.source == source and r.series == comparison.anchor
+        ]
+        anchors = [r for r in anchors if usable(r)]
+        for r in comparison.rows:
+            if r.source != source or r.series == comparison.anchor or not usable(r) or not anchors:
+                continue
+            base = min(anchors, key=lambda a: abs(math.log(a.bitrate_kbps / r.bitrate_kbps)))  # type: ignore[operator]
+            if abs(base.bitrate_kbps / r.bitrate_kbps - 1.0) > RESIDUAL_RATE_TOLERANCE:  # type: ignore[operator]
+                continue
+            hint = residual_gain_from_means(
+                neg=(r.scores[neg], base.scores[neg]),  # type: ignore[arg-type]
+                psnr_y=(r.fidelity["psnr_y"], base.fidelity["psnr_y"]),  # type: ignore[arg-type]
+                ssim=(r.fidelity["float_ssim"], base.fidelity["float_ssim"]),  # type: ignore[arg-type]
+                neg_model=neg,
+            )
+            if hint:
+                n = hint.numbers  # type: ignore[union-attr]
+                hits.setdefault((source, r.series), []).append(
+                    f"{r.point or r.file} vs {base.point or base.file} ({neg} "
+                    f"{n['neg_change']:+.2f}, PSNR-Y {n['psnr_y_change_db']:+.2f} dB, SSIM "
+                    f"{n['ssim_change']:+.4f})"
+                )
+    for (source, series), points in hits.items():
+        comparison.flags.append(
+            Flag(
+                "residual_gain",
+                f"{source}: {series}: against {comparison.anchor!r} at a similar bitrate, "
+                f"{neg} rises while PSNR-Y and SSIM fall: {'; '.join(points)}. A hint, not "
+                "proof: NEG caps enhancement gain but is not un-gameable",
+                source,
+                series,
+            )
+        )
 
 
 def _flag_default_vs_neg(comparison: Comparison, tests: Sequence[str]) -> None:

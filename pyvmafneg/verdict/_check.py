@@ -799,10 +799,36 @@ def residual_gain(baseline: Result, result: Result) -> Evidence | str:
                 "the extra features psnr_y and float_ssim"
             )
         keys[name] = found
-    n_now = pool(result.scores[str(result.neg_model)]).mean
-    n_base = pool(baseline.scores[str(baseline.neg_model)]).mean
-    p_now, p_base = (float(np.mean(r.features[keys["psnr_y"]])) for r in (result, baseline))
-    s_now, s_base = (float(np.mean(r.features[keys["ssim"]])) for r in (result, baseline))
+    return residual_gain_from_means(
+        neg=(
+            pool(result.scores[str(result.neg_model)]).mean,
+            pool(baseline.scores[str(baseline.neg_model)]).mean,
+        ),
+        psnr_y=(
+            float(np.mean(result.features[keys["psnr_y"]])),
+            float(np.mean(baseline.features[keys["psnr_y"]])),
+        ),
+        ssim=(
+            float(np.mean(result.features[keys["ssim"]])),
+            float(np.mean(baseline.features[keys["ssim"]])),
+        ),
+        neg_model=str(result.neg_model),
+    )
+
+
+def residual_gain_from_means(
+    *,
+    neg: tuple[float, float],
+    psnr_y: tuple[float, float],
+    ssim: tuple[float, float],
+    neg_model: str = "vmaf_neg",
+) -> Evidence | str:
+    """The ``residual_gain`` rule on pooled means, each given as ``(encode, baseline)``.
+
+    ``neg`` in VMAF points, ``psnr_y`` in dB, ``ssim`` in [0, 1]. Returns the
+    evidence when NEG rises while PSNR-Y and SSIM both fall, else ``''``.
+    """
+    (n_now, n_base), (p_now, p_base), (s_now, s_base) = neg, psnr_y, ssim
     numbers = {
         "neg_change": n_now - n_base,
         "psnr_y_change_db": p_now - p_base,
@@ -812,11 +838,12 @@ def residual_gain(baseline: Result, result: Result) -> Evidence | str:
         return Evidence(
             "residual_gain",
             "borderline",
-            f"against the baseline, {result.neg_model} rises by {n_now - n_base:+.2f} points "
+            f"against the baseline, {neg_model} rises by {n_now - n_base:+.2f} points "
             f"while PSNR-Y falls by {p_base - p_now:.2f} dB and SSIM by {s_base - s_now:.4f}: "
             "the encode is further from the reference yet scores better under the capped "
             "model. This is a hint, not proof: NEG caps enhancement gain but is not "
-            "un-gameable, and a real improvement in what VMAF values can do the same",
+            "un-gameable, and a real improvement in what VMAF values can do the same; "
+            "compare encodes of similar bitrate",
             numbers,
         )
     return ""
