@@ -13,6 +13,7 @@ import json
 import numpy as np
 import pytest
 
+import pyvmafneg
 from pyvmafneg.cli import main
 from pyvmafneg.demo._worked import HONEST_GAP, DemoReport, run_demo
 
@@ -108,8 +109,25 @@ def test_cli_demo(tmp_path, capsys) -> None:
     text = capsys.readouterr().out
     assert "VMAF-NEG" in text and "(baseline)" in text
     assert f"outputs in {out}" in text
+    assert (out / "reference.y4m").exists()
     assert not list(out.glob("*.png"))
     assert (out / "demo.json").exists()
+
+
+def test_readme_score_command_on_the_demo_output(report: DemoReport, capsys) -> None:
+    """The demo keeps its reference; scoring a kept encode again gives the demo's numbers."""
+    out = report.out_dir
+    assert out is not None
+    ref, stream = out / "reference.y4m", out / "streams" / "sharpen.mkv"
+    assert ref in report.files and stream in report.files
+    assert main(["score", "-r", str(ref), "-d", str(stream), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    row = report.row("sharpen")
+    assert f"vmaf: mean {row.vmaf:8.4f}" in text, text
+    assert f"vmaf_neg: mean {row.vmaf_neg:8.4f}" in text, text
+    again = pyvmafneg.score(str(ref), str(stream), clip=False)
+    np.testing.assert_array_equal(again["vmaf"], row.per_frame_vmaf)
+    np.testing.assert_array_equal(again["vmaf_neg"], row.per_frame_neg)
 
 
 def test_cli_rejects_too_few_frames(tmp_path, capsys) -> None:

@@ -48,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..demo._worked import header, run_demo
+    from ..demo._worked import REFERENCE_FILE, header, run_demo
+    from ..engines.libvmaf._binding import available_cpus
 
     t0 = time.perf_counter()
 
@@ -76,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         pngs = [f for f in report.files if f.suffix == ".png"]
         if pngs:
             print("figures: " + ", ".join(str(f) for f in pngs))
-        print(f"done in {report.elapsed:.1f} s")
+        print(f"done in {report.elapsed:.1f} s on {available_cpus()} CPUs")
     print(f"outputs in {report.out_dir}")
+    if not args.quiet and report.out_dir is not None:
+        ref, stream = report.out_dir / REFERENCE_FILE, report.out_dir / "streams" / "sharpen.mkv"
+        print(f"score an encode again: pyvmafneg score -r {ref} -d {stream}")
     return 0

@@ -44,6 +44,7 @@ from .._outputs import check_output_dir
 from ..engines.libvmaf._scorer import score
 from ..errors import MissingDependencyError, OptionError
 from ..io._frame import Frame
+from ..io._y4m import write_y4m
 from ..results._result import Result
 from . import _enhance as enhance
 from ._clips import natural_clip
@@ -53,6 +54,8 @@ __all__ = [
     "DEFAULT_IMAGE",
     "DEFAULT_OUT",
     "MAX_FRAMES",
+    "FPS",
+    "REFERENCE_FILE",
     "HONEST_GAP",
     "CAP_GAINS",
     "VariantSpec",
@@ -71,6 +74,10 @@ DEFAULT_IMAGE = DEMO_IMAGE
 DEFAULT_OUT = DEMO_OUT
 #: Longest clip the demo builds (it holds every version in memory).
 MAX_FRAMES = DEMO_MAX_FRAMES
+#: Frame rate of the clip, its Y4M file and its encodes (frames per second).
+FPS = 25
+#: The reference clip, as Y4M, in the output directory.
+REFERENCE_FILE = "reference.y4m"
 #: Largest default-NEG gap (points) read as the usual honest spread.
 HONEST_GAP = 3.0
 #: A gap above this many points means the default score rides on enhancement.
@@ -510,9 +517,11 @@ def run_demo(
     Parameters
     ----------
     out_dir:
-        Directory for ``table.txt``, ``demo.json``, per-version libvmaf logs
-        (``logs/*.json``), encoded streams (``streams/*.mkv``) and figures
-        (``*.png``); created if missing. None writes nothing.
+        Directory for the reference clip (``reference.y4m``, 25 fps, the
+        clip every version is scored against), ``table.txt``, ``demo.json``,
+        per-version libvmaf logs (``logs/*.json``), encoded streams
+        (``streams/*.mkv``) and figures (``*.png``); created if missing. None
+        writes nothing.
     image:
         A natural image from :data:`pyvmafneg.demo._clips.IMAGES`.
     frames, width, height:
@@ -551,6 +560,9 @@ def run_demo(
 
     say(f"building a {frames}-frame {width}x{height} clip from '{image}'")
     ref = natural_clip(image, frames=frames, width=width, height=height, pan=pan, zoom=zoom)
+    if out is not None:  # the reference the encodes are scored against, to score them again
+        write_y4m(ref, out / REFERENCE_FILE, fps=FPS)
+        files.append(out / REFERENCE_FILE)
     ident = score(ref, ref, clip=False, threads=nthreads)
     ident_clipped = score(ref, ref, clip=True, threads=nthreads)
 
@@ -560,7 +572,7 @@ def run_demo(
     for spec in demo_variants(crf):
         say(f"{spec.key}: {spec.recipe}")
         keep = None if out is None else out / "streams" / f"{spec.key}.mkv"
-        enc = x264_roundtrip(spec.prepare(ref), crf=crf, preset=preset, keep=keep)
+        enc = x264_roundtrip(spec.prepare(ref), crf=crf, preset=preset, fps=FPS, keep=keep)
         if keep is not None:
             files.append(keep)
         clipped = score(ref, enc.frames, clip=True, threads=nthreads)
