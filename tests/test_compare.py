@@ -360,13 +360,44 @@ def test_unreachable_scheduler_is_a_clear_error(sample: Path, tmp_path: Path, mo
     assert not (tmp_path / "x.jsonl").exists() or not (tmp_path / "x.jsonl").read_text()
 
 
+@pytest.mark.slow
 def test_cli_sample_builds_and_compares(tmp_path: Path, capsys) -> None:
-    code = main(["compare", "--sample", str(tmp_path / "s"), "--quiet", "--json", "--workers", "2"])
+    """``compare --sample DIR`` twice: the second run rebuilds the same bytes and scores nothing."""
+    argv = ["compare", "--sample", str(tmp_path / "s"), "--quiet", "--json", "--workers", "2"]
+    code = main(argv)
     data = json.loads(capsys.readouterr().out)
     assert code == 1
     assert data["run"]["scored"] == N_PAIRS
     assert any(f["kind"] == "winner_flip" and f["source"] == AVERAGE for f in data["flags"])
-    assert (tmp_path / "s" / "comparison.results.jsonl").exists()
+    store = tmp_path / "s" / "comparison.results.jsonl"
+    lines = _store_lines(store)
+    assert len(lines) == N_PAIRS
+    assert main(argv) == 1
+    again = json.loads(capsys.readouterr().out)
+    assert (again["run"]["scored"], again["run"]["reused"]) == (0, N_PAIRS)
+    assert again["rows"] == data["rows"]
+    assert _store_lines(store) == lines
+    assert sorted(p.name for p in store.parent.glob("*.results.jsonl*")) == [
+        "comparison.results.jsonl",
+        "comparison.results.jsonl.hashes.json",
+    ]
+
+
+def test_rebuilt_sample_is_the_same_bytes_and_scores_nothing(tmp_path: Path) -> None:
+    """Encodes are written bit-exactly, so a rebuilt sample keeps its content keys."""
+    small = {"sources": ["coffee"], "frames": 3, "width": 96, "height": 64}
+    manifest = build_sample_comparison(tmp_path / "s", **small)
+    before = {p: p.read_bytes() for p in sorted((tmp_path / "s").rglob("*.*"))}
+    store = tmp_path / "store.jsonl"
+    first = run_comparison(manifest, store=store, workers=1, progress=False)
+    assert (first.scored, first.reused) == (len(SAMPLE_CRFS) * 2, 0)
+    lines = _store_lines(store)
+    assert build_sample_comparison(tmp_path / "s", **small) == manifest
+    assert {p: p.read_bytes() for p in before} == before
+    again = run_comparison(manifest, store=store, workers=1, progress=False)
+    assert (again.scored, again.reused) == (0, len(SAMPLE_CRFS) * 2)
+    assert _store_lines(store) == lines
+    assert not list(tmp_path.glob("*.lock")), "the store leaves no lock file behind"
 
 
 def test_default_and_neg_are_always_scored() -> None:

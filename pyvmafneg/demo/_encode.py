@@ -293,7 +293,10 @@ def x264_roundtrip(
             enc += ["-tune", tune]
         if x264_params:
             enc += ["-x264-params", x264_params]
-        enc.append(str(mkv))
+        # Same frames and settings, same bytes: no random Matroska segment UID, no
+        # date and no version strings in the container (content-keyed result
+        # stores then recognise a rebuilt encode).
+        enc += ["-fflags", "+bitexact", "-flags:v", "+bitexact", str(mkv)]
         _run(enc, "encode (libx264)", timeout)
         dec = [
             exe, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",

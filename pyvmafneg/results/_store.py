@@ -10,7 +10,7 @@ what it affects.
 Rows are appended and flushed to disk one at a time (``fsync``), so a run
 that is killed loses only the pairs in flight. A torn last line (the process
 died mid-write) is ignored when read and cut off before the next append. An
-advisory lock stops two runs from writing one store at once.
+advisory lock on the store file stops two runs from writing it at once.
 """
 
 from __future__ import annotations
@@ -164,7 +164,8 @@ class ResultStore:
         folder = os.path.dirname(os.path.abspath(self.path))
         try:
             os.makedirs(folder, exist_ok=True)
-            self._lock = open(self.path + ".lock", "wb")
+            # The lock is taken on the store file itself: no lock file is left behind.
+            self._lock = open(self.path, "ab")
         except OSError as exc:
             raise ResultStoreError(
                 f"cannot create the result store {self.path!r}: {exc.strerror or exc}; "
