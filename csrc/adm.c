@@ -117,6 +117,7 @@ typedef struct {
     int32_t *vlo, *vhi;        /* vertical pass rows, input width */
     int32_t *ph[4];            /* phases: lo odd, lo even, hi odd, hi even */
     int32_t *orow[3];          /* reference band rows */
+    int32_t *flag;             /* angle flags of one row */
     vn_adm_ring_row *ring;     /* 3 per limit */
     vn_limit_state *lims;
     int64_t *scratch;
@@ -132,6 +133,7 @@ static void vn_layout(vn_arena *ar, vn_bufs *b, int width, int height, int n_lim
             b->dec[s].mode[k] = vn_take(ar, cols0 * sizeof(int32_t));
         }
     for (int k = 0; k < 3; k++) b->orow[k] = vn_take(ar, cols0 * sizeof(int32_t));
+    b->flag = vn_take(ar, cols0 * sizeof(int32_t));
     for (int k = 0; k < 2; k++) {
         b->ain[k] = vn_take(ar, n0 * sizeof(int32_t));
         b->aout[k] = vn_take(ar, n0 * sizeof(int32_t));
@@ -413,9 +415,9 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
             int32_t *rst3[3] = {dr->rst[0] + c0, dr->rst[1] + c0, dr->rst[2] + c0};
             int32_t *md3[3] = {dr->mode[0] + c0, dr->mode[1] + c0, dr->mode[2] + c0};
             if (scale == 0 && fast) {
-                if (K->decouple0(o3, t3, c1 - c0, rst3, md3) > 32768) return VN_NEED_WIDE;
+                if (K->decouple0(o3, t3, c1 - c0, rst3, md3, b->flag) > 32768) return VN_NEED_WIDE;
             } else {
-                K->decouple(scale == 0, o3, t3, c1 - c0, rst3, md3);
+                K->decouple(scale == 0, o3, t3, c1 - c0, rst3, md3, b->flag);
             }
         }
         while (next_e <= bottom && vn_cm_row(next_e, rows) <= i) {

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define VN_ADM_NOUT 11
 #define VN_ADM_MIN_SIZE 33
@@ -61,13 +62,13 @@ typedef struct {
     /* Split a row of n samples into the wavelet's phases (see adm.c). */
     void (*split)(const int32_t *x, int n, int32_t *odd, int32_t *even);
     /* Decoupling core of one row of the three bands: rst (k * o) and the cap mode
-     * (0 none, 1 min(rst * egl, t) for o > 0, 2 max(...) for o < 0). */
+     * (0 none, 1 min(rst * egl, t) for o > 0, 2 max(...) for o < 0); flag: n ints of scratch. */
     void (*decouple)(int scale0, const int32_t *const o[3], const int32_t *const t[3], int n,
-                     int32_t *const rst[3], int32_t *const mode[3]);
+                     int32_t *const rst[3], int32_t *const mode[3], int32_t *flag);
     /* The same at scale 0 in 32-bit lanes, valid while |o|, |t| <= 32768; returns the
      * largest |o| or |t| seen so the caller can fall back to the general kernel. */
     int32_t (*decouple0)(const int32_t *const o[3], const int32_t *const t[3], int n,
-                         int32_t *const rst[3], int32_t *const mode[3]);
+                         int32_t *const rst[3], int32_t *const mode[3], int32_t *flag);
     /* Restoration of n coefficients of three bands at one limit; writes r and a = t - r.
      * Returns the number of coefficients where the limit bound (see adm.h) if count. */
     int64_t (*restore)(const vn_adm_limit *lim, const int32_t *const rst[3],
