@@ -257,16 +257,26 @@ def open_range(spec: FrameRange) -> VideoSource:
     """Open one :class:`FrameRange` as a :class:`VideoSource` of exactly its frames."""
     from ._sources import open_video
 
-    whole = open_video(spec.path, kind=spec.kind, **spec.raw)
-    whole._frames = None  # the whole-file reader is not used
-    if spec.kind == "raw":
-        frames = _read_raw(whole, spec)
-    elif spec.kind == "y4m":
-        frames = _read_y4m(whole, spec)
-    else:
+    if spec.kind == "container":
         from ._decode import probe
 
-        frames = _read_container(spec, probe(spec.path))
+        info = probe(spec.path)  # decodes the first frame once, to learn the output format
+        return VideoSource(
+            path=spec.path,
+            kind="container",
+            width=info.width,
+            height=info.height,
+            pixel_format=info.pixel_format,
+            bitdepth=info.bitdepth,
+            frame_count=spec.frames,
+            fps=info.fps,
+            color_range=info.color_range,
+            codec=info.codec,
+            _frames=_read_container(spec, info),
+        )
+    whole = open_video(spec.path, kind=spec.kind, **spec.raw)
+    whole._frames = None  # the whole-file reader is not used
+    frames = _read_raw(whole, spec) if spec.kind == "raw" else _read_y4m(whole, spec)
     return VideoSource(
         path=whole.path,
         kind=whole.kind,
@@ -277,7 +287,6 @@ def open_range(spec: FrameRange) -> VideoSource:
         frame_count=spec.frames,
         fps=whole.fps,
         color_range=whole.color_range,
-        codec=whole.codec,
         _frames=frames,
     )
 
