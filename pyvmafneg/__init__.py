@@ -46,9 +46,9 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from ._score import score
     from .engines._ffmpeg import score_ffmpeg
     from .engines._models import BUILTIN_MODELS, DEFAULT_MODELS, ModelSpec, parse_model
-    from .engines._score import score
     from .engines.libvmaf._binding import library_info, load_library
     from .engines.libvmaf._scorer import Scorer
     from .io._frame import Frame, as_frame
@@ -81,14 +81,14 @@ _LAZY: dict[str, str] = {
     "parse_model": ".engines._models",
     "pool": ".results._result",
     "read_log": ".results._logs",
-    "score": ".engines._score",
+    "score": "._score",
     "score_ffmpeg": ".engines._ffmpeg",
 }
 
 
 #: Subpackages reachable as attributes (``pyvmafneg.engines.libvmaf.live_objects()``).
 _SUBPACKAGES = frozenset(
-    {"cli", "comparison", "demo", "engines", "errors", "io", "results", "verdict"}
+    {"cli", "comparison", "demo", "engines", "errors", "io", "results", "segments", "verdict"}
 )
 
 

@@ -1,4 +1,9 @@
-"""The documented :func:`pyvmafneg.score`: one pass, or one long pair in parallel segments."""
+"""The documented :func:`pyvmafneg.score`: one pass, or one long pair in parallel segments.
+
+One pass is :func:`pyvmafneg.engines._score.score` (any in-memory backend);
+segments are :func:`pyvmafneg.segments.score_segments`, which sits above
+the engines, so the choice between them is made here, at the top.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from .engines._models import ModelSpec
-from .engines.libvmaf._scorer import score as _score_libvmaf
+from .engines._score import score as _score_one_pass
 from .results._result import Result
 
 __all__ = ["score"]
+
+#: Options of a one-pass run that segments do not take.
+_ONE_PASS_ONLY = frozenset(
+    {"subsample", "scale", "size", "offset", "features", "library", "bitdepth"}
+)
 
 
 def score(
@@ -25,12 +35,13 @@ def score(
     store: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> Result:
-    """Score ``distorted`` against ``reference`` with libvmaf.
+    """Score ``distorted`` against ``reference``.
 
     Without ``segments``/``segment_frames`` this is one in-process pass
-    (:func:`pyvmafneg.engines.libvmaf._scorer.score`; ``options`` are its
-    keywords: ``threads``, ``subsample``, ``clip``, ``transform``,
-    ``bitdepth``, ``library``, ``frames``, ``progress``).
+    (:func:`pyvmafneg.engines._score.score`; ``options`` are its keywords:
+    ``backend``, ``threads``, ``subsample``, ``clip``, ``transform``,
+    ``bitdepth``, ``library``, ``frames``, ``progress``, ``scale``, ``size``,
+    ``offset``, ``features``).
 
     With ``segments=N`` (or ``segment_frames=K``) the pair, given as file
     paths or opened videos, is split into contiguous frame ranges scored in
@@ -49,7 +60,15 @@ def score(
                 "scheduler, workers and store apply to scoring in segments; give segments=N "
                 "or segment_frames=K as well"
             )
-        return _score_libvmaf(reference, distorted, models, **options)
+        return _score_one_pass(reference, distorted, models, **options)
+    refused = sorted(set(options) & _ONE_PASS_ONLY)
+    if refused:
+        from .errors import OptionError
+
+        raise OptionError(
+            f"{', '.join(refused)} cannot be combined with scoring in segments; prepare the pair "
+            "first or score it in one pass"
+        )
     from .segments import score_segments
 
     return score_segments(

@@ -222,9 +222,10 @@ def _run_segments(
         raise OptionError("--subsample cannot be combined with --segments or --segment-frames")
     if args.feature:
         raise OptionError("--feature cannot be combined with --segments or --segment-frames")
-    if args.offset or args.size:
+    if args.offset or args.size or getattr(args, "feature", None):
         raise OptionError(
-            "--offset and --size cannot be combined with --segments or --segment-frames; "
+            "--offset, --size and --feature cannot be combined with --segments or "
+            "--segment-frames; "
             "prepare the pair first (e.g. ffmpeg -ss/-vf scale) or score it in one pass"
         )
     if not (args.segments or args.segment_frames):

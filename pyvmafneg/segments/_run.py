@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 #: Backends that can score a segment (they read frames, not whole files).
-BACKENDS: tuple[str, ...] = ("libvmaf", "reference")
+BACKENDS: tuple[str, ...] = ("libvmaf", "native", "reference")
 #: Seconds to wait for a Dask scheduler to answer.
 DASK_CONNECT_TIMEOUT = 20.0
 #: Times a segment is started before a dying worker fails the run.
@@ -543,7 +543,7 @@ def score_segments(
     workers: int | None = None,
     store: str | os.PathLike[str] | None = None,
     backend: str = "libvmaf",
-    threads: int = 0,
+    threads: int | None = 0,
     clip: bool = True,
     transform: bool | None = None,
     frames: int | None = None,
@@ -580,9 +580,10 @@ def score_segments(
         the same files, models and options, so a killed run resumes. None
         keeps nothing.
     backend:
-        ``'libvmaf'`` (default) or ``'reference'``.
+        ``'libvmaf'`` (default), ``'native'`` or ``'reference'``.
     threads:
-        libvmaf threads inside each worker (0 = on the worker's own thread).
+        libvmaf threads inside each worker (0 or None = on the worker's own
+        thread: the parallelism comes from the segments).
     clip, transform:
         As for :func:`pyvmafneg.score`.
     frames:
@@ -620,6 +621,7 @@ def score_segments(
         )
     if workers is not None and (isinstance(workers, bool) or workers < 1):
         raise OptionError(f"workers must be at least 1; got {workers!r}")
+    threads = threads or 0
     raw = dict(raw or {})
     ref = _as_source(reference, raw, "reference")
     dis = _as_source(distorted, raw, "distorted")
