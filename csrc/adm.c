@@ -282,7 +282,8 @@ static void vn_ext_row(vn_ctx *cx, int scale, int fast, int e, int rows, int col
             rr[k] = slot->r[k] + 1;
             aa[k] = slot->a[k] + 1;
         }
-        ls->bound += K->restore(&ls->lim, rs, ts, ms, w, rr, aa, count);
+        ls->bound += (scale == 0 && fast ? K->restore0 : K->restore)(&ls->lim, rs, ts, ms, w, rr,
+                                                                      aa, count);
         for (int side = 0; side < 2; side++) {
             int col = side == 0 ? ledge : redge;
             int pos = side == 0 ? 0 : w + 1;
@@ -389,23 +390,12 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
         if (i >= top && i < bottom) {
             for (int k = 0; k < 3; k++) {
                 const int32_t *o = b->orow[k] + left;
-                int64_t rowsum = 0;
                 if (scale == 0) {
-                    for (int j = 0; j < w; j++) {
-                        int64_t m = o[j] < 0 ? -(int64_t)o[j] : o[j];
-                        rowsum += m * m * m;
-                    }
                     int64_t add = den_shift0 > 0 ? (int64_t)1 << (den_shift0 - 1) : 0;
-                    den_acc[k] += (rowsum + add) >> den_shift0;
+                    den_acc[k] += (K->den0_row(o, w) + add) >> den_shift0;
                 } else {
-                    int64_t addc = den_sc > 0 ? (int64_t)1 << (den_sc - 1) : 0;
-                    for (int j = 0; j < w; j++) {
-                        int64_t m = o[j] < 0 ? -(int64_t)o[j] : o[j];
-                        rowsum +=
-                            ((((m * m + ((int64_t)1 << den_q)) >> den_q) * m) + addc) >> den_sc;
-                    }
                     int64_t add = den_sr > 0 ? (int64_t)1 << (den_sr - 1) : 0;
-                    den_acc[k] += (rowsum + add) >> den_sr;
+                    den_acc[k] += (K->den123_row(o, w, den_q, den_sc) + add) >> den_sr;
                 }
             }
         }

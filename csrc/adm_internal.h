@@ -74,6 +74,12 @@ typedef struct {
     int64_t (*restore)(const vn_adm_limit *lim, const int32_t *const rst[3],
                        const int32_t *const t[3], const int32_t *const mode[3], int n,
                        int32_t *const r[3], int32_t *const a[3], int count);
+    int64_t (*restore0)(const vn_adm_limit *lim, const int32_t *const rst[3],
+                        const int32_t *const t[3], const int32_t *const mode[3], int n,
+                        int32_t *const r[3], int32_t *const a[3], int count);
+    /* Denominator row sums (scale 0; scales 1..3 with the square shift q and column shift sc). */
+    int64_t (*den0_row)(const int32_t *o, int w);
+    int64_t (*den123_row)(const int32_t *o, int w, int q, int sc);
     /* Masking filter sums of one ring row (flt_dlm from a, flt_aim from r), w2 columns. */
     void (*flt0)(const vn_adm_s0_consts *c, vn_adm_ring_row *row, int w2);
     void (*flt0_fast)(const vn_adm_s0_consts *c, vn_adm_ring_row *row, int w2);
