@@ -79,6 +79,10 @@ def test_outputs_written(report: DemoReport) -> None:
         path = out / name
         assert path.read_bytes()[:8] == PNG_MAGIC, name
         assert path.stat().st_size > 5_000, name
+    for name in ("per_frame.png", "cap_curve.png"):  # sharp when zoomed: 200 dpi
+        header = (out / name).read_bytes()[16:24]  # IHDR: width, height (big-endian)
+        width, height = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
+        assert width >= 2000 and height >= 600, (name, width, height)
     data = json.loads((out / "demo.json").read_text())
     assert data["flipped"] is True
     assert data["ranking_neg"][0] == "baseline"

@@ -78,6 +78,8 @@ MAX_FRAMES = DEMO_MAX_FRAMES
 FPS = 25
 #: The reference clip, as Y4M, in the output directory.
 REFERENCE_FILE = "reference.y4m"
+#: Resolution of the per-frame and cap-curve figures (dots per inch): sharp when zoomed.
+FIGURE_DPI = 200
 #: Largest default-NEG gap (points) read as the usual honest spread.
 HONEST_GAP = 3.0
 #: A gap above this many points means the default score rides on enhancement.
@@ -728,12 +730,21 @@ def draw_per_frame(report: DemoReport, path: str | os.PathLike[str]) -> Path:
         label="default (no clip)",
     )
     ax.bar(pos + 0.2, [r.vmaf_neg for r in report.rows], 0.4, color=_NEG_COLOUR, label="VMAF-NEG")
-    ax.axhline(report.baseline.vmaf_neg, color=_NEG_COLOUR, lw=0.8, ls="--")
+    ax.axhline(
+        report.baseline.vmaf_neg,
+        color=_NEG_COLOUR,
+        lw=0.8,
+        ls="--",
+        label=f"baseline's VMAF-NEG ({report.baseline.vmaf_neg:.1f})",
+    )
     ax.axhline(100, color="0.6", lw=0.8, ls=":")
     ax.set_xticks(pos, keys, fontsize=8, rotation=20)
     ax.set_title("pooled means", fontsize=10)
     ax.tick_params(labelsize=8)
-    ax.legend(fontsize=8, loc="lower left")
+    # Head room above the tallest bar holds the legend, so it covers no bar.
+    top = max(max(r.vmaf_unclipped, r.vmaf_neg) for r in report.rows)
+    ax.set_ylim(0, max(top, 100.0) * 1.45)
+    ax.legend(fontsize=8, loc="upper left", framealpha=0.9)
     for extra in flat[n + 1 :]:
         extra.set_visible(False)
     fig.suptitle(
@@ -742,7 +753,7 @@ def draw_per_frame(report: DemoReport, path: str | os.PathLike[str]) -> Path:
     )
     fig.tight_layout()
     p = Path(path)
-    fig.savefig(p, dpi=90)
+    fig.savefig(p, dpi=FIGURE_DPI)
     return p
 
 
@@ -767,11 +778,19 @@ def draw_cap_curve(cap: CapCurve, path: str | os.PathLike[str]) -> Path:
         ax.set_ylabel("feature credit", fontsize=9)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="upper left")  # the curves rise to the right
     if cap.cap_fraction is not None:
         ax = axes[0][-1]
         ax.axvline(1.0, color="0.5", lw=0.8, ls=":")
-        ax.plot(cap.gains, 100 * cap.cap_fraction, "^-", ms=3, color="0.25")
+        ax.plot(
+            cap.gains,
+            100 * cap.cap_fraction,
+            "^-",
+            ms=3,
+            color="0.25",
+            label="VIF scale 1 at limit 1 (NEG)",
+        )
+        ax.legend(fontsize=8, loc="upper left")
         ax.set_title("where the VIF cap acts (scale 1)", fontsize=9)
         ax.set_xlabel("contrast gain (1 = parity)", fontsize=9)
         ax.set_ylabel("% of locations capped", fontsize=9)
@@ -784,7 +803,7 @@ def draw_cap_curve(cap: CapCurve, path: str | os.PathLike[str]) -> Path:
     )
     fig.tight_layout()
     p = Path(path)
-    fig.savefig(p, dpi=80)
+    fig.savefig(p, dpi=FIGURE_DPI)
     return p
 
 
