@@ -114,6 +114,7 @@ def test_report_flags_the_flip(scored, tmp_path: Path) -> None:
     assert scored.comparison.provenance["libvmaf"].split()[0] in page
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_identical_numbers(scored, sample: Path, tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
@@ -136,6 +137,7 @@ def test_rerun_skips_finished_pairs(scored, sample: Path, tmp_path: Path) -> Non
     assert _numbers(again.comparison) == _numbers(scored.comparison)
 
 
+@pytest.mark.slow
 def test_keys_follow_content_not_names(scored, sample: Path, tmp_path: Path) -> None:
     """Moved files are reused; a changed file or model is scored again."""
     moved = tmp_path / "moved"
@@ -177,6 +179,7 @@ def _store_lines(path: Path) -> list[str]:
         return []
 
 
+@pytest.mark.slow
 def test_killed_run_loses_only_pairs_in_flight(sample: Path, tmp_path: Path) -> None:
     store = tmp_path / "results.jsonl"
     cmd = [
@@ -200,6 +203,7 @@ def test_killed_run_loses_only_pairs_in_flight(sample: Path, tmp_path: Path) -> 
     assert len(keys) == len(set(keys)) == N_PAIRS, "a pair was scored twice"
 
 
+@pytest.mark.slow
 def test_failing_pair_is_recorded_and_others_go_on(sample: Path, tmp_path: Path) -> None:
     work = tmp_path / "work"
     shutil.copytree(sample.parent, work)
@@ -307,6 +311,7 @@ def test_cli_needs_a_manifest_or_sample(capsys) -> None:
     assert "--sample" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_progress_lines_name_each_pair(sample: Path, tmp_path: Path) -> None:
     import io
 
@@ -342,6 +347,7 @@ def test_hashes_are_remembered_until_a_file_changes(tmp_path: Path, monkeypatch)
     assert store_module.HashCache(tmp_path / "h.json")(a) == first[0]
 
 
+@pytest.mark.slow
 def test_dask_local_scheduler_option(scored, sample: Path, tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     outcome = run_comparison(
@@ -415,6 +421,7 @@ def test_default_and_neg_are_always_scored() -> None:
     assert names(["vmaf_v0.6.1neg"])[1] == ("vmaf", "vmaf_v0.6.1neg")
 
 
+@pytest.mark.slow
 def test_cli_extra_model(scored, sample: Path, tmp_path: Path, capsys) -> None:
     store = tmp_path / "results.jsonl"
     code = main(["compare", str(sample), "--store", str(store), "--quiet", "--json",
@@ -429,6 +436,7 @@ def test_cli_extra_model(scored, sample: Path, tmp_path: Path, capsys) -> None:
         assert (got["vmaf"], got["vmaf_neg"]) == (r.scores["vmaf"], r.scores["vmaf_neg"])
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_finished_pairs_and_says_how_to_go_on(sample: Path, tmp_path: Path) -> None:
     store = tmp_path / "results.jsonl"
     cmd = [sys.executable, "-m", "pyvmafneg", "compare", str(sample), "--store", str(store),

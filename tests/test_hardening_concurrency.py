@@ -1,8 +1,9 @@
 """Threads and determinism: scores are a function of the frames alone.
 
 Four Python threads scoring four clips at once get exactly the numbers each
-clip gets alone, and they finish sooner than one after the other, which is
-only possible when libvmaf runs without holding the GIL. Repeated runs, and
+clip gets alone (that they also finish sooner than one after the other, which
+is only possible when libvmaf runs without holding the GIL, is a wall-time
+property measured in ``bench/test_bench_concurrency.py``). Repeated runs, and
 libvmaf's thread counts 0, 1 and 2, give identical per-frame scores and
 features (compared with ``==``, not a tolerance).
 
@@ -22,12 +23,12 @@ from helpers import blur, unsharp
 
 import pyvmafneg
 from pyvmafneg.demo._clips import map_frames, natural_clip
-from pyvmafneg.engines.libvmaf._binding import available_cpus, live_objects
+from pyvmafneg.engines.libvmaf._binding import live_objects
 from pyvmafneg.io._frame import Frame
 from pyvmafneg.results._result import Result
 
-#: Pairs fed per clip in the timing test (frames are reused cyclically).
-PAIRS = 48
+#: Pairs fed per clip (frames are reused cyclically).
+PAIRS = 16
 MODELS = [
     "vmaf_v0.6.1:name=vmaf",
     "vmaf_v0.6.1neg:name=vmaf_neg",
@@ -94,36 +95,15 @@ def _score_all_at_once(
     return [r for r in results if r is not None], elapsed
 
 
-def test_four_threads_match_one_by_one_and_overlap(clips) -> None:  # type: ignore[no-untyped-def]
-    """Exactly the serial numbers, and in less wall time than scoring one after another.
-
-    Each Scorer scores on its calling thread (threads=0), so the clips can
-    only overlap if libvmaf's calls release the GIL. With two or more CPUs
-    the four clips must take under 0.85 of the serial time; a busy machine
-    gets three tries, and a GIL-bound binding could never get under 1.
-    """
+def test_four_threads_match_one_by_one(clips) -> None:  # type: ignore[no-untyped-def]
+    """Exactly the serial numbers from four Python threads scoring at once."""
     before = live_objects()
-    t0 = time.perf_counter()
     serial = [_score(ref, dis) for ref, dis in clips]
-    serial_time = time.perf_counter() - t0
-    concurrent, concurrent_time = _score_all_at_once(clips)
+    concurrent, _ = _score_all_at_once(clips)
     for k, (a, b) in enumerate(zip(serial, concurrent, strict=True)):
         _assert_identical(a, b, f"clip {k}")
     assert len({float(r.pooled("vmaf").mean) for r in serial}) == 4, "clips should differ"
     assert live_objects() == before
-    if available_cpus() < 2:
-        pytest.skip("one CPU: threads cannot overlap, only the equality was checked")
-    ratios = [concurrent_time / serial_time]
-    for _ in range(2):
-        if min(ratios) < 0.85:
-            break
-        t0 = time.perf_counter()
-        for ref, dis in clips:
-            _score(ref, dis)
-        serial_time = time.perf_counter() - t0
-        ratios.append(_score_all_at_once(clips)[1] / serial_time)
-    shown = ", ".join(f"{r:.2f}" for r in ratios)
-    assert min(ratios) < 0.85, f"4 threads / serial wall time: {shown} (GIL held in libvmaf?)"
 
 
 def test_four_threads_with_libvmaf_workers_match(clips) -> None:  # type: ignore[no-untyped-def]

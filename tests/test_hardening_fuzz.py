@@ -37,6 +37,9 @@ from pyvmafneg.io._sources import open_video
 from pyvmafneg.io._y4m import Y4MInfo, parse_header, read_y4m, write_y4m
 from pyvmafneg.results._logs import read_log, result_from_logs, to_xml
 
+#: Fuzzing runs thousands of examples: part of the full suite, not the quick tier.
+pytestmark = pytest.mark.slow
+
 FUZZ = settings(
     derandomize=True,
     max_examples=int(os.environ.get("PYVMAFNEG_FUZZ_EXAMPLES", "300")),

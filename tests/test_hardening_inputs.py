@@ -672,6 +672,7 @@ def test_unstable_widths_score_exactly_with_the_scalar_code() -> None:
         np.testing.assert_array_equal(runs[0]["vmaf_neg"], ref["vmaf_neg"])
 
 
+@pytest.mark.slow
 def test_size_limit_from_the_command_line(tmp_path: Path) -> None:
     """32 in either dimension exits 2 with one line; 33x33 scores. Each run is a child."""
     for w, h in ((32, 33), (33, 32), (16, 16), (37, 33), (34, 40)):

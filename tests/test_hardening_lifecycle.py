@@ -295,6 +295,7 @@ def test_error_paths_through_the_picture_pool() -> None:
 # -- soak -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @NEEDS_PROC
 @pytest.mark.parametrize("threads", [0, 2])
 def test_soak_memory_stays_flat(threads: int) -> None:

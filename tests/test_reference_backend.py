@@ -384,6 +384,7 @@ def test_cpumask_reproduces_each_libvmaf_code_path() -> None:
         assert not np.array_equal(results[0]["integer_aim"], results[0xFFFF]["integer_aim"])
 
 
+@pytest.mark.slow
 def test_memory_stays_constant_over_the_clip() -> None:
     base = _clip("astronaut", 8, frames=1)[0]
 
