@@ -12,7 +12,7 @@ int vn_simd_level(void)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx2"))
+        __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx2"))
         return VN_LEVEL_AVX512;
     if (__builtin_cpu_supports("avx2"))
         return VN_LEVEL_AVX2;
