@@ -22,28 +22,81 @@ static inline int mirror5(int i, int n)
     return i;
 }
 
-#define VN_DEF_MVERT(T, TN)                                                                     \
-    static void mvert_##TN(const T *const *p, const T *const *c, int w, int b,                  \
-                           int64_t *restrict out)                                               \
+/* Row kernels, compiled per SIMD level. Vertical sums fit int32 up to 15 bits per sample
+ * (|sum F*D| < 65536 * 2^15); 16-bit samples use int64. Horizontal sums reach 2^32 in
+ * magnitude and use int64 products of int32 values. */
+#define VN_DEF_MOTION(S)                                                                        \
+    static void mvert8##S(const uint8_t *const *p, const uint8_t *const *c, int w,              \
+                          int32_t *restrict out)                                                \
+    {                                                                                            \
+        for (int x = 0; x < w; x++) {                                                            \
+            int32_t s = 0;                                                                       \
+            for (int k = 0; k < 5; k++)                                                          \
+                s += (int32_t)F5[k] * ((int32_t)p[k][x] - (int32_t)c[k][x]);                     \
+            out[x] = (s + 128) >> 8;                                                             \
+        }                                                                                        \
+    }                                                                                            \
+    static void mvert16##S(const uint16_t *const *p, const uint16_t *const *c, int w, int b,    \
+                           int32_t *restrict out)                                               \
     {                                                                                            \
         const int64_t rnd = (int64_t)1 << (b - 1);                                               \
         for (int x = 0; x < w; x++) {                                                            \
             int64_t s = 0;                                                                       \
             for (int k = 0; k < 5; k++)                                                          \
                 s += F5[k] * ((int64_t)p[k][x] - (int64_t)c[k][x]);                              \
-            out[x] = (s + rnd) >> b;                                                             \
+            out[x] = (int32_t)((s + rnd) >> b);                                                  \
         }                                                                                        \
+    }                                                                                            \
+    static int64_t mhor##S(const int32_t *row, int w)                                            \
+    {                                                                                            \
+        int64_t acc = 0;                                                                         \
+        for (int x = 0; x < w; x++) {                                                            \
+            int64_t s = 0;                                                                       \
+            for (int k = 0; k < 5; k++)                                                          \
+                s += F5[k] * (int64_t)row[x + k];                                                \
+            const int64_t v = (s + 32768) >> 16;                                                 \
+            acc += v < 0 ? -v : v;                                                               \
+        }                                                                                        \
+        return acc;                                                                              \
     }
-VN_DEF_MVERT(uint8_t, u8)
-VN_DEF_MVERT(uint16_t, u16)
+
+VN_DEF_MOTION(_c)
+#if VN_X86
+#pragma GCC push_options
+#pragma GCC target("avx2")
+VN_DEF_MOTION(_avx2)
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx2,avx512f,avx512bw,avx512dq,avx512vl")
+VN_DEF_MOTION(_avx512)
+#pragma GCC pop_options
+#endif
+
+typedef void (*mvert8_fn)(const uint8_t *const *, const uint8_t *const *, int, int32_t *);
+typedef void (*mvert16_fn)(const uint16_t *const *, const uint16_t *const *, int, int, int32_t *);
+typedef int64_t (*mhor_fn)(const int32_t *, int);
+static const struct {
+    mvert8_fn v8;
+    mvert16_fn v16;
+    mhor_fn h;
+} MK[3] = {
+    {mvert8_c, mvert16_c, mhor_c},
+#if VN_X86
+    {mvert8_avx2, mvert16_avx2, mhor_avx2},
+    {mvert8_avx512, mvert16_avx512, mhor_avx512},
+#endif
+};
 
 int vn_motion_sad(const void *prev, const void *cur, int width, int height, int64_t stride_prev,
-                  int64_t stride_cur, int bitdepth, double *sad)
+                  int64_t stride_cur, int bitdepth, int level, double *sad)
 {
+    const int lv = vn_resolve_level(level);
+    if (lv < 0)
+        return lv;
     if (!prev || !cur || !sad || width < 3 || height < 3 || stride_prev < width ||
         stride_cur < width || bitdepth < 8 || bitdepth > 16)
         return VN_ERR_ARGS;
-    int64_t *row = malloc(sizeof(int64_t) * ((size_t)width + 4));
+    int32_t *row = malloc(sizeof(int32_t) * ((size_t)width + 4));
     if (!row)
         return VN_ERR_NOMEM;
     const int is8 = bitdepth == 8;
@@ -61,24 +114,15 @@ int vn_motion_sad(const void *prev, const void *cur, int width, int height, int6
             }
         }
         if (is8)
-            mvert_u8((const uint8_t *const *)p, (const uint8_t *const *)c, width, bitdepth,
-                     row + 2);
+            MK[lv].v8((const uint8_t *const *)p, (const uint8_t *const *)c, width, row + 2);
         else
-            mvert_u16((const uint16_t *const *)p, (const uint16_t *const *)c, width, bitdepth,
-                      row + 2);
+            MK[lv].v16((const uint16_t *const *)p, (const uint16_t *const *)c, width, bitdepth,
+                       row + 2);
         row[1] = row[3];
         row[0] = row[4];
         row[width + 2] = row[width];
         row[width + 3] = row[width - 1];
-        int64_t acc = 0;
-        for (int x = 0; x < width; x++) {
-            int64_t s = 0;
-            for (int k = 0; k < 5; k++)
-                s += F5[k] * row[x + k];
-            const int64_t v = (s + 32768) >> 16;
-            acc += v < 0 ? -v : v;
-        }
-        total += acc;
+        total += MK[lv].h(row, width);
     }
     free(row);
     const double v = (double)total / 256.0 / ((double)width * (double)height);

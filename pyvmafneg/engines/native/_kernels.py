@@ -238,18 +238,23 @@ def vif(
 
 
 def motion_sad(
-    prev: NDArray[np.unsignedinteger], cur: NDArray[np.unsignedinteger], bitdepth: int
+    prev: NDArray[np.unsignedinteger],
+    cur: NDArray[np.unsignedinteger],
+    bitdepth: int,
+    simd: str | None = None,
 ) -> float:
     """libvmaf's motion SAD of reference frame ``cur`` against ``prev``.
 
-    Planes as in :func:`vif`, both sides >= 3. Returns the blurred mean
-    absolute difference in 8-bit luma levels per pixel (clamped to 10000).
+    Planes as in :func:`vif`, both sides >= 3; ``simd`` as for :func:`vif`.
+    Returns the blurred mean absolute difference in 8-bit luma levels per
+    pixel (clamped to 10000).
     """
     ffi, lib = _load()
     p, ps, c, cs = _pair(prev, cur, bitdepth, 3)
     out = ffi.new("double *")
     h, w = p.shape
-    rc = lib.vn_motion_sad(_ptr(ffi, p), _ptr(ffi, c), w, h, ps, cs, int(bitdepth), out)
+    level = LEVELS[resolve_simd(simd)]
+    rc = lib.vn_motion_sad(_ptr(ffi, p), _ptr(ffi, c), w, h, ps, cs, int(bitdepth), level, out)
     _check_rc(rc, "motion")
     return float(out[0])
 

@@ -261,7 +261,7 @@ class NativeScorer:
         """Features of one frame (None when subsampled away) and its motion SAD."""
         sad = None
         if self._needs_motion and prev is not None:
-            sad = _kernels.motion_sad(prev, ref, bitdepth)
+            sad = _kernels.motion_sad(prev, ref, bitdepth, self.simd)
         if index % self.subsample:
             return None, sad
         values: dict[str, float] = {}
