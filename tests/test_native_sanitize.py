@@ -1,0 +1,120 @@
+"""The native engine built with AddressSanitizer and UndefinedBehaviorSanitizer.
+
+The extension is compiled again into a temporary directory with
+``-fsanitize=address,undefined`` (through ``PYVMAFNEG_NATIVE_CFLAGS``) and run
+in a child Python with the sanitizer runtimes preloaded, on odd frame sizes
+at every bit depth and kernel level: any read or write outside the planes
+or work buffers, and any undefined behaviour, aborts the child. The child
+also checks that the sanitized build computes the reference's numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import pyvmafneg
+
+pytest.importorskip("pyvmafneg.engines.native._engine", reason="the native engine is not built")
+
+pytestmark = pytest.mark.slow
+
+BUILD = Path(pyvmafneg.__file__).parent / "engines" / "native" / "_build.py"
+
+CHILD = textwrap.dedent(
+    """
+    import glob, importlib.util, sys
+    import numpy as np
+    path = glob.glob(sys.argv[1] + "/**/_engine*.so", recursive=True)[0]
+    spec = importlib.util.spec_from_file_location("pyvmafneg.engines.native._engine", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    sys.modules["pyvmafneg.engines.native._engine"] = mod
+    from pyvmafneg.engines.native import _kernels as k
+    from pyvmafneg.engines.reference._adm import ADM_KERNELS, adm_features_multi, default_kernel
+    from pyvmafneg.engines.reference._motion import motion_sad
+    from pyvmafneg.engines.reference._vif import vif_features_multi
+    rng = np.random.default_rng(7)
+    lanes = ADM_KERNELS[default_kernel()]
+    checked = 0
+    for bitdepth in (8, 10, 12, 16):
+        dt = np.uint8 if bitdepth == 8 else np.uint16
+        for h, w in ((16, 16), (17, 19), (33, 35), (41, 67), (57, 101)):
+            base = rng.integers(0, 1 << bitdepth, (h, w))
+            # exact-size heap buffers: one sample past either plane is a redzone
+            ref = np.array(base, dtype=dt)
+            peak = (1 << bitdepth) - 1
+            dis = np.array(np.clip(base * 5 // 4 - peak // 8, 0, peak), dtype=dt)
+            for simd in k.available_levels():
+                lims = (100.0, 1.0, 3.5)
+                got = k.vif(ref, dis, bitdepth, lims, simd)[0]
+                want = vif_features_multi(ref, dis, bitdepth, lims)
+                assert got.tolist() == [[want[g][f"vif_scale{s}"] for s in range(4)] for g in lims]
+                assert k.motion_sad(ref, dis, bitdepth, simd) == motion_sad(ref, dis, bitdepth)
+                if min(h, w) >= 33:
+                    out = k.adm(ref, dis, bitdepth, (100.0, 1.0), lanes, simd)
+                    want = adm_features_multi(ref, dis, bitdepth, (1.0,), kernel=default_kernel())
+                    assert out[1, 0] == want[1.0]["adm2"]
+                checked += 1
+            # a view with a row stride larger than its width
+            wide = np.array(rng.integers(0, 1 << bitdepth, (h, w + 9)), dtype=dt)
+            k.vif(wide[:, :w], dis, bitdepth, (1.0,))
+            k.motion_sad(wide[:, 3 : 3 + w], dis, bitdepth)
+    print("SANITIZED-OK", checked)
+    """
+)
+
+
+def _runtime(name: str) -> str:
+    out = subprocess.run(
+        ["gcc", f"-print-file-name={name}"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    if not os.path.isabs(out):
+        pytest.skip(f"gcc has no {name}")
+    return out
+
+
+def test_engine_is_clean_under_asan_and_ubsan(tmp_path):
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc to build the sanitized engine")
+    asan, ubsan = _runtime("libasan.so"), _runtime("libubsan.so")
+    # cffi compiles inside tmp_path with the sources named relative to the source tree
+    (tmp_path / "csrc").symlink_to(BUILD.parents[3] / "csrc")
+    env = dict(os.environ)
+    env["PYVMAFNEG_NATIVE_CFLAGS"] = (
+        "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1"
+    )
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import runpy, sys; ns = runpy.run_path(sys.argv[1]); "
+            "ns['ffibuilder'].compile(tmpdir=sys.argv[2])",
+            str(BUILD),
+            str(tmp_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr[-3000:]
+    env.pop("PYVMAFNEG_NATIVE_CFLAGS")
+    env["LD_PRELOAD"] = f"{asan} {ubsan}"
+    env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
+    env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    run = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert run.returncode == 0, run.stderr[-5000:]
+    assert "runtime error" not in run.stderr
+    assert "SANITIZED-OK" in run.stdout
