@@ -8,10 +8,11 @@ Usage::
 With several files, a benchmark in a later file replaces the one of the
 same name from an earlier file (to fold in a rerun of a single benchmark).
 Prints a speed table (path x size x threads x models: our fps, FFmpeg fps,
-the ratio measured in the same run, the goal and whether it was met), a
-start-up table (command, its time and that of ``import numpy, cffi``), a
-peak-memory table and a streaming-memory table, then a line naming the
-machine and versions.
+the ratio measured in the same run, the goal and whether it was met), the
+native engine's table (native against the libvmaf binding, with the SIMD
+level), a start-up table (command, its time and that of ``import numpy,
+cffi``), a peak-memory table and a streaming-memory table, then a line naming
+the machine and versions.
 """
 
 from __future__ import annotations
@@ -121,6 +122,44 @@ def speed_table(benchmarks: Sequence[dict[str, Any]]) -> list[str]:
     return _table(header, rows) if rows else []
 
 
+def native_table(benchmarks: Sequence[dict[str, Any]]) -> list[str]:
+    """Markdown lines of the native-engine table: native against the libvmaf binding."""
+    infos = sorted(
+        (b["extra_info"] for b in benchmarks if b.get("extra_info", {}).get("kind") == "native"),
+        key=_row_key,
+    )
+    rows = [
+        (
+            f"{size_label(info['size'])}, {info['frames']} frames",
+            str(info["threads"]),
+            MODEL_LABELS.get(info["models"], info["models"]),
+            fps(info["native_fps"]),
+            fps(info["libvmaf_fps"]),
+            f"{info['ratio']:.2f}×",
+            info.get("target") or "—",
+            met_label(info.get("target_met")),
+            f"{info['ratio_vs_vmaf_alone']:.2f}× ({met_label(info.get('stretch_met'))})"
+            if "ratio_vs_vmaf_alone" in info
+            else "—",
+            str(info.get("simd", "?")),
+        )
+        for info in infos
+    ]
+    header = (
+        "native engine",
+        "threads",
+        "models",
+        "native (fps)",
+        "libvmaf (fps)",
+        "native / libvmaf",
+        "goal",
+        "met?",
+        "vs libvmaf VMAF alone (≥ 0.90×?)",
+        "SIMD",
+    )
+    return _table(header, rows) if rows else []
+
+
 def memory_table(benchmarks: Sequence[dict[str, Any]]) -> list[str]:
     """Markdown lines of the peak-memory table (whole Python process against FFmpeg)."""
     infos = sorted(
@@ -225,6 +264,7 @@ def render(paths: Sequence[str | Path]) -> str:
     benchmarks, machine = load(paths)
     blocks = [
         speed_table(benchmarks),
+        native_table(benchmarks),
         startup_table(benchmarks),
         memory_table(benchmarks),
         streaming_table(benchmarks),
