@@ -167,7 +167,13 @@ def test_keys_follow_content_not_names(scored, sample: Path, tmp_path: Path) -> 
     third = run_comparison(manifest, store=store, workers=2, progress=False)
     assert third.scored == N_PAIRS
     c = third.comparison
-    assert c.metrics == ["vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_v0.6.1_vif_egl_1.5_adm_egl_1.5"]
+    assert c.metrics == [
+        "vmaf_v0.6.1",
+        "vmaf_v0.6.1neg",
+        "vmaf_v0.6.1_vif_egl_1.5_adm_egl_1.5",
+        "psnr_y",
+        "float_ssim",
+    ]
     assert (c.default_metric, c.neg_metric) == ("vmaf_v0.6.1", "vmaf_v0.6.1neg")
     assert c.flips()
 
@@ -428,7 +434,8 @@ def test_cli_extra_model(scored, sample: Path, tmp_path: Path, capsys) -> None:
                  "--model", "vmaf_v0.6.1:egl=1.2", "--workers", "2"])  # fmt: skip
     data = json.loads(capsys.readouterr().out)
     assert code == 1
-    assert data["metrics"] == ["vmaf", "vmaf_neg", "vmaf_v0.6.1_vif_egl_1.2_adm_egl_1.2"]
+    extra = "vmaf_v0.6.1_vif_egl_1.2_adm_egl_1.2"
+    assert data["metrics"] == ["vmaf", "vmaf_neg", extra, "psnr_y", "float_ssim"]
     # Adding a model does not change the default and NEG numbers.
     ours = {(r["source"], r["setting"], r["point"]): r["scores"] for r in data["rows"]}
     for r in scored.comparison.rows:

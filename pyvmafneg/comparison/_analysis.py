@@ -308,10 +308,15 @@ class Comparison:
         }
 
 
+#: Series of the older metrics scored beside VMAF, listed last and in this order.
+CLASSIC_SERIES: tuple[str, ...] = ("psnr_y", "float_ssim")
+
+
 def _order_metrics(rows: Sequence[EncodeRow], default: str | None, neg: str | None) -> list[str]:
     seen = list(dict.fromkeys(k for r in rows for k in r.scores))
     first = [m for m in (default, neg) if m is not None and m in seen]
-    return first + [m for m in seen if m not in first]
+    last = [m for m in CLASSIC_SERIES if m in seen]
+    return first + [m for m in seen if m not in first and m not in last] + last
 
 
 def analyse(
@@ -616,15 +621,16 @@ def to_text(comparison: Comparison) -> str:
         ]
         head = f"{'source':<14} {'test series':<22}"
         for m in metrics:
-            head += f" {('BD-rate ' + m)[:16]:>16} {('BD-' + m)[:12]:>12}"
+            head += f" {('BD-rate ' + m)[:18]:>18} {('BD-' + m)[:14]:>14}"
         lines += [head, "-" * len(head)]
         for test in tests:
             for source in [*c.sources, AVERAGE]:
                 line = f"{source[:14]:<14} {test[:22]:<22}"
                 for m in metrics:
                     e = c.entry(source, test, m)
-                    line += f" {_fmt(e and e.bd_rate, '+15.2f', '            n/a')}%"
-                    line += f" {_fmt(e and e.bd_quality, '+12.2f', '         n/a')}"
+                    line += f" {_fmt(e and e.bd_rate, '+17.2f', '              n/a')}%"
+                    digits = "+14.4f" if m == "float_ssim" else "+14.2f"
+                    line += f" {_fmt(e and e.bd_quality, digits, '           n/a')}"
                 lines.append(line)
     if c.flags:
         lines += ["", "flags:"]

@@ -37,6 +37,7 @@ from typing import Any, TextIO
 
 from ..engines._models import ModelSpec
 from ..errors import FrameMismatchError, OptionError, VmafNegError
+from ..io._prepare import DEFAULT_SCALER
 from ..results._store import HashCache, ResultStore, pair_key
 from ..verdict._check import check
 from ._analysis import Comparison, EncodeRow, analyse
@@ -53,6 +54,10 @@ __all__ = [
     "score_pair",
 ]
 
+
+#: libvmaf metrics scored beside the VMAF models in every pair, and the series
+#: of each that the comparison reports (with BD-rates): PSNR of the luma, SSIM.
+CLASSIC_METRICS: dict[str, str] = {"psnr": "psnr_y", "ssim": "float_ssim"}
 
 #: Seconds to wait for a Dask scheduler to answer.
 DASK_CONNECT_TIMEOUT = 20.0
@@ -75,6 +80,8 @@ class PairTask:
     threads: int
     bitrate_kbps: float | None
     frames: int | None = None
+    scale: str | None = DEFAULT_SCALER
+    size: tuple[int, int] | None = None
 
 
 def _finite(value: float) -> float | None:
@@ -98,7 +105,7 @@ def score_pair(task: PairTask) -> dict[str, Any]:
         enc_path, enc_raw, enc_fps = task.encode
         ref = open_video(ref_path, **ref_raw)
         enc = open_video(enc_path, **enc_raw)
-        match_sources(ref, enc, frames=task.frames)
+        match_sources(ref, enc, frames=task.frames, scale=task.scale, size=task.size)
         fed = [0]
         result = score(
             ref,
@@ -108,19 +115,22 @@ def score_pair(task: PairTask) -> dict[str, Any]:
             subsample=task.subsample,
             frames=task.frames,
             progress=lambda done: fed.__setitem__(0, done),
-            features=("psnr", "ssim"),
+            scale=task.scale,
+            size=task.size,
+            features=list(CLASSIC_METRICS),
         )
         frames = fed[0]
         fps = enc_fps or enc.fps or ref.fps
+        shown = [*result.scores, *(k for k in CLASSIC_METRICS.values() if k in result.features)]
         row.update(
             frames=frames,
-            width=ref.width,
-            height=ref.height,
+            width=task.size[0] if task.size else ref.width,
+            height=task.size[1] if task.size else ref.height,
             fps=fps,
-            scores={k: _finite(result.pooled(k).mean) for k in result.scores},
+            scores={k: _finite(result.pooled(k).mean) for k in shown},
             pooled={
                 k: {s: _finite(v) for s, v in result.pooled(k).as_dict().items() if s != "count"}
-                for k in result.scores
+                for k in shown
             },
         )
         if result.has_gap:
@@ -185,6 +195,11 @@ def plan(
         }
         if enc.frames is not None:
             options["frames"] = enc.frames
+        options["features"] = list(CLASSIC_METRICS)
+        if enc.scale != DEFAULT_SCALER:
+            options["scale"] = enc.scale
+        if enc.size is not None:
+            options["size"] = list(enc.size)
         key = pair_key(digest(ref.file), digest(enc.clip.file), model_ids, options)
         tasks.append(
             PairTask(
@@ -197,6 +212,8 @@ def plan(
                 threads=manifest.threads,
                 bitrate_kbps=enc.bitrate_kbps,
                 frames=enc.frames,
+                scale=enc.scale,
+                size=enc.size,
             )
         )
     return tasks

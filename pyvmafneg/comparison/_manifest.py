@@ -16,6 +16,9 @@ Example ``comparison.toml``::
     gap_threshold = 3.5               # flag an encode whose default - NEG gap is larger
     subsample = 1                     # score every N-th frame
     threads = 0                       # libvmaf threads per pair (pairs already run in parallel)
+    scale = "bicubic"                 # encodes of another size are scaled to their reference's
+                                      # (lanczos, bilinear, neighbor, spline, area; "none" refuses)
+    # size = "1920x1080"              # optional display size: score every pair at this size
 
     [[reference]]
     name = "chelsea"
@@ -38,6 +41,13 @@ Example ``comparison.toml``::
     file = "enc/chelsea-plain-crf28.mkv"
     # bitrate_kbps = 812.5            # optional; else file size * 8 / duration
     # frames = 240                    # optional; score only the first 240 frames of both
+    # scale = "lanczos"               # optional; this encode's scaling (and size = "WxH")
+
+Encodes at another resolution than their reference (the rungs of an ABR
+ladder) are scaled to the reference size in the scoring pipeline, so a
+ladder comparison runs from the manifest alone. Besides VMAF and VMAF-NEG,
+every pair is scored for PSNR-Y and SSIM in the same pass, with BD-rates on
+them too.
 
 The bitrate of an encode, unless given, is its file size in bits divided by
 its duration (frames / fps), so container overhead is included; give
@@ -56,6 +66,7 @@ from typing import Any
 
 from ..engines._models import DEFAULT_MODELS, ModelSpec, resolve_models
 from ..errors import ManifestError, ModelError
+from ..io._prepare import DEFAULT_SCALER
 
 __all__ = [
     "Clip",
@@ -76,6 +87,8 @@ _SETTINGS = {
     "gap_threshold",
     "subsample",
     "threads",
+    "scale",
+    "size",
 }
 
 
@@ -110,6 +123,10 @@ class Encode:
     frames:
         Score only the first N frames of both files (None: all; then both
         must hold the same number).
+    scale, size:
+        Scaling algorithm for an encode of another size than its reference
+        (None: refuse) and the display size to score at (None: the
+        reference's); see :func:`pyvmafneg.io.prepare_pair`.
     """
 
     reference: str
@@ -119,6 +136,8 @@ class Encode:
     clip: Clip
     bitrate_kbps: float | None = None
     frames: int | None = None
+    scale: str | None = DEFAULT_SCALER
+    size: tuple[int, int] | None = None
 
     @property
     def series(self) -> str:
@@ -142,6 +161,8 @@ class Manifest:
     gap_threshold: float = 3.5
     subsample: int = 1
     threads: int = 0
+    scale: str | None = DEFAULT_SCALER
+    size: tuple[int, int] | None = None
 
     @property
     def series(self) -> list[str]:
@@ -283,6 +304,7 @@ def parse_manifest(
     method = settings.get("bd_method", "pchip")
     if method not in ("pchip", "cubic"):
         raise ManifestError(f"{path}: bd_method must be 'pchip' or 'cubic'; got {method!r}")
+    default_scale, default_size = _scaling(settings, f"{path}: [comparison]", DEFAULT_SCALER, None)
     references: dict[str, Clip] = {}
     for i, entry in enumerate(_entries(data, "reference", path), start=1):
         where = f"{path}: [[reference]] #{i}"
@@ -326,7 +348,8 @@ def parse_manifest(
         frames = entry.get("frames")
         if frames is not None:
             frames = _number(frames, "frames", where, low=1, integer=True)
-        encodes.append(Encode(ref, codec, setting, point, clip, rate, frames))
+        enc_scale, enc_size = _scaling(entry, where, default_scale, default_size)
+        encodes.append(Encode(ref, codec, setting, point, clip, rate, frames, enc_scale, enc_size))
     if not encodes:
         raise ManifestError(f"{path}: no encodes; add [[encode]] blocks")
     models_value = settings.get("models")
@@ -369,4 +392,34 @@ def parse_manifest(
         ),
         subsample=_number(settings.get("subsample", 1), "subsample", where, low=1, integer=True),
         threads=_number(settings.get("threads", 0), "threads", where, low=0, integer=True),
+        scale=default_scale,
+        size=default_size,
     )
+
+
+def _scaling(
+    entry: Mapping[str, Any],
+    where: str,
+    scale: str | None,
+    size: tuple[int, int] | None,
+) -> tuple[str | None, tuple[int, int] | None]:
+    """The ``scale`` and ``size`` of a table, defaulting to the given ones."""
+    from ..errors import ScalerError
+    from ..io._prepare import check_scaler, check_size
+
+    try:
+        if "scale" in entry:
+            value = entry["scale"]
+            if not isinstance(value, str):
+                raise ManifestError(f'{where}: scale must be a string such as "bicubic"')
+            scale = check_scaler(value)
+        if "size" in entry:
+            value = entry["size"]
+            if not isinstance(value, (str, list)):
+                raise ManifestError(f'{where}: size must be "WxH" or [W, H]; got {value!r}')
+            size = check_size(value)
+    except ScalerError as exc:
+        raise ManifestError(f"{where}: {exc}") from None
+    if size is not None and scale is None:
+        raise ManifestError(f'{where}: size needs a scaling algorithm, but scale is "none"')
+    return scale, size

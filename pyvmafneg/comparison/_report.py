@@ -182,13 +182,22 @@ def _pair(comparison: Comparison) -> list[str]:
     return shown or list(comparison.metrics[:2])
 
 
+#: Labels of the older metrics every comparison scores beside VMAF.
+_CLASSIC_LABELS: dict[str, str] = {"psnr_y": "PSNR-Y", "float_ssim": "SSIM"}
+
+
+def _classic(comparison: Comparison) -> list[str]:
+    """PSNR-Y and SSIM, where the comparison has them."""
+    return [m for m in _CLASSIC_LABELS if m in comparison.metrics]
+
+
 def _metric_label(comparison: Comparison, metric: str, *, short: bool = False) -> str:
     """``'default VMAF'``/``'VMAF-NEG'`` (``'default'``/``'NEG'`` if short), else the name."""
     if metric == comparison.default_metric:
         return "default" if short else "default VMAF"
     if metric == comparison.neg_metric:
         return "NEG" if short else "VMAF-NEG"
-    return metric
+    return _CLASSIC_LABELS.get(metric, metric)
 
 
 def _colours(comparison: Comparison) -> dict[str, str]:
@@ -300,11 +309,18 @@ def draw_rd_curves(comparison: Comparison, source: str, *, dpi: int = 100) -> by
     Figure, Canvas = _matplotlib()
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    metrics = _pair(comparison)
+    pair = _pair(comparison)
+    metrics = [*pair, *_classic(comparison)]
     panels = max(1, len(metrics))
-    fig = Figure(figsize=(5.5 * panels, 4.3))
+    cols = min(panels, 2)
+    rows = (panels + cols - 1) // cols
+    fig = Figure(figsize=(5.5 * cols, 4.3 * rows))
     Canvas(fig)
-    axes = fig.subplots(1, panels, sharey=True, squeeze=False)[0]
+    axes = list(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax in axes[1 : len(pair)]:
+        ax.sharey(axes[0])  # default and NEG on one score range
+    for ax in axes[panels:]:
+        ax.set_visible(False)
     colours = _colours(comparison)
     series = comparison.series
     rates = [
@@ -360,7 +376,9 @@ def draw_rd_curves(comparison: Comparison, source: str, *, dpi: int = 100) -> by
                 va="center",
                 color="0.4",
             )
-    axes[0].set_ylabel("pooled score", fontsize=9)
+    for ax, metric in zip(axes, metrics, strict=False):
+        unit = {"psnr_y": "pooled PSNR-Y (dB)", "float_ssim": "pooled SSIM"}
+        ax.set_ylabel(unit.get(metric, "pooled score"), fontsize=9)
     fig.suptitle(_mpl_text(f"{source}: rate-quality curves"), fontsize=12)
     fig.tight_layout()
     buffer = io.BytesIO()
@@ -512,6 +530,49 @@ def _verdict(
     return text
 
 
+def _classic_bd_table(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
+    """BD-rate and BD-quality under PSNR-Y and SSIM, beside the VMAF table."""
+    metrics = _classic(comparison)
+    tests = [s for s in comparison.series if s != comparison.anchor]
+    if not metrics or not tests:
+        return []
+    out = [
+        '<section id="bd-classic">',
+        "<h2>BD-rate under PSNR-Y and SSIM</h2>",
+        f"<p>The same series against the anchor <strong>{_e(comparison.anchor)}</strong> under "
+        "libvmaf's PSNR of the luma (dB) and SSIM, scored in the same pass as VMAF.</p>",
+        '<div class="scroll"><table class="bd"><thead><tr><th>Source</th><th>Test series</th>',
+    ]
+    for m in metrics:
+        label = _metric_label(comparison, m)
+        unit = "dB" if m == "psnr_y" else "SSIM"
+        out.append(f'<th class="num">BD-rate {_e(label)} (%)</th>')
+        out.append(f'<th class="num">BD-{_e(label)} ({unit})</th>')
+    out.append("</tr></thead><tbody>")
+    for test in tests:
+        for source in [*comparison.sources, AVERAGE]:
+            avg = source == AVERAGE
+            cells = [
+                f"<th>{_e(f'{AVERAGE} (mean)' if avg else source)}</th>",
+                f"<td>{_swatch(colours[test])}{_e(test)}</td>",
+            ]
+            for m in metrics:
+                e = comparison.entry(source, test, m)
+                for kind in ("rate", "quality"):
+                    value = None if e is None else (e.bd_rate if kind == "rate" else e.bd_quality)
+                    if value is None:
+                        cells.append(_na(e.problem if e and e.problem else "not computed"))
+                    elif kind == "rate":
+                        cells.append(_value_cell(_fmt_rate(value), []))
+                    else:
+                        digits = ".2f" if m == "psnr_y" else ".4f"
+                        cells.append(_value_cell(f"{value:+{digits}}", []))
+            row_class = ' class="avg"' if avg else ""
+            out.append(f"<tr{row_class}>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table></div></section>")
+    return out
+
+
 def _legend(comparison: Comparison) -> str:
     items = [
         '<span class="key flip"></span>winner flip: default VMAF and VMAF-NEG disagree on the '
@@ -538,11 +599,14 @@ def _curves(
         )
         out.append("</section>")
         return out
+    metrics = [*metrics, *_classic(comparison)]
     panels = " | ".join(_metric_label(comparison, m) for m in metrics)
     out.append(
-        f"<p>One figure per source: {_e(panels)}, same score range in both panels, bitrate on a "
-        "log axis. Each series keeps its colour in both panels; the anchor is dark grey. The "
-        "legend gives each series' BD-rate against the anchor under that panel's model.</p>"
+        f"<p>One figure per source: {_e(panels)}; the two VMAF panels share one score range, "
+        "bitrate on a log axis. Each series keeps its colour in every panel; the anchor is dark "
+        "grey. The legend gives each series' BD-rate against the anchor under that panel's "
+        "metric. PSNR-Y and SSIM never reward added sharpness or contrast, so a series that wins "
+        "under default VMAF but not under them is another sign of enhancement.</p>"
     )
     for source in comparison.sources:
         png = figures.get(source)
@@ -822,6 +886,7 @@ def _page(
         *_summary(comparison, colours),
         *_curves(comparison, figures, reason, files),
         *_bd_table(comparison, colours),
+        *_classic_bd_table(comparison, colours),
         *_encodes(comparison, colours),
         *_flags(comparison),
         *_provenance(comparison),
