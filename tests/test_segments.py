@@ -330,6 +330,31 @@ def test_local_cluster_of_four_workers_equals_one_run(small: dict[str, Path]) ->
     _assert_same(plain, run.result)
 
 
+@pytest.mark.slow
+def test_a_dead_dask_worker_is_reported_and_its_segment_rescheduled(hd, hd_plain) -> None:
+    pytest.importorskip("distributed")
+    killed: list[int] = []
+
+    def kill_one(row: dict) -> None:
+        if not killed:  # the LocalCluster's worker processes are children of this one
+            for child in multiprocessing.active_children():
+                if child.pid and child.is_alive():
+                    os.kill(child.pid, signal.SIGKILL)
+                    killed.append(child.pid)
+                    break
+
+    run = score_segments(
+        _raw1080(hd["ref"]), hd["mkv"], segments=8, scheduler="local", workers=2,
+        on_segment=kill_one,
+    )  # fmt: skip
+    assert killed
+    assert run.retried, "no segment was reported as rescheduled"
+    for index, what in run.retried.items():
+        a, b = run.segments[index]
+        assert f"frames {a}..{b - 1}" in what and "Dask worker" in what
+    _assert_same(hd_plain, run.result)
+
+
 def test_unreachable_scheduler_is_said_before_anything_is_written(
     small: dict[str, Path], tmp_path: Path, monkeypatch
 ) -> None:

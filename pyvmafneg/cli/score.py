@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -231,6 +232,28 @@ def _run_segments(
     if not (args.segments or args.segment_frames):
         raise OptionError("--scheduler needs --segments N or --segment-frames K")
     store = None if args.no_store else args.store
+    started = time.perf_counter()
+    done = [0, 0]  # frames done, frames scored in this run
+
+    def report(row: dict) -> None:
+        """One line per finished segment where no progress bar is drawn (logs, CI)."""
+        frames = row["stop"] - row["start"]
+        done[0] += frames
+        if not row.get("reused"):
+            done[1] += frames
+        if args.quiet or bar.enabled:
+            return
+        where = "taken from the store"
+        if not row.get("reused"):
+            fps = done[1] / max(time.perf_counter() - started, 1e-9)
+            where = f"scored on {row.get('worker')}, {fps:.1f} frames/s so far"
+        total = f"/{bar.total}" if bar.total else ""
+        print(
+            f"segment {row['segment']} (frames {row['start']}..{row['stop'] - 1}) {where}; "
+            f"{done[0]}{total} frames done",
+            file=sys.stderr,
+        )
+
     run = score_segments(
         ref,
         dis,
@@ -246,6 +269,7 @@ def _run_segments(
         transform=transform,
         frames=args.frames,
         progress=bar,
+        on_segment=report,
     )
     if not args.quiet:
         bar.close()

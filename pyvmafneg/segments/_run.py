@@ -464,6 +464,20 @@ def _check_workers(client: Any, paths: list[str]) -> None:
         )
 
 
+def _suspicious(dask_scheduler: Any, key: str) -> int:
+    """Run on the scheduler: how many workers died while running task ``key``."""
+    task = dask_scheduler.tasks.get(key)
+    return 0 if task is None else int(task.suspicious)
+
+
+def _lost_workers(client: Any, key: str) -> int:
+    """Workers lost while a finished task ran (0 when the scheduler cannot say)."""
+    try:
+        return int(client.run_on_scheduler(_suspicious, key=key))
+    except Exception:  # noqa: BLE001 - a report, not a result: never fail the run for it
+        return 0
+
+
 def _iter_dask(
     tasks: list[SegmentTask], client: Any, retried: dict[int, str]
 ) -> Iterator[dict[str, Any]]:
@@ -480,7 +494,14 @@ def _iter_dask(
         for fut in as_completed(list(futures)):
             task = futures[fut]
             try:
-                yield fut.result()
+                row = fut.result()
+                lost = _lost_workers(client, fut.key)
+                if lost:
+                    retried[task.index] = (
+                        f"{lost} Dask worker{'s' if lost > 1 else ''} died while running frames "
+                        f"{task.start}..{task.stop - 1}; the scheduler ran it again on another"
+                    )
+                yield row
             except Exception as exc:
                 if type(exc).__name__ == "KilledWorker":
                     raise WorkerLostError(
@@ -593,7 +614,8 @@ def score_segments(
     progress:
         Called with the number of the title's frames done, as segments finish.
     on_segment:
-        Called with each segment's row as it finishes (or is reused).
+        Called with each segment's row as it finishes, or is taken from the
+        store (those rows carry ``reused=True``).
 
     Returns
     -------
@@ -681,7 +703,7 @@ def score_segments(
         row = stored.get(task.key) if task.key else None
         if row is not None and row.get("kind") == "segment":
             run.reused.append(task.index)
-            finished(dict(row, segment=task.index))
+            finished(dict(row, segment=task.index, reused=True))
         else:
             todo.append(task)
     n_workers = workers or min(available_cpus(), max(1, len(todo)))
