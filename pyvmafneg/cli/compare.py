@@ -19,6 +19,9 @@ manifest format (TOML; paths relative to the manifest's folder):
   anchor = "x264 plain"            # series (codec + setting) to compare against
   models = ["vmaf_v0.6.1:egl=1.5"]  # more models; default VMAF and VMAF-NEG are always scored
   bd_method = "pchip"              # or "cubic" (VCEG-M33)
+  scale = "bicubic"                # encodes of another size are scaled to their reference's
+                                   # (lanczos, bilinear, neighbor, spline, area; "none" refuses)
+  # size = "1920x1080"             # score every pair at this display size
 
   [[reference]]
   name = "chelsea"
@@ -32,6 +35,9 @@ manifest format (TOML; paths relative to the manifest's folder):
   file = "enc/chelsea-plain-crf28.mkv"
   # bitrate_kbps = 812.5           # default: file size * 8 / duration
   # frames = 240                  # score only the first 240 frames of both
+  # scale = "lanczos"              # this encode's own scale (and size)
+
+PSNR-Y and SSIM are scored in the same pass, with BD-rates beside VMAF's.
 
 Results are stored as each pair finishes (MANIFEST.results.jsonl by default); a rerun
 skips pairs already scored. Try it: pyvmafneg compare --sample DIR --report DIR/report
@@ -43,9 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "compare",
         help="score a codec comparison (manifest) in parallel; BD-rates under default and NEG",
         description="Score every encode of a comparison manifest against its reference with "
-        "default VMAF and VMAF-NEG (in parallel on this machine, or on a Dask cluster), store "
+        "default VMAF and VMAF-NEG, PSNR-Y and SSIM (in parallel on this machine, or on a Dask "
+        "cluster; encodes at another resolution are scaled to their reference's), store "
         "results as they finish (a rerun resumes), compute BD-rate and BD-quality of every "
-        "series against the anchor under both models, and flag rankings that ride on "
+        "series against the anchor under each metric, and flag rankings that ride on "
         "enhancement. Exit status: 0 clean, 1 flagged, 2 unusable input or failed pairs.",
         epilog=MANIFEST_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
