@@ -343,6 +343,20 @@ def test_identical_planes() -> None:
     assert abs(got[100.0]["adm2"] - 1.0) < 1e-4
 
 
+@pytest.mark.parametrize("bitdepth", [8, 16])
+def test_flat_and_tiny_detail_planes(bitdepth) -> None:
+    """No detail at all (zero coefficients, where the masking terms round to -1)."""
+    dtype = np.uint8 if bitdepth == 8 else np.uint16
+    flat = np.full((40, 50), 100, dtype)
+    ripple = (np.arange(64 * 70).reshape(64, 70) % 7).astype(dtype)
+    for ref, dis in ((flat, flat.copy()), (flat, flat + 10), (np.zeros_like(ripple), ripple)):
+        for kernel in ADM_KERNELS:
+            expected = reference_adm(ref, dis, bitdepth, (100.0, 1.0), kernel)
+            for simd in SIMD_LEVELS:
+                got = native_adm(ref, dis, bitdepth, (100.0, 1.0), kernel, simd)
+                assert features_only(got) == expected
+
+
 # --------------------------------------------------------------------------- argument checks
 
 
