@@ -11,6 +11,7 @@ from media_helpers import BOTH_MODELS, clip, encode, ffmpeg_vmaf_log, sharpen, t
 
 from pyvmafneg.cli import main
 from pyvmafneg.engines.libvmaf._scorer import score
+from pyvmafneg.io._sources import open_video
 from pyvmafneg.results._logs import load_logs, read_log
 from pyvmafneg.results._result import Result
 from pyvmafneg.verdict._ceiling import (
@@ -154,3 +155,49 @@ def test_log_without_motion_says_so(
     report = json.loads(capsys.readouterr().out)
     assert report["ceiling"]["max_excess"] is None
     assert "no motion2" in report["ceiling"]["note"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv"])
+def test_libvmafs_own_logs_carry_what_the_ceiling_needs(
+    sharpened_pair: tuple[Path, Path], tmp_path: Path, fmt: str
+) -> None:
+    """libvmaf's own log writer (the vmaf tool's format): ceiling and credit as in-process."""
+    from pyvmafneg.engines.libvmaf._scorer import Scorer
+
+    ref, dis = sharpened_pair
+    with Scorer(clip=False) as scorer:
+        for r, d in zip(open_video(ref), open_video(dis), strict=True):
+            scorer.feed(r, d)
+        direct = scorer.flush()
+        path = tmp_path / f"own.{fmt}"
+        scorer.write_libvmaf_log(str(path), fmt)
+    expected = check(direct)
+    got = check(load_logs([path]).result)
+    assert got.ceiling is not None and got.credit is not None and expected.credit is not None
+    np.testing.assert_allclose(got.ceiling, expected.ceiling, atol=1e-4)  # type: ignore[arg-type]
+    assert got.tested_gap == pytest.approx(expected.tested_gap, abs=1e-4)
+    np.testing.assert_array_equal(got.frames_above_ceiling, expected.frames_above_ceiling)
+    assert got.grade == expected.grade == "flagged"
+
+
+def test_ffmpeg_quality_metrics_logs(sharpened_pair: tuple[Path, Path], tmp_path: Path) -> None:
+    """Two ffmpeg-quality-metrics logs (default and NEG runs): ceiling and credit as in-process."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("ffmpeg_quality_metrics")
+    from media_helpers import FFMPEG
+
+    ref, dis = sharpened_pair
+    for name, extra in (("default", ()), ("neg", ("--vmaf-model-path", "vmaf_v0.6.1neg.json"))):
+        cmd = [sys.executable, "-m", "ffmpeg_quality_metrics", str(dis), str(ref)]
+        cmd += ["--ffmpeg-path", FFMPEG, "--no-summary", "-o", str(tmp_path / f"{name}.json")]
+        proc = subprocess.run([*cmd, "-m", "vmaf", *extra], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+    loaded = load_logs([tmp_path / "default.json", tmp_path / "neg.json"])
+    expected = check(score(open_video(ref), open_video(dis)))
+    got = check(loaded.result, clipped=loaded.clipped)
+    assert got.ceiling is not None and got.credit is not None
+    np.testing.assert_allclose(got.ceiling, expected.ceiling, atol=1e-4)  # type: ignore[arg-type]
+    assert got.tested_gap == pytest.approx(expected.tested_gap, abs=1e-4)
+    assert [e.code for e in got.evidence] == [e.code for e in expected.evidence]

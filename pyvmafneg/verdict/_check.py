@@ -385,8 +385,8 @@ class CheckReport:
                 f"capping VIF alone {float(c.vif.mean()):+.2f}; uncapped - capped: {diffs}"
             )
             if c.cap_shares:
-                shares = ", ".join(f"{k} {100 * v:.2f}%" for k, v in c.cap_shares.items())
-                lines.append(f"cap shares: {shares}")
+                shares = ", ".join(f"{k} {100 * v:.1f}%" for k, v in c.cap_shares.items())
+                lines.append(f"cap shares (locations where {self.neg_model}'s caps act): {shares}")
         if self.ceiling_excess is not None and self.ceiling is not None:
             worst = int(np.argmax(self.ceiling_excess))
             lines.append(

@@ -13,8 +13,8 @@ run the package recomputes, frame by frame and unclipped,
 
 and the pooled difference of each feature (``integer_adm2 -
 integer_adm2_egl_1`` ...). Cap shares (the fraction of locations where a cap
-acts) are passed through when an engine reports them as features whose name
-contains ``cap_share``.
+acts) are passed through when an engine reports them (the native engine's
+``integer_vif_cap_share_scale0_egl_1`` ...).
 """
 
 from __future__ import annotations
@@ -57,7 +57,9 @@ class Credit:
         Pooled mean of uncapped minus capped value for ``adm2`` and
         ``vif_scale0..3`` (dimensionless; >= 0 up to rounding).
     cap_shares:
-        Pooled mean of every ``cap_share`` feature the engine reported.
+        Pooled share of locations where NEG's caps act (0-1), per feature and
+        scale (``vif_scale0``, ``adm_scale0`` ...), when the engine reports
+        them (the native engine's ``*_cap_share_*_egl_1`` features).
     """
 
     default: np.ndarray
@@ -78,6 +80,12 @@ def _lookup(features: Mapping[str, np.ndarray], name: str) -> np.ndarray | None:
         if key in features:
             return np.asarray(features[key], dtype=np.float64)
     return None
+
+
+def _share_name(key: str) -> str:
+    """``integer_vif_cap_share_scale0_egl_1`` -> ``vif_scale0``."""
+    name = key.removeprefix("integer_").removesuffix(_CAPPED)
+    return name.replace("_cap_share", "")
 
 
 def credit_of(model: str, features: Mapping[str, np.ndarray]) -> Credit:
@@ -153,7 +161,11 @@ def credit_of(model: str, features: Mapping[str, np.ndarray]) -> Credit:
         adm[i] = up - m.predict(vector(i, capped, plain))
         vif[i] = up - m.predict(vector(i, plain, capped))
     diffs = {name: float(np.mean(plain[name] - capped[name])) for name in FEATURES}
-    shares = {key: float(np.mean(values)) for key, values in features.items() if "cap_share" in key}
+    shares = {
+        _share_name(key): float(np.mean(values))
+        for key, values in features.items()
+        if "cap_share" in key and key.endswith(_CAPPED)
+    }
     return Credit(
         default=default, total=total, adm=adm, vif=vif, feature_diffs=diffs, cap_shares=shares
     )
