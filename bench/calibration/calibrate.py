@@ -18,6 +18,7 @@ Each item is checked twice, as a user would have it: with scores clipped at
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -30,6 +31,7 @@ sys.path.insert(0, str(HERE))
 
 import suite  # noqa: E402
 
+from pyvmafneg.errors import BackendUnavailableError  # noqa: E402
 from pyvmafneg.results._logs import load_logs  # noqa: E402
 from pyvmafneg.results._result import Result  # noqa: E402
 from pyvmafneg.verdict import _check  # noqa: E402
@@ -50,6 +52,7 @@ class Row:
     stats: dict[str, float] | None = None
     grade_clipped: str = ""
     grade_unclipped: str = ""
+    native: dict[str, float] | None = None
 
 
 def _clipped(result: Result) -> Result:
@@ -82,6 +85,7 @@ def measure(item: suite.Item) -> Row:
         stats=stats,
         grade_clipped=rep_c.grade,
         grade_unclipped=rep_u.grade,
+        native=_native_stats(item),
     )
 
 
@@ -107,6 +111,64 @@ def _zero_fp(values: list[float]) -> float:
     """The smallest threshold (2 decimals, rounded up) that flags none of ``values``."""
     top = max(v for v in values if np.isfinite(v))
     return float(np.floor(top * 100.0 + 1.0) / 100.0)
+
+
+def _native_stats(item: suite.Item) -> dict[str, float] | None:
+    path = suite.native_path(item.id)
+    if not path.exists():
+        return None
+    shares = json.loads(path.read_text(encoding="utf-8"))
+    vif = [shares[f"integer_vif_cap_share_scale{s}_egl_1"] for s in range(4)]
+    adm = [shares[f"integer_adm_cap_share_scale{s}_egl_1"] for s in range(4)]
+    return {
+        "cap_vif0": vif[0],
+        "cap_vif": float(np.mean(vif)),
+        "cap_adm": float(np.mean(adm)),
+    }
+
+
+#: Cap-share rules (native engine): name -> (statistic, thresholds tried).
+NATIVE_RULES: dict[str, tuple[str, tuple[float, ...]]] = {
+    "VIF scale-0 cap share": ("cap_vif0", (0.15, 0.2, 0.25)),
+    "VIF cap share, mean of scales": ("cap_vif", (0.35, 0.4, 0.45)),
+    "ADM cap share, mean of scales": ("cap_adm", (0.08, 0.1, 0.12)),
+}
+
+
+def native_table(rows: list[Row]) -> str:
+    """Cap-share rules on the items the native engine scored."""
+    have = [r for r in rows if r.native is not None]
+    if not have:
+        return ""
+    honest = [r for r in have if r.item.honest]
+    enhanced = [r for r in have if not r.item.honest and r.lift is not None]
+    strong = [r for r in enhanced if r.lift >= STRONG]  # type: ignore[operator]
+    missed = [r for r in strong if r.grade_clipped != "flagged"]
+    out = ["", "## Cap shares (native engine)\n"]
+    out.append(
+        f"The native engine reports, per scale, the share of locations where NEG's caps act. "
+        f"Scored on every honest item ({len(honest)}) and the enhanced encodes at libx264 CRF "
+        f"32 ({len(enhanced)}, {len(strong)} with lift >= {STRONG:g}), where enhancement is "
+        f"hardest to see; the last column counts the enhanced encodes with lift >= "
+        f"{STRONG:g} that the default verdict leaves unflagged ({len(missed)}).\n"
+    )
+    out.append(
+        f"| rule | threshold | false flags (honest) | detected, lift >= {STRONG:g} | "
+        "default verdict's misses caught |"
+    )
+    out.append("|---|---|---|---|---|")
+    for name, (key, tried) in NATIVE_RULES.items():
+        zero = _zero_fp([r.native[key] for r in honest])  # type: ignore[index]
+        for t in sorted(set(tried) | {zero}):
+            label = f"{t:g}" + (" (zero-FP)" if t == zero else "")
+            fp = sum(r.native[key] > t for r in honest)  # type: ignore[index]
+            det = sum(r.native[key] > t for r in strong)  # type: ignore[index]
+            caught = sum(r.native[key] > t for r in missed)  # type: ignore[index]
+            out.append(
+                f"| {name} | {label} | {fp}/{len(honest)} | {_pct(det, len(strong))} | "
+                f"{caught}/{len(missed)} |"
+            )
+    return "\n".join(out) + "\n"
 
 
 def tables(rows: list[Row]) -> str:
@@ -284,11 +346,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(DOC), help="Markdown file to write")
     args = p.parse_args(argv)
     items = suite.build(jobs=args.jobs)
+    try:
+        suite.build_native(jobs=args.jobs)
+    except BackendUnavailableError as exc:  # the native extension is not built
+        print(f"calibrate: no cap shares ({exc})", file=sys.stderr)
     rows = {i.id: measure(i) for i in items}
     for row in rows.values():
         if row.item.base:
             row.lift = row.default - rows[row.item.base].default
-    text = HEADER + tables(list(rows.values()))
+    text = HEADER + tables(list(rows.values())) + native_table(list(rows.values()))
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)
     return 0

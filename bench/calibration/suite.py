@@ -230,6 +230,57 @@ def _work(item: Item, cache: Path) -> str:
     return item.id
 
 
+def native_path(item_id: str, cache: Path = CACHE) -> Path:
+    """Where an item's pooled cap shares from the native engine are cached."""
+    return cache / "native" / f"{item_id}.json"
+
+
+def _native_work(item: Item, cache: Path) -> str:
+    import numpy as np
+
+    import pyvmafneg
+
+    try:
+        os.nice(10)
+    except OSError:
+        pass
+    dest = native_path(item.id, cache)
+    if dest.exists():
+        return item.id
+    clip = _make(item, cache)
+    result = pyvmafneg.score(
+        str(source_path(item.source, cache)), str(clip), backend="native", clip=False
+    )
+    shares = {k: float(np.mean(v)) for k, v in result.features.items() if "cap_share" in k}
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".part")
+    tmp.write_text(json.dumps(shares, indent=1), encoding="utf-8")
+    tmp.replace(dest)
+    return item.id
+
+
+def native_items() -> list[Item]:
+    """The items scored by the native engine too: every honest item and the enhanced
+    encodes at libx264's middle rate (CRF 32), where enhancement is hardest to see."""
+    return [i for i in items() if i.honest or (i.encoder == "libx264" and i.rate == 32)]
+
+
+def build_native(*, jobs: int = 2, cache: Path = CACHE, quiet: bool = False) -> list[Item]:
+    """Score :func:`native_items` with the native engine (cap shares); return them."""
+    todo = native_items()
+    missing = [i for i in todo if not native_path(i.id, cache).exists()]
+    if missing and not quiet:
+        print(f"suite: {len(missing)} items to score with the native engine", file=sys.stderr)
+    if missing:
+        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(_native_work, i, cache) for i in missing]
+            for n, fut in enumerate(as_completed(futures), start=1):
+                fut.result()
+                if not quiet and (n % 20 == 0 or n == len(missing)):
+                    print(f"suite: native {n}/{len(missing)} done", file=sys.stderr)
+    return todo
+
+
 def build(
     selected: Iterable[Item] | None = None,
     *,
@@ -256,3 +307,4 @@ def build(
 
 if __name__ == "__main__":
     build(jobs=int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+    build_native(jobs=int(sys.argv[1]) if len(sys.argv) > 1 else 2)

@@ -71,7 +71,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--subsample", type=count(1), default=1, help="score every N-th frame (default 1)"
     )
     p.add_argument(
-        "--no-clip", action="store_true", help="do not clip scores at 100 (shows enhancement)"
+        "--no-clip",
+        action="store_true",
+        help="do not clip scores at 100 (every frame can then be tested against its own ceiling)",
     )
     p.add_argument(
         "--transform",

@@ -718,6 +718,11 @@ def _credit(
         credit = credit_of(source, result.features)
     except CeilingUnavailable as exc:
         return None, f"gap tested as given, not recomputed unclipped: {exc.reason}"
+    if not np.all(np.isfinite(credit.total)):
+        return None, (
+            "gap tested as given, not recomputed unclipped: some frames have no value "
+            "(null/NaN) for a VIF, ADM or motion feature"
+        )
     given = result.scores[key]
     usable = (given != 100.0) & (given != 0.0)  # clipping leaves exactly 0 or 100
     if not usable.any() and assumed:
@@ -756,6 +761,8 @@ def _ceiling(
     except CeilingUnavailable as exc:
         return None, None, none, f"own-ceiling test not run: {exc.reason}", ""
     ceil = found.values
+    if not np.all(np.isfinite(ceil)):
+        return None, None, none, "own-ceiling test not run: some frames have no motion2 value", ""
     if clipped is not False:
         ceil = np.minimum(ceil, 100.0)
     excess = result.scores[key] - ceil

@@ -55,7 +55,8 @@ class Scorer:
         Score every N-th frame (1 = all). Motion still sees every frame.
     clip:
         Clip model scores to [0, 100] (libvmaf's default). ``False`` shows
-        scores above 100, the tell-tale of rewarded enhancement.
+        scores above 100; an honest near-transparent frame can get there, a
+        frame above its own ceiling (:func:`pyvmafneg.check`) cannot.
     transform:
         Apply the model's score transform: None keeps the model's own setting,
         True/False force it on/off.
