@@ -336,6 +336,12 @@ thin: cross-validated across sources, a threshold fitted on three sources
 flags one honest encode of the fourth (the lowest-rate libaom encode of
 `coffee`), so honest gaps of detailed content at very low rates can reach
 the threshold; such encodes are rarely the ones a comparison is about.
+Where the credit comes from separates as well as the gap itself (the part
+that capping ADM removes carries most of it), but how many locations the caps
+touch does not: the native engine's cap shares are as high on honest noisy or
+low-rate encodes as on sharpened ones (last table). The default rule is
+therefore the pooled gap, recomputed unclipped from the features, plus the
+own-ceiling test; both flag no honest item of the suite.
 
 """
 
