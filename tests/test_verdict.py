@@ -189,8 +189,7 @@ def test_residual_gain_in_compare_analysis(fidelity_runs: dict[str, Result]) -> 
             setting=series,
             point=name,
             bitrate_kbps=kbps,
-            scores={m: float(r[m].mean()) for m in ("vmaf", "vmaf_neg")},
-            fidelity={k: float(r[k].mean()) for k in ("psnr_y", "float_ssim")},
+            scores={m: float(r[m].mean()) for m in ("vmaf", "vmaf_neg", "psnr_y", "float_ssim")},
         )
 
     rows = [row("baseline", "plain", 1000.0), row("sharp1.0", "sharp", 1050.0)]

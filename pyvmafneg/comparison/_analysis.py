@@ -90,8 +90,6 @@ class EncodeRow:
         Pooled default − NEG gap in VMAF points (None without both models).
     max_frame_gap:
         Largest per-frame default − NEG gap.
-    fidelity:
-        Pooled ``psnr_y`` (dB) and ``float_ssim`` of the encode, when scored.
     check:
         The enhancement-gain check of this encode
         (:meth:`pyvmafneg.CheckReport.as_dict` without per-frame rows), or
@@ -123,7 +121,6 @@ class EncodeRow:
     gap: float | None = None
     max_frame_gap: float | None = None
     check: dict[str, Any] | None = None
-    fidelity: dict[str, float | None] = field(default_factory=dict)
     pooled: dict[str, dict[str, float | None]] = field(default_factory=dict)
     frames: int | None = None
     width: int | None = None
@@ -505,8 +502,8 @@ def _flag_residual_gain(comparison: Comparison, neg: str) -> None:
             and r.bitrate_kbps is not None
             and r.bitrate_kbps > 0
             and r.scores.get(neg) is not None
-            and r.fidelity.get("psnr_y") is not None
-            and r.fidelity.get("float_ssim") is not None
+            and r.scores.get("psnr_y") is not None
+            and r.scores.get("float_ssim") is not None
         )
 
     hits: dict[tuple[str, str], list[str]] = {}
@@ -523,8 +520,8 @@ def _flag_residual_gain(comparison: Comparison, neg: str) -> None:
                 continue
             hint = residual_gain_from_means(
                 neg=(r.scores[neg], base.scores[neg]),  # type: ignore[arg-type]
-                psnr_y=(r.fidelity["psnr_y"], base.fidelity["psnr_y"]),  # type: ignore[arg-type]
-                ssim=(r.fidelity["float_ssim"], base.fidelity["float_ssim"]),  # type: ignore[arg-type]
+                psnr_y=(r.scores["psnr_y"], base.scores["psnr_y"]),  # type: ignore[arg-type]
+                ssim=(r.scores["float_ssim"], base.scores["float_ssim"]),  # type: ignore[arg-type]
                 neg_model=neg,
             )
             if hint:

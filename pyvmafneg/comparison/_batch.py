@@ -137,11 +137,6 @@ def score_pair(task: PairTask) -> dict[str, Any]:
             row["gap"] = _finite(result.pooled_gap)
             row["max_frame_gap"] = _finite(float(result.gap.max()))
             row["check"] = check(result, sources=[enc_path]).as_dict(per_frame=False)
-        row["fidelity"] = {
-            k: _finite(float(result.features[k].mean()))
-            for k in ("psnr_y", "float_ssim")
-            if k in result.features
-        }
         if task.bitrate_kbps is not None:
             row.update(bitrate_kbps=task.bitrate_kbps, bitrate_from="given")
         elif fps:
