@@ -106,6 +106,7 @@ def test_cap_curve_in_report(report: DemoReport) -> None:
         assert (cap.cap_fraction[g < 1] < 0.05).all() and (cap.cap_fraction[g > 1] > 0.9).all()
 
 
+@pytest.mark.slow
 def test_cli_demo(tmp_path, capsys) -> None:
     out = tmp_path / "cli-demo"
     code = main(["demo", "--out", str(out), "--frames", "4", "--no-figures", "--quiet"])

@@ -228,6 +228,7 @@ def test_cli_json_report(raw_files, capsys) -> None:
     assert doc["summary"]["frames_bitten"] == 3
 
 
+@pytest.mark.slow
 def test_cli_text_and_maps(raw_files, tmp_path, capsys) -> None:
     tmp, _, _, _ = raw_files
     maps = tmp_path / "maps"

@@ -490,6 +490,7 @@ def _damaged_models(d: Path) -> dict[str, Path]:
     return paths
 
 
+@pytest.mark.slow
 def test_unreadable_model_json_is_refused_before_libvmaf_sees_it(media: Path) -> None:
     """libvmaf 3.2 segfaults scoring a model without its libsvm part or its rho; never again.
 

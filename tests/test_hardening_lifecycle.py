@@ -233,6 +233,7 @@ def test_failed_log_write_keeps_the_scorer_usable(clip: list[Frame], tmp_path: P
     assert len(pyvmafneg.read_log(tmp_path / "log.json")) == len(result)
 
 
+@pytest.mark.slow
 def test_error_paths_through_the_picture_pool() -> None:
     """The same paths with worker threads, where pictures come from libvmaf's pool.
 

@@ -259,6 +259,7 @@ def test_bad_frames_raise_frame_errors():
             scorer.feed(ref[0].luma[:20, :20], ref[0].luma[:20, :20])
 
 
+@pytest.mark.slow
 def test_unbuilt_engine_says_how_to_build(tmp_path):
     # A Python where the extension module cannot be imported.
     code = (

@@ -209,6 +209,7 @@ def test_raw_yuv_segments_equal_one_run(small: dict[str, Path], tmp_path: Path) 
         assert len(run.segments) == n
 
 
+@pytest.mark.slow
 def test_1080p_x264_mkv_segments_at_every_frame_type(hd, hd_plain) -> None:
     types = _frame_types(hd["mkv"])
     ranges = plan_ranges(36, segment_frames=5)
@@ -228,6 +229,7 @@ def test_1080p_segments_starting_on_keyframes(hd, hd_plain) -> None:
     _assert_same(hd_plain, run.result)
 
 
+@pytest.mark.slow
 def test_cli_segments_write_the_log_of_one_run(hd, hd_plain, tmp_path: Path, capsys) -> None:
     out = tmp_path / "seg.json"
     code = main([
@@ -251,6 +253,7 @@ def _store_rows(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text().splitlines(keepends=True) if x.endswith("\n")]
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_with_the_unfinished_segments(hd, hd_plain, tmp_path: Path) -> None:
     store = tmp_path / "segments.jsonl"
     args = [
