@@ -283,6 +283,29 @@ def test_a_killed_run_resumes_with_the_unfinished_segments(hd, hd_plain, tmp_pat
     _assert_same(hd_plain, again.result)
 
 
+def test_ctrl_c_stops_at_once_and_keeps_finished_segments(hd, tmp_path: Path) -> None:
+    store = tmp_path / "segments.jsonl"
+    args = [
+        sys.executable, "-m", "pyvmafneg", "score", "-r", str(hd["ref"]), "-d", str(hd["mkv"]),
+        "-w", "1920", "-H", "1080", "--segments", "3", "--workers", "2", "--store", str(store),
+    ]  # fmt: skip
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not _store_rows(store) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # the last segment has started by now
+    proc.send_signal(signal.SIGINT)
+    interrupted = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    waited = time.monotonic() - interrupted
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    kept = _store_rows(store)
+    assert 1 <= len(kept) < 3
+    # It did not wait for the segment started after the first finished (seconds here).
+    assert waited < min(row["seconds"] for row in kept) / 4, (waited, kept)
+
+
 def test_a_changed_option_rescores_instead_of_reusing(small, tmp_path: Path) -> None:
     store = tmp_path / "s.jsonl"
     first = score_segments(small["ref.y4m"], small["x264.mkv"], segments=3, store=store, workers=1)

@@ -343,6 +343,13 @@ def _process_context() -> Any:
     return ctx
 
 
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End a pool's worker processes at once (their segments are lost, not half-stored)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
+
+
 def _iter_local(
     tasks: list[SegmentTask], workers: int, retried: dict[int, str]
 ) -> Iterator[dict[str, Any]]:
@@ -364,6 +371,7 @@ def _iter_local(
         pending: dict[Future[dict[str, Any]], SegmentTask] = {}
         waiting = list(todo)
         lost: list[SegmentTask] = []
+        stopped = True
         try:
             while waiting or pending:
                 while waiting and len(pending) < workers and not lost:
@@ -386,9 +394,14 @@ def _iter_local(
                         lost.append(task)
                         continue
                     yield row
+            stopped = False
         finally:
             for fut in pending:
                 fut.cancel()
+            if stopped:
+                # Interrupted or failed: finished segments are kept (in the store);
+                # do not wait for the running ones.
+                _stop_workers(pool)
             pool.shutdown(wait=True, cancel_futures=True)
         for task in lost:
             retried.setdefault(
