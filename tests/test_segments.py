@@ -313,6 +313,14 @@ def test_a_changed_option_rescores_instead_of_reusing(small, tmp_path: Path) -> 
         small["ref.y4m"], small["x264.mkv"], segments=3, store=store, workers=1, clip=False
     )
     assert first.scored == [0, 1, 2] and other.scored == [0, 1, 2] and not other.reused
+    # A damaged stored row (here: a frame missing) is scored again, not stitched.
+    rows = [json.loads(line) for line in store.read_text().splitlines()]
+    rows[-1]["scores"]["vmaf"].pop()
+    store.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    again = score_segments(
+        small["ref.y4m"], small["x264.mkv"], segments=3, store=store, workers=1, clip=False
+    )
+    assert again.scored == [2] and again.reused == [0, 1]
     prefix = score_segments(
         small["ref.y4m"], small["x264.mkv"], segments=3, store=store, workers=1, frames=20
     )

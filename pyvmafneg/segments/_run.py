@@ -534,6 +534,20 @@ def _iter_dask(
 # -- the run -----------------------------------------------------------------
 
 
+def _row_fits(row: dict[str, Any], task: SegmentTask) -> bool:
+    """Is a stored row a complete result of this segment (else it is scored again)?"""
+    n = task.frames
+    try:
+        return (
+            row.get("kind") == "segment"
+            and (row["start"], row["stop"]) == (task.start, task.stop)
+            and bool(row["scores"])
+            and all(len(v) == n for part in ("scores", "features") for v in row[part].values())
+        )
+    except (KeyError, TypeError, AttributeError):
+        return False
+
+
 def _stitch(
     rows: list[dict[str, Any]],
     specs: Sequence[ModelSpec],
@@ -714,7 +728,7 @@ def score_segments(
     todo = []
     for task in tasks:
         row = stored.get(task.key) if task.key else None
-        if row is not None and row.get("kind") == "segment":
+        if row is not None and _row_fits(row, task):
             run.reused.append(task.index)
             finished(dict(row, segment=task.index, reused=True))
         else:
