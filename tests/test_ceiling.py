@@ -201,3 +201,21 @@ def test_ffmpeg_quality_metrics_logs(sharpened_pair: tuple[Path, Path], tmp_path
     np.testing.assert_allclose(got.ceiling, expected.ceiling, atol=1e-4)  # type: ignore[arg-type]
     assert got.tested_gap == pytest.approx(expected.tested_gap, abs=1e-4)
     assert [e.code for e in got.evidence] == [e.code for e in expected.evidence]
+
+
+@pytest.mark.parametrize("clip_scores", [False, True])
+def test_predict_many_matches_libvmaf(sharpened_pair: tuple[Path, Path], clip_scores: bool) -> None:
+    """The vectorised SVM the check uses gives libvmaf's scores, as the frame-by-frame one does."""
+    from pyvmafneg.engines.reference._model import load_model
+
+    ref, dis = sharpened_pair
+    result = score(open_video(ref), open_video(dis), clip=clip_scores)
+    model = load_model("vmaf_v0.6.1", disable_clip=not clip_scores)
+    names = ["integer_adm2", "integer_motion2"] + [f"integer_vif_scale{s}" for s in range(4)]
+    x = np.column_stack([result[k] for k in names])
+    many = model.predict_many(x, chunk=3)  # several blocks
+    np.testing.assert_allclose(many, [model.predict(row) for row in x.tolist()], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(many, result.scores["vmaf"], rtol=0, atol=1e-6)
+    assert (many > 100).any() != clip_scores
+    with pytest.raises(ValueError, match="rows of 6 features"):
+        model.predict_many(x[:, :5])

@@ -194,14 +194,9 @@ def frame_ceilings(
     m = _model_from(model, transform) if isinstance(model, str) else model
     _check_features(m)
     roles = [_role(n) for n in m.feature_names]
-    motion = np.asarray(motion2, dtype=np.float64)
-    memo: dict[float, float] = {}
-    out = np.empty(motion.shape, dtype=np.float64)
-    for i, mo in enumerate(motion.tolist()):
-        if mo not in memo:
-            memo[mo] = m.predict([mo if r == "motion" else 1.0 for r in roles])
-        out[i] = memo[mo]
-    return out
+    motion = np.asarray(motion2, dtype=np.float64).reshape(-1)
+    x = np.column_stack([motion if r == "motion" else np.ones_like(motion) for r in roles])
+    return m.predict_many(x)
 
 
 def ceiling_of(

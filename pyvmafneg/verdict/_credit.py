@@ -138,28 +138,22 @@ def credit_of(model: str, features: Mapping[str, np.ndarray]) -> Credit:
             if match is None:
                 raise CeilingUnavailable(f"model {m.name} uses {fname}, not a v0.6.1 feature")
             order.append(match)
-    n = motion.size
-    default = np.empty(n)
-    total = np.empty(n)
-    adm = np.empty(n)
-    vif = np.empty(n)
 
-    def vector(i: int, adm_from: dict[str, np.ndarray], vif_from: dict[str, np.ndarray]) -> list:
-        out = []
+    def matrix(adm_from: dict[str, np.ndarray], vif_from: dict[str, np.ndarray]) -> np.ndarray:
+        columns = []
         for name in order:
             if name == "motion2":
-                out.append(float(motion[i]))
+                columns.append(motion)
             elif name == "adm2":
-                out.append(float(adm_from[name][i]))
+                columns.append(adm_from[name])
             else:
-                out.append(float(vif_from[name][i]))
-        return out
+                columns.append(vif_from[name])
+        return np.column_stack(columns)
 
-    for i in range(n):
-        up = default[i] = m.predict(vector(i, plain, plain))
-        total[i] = up - m.predict(vector(i, capped, capped))
-        adm[i] = up - m.predict(vector(i, capped, plain))
-        vif[i] = up - m.predict(vector(i, plain, capped))
+    default = m.predict_many(matrix(plain, plain))
+    total = default - m.predict_many(matrix(capped, capped))
+    adm = default - m.predict_many(matrix(capped, plain))
+    vif = default - m.predict_many(matrix(plain, capped))
     diffs = {name: float(np.mean(plain[name] - capped[name])) for name in FEATURES}
     shares = {
         _share_name(key): float(np.mean(values))
