@@ -210,3 +210,20 @@ def test_cli_check_baseline(
     assert main(["check", str(run), "--baseline", str(base), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert [e["code"] for e in report["evidence"]][-1] == "residual_gain"
+
+
+def test_neg_side_with_other_gain_limits_is_tested_as_given(pair: dict[str, Path]) -> None:
+    """A NEG side at gain limit 1.2 is not what the _egl_1 features give: the gap stays as given."""
+    models = [
+        "vmaf_v0.6.1:name=vmaf",
+        "vmaf_v0.6.1neg:name=neg1",
+        "vmaf_v0.6.1:name=vmaf_neg:egl=1.2",
+    ]
+    result = score(open_video(pair["ref"]), open_video(pair["honest"]), models)
+    result = replace(
+        result, neg_model="vmaf_neg", scores={k: result.scores[k] for k in ("vmaf", "vmaf_neg")}
+    )
+    report = check(result)
+    assert report.credit is None
+    assert report.tested_gap == pytest.approx(result.pooled_gap, abs=1e-12)
+    assert any("other gain limits" in n for n in report.notes)

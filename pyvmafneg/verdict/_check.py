@@ -740,6 +740,18 @@ def _credit(
                 "another, so the gap is tested as given and no ceiling is computed; name the "
                 "model file (ceiling_model=...) when it is a v0.6.1-family model"
             )
+    neg_key = str(result.neg_model)
+    neg_given = result.scores[neg_key]
+    neg_usable = (neg_given != 100.0) & (neg_given != 0.0)
+    if neg_usable.any():
+        recomputed = credit.default - credit.total
+        diff = float(np.max(np.abs(recomputed[neg_usable] - neg_given[neg_usable])))
+        if diff > _MODEL_MATCH:
+            return None, (
+                f"the {neg_key!r} scores are not those of {source} on the gain-limit-1 "
+                f"(_egl_1) features (they differ by up to {diff:.2f} points): the NEG side "
+                "uses other gain limits, so the gap is tested as given"
+            )
     return credit, ""
 
 
