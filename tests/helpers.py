@@ -86,3 +86,16 @@ def ffmpeg_libvmaf(
     ]
     subprocess.run(cmd, check=True, capture_output=True)
     return json.loads(log.read_text())
+
+
+def system_libvmaf() -> str | None:
+    """Name of a libvmaf the system's loader finds (outside PyAV's wheel), or None."""
+    import ctypes
+
+    for name in ("libvmaf.so.3", "libvmaf.so", "libvmaf.3.dylib", "libvmaf.dylib", "vmaf.dll"):
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            continue
+        return name
+    return None

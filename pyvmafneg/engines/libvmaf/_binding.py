@@ -610,6 +610,30 @@ class Context:
             out[k] = score[0]
         return out
 
+    #: libvmaf's pooling methods (``enum VmafPoolingMethod``) by name.
+    POOLING_METHODS = {"min": 1, "max": 2, "mean": 3, "harmonic_mean": 4}
+
+    def libvmaf_pooled(self, spec_name: str, method: str) -> float:
+        """libvmaf's own pooled score of a model over every frame read (after flush).
+
+        ``method`` is one of :data:`POOLING_METHODS` (``'mean'``,
+        ``'harmonic_mean'``, ``'min'``, ``'max'``); the value is in VMAF
+        points, as libvmaf's ``vmaf_score_pooled`` computes it.
+        """
+        model = next(m for m in self._models if m.spec.name == spec_name)
+        indices = self.indices
+        out = self.lib.ffi.new("double *")
+        rc = self.lib.lib.vmaf_score_pooled(
+            self._ctx, model.ptr, self.POOLING_METHODS[method], out, indices[0], indices[-1]
+        )
+        self.lib.check(rc, "vmaf_score_pooled")
+        return float(out[0])
+
+    @property
+    def uses_picture_pool(self) -> bool:
+        """True once pictures come from libvmaf's own pool (worker threads, libvmaf 3)."""
+        return self._pool
+
     def feature_scores(self, name: str) -> np.ndarray | None:
         """Per-frame values of feature ``name``, or None if libvmaf has none.
 
