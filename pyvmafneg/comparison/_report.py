@@ -34,8 +34,8 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
+from .._optional import matplotlib_agg
 from .._outputs import check_output_dir
 from ..errors import MissingDependencyError, OptionError, OutputFileError
 from ._analysis import AVERAGE, BDEntry, Comparison, EncodeRow, Flag
@@ -234,19 +234,6 @@ def _point_label(row: EncodeRow) -> str:
 # -- figures --------------------------------------------------------------------
 
 
-def _matplotlib() -> tuple[Any, Any]:
-    try:
-        import matplotlib  # noqa: F401  (the package first: a blocked install fails here)
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise MissingDependencyError(
-            "the report's rate-quality figures need matplotlib, which is not installed; "
-            "pip install 'pyvmafneg[plot]' (or pip install matplotlib) to include them"
-        ) from None
-    return Figure, FigureCanvasAgg
-
-
 def _mpl_text(text: str) -> str:
     """Text shown literally by matplotlib: no mathtext, not hidden from legends."""
     text = text.replace("$", r"\$")
@@ -306,7 +293,7 @@ def draw_rd_curves(comparison: Comparison, source: str, *, dpi: int = 100) -> by
             f"{source!r} is not a source of this comparison; sources are: "
             f"{', '.join(repr(s) for s in comparison.sources)}"
         )
-    Figure, Canvas = _matplotlib()
+    Figure, Canvas = matplotlib_agg("the report's rate-quality figures")
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     pair = _pair(comparison)

@@ -40,9 +40,10 @@ from typing import Any
 import numpy as np
 
 from .._defaults import DEMO_IMAGE, DEMO_MAX_FRAMES, DEMO_OUT
+from .._optional import matplotlib_agg
 from .._outputs import check_output_dir
 from ..engines.libvmaf._scorer import score
-from ..errors import MissingDependencyError, OptionError
+from ..errors import OptionError
 from ..io._frame import Frame
 from ..io._y4m import write_y4m
 from ..results._result import Result
@@ -669,14 +670,7 @@ _NEG_COLOUR = "#1f77b4"
 
 def _figure(width: float, height: float, rows: int, cols: int) -> tuple[Any, np.ndarray]:
     """A matplotlib Figure on the Agg canvas (no pyplot state) and its axes grid."""
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise MissingDependencyError(
-            "the demo's figures need matplotlib, which is not installed; pip install "
-            "'pyvmafneg[plot]' (or pip install matplotlib), or run the demo with --no-figures"
-        ) from None
+    Figure, FigureCanvasAgg = matplotlib_agg("the demo's figures")
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
     return fig, fig.subplots(rows, cols, squeeze=False)

@@ -13,23 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .._optional import matplotlib_agg
 from .._outputs import check_output_file
-from ..errors import MissingDependencyError, ModelError, OutputFileError
+from ..errors import ModelError, OutputFileError
 from ._result import Result
 
 __all__ = ["plot_result", "check_plot_path"]
-
-
-def _matplotlib() -> tuple[type, type]:
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise MissingDependencyError(
-            "plots need matplotlib, which is not installed; pip install 'pyvmafneg[plot]' "
-            "(or pip install matplotlib), or leave out --plot"
-        ) from None
-    return Figure, FigureCanvasAgg
 
 
 def check_plot_path(path: str | os.PathLike[str]) -> Path:
@@ -40,7 +29,7 @@ def check_plot_path(path: str | os.PathLike[str]) -> Path:
     :class:`~pyvmafneg.errors.OutputFileError` otherwise, and
     :class:`~pyvmafneg.errors.MissingDependencyError` without matplotlib.
     """
-    _, Canvas = _matplotlib()
+    _, Canvas = matplotlib_agg("plots")
     out = check_output_file(path, "the plot")
     formats = Canvas.get_supported_filetypes()
     suffix = out.suffix.lstrip(".").lower()
@@ -71,7 +60,7 @@ def plot_result(
     if not result.has_gap:
         raise ModelError("a plot needs a default and a NEG model in the result")
     out = check_plot_path(path)
-    Figure, Canvas = _matplotlib()
+    Figure, Canvas = matplotlib_agg("plots")
     d_key, n_key = str(result.default_model), str(result.neg_model)
     x = result.frames
     d = result.scores[d_key]

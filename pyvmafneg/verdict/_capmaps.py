@@ -25,22 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from .._optional import matplotlib_agg
 from ..engines.reference._explain import FrameCap
-from ..errors import MissingDependencyError
 
 __all__ = ["save_cap_maps"]
-
-
-def _matplotlib() -> tuple[Any, Any]:
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise MissingDependencyError(
-            "cap maps need matplotlib, which is not installed; pip install 'pyvmafneg[plot]' "
-            "(or pip install matplotlib), or leave out --maps"
-        ) from None
-    return Figure, FigureCanvasAgg
 
 
 def save_cap_maps(cap: FrameCap, directory: str | os.PathLike[str], *, dpi: int = 90) -> list[Path]:
@@ -53,7 +41,7 @@ def save_cap_maps(cap: FrameCap, directory: str | os.PathLike[str], *, dpi: int 
         raise ValueError(f"frame {cap.frame} was explained without its maps; use keep_maps=True")
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    Figure, Canvas = _matplotlib()
+    Figure, Canvas = matplotlib_agg("cap maps")
     stem = f"frame{cap.frame:05d}"
     paths = [out / f"{stem}_vif.png", out / f"{stem}_adm.png"]
     _draw_vif(cap, Figure, Canvas).savefig(paths[0], dpi=dpi)

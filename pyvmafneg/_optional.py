@@ -1,0 +1,46 @@
+"""The one gateway to optional dependencies: matplotlib, for every figure the package draws.
+
+Plots (:mod:`pyvmafneg.results`), cap maps (:mod:`pyvmafneg.verdict`), the
+comparison report's rate-quality figures (:mod:`pyvmafneg.comparison`) and the
+demo's figures all get matplotlib from :func:`matplotlib_agg`, which imports it
+on first use (never with ``import pyvmafneg``) and, when it is missing, raises
+:class:`~pyvmafneg.errors.MissingDependencyError` saying what needed it and how
+to install it. Figures are drawn on matplotlib's Agg canvas, with no pyplot
+state, so drawing is thread-safe and needs no display.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import MissingDependencyError
+
+__all__ = ["PLOT_EXTRA", "matplotlib_agg"]
+
+#: The pyvmafneg extra that installs matplotlib.
+PLOT_EXTRA = "plot"
+
+
+def matplotlib_agg(purpose: str) -> tuple[Any, Any]:
+    """matplotlib's ``Figure`` class and its Agg canvas class (``FigureCanvasAgg``).
+
+    Parameters
+    ----------
+    purpose:
+        What needs matplotlib, for the error message (e.g. ``'plots'``).
+
+    Raises
+    ------
+    MissingDependencyError
+        matplotlib is not installed (or cannot be imported).
+    """
+    try:
+        import matplotlib  # noqa: F401  (the package first: a blocked install fails here)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise MissingDependencyError(
+            f"{purpose} need matplotlib, which is not installed; "
+            f"pip install 'pyvmafneg[{PLOT_EXTRA}]' (or pip install matplotlib)"
+        ) from None
+    return Figure, FigureCanvasAgg
