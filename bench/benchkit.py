@@ -40,7 +40,7 @@ from pyvmafneg.demo._clips import natural_clip
 from pyvmafneg.demo._encode import x264_roundtrip
 from pyvmafneg.engines._ffmpeg import build_command, find_ffmpeg
 from pyvmafneg.engines._models import resolve_models
-from pyvmafneg.engines.libvmaf._binding import available_cpus
+from pyvmafneg.engines._options import available_cpus
 from pyvmafneg.io._frame import Frame
 from pyvmafneg.io._rawyuv import write_yuv
 from pyvmafneg.io._sources import VideoSource, open_video

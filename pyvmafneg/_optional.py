@@ -40,7 +40,9 @@ def matplotlib_agg(purpose: str) -> tuple[Any, Any]:
         from matplotlib.figure import Figure
     except ImportError:
         raise MissingDependencyError(
-            f"{purpose} need matplotlib, which is not installed; "
-            f"pip install 'pyvmafneg[{PLOT_EXTRA}]' (or pip install matplotlib)"
+            f"{purpose} need matplotlib, which is not installed",
+            advice=f"pip install 'pyvmafneg[{PLOT_EXTRA}]' (or pip install matplotlib)",
+            package="matplotlib",
+            extra=PLOT_EXTRA,
         ) from None
     return Figure, FigureCanvasAgg

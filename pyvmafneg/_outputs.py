@@ -27,7 +27,7 @@ def check_output_file(path: str | os.PathLike[str], what: str = "output") -> Pat
     """Check that the file ``path`` can be created or overwritten; returns it as a Path.
 
     Its directory must exist and be writable, and ``path`` must not be a
-    directory. ``what`` names the output in the message (e.g. ``'--output'``).
+    directory. ``what`` names the output in the message (e.g. ``'the log'``).
     """
     out = Path(path)
     if out.is_dir():

@@ -1,48 +1,145 @@
 """One error hierarchy for everything pyvmafneg raises on purpose.
 
 Every exception derives from :class:`VmafNegError`, so ``except VmafNegError``
-catches all of them; the subclasses say what went wrong, and every message says
-what to do about it. Where a built-in exception type also fits (a bad value, a
-missing file), the class derives from it too, so generic handlers keep working.
+catches all of them; the subclasses say what went wrong and carry the facts as
+attributes (both frame counts, both sizes, the option a backend refused...).
+Where a built-in exception type also fits (a bad value, a missing file), the
+class derives from it too, so generic handlers keep working.
+
+Each error keeps its facts (:attr:`VmafNegError.message`) apart from the advice
+for a Python caller (:attr:`VmafNegError.advice`); ``str(error)`` is both. The
+command line words its own advice from the attributes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 __all__ = [
-    "VmafNegError",
-    "LibvmafNotFoundError",
-    "LibvmafError",
+    "BDRateError",
+    "BackendUnavailableError",
+    "DecodeError",
+    "FFmpegError",
+    "FeatureError",
+    "FormatMismatchError",
+    "FrameCountMismatchError",
     "FrameError",
     "FrameMismatchError",
-    "ModelError",
     "GainLimitError",
-    "ScorerStateError",
     "InputFileError",
-    "TruncatedInputError",
-    "FFmpegError",
+    "LibvmafError",
+    "LibvmafNotFoundError",
     "LogFormatError",
-    "DecodeError",
-    "BackendUnavailableError",
+    "ManifestError",
     "MissingDependencyError",
+    "ModelError",
+    "NoVmafScoresError",
+    "OffsetError",
     "OptionError",
     "OutputFileError",
-    "ManifestError",
+    "RawGeometryError",
+    "ResultError",
     "ResultStoreError",
-    "BDRateError",
     "ScalerError",
-    "OffsetError",
+    "SchedulerError",
+    "ScorerStateError",
+    "SegmentError",
+    "SizeMismatchError",
     "SyncError",
-    "FeatureError",
-    "NoVmafScoresError",
+    "TruncatedInputError",
+    "UnstableWidthError",
+    "UnsupportedOptionError",
+    "VmafNegError",
+    "WorkerFileError",
+    "WorkerLostError",
 ]
 
 
+def _rebuild(cls: type[VmafNegError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Unpickle an error without calling its ``__init__`` (keyword-only facts)."""
+    exc = cls.__new__(cls, *args)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
+def python_option(name: str, value: Any) -> str:
+    """How advice names an option for a Python caller: ``frames=4``, ``backend='libvmaf'``."""
+    return f"{name}=" if value is ... else f"{name}={value!r}"
+
+
 class VmafNegError(Exception):
-    """Base class of every error pyvmafneg raises deliberately."""
+    """Base class of every error pyvmafneg raises deliberately.
+
+    Parameters
+    ----------
+    message:
+        What went wrong (the facts).
+    advice:
+        What to do about it; empty when there is nothing to say. Options the
+        advice names are ``{placeholders}``, filled from ``options``, so each
+        front end can name them its own way (``frames=4`` from Python).
+    options:
+        The options the advice names, by their Python keyword, with the
+        value to give (``...`` when the caller must choose one).
+
+    Attributes
+    ----------
+    message:
+        As given.
+    advice:
+        The advice as a Python caller reads it.
+    options:
+        As given (empty when the advice names no option).
+
+    ``str(error)`` is ``"{message}; {advice}"``.
+    """
+
+    def __init__(
+        self, message: str = "", *, advice: str = "", options: dict[str, Any] | None = None
+    ) -> None:
+        self.message = message
+        self.options = dict(options or {})
+        self._advice = advice
+        self.advice = self.advise(python_option)
+        super().__init__(f"{message}; {self.advice}" if self.advice else message)
+
+    def advise(self, name_option: Callable[[str, Any], str]) -> str:
+        """The advice with each option named by ``name_option(keyword, value)``."""
+        if not self.options:
+            return self._advice
+        return self._advice.format(**{k: name_option(k, v) for k, v in self.options.items()})
+
+    def describe(self, name_option: Callable[[str, Any], str]) -> str:
+        """Message and advice, options named by ``name_option`` (the CLI names flags)."""
+        advice = self.advise(name_option)
+        return f"{self.message}; {advice}" if advice else self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross process boundaries (comparison workers): keep every attribute.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class LibvmafNotFoundError(VmafNegError, OSError):
-    """No usable libvmaf shared library could be loaded."""
+    """No usable libvmaf shared library could be loaded.
+
+    Attributes
+    ----------
+    path:
+        The library that was asked for, or None when discovery found none.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.path = path
 
 
 class LibvmafError(VmafNegError, RuntimeError):
@@ -56,8 +153,16 @@ class LibvmafError(VmafNegError, RuntimeError):
         The integer status it returned (a negative errno value).
     """
 
-    def __init__(self, message: str, *, function: str = "", code: int = 0) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        function: str = "",
+        code: int = 0,
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
         self.function = function
         self.code = code
 
@@ -66,8 +171,119 @@ class FrameError(VmafNegError, ValueError):
     """A frame is malformed: wrong dtype, shape, plane layout or sample range."""
 
 
+class UnstableWidthError(FrameError):
+    """Frames are at a width where libvmaf's vectorised ADM code reads past each row.
+
+    Attributes
+    ----------
+    width:
+        The frame width in pixels (33-36 or 65-68).
+    exact_cpumask:
+        A libvmaf CPU mask under which these widths score exactly (the scalar
+        code), or None when the run cannot set one (FFmpeg's filter).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        width: int,
+        exact_cpumask: int | None,
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.width = width
+        self.exact_cpumask = exact_cpumask
+
+
 class FrameMismatchError(FrameError):
     """Reference and distorted frames (or clips) do not match each other."""
+
+
+class SizeMismatchError(FrameMismatchError):
+    """Reference and distorted frames differ in size.
+
+    Attributes
+    ----------
+    reference_size, distorted_size:
+        ``(width, height)`` in pixels of each side.
+    frame:
+        The frame index where it was found; None for whole files.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        reference_size: tuple[int, int],
+        distorted_size: tuple[int, int],
+        frame: int | None = None,
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.reference_size = reference_size
+        self.distorted_size = distorted_size
+        self.frame = frame
+
+
+class FormatMismatchError(FrameMismatchError):
+    """Reference and distorted frames differ in pixel format or bit depth.
+
+    Attributes
+    ----------
+    reference_format, distorted_format:
+        ``(pixel_format, bitdepth)`` of each side, e.g. ``('420', 8)``.
+    frame:
+        The frame index where it was found; None for whole files.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        reference_format: tuple[str, int],
+        distorted_format: tuple[str, int],
+        frame: int | None = None,
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.reference_format = reference_format
+        self.distorted_format = distorted_format
+        self.frame = frame
+
+
+class FrameCountMismatchError(FrameMismatchError):
+    """The clips hold different numbers of frames, or fewer than were asked for.
+
+    Attributes
+    ----------
+    reference_frames, distorted_frames:
+        Frames in each clip; None where unknown (a clip that did not end).
+    common:
+        Length of the common prefix: the most frames that can be scored.
+    requested:
+        The ``frames`` limit that was asked for, or None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        reference_frames: int | None,
+        distorted_frames: int | None,
+        common: int,
+        requested: int | None = None,
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.reference_frames = reference_frames
+        self.distorted_frames = distorted_frames
+        self.common = common
+        self.requested = requested
 
 
 class ModelError(VmafNegError, ValueError):
@@ -75,7 +291,28 @@ class ModelError(VmafNegError, ValueError):
 
 
 class GainLimitError(ModelError):
-    """An enhancement gain limit lies outside libvmaf's range [1.0, 100.0]."""
+    """An enhancement gain limit lies outside libvmaf's range (see ``GAIN_LIMIT_RANGE``).
+
+    Attributes
+    ----------
+    option:
+        The option it was given for (e.g. ``'vif_enhn_gain_limit'``).
+    value:
+        The value given.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        option: str,
+        value: Any,
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.option = option
+        self.value = value
 
 
 class ScorerStateError(VmafNegError, RuntimeError):
@@ -86,32 +323,180 @@ class InputFileError(VmafNegError, ValueError):
     """A video or YUV file could not be read as described."""
 
 
+class RawGeometryError(InputFileError):
+    """A raw YUV file was opened without its size.
+
+    Attributes
+    ----------
+    path:
+        The file.
+    """
+
+    def __init__(
+        self, message: str, *, advice: str = "", options: dict[str, Any] | None = None, path: str
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.path = path
+
+
 class TruncatedInputError(InputFileError):
     """A file ends part-way through a frame."""
 
 
+class DecodeError(InputFileError):
+    """A compressed video could not be decoded.
+
+    Attributes
+    ----------
+    path:
+        The file.
+    decoded:
+        Frames decoded without error before the failure (a prefix that can
+        still be scored with ``frames=decoded``); None when unknown.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        path: str = "",
+        decoded: int | None = None,
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.path = path
+        self.decoded = decoded
+
+
 class FFmpegError(VmafNegError, RuntimeError):
-    """The FFmpeg executable is missing or its run failed."""
+    """The FFmpeg executable is missing or its run failed.
+
+    Attributes
+    ----------
+    executable:
+        The FFmpeg that was asked for or run; None when none was found.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        executable: str | None = None,
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.executable = executable
 
 
 class LogFormatError(VmafNegError, ValueError):
-    """A VMAF log is malformed, empty, truncated or not a VMAF log at all."""
+    """A VMAF log is malformed, empty, truncated or not a VMAF log at all.
 
+    Attributes
+    ----------
+    keys:
+        When the log's metrics cannot be told apart (which is default VMAF,
+        which NEG), the metric keys found; else empty.
+    """
 
-class DecodeError(InputFileError):
-    """A compressed video could not be decoded (the message names file and frame)."""
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        keys: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.keys = keys
 
 
 class BackendUnavailableError(VmafNegError, RuntimeError):
-    """A scoring backend was requested that this installation cannot provide."""
+    """A scoring backend was requested that this installation cannot provide.
+
+    Attributes
+    ----------
+    backend:
+        The name asked for.
+    available:
+        Names of the backends this installation has.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        backend: str,
+        available: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.backend = backend
+        self.available = available
 
 
 class MissingDependencyError(VmafNegError, ImportError):
-    """An optional dependency (e.g. matplotlib for plots) is not installed."""
+    """An optional dependency (e.g. matplotlib for plots) is not installed.
+
+    Attributes
+    ----------
+    package:
+        The package to install (e.g. ``'matplotlib'``).
+    extra:
+        The pyvmafneg extra that brings it (e.g. ``'plot'``), or ``''``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        package: str = "",
+        extra: str = "",
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.package = package
+        self.extra = extra
 
 
 class OptionError(VmafNegError, ValueError):
     """A run option (threads, subsample, frames, CRF ...) is outside its accepted range."""
+
+
+class UnsupportedOptionError(OptionError):
+    """A backend was given an option it cannot honour.
+
+    Attributes
+    ----------
+    backend:
+        The backend's name (``'ffmpeg'``, ``'reference'``...).
+    option:
+        The keyword of :func:`pyvmafneg.score` it cannot honour.
+    value:
+        The value given.
+    supported_by:
+        Backends that do honour it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        backend: str,
+        option: str,
+        value: Any,
+        supported_by: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.backend = backend
+        self.option = option
+        self.value = value
+        self.supported_by = supported_by
 
 
 class OutputFileError(VmafNegError, OSError):
@@ -122,8 +507,46 @@ class ManifestError(VmafNegError, ValueError):
     """A comparison manifest is unreadable, incomplete or inconsistent."""
 
 
+class ResultError(VmafNegError, ValueError):
+    """A score series or :class:`~pyvmafneg.Result` is empty or inconsistent.
+
+    Attributes
+    ----------
+    key:
+        The series concerned, or ``''``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        key: str = "",
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.key = key
+
+
 class ResultStoreError(VmafNegError, OSError):
-    """A comparison's result store cannot be read, locked or written."""
+    """A comparison's result store cannot be read, locked or written.
+
+    Attributes
+    ----------
+    path:
+        The store file.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        path: str = "",
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.path = path
 
 
 class BDRateError(VmafNegError, ValueError):
@@ -152,11 +575,13 @@ class ScalerError(OptionError):
         self,
         message: str,
         *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
         scaler: str | None = None,
         known: tuple[str, ...] = (),
         size: object = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, advice=advice, options=options)
         self.scaler = scaler
         self.known = known
         self.size = size
@@ -177,11 +602,13 @@ class OffsetError(FrameMismatchError):
         self,
         message: str,
         *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
         offset: object = None,
         reference_frames: int | None = None,
         distorted_frames: int | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, advice=advice, options=options)
         self.offset = offset
         self.reference_frames = reference_frames
         self.distorted_frames = distorted_frames
@@ -204,12 +631,14 @@ class SyncError(FrameMismatchError):
         self,
         message: str,
         *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
         window: int | None = None,
         frames: int | None = None,
         reference_frames: int | None = None,
         distorted_frames: int | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, advice=advice, options=options)
         self.window = window
         self.frames = frames
         self.reference_frames = reference_frames
@@ -233,11 +662,13 @@ class FeatureError(OptionError):
         self,
         message: str,
         *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
         feature: str = "",
         known: tuple[str, ...] = (),
         backend: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, advice=advice, options=options)
         self.feature = feature
         self.known = known
         self.backend = backend
@@ -254,11 +685,13 @@ class SegmentError(VmafNegError, ValueError):
         self,
         message: str,
         *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
         segments: int | None = None,
         segment_frames: int | None = None,
         frames: int | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, advice=advice, options=options)
         self.segments = segments
         self.segment_frames = segment_frames
         self.frames = frames
@@ -267,8 +700,10 @@ class SegmentError(VmafNegError, ValueError):
 class SchedulerError(VmafNegError, ConnectionError):
     """A Dask scheduler cannot be reached. Attribute: ``address``."""
 
-    def __init__(self, message: str, *, address: str) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, advice: str = "", options: dict[str, Any] | None = None, address: str
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
         self.address = address
 
 
@@ -278,8 +713,15 @@ class WorkerFileError(InputFileError):
     Attributes: ``problems``, a list of ``(worker, path, what)`` tuples.
     """
 
-    def __init__(self, message: str, *, problems: list[tuple[str, str, str]]) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        problems: list[tuple[str, str, str]],
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
         self.problems = problems
 
 
@@ -290,8 +732,18 @@ class WorkerLostError(VmafNegError, RuntimeError):
     ``stop`` exclusive) and ``attempts``.
     """
 
-    def __init__(self, message: str, *, segment: int, start: int, stop: int, attempts: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        segment: int,
+        start: int,
+        stop: int,
+        attempts: int,
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
         self.segment = segment
         self.start = start
         self.stop = stop
@@ -308,13 +760,20 @@ class NoVmafScoresError(LogFormatError):
     tool:
         The tool that wrote it (``'libvmaf'``, ``'ffmpeg-quality-metrics'`` ...).
     metrics:
-        The per-frame series it does hold.
+        The per-frame series it does hold (also as :attr:`keys`).
     """
 
     def __init__(
-        self, message: str, *, path: str = "", tool: str = "", metrics: tuple[str, ...] = ()
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        path: str = "",
+        tool: str = "",
+        metrics: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, advice=advice, options=options, keys=metrics)
         self.path = path
         self.tool = tool
         self.metrics = metrics

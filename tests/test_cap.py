@@ -39,11 +39,11 @@ import pytest
 from scipy import ndimage
 from skimage.transform import resize
 
+from pyvmafneg import score
 from pyvmafneg.demo import _enhance as enhance
 from pyvmafneg.demo._clips import natural_clip
 from pyvmafneg.demo._encode import x264_roundtrip
 from pyvmafneg.demo._worked import cap_curve
-from pyvmafneg.engines.libvmaf._scorer import score
 from pyvmafneg.io._frame import Frame
 from pyvmafneg.results._result import Result
 

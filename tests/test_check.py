@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from media_helpers import BOTH_MODELS, clip, encode, ffmpeg_vmaf_log, sharpen, to_y4m
 
+from pyvmafneg import score
 from pyvmafneg.cli import main
-from pyvmafneg.engines.libvmaf._scorer import score
 from pyvmafneg.errors import MissingDependencyError, ModelError
 from pyvmafneg.io._sources import open_video
 from pyvmafneg.results._logs import read_log

@@ -17,16 +17,17 @@ import numpy as np
 import pytest
 
 import pyvmafneg
+from pyvmafneg import Scorer
 from pyvmafneg.cli import main
 from pyvmafneg.demo._clips import natural_clip
-from pyvmafneg.engines.libvmaf._binding import MAX_THREADS, available_cpus
-from pyvmafneg.engines.libvmaf._scorer import Scorer
+from pyvmafneg.engines._options import MAX_THREADS, available_cpus
 from pyvmafneg.errors import (
     FrameError,
     InputFileError,
     LogFormatError,
     OptionError,
     OutputFileError,
+    RawGeometryError,
     VmafNegError,
 )
 from pyvmafneg.io._frame import Frame
@@ -170,8 +171,9 @@ def test_score_api_bad_arguments(media: Path) -> None:
     assert len(by_name) > 0 and by_name.pooled_gap < 0.01
     raw = media / "clip.yuv"
     write_yuv(clip, raw)
-    with pytest.raises(InputFileError, match="width= and height= to open_video"):
+    with pytest.raises(RawGeometryError, match=r"give its size \(width=, height=\)") as info:
         pyvmafneg.score(str(raw), str(raw))
+    assert isinstance(info.value, InputFileError) and info.value.path == str(raw)
     with pytest.raises(OptionError, match="frames must be at least 1"):
         pyvmafneg.score(clip, clip, frames=0)
     with pytest.raises(VmafNegError, match="3 frames were asked for .* pass frames=2 or fewer"):

@@ -118,7 +118,7 @@ def test_cli_raw_needs_size(tmp_path, capsys):
     ref = natural_clip("coffee", frames=1, width=64, height=48)
     write_yuv(ref, tmp_path / "a.yuv")
     assert main(["score", "-r", str(tmp_path / "a.yuv"), "-d", str(tmp_path / "a.yuv")]) == 2
-    assert "--width and --height" in capsys.readouterr().err
+    assert "give its size (--width W, --height H)" in capsys.readouterr().err
 
 
 def test_cli_missing_file(capsys):

@@ -482,7 +482,8 @@ def test_encode_shorter_than_its_reference(sample: Path, tmp_path: Path) -> None
     manifest.write_text(entry)
     row = run_comparison(manifest, workers=1, progress=False).comparison.rows[0]
     assert row.status == "error"
-    assert "FrameMismatchError" in row.error and "frames = N" in row.error
+    assert row.error.startswith("FrameCountMismatchError: the distorted clip ended after 8")
+    assert "pass frames = 8 in this [[encode]] entry to score the common prefix" in row.error
     manifest.write_text(entry + "frames = 8\n")
     row = run_comparison(manifest, workers=1, progress=False).comparison.rows[0]
     assert row.ok and row.frames == 8

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from media_helpers import FFMPEG, H, W, clip, encode, sharpen, to_y4m, to_yuv
 
+from pyvmafneg import score
 from pyvmafneg.cli import main
 from pyvmafneg.engines._ffmpeg import build_command, model_option, score_ffmpeg
 from pyvmafneg.engines._models import DEFAULT_MODELS, ModelSpec, parse_model
-from pyvmafneg.engines.libvmaf._scorer import score
-from pyvmafneg.errors import FFmpegError, FrameMismatchError
+from pyvmafneg.errors import FFmpegError, FrameCountMismatchError, FrameMismatchError
 from pyvmafneg.io._sources import open_video
 from pyvmafneg.results._logs import read_log
 from pyvmafneg.results._result import Result
@@ -123,8 +123,10 @@ def test_different_frame_rates_do_not_drift_or_repeat(tmp_path: Path) -> None:
 
 def test_prefix_and_subsample(tmp_path: Path, media: dict[str, Path]) -> None:
     short = to_y4m(sharpen(clip(4), 0.5), tmp_path / "short.y4m")
-    with pytest.raises(FrameMismatchError, match="pass --frames 4"):
+    with pytest.raises(FrameCountMismatchError, match="pass frames=4") as info:
         score_ffmpeg(media["ref_y4m"], short)
+    counts = (info.value.reference_frames, info.value.distorted_frames, info.value.common)
+    assert counts == (6, 4, 4)
     ffm = score_ffmpeg(media["ref_y4m"], short, frames=4, subsample=2)
     inproc = score(open_video(media["ref_y4m"]), open_video(short), frames=4, subsample=2)
     np.testing.assert_array_equal(ffm.frames, [0, 2])

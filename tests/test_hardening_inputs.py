@@ -40,20 +40,25 @@ import pyvmafneg
 from pyvmafneg.cli import main
 from pyvmafneg.demo._clips import natural_clip
 from pyvmafneg.engines._models import ModelSpec
+from pyvmafneg.engines._options import UNSTABLE_WIDTHS, VECTOR_CPUMASK
 from pyvmafneg.engines.libvmaf._binding import ENV_VAR
 from pyvmafneg.engines.reference import score_reference
 from pyvmafneg.errors import (
     DecodeError,
+    FormatMismatchError,
+    FrameCountMismatchError,
     FrameError,
     FrameMismatchError,
     GainLimitError,
     InputFileError,
     LibvmafNotFoundError,
     ModelError,
+    SizeMismatchError,
     TruncatedInputError,
+    UnstableWidthError,
     VmafNegError,
 )
-from pyvmafneg.io._frame import UNSTABLE_WIDTHS, VECTOR_CPUMASK, Frame
+from pyvmafneg.io._frame import Frame
 from pyvmafneg.io._rawyuv import write_yuv
 from pyvmafneg.io._sources import open_video
 from pyvmafneg.io._y4m import write_y4m
@@ -313,7 +318,9 @@ CASES = [
         "mp4_faststart_cut_mid_stream",
         lambda d: _cut_inside_packet(d / "fast.mp4", d / "cut_fast.mp4", 3),
         DecodeError,
-        ("the container promises 6 frames but only 3 could be decoded", "--frames 3"),
+        ("the container promises 6 frames but only 3 could be decoded",),
+        api_only=("score the frames present with frames=3",),
+        cli_only=("score the frames present with --frames 3",),
     ),
     Case(
         "mkv_cut_inside_first_frame",
@@ -324,7 +331,7 @@ CASES = [
     Case(
         "mkv_cut_mid_stream",
         lambda d: _cut_inside_packet(d / "enc.mkv", d / "cut_mid.mkv", 3),
-        FrameMismatchError,
+        FrameCountMismatchError,
         ("the distorted clip ended after 3 frames",),
         api_only=("pass frames=3",),
         cli_only=("pass --frames 3",),
@@ -339,7 +346,9 @@ CASES = [
         "h264_cut_mid_stream",
         lambda d: _cut_inside_packet(d / "enc.h264", d / "cut_mid.h264", 3),
         DecodeError,
-        ("frame 3 is corrupt", "score the 3 frames before it with --frames 3"),
+        ("frame 3 is corrupt",),
+        api_only=("score the 3 frames before it with frames=3",),
+        cli_only=("score the 3 frames before it with --frames 3",),
     ),
 ]
 
@@ -373,7 +382,12 @@ def test_longer_reference_needs_frames(media: Path, capsys: pytest.CaptureFixtur
             open_video(ref, **RAW_GEOMETRY), open_video(short, **RAW_GEOMETRY), frames=frames
         )
 
-    _raises_exactly(FrameMismatchError, api, "ended after 4 frames", "pass frames=4")
+    _raises_exactly(FrameCountMismatchError, api, "ended after 4 frames", "pass frames=4")
+    with pytest.raises(FrameCountMismatchError) as info:
+        api()
+    facts = info.value
+    assert (facts.reference_frames, facts.distorted_frames) == (None, 4)
+    assert (facts.common, facts.requested, facts.options) == (4, None, {"frames": 4})
     assert len(api(frames=4)) == 4
     argv = ["score", "-r", str(ref), "-d", str(short), "-q", *RAW_FLAGS]
     _cli_fails(capsys, argv, "has 6 frames but distorted", "pass --frames 4")
@@ -407,20 +421,23 @@ def test_oversized_and_longer_reference_is_refused(
 
 
 @pytest.mark.parametrize(
-    ("other", "api_fragments", "cli_fragments"),
+    ("other", "error", "api_fragments", "cli_fragments"),
     [
         (
             "wide.y4m",
+            SizeMismatchError,
             ("reference is 64x48 but distorted is 66x48", "scale the distorted video"),
             ("is 64x48 but distorted", "is 66x48", "-vf scale=64:48"),
         ),
         (
             "f444.y4m",
+            FormatMismatchError,
             ("reference is 420 but distorted is 444", "convert one so both share a pixel format"),
             ("reference is 420 8-bit but distorted is 444 8-bit", "-pix_fmt yuv420p"),
         ),
         (
             "ten.y4m",
+            FormatMismatchError,
             ("8-bit but distorted is 10-bit", "convert one so both have the same bit depth"),
             ("reference is 420 8-bit but distorted is 420 10-bit", "-pix_fmt yuv420p"),
         ),
@@ -431,14 +448,13 @@ def test_mismatched_pair(
     media: Path,
     capsys: pytest.CaptureFixture[str],
     other: str,
+    error: type[FrameMismatchError],
     api_fragments: tuple[str, ...],
     cli_fragments: tuple[str, ...],
 ) -> None:
     ref, dis = media / "ref.y4m", media / other
     # Without a scaling algorithm differing sizes are refused (by default they are scaled).
-    _raises_exactly(
-        FrameMismatchError, lambda: pyvmafneg.score(ref, dis, scale=None), *api_fragments
-    )
+    _raises_exactly(error, lambda: pyvmafneg.score(ref, dis, scale=None), *api_fragments)
     argv = ["score", "-r", str(ref), "-d", str(dis), "-q", "--scale", "none"]
     _cli_fails(capsys, argv, *cli_fragments)
 
@@ -625,9 +641,9 @@ def test_size_limit_from_python() -> None:
     for (w, h, fmt, bits), (kind, detail) in zip(matrix, json.loads(proc.stdout), strict=True):
         where = f"{w}x{h} {fmt} {bits}-bit"
         if w >= 33 and h >= 33 and w in UNSTABLE_WIDTHS:
-            assert kind == "FrameError", (where, kind, detail)
+            assert kind == "UnstableWidthError", (where, kind, detail)
             assert "scores change from run to run" in detail, where
-            assert "Scorer(cpumask=0x38)" in detail, where
+            assert "score with cpumask=0x38" in detail, where
         elif w >= 33 and h >= 33:
             assert kind == "ok" and 0.0 <= detail <= 100.0, (where, kind, detail)
         else:
@@ -655,12 +671,16 @@ def test_unstable_widths_score_exactly_with_the_scalar_code() -> None:
     for width in (33, 36, 65, 68):
         clip = natural_clip("astronaut", frames=3, width=width, height=48)
         dis = [Frame(tuple(p // 4 * 4 for p in f.planes), 8, "420") for f in clip]
-        _raises_exactly(
-            FrameError,
+        text = _raises_exactly(
+            UnstableWidthError,
             lambda clip=clip, dis=dis: pyvmafneg.score(clip, dis),
             f"frames are {width} pixels wide",
             "crop or pad the frames to another width",
         )
+        assert "score with cpumask=0x38" in text
+        with pytest.raises(UnstableWidthError) as info:
+            pyvmafneg.score(clip, dis)
+        assert (info.value.width, info.value.exact_cpumask) == (width, VECTOR_CPUMASK)
         runs = []
         for _ in range(3):
             with pyvmafneg.Scorer(cpumask=VECTOR_CPUMASK) as scorer:

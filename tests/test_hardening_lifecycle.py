@@ -35,7 +35,8 @@ import pytest
 
 import pyvmafneg
 from pyvmafneg.demo._clips import natural_clip
-from pyvmafneg.engines.libvmaf._binding import available_cpus, live_objects
+from pyvmafneg.engines._options import available_cpus
+from pyvmafneg.engines.libvmaf._binding import live_objects
 from pyvmafneg.errors import FrameError, FrameMismatchError, LibvmafError
 from pyvmafneg.io._frame import Frame
 

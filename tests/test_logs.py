@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from media_helpers import clip, ffmpeg_vmaf_log, sharpen, to_y4m
 
+from pyvmafneg import Scorer
 from pyvmafneg.cli import main
 from pyvmafneg.engines._ffmpeg import score_ffmpeg
 from pyvmafneg.engines._models import ModelSpec
-from pyvmafneg.engines.libvmaf._scorer import Scorer
 from pyvmafneg.errors import LogFormatError
 from pyvmafneg.io._sources import open_video
 from pyvmafneg.results._logs import is_model_key, load_logs, looks_neg, read_log, to_xml, write_log
@@ -98,9 +98,11 @@ def test_our_logs_record_clipping_and_roles(tmp_path: Path, pair: tuple[Path, Pa
     # libvmaf's own log has the same names but no roles: the user must say.
     _, paths = _libvmaf_logs(pair, tmp_path, models=models)
     with pytest.raises(
-        LogFormatError, match="holds no VMAF model scores.*--default-key / --neg-key"
-    ):
+        LogFormatError, match="holds no VMAF model scores.*default_key= / neg_key="
+    ) as info:
         load_logs([paths["json"]])
+    assert info.value.options == {"default_key": ..., "neg_key": ...}
+    assert {"plain", "capped", "integer_adm2"} <= set(info.value.keys)
     loaded = load_logs([paths["json"]], default_key="plain", neg_key="capped")
     assert loaded.result.pooled_gap > 0
 

@@ -197,7 +197,7 @@ def test_1080p_reference_and_540p_x264_rung(tmp_path):
 def test_threads_default_to_the_cpus_this_process_may_use():
     import os
 
-    from pyvmafneg.engines.libvmaf._binding import DEFAULT_THREADS_CAP, check_threads
+    from pyvmafneg.engines._options import DEFAULT_THREADS_CAP, check_threads
 
     cpus = len(os.sched_getaffinity(0))
     want = 0 if cpus == 1 else min(cpus, DEFAULT_THREADS_CAP)

@@ -19,8 +19,8 @@ from media_helpers import (
     to_yuv,
 )
 
+from pyvmafneg import score
 from pyvmafneg.cli import main
-from pyvmafneg.engines.libvmaf._scorer import score
 from pyvmafneg.errors import DecodeError, FrameMismatchError, InputFileError
 from pyvmafneg.io._decode import layout_of
 from pyvmafneg.io._sources import detect_kind, match_sources, open_video
@@ -145,7 +145,7 @@ def test_decode_error_names_file_and_frame(
         (b"", "empty.mp4", "is empty (0 bytes)"),
         (b"\x00\x01garbage" * 300, "junk.mp4", "FFmpeg (PyAV) does not recognise it"),
         (None, "missing.mkv", "does not exist"),
-        (b"\x10" * 100, "raw.yuv", "is raw YUV: give its size (--width and --height"),
+        (b"\x10" * 100, "raw.yuv", "is raw YUV, which does not record its size; give its size ("),
     ],
 )
 def test_unreadable_inputs(

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from media_helpers import H, W, clip, decode_to_yuv, ffmpeg, sharpen, to_y4m, to_yuv
 
+from pyvmafneg import score
 from pyvmafneg.cli import main
-from pyvmafneg.engines.libvmaf._scorer import score
 from pyvmafneg.errors import InputFileError, TruncatedInputError
 from pyvmafneg.io._sources import open_video
 from pyvmafneg.io._y4m import count_y4m_frames, read_y4m, read_y4m_header, write_y4m

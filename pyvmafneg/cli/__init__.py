@@ -48,9 +48,9 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
-        from .. import __version__
+        from .._version import package_version
 
-        print(f"pyvmafneg {__version__}")
+        print(f"pyvmafneg {package_version()}")
         parser.exit()
 
 
@@ -99,7 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except VmafNegError as exc:
-        print(f"{where}: error: {one_line(str(exc))}", file=sys.stderr)
+        from ._advice import render
+
+        print(f"{where}: error: {one_line(render(exc, args))}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:  # a file the run reads or writes, named by the message
         print(f"{where}: error: {one_line(str(exc))}", file=sys.stderr)

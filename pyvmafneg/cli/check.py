@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from .._defaults import DEFAULT_BORDERLINE, DEFAULT_THRESHOLD
+from ._advice import flag
 
 if TYPE_CHECKING:
     from ..results._result import Result
@@ -110,6 +111,7 @@ def emit(
         strict=args.strict,
         sources=sources or [],
         baseline=baseline,
+        name_option=flag,
     )
     if args.plot:
         from ..results._plot import plot_result

@@ -7,7 +7,7 @@ import dataclasses
 import json
 import sys
 
-from ..engines._models import check_gain_limit
+from ..engines._models import GAIN_LIMIT_RANGE, check_gain_limit
 from .common import add_input_arguments, count, open_pair
 
 
@@ -34,7 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=_limit,
         default=1.0,
         metavar="X",
-        help="the cap to examine, in [1, 100] (default 1.0, VMAF-NEG's)",
+        help="the cap to examine, in [{:g}, {:g}] (default 1.0, VMAF-NEG's)".format(
+            *GAIN_LIMIT_RANGE
+        ),
     )
     p.add_argument("--frames", type=count(1), metavar="N", help="explain only the first N frames")
     p.add_argument(

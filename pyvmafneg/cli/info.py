@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import __version__
+    from .._version import package_version
     from ..engines._models import BUILTIN_MODELS
     from ..engines.libvmaf._binding import ENV_VAR, library_info
     from ..engines.native._kernels import ENV_SIMD
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             json.dumps(
                 {
-                    "pyvmafneg": __version__,
+                    "pyvmafneg": package_version(),
                     "libvmaf_version": info.version,
                     "libvmaf_path": info.path,
                     "libvmaf_source": info.source,
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    print(f"pyvmafneg {__version__}")
+    print(f"pyvmafneg {package_version()}")
     print(f"libvmaf   {info.version}")
     print(f"loaded    {info.path}")
     print(f"found via {info.source} (override with --libvmaf PATH or {ENV_VAR})")

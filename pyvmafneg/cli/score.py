@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._defaults import LOG_FORMATS
+from ..engines._models import GAIN_LIMIT_RANGE
 from ..engines._registry import backend_names
-from ..errors import FrameMismatchError, LogFormatError, OutputFileError
+from ..errors import LogFormatError, OutputFileError
+from ._advice import flag
 from .check import add_gate_options, emit
 from .common import add_input_arguments, add_prepare_arguments, count, open_pair, sync_offset
 
@@ -37,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         metavar="MODEL",
         help="model to score with, repeatable: a built-in name or JSON path, optionally "
-        "followed by :name=KEY, :vif_enhn_gain_limit=X, :adm_enhn_gain_limit=X (X in [1,100]). "
+        "followed by :name=KEY, :vif_enhn_gain_limit=X, :adm_enhn_gain_limit=X (X in "
+        f"[{GAIN_LIMIT_RANGE[0]:g},{GAIN_LIMIT_RANGE[1]:g}]). "
         "Default: vmaf_v0.6.1:name=vmaf and vmaf_v0.6.1neg:name=vmaf_neg",
     )
     p.add_argument(
@@ -147,7 +150,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..engines._models import parse_model
-    from ..engines._registry import run_backend
+    from ..engines._registry import score
     from ..io._prepare import plan_scaling
     from ..io._sources import known_frame_count
     from ._progress import Progress
@@ -184,27 +187,24 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
         return _finish(result, args)
     try:
-        result = run_backend(
-            args.backend,
+        result = score(
             ref,
             dis,
-            models=models,
+            models,
+            backend=args.backend,
             threads=args.threads,
             subsample=args.subsample,
             clip=not args.no_clip,
             transform=transform,
             frames=args.frames,
             progress=bar,
-            libvmaf=args.libvmaf,
+            library=args.libvmaf,
             ffmpeg=args.ffmpeg,
             scale=args.scale,
             size=args.size,
             offset=args.offset,
             features=args.feature,
         )
-    except FrameMismatchError as exc:
-        # The scorer words its advice for the Python API; say it as the flag.
-        raise FrameMismatchError(str(exc).replace("pass frames=", "pass --frames ")) from None
     finally:
         bar.close()
     return _finish(result, args)
@@ -335,5 +335,5 @@ def _finish(result: Result, args: argparse.Namespace) -> int:
         sys.stdout.write(result.to_json())
         return 0
     print(f"{len(result)} frames scored ({result.backend})")
-    print(result.summary())
+    print(result.summary(flag))
     return 0

@@ -147,7 +147,7 @@ class EncodeRow:
         return None if not self.check else str(self.check.get("verdict"))
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-able dict (the store's and ``--json``'s row format)."""
+        """Plain JSON-able dict (the row format of the store and of JSON output)."""
         return asdict(self)
 
     @classmethod

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from ..engines._models import ModelSpec
-from ..errors import FrameMismatchError, OptionError, VmafNegError
+from ..errors import OptionError, VmafNegError, python_option
 from ..io._prepare import DEFAULT_SCALER
 from ..results._store import HashCache, ResultStore, pair_key
 from ..verdict._check import check
@@ -89,13 +89,20 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _manifest_option(name: str, value: Any) -> str:
+    """How error advice names an option in a manifest (``frames = 8 in this [[encode]] entry``)."""
+    if name == "frames":
+        return f"frames = {value} in this [[encode]] entry"
+    return python_option(name, value)
+
+
 def score_pair(task: PairTask) -> dict[str, Any]:
     """Score one pair; return its row as a dict (never raises for a bad pair).
 
     A pair that cannot be scored (unreadable file, mismatched geometry,
     libvmaf error ...) comes back with ``status='error'`` and the message.
     """
-    from ..engines.libvmaf._scorer import score
+    from ..engines._registry import score
     from ..io._sources import known_frame_count, match_sources, open_video
 
     row = dict(task.row, key=task.key, status="ok", error=None)
@@ -153,9 +160,10 @@ def score_pair(task: PairTask) -> dict[str, Any]:
                 f"{enc_path!r} does not state its frame rate; give bitrate_kbps or fps for it "
                 "in the manifest"
             )
-    except FrameMismatchError as exc:
-        hint = " (in the manifest: frames = N in this [[encode]] entry)"
-        row.update(status="error", error=f"{type(exc).__name__}: {exc}{hint}")
+    except VmafNegError as exc:
+        # Advice in the manifest's words: frames = N is set per [[encode]] entry.
+        text = exc.describe(_manifest_option)
+        row.update(status="error", error=f"{type(exc).__name__}: {text}")
     except Exception as exc:  # noqa: BLE001 - one bad pair must not stop a comparison
         row.update(status="error", error=f"{type(exc).__name__}: {exc}")
     row["seconds"] = round(time.perf_counter() - start, 3)
@@ -362,9 +370,10 @@ def _iter_dask(tasks: list[PairTask], scheduler: str, workers: int) -> Iterator[
                 client = Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT:g}s")
             except (OSError, TimeoutError) as exc:
                 raise OptionError(
-                    f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start one with "
-                    "`dask scheduler` and workers with `dask worker ADDRESS`, or leave out "
-                    "--scheduler to score on this machine"
+                    f"cannot reach the Dask scheduler at {scheduler!r} ({exc})",
+                    advice="start one with `dask scheduler` and workers with `dask worker "
+                    "ADDRESS`, or {scheduler} to score on this machine",
+                    options={"scheduler": None},
                 ) from None
         with client:
             futures = [
@@ -396,7 +405,7 @@ def provenance(manifest: Manifest, *, scheduler: str | None, workers: int) -> di
     import datetime
     import platform
 
-    from .. import __version__
+    from .._version import package_version
     from ..engines.libvmaf._binding import library_info
 
     info = library_info()
@@ -408,7 +417,7 @@ def provenance(manifest: Manifest, *, scheduler: str | None, workers: int) -> di
         "BD method": manifest.bd_method,
         "BD gap threshold": f"{manifest.bd_gap_threshold:g} percentage points",
         "encode gap threshold": f"{manifest.gap_threshold:g} VMAF points",
-        "pyvmafneg": __version__,
+        "pyvmafneg": package_version(),
         "libvmaf": f"{info.version} ({info.source}: {info.path})",
         "python": platform.python_version(),
         "run on": "Dask " + scheduler if scheduler else f"this machine, {workers} worker(s)",
@@ -474,7 +483,8 @@ def run_comparison(
         Show progress on stderr (True), not at all (False), or a
         :class:`BatchProgress` to report to.
     """
-    from ..engines.libvmaf._binding import available_cpus, library_info
+    from ..engines._options import available_cpus
+    from ..engines.libvmaf._binding import library_info
 
     started = time.perf_counter()
     if not isinstance(manifest, Manifest):

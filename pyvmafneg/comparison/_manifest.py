@@ -220,8 +220,8 @@ def load_manifest(path: str | os.PathLike[str]) -> Manifest:
         raise ManifestError(f"cannot read manifest {path!r}: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(
-            f"manifest {path!r} is not valid TOML ({exc}); see the format in "
-            "`python3 -m pyvmafneg compare --help`"
+            f"manifest {path!r} is not valid TOML ({exc})",
+            advice="see the manifest format in the documentation of pyvmafneg.comparison",
         ) from None
     return parse_manifest(data, base=os.path.dirname(os.path.abspath(path)), path=path)
 

@@ -847,7 +847,7 @@ def _page(
     reason: str | None,
     files: Mapping[str, str] | None = None,
 ) -> str:
-    from .. import __version__
+    from .._version import package_version
 
     title = title or f"Codec comparison against {comparison.anchor}: default VMAF vs VMAF-NEG"
     colours = _colours(comparison)
@@ -857,7 +857,7 @@ def _page(
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta name="generator" content="pyvmafneg {_e(__version__)}">',
+        f'<meta name="generator" content="pyvmafneg {_e(package_version())}">',
         f"<title>{_e(title)}</title>",
         f"<style>\n{_CSS}\n</style>",
         "</head>",
@@ -878,7 +878,7 @@ def _page(
         *_flags(comparison),
         *_provenance(comparison),
         "</main>",
-        f"<footer>Written by pyvmafneg {_e(__version__)}.</footer>",
+        f"<footer>Written by pyvmafneg {_e(package_version())}.</footer>",
         "</body>",
         "</html>",
     ]

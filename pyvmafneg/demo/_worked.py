@@ -42,7 +42,7 @@ import numpy as np
 from .._defaults import DEMO_IMAGE, DEMO_MAX_FRAMES, DEMO_OUT
 from .._optional import matplotlib_agg
 from .._outputs import check_output_dir
-from ..engines.libvmaf._scorer import score
+from ..engines._registry import score
 from ..errors import OptionError
 from ..io._frame import Frame
 from ..io._y4m import write_y4m
@@ -452,7 +452,7 @@ def cap_curve(
     above parity the default feature gains credit while the NEG twin stays at
     (or, for ADM, below) its parity value. Each gain is scored with real
     libvmaf; ``reference_introspection`` adds where the VIF cap acts from the
-    NumPy reference when that is importable.
+    NumPy reference.
     """
     gains_arr = np.asarray(sorted(float(g) for g in gains), dtype=np.float64)
     ref = list(frames)
@@ -460,8 +460,9 @@ def cap_curve(
     neg: dict[str, list[float]] = {name: [] for name, _ in CAP_FEATURES}
     vmaf: list[float] = []
     vmaf_neg: list[float] = []
-    explain = _vif_explain() if reference_introspection else None
     fractions: list[float] = []
+    from ..engines.reference import vif_explain
+
     for g in gains_arr:
         dis = enhance.apply_to_frames(ref, "contrast", gain=float(g))
         res = score(ref, dis, clip=False, threads=threads)
@@ -470,33 +471,17 @@ def cap_curve(
             neg[name].append(_pooled(res, f"{name}_egl_1"))
         vmaf.append(_pooled(res, "vmaf"))
         vmaf_neg.append(_pooled(res, "vmaf_neg"))
-        if explain is not None:
-            try:
-                ex = explain(ref[0].luma, dis[0].luma, ref[0].bitdepth, 1.0)
-                fractions.append(float(ex.cap_fraction_of_used[1]))
-            except Exception:  # the reference is optional: drop it, keep the demo
-                explain = None
+        if reference_introspection:
+            ex = vif_explain(ref[0].luma, dis[0].luma, ref[0].bitdepth, 1.0)
+            fractions.append(float(ex.cap_fraction_of_used[1]))
     return CapCurve(
         gains=gains_arr,
         default={k: np.asarray(v) for k, v in default.items()},
         neg={k: np.asarray(v) for k, v in neg.items()},
         vmaf=np.asarray(vmaf),
         vmaf_neg=np.asarray(vmaf_neg),
-        cap_fraction=(
-            np.asarray(fractions)
-            if explain is not None and len(fractions) == len(gains_arr)
-            else None
-        ),
+        cap_fraction=np.asarray(fractions) if reference_introspection else None,
     )
-
-
-def _vif_explain() -> Callable[..., Any] | None:
-    """The reference's ``vif_explain`` when importable, else None."""
-    try:
-        from ..engines.reference import vif_explain
-    except Exception:  # optional witness: missing or broken is fine here
-        return None
-    return vif_explain
 
 
 def run_demo(

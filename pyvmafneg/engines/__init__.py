@@ -1,26 +1,34 @@
-"""Scoring engines behind one interface.
+"""Scoring engines behind one interface, :func:`score` (also ``pyvmafneg.score``).
 
 * ``libvmaf``: libvmaf in-process through CFFI (:mod:`.libvmaf`);
 * ``ffmpeg``: FFmpeg's ``libvmaf`` filter in a subprocess (:mod:`._ffmpeg`);
 * ``reference``: the NumPy reference, the independent witness (:mod:`.reference`);
 * ``native``: this package's C engine (:mod:`.native`), when it is built.
 
-Model names, overloads and gain limits are resolved once, in :mod:`._models`.
+Below the engines and shared by them: model resolution (:mod:`._models`),
+option checks (:mod:`._options`), the streaming scorer scaffold and the one
+place a Result is built (:mod:`._scaffold`), and the backend registry
+(:mod:`._registry`).
 """
 
 import importlib
 from typing import Any
 
-from ._models import BUILTIN_MODELS, DEFAULT_MODELS, ModelSpec, parse_model
-from ._registry import backend_names, run_backend
+from ._models import BUILTIN_MODELS, DEFAULT_MODELS, GAIN_LIMIT_RANGE, ModelSpec, parse_model
+from ._options import available_cpus
+from ._registry import Backend, backend_names, register_backend, score
 
 __all__ = [
     "BUILTIN_MODELS",
     "DEFAULT_MODELS",
+    "GAIN_LIMIT_RANGE",
+    "Backend",
     "ModelSpec",
+    "available_cpus",
     "backend_names",
     "parse_model",
-    "run_backend",
+    "register_backend",
+    "score",
 ]
 
 #: Engines reachable as attributes, imported on first use (``engines.libvmaf``).

@@ -32,18 +32,20 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
-from ..errors import FFmpegError, FrameError, FrameMismatchError
-from ..io._frame import MIN_SIDE, check_stable_width
-from ..io._prepare import DEFAULT_SCALER, ScalePlan, offset_counts, plan_scaling
+from ..errors import FFmpegError, FrameCountMismatchError, FrameError, UnsupportedOptionError
+from ..io._frame import MIN_SIDE, ClipChecker, FrameLike, iter_pairs
+from ..io._prepare import DEFAULT_SCALER, ScalePlan, offset_counts, plan_scaling, prepare_pair
 from ..io._rawyuv import ffmpeg_pix_fmt
 from ..io._sources import VideoSource, known_frame_count, open_video
 from ..results._result import Result
 from ._features import FeatureSpec, ffmpeg_feature_option, resolve_features
-from ._models import ModelSpec, pick_pair, resolve_models
-from .libvmaf._binding import available_cpus, check_threads
+from ._models import ModelSpec, resolve_models
+from ._options import available_cpus, check_stable_width, check_threads
+from ._scaffold import EngineOutput, build_result, check_frames
 
-__all__ = ["find_ffmpeg", "build_command", "model_option", "score_ffmpeg", "SYNC_MODES"]
+__all__ = ["SYNC_MODES", "build_command", "find_ffmpeg", "model_option", "score_ffmpeg"]
 
 #: Frame pairing: by position (``'index'``) or by timestamp from zero (``'pts'``).
 SYNC_MODES: tuple[str, ...] = ("index", "pts")
@@ -63,11 +65,18 @@ def find_ffmpeg(path: str | os.PathLike[str] | None = None) -> str:
         found = text if os.path.isfile(text) else shutil.which(text)
         if not found:
             raise FFmpegError(
-                f"FFmpeg executable {text!r} not found; give the path of an ffmpeg binary "
-                "built with --enable-libvmaf, or leave --ffmpeg out to use imageio-ffmpeg's"
+                f"FFmpeg executable {text!r} not found",
+                advice="give the path of an ffmpeg binary built with libvmaf, or {ffmpeg} to "
+                "use imageio-ffmpeg's",
+                options={"ffmpeg": None},
+                executable=text,
             )
         if not os.access(found, os.X_OK):
-            raise FFmpegError(f"{found!r} is not executable; chmod +x it or pick another ffmpeg")
+            raise FFmpegError(
+                f"{found!r} is not executable",
+                advice="chmod +x it or pick another ffmpeg",
+                executable=found,
+            )
         return found
     try:
         import imageio_ffmpeg
@@ -81,8 +90,10 @@ def find_ffmpeg(path: str | os.PathLike[str] | None = None) -> str:
     if found:
         return found
     raise FFmpegError(
-        "no FFmpeg found: install imageio-ffmpeg (pip install imageio-ffmpeg) or pass "
-        "--ffmpeg PATH to an ffmpeg built with --enable-libvmaf"
+        "no FFmpeg found",
+        advice="install imageio-ffmpeg (pip install imageio-ffmpeg) or give {ffmpeg}, an ffmpeg "
+        "built with libvmaf",
+        options={"ffmpeg": ...},
     )
 
 
@@ -92,7 +103,9 @@ def _plain(value: str, what: str) -> str:
     if bad:
         raise FFmpegError(
             f"the {what} {value!r} contains {' '.join(bad)}, which FFmpeg's libvmaf model "
-            "option cannot carry; rename it or use --backend libvmaf"
+            "option cannot carry",
+            advice="rename it or score with {backend}",
+            options={"backend": "libvmaf"},
         )
     return value
 
@@ -225,10 +238,6 @@ def build_command(
     return cmd
 
 
-def _as_source(obj: VideoSource | str | os.PathLike[str]) -> VideoSource:
-    return obj if isinstance(obj, VideoSource) else open_video(obj)
-
-
 def _tail(path: Path) -> str:
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
@@ -237,15 +246,59 @@ def _tail(path: Path) -> str:
     return "\n".join(lines[-STDERR_TAIL:])
 
 
+def _is_file_input(obj: Any) -> bool:
+    return isinstance(obj, (VideoSource, str, bytes, os.PathLike))
+
+
+def _as_source(obj: VideoSource | str | bytes | os.PathLike[str]) -> VideoSource:
+    return obj if isinstance(obj, VideoSource) else open_video(os.fsdecode(obj))
+
+
+def _spool(
+    reference: Iterable[FrameLike],
+    distorted: Iterable[FrameLike],
+    folder: Path,
+    frames: int | None,
+    bitdepth: int | None,
+) -> tuple[VideoSource, VideoSource]:
+    """Write two frame iterables as raw YUV files FFmpeg can read; return them opened."""
+    check = ClipChecker(bitdepth)
+    paths = (folder / "reference.yuv", folder / "distorted.yuv")
+    count = 0
+    with open(paths[0], "wb") as ref_out, open(paths[1], "wb") as dis_out:
+        for count, (ref, dis) in enumerate(iter_pairs(reference, distorted, frames), start=1):
+            pair = check(ref, dis, count - 1)
+            for frame, out in zip(pair, (ref_out, dis_out), strict=True):
+                for plane in frame.planes:
+                    data = plane if frame.bitdepth == 8 else plane.astype("<u2", copy=False)
+                    out.write(data.tobytes())
+    if check.geometry is None:
+        raise FrameError("no frames were given; the clips are empty")
+    width, height, bits, fmt = check.geometry
+    return tuple(  # type: ignore[return-value]
+        VideoSource(
+            path=str(path),
+            kind="raw",
+            width=width,
+            height=height,
+            pixel_format=fmt,
+            bitdepth=bits,
+            frame_count=count,
+        )
+        for path in paths
+    )
+
+
 def score_ffmpeg(
-    reference: VideoSource | str | os.PathLike[str],
-    distorted: VideoSource | str | os.PathLike[str],
+    reference: VideoSource | str | os.PathLike[str] | Iterable[FrameLike],
+    distorted: VideoSource | str | os.PathLike[str] | Iterable[FrameLike],
     models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
     *,
     threads: int | None = None,
     subsample: int = 1,
     clip: bool = True,
     transform: bool | None = None,
+    bitdepth: int | None = None,
     frames: int | None = None,
     progress: Callable[[int], None] | None = None,
     ffmpeg: str | os.PathLike[str] | None = None,
@@ -258,16 +311,17 @@ def score_ffmpeg(
     offset: int = 0,
     features: Iterable[str | FeatureSpec] | str | None = None,
 ) -> Result:
-    """Score with FFmpeg's libvmaf filter; same arguments and Result as :func:`pyvmafneg.score`.
+    """Score with FFmpeg's libvmaf filter (``pyvmafneg.score(..., backend='ffmpeg')``).
 
     Parameters
     ----------
     reference, distorted:
-        Opened :class:`~pyvmafneg.io._sources.VideoSource` objects (needed for
-        raw YUV, which carries no size) or paths of Y4M/container files.
-        Their frames are not read here; FFmpeg reads the files itself.
+        Opened :class:`~pyvmafneg.io.VideoSource` objects or paths, which
+        FFmpeg reads itself, or frame iterables, which are prepared in-process
+        (``scale``, ``size``, ``offset``) and written to temporary raw YUV
+        files first (``bitdepth`` reads bare ``uint16`` arrays).
     models, threads, subsample, clip, transform, frames:
-        As for the in-process backend. ``transform=False`` cannot be
+        As for :func:`pyvmafneg.score`. ``transform=False`` cannot be
         forced through FFmpeg and is refused.
     progress:
         Called with the number of frames FFmpeg has processed.
@@ -295,51 +349,36 @@ def score_ffmpeg(
         FFmpeg missing, failing (its stderr tail is quoted) or writing no log.
     FrameMismatchError
         Inputs that cannot be paired.
+    UnsupportedOptionError
+        ``transform=False``.
     """
-    from ..io._sources import match_sources
-    from ..results._logs import read_log
-
-    ref = _as_source(reference)
-    dis = _as_source(distorted)
-    match_sources(ref, dis, frames=frames, scale=scale, size=size, offset=offset)
-    plan = plan_scaling((ref.width, ref.height), (dis.width, dis.height), scale=scale, size=size)
-    width, height = plan.size if plan is not None else (ref.width, ref.height)
-    for src in (ref, dis):
-        if src.bitdepth not in (8, 10):
-            raise FFmpegError(
-                f"{src.path!r} is {src.bitdepth}-bit, but FFmpeg's libvmaf filter takes only "
-                "8- and 10-bit input (FFmpeg would convert it silently); use --backend "
-                "libvmaf for 12/16-bit video"
-            )
+    check_frames(frames)
     if transform is False:
-        raise FFmpegError(
-            "FFmpeg's libvmaf filter can enable the score transform but not force it off; "
-            "use --transform model or --backend libvmaf"
+        raise UnsupportedOptionError(
+            "FFmpeg's libvmaf filter can enable the score transform but not force it off",
+            advice="use {transform} (the model's setting) or {backend}",
+            options={"transform": None, "backend": "libvmaf"},
+            backend="ffmpeg",
+            option="transform",
+            value=False,
+            supported_by=("libvmaf", "reference", "native"),
         )
     threads, subsample = check_threads(threads, subsample)
     threads = min(threads, available_cpus())  # as in-process: extra workers only cost memory
-    if min(width, height) < MIN_SIDE:
-        raise FrameError(
-            f"frames are {width}x{height}; libvmaf needs at least {MIN_SIDE}x{MIN_SIDE} "
-            "pixels (smaller frames crash FFmpeg's libvmaf filter or compute undefined values); "
-            "upscale the clip first"
-        )
-    check_stable_width(width, None, python=False)
-    if frames is None:
-        n_ref, n_dis = offset_counts(offset, known_frame_count(ref), known_frame_count(dis))
-        if n_ref is not None and n_dis is not None and n_ref != n_dis:
-            raise FrameMismatchError(
-                f"reference {ref.path!r} has {n_ref} frames but distorted {dis.path!r} has "
-                f"{n_dis}; pass --frames {min(n_ref, n_dis)} to score the common prefix"
-            )
-        expected = n_ref if n_ref is not None else n_dis
-    else:
-        expected = int(frames)
     specs = resolve_models(models)
     extra = resolve_features(features)
     exe = find_ffmpeg(ffmpeg)
     with tempfile.TemporaryDirectory(prefix="pyvmafneg-ffmpeg-") as tmp:
         tmpdir = Path(tmp)
+        if _is_file_input(reference) and _is_file_input(distorted):
+            ref, dis = _as_source(reference), _as_source(distorted)  # type: ignore[arg-type]
+        else:
+            pair = prepare_pair(
+                reference, distorted, scale=scale, size=size, offset=offset, bitdepth=bitdepth
+            )
+            ref, dis = _spool(pair.reference, pair.distorted, tmpdir, frames, bitdepth)
+            offset = 0  # prepared in-process: the spooled frames pair one to one
+        plan, expected = _check_inputs(ref, dis, frames, scale, size, offset)
         model_paths = {}
         for i, spec in enumerate(specs):
             if spec.is_path:
@@ -375,54 +414,97 @@ def score_ffmpeg(
         produced = tmpdir / log_name
         if rc != 0:
             tail = _tail(stderr_path)
-            hint = ""
+            hint = "".join(f" ({local} is a copy of {src})" for src, local in model_paths.items())
+            advice, options = "", {}
             if "No such filter" in tail and "libvmaf" in tail:
-                hint = (
-                    " This FFmpeg was built without libvmaf; use imageio-ffmpeg's binary "
-                    "(leave --ffmpeg out) or --backend libvmaf."
-                )
-            for source, local in model_paths.items():
-                hint += f" ({local} is a copy of {source})"
+                hint += " This FFmpeg was built without libvmaf."
+                advice = "use imageio-ffmpeg's binary ({ffmpeg}) or {backend}"
+                options = {"ffmpeg": None, "backend": "libvmaf"}
             raise FFmpegError(
                 f"FFmpeg failed (exit status {rc}) scoring {dis.path!r} against "
-                f"{ref.path!r}.{hint}\nCommand: {' '.join(cmd)}\nFFmpeg said:\n{tail}"
+                f"{ref.path!r}.{hint}\nCommand: {' '.join(cmd)}\nFFmpeg said:\n{tail}",
+                advice=advice,
+                options=options,
+                executable=exe,
             )
         if not produced.exists() or produced.stat().st_size == 0:
             raise FFmpegError(
-                f"FFmpeg exited cleanly but wrote no VMAF log; its stderr:\n{_tail(stderr_path)}"
+                f"FFmpeg exited cleanly but wrote no VMAF log; its stderr:\n{_tail(stderr_path)}",
+                executable=exe,
             )
         if log_path is not None:
             shutil.copyfile(produced, log_path)
+        from ..results._logs import read_log
+
         log = read_log(produced)
     expected_scored = None if expected is None else len(range(0, expected, int(subsample)))
     if expected_scored is not None and len(log) != expected_scored:
         raise FFmpegError(
             f"FFmpeg scored {len(log)} frames but {expected_scored} were expected; its frame "
-            "sync dropped or repeated frames (check both inputs decode completely)"
+            "sync dropped or repeated frames (check both inputs decode completely)",
+            executable=exe,
         )
     scores = {}
     for spec in specs:
         if spec.name not in log.metrics:
             raise FFmpegError(
                 f"FFmpeg's log has no scores for model {spec.name!r}; metrics found: "
-                f"{', '.join(list(log.metrics)[:8])}"
+                f"{', '.join(list(log.metrics)[:8])}",
+                executable=exe,
             )
         scores[spec.name] = log.metrics[spec.name]
     names = {s.name for s in specs}
-    features = {k: v for k, v in log.metrics.items() if k not in names}
-    default, neg = pick_pair(specs)
-    return Result(
-        frames=log.frames,
-        scores=scores,
-        features=features,
-        default_model=default,
-        neg_model=neg,
-        clipped=clip,
-        backend="ffmpeg",
-        version=log.version,
-        models={s.name: s.describe() for s in specs},
-        fps=len(log) / elapsed if elapsed > 0 else None,
-    )
+    found = {k: v for k, v in log.metrics.items() if k not in names}
+    output = EngineOutput(log.frames, scores, found, version=log.version)
+    return build_result(output, specs, backend="ffmpeg", clip=clip, elapsed=elapsed)
+
+
+def _check_inputs(
+    ref: VideoSource,
+    dis: VideoSource,
+    frames: int | None,
+    scale: str | None,
+    size: tuple[int, int] | str | None,
+    offset: int,
+) -> tuple[ScalePlan | None, int | None]:
+    """Refuse inputs FFmpeg's filter would pair or convert wrongly.
+
+    Returns the scaling plan and the number of frames expected (None: unknown).
+    """
+    from ..io._sources import match_sources
+
+    match_sources(ref, dis, frames=frames, scale=scale, size=size, offset=offset)
+    plan = plan_scaling((ref.width, ref.height), (dis.width, dis.height), scale=scale, size=size)
+    width, height = plan.size if plan is not None else (ref.width, ref.height)
+    for src in (ref, dis):
+        if src.bitdepth not in (8, 10):
+            raise FFmpegError(
+                f"{src.path!r} is {src.bitdepth}-bit, but FFmpeg's libvmaf filter takes only "
+                "8- and 10-bit input (FFmpeg would convert it silently)",
+                advice="score 12/16-bit video with {backend}",
+                options={"backend": "libvmaf"},
+            )
+    if min(width, height) < MIN_SIDE:
+        raise FrameError(
+            f"frames are {width}x{height}; libvmaf needs at least {MIN_SIDE}x{MIN_SIDE} "
+            "pixels (smaller frames crash FFmpeg's libvmaf filter or compute undefined values)",
+            advice="upscale the clip first",
+        )
+    check_stable_width(width, None)
+    if frames is not None:
+        return plan, int(frames)
+    n_ref, n_dis = offset_counts(offset, known_frame_count(ref), known_frame_count(dis))
+    if n_ref is not None and n_dis is not None and n_ref != n_dis:
+        common = min(n_ref, n_dis)
+        raise FrameCountMismatchError(
+            f"reference {ref.path!r} has {n_ref} frames but distorted {dis.path!r} has {n_dis}",
+            advice="pass {frames} to score the common prefix",
+            options={"frames": common},
+            reference_frames=n_ref,
+            distorted_frames=n_dis,
+            common=common,
+        )
+    return plan, n_ref if n_ref is not None else n_dis
 
 
 def _run(

@@ -9,7 +9,7 @@ model "NEG":
 * ``adm_enhn_gain_limit``: cap on the ADM restored-detail gain.
 
 Both default to 100 (no practical cap) in libvmaf and are 1.0 in the NEG
-models; libvmaf accepts any value in [1.0, 100.0].
+models; libvmaf accepts any value in :data:`GAIN_LIMIT_RANGE`, [1.0, 100.0].
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ BUILTIN_MODELS: tuple[str, ...] = (
     "vmaf_v1.0.16_hfr_1d5h_2160",
 )
 
-#: libvmaf's accepted range for both enhancement gain limits.
+#: libvmaf's accepted range for both enhancement gain limits: the one definition.
 GAIN_LIMIT_RANGE: tuple[float, float] = (1.0, 100.0)
 
 #: Gain limits each built-in model applies on its own (from its JSON).
@@ -162,16 +162,27 @@ DEFAULT_MODELS: tuple[ModelSpec, ...] = (
 
 
 def check_gain_limit(value: float, option: str = "gain limit") -> float:
-    """Return ``value`` as float, or raise :class:`GainLimitError` if outside [1, 100]."""
+    """Return ``value`` as float, or raise :class:`GainLimitError` outside :data:`GAIN_LIMIT_RANGE`.
+
+    Booleans are refused (``True`` is not a gain limit).
+    """
+    lo, hi = GAIN_LIMIT_RANGE
     try:
+        if isinstance(value, bool):
+            raise TypeError
         val = float(value)
     except (TypeError, ValueError):
-        raise GainLimitError(f"{option} must be a number in [1.0, 100.0]; got {value!r}") from None
-    lo, hi = GAIN_LIMIT_RANGE
+        raise GainLimitError(
+            f"{option} must be a number in [{lo!r}, {hi!r}]; got {value!r}",
+            option=option,
+            value=value,
+        ) from None
     if not math.isfinite(val) or not lo <= val <= hi:
         raise GainLimitError(
-            f"{option}={value!r} is outside libvmaf's range [1.0, 100.0]: 1.0 caps "
-            "enhancement at parity (VMAF-NEG), 100.0 leaves it uncapped (default VMAF)"
+            f"{option}={value!r} is outside libvmaf's range [{lo!r}, {hi!r}]: {lo!r} caps "
+            f"enhancement at parity (VMAF-NEG), {hi!r} leaves it uncapped (default VMAF)",
+            option=option,
+            value=value,
         )
     return val
 
@@ -206,7 +217,7 @@ _KEY_ALIASES = {
 def parse_model(text: str) -> ModelSpec:
     """Parse a model argument as given on the command line.
 
-    Forms accepted (``:``-separated, like libvmaf's ``--model``)::
+    Forms accepted (``:``-separated, like the model option of libvmaf's ``vmaf`` tool)::
 
         vmaf_v0.6.1neg
         vmaf_v0.6.1:name=mine:vif_enhn_gain_limit=1.2:adm_enhn_gain_limit=1.2

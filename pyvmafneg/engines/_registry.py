@@ -1,157 +1,296 @@
-"""Scoring backends behind one call: ``run_backend(name, reference, distorted, ...)``.
+"""Scoring backends behind one call: :func:`score` ``(reference, distorted, models, backend=NAME)``.
 
-:data:`BACKENDS` maps a name to a function taking two opened
-:class:`~pyvmafneg.io._sources.VideoSource` objects and returning a
-:class:`~pyvmafneg.results._result.Result`:
+A backend is a :class:`Backend` entry in the registry: its name, a one-line
+summary, where its scoring function is (imported only when it is used), and
+the optional keywords it honours. Every backend takes the same inputs (paths,
+opened videos, frame iterables) and the common keywords (``subsample``,
+``clip``, ``transform``, ``bitdepth``, ``frames``, ``progress``, ``scale``,
+``size``, ``offset``); an optional keyword (:data:`OPTIONAL_KEYWORDS`: ``threads``,
+``cpumask``, ``library``, ``ffmpeg``, ``features``) given to a backend that
+cannot honour it raises :class:`~pyvmafneg.errors.UnsupportedOptionError`
+(:class:`~pyvmafneg.errors.FeatureError` for ``features``).
 
-* ``'libvmaf'``: libvmaf in-process through CFFI (:func:`pyvmafneg.score`);
-* ``'ffmpeg'``: FFmpeg's libvmaf filter (:func:`pyvmafneg.engines._ffmpeg.score_ffmpeg`);
-* ``'reference'``: the NumPy reference implementation, when this
-  installation has it (``pyvmafneg.engines.reference.score``);
-* ``'native'``: the compiled engine (:func:`pyvmafneg.engines.native.score_native`),
-  libvmaf's numbers with every gain limit from one filtering pass, when the
-  extension was built at install.
+Adding a backend is one :func:`register_backend` call below, with a scoring
+function of the form::
 
-Every backend takes the same keyword arguments (see :func:`run_backend`);
-ones a backend has no use for are ignored.
+    def score_x(reference, distorted, models=None, *, subsample, clip, transform,
+                bitdepth, frames, progress, scale, size, offset,
+                **honoured_options) -> Result
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._defaults import DEFAULT_SCALER
-from ..errors import BackendUnavailableError
+from ..errors import BackendUnavailableError, UnsupportedOptionError
 
 if TYPE_CHECKING:  # the engines are imported when a backend runs, not with the registry
-    from ..io._sources import VideoSource
+    from ..io._frame import FrameLike
     from ..results._result import Result
     from ._models import ModelSpec
 
-__all__ = ["BACKENDS", "run_backend", "backend_names"]
+__all__ = [
+    "OPTIONAL_KEYWORDS",
+    "Backend",
+    "backend_names",
+    "get_backend",
+    "register_backend",
+    "score",
+]
 
-Backend = Callable[..., "Result"]
-
-#: Keyword arguments every backend takes, as :func:`pyvmafneg.score` names them.
-_COMMON = (
-    "models",
-    "subsample",
-    "clip",
-    "transform",
-    "frames",
-    "progress",
-    "scale",
-    "size",
-    "offset",
-)
-
-
-def _libvmaf(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
-    from .libvmaf._scorer import score
-
-    return score(
-        reference,
-        distorted,
-        threads=kw["threads"],
-        library=kw.get("libvmaf"),
-        features=kw.get("features"),
-        **{k: kw[k] for k in _COMMON},
-    )
-
-
-def _ffmpeg(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
-    from ._ffmpeg import score_ffmpeg
-
-    return score_ffmpeg(
-        reference,
-        distorted,
-        threads=kw["threads"],
-        ffmpeg=kw.get("ffmpeg"),
-        features=kw.get("features"),
-        **{k: kw[k] for k in _COMMON},
-    )
-
-
-def _reference(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
-    from ._features import refuse_features
-
-    refuse_features(kw.get("features"), "reference")
-    try:
-        from .reference import score_reference
-    except ImportError as exc:
-        raise BackendUnavailableError(
-            "the NumPy reference backend is not available in this installation "
-            f"(pyvmafneg.engines.reference cannot be imported: {exc}); use --backend libvmaf "
-            "or --backend ffmpeg"
-        ) from None
-    return score_reference(reference, distorted, **{k: kw[k] for k in _COMMON})
-
-
-def _native(reference: VideoSource, distorted: VideoSource, **kw: Any) -> Result:
-    from ._features import refuse_features
-
-    refuse_features(kw.get("features"), "native")
-    from .native import score_native
-
-    return score_native(reference, distorted, threads=kw["threads"], **{k: kw[k] for k in _COMMON})
-
-
-#: Backend name -> scoring function.
-BACKENDS: dict[str, Backend] = {
-    "libvmaf": _libvmaf,
-    "ffmpeg": _ffmpeg,
-    "reference": _reference,
-    "native": _native,
+#: Keywords not every backend honours, with the values that mean "not asked for"
+#: (the first is the default; ``threads=0``, scoring on the calling thread, is what a
+#: backend without workers does anyway).
+OPTIONAL_KEYWORDS: dict[str, tuple[Any, ...]] = {
+    "threads": (None, 0),
+    "cpumask": (0,),
+    "library": (None,),
+    "ffmpeg": (None,),
+    "features": (None, (), [], ""),
 }
 
 
+@dataclass(frozen=True)
+class Backend:
+    """One scoring backend in the registry.
+
+    Attributes
+    ----------
+    name:
+        The ``backend=`` value that selects it.
+    summary:
+        One line saying what it is.
+    target:
+        ``"module:function"`` of its scoring function, imported when first used.
+    options:
+        Which of :data:`OPTIONAL_KEYWORDS` it honours.
+    """
+
+    name: str
+    summary: str
+    target: str
+    options: frozenset[str] = frozenset()
+
+    def load(self) -> Callable[..., Result]:
+        """Import the scoring function; :class:`BackendUnavailableError` if it cannot be."""
+        module, _, attr = self.target.partition(":")
+        try:
+            return getattr(importlib.import_module(module, __package__), attr)
+        except ImportError as exc:
+            others = [n for n in _BACKENDS if n != self.name]
+            raise BackendUnavailableError(
+                f"the {self.name!r} backend is not available in this installation "
+                f"({module.lstrip('.')} cannot be imported: {exc})",
+                advice="use another backend, e.g. {backend}" if others else "",
+                options={"backend": others[0]} if others else {},
+                backend=self.name,
+                available=tuple(others),
+            ) from None
+
+
+_BACKENDS: dict[str, Backend] = {}
+
+
+def register_backend(backend: Backend) -> None:
+    """Add (or replace) a backend in the registry."""
+    unknown = set(backend.options) - set(OPTIONAL_KEYWORDS)
+    if unknown:
+        raise ValueError(f"unknown optional keywords {sorted(unknown)} for {backend.name!r}")
+    _BACKENDS[backend.name] = backend
+
+
+register_backend(
+    Backend(
+        "libvmaf",
+        "libvmaf in-process through CFFI",
+        ".libvmaf._scorer:score_libvmaf",
+        frozenset({"threads", "cpumask", "library", "features"}),
+    )
+)
+register_backend(
+    Backend(
+        "ffmpeg",
+        "FFmpeg's libvmaf filter in a subprocess",
+        "._ffmpeg:score_ffmpeg",
+        frozenset({"threads", "ffmpeg", "features"}),
+    )
+)
+register_backend(
+    Backend(
+        "reference",
+        "the NumPy reference of libvmaf's integer features",
+        ".reference._backend:score_reference",
+        frozenset({"cpumask"}),
+    )
+)
+register_backend(
+    Backend(
+        "native",
+        "the compiled engine: every gain limit from one filtering pass",
+        ".native._scorer:score_native",
+        frozenset({"threads"}),
+    )
+)
+
+
 def backend_names() -> list[str]:
-    """Names accepted by :func:`run_backend`, default first."""
-    return list(BACKENDS)
+    """Names :func:`score` accepts as ``backend``, default first."""
+    return list(_BACKENDS)
 
 
-def run_backend(
-    name: str,
-    reference: VideoSource,
-    distorted: VideoSource,
+def get_backend(name: str) -> Backend:
+    """The registry entry called ``name``; :class:`BackendUnavailableError` if none."""
+    try:
+        return _BACKENDS[name]
+    except (KeyError, TypeError):
+        raise BackendUnavailableError(
+            f"unknown backend {name!r}",
+            advice=f"choose one of {', '.join(_BACKENDS)}",
+            backend=str(name),
+            available=tuple(_BACKENDS),
+        ) from None
+
+
+def score(
+    reference: Iterable[FrameLike] | Any,
+    distorted: Iterable[FrameLike] | Any,
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
     *,
-    models: Sequence[ModelSpec] | None = None,
+    backend: str = "libvmaf",
     threads: int | None = None,
     subsample: int = 1,
     clip: bool = True,
     transform: bool | None = None,
+    bitdepth: int | None = None,
     frames: int | None = None,
     progress: Callable[[int], None] | None = None,
     scale: str | None = DEFAULT_SCALER,
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
-    **options: Any,
+    cpumask: int = 0,
+    library: Any = None,
+    ffmpeg: Any = None,
+    features: Iterable[str] | str | None = None,
 ) -> Result:
-    """Score ``distorted`` against ``reference`` with the backend called ``name``.
+    """Score ``distorted`` against ``reference`` with default VMAF and VMAF-NEG (or ``models``).
 
-    ``scale``, ``size`` and ``offset`` prepare the pair (scaling to one
-    size, dropping leading frames; see :func:`pyvmafneg.io.prepare_pair`).
-    ``features`` (extra libvmaf extractors such as ``'psnr'`` or
-    ``'ssim'``, see :mod:`._features`) are computed by ``'libvmaf'`` and
-    ``'ffmpeg'``; other backends raise :class:`~pyvmafneg.errors.FeatureError`.
-    ``options`` carries backend-specific settings: ``libvmaf`` (a library
-    path) for ``'libvmaf'``, ``ffmpeg`` (an executable) for ``'ffmpeg'``.
+    Parameters
+    ----------
+    reference, distorted:
+        Paths of self-describing files (Y4M, or anything PyAV decodes: mp4,
+        mkv, webm, ivf...), videos opened with :func:`pyvmafneg.open_video`
+        (raw YUV carries no size: open it with ``width=``, ``height=``), or
+        iterables of frames (:class:`~pyvmafneg.Frame` objects, 2-D luma
+        arrays or ``(Y, U, V)`` tuples), consumed lazily one pair at a time.
+    models:
+        Built-in names, JSON paths, ``name:key=value`` strings (see
+        :func:`pyvmafneg.parse_model`) or :class:`~pyvmafneg.ModelSpec`
+        objects. Default: ``vmaf_v0.6.1`` as ``vmaf`` and ``vmaf_v0.6.1neg``
+        as ``vmaf_neg``.
+    backend:
+        ``'libvmaf'`` (in-process, default), ``'ffmpeg'`` (FFmpeg's libvmaf
+        filter), ``'reference'`` (the NumPy reference), ``'native'`` (the
+        compiled engine, when built), or any other name in :func:`backend_names`.
+    threads:
+        Worker threads, 0 to 1024; None (default) uses the CPUs this process
+        may use, at most 8; 0 scores on the calling thread. libvmaf, FFmpeg
+        and native.
+    subsample:
+        Score every N-th frame, N >= 1 (motion still sees every frame).
+    clip:
+        Clip model scores to [0, 100] (libvmaf's default); ``False`` shows
+        scores above 100, the tell-tale of rewarded enhancement.
+    transform:
+        The model's score transform: None keeps the model's setting,
+        True/False force it on/off (FFmpeg cannot force it off).
+    bitdepth:
+        Bit depth of frames given as bare ``uint16`` arrays.
+    frames:
+        Score only the first N >= 1 frames of both (a common prefix); without
+        it, clips of different lengths raise
+        :class:`~pyvmafneg.errors.FrameCountMismatchError`.
+    progress:
+        Called with the number of frames done.
+    scale:
+        When the distorted clip's size differs from the reference's, scale it
+        to the reference size with libswscale: ``'bicubic'`` (default),
+        ``'lanczos'``, ``'bilinear'``, ``'neighbor'``, ``'spline'`` or
+        ``'area'``; None refuses differing sizes.
+    size:
+        ``(width, height)``: score both clips scaled to this display size.
+    offset:
+        Drop the first N distorted frames before pairing (N < 0: the first -N
+        reference frames). See :func:`pyvmafneg.io.prepare_pair`.
+    cpumask:
+        libvmaf's CPU mask (``0x38``: its exact scalar ADM code); libvmaf and
+        the reference only.
+    library:
+        A libvmaf shared library path; libvmaf only.
+    ffmpeg:
+        The FFmpeg executable; ffmpeg only.
+    features:
+        Extra libvmaf extractors in the same pass (``'psnr'``, ``'ssim'``,
+        ``'ms_ssim'``, ``'ciede'``, ``'cambi'``, ``'psnr_hvs'``, with libvmaf
+        options as ``'cambi:full_ref=true'``), under libvmaf's names in
+        :attr:`Result.features`; libvmaf and FFmpeg only.
+
+    Returns
+    -------
+    Result
+        Per-frame model scores and features under libvmaf's names, pooling
+        and the default-NEG gap; ``Result.backend`` names the backend.
+
+    Raises
+    ------
+    BackendUnavailableError
+        ``backend`` is unknown or cannot be loaded here.
+    UnsupportedOptionError
+        An option the backend cannot honour was given.
+    FeatureError
+        An unknown feature, or features asked of a backend without them.
     """
-    try:
-        backend = BACKENDS[name]
-    except KeyError:
-        raise BackendUnavailableError(
-            f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}"
-        ) from None
-    return backend(
+    entry = get_backend(backend)
+    given = {
+        "threads": threads,
+        "cpumask": cpumask,
+        "library": library,
+        "ffmpeg": ffmpeg,
+        "features": features,
+    }
+    options = {}
+    for key, value in given.items():
+        if key in entry.options:
+            options[key] = value
+        elif key == "features":
+            from ._features import refuse_features
+
+            refuse_features(value, entry.name)
+        elif not any(
+            value is v or (type(value) is type(v) and value == v) for v in OPTIONAL_KEYWORDS[key]
+        ):
+            supported = tuple(b.name for b in _BACKENDS.values() if key in b.options)
+            raise UnsupportedOptionError(
+                f"the {entry.name} backend cannot honour {key}={value!r}",
+                advice=f"leave out {{{key}}} or use {{backend}}",
+                options={key: ..., "backend": supported[0]},
+                backend=entry.name,
+                option=key,
+                value=value,
+                supported_by=supported,
+            )
+    function = entry.load()
+    return function(
         reference,
         distorted,
-        models=models,
-        threads=threads,
+        models,
         subsample=subsample,
         clip=clip,
         transform=transform,
+        bitdepth=bitdepth,
         frames=frames,
         progress=progress,
         scale=scale,

@@ -110,7 +110,7 @@ def _open(path: str) -> Any:
         raise InputFileError(
             f"cannot read {path!r}: FFmpeg (PyAV) does not recognise it ({exc.strerror or exc}); "
             "it is damaged, truncated or not a video: re-create it. If it is raw planar YUV, "
-            "name it *.yuv and give --width/--height (and --pixel-format/--bitdepth)"
+            "name it *.yuv and give its width and height (and pixel format and bit depth)"
         ) from None
     if not container.streams.video:
         container.close()
@@ -120,11 +120,13 @@ def _open(path: str) -> Any:
     return container
 
 
-def _prefix_advice(index: int) -> str:
+def _prefix_advice(index: int) -> tuple[str, dict[str, int]]:
     """How to score the frames before a damaged one (nothing when the first is damaged)."""
     if index < 1:
-        return ""
-    return f", or score the {index} frame{'s' if index > 1 else ''} before it with --frames {index}"
+        return "", {}
+    return f", or score the {index} frame{'s' if index > 1 else ''} before it with {{frames}}", {
+        "frames": index
+    }
 
 
 def _rate(stream: Any) -> float | None:
@@ -152,8 +154,10 @@ def probe(path: str | os.PathLike[str]) -> ContainerInfo:
         except Exception as exc:  # av.error.FFmpegError and decoder failures
             raise DecodeError(
                 f"{path!r}: decoding failed at frame 0: {exc}; the file is damaged or not "
-                "what its name says: re-create it (or re-encode it, e.g. ffmpeg -i IN -c:v ffv1 "
-                "OUT.mkv)"
+                "what its name says",
+                advice="re-create it (or re-encode it, e.g. ffmpeg -i IN -c:v ffv1 OUT.mkv)",
+                path=path,
+                decoded=0,
             ) from None
         if first is None:
             raise InputFileError(
@@ -205,7 +209,9 @@ def count_packets(path: str | os.PathLike[str]) -> int:
                 n += 1
         return n
     except Exception as exc:
-        raise DecodeError(f"{path!r}: reading packets failed after {n} frames: {exc}") from None
+        raise DecodeError(
+            f"{path!r}: reading packets failed after {n} frames: {exc}", path=path
+        ) from None
     finally:
         container.close()
 
@@ -271,12 +277,20 @@ def _decode(path: str, info: ContainerInfo, threads: bool, allow_corrupt: bool) 
             except av.error.FFmpegError as exc:
                 raise DecodeError(
                     f"{path!r}: decoding failed at frame {index}: {exc.strerror or exc}; the "
-                    f"file is damaged: re-create it{_prefix_advice(index)}"
+                    "file is damaged",
+                    advice="re-create it" + _prefix_advice(index)[0],
+                    options=_prefix_advice(index)[1],
+                    path=path,
+                    decoded=index,
                 ) from None
             if frame.is_corrupt and not allow_corrupt:
                 raise DecodeError(
                     f"{path!r}: frame {index} is corrupt (the decoder concealed missing or "
-                    f"damaged data); re-create the file{_prefix_advice(index)}"
+                    "damaged data)",
+                    advice="re-create the file" + _prefix_advice(index)[0],
+                    options=_prefix_advice(index)[1],
+                    path=path,
+                    decoded=index,
                 )
             name = frame.format.name
             fmt, bits, convert = _layout_for(path, name)
@@ -289,7 +303,9 @@ def _decode(path: str, info: ContainerInfo, threads: bool, allow_corrupt: bool) 
                 raise DecodeError(
                     f"{path!r}: frame {index} is {frame.width}x{frame.height} {name} but the "
                     f"stream started as {info.width}x{info.height} {info.decoder_format}; "
-                    "VMAF needs one size and format per clip"
+                    "VMAF needs one size and format per clip",
+                    path=path,
+                    decoded=index,
                 )
             if convert is not None:
                 frame = frame.reformat(format=convert)
@@ -298,8 +314,11 @@ def _decode(path: str, info: ContainerInfo, threads: bool, allow_corrupt: bool) 
         if info.frame_count and index < info.frame_count:
             raise DecodeError(
                 f"{path!r}: the container promises {info.frame_count} frames but only "
-                f"{index} could be decoded; the file is truncated (score the frames present "
-                f"with --frames {index})"
+                f"{index} could be decoded; the file is truncated",
+                advice="score the frames present with {frames}",
+                options={"frames": index},
+                path=path,
+                decoded=index,
             )
     finally:
         container.close()

@@ -16,21 +16,26 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import FrameError, FrameMismatchError
+from ..errors import (
+    FormatMismatchError,
+    FrameCountMismatchError,
+    FrameError,
+    FrameMismatchError,
+    SizeMismatchError,
+)
 
 __all__ = [
-    "Frame",
-    "PIXEL_FORMATS",
     "BITDEPTHS",
-    "as_frame",
-    "chroma_shape",
-    "check_pair",
-    "iter_pairs",
-    "ClipChecker",
     "MIN_SIDE",
-    "UNSTABLE_WIDTHS",
-    "VECTOR_CPUMASK",
-    "check_stable_width",
+    "PIXEL_FORMATS",
+    "ClipChecker",
+    "Frame",
+    "FrameLike",
+    "as_frame",
+    "check_pair",
+    "chroma_shape",
+    "iter_pairs",
+    "normalize_pixel_format",
 ]
 
 #: Pixel formats (chroma subsampling) understood everywhere in the package.
@@ -43,15 +48,6 @@ BITDEPTHS: tuple[int, ...] = (8, 10, 12, 16)
 #: picture and, below 31, shifts by a negative amount (undefined behaviour).
 #: From 33 on every extractor stays inside its buffers.
 MIN_SIDE = 33
-
-#: Frame widths (pixels) at which libvmaf 3.2's vectorised ADM wavelet (AVX2,
-#: AVX-512) reads past the end of a row into memory it never wrote, so the
-#: scores change from run to run (found by scoring every width from 33 to 300
-#: repeatedly; heights are unaffected). libvmaf's scalar code is exact there.
-UNSTABLE_WIDTHS: frozenset[int] = frozenset((*range(33, 37), *range(65, 69)))
-
-#: libvmaf ``cpumask`` bits that switch off its AVX2 and AVX-512 code paths.
-VECTOR_CPUMASK = 0x38
 
 _FORMAT_ALIASES = {
     "420": "420",
@@ -305,23 +301,47 @@ def as_frame(
 
 
 def check_pair(reference: Frame, distorted: Frame, index: int | None = None) -> None:
-    """Raise :class:`FrameMismatchError` unless the two frames are scoreable together."""
+    """Raise :class:`FrameMismatchError` unless the two frames are scoreable together.
+
+    Raises
+    ------
+    SizeMismatchError
+        The frames differ in size.
+    FormatMismatchError
+        They differ in bit depth or pixel format.
+    """
     where = "" if index is None else f" at frame {index}"
     if reference.shape != distorted.shape:
-        raise FrameMismatchError(
+        raise SizeMismatchError(
             f"reference is {reference.width}x{reference.height} but distorted is "
-            f"{distorted.width}x{distorted.height}{where}; scale the distorted video to the "
-            "reference size first (e.g. ffmpeg -vf scale=W:H)"
+            f"{distorted.width}x{distorted.height}{where}",
+            advice="score with {scale} to scale it in-process, or scale the distorted video "
+            "to the reference size first (e.g. ffmpeg -vf scale=W:H)",
+            options={"scale": "bicubic"},
+            reference_size=(reference.width, reference.height),
+            distorted_size=(distorted.width, distorted.height),
+            frame=index,
         )
-    if reference.bitdepth != distorted.bitdepth:
-        raise FrameMismatchError(
-            f"reference is {reference.bitdepth}-bit but distorted is {distorted.bitdepth}-bit"
-            f"{where}; convert one so both have the same bit depth"
-        )
-    if reference.pixel_format != distorted.pixel_format:
-        raise FrameMismatchError(
-            f"reference is {reference.pixel_format} but distorted is "
-            f"{distorted.pixel_format}{where}; convert one so both share a pixel format"
+    if (reference.pixel_format, reference.bitdepth) != (
+        distorted.pixel_format,
+        distorted.bitdepth,
+    ):
+        if reference.bitdepth != distorted.bitdepth:
+            facts = (
+                f"reference is {reference.bitdepth}-bit but distorted is {distorted.bitdepth}-bit"
+            )
+            advice = "convert one so both have the same bit depth"
+        else:
+            facts = (
+                f"reference is {reference.pixel_format} but distorted is {distorted.pixel_format}"
+            )
+            advice = "convert one so both share a pixel format"
+        raise FormatMismatchError(
+            f"{facts}{where}",
+            advice=advice,
+            reference_format=(reference.pixel_format, reference.bitdepth),
+            distorted_format=(distorted.pixel_format, distorted.bitdepth),
+            frame=index,
         )
 
 
@@ -344,46 +364,27 @@ def iter_pairs(
             break
         if ref is None or dis is None:
             shorter = "reference" if ref is None else "distorted"
-            raise FrameMismatchError(
-                f"the {shorter} clip ended after {done} frames but the other goes on; "
-                f"pass frames={done} to score the common prefix"
+            raise FrameCountMismatchError(
+                f"the {shorter} clip ended after {done} frames but the other goes on",
+                advice="pass {frames} to score the common prefix",
+                options={"frames": done},
+                reference_frames=done if ref is None else None,
+                distorted_frames=done if dis is None else None,
+                common=done,
+                requested=frames,
             )
         yield ref, dis
         done += 1
     if frames is not None and done < frames:
-        raise FrameMismatchError(
-            f"{frames} frames were asked for but the clips hold only {done}; pass frames={done} "
-            "or fewer"
+        raise FrameCountMismatchError(
+            f"{frames} frames were asked for but the clips hold only {done}",
+            advice="pass {frames} or fewer",
+            options={"frames": done},
+            reference_frames=done,
+            distorted_frames=done,
+            common=done,
+            requested=frames,
         )
-
-
-def check_stable_width(width: int, cpumask: int | None = 0, *, python: bool = True) -> None:
-    """Refuse widths where libvmaf's vectorised ADM code gives run-to-run varying scores.
-
-    ``cpumask`` is the libvmaf CPU mask of the run (None when it cannot be
-    set, as in FFmpeg's filter); a mask that switches off AVX2 and AVX-512
-    (:data:`VECTOR_CPUMASK`) makes these widths exact and is allowed.
-    ``python`` chooses the advice (Python API or command line).
-
-    Raises
-    ------
-    FrameError
-        ``width`` is in :data:`UNSTABLE_WIDTHS` and the vector code is on.
-    """
-    if width not in UNSTABLE_WIDTHS:
-        return
-    if cpumask is not None and cpumask & VECTOR_CPUMASK == VECTOR_CPUMASK:
-        return
-    advice = "crop or pad the frames to another width (37 to 64, or 69 and up)"
-    if python and cpumask is not None:
-        advice += (
-            f", or score with Scorer(cpumask={VECTOR_CPUMASK:#x}) to use libvmaf's exact "
-            "scalar code (slower)"
-        )
-    raise FrameError(
-        f"frames are {width} pixels wide; at widths 33-36 and 65-68 libvmaf's vectorised ADM "
-        f"code reads past the end of each row, so its scores change from run to run: {advice}"
-    )
 
 
 class ClipChecker:

@@ -19,7 +19,14 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..errors import FrameMismatchError, InputFileError
+from ..errors import (
+    FormatMismatchError,
+    FrameCountMismatchError,
+    InputFileError,
+    OptionError,
+    RawGeometryError,
+    SizeMismatchError,
+)
 from ._frame import Frame, normalize_pixel_format
 from ._rawyuv import count_frames, read_yuv
 
@@ -158,10 +165,12 @@ def _open_raw(
     bitdepth: int | None,
 ) -> VideoSource:
     if not width or not height:
-        raise InputFileError(
-            f"{path!r} is raw YUV: give its size (--width and --height on the command line, "
-            "width= and height= to open_video), and its pixel format and bit depth unless it "
-            "is 8-bit 4:2:0"
+        raise RawGeometryError(
+            f"{path!r} is raw YUV, which does not record its size",
+            advice="give its size ({width}, {height}) and, unless it is 8-bit 4:2:0, its "
+            "{pixel_format} and {bitdepth}",
+            options=dict.fromkeys(("width", "height", "pixel_format", "bitdepth"), ...),
+            path=path,
         )
     fmt = normalize_pixel_format(pixel_format or "420")
     bd = int(bitdepth or 8)
@@ -261,38 +270,55 @@ def match_sources(
     ref, dis = reference, distorted
     plan = plan_scaling((ref.width, ref.height), (dis.width, dis.height), scale=scale, size=size)
     if plan is None and (ref.width, ref.height) != (dis.width, dis.height):
-        raise FrameMismatchError(
+        raise SizeMismatchError(
             f"reference {ref.path!r} is {ref.width}x{ref.height} but distorted {dis.path!r} "
-            f"is {dis.width}x{dis.height}; VMAF compares the two pixel by pixel at one size: "
-            f"scale the distorted video to the reference size first, e.g. ffmpeg -i DIST "
-            f"-vf scale={ref.width}:{ref.height}:flags=bicubic -c:v ffv1 scaled.mkv"
+            f"is {dis.width}x{dis.height}; VMAF compares the two pixel by pixel at one size",
+            advice="score with {scale} to scale it in-process, or scale the distorted video to "
+            "the reference size first, e.g. ffmpeg -i DIST "
+            f"-vf scale={ref.width}:{ref.height}:flags=bicubic -c:v ffv1 scaled.mkv",
+            options={"scale": "bicubic"},
+            reference_size=(ref.width, ref.height),
+            distorted_size=(dis.width, dis.height),
         )
     if (ref.pixel_format, ref.bitdepth) != (dis.pixel_format, dis.bitdepth):
         from ._rawyuv import ffmpeg_pix_fmt
 
         target = ffmpeg_pix_fmt(ref.pixel_format, ref.bitdepth)
-        raise FrameMismatchError(
+        raise FormatMismatchError(
             f"reference is {ref.pixel_format} {ref.bitdepth}-bit but distorted is "
-            f"{dis.pixel_format} {dis.bitdepth}-bit; convert the distorted video to match, "
-            f"e.g. ffmpeg -i DIST -pix_fmt {target} -c:v ffv1 converted.mkv"
+            f"{dis.pixel_format} {dis.bitdepth}-bit",
+            advice="convert the distorted video to match, e.g. ffmpeg -i DIST -pix_fmt "
+            f"{target} -c:v ffv1 converted.mkv",
+            reference_format=(ref.pixel_format, ref.bitdepth),
+            distorted_format=(dis.pixel_format, dis.bitdepth),
         )
     n_ref, n_dis = offset_counts(offset, ref.frame_count, dis.frame_count)
     after = f" after offset {offset}" if offset else ""
+    counts = {"reference_frames": n_ref, "distorted_frames": n_dis}
     if frames is not None:
         if frames < 1:
-            raise FrameMismatchError(f"--frames must be at least 1; got {frames}")
+            raise OptionError(f"frames must be at least 1 (or None for every frame); got {frames}")
         for n, src, role in ((n_ref, ref, "reference"), (n_dis, dis, "distorted")):
             if n is not None and n < frames:
-                raise FrameMismatchError(
+                known = [k for k in counts.values() if k is not None]
+                raise FrameCountMismatchError(
                     f"{frames} frames were asked for but the {role} {src.path!r} holds only "
-                    f"{n}{after}; pass --frames {n} or fewer"
+                    f"{n}{after}",
+                    advice="pass {frames} or fewer",
+                    options={"frames": n},
+                    common=min(known),
+                    requested=frames,
+                    **counts,
                 )
     elif None not in (n_ref, n_dis) and n_ref != n_dis:
         common = min(n_ref, n_dis)  # type: ignore[type-var]
-        raise FrameMismatchError(
+        raise FrameCountMismatchError(
             f"reference {ref.path!r} has {n_ref} frames but distorted "
-            f"{dis.path!r} has {n_dis}{after}; pass --frames {common} to score the common "
-            "prefix (the first frames of both)"
+            f"{dis.path!r} has {n_dis}{after}",
+            advice="pass {frames} to score the common prefix (the first frames of both)",
+            options={"frames": common},
+            common=common,
+            **counts,
         )
     warnings = []
     if ref.fps and dis.fps and abs(ref.fps - dis.fps) > 1e-3 * max(ref.fps, dis.fps):

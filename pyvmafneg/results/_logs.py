@@ -686,8 +686,9 @@ def _no_models(log: VmafLog) -> LogFormatError:
     shown = ", ".join(list(log.metrics)[:8])
     return NoVmafScoresError(
         f"{log.path!r} ({log.tool} {log.format.upper()}) holds no VMAF model scores "
-        f"(metrics: {shown}); if a model was given a custom name, say which with "
-        "--default-key / --neg-key",
+        f"(metrics: {shown})",
+        advice="if a model was given a custom name, say which with {default_key} / {neg_key}",
+        options={"default_key": ..., "neg_key": ...},
         path=log.path,
         tool=log.tool,
         metrics=tuple(log.metrics),
@@ -720,7 +721,11 @@ def result_from_logs(
     if len(logs) == 1:
         log = logs[0]
         if neg_log not in (None, 1):
-            raise LogFormatError(f"--neg-log {neg_log} needs two logs; one was given")
+            raise LogFormatError(
+                "one log was given",
+                advice="{neg_log} needs two logs: give the second one",
+                options={"neg_log": neg_log},
+            )
         d_log = n_log = log
         d_key, n_key = _choose_single(log, default_key, neg_key)
     else:
@@ -771,19 +776,22 @@ def result_from_logs(
     )
 
 
-def _require(log: VmafLog, key: str, flag: str) -> None:
+def _require(log: VmafLog, key: str, option: str) -> None:
     if key not in log.metrics:
         raise LogFormatError(
-            f"{log.path!r} has no metric {key!r} (given with {flag}); its model scores are: "
-            f"{', '.join(log.model_keys) or 'none'}"
+            f"{log.path!r} has no metric {key!r}; its model scores are: "
+            f"{', '.join(log.model_keys) or 'none'}",
+            advice=f"give one of them with {{{option}}}",
+            options={option: ...},
+            keys=tuple(log.model_keys),
         )
 
 
 def _choose_single(log: VmafLog, default_key: str | None, neg_key: str | None) -> tuple[str, str]:
     if default_key is not None:
-        _require(log, default_key, "--default-key")
+        _require(log, default_key, "default_key")
     if neg_key is not None:
-        _require(log, neg_key, "--neg-key")
+        _require(log, neg_key, "neg_key")
     if not log.model_keys:
         raise _no_models(log)
     d = default_key or log.roles.get("default")
@@ -799,15 +807,17 @@ def _choose_single(log: VmafLog, default_key: str | None, neg_key: str | None) -
         only = log.model_keys[0]
         role = "NEG" if _role_of(log) else "default"
         raise LogFormatError(
-            f"{log.path!r} holds one model ({only!r}, which looks like {role}); give the "
-            "other model's log as a second argument, e.g. pyvmafneg check DEFAULT.json "
-            "NEG.json"
+            f"{log.path!r} holds one model ({only!r}, which looks like {role})",
+            advice="give the other model's log too (one log per model: default, then NEG)",
+            keys=(only,),
         )
     if d is None or n is None or d == n:
         raise LogFormatError(
             f"{log.path!r} holds the models {', '.join(log.model_keys)} and their names do "
-            "not say which is default and which is NEG; pass --default-key KEY and "
-            "--neg-key KEY"
+            "not say which is default and which is NEG",
+            advice="pass {default_key} and {neg_key}",
+            options={"default_key": ..., "neg_key": ...},
+            keys=tuple(log.model_keys),
         )
     return d, n
 
@@ -823,7 +833,11 @@ def _choose_pair(
         if not log.model_keys:
             raise _no_models(log)
     if neg_log not in (None, 1, 2):
-        raise LogFormatError(f"--neg-log must be 1 or 2; got {neg_log}")
+        raise LogFormatError(
+            f"the NEG log must be number 1 or 2; got {neg_log}",
+            advice="pass {neg_log} or 2",
+            options={"neg_log": 1},
+        )
     if neg_log is None and neg_key is not None:
         if neg_key in b.metrics and neg_key not in a.metrics:
             neg_log = 2
@@ -844,13 +858,16 @@ def _choose_pair(
             what = "NEG" if ra else "default (or both models)"
             raise LogFormatError(
                 f"cannot tell which log is NEG: {a.path!r} and {b.path!r} both look like "
-                f"{what} logs; pass --neg-log 1 or --neg-log 2 (or --default-key/--neg-key)"
+                f"{what} logs",
+                advice="pass {neg_log} or 2 (or {default_key} / {neg_key})",
+                options={"neg_log": 1, "default_key": ..., "neg_key": ...},
+                keys=(*a.model_keys, *b.model_keys),
             )
     d_log, n_log = (b, a) if neg_log == 1 else (a, b)
     if default_key is not None:
-        _require(d_log, default_key, "--default-key")
+        _require(d_log, default_key, "default_key")
     if neg_key is not None:
-        _require(n_log, neg_key, "--neg-key")
+        _require(n_log, neg_key, "neg_key")
     d_key = default_key or (
         d_log.model_keys[0] if len(d_log.model_keys) == 1 else _pick(d_log, want_neg=False)
     )
@@ -860,8 +877,10 @@ def _choose_pair(
     if d_key is None or n_key is None:
         log = d_log if d_key is None else n_log
         raise LogFormatError(
-            f"{log.path!r} holds the models {', '.join(log.model_keys)}; pass "
-            "--default-key/--neg-key to say which to use"
+            f"{log.path!r} holds the models {', '.join(log.model_keys)}",
+            advice="pass {default_key} / {neg_key} to say which to use",
+            options={"default_key": ..., "neg_key": ...},
+            keys=tuple(log.model_keys),
         )
     return d_log, n_log, d_key, n_key
 

@@ -12,14 +12,14 @@ import csv
 import io
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import LogFormatError
+from ..errors import LogFormatError, ResultError, python_option
 
 __all__ = ["Result", "Pooled", "pool", "format_value"]
 
@@ -65,11 +65,12 @@ class Pooled:
 def pool(values: Sequence[float] | np.ndarray) -> Pooled:
     """Pool a per-frame series the way libvmaf does, plus percentiles.
 
-    Raises ``ValueError`` for an empty series.
+    Raises :class:`~pyvmafneg.errors.ResultError` (a ``ValueError``) for an
+    empty series.
     """
     arr = np.asarray(values, dtype=np.float64)
     if arr.size == 0:
-        raise ValueError("cannot pool an empty series of scores")
+        raise ResultError("cannot pool an empty series of scores")
     p1, p5, p50 = (float(np.percentile(arr, q)) for q in PERCENTILES)
     with np.errstate(divide="ignore"):
         harmonic = float(arr.size / np.sum(1.0 / (arr + 1.0)) - 1.0)
@@ -146,7 +147,7 @@ class Result:
             for key, values in list(table.items()):
                 arr = np.asarray(values, dtype=np.float64)
                 if arr.shape != (n,):
-                    raise ValueError(f"{key!r} has {arr.size} values for {n} frames")
+                    raise ResultError(f"{key!r} has {arr.size} values for {n} frames", key=key)
                 table[key] = arr
 
     # -- access -------------------------------------------------------------
@@ -296,8 +297,12 @@ class Result:
             )
         return path
 
-    def summary(self) -> str:
-        """A few lines for people: pooled scores, the gap, frames above 100."""
+    def summary(self, name_option: Callable[[str, Any], str] = python_option) -> str:
+        """A few lines for people: pooled scores, the gap, frames above 100.
+
+        ``name_option(keyword, value)`` words the option the lines may advise
+        (``clip=False`` by default; the command line names its flag).
+        """
         lines = []
         for key in self.scores:
             p = pool(self.scores[key])
@@ -314,7 +319,8 @@ class Result:
             if not self.clipped:
                 lines.append(f"{'above 100':>16}: {above.size} frame(s) of {len(self)}")
             else:
-                lines.append(f"{'above 100':>16}: n/a (scores clipped at 100; use --no-clip)")
+                advice = name_option("clip", False)
+                lines.append(f"{'above 100':>16}: n/a (scores clipped at 100; use {advice})")
         for key in self.extra_metrics():
             p = pool(self.features[key])
             lines.append(

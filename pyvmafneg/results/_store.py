@@ -168,8 +168,10 @@ class ResultStore:
             self._lock = open(self.path, "ab")
         except OSError as exc:
             raise ResultStoreError(
-                f"cannot create the result store {self.path!r}: {exc.strerror or exc}; "
-                "choose a writable place with --store"
+                f"cannot create the result store {self.path!r}: {exc.strerror or exc}",
+                advice="choose a writable place with {store}",
+                options={"store": ...},
+                path=self.path,
             ) from None
         try:
             fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -177,8 +179,10 @@ class ResultStore:
             self._lock.close()
             self._lock = None
             raise ResultStoreError(
-                f"another run is writing {self.path!r}; wait for it to finish or use another "
-                "--store"
+                f"another run is writing {self.path!r}",
+                advice="wait for it to finish or use another {store}",
+                options={"store": ...},
+                path=self.path,
             ) from None
         try:
             self._repair_tail()

@@ -660,7 +660,8 @@ def score_segments(
     WorkerLostError
         A segment's worker died on every attempt.
     """
-    from ..engines.libvmaf._binding import available_cpus, library_info
+    from ..engines._options import available_cpus
+    from ..engines.libvmaf._binding import library_info
 
     started = time.perf_counter()
     if backend not in BACKENDS:

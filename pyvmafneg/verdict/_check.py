@@ -46,14 +46,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
 from .._defaults import DEFAULT_BORDERLINE, DEFAULT_THRESHOLD
-from ..errors import ModelError
+from ..errors import ModelError, python_option
 from ..results._result import Pooled, Result, pool
 from ._ceiling import CeilingUnavailable, ceiling_model, ceiling_of
 from ._credit import Credit, credit_of
@@ -476,6 +476,7 @@ def check(
     ceiling_model: str | None = None,
     ceiling_margin: float = DEFAULT_CEILING_MARGIN,
     baseline: Result | None = None,
+    name_option: Callable[[str, Any], str] = python_option,
 ) -> CheckReport:
     """Check the enhancement gain of a scored clip and grade it.
 
@@ -511,6 +512,9 @@ def check(
     baseline:
         Scores of another encode of the same source, with ``psnr_y`` and
         ``float_ssim`` in both; enables the ``residual_gain`` hint.
+    name_option:
+        Words an option the notes advise, from its keyword and value
+        (``clip=False`` by default; the command line names its flag).
 
     Returns
     -------
@@ -665,7 +669,7 @@ def check(
     elif clip_state is True:
         notes.append(
             "scores are clipped at 100: frames whose own ceiling is above 100 cannot show "
-            "an excess; score unclipped to test every frame (score(..., clip=False))"
+            f"an excess; score unclipped to test every frame ({name_option('clip', False)})"
         )
     elif clip_state is None:
         notes.append(

@@ -6,6 +6,13 @@ The only code that touches libvmaf: library discovery, the C declarations
 """
 
 from ._binding import LibraryInfo, library_info, live_objects, load_library
-from ._scorer import Scorer, score
+from ._scorer import Scorer, score_libvmaf
 
-__all__ = ["LibraryInfo", "Scorer", "library_info", "live_objects", "load_library", "score"]
+__all__ = [
+    "LibraryInfo",
+    "Scorer",
+    "library_info",
+    "live_objects",
+    "load_library",
+    "score_libvmaf",
+]

@@ -37,37 +37,26 @@ from ...errors import (
     LibvmafError,
     LibvmafNotFoundError,
     ModelError,
-    OptionError,
 )
-from ...io._frame import MIN_SIDE, ClipChecker, Frame, FrameLike, check_stable_width
+from ...io._frame import ClipChecker, Frame, FrameLike
 from .._features import FeatureSpec
 from .._models import ModelSpec, check_model_file
+from .._options import available_cpus, check_stable_width, check_threads
 
 __all__ = [
     "ENV_VAR",
+    "PIX_FMT",
+    "Context",
     "LibraryInfo",
     "Libvmaf",
-    "Context",
-    "load_library",
     "library_info",
-    "PIX_FMT",
-    "MIN_SIDE",
-    "MAX_THREADS",
-    "check_threads",
-    "available_cpus",
-    "default_threads",
-    "DEFAULT_THREADS_CAP",
     "live_objects",
+    "load_library",
 ]
 
 #: Environment variable naming a libvmaf shared library to load.
 ENV_VAR = "PYVMAFNEG_LIBVMAF"
 
-
-#: Most libvmaf worker threads accepted. libvmaf starts every thread up front; far
-#: beyond the machine's cores that only costs memory, and once the system refuses
-#: a thread libvmaf waits forever for it when the context is closed.
-MAX_THREADS = 1024
 
 #: libvmaf's ``enum VmafPixelFormat`` values by our pixel format names.
 PIX_FMT = {"420": 1, "422": 2, "444": 3, "400": 4}
@@ -154,9 +143,12 @@ class Libvmaf:
             self.lib = self.ffi.dlopen(path)
         except OSError as exc:
             raise LibvmafNotFoundError(
-                f"could not load libvmaf from {path!r}: {exc}; give the path of a libvmaf "
-                f"shared library (libvmaf.so.3, libvmaf.3.dylib or vmaf.dll), or leave out "
-                f"--libvmaf and {ENV_VAR} to use the system or PyAV copy"
+                f"could not load libvmaf from {path!r}: {exc}",
+                advice="give the path of a libvmaf shared library (libvmaf.so.3, "
+                f"libvmaf.3.dylib or vmaf.dll), or {{library}} and unset {ENV_VAR} to use the "
+                "system or PyAV copy",
+                options={"library": None},
+                path=path,
             ) from exc
         try:
             version = self.ffi.string(self.lib.vmaf_version()).decode("ascii", "replace")
@@ -281,57 +273,6 @@ def _discover(explicit: str) -> Libvmaf:
         "libvmaf, brew install libvmaf, conda install -c conda-forge libvmaf), or set "
         f"{ENV_VAR}=/path/to/libvmaf.so.3"
     )
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on (its affinity mask where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-#: Most worker threads started when the caller does not say: each libvmaf worker
-#: keeps its own feature buffers (tens of MB at 1080p), and past about eight the
-#: gain from more workers is small next to the memory they take.
-DEFAULT_THREADS_CAP = 8
-
-
-def default_threads() -> int:
-    """libvmaf workers used by default: the CPUs this process may use, at most
-    :data:`DEFAULT_THREADS_CAP` (0, scoring on the calling thread, on one CPU)."""
-    cpus = available_cpus()
-    return 0 if cpus <= 1 else min(cpus, DEFAULT_THREADS_CAP)
-
-
-def check_threads(threads: int | None, subsample: int = 1) -> tuple[int, int]:
-    """Validate libvmaf's worker thread count and subsampling; returns them as ints.
-
-    ``threads=None`` means :func:`default_threads`; 0 scores on the calling
-    thread.
-
-    Raises :class:`~pyvmafneg.errors.OptionError` for a negative or
-    non-integer thread count, more than :data:`MAX_THREADS` threads, or a
-    subsampling step below 1.
-    """
-    if threads is None:
-        threads = default_threads()
-    try:
-        n, step = int(threads), int(subsample)
-    except (TypeError, ValueError):
-        raise OptionError(
-            f"threads and subsample must be integers; got threads={threads!r}, "
-            f"subsample={subsample!r}"
-        ) from None
-    cores = available_cpus()
-    if not 0 <= n <= MAX_THREADS:
-        raise OptionError(
-            f"threads must be between 0 and {MAX_THREADS}; got {n}. libvmaf gains nothing "
-            f"from more threads than cores, and this machine has {cores}"
-        )
-    if step < 1:
-        raise OptionError(f"subsample must be >= 1 (1 scores every frame); got {step}")
-    return n, step
 
 
 def library_info(path: str | os.PathLike[str] | None = None) -> LibraryInfo:

@@ -14,25 +14,24 @@ Example
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
-from ...errors import OptionError, ScorerStateError
-from ...io._frame import FrameLike, iter_pairs
+from ...errors import ScorerStateError
+from ...io._frame import FrameLike
 from ...io._prepare import DEFAULT_SCALER, prepare_pair
 from ...results._result import Result
 from .._features import FeatureSpec, resolve_features
-from .._models import ModelSpec, pick_pair, resolve_models
-from ._binding import Context, Libvmaf, check_threads, load_library
+from .._models import ModelSpec, resolve_models
+from .._options import check_threads
+from .._scaffold import EngineOutput, StreamingScorer, check_frames, drive, open_if_path
+from ._binding import Context, Libvmaf, load_library
 
-__all__ = ["Scorer", "score"]
+__all__ = ["Scorer", "score_libvmaf"]
 
 ProgressCallback = Callable[[int], None]
 
 
-class Scorer:
+class Scorer(StreamingScorer):
     """Score (reference, distorted) frame pairs with libvmaf, streaming.
 
     Parameters
@@ -44,10 +43,9 @@ class Scorer:
         as ``vmaf`` and ``vmaf_v0.6.1neg`` as ``vmaf_neg``.
     threads:
         libvmaf worker threads; None (default) uses the CPUs this process may
-        use (``os.sched_getaffinity``), at most
-        :data:`~pyvmafneg.engines.libvmaf._binding.DEFAULT_THREADS_CAP`;
+        use, at most :data:`~pyvmafneg.engines._options.DEFAULT_THREADS_CAP`;
         0 scores on the calling thread. At most
-        :data:`~pyvmafneg.engines.libvmaf._binding.MAX_THREADS`; no more are started than the
+        :data:`~pyvmafneg.engines._options.MAX_THREADS`; no more are started than the
         CPUs available, since each costs memory and scores do not depend on
         it. Memory stays bounded: with threads libvmaf draws pictures from a
         fixed pool.
@@ -69,6 +67,7 @@ class Scorer:
     log_level:
         libvmaf's own stderr logging: ``none``, ``error``, ``warning``,
         ``info`` or ``debug``.
+
     features:
         Extra libvmaf feature extractors computed in the same pass:
         ``'psnr'``, ``'ssim'``, ``'ms_ssim'``, ``'ciede'``, ``'cambi'``,
@@ -76,10 +75,19 @@ class Scorer:
         (``'cambi:full_ref=true'``); see :mod:`pyvmafneg.engines._features`.
         Their per-frame values land in :attr:`Result.features` under libvmaf's
         names (``psnr_y``, ``float_ssim``, ``ciede2000`` ...).
+    cpumask:
+        libvmaf's CPU mask: 0 (default) uses every code path this CPU has;
+        ``0x38`` switches off AVX2 and AVX-512 (libvmaf's exact scalar ADM).
 
     Memory does not grow with clip length: each pair is copied into libvmaf
-    and released; only per-frame numbers are kept.
+    and released; only per-frame numbers are kept. A scorer may pass from
+    thread to thread but is not used by two at once (see
+    :mod:`pyvmafneg.engines._scaffold`): a call while another thread is inside
+    :meth:`feed` or :meth:`flush` raises
+    :class:`~pyvmafneg.errors.ScorerStateError`.
     """
+
+    backend = "libvmaf"
 
     def __init__(
         self,
@@ -96,10 +104,9 @@ class Scorer:
         features: Iterable[str | FeatureSpec] | str | None = None,
     ) -> None:
         threads, subsample = check_threads(threads, subsample)
-        self.specs = resolve_models(models)
+        super().__init__(resolve_models(models), clip=clip)
         self.features = resolve_features(features)
         self.bitdepth = bitdepth
-        self.clip = clip
         lib = library if isinstance(library, Libvmaf) else load_library(library)
         self._context: Context | None = Context(
             self.specs,
@@ -114,72 +121,34 @@ class Scorer:
             features=self.features,
         )
         self._lib = lib
-        self._result: Result | None = None
-        self._started: float | None = None
 
-    # -- context manager ------------------------------------------------------
     def __enter__(self) -> Scorer:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    def _score_pair(self, reference: FrameLike, distorted: FrameLike, index: int) -> None:
+        assert self._context is not None  # open until close(), which sets _closed first
+        self._context.read(reference, distorted)
 
-    @property
-    def frames_fed(self) -> int:
-        """Number of pairs fed so far."""
-        return 0 if self._context is None else self._context.frames_read
-
-    def feed(self, reference: FrameLike, distorted: FrameLike) -> int:
-        """Score one pair; returns its frame index.
-
-        Frames may be :class:`~pyvmafneg.io._frame.Frame` objects, 2-D luma arrays
-        or ``(Y, U, V)`` plane tuples. Mismatched pairs raise
-        :class:`~pyvmafneg.errors.FrameMismatchError` before libvmaf sees them.
-        """
-        if self._result is not None:
-            raise ScorerStateError(
-                "this scorer was already flushed; create a new Scorer for another clip"
-            )
-        if self._context is None:
-            raise ScorerStateError("this scorer is closed; create a new Scorer")
-        if self._started is None:
-            self._started = time.perf_counter()
-        return self._context.read(reference, distorted)
-
-    def flush(self) -> Result:
-        """Finish the clip and return the :class:`~pyvmafneg.results._result.Result`.
-
-        Calling it again returns the same result.
-        """
-        if self._result is not None:
-            return self._result
+    def _finish(self) -> EngineOutput:
         ctx = self._context
-        if ctx is None:
-            raise ScorerStateError("this scorer is closed; create a new Scorer")
-        if ctx.frames_read == 0:
-            raise ScorerStateError("no frames were fed; feed at least one pair before flush()")
+        assert ctx is not None
         ctx.flush()
-        elapsed = time.perf_counter() - (self._started or time.perf_counter())
-        scores = {spec.name: ctx.model_scores(spec.name) for spec in self.specs}
         features = {}
         for name in ctx.feature_names():
             values = ctx.feature_scores(name)
             if values is not None:
                 features[name] = values
-        default, neg = pick_pair(self.specs)
-        self._result = Result(
+        return EngineOutput(
             frames=ctx.indices,
-            scores=scores,
+            scores={spec.name: ctx.model_scores(spec.name) for spec in self.specs},
             features=features,
-            default_model=default,
-            neg_model=neg,
-            clipped=self.clip,
-            backend="libvmaf",
             version=self._lib.info.version,
-            models={s.name: s.describe() for s in self.specs},
-            fps=ctx.frames_read / elapsed if elapsed > 0 else None,
         )
-        return self._result
+
+    def _release(self) -> None:
+        if self._context is not None:
+            self._context.close()
+            self._context = None
 
     def write_libvmaf_log(self, path: str, fmt: str = "json") -> None:
         """After :meth:`flush`, let libvmaf write its own log (json/xml/csv)."""
@@ -187,14 +156,8 @@ class Scorer:
             raise ScorerStateError("call flush() before writing libvmaf's own log")
         self._context.write_output(path, fmt)
 
-    def close(self) -> None:
-        """Release libvmaf's memory (the result stays available)."""
-        if self._context is not None:
-            self._context.close()
-            self._context = None
 
-
-def score(
+def score_libvmaf(
     reference: Iterable[FrameLike],
     distorted: Iterable[FrameLike],
     models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
@@ -204,6 +167,7 @@ def score(
     clip: bool = True,
     transform: bool | None = None,
     bitdepth: int | None = None,
+    cpumask: int = 0,
     library: str | Libvmaf | None = None,
     frames: int | None = None,
     progress: ProgressCallback | None = None,
@@ -212,42 +176,23 @@ def score(
     offset: int = 0,
     features: Iterable[str | FeatureSpec] | str | None = None,
 ) -> Result:
-    """Score two clips with libvmaf in one pass.
+    """Score two clips with libvmaf in one pass (``pyvmafneg.score(..., backend='libvmaf')``).
 
-    ``reference`` and ``distorted`` are iterables of frames (lists of
-    :class:`~pyvmafneg.io._frame.Frame`, opened videos from
-    :func:`pyvmafneg.open_video`, generators...) or paths of self-describing
-    files (Y4M, or anything PyAV decodes: mp4, mkv, webm, ivf...); raw YUV
-    carries no size, so open it with ``open_video(path, width=, height=)``.
-    Frames are consumed lazily, one pair at a time. The clips must have the
-    same number of frames unless ``frames`` limits the run to a common
-    prefix; otherwise :class:`~pyvmafneg.errors.FrameMismatchError` says
-    which one ended first. ``progress`` is called with the number of frames
-    done after each pair. Other parameters are those of :class:`Scorer`.
-
-    When the distorted clip's size differs from the reference's, each
-    distorted frame is scaled to the reference size with libswscale
-    (``scale``: ``'bicubic'``, the default, ``'lanczos'``, ``'bilinear'``,
-    ``'neighbor'``, ``'spline'`` or ``'area'``; None refuses differing
-    sizes); ``size=(width, height)`` scores both clips at that display size.
-    ``offset=N`` drops the first N distorted frames before pairing (N < 0:
-    the first -N reference frames). See :func:`pyvmafneg.io.prepare_pair`.
-
-    Returns
-    -------
-    Result
-        Per-frame ``vmaf`` and ``vmaf_neg`` (or the given models) and every
-        libvmaf feature, with pooling and the default-NEG gap.
+    ``reference`` and ``distorted`` are frame iterables, opened videos or
+    paths of self-describing files; see :func:`pyvmafneg.score` for them and
+    for ``frames``, ``progress``, ``scale``, ``size`` and ``offset``. Other
+    parameters are those of :class:`Scorer`.
     """
-    reference = _open_if_path(reference)
-    distorted = _open_if_path(distorted)
-    if frames is not None and frames < 1:
-        raise OptionError(f"frames must be at least 1 (or None for every frame); got {frames}")
+    check_frames(frames)
     pair = prepare_pair(
-        reference, distorted, scale=scale, size=size, offset=offset, bitdepth=bitdepth
+        open_if_path(reference),
+        open_if_path(distorted),
+        scale=scale,
+        size=size,
+        offset=offset,
+        bitdepth=bitdepth,
     )
-    reference, distorted = pair.reference, pair.distorted
-    with Scorer(
+    scorer = Scorer(
         models,
         threads=threads,
         subsample=subsample,
@@ -255,19 +200,7 @@ def score(
         transform=transform,
         bitdepth=bitdepth,
         library=library,
+        cpumask=cpumask,
         features=features,
-    ) as scorer:
-        for done, (ref, dis) in enumerate(iter_pairs(reference, distorted, frames), start=1):
-            scorer.feed(ref, dis)
-            if progress is not None:
-                progress(done)
-        return scorer.flush()
-
-
-def _open_if_path(clip: Any) -> Any:
-    """Open a file name as a video; anything else is passed through."""
-    if isinstance(clip, (str, bytes, os.PathLike)):
-        from ...io._sources import open_video
-
-        return open_video(os.fsdecode(clip))
-    return clip
+    )
+    return drive(scorer, pair.reference, pair.distorted, frames=frames, progress=progress)

@@ -44,7 +44,7 @@ from ...io._frame import ClipChecker, FrameLike, iter_pairs
 from ...io._prepare import DEFAULT_SCALER, prepare_pair
 from ...results._result import Result
 from .._models import ModelSpec, feature_suffix, pick_pair, resolve_models
-from ..libvmaf._binding import check_threads
+from .._options import check_threads
 from ..reference._adm import ADM_KERNELS, kernel_for_cpumask
 from ..reference._backend import LIBVMAF_VERSION, ReferenceModel, reference_model
 from ..reference._motion import MOTION_MAX_VAL, MotionScores, motion_blend

@@ -5,7 +5,7 @@ Pure functions on luma arrays (no I/O, no libvmaf): VIF (:mod:`.vif`), ADM
 plus introspection of where the enhancement-gain caps act
 (:func:`vif_explain`, :func:`adm_explain`, per frame :mod:`.explain`) and a
 scoring backend with the libvmaf scorer's interface (:class:`ReferenceScorer`,
-:func:`score_reference`, also reachable as ``score``).
+:func:`score_reference`, which ``pyvmafneg.score(..., backend="reference")`` calls).
 
 Example::
 
@@ -38,9 +38,6 @@ from ._model import BUNDLED_MODELS, ScoreTransform, SvmModel, VmafModel, load_mo
 from ._motion import Motion, Motion2, MotionScores, motion2_scores, motion_sad, motion_scores
 from ._vif import VifExplain, vif_explain, vif_features, vif_features_multi
 
-#: ``pyvmafneg.engines.reference.score`` mirrors ``pyvmafneg.score``.
-score = score_reference
-
 __all__ = [
     "AdmBandCap",
     "AdmExplain",
@@ -68,7 +65,6 @@ __all__ = [
     "motion2_scores",
     "motion_sad",
     "motion_scores",
-    "score",
     "score_reference",
     "summarize",
     "vif_explain",

@@ -74,6 +74,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._models import GAIN_LIMIT_RANGE
+
 __all__ = [
     "ADM_FEATURES",
     "ADM_KERNELS",
@@ -112,7 +114,6 @@ MIN_SIZE = 33
 #: masking term reaches the int16 limit (see :func:`default_kernel`).
 ADM_KERNELS: dict[str, int] = {"c": 0, "avx2": 6, "avx512": 14}
 
-_GAIN_LIMIT_RANGE = (1.0, 100.0)
 _INT16_MAX = (1 << 15) - 1
 # libvmaf's VmafCpuFlags bits (cpumask disables them).
 _VMAF_FLAG_AVX2 = 1 << 3
@@ -382,7 +383,7 @@ def _check_options(
 ) -> None:
     if isinstance(bitdepth, bool) or bitdepth not in _BITDEPTHS:
         raise ValueError(f"bitdepth must be one of {_BITDEPTHS}, got {bitdepth!r}")
-    lo, hi = _GAIN_LIMIT_RANGE
+    lo, hi = GAIN_LIMIT_RANGE
     if isinstance(gain_limit, bool) or not isinstance(gain_limit, (int, float, np.number)):
         raise ValueError(f"gain_limit must be a number in [{lo:g}, {hi:g}], got {gain_limit!r}")
     if not lo <= float(gain_limit) <= hi:

@@ -35,16 +35,17 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ...errors import FrameError, ModelError, ScorerStateError
-from ...io._frame import MIN_SIDE, ClipChecker, FrameLike, iter_pairs
+from ...errors import FrameError, ModelError
+from ...io._frame import ClipChecker, FrameLike
 from ...io._prepare import DEFAULT_SCALER, prepare_pair
 from ...results._result import Result
-from .._models import ModelSpec, check_gain_limit, feature_suffix, pick_pair, resolve_models
+from .._models import ModelSpec, check_gain_limit, feature_suffix, resolve_models
+from .._options import check_threads
+from .._scaffold import EngineOutput, StreamingScorer, check_frames, drive, open_if_path
 from ._adm import adm_features_multi, kernel_for_cpumask
 from ._model import VmafModel, load_model
 from ._motion import Motion, MotionScores
@@ -52,11 +53,9 @@ from ._vif import vif_features_multi
 
 __all__ = [
     "LIBVMAF_VERSION",
-    "MIN_SIDE",
     "SUPPORTED_MODELS",
     "ReferenceModel",
     "ReferenceScorer",
-    "iter_pairs",
     "reference_model",
     "score_reference",
 ]
@@ -228,7 +227,7 @@ def reference_model(
     return ReferenceModel(spec, model, vif_limit, adm_limit, tuple(inputs))
 
 
-class ReferenceScorer:
+class ReferenceScorer(StreamingScorer):
     """Score (reference, distorted) pairs with the NumPy reference, streaming.
 
     A drop-in for :class:`pyvmafneg.Scorer` without libvmaf: same ``models``,
@@ -260,8 +259,11 @@ class ReferenceScorer:
         masking of near-full-scale coefficients depends on it.
 
     Frames may be any pixel format (4:2:0, 4:2:2, 4:4:4, 4:0:0; only luma is
-    used) at 8, 10, 12 or 16 bits, at least 33x33 pixels.
+    used) at 8, 10, 12 or 16 bits, at least 33x33 pixels. Use from threads
+    as :class:`pyvmafneg.Scorer`: one thread at a time.
     """
+
+    backend = "reference"
 
     def __init__(
         self,
@@ -273,12 +275,9 @@ class ReferenceScorer:
         bitdepth: int | None = None,
         cpumask: int = 0,
     ) -> None:
-        if int(subsample) < 1:
-            raise ValueError(f"subsample must be >= 1; got {subsample}")
-        self.specs = resolve_models(models)
+        _, self.subsample = check_threads(0, subsample)
+        super().__init__(resolve_models(models), clip=clip)
         self.models = tuple(reference_model(s, clip=clip, transform=transform) for s in self.specs)
-        self.subsample = int(subsample)
-        self.clip = clip
         self.bitdepth = bitdepth
         self.kernel = kernel_for_cpumask(int(cpumask))
         self._vif_limits = _distinct(m.vif_gain_limit for m in self.models)
@@ -287,26 +286,13 @@ class ReferenceScorer:
         self._needs_motion = any(k in motion_keys for m in self.models for _, k in m.inputs)
         self._motion: Motion | None = None
         self._check = ClipChecker(bitdepth)
-        self._count = 0
         self._pending: dict[int, dict[str, float]] = {}
         self._frames: list[int] = []
         self._scores: dict[str, list[float]] = {s.name: [] for s in self.specs}
         self._features: dict[str, list[float]] = {}
-        self._result: Result | None = None
-        self._closed = False
-        self._started: float | None = None
 
-    # -- context manager ------------------------------------------------------
     def __enter__(self) -> ReferenceScorer:
         return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    @property
-    def frames_fed(self) -> int:
-        """Number of pairs fed so far."""
-        return self._count
 
     @property
     def feature_keys(self) -> list[str]:
@@ -317,24 +303,8 @@ class ReferenceScorer:
             keys += _MOTION_NAMES.values()
         return keys
 
-    def feed(self, reference: FrameLike, distorted: FrameLike) -> int:
-        """Score one pair; returns its frame index (0-based).
-
-        Frames may be :class:`~pyvmafneg.io._frame.Frame` objects, 2-D luma arrays
-        or ``(Y, U, V)`` tuples. Raises :class:`~pyvmafneg.errors.FrameError`
-        for unusable frames and :class:`~pyvmafneg.errors.FrameMismatchError`
-        when the pair, or the clip, does not match.
-        """
-        if self._closed:
-            raise ScorerStateError("this scorer is closed; create a new ReferenceScorer")
-        if self._result is not None:
-            raise ScorerStateError(
-                "this scorer was already flushed; create a new ReferenceScorer for another clip"
-            )
-        index = self._count
+    def _score_pair(self, reference: FrameLike, distorted: FrameLike, index: int) -> None:
         ref, dis = self._check(reference, distorted, index)
-        if self._started is None:
-            self._started = time.perf_counter()
         if self._motion is None:
             self._motion = Motion(ref.bitdepth)
         try:
@@ -346,51 +316,28 @@ class ReferenceScorer:
                 final = list(self._motion.push(ref.luma))
         except ValueError as exc:  # the reference's own input checks
             raise FrameError(f"frame {index}: {exc}") from None
-        self._count += 1
         for i, motion in final:
             self._finalize(i, motion)
-        return index
 
-    def flush(self) -> Result:
-        """Finish the clip and return the :class:`~pyvmafneg.results._result.Result`.
-
-        Calling it again returns the same result.
-        """
-        if self._result is not None:
-            return self._result
-        if self._closed:
-            raise ScorerStateError("this scorer is closed; create a new ReferenceScorer")
-        if self._count == 0:
-            raise ScorerStateError("no frames were fed; feed at least one pair before flush()")
+    def _finish(self) -> EngineOutput:
         if self._needs_motion and self._motion is not None:
             for i, motion in self._motion.flush():
                 self._finalize(i, motion)
         if self._pending:  # pragma: no cover - motion finalizes every frame
             raise RuntimeError(f"frames {sorted(self._pending)} were never finalized")
-        elapsed = time.perf_counter() - (self._started or time.perf_counter())
-        default, neg = pick_pair(self.specs)
-        from ... import __version__
-
-        self._result = Result(
-            frames=self._frames,
-            scores=dict(self._scores),
-            features=dict(self._features),
-            default_model=default,
-            neg_model=neg,
-            clipped=self.clip,
-            backend="reference",
-            version=f"{LIBVMAF_VERSION} (pyvmafneg {__version__} NumPy reference)",
-            models={s.name: s.describe() for s in self.specs},
-            fps=self._count / elapsed if elapsed > 0 else None,
-        )
         self._motion = None
-        return self._result
+        from ..._version import package_version
 
-    def close(self) -> None:
-        """Drop the motion state (the result, if any, stays available)."""
+        return EngineOutput(
+            frames=self._frames,
+            scores=self._scores,
+            features=self._features,
+            version=f"{LIBVMAF_VERSION} (pyvmafneg {package_version()} NumPy reference)",
+        )
+
+    def _release(self) -> None:
         self._motion = None
         self._pending.clear()
-        self._closed = True
 
     # -- internals --------------------------------------------------------------
     def _frame_features(self, ref: Any, dis: Any, bitdepth: int) -> dict[str, float]:
@@ -442,15 +389,11 @@ def score_reference(
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
 ) -> Result:
-    """Score two clips with the NumPy reference, mirroring :func:`pyvmafneg.score`.
+    """Score two clips with the NumPy reference (``pyvmafneg.score(..., backend='reference')``).
 
-    Frames are consumed lazily, one pair at a time (lists, generators or
-    :class:`~pyvmafneg.io._sources.VideoSource` objects). The clips must have the
-    same number of frames unless ``frames`` limits the run to a common prefix;
-    otherwise :class:`~pyvmafneg.errors.FrameMismatchError` says which one
-    ended first. ``progress`` is called with the number of frames done after
-    each pair. ``scale``, ``size`` and ``offset`` prepare the pair as for
-    :func:`pyvmafneg.score` (:func:`pyvmafneg.io.prepare_pair`). Other
+    ``reference`` and ``distorted`` are frame iterables, opened videos or
+    paths of self-describing files; see :func:`pyvmafneg.score` for them and
+    for ``frames``, ``progress``, ``scale``, ``size`` and ``offset``. Other
     parameters are those of :class:`ReferenceScorer`.
 
     Returns
@@ -459,20 +402,21 @@ def score_reference(
         Per-frame model scores and features under libvmaf's names,
         ``backend='reference'``.
     """
+    check_frames(frames)
     pair = prepare_pair(
-        reference, distorted, scale=scale, size=size, offset=offset, bitdepth=bitdepth
+        open_if_path(reference),
+        open_if_path(distorted),
+        scale=scale,
+        size=size,
+        offset=offset,
+        bitdepth=bitdepth,
     )
-    reference, distorted = pair.reference, pair.distorted
-    with ReferenceScorer(
+    scorer = ReferenceScorer(
         models,
         subsample=subsample,
         clip=clip,
         transform=transform,
         bitdepth=bitdepth,
         cpumask=cpumask,
-    ) as scorer:
-        for done, (ref, dis) in enumerate(iter_pairs(reference, distorted, frames), start=1):
-            scorer.feed(ref, dis)
-            if progress is not None:
-                progress(done)
-        return scorer.flush()
+    )
+    return drive(scorer, pair.reference, pair.distorted, frames=frames, progress=progress)

@@ -42,6 +42,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import correlate1d
 
+from ...errors import GainLimitError
+from .._models import GAIN_LIMIT_RANGE
+from .._models import check_gain_limit as _check_gain_limit
+
 __all__ = [
     "DEFAULT_GAIN_LIMIT",
     "NEG_GAIN_LIMIT",
@@ -179,13 +183,18 @@ def check_pair(
 
 
 def check_gain_limit(gain_limit: object) -> float:
-    """Return ``gain_limit`` as a float in [1, 100] or raise ValueError."""
-    if isinstance(gain_limit, bool) or not isinstance(gain_limit, numbers.Real):
-        raise ValueError(f"gain_limit must be a number in [1, 100], got {gain_limit!r}")
-    g = float(gain_limit)
-    if not NEG_GAIN_LIMIT <= g <= DEFAULT_GAIN_LIMIT:  # also rejects NaN
-        raise ValueError(f"gain_limit must be in [1, 100], got {g!r}")
-    return g
+    """Return ``gain_limit`` as a float in ``GAIN_LIMIT_RANGE`` ([1, 100]).
+
+    Raises :class:`~pyvmafneg.errors.GainLimitError` (a ``ValueError``) otherwise.
+    """
+    if not isinstance(gain_limit, numbers.Real):  # text such as "1.5" is not a number here
+        lo, hi = GAIN_LIMIT_RANGE
+        raise GainLimitError(
+            f"gain_limit must be a number in [{lo!r}, {hi!r}]; got {gain_limit!r}",
+            option="gain_limit",
+            value=gain_limit,
+        )
+    return _check_gain_limit(gain_limit, "gain_limit")
 
 
 # --------------------------------------------------------------------------

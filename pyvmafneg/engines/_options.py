@@ -1,0 +1,123 @@
+"""Run-option checks every engine shares: thread counts, subsampling, unstable widths.
+
+Below the engines, so the FFmpeg backend checks its options without loading
+the libvmaf binding (and with it cffi).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..errors import OptionError, UnstableWidthError
+
+__all__ = [
+    "DEFAULT_THREADS_CAP",
+    "MAX_THREADS",
+    "UNSTABLE_WIDTHS",
+    "VECTOR_CPUMASK",
+    "available_cpus",
+    "check_stable_width",
+    "check_threads",
+    "default_threads",
+]
+
+#: Most libvmaf worker threads accepted. libvmaf starts every thread up front; far
+#: beyond the machine's cores that only costs memory, and once the system refuses
+#: a thread libvmaf waits forever for it when the context is closed.
+MAX_THREADS = 1024
+
+#: Frame widths (pixels) at which libvmaf 3.2's vectorised ADM wavelet (AVX2,
+#: AVX-512) reads past the end of a row into memory it never wrote, so the
+#: scores change from run to run (found by scoring every width from 33 to 300
+#: repeatedly; heights are unaffected). libvmaf's scalar code is exact there.
+UNSTABLE_WIDTHS: frozenset[int] = frozenset((*range(33, 37), *range(65, 69)))
+
+#: libvmaf ``cpumask`` bits that switch off its AVX2 and AVX-512 code paths.
+VECTOR_CPUMASK = 0x38
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+#: Most worker threads started when the caller does not say: each libvmaf worker
+#: keeps its own feature buffers (tens of MB at 1080p), and past about eight the
+#: gain from more workers is small next to the memory they take.
+DEFAULT_THREADS_CAP = 8
+
+
+def default_threads() -> int:
+    """Workers used by default: the CPUs this process may use, at most
+    :data:`DEFAULT_THREADS_CAP` (0, scoring on the calling thread, on one CPU)."""
+    cpus = available_cpus()
+    return 0 if cpus <= 1 else min(cpus, DEFAULT_THREADS_CAP)
+
+
+def check_threads(threads: int | None, subsample: int = 1) -> tuple[int, int]:
+    """Validate the worker thread count and subsampling; returns them as ints.
+
+    ``threads=None`` means :func:`default_threads`; 0 scores on the calling
+    thread.
+
+    Raises :class:`~pyvmafneg.errors.OptionError` for a negative or
+    non-integer thread count, more than :data:`MAX_THREADS` threads, or a
+    subsampling step below 1.
+    """
+    if threads is None:
+        threads = default_threads()
+    try:
+        n, step = int(threads), int(subsample)
+    except (TypeError, ValueError):
+        raise OptionError(
+            f"threads and subsample must be integers; got threads={threads!r}, "
+            f"subsample={subsample!r}"
+        ) from None
+    cores = available_cpus()
+    if not 0 <= n <= MAX_THREADS:
+        raise OptionError(
+            f"threads must be between 0 and {MAX_THREADS}; got {n}. libvmaf gains nothing "
+            f"from more threads than cores, and this machine has {cores}"
+        )
+    if step < 1:
+        raise OptionError(f"subsample must be >= 1 (1 scores every frame); got {step}")
+    return n, step
+
+
+def check_stable_width(width: int, cpumask: int | None = 0) -> None:
+    """Refuse widths where libvmaf's vectorised ADM code gives run-to-run varying scores.
+
+    Parameters
+    ----------
+    width:
+        Frame width in pixels.
+    cpumask:
+        The libvmaf CPU mask of the run, or None when it cannot be set (as in
+        FFmpeg's filter); a mask that switches off AVX2 and AVX-512
+        (:data:`VECTOR_CPUMASK`) makes these widths exact and is allowed.
+
+    Raises
+    ------
+    UnstableWidthError
+        ``width`` is in :data:`UNSTABLE_WIDTHS` and the vector code is on.
+    """
+    if width not in UNSTABLE_WIDTHS:
+        return
+    if cpumask is not None and cpumask & VECTOR_CPUMASK == VECTOR_CPUMASK:
+        return
+    advice = "crop or pad the frames to another width (37 to 64, or 69 and up)"
+    if cpumask is not None:
+        advice += (
+            f", or score with cpumask={VECTOR_CPUMASK:#x} to use libvmaf's exact scalar code "
+            "(slower)"
+        )
+    raise UnstableWidthError(
+        f"frames are {width} pixels wide; at widths 33-36 and 65-68 libvmaf's vectorised ADM "
+        "code reads past the end of each row, so its scores change from run to run",
+        advice=advice,
+        width=width,
+        exact_cpumask=None if cpumask is None else VECTOR_CPUMASK,
+    )
