@@ -75,10 +75,13 @@ def _load() -> tuple[Any, Any]:
     if _lib is None:
         raise BackendUnavailableError(
             "the native engine is not built in this installation "
-            f"(pyvmafneg.engines.native._engine cannot be imported: {_import_error}). It is "
+            f"(pyvmafneg.engines.native._engine cannot be imported: {_import_error}); it is "
             "compiled when the package is installed from source with a C compiler and Python "
-            "headers present: run 'pip install -e .' (or 'python setup.py build_ext --inplace') "
-            "in the source tree. Meanwhile score with backend='libvmaf'."
+            "headers present",
+            advice="reinstall from the source tree (pip install -e .), or score with {backend}",
+            options={"backend": "libvmaf"},
+            backend="native",
+            available=("libvmaf", "ffmpeg", "reference"),
         )
     return _ffi, _lib
 

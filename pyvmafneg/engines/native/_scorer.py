@@ -30,21 +30,21 @@ frames are in flight, so memory stays flat over a clip.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ...errors import FrameError, ModelError, ScorerStateError
-from ...io._frame import ClipChecker, FrameLike, iter_pairs
+from ...errors import FrameError, ModelError
+from ...io._frame import ClipChecker, FrameLike
 from ...io._prepare import DEFAULT_SCALER, prepare_pair
 from ...results._result import Result
-from .._models import ModelSpec, feature_suffix, pick_pair, resolve_models
+from .._models import ModelSpec, feature_suffix, resolve_models
 from .._options import check_threads
+from .._scaffold import EngineOutput, StreamingScorer, check_frames, drive, open_if_path
 from ..reference._adm import ADM_KERNELS, kernel_for_cpumask
 from ..reference._backend import LIBVMAF_VERSION, ReferenceModel, reference_model
 from ..reference._motion import MOTION_MAX_VAL, MotionScores, motion_blend
@@ -154,7 +154,7 @@ class _MotionChain:
         return []
 
 
-class NativeScorer:
+class NativeScorer(StreamingScorer):
     """Score (reference, distorted) pairs with the native engine, streaming.
 
     A drop-in for :class:`pyvmafneg.Scorer`: same ``models``, ``threads``,
@@ -185,7 +185,11 @@ class NativeScorer:
     ------
     BackendUnavailableError
         When the engine is not compiled in this installation.
+
+    Use from threads as :class:`pyvmafneg.Scorer`: one thread at a time.
     """
+
+    backend = "native"
 
     def __init__(
         self,
@@ -200,9 +204,8 @@ class NativeScorer:
     ) -> None:
         self.simd = _kernels.resolve_simd(simd)  # raises BackendUnavailableError first
         self.threads, self.subsample = check_threads(threads, subsample)
-        self.specs = resolve_models(models)
+        super().__init__(resolve_models(models), clip=clip)
         self.models = tuple(native_model(s, clip=clip, transform=transform) for s in self.specs)
-        self.clip = clip
         self.bitdepth = bitdepth
         # libvmaf's scale-0 ADM masking path on this CPU (what it computes by default)
         self._adm_lanes = ADM_KERNELS[kernel_for_cpumask(0)]
@@ -216,25 +219,13 @@ class NativeScorer:
         self._pool = ThreadPoolExecutor(self.threads) if self.threads > 0 else None
         self._inflight: deque[tuple[int, Future[tuple[dict[str, float] | None, float | None]]]]
         self._inflight = deque()
-        self._count = 0
         self._pending: dict[int, dict[str, float]] = {}
         self._frames: list[int] = []
         self._scores: dict[str, list[float]] = {s.name: [] for s in self.specs}
         self._features: dict[str, list[float]] = {}
-        self._result: Result | None = None
-        self._closed = False
-        self._started: float | None = None
 
     def __enter__(self) -> NativeScorer:
         return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    @property
-    def frames_fed(self) -> int:
-        """Number of pairs fed so far."""
-        return self._count
 
     @property
     def feature_keys(self) -> list[str]:
@@ -284,23 +275,8 @@ class NativeScorer:
                     values[cap_share_key(s, g)] = int(capped[i, s]) / int(locations[s])
         return values, sad
 
-    def feed(self, reference: FrameLike, distorted: FrameLike) -> int:
-        """Score one pair (or queue it on the thread pool); returns its frame index.
-
-        Raises :class:`~pyvmafneg.errors.FrameError` for unusable frames and
-        :class:`~pyvmafneg.errors.FrameMismatchError` when the pair, or the
-        clip, does not match.
-        """
-        if self._closed:
-            raise ScorerStateError("this scorer is closed; create a new NativeScorer")
-        if self._result is not None:
-            raise ScorerStateError(
-                "this scorer was already flushed; create a new NativeScorer for another clip"
-            )
-        index = self._count
+    def _score_pair(self, reference: FrameLike, distorted: FrameLike, index: int) -> None:
         ref, dis = self._check(reference, distorted, index)
-        if self._started is None:
-            self._started = time.perf_counter()
         bitdepth = ref.bitdepth
         prev = self._prev_ref
         if self._pool is None:
@@ -309,21 +285,18 @@ class NativeScorer:
                 done = self._frame(index, prev, ref_y, dis_y, bitdepth)
             except ValueError as exc:
                 raise FrameError(f"frame {index}: {exc}") from None
-            self._count += 1
             # motion needs this reference plane with the next frame: keep one copy
             self._prev_ref = np.array(ref_y, copy=True) if self._needs_motion else None
             self._collect(index, *done)
-            return index
+            return
         # Threads: the frame's planes are copied once (the caller may reuse its buffers).
         ref_y = np.array(ref.luma, copy=True)
         dis_y = np.array(dis.luma, copy=True)
         fut = self._pool.submit(self._frame, index, prev, ref_y, dis_y, bitdepth)
         self._inflight.append((index, fut))
-        self._count += 1
         self._prev_ref = ref_y if self._needs_motion else None
         while len(self._inflight) > 2 * self.threads:
             self._drain_one()
-        return index
 
     def _drain_one(self) -> None:
         index, fut = self._inflight.popleft()
@@ -355,17 +328,7 @@ class NativeScorer:
             self._features.setdefault(key, []).append(values[key])
         self._frames.append(index)
 
-    def flush(self) -> Result:
-        """Finish the clip and return the :class:`~pyvmafneg.results._result.Result`.
-
-        Calling it again returns the same result.
-        """
-        if self._result is not None:
-            return self._result
-        if self._closed:
-            raise ScorerStateError("this scorer is closed; create a new NativeScorer")
-        if self._count == 0:
-            raise ScorerStateError("no frames were fed; feed at least one pair before flush()")
+    def _finish(self) -> EngineOutput:
         while self._inflight:
             self._drain_one()
         if self._needs_motion:
@@ -373,26 +336,17 @@ class NativeScorer:
                 self._finalize(i, motion)
         if self._pending:  # pragma: no cover - motion finalizes every frame
             raise RuntimeError(f"frames {sorted(self._pending)} were never finalized")
-        elapsed = time.perf_counter() - (self._started or time.perf_counter())
-        default, neg = pick_pair(self.specs)
-        from ... import __version__
+        self._shutdown()
+        from ..._version import package_version
 
-        self._result = Result(
+        return EngineOutput(
             frames=self._frames,
-            scores=dict(self._scores),
-            features=dict(self._features),
-            default_model=default,
-            neg_model=neg,
-            clipped=self.clip,
-            backend="native",
-            version=f"{LIBVMAF_VERSION} (pyvmafneg {__version__} native engine, {self.simd})",
-            models={s.name: s.describe() for s in self.specs},
-            fps=self._count / elapsed if elapsed > 0 else None,
+            scores=self._scores,
+            features=self._features,
+            version=f"{LIBVMAF_VERSION} (pyvmafneg {package_version()} native engine, {self.simd})",
         )
-        self._release()
-        return self._result
 
-    def _release(self) -> None:
+    def _shutdown(self) -> None:
         self._prev_ref = None
         if self._pool is not None:
             for _, fut in self._inflight:
@@ -401,11 +355,10 @@ class NativeScorer:
             self._pool = None
         self._inflight.clear()
 
-    def close(self) -> None:
-        """Stop the worker threads and drop frame state (the result stays available)."""
-        self._release()
+    def _release(self) -> None:
+        # close(): stop the worker threads and drop frame state (the result stays available)
+        self._shutdown()
         self._pending.clear()
-        self._closed = True
 
 
 def score_native(
@@ -413,7 +366,7 @@ def score_native(
     distorted: Iterable[FrameLike],
     models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
     *,
-    threads: int = 0,
+    threads: int | None = 0,
     subsample: int = 1,
     clip: bool = True,
     transform: bool | None = None,
@@ -439,11 +392,16 @@ def score_native(
         Per-frame model scores and features under libvmaf's names plus the
         VIF cap shares, ``backend='native'``.
     """
+    check_frames(frames)
     pair = prepare_pair(
-        reference, distorted, scale=scale, size=size, offset=offset, bitdepth=bitdepth
+        open_if_path(reference),
+        open_if_path(distorted),
+        scale=scale,
+        size=size,
+        offset=offset,
+        bitdepth=bitdepth,
     )
-    reference, distorted = pair.reference, pair.distorted
-    with NativeScorer(
+    scorer = NativeScorer(
         models,
         threads=threads,
         subsample=subsample,
@@ -451,9 +409,5 @@ def score_native(
         transform=transform,
         bitdepth=bitdepth,
         simd=simd,
-    ) as scorer:
-        for done, (ref, dis) in enumerate(iter_pairs(reference, distorted, frames), start=1):
-            scorer.feed(ref, dis)
-            if progress is not None:
-                progress(done)
-        return scorer.flush()
+    )
+    return drive(scorer, pair.reference, pair.distorted, frames=frames, progress=progress)
