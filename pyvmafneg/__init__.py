@@ -20,8 +20,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    BackendUnavailableError,
+    BDRateError,
+    DecodeError,
     FeatureError,
     FFmpegError,
+    FormatMismatchError,
+    FrameCountMismatchError,
     FrameError,
     FrameMismatchError,
     GainLimitError,
@@ -29,17 +34,25 @@ from .errors import (
     LibvmafError,
     LibvmafNotFoundError,
     LogFormatError,
+    ManifestError,
+    MissingDependencyError,
     ModelError,
     NoVmafScoresError,
     OffsetError,
     OptionError,
     OutputFileError,
+    RawGeometryError,
+    ResultError,
+    ResultStoreError,
     ScalerError,
     SchedulerError,
     ScorerStateError,
     SegmentError,
+    SizeMismatchError,
     SyncError,
     TruncatedInputError,
+    UnstableWidthError,
+    UnsupportedOptionError,
     VmafNegError,
     WorkerFileError,
     WorkerLostError,
@@ -47,8 +60,8 @@ from .errors import (
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
     from ._score import score
-    from .engines._ffmpeg import score_ffmpeg
     from .engines._models import BUILTIN_MODELS, DEFAULT_MODELS, ModelSpec, parse_model
+    from .engines._registry import backend_names
     from .engines.libvmaf._binding import library_info, load_library
     from .engines.libvmaf._scorer import Scorer
     from .io._frame import Frame, as_frame
@@ -73,6 +86,7 @@ _LAZY: dict[str, str] = {
     "SyncResult": ".io._sync",
     "VideoSource": ".io._sources",
     "as_frame": ".io._frame",
+    "backend_names": ".engines._registry",
     "check": ".verdict._check",
     "find_offset": ".io._sync",
     "library_info": ".engines.libvmaf._binding",
@@ -82,7 +96,7 @@ _LAZY: dict[str, str] = {
     "pool": ".results._result",
     "read_log": ".results._logs",
     "score": "._score",
-    "score_ffmpeg": ".engines._ffmpeg",
+    "score_ffmpeg": ".engines._ffmpeg",  # as in earlier releases; score(backend="ffmpeg")
 }
 
 
@@ -92,18 +106,11 @@ _SUBPACKAGES = frozenset(
 )
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(__name__)
-    except PackageNotFoundError:  # imported from a source tree that was never installed
-        return "0+unknown"
-
-
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        value: Any = _version()
+        from ._version import package_version
+
+        value: Any = package_version()
     elif name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name], __name__), name)
     elif name in _SUBPACKAGES:
@@ -120,11 +127,16 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "BUILTIN_MODELS",
-    "CheckReport",
     "DEFAULT_MODELS",
+    "BDRateError",
+    "BackendUnavailableError",
+    "CheckReport",
+    "DecodeError",
     "FFmpegError",
     "FeatureError",
+    "FormatMismatchError",
     "Frame",
+    "FrameCountMismatchError",
     "FrameError",
     "FrameMismatchError",
     "GainLimitError",
@@ -132,6 +144,8 @@ __all__ = [
     "LibvmafError",
     "LibvmafNotFoundError",
     "LogFormatError",
+    "ManifestError",
+    "MissingDependencyError",
     "ModelError",
     "ModelSpec",
     "NoVmafScoresError",
@@ -139,21 +153,28 @@ __all__ = [
     "OptionError",
     "OutputFileError",
     "Pooled",
+    "RawGeometryError",
     "Result",
+    "ResultError",
+    "ResultStoreError",
     "ScalerError",
     "SchedulerError",
     "Scorer",
     "ScorerStateError",
     "SegmentError",
+    "SizeMismatchError",
     "SyncError",
     "SyncResult",
     "TruncatedInputError",
+    "UnstableWidthError",
+    "UnsupportedOptionError",
     "VideoSource",
     "VmafNegError",
     "WorkerFileError",
     "WorkerLostError",
     "__version__",
     "as_frame",
+    "backend_names",
     "check",
     "find_offset",
     "library_info",
@@ -163,5 +184,4 @@ __all__ = [
     "pool",
     "read_log",
     "score",
-    "score_ffmpeg",
 ]

@@ -1,6 +1,6 @@
 """The documented :func:`pyvmafneg.score`: one pass, or one long pair in parallel segments.
 
-One pass is :func:`pyvmafneg.engines._score.score` (any in-memory backend);
+One pass is :func:`pyvmafneg.engines.score` (any backend in the registry);
 segments are :func:`pyvmafneg.segments.score_segments`, which sits above
 the engines, so the choice between them is made here, at the top.
 """
@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .engines._models import ModelSpec
-from .engines._score import score as _score_one_pass
-from .results._result import Result
+if TYPE_CHECKING:
+    from .engines._models import ModelSpec
+    from .results._result import Result
 
 __all__ = ["score"]
 
 #: Options of a one-pass run that segments do not take.
 _ONE_PASS_ONLY = frozenset(
-    {"subsample", "scale", "size", "offset", "features", "library", "bitdepth"}
+    {"subsample", "scale", "size", "offset", "features", "library", "bitdepth", "ffmpeg"}
 )
 
 
@@ -28,6 +28,7 @@ def score(
     distorted: Iterable[Any] | str | os.PathLike[str],
     models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
     *,
+    backend: str = "libvmaf",
     segments: int | None = None,
     segment_frames: int | None = None,
     scheduler: str | None = None,
@@ -35,13 +36,17 @@ def score(
     store: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> Result:
-    """Score ``distorted`` against ``reference``.
+    """Score ``distorted`` against ``reference`` with default VMAF and VMAF-NEG (or ``models``).
 
-    Without ``segments``/``segment_frames`` this is one in-process pass
-    (:func:`pyvmafneg.engines._score.score`; ``options`` are its keywords:
-    ``backend``, ``threads``, ``subsample``, ``clip``, ``transform``,
-    ``bitdepth``, ``library``, ``frames``, ``progress``, ``scale``, ``size``,
-    ``offset``, ``features``).
+    Without ``segments``/``segment_frames`` this is one pass of the chosen
+    backend (:func:`pyvmafneg.engines.score`, whose keywords ``options``
+    takes: ``threads``, ``subsample``, ``clip``, ``transform``, ``bitdepth``,
+    ``frames``, ``progress``, ``scale``, ``size``, ``offset``, ``cpumask``,
+    ``library``, ``ffmpeg``, ``features``). ``backend`` is ``'libvmaf'``
+    (default), ``'ffmpeg'``, ``'reference'`` or ``'native'``; every backend
+    takes the same inputs (paths, opened videos, frame iterables) and
+    refuses an option it cannot honour with
+    :class:`~pyvmafneg.errors.UnsupportedOptionError`.
 
     With ``segments=N`` (or ``segment_frames=K``) the pair, given as file
     paths or opened videos, is split into contiguous frame ranges scored in
@@ -49,25 +54,26 @@ def score(
     ``'local'`` or ``'tcp://host:port'``) and stitched into one Result equal,
     as doubles, to one uninterrupted run; ``store`` names a result store
     that makes the run resumable. ``options`` then take ``threads``,
-    ``clip``, ``transform``, ``frames``, ``progress``, ``backend`` and
-    ``raw`` (see :func:`pyvmafneg.segments.score_segments`).
+    ``clip``, ``transform``, ``frames``, ``progress`` and ``raw`` (see
+    :func:`pyvmafneg.segments.score_segments`).
     """
+    from .errors import OptionError
+
     if segments is None and segment_frames is None:
         if scheduler is not None or store is not None or workers is not None:
-            from .errors import OptionError
-
             raise OptionError(
-                "scheduler, workers and store apply to scoring in segments; give segments=N "
-                "or segment_frames=K as well"
+                "scheduler, workers and store apply to scoring in segments",
+                advice="give {segments} or {segment_frames} as well",
+                options={"segments": ..., "segment_frames": ...},
             )
-        return _score_one_pass(reference, distorted, models, **options)
+        from .engines._registry import score as score_one_pass
+
+        return score_one_pass(reference, distorted, models, backend=backend, **options)
     refused = sorted(set(options) & _ONE_PASS_ONLY)
     if refused:
-        from .errors import OptionError
-
         raise OptionError(
-            f"{', '.join(refused)} cannot be combined with scoring in segments; prepare the pair "
-            "first or score it in one pass"
+            f"{', '.join(refused)} cannot be combined with scoring in segments",
+            advice="prepare the pair first or score it in one pass",
         )
     from .segments import score_segments
 
@@ -80,5 +86,6 @@ def score(
         scheduler=scheduler,
         workers=workers,
         store=store,
+        backend=backend,
         **options,
     ).result

@@ -24,6 +24,7 @@ from pyvmafneg import errors
 from pyvmafneg.cli import main
 from pyvmafneg.engines import Backend, backend_names, register_backend
 from pyvmafneg.engines._ffmpeg import score_ffmpeg
+from pyvmafneg.engines.native import NativeScorer
 from pyvmafneg.engines.reference import ReferenceScorer
 from pyvmafneg.errors import (
     BackendUnavailableError,
@@ -61,17 +62,19 @@ def _inputs(media: dict[str, Any], kind: str) -> tuple[Any, Any]:
     return iter(media["ref_frames"]), iter(media["dis_frames"])
 
 
-def _same(a: Result, b: Result, tolerance: float = 0.0) -> None:
+def _same(a: Result, b: Result, tolerance: float = 0.0, *, extra: bool = False) -> None:
+    """Same frames, models and numbers; ``extra``: ``a`` may hold features ``b`` has not."""
     np.testing.assert_array_equal(a.frames, b.frames)
-    assert set(a.scores) == set(b.scores) and set(a.features) == set(b.features)
+    assert set(a.scores) == set(b.scores)
+    assert set(a.features) >= set(b.features) if extra else set(a.features) == set(b.features)
     assert (a.default_model, a.neg_model) == (b.default_model, b.neg_model)
-    for key in a.keys():
+    for key in b.keys():
         diff = float(np.max(np.abs(a[key] - b[key])))
         assert diff <= tolerance, f"{key}: {a.backend} and {b.backend} differ by {diff}"
 
 
 def test_the_three_backends_are_registered() -> None:
-    assert backend_names()[:3] == ["libvmaf", "ffmpeg", "reference"]
+    assert backend_names() == ["libvmaf", "ffmpeg", "reference", "native"]
 
 
 @pytest.mark.parametrize("kind", ["paths", "opened", "frames"])
@@ -81,9 +84,10 @@ def test_every_backend_takes_every_input(media: dict[str, Any], kind: str) -> No
         "libvmaf": _stream(pyvmafneg.Scorer(clip=False), media),
         "reference": _stream(ReferenceScorer(clip=False), media),
         "ffmpeg": score_ffmpeg(media["ref"], media["dis"], clip=False, ffmpeg=FFMPEG),
+        "native": _stream(NativeScorer(clip=False), media),
     }
     results = {}
-    for name in ("libvmaf", "ffmpeg", "reference"):
+    for name in ("libvmaf", "ffmpeg", "reference", "native"):
         ref, dis = _inputs(media, kind)
         done: list[int] = []
         results[name] = pyvmafneg.score(ref, dis, backend=name, clip=False, progress=done.append)
@@ -95,6 +99,7 @@ def test_every_backend_takes_every_input(media: dict[str, Any], kind: str) -> No
     for key in lib.features:
         np.testing.assert_array_equal(results["reference"][key], lib[key])
     _same(results["reference"], lib, 1e-9)
+    _same(results["native"], lib, 1e-9, extra=True)  # it adds the cap shares
     _same(results["ffmpeg"], lib, LOG_PRECISION)
 
 
@@ -116,11 +121,13 @@ def test_every_backend_takes_the_common_keywords(media: dict[str, Any]) -> None:
         media["ref_frames"], media["dis_frames"], models, backend="reference", **kw
     )
     ffm = pyvmafneg.score(media["ref_frames"], media["dis_frames"], models, backend="ffmpeg", **kw)
+    nat = pyvmafneg.score(str(media["ref"]), str(media["dis"]), models, backend="native", **kw)
+    _same(nat, lib, 1e-9, extra=True)
     _same(ref, lib, 1e-9)
     _same(ffm, lib, LOG_PRECISION)
 
 
-@pytest.mark.parametrize("backend", ["libvmaf", "ffmpeg", "reference"])
+@pytest.mark.parametrize("backend", ["libvmaf", "ffmpeg", "reference", "native"])
 def test_frame_count_mismatch_carries_the_counts(media: dict[str, Any], backend: str) -> None:
     with pytest.raises(FrameCountMismatchError) as info:
         pyvmafneg.score(media["ref_frames"], media["dis_frames"][:3], backend=backend)
@@ -132,7 +139,7 @@ def test_frame_count_mismatch_carries_the_counts(media: dict[str, Any], backend:
 @pytest.mark.parametrize(
     ("backend", "option", "value", "supported_by"),
     [
-        ("reference", "threads", 2, ("libvmaf", "ffmpeg")),
+        ("reference", "threads", 2, ("libvmaf", "ffmpeg", "native")),
         ("reference", "library", "/some/libvmaf.so", ("libvmaf",)),
         ("ffmpeg", "cpumask", 0x38, ("libvmaf", "reference")),
         ("libvmaf", "ffmpeg", FFMPEG, ("ffmpeg",)),
@@ -214,7 +221,11 @@ class _SlowPlanes(Sequence):
         return [self.luma][index]
 
 
-@pytest.mark.parametrize("make", [pyvmafneg.Scorer, ReferenceScorer], ids=["libvmaf", "reference"])
+@pytest.mark.parametrize(
+    "make",
+    [pyvmafneg.Scorer, ReferenceScorer, NativeScorer],
+    ids=["libvmaf", "reference", "native"],
+)
 def test_a_scorer_is_not_used_by_two_threads_at_once(make: Any) -> None:
     """A second thread's feed() while one is running is refused; handing over is fine."""
     luma = clip(1)[0].luma
@@ -278,7 +289,7 @@ def test_frames_of_any_kind(media: dict[str, Any]) -> None:
     """Bare luma arrays score like Frame objects with every backend."""
     ref: list[Frame] = media["ref_frames"][:2]
     dis: list[Frame] = media["dis_frames"][:2]
-    for name in ("libvmaf", "ffmpeg", "reference"):
+    for name in ("libvmaf", "ffmpeg", "reference", "native"):
         as_frames = pyvmafneg.score(ref, dis, backend=name)
         gray = [Frame((f.luma,), 8, "400") for f in ref], [Frame((f.luma,), 8, "400") for f in dis]
         as_luma = pyvmafneg.score([f.luma for f in ref], [f.luma for f in dis], backend=name)

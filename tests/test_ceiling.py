@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from media_helpers import BOTH_MODELS, clip, encode, ffmpeg_vmaf_log, sharpen, to_y4m
 
+from pyvmafneg import score
 from pyvmafneg.cli import main
-from pyvmafneg.engines.libvmaf._scorer import score
 from pyvmafneg.io._sources import open_video
 from pyvmafneg.results._logs import load_logs, read_log
 from pyvmafneg.results._result import Result

@@ -18,7 +18,6 @@ from media_helpers import BOTH_MODELS, FFMPEG, to_y4m
 import pyvmafneg
 from pyvmafneg.cli import main
 from pyvmafneg.demo._clips import map_frames, natural_clip
-from pyvmafneg.engines import run_backend
 from pyvmafneg.io import open_video
 
 LOG_ROUNDING = 1e-6
@@ -93,8 +92,8 @@ def test_all_features_in_one_pass_on_both_backends(files):
     features = ["psnr", "ssim", "ms_ssim", "ciede", "cambi:full_ref=true", "psnr_hvs"]
     log = ffmpeg_feature_log(ref, dis, tmp / "all.json", features)
     results = [
-        run_backend("libvmaf", open_video(ref), open_video(dis), features=features),
-        run_backend("ffmpeg", open_video(ref), open_video(dis), features=features),
+        pyvmafneg.score(open_video(ref), open_video(dis), backend="libvmaf", features=features),
+        pyvmafneg.score(open_video(ref), open_video(dis), backend="ffmpeg", features=features),
     ]
     for result in results:
         for key in {k for f in features for k in OUTPUTS[f]}:

@@ -70,8 +70,8 @@ def test_ffmpeg_and_cli_offsets_match_libvmaf_on_sliced_files(pair, capsys):
     oracle = json.loads(ffmpeg_vmaf_log((sliced_ref, dis_path), tmp / "oracle.json").read_text())
     want = np.array([f["metrics"]["vmaf_neg"] for f in oracle["frames"]])
     ref_path = tmp / "ref.y4m"
-    got = pyvmafneg.engines.run_backend(
-        "ffmpeg", open_video(ref_path), open_video(full_dis), offset=-k, frames=N - k
+    got = pyvmafneg.score(
+        open_video(ref_path), open_video(full_dis), backend="ffmpeg", offset=-k, frames=N - k
     )
     assert np.abs(got["vmaf_neg"] - want).max() <= 1e-6
     out = tmp / "cli.json"

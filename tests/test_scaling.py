@@ -90,9 +90,7 @@ def test_ladder_rung_matches_ffmpeg_scale_and_libvmaf(tmp_path, ladder):
     ref, rung = ladder
     log = ffmpeg_scaled_vmaf(ref, rung, tmp_path / "ff.json", width=352, height=288)
     for backend in ("libvmaf", "ffmpeg"):
-        result = pyvmafneg.engines.run_backend(
-            backend, open_video(ref), open_video(rung), threads=0
-        )
+        result = pyvmafneg.score(open_video(ref), open_video(rung), backend=backend, threads=0)
         assert len(result) == len(log["frames"]) == 4
         for key in ("vmaf", "vmaf_neg", "integer_adm2", "integer_vif_scale0"):
             diff = np.abs(result[key] - series(log, key)).max()
@@ -115,8 +113,8 @@ def test_display_size_scales_both(tmp_path, ladder):
         ref, rung, tmp_path / "ff.json", width=256, height=208, scale_reference=True
     )
     for backend in ("libvmaf", "ffmpeg"):
-        result = pyvmafneg.engines.run_backend(
-            backend, open_video(ref), open_video(rung), size=(256, 208)
+        result = pyvmafneg.score(
+            open_video(ref), open_video(rung), backend=backend, size=(256, 208)
         )
         assert np.abs(result["vmaf"] - series(log, "vmaf")).max() <= LOG_ROUNDING, backend
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from media_helpers import clip, encode, sharpen, to_y4m
 
+from pyvmafneg import score
 from pyvmafneg.cli import main
-from pyvmafneg.engines.libvmaf._scorer import score
 from pyvmafneg.io._sources import open_video
 from pyvmafneg.results._result import Result
 from pyvmafneg.verdict._check import check

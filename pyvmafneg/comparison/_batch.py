@@ -431,7 +431,7 @@ def provenance(manifest: Manifest, *, scheduler: str | None, workers: int) -> di
     except ImportError:  # pragma: no cover - PyAV is a dependency
         pass
     try:
-        from ..demo._encode import ffmpeg_version
+        from ..engines._ffmpeg import ffmpeg_version
 
         out["FFmpeg executable"] = ffmpeg_version()
     except (ImportError, VmafNegError):

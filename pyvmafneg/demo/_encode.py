@@ -130,25 +130,6 @@ def find_ffmpeg(executable: str | os.PathLike[str] | None = None) -> str:
     )
 
 
-def ffmpeg_version(executable: str | os.PathLike[str] | None = None) -> str:
-    """First line of ``ffmpeg -version`` (e.g. ``'ffmpeg version 7.1 ...'``), with its path.
-
-    Raises :class:`~pyvmafneg.errors.FFmpegError` when FFmpeg is missing or fails.
-    """
-    exe = find_ffmpeg(executable)
-    try:
-        out = subprocess.run(
-            [exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise FFmpegError(f"cannot run {exe!r} -version: {exc}") from None
-    first = (out.stdout or "").splitlines()[:1]
-    if out.returncode != 0 or not first:
-        raise FFmpegError(f"{exe!r} -version failed: {out.stderr.strip()[:200]}")
-    line = first[0].split(" Copyright")[0].strip()
-    return f"{line} ({exe})"
-
-
 def _check_frames(frames: Sequence[Frame]) -> Frame:
     if len(frames) == 0:
         raise FrameError("nothing to encode: the frame list is empty")

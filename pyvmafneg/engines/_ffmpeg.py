@@ -45,7 +45,14 @@ from ._models import ModelSpec, resolve_models
 from ._options import available_cpus, check_stable_width, check_threads
 from ._scaffold import EngineOutput, build_result, check_frames
 
-__all__ = ["SYNC_MODES", "build_command", "find_ffmpeg", "model_option", "score_ffmpeg"]
+__all__ = [
+    "SYNC_MODES",
+    "build_command",
+    "ffmpeg_version",
+    "find_ffmpeg",
+    "model_option",
+    "score_ffmpeg",
+]
 
 #: Frame pairing: by position (``'index'``) or by timestamp from zero (``'pts'``).
 SYNC_MODES: tuple[str, ...] = ("index", "pts")
@@ -95,6 +102,25 @@ def find_ffmpeg(path: str | os.PathLike[str] | None = None) -> str:
         "built with libvmaf",
         options={"ffmpeg": ...},
     )
+
+
+def ffmpeg_version(executable: str | os.PathLike[str] | None = None) -> str:
+    """First line of ``ffmpeg -version`` (e.g. ``'ffmpeg version 7.1 ...'``), with its path.
+
+    Raises :class:`~pyvmafneg.errors.FFmpegError` when FFmpeg is missing or fails.
+    """
+    exe = find_ffmpeg(executable)
+    try:
+        out = subprocess.run(
+            [exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise FFmpegError(f"cannot run {exe!r} -version: {exc}") from None
+    first = (out.stdout or "").splitlines()[:1]
+    if out.returncode != 0 or not first:
+        raise FFmpegError(f"{exe!r} -version failed: {out.stderr.strip()[:200]}")
+    line = first[0].split(" Copyright")[0].strip()
+    return f"{line} ({exe})"
 
 
 def _plain(value: str, what: str) -> str:

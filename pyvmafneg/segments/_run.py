@@ -156,20 +156,21 @@ def score_segment(task: SegmentTask) -> dict[str, Any]:
     Errors of the inputs (damaged files, mismatched frames ...) are raised as
     they are; the caller decides what a failed segment means for the run.
     """
-    from ..engines._registry import run_backend
+    from ..engines._registry import get_backend, score
 
     started = time.perf_counter()
     ref = open_range(task.reference)
     dis = open_range(task.distorted)
     opened = time.perf_counter()
-    result = run_backend(
-        task.backend,
+    workers = {"threads": task.threads} if "threads" in get_backend(task.backend).options else {}
+    result = score(
         ref,
         dis,
-        models=task.models,
-        threads=task.threads,
+        task.models,
+        backend=task.backend,
         clip=task.clip,
         transform=task.transform,
+        **workers,
     )
     lo = task.start - task.reference.start
     hi = lo + task.frames
