@@ -1,0 +1,109 @@
+"""The import direction of docs/architecture.md, read from the source with ``ast``.
+
+Every ``import`` and ``from ... import`` in the package, at module level or
+inside a function, is checked: a module imports only from its own layer
+package or from layers below it, and the NumPy reference never imports the
+libvmaf binding or the native engine.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "pyvmafneg"
+
+#: Layer of each top-level module or subpackage, bottom (0) to top.
+LAYERS: dict[str, int] = {
+    "errors": 0,
+    "_defaults": 0,
+    "_version": 0,
+    "_outputs": 1,
+    "io": 2,
+    "results": 3,
+    "engines": 4,
+    "verdict": 5,
+    "segments": 5,
+    "comparison": 6,
+    "demo": 7,
+    "_score": 8,
+    "__init__": 9,
+    "cli": 10,
+    "__main__": 11,
+}
+
+
+def _module_name(path: Path) -> tuple[str, str]:
+    """Dotted name of the module at ``path`` and the package its relative imports start from."""
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+        return ".".join(parts), ".".join(parts)
+    return ".".join(parts), ".".join(parts[:-1])
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """``(line, dotted target)`` of every import of this package in the file."""
+    _, package = _module_name(path)
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+                if node.module:
+                    found.append((node.lineno, target))
+                else:  # from . import x: each name is a module of that package
+                    found += [(node.lineno, f"{target}.{a.name}") for a in node.names]
+            elif node.module and node.module.split(".")[0] == "pyvmafneg":
+                found.append((node.lineno, node.module))
+        elif isinstance(node, ast.Import):
+            found += [
+                (node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "pyvmafneg"
+            ]
+    return found
+
+
+def _layer(dotted: str) -> str:
+    parts = dotted.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+
+
+def test_every_module_is_in_a_layer() -> None:
+    names = {_layer(_module_name(p)[0]) for p in SOURCES}
+    assert names <= set(LAYERS), f"modules without a layer: {sorted(names - set(LAYERS))}"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_imports_from_a_layer_above(path: Path) -> None:
+    module, _ = _module_name(path)
+    own = _layer(module)
+    wrong = [
+        f"line {line}: {target}"
+        for line, target in _imports(path)
+        if _layer(target) != own and LAYERS[_layer(target)] >= LAYERS[own]
+    ]
+    assert not wrong, f"{module} ({own}) imports from its own level or above: {wrong}"
+
+
+def test_the_reference_is_independent_of_the_engines_it_witnesses() -> None:
+    for path in sorted((PACKAGE / "engines" / "reference").glob("*.py")):
+        for line, target in _imports(path):
+            assert not target.startswith(
+                ("pyvmafneg.engines.libvmaf", "pyvmafneg.engines.native")
+            ), f"{path.name} line {line} imports {target}"
+
+
+def test_the_checker_sees_imports_of_every_kind() -> None:
+    """The parser finds relative, absolute, function-level and bare ``from . import`` forms."""
+    probe = PACKAGE / "engines" / "_registry.py"
+    targets = {t for _, t in _imports(probe)}
+    assert "pyvmafneg.errors" in targets and "pyvmafneg._defaults" in targets
+    assert any(t.startswith("pyvmafneg.engines._features") for t in targets)  # inside score()
+    native = {t for _, t in _imports(PACKAGE / "engines" / "native" / "_scorer.py")}
+    assert "pyvmafneg.engines.native._kernels" in native  # from . import _kernels
