@@ -96,7 +96,6 @@ _LAZY: dict[str, str] = {
     "pool": ".results._result",
     "read_log": ".results._logs",
     "score": "._score",
-    "score_ffmpeg": ".engines._ffmpeg",  # as in earlier releases; score(backend="ffmpeg")
 }
 
 
@@ -113,6 +112,8 @@ def __getattr__(name: str) -> Any:
         value: Any = package_version()
     elif name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    elif name == "score_ffmpeg":  # as in earlier releases; now score(..., backend="ffmpeg")
+        from .engines._ffmpeg import score_ffmpeg as value
     elif name in _SUBPACKAGES:
         value = importlib.import_module(f".{name}", __name__)
     else:

@@ -15,7 +15,6 @@ import importlib
 from typing import Any
 
 from ._models import BUILTIN_MODELS, DEFAULT_MODELS, GAIN_LIMIT_RANGE, ModelSpec, parse_model
-from ._options import available_cpus
 from ._registry import Backend, backend_names, register_backend, score
 
 __all__ = [
@@ -38,4 +37,8 @@ _ENGINES = frozenset({"libvmaf", "native", "reference"})
 def __getattr__(name: str) -> Any:
     if name in _ENGINES:
         return importlib.import_module(f".{name}", __name__)
+    if name == "available_cpus":
+        from ._options import available_cpus
+
+        return available_cpus
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
