@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "_defaults": 0,
     "_version": 0,
     "_outputs": 1,
+    "_optional": 1,
     "io": 2,
     "results": 3,
     "engines": 4,
