@@ -29,15 +29,9 @@
 #define VN_ENOTSUP (-95)
 
 int32_t vn_adm_div_table[32769];
+static int vn_adm_best = 0;
 
-__attribute__((constructor)) static void vn_adm_init_div(void) {
-    vn_adm_div_table[0] = 0;
-    for (int m = 1; m <= 32768; m++) vn_adm_div_table[m] = (int32_t)((1 << 30) / m);
-}
-
-int vn_adm_outputs_per_limit(void) { return VN_ADM_NOUT; }
-
-int vn_adm_simd_best(void) {
+static int vn_adm_detect(void) {
 #ifdef VN_ADM_HAVE_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -48,6 +42,18 @@ int vn_adm_simd_best(void) {
 #endif
     return 0;
 }
+
+/* Runs once when the module is loaded, before any call: the table and the CPU level are
+ * then only read, so concurrent calls share no written state. */
+__attribute__((constructor)) static void vn_adm_init(void) {
+    vn_adm_div_table[0] = 0;
+    for (int m = 1; m <= 32768; m++) vn_adm_div_table[m] = (int32_t)((1 << 30) / m);
+    vn_adm_best = vn_adm_detect();
+}
+
+int vn_adm_outputs_per_limit(void) { return VN_ADM_NOUT; }
+
+int vn_adm_simd_best(void) { return vn_adm_best; }
 
 static const vn_adm_kernels *vn_kernels_for(int simd) {
     int best = vn_adm_simd_best();

@@ -38,7 +38,7 @@
  * Returns 0, or a negative error code (nothing is written to out on error):
  *   -22 invalid argument (sizes, stride, bit depth, limits, lanes, out_len, NULL pointers),
  *   -12 out of memory, -95 the requested simd level is not available on this CPU/build.
- * Thread-safe: no global state is written; each call allocates its own scratch (about
+ * Thread-safe: no global state is written after load; each call allocates its own scratch (about
  * 4.5 bytes per pixel plus 100 kB per limit at 1080p), freed before it returns.
  */
 int vn_adm_multi(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width, int height,
