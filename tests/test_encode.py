@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import pyvmafneg
 from pyvmafneg.demo._clips import natural_clip
-from pyvmafneg.demo._encode import find_ffmpeg, roundtrip, x264_roundtrip
+from pyvmafneg.demo._encode import roundtrip, x264_roundtrip
+from pyvmafneg.engines._ffmpeg import find_ffmpeg
 from pyvmafneg.errors import FFmpegError, FrameError, FrameMismatchError
 from pyvmafneg.io._frame import Frame
+from pyvmafneg.io._y4m import write_y4m
 
 
 def psnr(a: list[Frame], b: list[Frame]) -> float:
@@ -103,14 +106,22 @@ def test_errors() -> None:
         x264_roundtrip(clip, tune="vmaf")
     with pytest.raises(FFmpegError, match="crf"):
         x264_roundtrip(clip, crf=60)
-    with pytest.raises(FFmpegError, match="no FFmpeg"):
+    with pytest.raises(FFmpegError, match="'/nonexistent/ffmpeg' .given explicitly. not found"):
         x264_roundtrip(clip, ffmpeg="/nonexistent/ffmpeg")
 
 
-def test_find_ffmpeg_env(monkeypatch) -> None:
+def test_find_ffmpeg_env(monkeypatch, tmp_path) -> None:
     exe = find_ffmpeg()
     monkeypatch.setenv("PYVMAFNEG_FFMPEG", exe)
     assert find_ffmpeg() == exe
     monkeypatch.setenv("PYVMAFNEG_FFMPEG", "/nonexistent/ffmpeg")
     with pytest.raises(FFmpegError, match="PYVMAFNEG_FFMPEG"):
         find_ffmpeg()
+    # Every caller goes through the same search: the encoder and the FFmpeg backend.
+    frames = natural_clip("coffee", frames=2, width=64, height=48)
+    with pytest.raises(FFmpegError, match="from PYVMAFNEG_FFMPEG"):
+        x264_roundtrip(frames)
+    write_y4m(frames, tmp_path / "clip.y4m")
+    with pytest.raises(FFmpegError, match="from PYVMAFNEG_FFMPEG"):
+        pyvmafneg.score_ffmpeg(tmp_path / "clip.y4m", tmp_path / "clip.y4m")
+    assert find_ffmpeg(exe) == exe  # an explicit executable wins over the variable

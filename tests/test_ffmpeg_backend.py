@@ -162,7 +162,7 @@ def test_failures_are_clear(
     tmp_path: Path, media: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     ref, dis = media["ref_y4m"], media["dis_mkv"]
-    with pytest.raises(FFmpegError, match="'/no/such/ffmpeg' not found"):
+    with pytest.raises(FFmpegError, match="'/no/such/ffmpeg' .given explicitly. not found"):
         score_ffmpeg(ref, dis, ffmpeg="/no/such/ffmpeg")
     bogus = tmp_path / "bogus.json"
     bogus.write_text('{"not": "a model"}')

@@ -33,11 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engines._ffmpeg import find_ffmpeg
 from ..errors import FFmpegError, FrameError, FrameMismatchError
 from ..io._frame import Frame
 from ..io._rawyuv import ffmpeg_pix_fmt, read_yuv, write_yuv
 
-__all__ = ["Encoded", "PRESETS", "TUNES", "find_ffmpeg", "x264_roundtrip", "roundtrip"]
+__all__ = ["Encoded", "PRESETS", "TUNES", "x264_roundtrip", "roundtrip"]
 
 #: libx264 speed presets, fastest first.
 PRESETS: tuple[str, ...] = (
@@ -64,9 +65,6 @@ TUNES: tuple[str, ...] = (
     "fastdecode",
     "zerolatency",
 )
-
-#: Environment variable naming an FFmpeg executable to use instead of imageio-ffmpeg's.
-ENV_VAR = "PYVMAFNEG_FFMPEG"
 
 
 @dataclass(frozen=True)
@@ -96,38 +94,6 @@ class Encoded:
         """Average bitrate in kilobits per second at :attr:`fps`."""
         seconds = len(self.frames) / self.fps
         return self.size_bytes * 8 / 1000 / seconds
-
-
-def find_ffmpeg(executable: str | os.PathLike[str] | None = None) -> str:
-    """Path of the FFmpeg executable to run.
-
-    Order: the ``executable`` argument, the ``PYVMAFNEG_FFMPEG`` environment
-    variable, the binary bundled with ``imageio-ffmpeg``, ``ffmpeg`` on PATH.
-    Raises :class:`~pyvmafneg.errors.FFmpegError` when none is usable.
-    """
-    candidates: list[str] = []
-    if executable is not None:
-        candidates.append(os.fspath(executable))
-    elif os.environ.get(ENV_VAR):
-        candidates.append(os.environ[ENV_VAR])
-    else:
-        try:
-            import imageio_ffmpeg
-
-            candidates.append(imageio_ffmpeg.get_ffmpeg_exe())
-        except (ImportError, RuntimeError):
-            pass
-        on_path = shutil.which("ffmpeg")
-        if on_path:
-            candidates.append(on_path)
-    for cand in candidates:
-        if os.path.isfile(cand) and os.access(cand, os.X_OK):
-            return cand
-    raise FFmpegError(
-        "no FFmpeg executable found; install imageio-ffmpeg (pip install imageio-ffmpeg), "
-        f"put ffmpeg on PATH or set {ENV_VAR}=/path/to/ffmpeg"
-        + (f" (tried: {', '.join(candidates)})" if candidates else "")
-    )
 
 
 def _check_frames(frames: Sequence[Frame]) -> Frame:
@@ -226,7 +192,8 @@ def x264_roundtrip(
     threads:
         Encoder threads (0 = libx264 decides).
     ffmpeg:
-        FFmpeg executable; default :func:`find_ffmpeg`.
+        FFmpeg executable; default: found by
+        :func:`pyvmafneg.engines._ffmpeg.find_ffmpeg`.
     keep:
         If given, the encoded ``.mkv`` is copied to this path.
     timeout:

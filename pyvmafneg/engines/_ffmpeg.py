@@ -46,6 +46,7 @@ from ._options import available_cpus, check_stable_width, check_threads
 from ._scaffold import EngineOutput, build_result, check_frames
 
 __all__ = [
+    "ENV_VAR",
     "SYNC_MODES",
     "build_command",
     "ffmpeg_version",
@@ -61,45 +62,73 @@ SYNC_MODES: tuple[str, ...] = ("index", "pts")
 STDERR_TAIL = 12
 
 
-def find_ffmpeg(path: str | os.PathLike[str] | None = None) -> str:
-    """Path of the FFmpeg executable to run.
+#: Environment variable naming the FFmpeg executable to use (see :func:`find_ffmpeg`).
+ENV_VAR = "PYVMAFNEG_FFMPEG"
 
-    ``path`` (a file or a name on ``PATH``) wins; otherwise the binary that
-    ``imageio-ffmpeg`` ships (it has libvmaf), then ``ffmpeg`` on ``PATH``.
+
+def _named(text: str, *, from_env: bool) -> str:
+    """The executable ``text`` names (a file, or a name on ``PATH``), checked."""
+    found = text if os.path.isfile(text) else shutil.which(text)
+    where = f" (from {ENV_VAR})" if from_env else " (given explicitly)"
+    if from_env:
+        advice, options = f"point {ENV_VAR} at an ffmpeg built with libvmaf, or unset it", {}
+    else:
+        advice = "give the path of an ffmpeg binary built with libvmaf, or {ffmpeg} to search"
+        options = {"ffmpeg": None}
+    if not found:
+        raise FFmpegError(
+            f"FFmpeg executable {text!r}{where} not found",
+            advice=advice,
+            options=options,
+            executable=text,
+        )
+    if not os.access(found, os.X_OK):
+        raise FFmpegError(
+            f"{found!r}{where} is not executable",
+            advice="chmod +x it or pick another ffmpeg",
+            executable=found,
+        )
+    return found
+
+
+def find_ffmpeg(path: str | os.PathLike[str] | None = None) -> str:
+    """Path of the FFmpeg executable to run; every part of the package finds FFmpeg here.
+
+    Search order:
+
+    1. ``path``, when given (a file, or a name looked up on ``PATH``);
+    2. the ``PYVMAFNEG_FFMPEG`` environment variable (same form);
+    3. the binary ``imageio-ffmpeg`` ships (a dependency; it has libvmaf and libx264);
+    4. ``ffmpeg`` on ``PATH``.
+
+    An executable named by (1) or (2) must exist: there is no fall-back to
+    the next place, so a typo never silently runs another FFmpeg.
+
+    Raises
+    ------
+    FFmpegError
+        The named executable is missing or not executable, or none was found.
     """
     if path is not None:
-        text = os.fspath(path)
-        found = text if os.path.isfile(text) else shutil.which(text)
-        if not found:
-            raise FFmpegError(
-                f"FFmpeg executable {text!r} not found",
-                advice="give the path of an ffmpeg binary built with libvmaf, or {ffmpeg} to "
-                "use imageio-ffmpeg's",
-                options={"ffmpeg": None},
-                executable=text,
-            )
-        if not os.access(found, os.X_OK):
-            raise FFmpegError(
-                f"{found!r} is not executable",
-                advice="chmod +x it or pick another ffmpeg",
-                executable=found,
-            )
-        return found
+        return _named(os.fspath(path), from_env=False)
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return _named(env, from_env=True)
     try:
         import imageio_ffmpeg
 
-        exe = imageio_ffmpeg.get_ffmpeg_exe()
-        if exe and os.path.isfile(exe):
-            return exe
-    except Exception:  # imageio-ffmpeg missing or without a binary for this platform
-        pass
+        bundled = imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):  # not installed, or no binary for this platform
+        bundled = None
+    if bundled and os.path.isfile(bundled) and os.access(bundled, os.X_OK):
+        return bundled
     found = shutil.which("ffmpeg")
     if found:
         return found
     raise FFmpegError(
         "no FFmpeg found",
-        advice="install imageio-ffmpeg (pip install imageio-ffmpeg) or give {ffmpeg}, an ffmpeg "
-        "built with libvmaf",
+        advice="install imageio-ffmpeg (pip install imageio-ffmpeg), put ffmpeg on PATH, set "
+        f"{ENV_VAR}, or give {{ffmpeg}}, an ffmpeg built with libvmaf",
         options={"ffmpeg": ...},
     )
 
@@ -107,7 +136,8 @@ def find_ffmpeg(path: str | os.PathLike[str] | None = None) -> str:
 def ffmpeg_version(executable: str | os.PathLike[str] | None = None) -> str:
     """First line of ``ffmpeg -version`` (e.g. ``'ffmpeg version 7.1 ...'``), with its path.
 
-    Raises :class:`~pyvmafneg.errors.FFmpegError` when FFmpeg is missing or fails.
+    ``executable`` is found as :func:`find_ffmpeg` finds it. Raises
+    :class:`~pyvmafneg.errors.FFmpegError` when FFmpeg is missing or fails.
     """
     exe = find_ffmpeg(executable)
     try:
