@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import MissingDependencyError
 
-__all__ = ["PLOT_EXTRA", "matplotlib_agg"]
+__all__ = ["matplotlib_agg"]
 
 #: The pyvmafneg extra that installs matplotlib.
 PLOT_EXTRA = "plot"

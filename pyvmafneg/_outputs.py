@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import OutputFileError
 
-__all__ = ["check_output_file", "check_output_dir"]
+__all__ = ["check_output_dir", "check_output_file"]
 
 
 def _existing_ancestor(path: Path) -> Path:

@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from ..errors import VmafNegError
 
-__all__ = ["main", "build_parser", "COMMANDS"]
+__all__ = ["COMMANDS", "build_parser", "main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = ("score", "check", "compare", "explain", "demo", "info")

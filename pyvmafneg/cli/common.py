@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from ..io._sources import VideoSource
 
 __all__ = [
-    "count",
     "add_input_arguments",
     "add_prepare_arguments",
-    "open_pair",
+    "count",
     "display_size",
+    "open_pair",
     "sync_offset",
 ]
 

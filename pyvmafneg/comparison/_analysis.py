@@ -44,11 +44,11 @@ from ..errors import OptionError
 
 __all__ = [
     "AVERAGE",
+    "GATING_FLAGS",
     "BDEntry",
     "Comparison",
     "EncodeRow",
     "Flag",
-    "GATING_FLAGS",
     "analyse",
     "series_name",
     "to_csv",

@@ -46,12 +46,9 @@ from ._manifest import Encode, Manifest, gap_pair, load_manifest, with_default_p
 __all__ = [
     "BatchProgress",
     "Outcome",
-    "PairTask",
-    "default_store_path",
     "plan",
     "provenance",
     "run_comparison",
-    "score_pair",
 ]
 
 

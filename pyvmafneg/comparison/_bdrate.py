@@ -57,7 +57,7 @@ from scipy.interpolate import PchipInterpolator
 
 from ..errors import BDRateError
 
-__all__ = ["Method", "Values", "CurveCheck", "BDRateError", "bd_rate", "bd_quality", "check_curve"]
+__all__ = ["BDRateError", "CurveCheck", "Values", "bd_quality", "bd_rate", "check_curve"]
 
 Method = Literal["pchip", "cubic"]
 

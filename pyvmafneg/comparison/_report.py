@@ -404,10 +404,6 @@ def _value_cell(text: str, classes: Sequence[str] = (), title: str | None = None
     return f'<td class="{cls}"{attr}>{_e(text)}</td>'
 
 
-def _where(source: str | None) -> str:
-    return "on average" if source == AVERAGE else f"on {source}"
-
-
 def _ordered(flags: Sequence[Flag], comparison: Comparison) -> list[Flag]:
     """Averaged flags first, then in source order."""
     order = {s: i for i, s in enumerate([AVERAGE, *comparison.sources])}

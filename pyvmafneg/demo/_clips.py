@@ -15,10 +15,14 @@ import numpy as np
 from scipy import ndimage
 
 from .._defaults import DEMO_IMAGES
-from ..errors import InputFileError
+from ..errors import InputFileError, OptionError
 from ..io._frame import Frame, chroma_shape, normalize_pixel_format
 
-__all__ = ["IMAGES", "load_image", "rgb_to_yuv", "natural_clip", "map_frames"]
+__all__ = [
+    "IMAGES",
+    "map_frames",
+    "natural_clip",
+]
 
 #: Images usable by name (all ship inside scikit-image).
 IMAGES: tuple[str, ...] = DEMO_IMAGES
@@ -113,9 +117,9 @@ def natural_clip(
         Deterministic: the same arguments always give the same samples.
     """
     if frames < 1:
-        raise ValueError("a clip needs at least one frame")
+        raise OptionError("a clip needs at least one frame")
     if width < 16 or height < 16:
-        raise ValueError(f"frames must be at least 16x16; got {width}x{height}")
+        raise OptionError(f"frames must be at least 16x16; got {width}x{height}")
     rgb = load_image(image)
     src_h, src_w = rgb.shape[:2]
     travel_x = abs(pan[0]) * (frames - 1)

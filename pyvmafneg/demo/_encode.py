@@ -38,7 +38,7 @@ from ..errors import FFmpegError, FrameError, FrameMismatchError
 from ..io._frame import Frame
 from ..io._rawyuv import ffmpeg_pix_fmt, read_yuv, write_yuv
 
-__all__ = ["Encoded", "PRESETS", "TUNES", "x264_roundtrip", "roundtrip"]
+__all__ = ["Encoded", "roundtrip", "x264_roundtrip"]
 
 #: libx264 speed presets, fastest first.
 PRESETS: tuple[str, ...] = (

@@ -50,14 +50,13 @@ from ..io._frame import Frame
 
 __all__ = [
     "OPERATIONS",
-    "legal_range",
-    "code_max",
-    "unsharp_mask",
-    "sharpen_kernel",
-    "histogram_equalize",
+    "apply_to_frames",
     "contrast_stretch",
     "gamma",
-    "apply_to_frames",
+    "histogram_equalize",
+    "legal_range",
+    "sharpen_kernel",
+    "unsharp_mask",
 ]
 
 _BITDEPTHS = (8, 10, 12, 16)

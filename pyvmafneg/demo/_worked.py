@@ -52,19 +52,12 @@ from ._clips import natural_clip
 from ._encode import x264_roundtrip
 
 __all__ = [
-    "DEFAULT_IMAGE",
-    "DEFAULT_OUT",
-    "MAX_FRAMES",
     "FPS",
-    "REFERENCE_FILE",
     "HONEST_GAP",
-    "CAP_GAINS",
-    "VariantSpec",
-    "DemoRow",
+    "REFERENCE_FILE",
     "CapCurve",
     "DemoReport",
-    "demo_variants",
-    "explain_gap",
+    "DemoRow",
     "cap_curve",
     "run_demo",
 ]
@@ -116,11 +109,6 @@ class VariantSpec:
     label: str
     recipe: str
     prepare: Callable[[list[Frame]], list[Frame]]
-
-    @property
-    def is_baseline(self) -> bool:
-        """True for the faithful (unenhanced) encode."""
-        return self.key == "baseline"
 
 
 def _unchanged(frames: list[Frame]) -> list[Frame]:

@@ -28,7 +28,6 @@ __all__ = [
     "FEATURES",
     "FeatureSpec",
     "ffmpeg_feature_option",
-    "parse_feature",
     "refuse_features",
     "resolve_features",
 ]

@@ -23,14 +23,14 @@ from dataclasses import dataclass, replace
 from ..errors import GainLimitError, ModelError
 
 __all__ = [
-    "ModelSpec",
     "BUILTIN_MODELS",
     "DEFAULT_MODELS",
     "GAIN_LIMIT_RANGE",
+    "ModelSpec",
+    "check_model_file",
+    "feature_suffix",
     "parse_model",
     "resolve_models",
-    "feature_suffix",
-    "check_model_file",
 ]
 
 #: Built-in model versions of libvmaf 3.x (``vmaf_model_load``).

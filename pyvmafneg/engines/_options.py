@@ -18,7 +18,6 @@ __all__ = [
     "available_cpus",
     "check_stable_width",
     "check_threads",
-    "default_threads",
 ]
 
 #: Most libvmaf worker threads accepted. libvmaf starts every thread up front; far

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._defaults import DEFAULT_SCALER
-from ..errors import BackendUnavailableError, UnsupportedOptionError
+from ..errors import BackendUnavailableError, OptionError, UnsupportedOptionError
 
 if TYPE_CHECKING:  # the engines are imported when a backend runs, not with the registry
     from ..io._frame import FrameLike
@@ -99,7 +99,7 @@ def register_backend(backend: Backend) -> None:
     """Add (or replace) a backend in the registry."""
     unknown = set(backend.options) - set(OPTIONAL_KEYWORDS)
     if unknown:
-        raise ValueError(f"unknown optional keywords {sorted(unknown)} for {backend.name!r}")
+        raise OptionError(f"unknown optional keywords {sorted(unknown)} for {backend.name!r}")
     _BACKENDS[backend.name] = backend
 
 

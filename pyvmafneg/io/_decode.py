@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import DecodeError, InputFileError
 from ._frame import Frame
 
-__all__ = ["ContainerInfo", "probe", "decode_frames", "count_packets", "layout_of"]
+__all__ = ["ContainerInfo", "count_packets", "decode_frames", "layout_of", "probe"]
 
 #: Semi-planar and packed-chroma formats and the planar layout they convert to losslessly.
 _SEMI_PLANAR: dict[str, str] = {

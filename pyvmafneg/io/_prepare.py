@@ -41,7 +41,6 @@ __all__ = [
     "SCALERS",
     "PreparedPair",
     "ScalePlan",
-    "check_offset",
     "check_scaler",
     "check_size",
     "offset_counts",

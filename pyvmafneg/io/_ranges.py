@@ -36,14 +36,12 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
-from ..errors import DecodeError, InputFileError
+from ..errors import DecodeError, InputFileError, OptionError
 from ._frame import Frame
 from ._sources import VideoSource
 
 __all__ = [
-    "ContainerIndex",
     "FrameRange",
-    "SeekPlan",
     "index_container",
     "locate_ranges",
     "open_range",
@@ -164,7 +162,7 @@ def index_container(path: str | os.PathLike[str]) -> ContainerIndex:
 def plan_seek(index: ContainerIndex, start: int, stop: int) -> SeekPlan:
     """The :class:`SeekPlan` of frames ``start .. stop-1`` of an indexed container."""
     if not 0 <= start < stop <= index.frames:
-        raise ValueError(f"frames {start}..{stop - 1} are outside 0..{index.frames - 1}")
+        raise OptionError(f"frames {start}..{stop - 1} are outside 0..{index.frames - 1}")
     if not index.timestamped:
         return SeekPlan(count_from_start=True, skip=start, take=stop - start)
     shown = index.display_pts()

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InputFileError, TruncatedInputError
 from ._frame import Frame, chroma_shape, normalize_pixel_format
 
-__all__ = ["frame_size", "read_yuv", "write_yuv", "count_frames", "ffmpeg_pix_fmt"]
+__all__ = ["count_frames", "ffmpeg_pix_fmt", "frame_size", "read_yuv", "write_yuv"]
 
 
 def frame_size(width: int, height: int, pixel_format: str, bitdepth: int) -> int:

@@ -32,11 +32,10 @@ from ._rawyuv import count_frames, read_yuv
 
 __all__ = [
     "VideoSource",
-    "open_video",
     "detect_kind",
-    "match_sources",
     "known_frame_count",
-    "RAW_EXTENSIONS",
+    "match_sources",
+    "open_video",
 ]
 
 #: File name endings read as raw planar YUV.

@@ -30,17 +30,16 @@ from typing import BinaryIO
 
 import numpy as np
 
-from ..errors import InputFileError, TruncatedInputError
+from ..errors import InputFileError, OptionError, TruncatedInputError
 from ._frame import Frame, chroma_shape, normalize_pixel_format
 
 __all__ = [
-    "MAGIC",
     "Y4MInfo",
-    "read_y4m_header",
-    "read_y4m",
     "count_y4m_frames",
-    "write_y4m",
     "is_y4m",
+    "read_y4m",
+    "read_y4m_header",
+    "write_y4m",
 ]
 
 #: The first bytes of every Y4M file.
@@ -403,7 +402,7 @@ def write_y4m(
                 ]
                 if color_range is not None:
                     if color_range not in ("full", "limited"):
-                        raise ValueError("color_range must be 'full', 'limited' or None")
+                        raise OptionError("color_range must be 'full', 'limited' or None")
                     tags.append(f"XCOLORRANGE={color_range.upper()}")
                 fh.write((" ".join(tags) + "\n").encode("ascii"))
             elif (frame.shape, frame.pixel_format, frame.bitdepth) != (

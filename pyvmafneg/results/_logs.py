@@ -48,17 +48,16 @@ from ..errors import LogFormatError, NoVmafScoresError
 from ._result import Result, format_value, pool
 
 __all__ = [
-    "VmafLog",
+    "LOG_FORMATS",
     "LoadedLogs",
-    "read_log",
-    "parse_log",
-    "load_logs",
-    "result_from_logs",
+    "VmafLog",
     "is_model_key",
+    "load_logs",
     "looks_neg",
+    "read_log",
+    "result_from_logs",
     "to_xml",
     "write_log",
-    "LOG_FORMATS",
 ]
 
 _FEATURE_PREFIXES = (

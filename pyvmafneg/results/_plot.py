@@ -18,7 +18,7 @@ from .._outputs import check_output_file
 from ..errors import ModelError, OutputFileError
 from ._result import Result
 
-__all__ = ["plot_result", "check_plot_path"]
+__all__ = ["check_plot_path", "plot_result"]
 
 
 def check_plot_path(path: str | os.PathLike[str]) -> Path:

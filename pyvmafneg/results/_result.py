@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import LogFormatError, ResultError, python_option
 
-__all__ = ["Result", "Pooled", "pool", "format_value"]
+__all__ = ["Pooled", "Result", "format_value", "pool"]
 
 #: Name prefixes of the series libvmaf's extra extractors write (PSNR, SSIM,
 #: MS-SSIM, CIEDE2000, CAMBI, PSNR-HVS); :meth:`Result.summary` pools them.

@@ -67,9 +67,7 @@ from ..results._result import Result
 from ..results._store import HashCache, ResultStore, pair_key
 
 __all__ = [
-    "BACKENDS",
     "DASK_CONNECT_TIMEOUT",
-    "MAX_ATTEMPTS",
     "SegmentRun",
     "SegmentTask",
     "plan_segments",

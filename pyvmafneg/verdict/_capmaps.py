@@ -27,6 +27,7 @@ import numpy as np
 
 from .._optional import matplotlib_agg
 from ..engines.reference._explain import FrameCap
+from ..errors import OptionError
 
 __all__ = ["save_cap_maps"]
 
@@ -38,7 +39,7 @@ def save_cap_maps(cap: FrameCap, directory: str | os.PathLike[str], *, dpi: int 
     made without its maps (``keep_maps=False``).
     """
     if cap.vif_maps is None or cap.adm_maps is None:
-        raise ValueError(f"frame {cap.frame} was explained without its maps; use keep_maps=True")
+        raise OptionError(f"frame {cap.frame} was explained without its maps; use keep_maps=True")
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     Figure, Canvas = matplotlib_agg("cap maps")

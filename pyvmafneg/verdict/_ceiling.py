@@ -41,7 +41,6 @@ import numpy as np
 from ..engines.reference._model import VmafModel, load_model
 
 __all__ = [
-    "MOTION_KEYS",
     "Ceiling",
     "CeilingUnavailable",
     "ceiling_model",

@@ -59,15 +59,15 @@ from ._ceiling import CeilingUnavailable, ceiling_model, ceiling_of
 from ._credit import Credit, credit_of
 
 __all__ = [
-    "CheckReport",
-    "Evidence",
-    "check",
     "DEFAULT_BORDERLINE",
     "DEFAULT_CEILING_MARGIN",
     "DEFAULT_FRAME_THRESHOLD",
     "DEFAULT_THRESHOLD",
     "EXIT_CLEAN",
     "EXIT_FLAGGED",
+    "CheckReport",
+    "Evidence",
+    "check",
 ]
 
 #: Per-frame gap above which frames are borderline, in VMAF points (calibrated:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ._ceiling import CeilingUnavailable, _model_from, find_motion
 
-__all__ = ["Credit", "credit_of", "FEATURES"]
+__all__ = ["FEATURES", "Credit", "credit_of"]
 
 #: The uncapped features of the v0.6.1 family, in the models' order after motion2.
 FEATURES: tuple[str, ...] = (

@@ -36,6 +36,7 @@ from ...errors import (
     FrameMismatchError,
     LibvmafError,
     LibvmafNotFoundError,
+    LogFormatError,
     ModelError,
 )
 from ...io._frame import ClipChecker, Frame, FrameLike
@@ -45,7 +46,6 @@ from .._options import available_cpus, check_stable_width, check_threads
 
 __all__ = [
     "ENV_VAR",
-    "PIX_FMT",
     "Context",
     "LibraryInfo",
     "Libvmaf",
@@ -531,10 +531,6 @@ class Context:
         """Frame indices libvmaf computed (all, or every ``subsample``-th)."""
         return [i for i in range(self.frames_read) if i % self.subsample == 0]
 
-    @property
-    def model_specs(self) -> list[ModelSpec]:
-        return [m.spec for m in self._models]
-
     def model_scores(self, spec_name: str) -> np.ndarray:
         """Per-frame scores of the model named ``spec_name`` (after flush)."""
         model = next(m for m in self._models if m.spec.name == spec_name)
@@ -618,7 +614,7 @@ class Context:
         """Let libvmaf write its own log (``json``, ``xml`` or ``csv``)."""
         formats = {"xml": 1, "json": 2, "csv": 3}
         if fmt not in formats:
-            raise ValueError(f"unknown libvmaf output format {fmt!r}; use json, xml or csv")
+            raise LogFormatError(f"unknown libvmaf output format {fmt!r}; use json, xml or csv")
         rc = self.lib.lib.vmaf_write_output(self._ctx, os.fsencode(os.fspath(path)), formats[fmt])
         self.lib.check(rc, "vmaf_write_output", f"could not write {os.fspath(path)!r}")
 

@@ -19,13 +19,12 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from ...errors import BackendUnavailableError, OptionError
+from ...errors import BackendUnavailableError, FrameError, OptionError
 
 __all__ = [
-    "ADM_KEYS",
     "ENV_SIMD",
-    "adm",
     "LEVELS",
+    "adm",
     "available",
     "available_levels",
     "motion_sad",
@@ -136,17 +135,17 @@ def _plane(
 ) -> tuple[NDArray[np.unsignedinteger], int]:
     """Validate one plane; return it (rows contiguous) and its row stride in samples."""
     if not isinstance(plane, np.ndarray):
-        raise ValueError(f"{name} must be a numpy.ndarray, got {type(plane).__name__}")
+        raise FrameError(f"{name} must be a numpy.ndarray, got {type(plane).__name__}")
     if plane.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (height, width), got shape {plane.shape}")
+        raise FrameError(f"{name} must be 2-D (height, width), got shape {plane.shape}")
     want = np.dtype(np.uint8) if bitdepth == 8 else np.dtype(np.uint16)
     if plane.dtype != want:
-        raise ValueError(
+        raise FrameError(
             f"{name} has dtype {plane.dtype}, but {bitdepth}-bit samples must be {want.name}"
         )
     h, w = plane.shape
     if h < min_side or w < min_side:
-        raise ValueError(f"{name} is {w}x{h} (width x height); both sides must be >= {min_side}")
+        raise FrameError(f"{name} is {w}x{h} (width x height); both sides must be >= {min_side}")
     item = plane.itemsize
     s0, s1 = plane.strides
     if s1 != item or s0 < w * item or s0 % item:
@@ -159,13 +158,13 @@ def _pair(
     ref: object, dis: object, bitdepth: int, min_side: int
 ) -> tuple[NDArray[np.unsignedinteger], int, NDArray[np.unsignedinteger], int]:
     if isinstance(bitdepth, bool) or not isinstance(bitdepth, (int, np.integer)):
-        raise ValueError(f"bitdepth must be an integer in [8, 16], got {bitdepth!r}")
+        raise FrameError(f"bitdepth must be an integer in [8, 16], got {bitdepth!r}")
     if not 8 <= int(bitdepth) <= 16:
-        raise ValueError(f"bitdepth must be an integer in [8, 16], got {bitdepth}")
+        raise FrameError(f"bitdepth must be an integer in [8, 16], got {bitdepth}")
     r, rs = _plane(ref, int(bitdepth), "ref", min_side)
     d, ds = _plane(dis, int(bitdepth), "dis", min_side)
     if r.shape != d.shape:
-        raise ValueError(f"ref and dis must have the same shape, got {r.shape} and {d.shape}")
+        raise FrameError(f"ref and dis must have the same shape, got {r.shape} and {d.shape}")
     return r, rs, d, ds
 
 
@@ -213,9 +212,9 @@ def vif(
     r, rs, d, ds = _pair(ref, dis, bitdepth, 16)
     limits = np.array([float(g) for g in gain_limits], dtype=np.float64)
     if not 1 <= limits.size <= MAX_LIMITS:
-        raise ValueError(f"give 1 to {MAX_LIMITS} gain limits, got {limits.size}")
+        raise OptionError(f"give 1 to {MAX_LIMITS} gain limits, got {limits.size}")
     if not np.all((limits >= 1.0) & (limits <= 100.0)):
-        raise ValueError(f"gain limits must be in [1, 100], got {limits.tolist()}")
+        raise OptionError(f"gain limits must be in [1, 100], got {limits.tolist()}")
     level = LEVELS[resolve_simd(simd)]
     scores = np.zeros((limits.size, 4), dtype=np.float64)
     capped = np.zeros((limits.size, 4), dtype=np.int64)
@@ -293,11 +292,11 @@ def adm(
     """
     ffi, lib = _load()
     if int(bitdepth) not in (8, 10, 12, 16):
-        raise ValueError(f"ADM takes 8, 10, 12 or 16-bit samples, got bitdepth={bitdepth}")
+        raise FrameError(f"ADM takes 8, 10, 12 or 16-bit samples, got bitdepth={bitdepth}")
     r, rs, d, ds = _pair(ref, dis, bitdepth, 33)
     h, w = r.shape
     if max(h, w) > 32768:
-        raise ValueError(f"ADM takes frames of at most 32768 pixels a side, got {w}x{h}")
+        raise FrameError(f"ADM takes frames of at most 32768 pixels a side, got {w}x{h}")
     if rs != ds:  # the engine takes one stride for both planes
         r, d = np.ascontiguousarray(r), np.ascontiguousarray(d)
         if r is ref or d is dis or r.strides != d.strides:
@@ -305,7 +304,7 @@ def adm(
         rs = r.strides[0] // r.itemsize
     limits = np.array([float(g) for g in gain_limits], dtype=np.float64)
     if not 1 <= limits.size <= MAX_LIMITS or not np.all((limits >= 1.0) & (limits <= 100.0)):
-        raise ValueError(f"give 1 to {MAX_LIMITS} gain limits in [1, 100], got {limits.tolist()}")
+        raise OptionError(f"give 1 to {MAX_LIMITS} gain limits in [1, 100], got {limits.tolist()}")
     level = min(LEVELS[resolve_simd(simd)], int(lib.vn_adm_simd_best()))
     n = int(lib.vn_adm_outputs_per_limit())
     out = np.full((limits.size, n), np.nan, dtype=np.float64)

@@ -51,8 +51,8 @@ from ..reference._motion import MOTION_MAX_VAL, MotionScores, motion_blend
 from . import _kernels
 
 __all__ = [
-    "NativeScorer",
     "SUPPORTED_MODELS",
+    "NativeScorer",
     "cap_share_key",
     "native_model",
     "score_native",

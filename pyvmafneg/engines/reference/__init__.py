@@ -39,9 +39,9 @@ from ._motion import Motion, Motion2, MotionScores, motion2_scores, motion_sad, 
 from ._vif import VifExplain, vif_explain, vif_features, vif_features_multi
 
 __all__ = [
+    "BUNDLED_MODELS",
     "AdmBandCap",
     "AdmExplain",
-    "BUNDLED_MODELS",
     "CapSummary",
     "FrameCap",
     "Motion",

@@ -74,6 +74,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...errors import FrameError, OptionError
 from .._models import GAIN_LIMIT_RANGE
 
 __all__ = [
@@ -273,7 +274,7 @@ def kernel_for_cpumask(cpumask: int) -> str:
 def _kernel_lanes(kernel: str | None) -> int:
     name = default_kernel() if kernel is None else kernel
     if name not in ADM_KERNELS:
-        raise ValueError(f"kernel must be one of {tuple(ADM_KERNELS)} or None, got {kernel!r}")
+        raise OptionError(f"kernel must be one of {tuple(ADM_KERNELS)} or None, got {kernel!r}")
     return ADM_KERNELS[name]
 
 
@@ -347,7 +348,9 @@ class AdmExplain:
     def band(self, scale: int, band: str) -> AdmBandCap:
         """Return the :class:`AdmBandCap` of ``band`` (``"h"``, ``"v"``, ``"d"``) at ``scale``."""
         if scale not in range(4) or band not in BANDS:
-            raise ValueError(f"scale must be 0..3 and band one of {BANDS}, got {scale!r}, {band!r}")
+            raise OptionError(
+                f"scale must be 0..3 and band one of {BANDS}, got {scale!r}, {band!r}"
+            )
         return self.bands[3 * scale + BANDS.index(band)]
 
     @property
@@ -382,20 +385,20 @@ def _check_options(
     bitdepth: int, gain_limit: float, norm_view_dist: float, ref_display_height: int
 ) -> None:
     if isinstance(bitdepth, bool) or bitdepth not in _BITDEPTHS:
-        raise ValueError(f"bitdepth must be one of {_BITDEPTHS}, got {bitdepth!r}")
+        raise OptionError(f"bitdepth must be one of {_BITDEPTHS}, got {bitdepth!r}")
     lo, hi = GAIN_LIMIT_RANGE
     if isinstance(gain_limit, bool) or not isinstance(gain_limit, (int, float, np.number)):
-        raise ValueError(f"gain_limit must be a number in [{lo:g}, {hi:g}], got {gain_limit!r}")
+        raise OptionError(f"gain_limit must be a number in [{lo:g}, {hi:g}], got {gain_limit!r}")
     if not lo <= float(gain_limit) <= hi:
-        raise ValueError(f"gain_limit must be in [{lo:g}, {hi:g}], got {gain_limit!r}")
+        raise OptionError(f"gain_limit must be in [{lo:g}, {hi:g}], got {gain_limit!r}")
     if not 0.75 <= float(norm_view_dist) <= 24.0:
-        raise ValueError(f"norm_view_dist must be in [0.75, 24], got {norm_view_dist!r}")
+        raise OptionError(f"norm_view_dist must be in [0.75, 24], got {norm_view_dist!r}")
     if isinstance(ref_display_height, bool) or int(ref_display_height) != ref_display_height:
-        raise ValueError(f"ref_display_height must be an integer, got {ref_display_height!r}")
+        raise OptionError(f"ref_display_height must be an integer, got {ref_display_height!r}")
     if not 1 <= int(ref_display_height) <= 4320:
-        raise ValueError(f"ref_display_height must be in [1, 4320], got {ref_display_height!r}")
+        raise OptionError(f"ref_display_height must be in [1, 4320], got {ref_display_height!r}")
     if float(norm_view_dist) * int(ref_display_height) < _DEFAULT_NVD * _DEFAULT_RDH:
-        raise ValueError(
+        raise OptionError(
             "norm_view_dist * ref_display_height must be at least 3240 (3 x 1080): "
             "libvmaf's fixed-point ADM cannot represent lower angular frequencies"
         )
@@ -404,24 +407,24 @@ def _check_options(
 def _check_planes(ref: np.ndarray, dis: np.ndarray, bitdepth: int) -> None:
     for name, plane in (("ref", ref), ("dis", dis)):
         if not isinstance(plane, np.ndarray):
-            raise ValueError(f"{name} must be a NumPy array, got {type(plane).__name__}")
+            raise FrameError(f"{name} must be a NumPy array, got {type(plane).__name__}")
         if plane.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D luma plane, got {plane.ndim} dimensions")
+            raise FrameError(f"{name} must be a 2-D luma plane, got {plane.ndim} dimensions")
     if ref.shape != dis.shape:
-        raise ValueError(f"ref and dis must have the same shape, got {ref.shape} and {dis.shape}")
+        raise FrameError(f"ref and dis must have the same shape, got {ref.shape} and {dis.shape}")
     height, width = ref.shape
     if height < MIN_SIZE or width < MIN_SIZE:
-        raise ValueError(
+        raise FrameError(
             f"ADM needs planes of at least {MIN_SIZE}x{MIN_SIZE} pixels, got {width}x{height}"
         )
     want = np.dtype(np.uint8) if bitdepth == 8 else np.dtype(np.uint16)
     for name, plane in (("ref", ref), ("dis", dis)):
         if plane.dtype != want:
-            raise ValueError(
+            raise FrameError(
                 f"{name} has dtype {plane.dtype}, but {bitdepth}-bit samples must be {want}"
             )
         if bitdepth not in (8, 16) and int(plane.max()) >= 1 << bitdepth:
-            raise ValueError(
+            raise FrameError(
                 f"{name} has samples above {(1 << bitdepth) - 1}, the maximum at {bitdepth} bits"
             )
 
@@ -1018,7 +1021,7 @@ def adm_features_multi(
     """
     limits = tuple(gain_limits)
     if not limits:
-        raise ValueError("gain_limits must not be empty")
+        raise OptionError("gain_limits must not be empty")
     for g in limits:
         _check_options(bitdepth, g, norm_view_dist, ref_display_height)
     _check_planes(ref, dis, bitdepth)

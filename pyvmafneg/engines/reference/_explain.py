@@ -38,7 +38,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from ...errors import FrameError
+from ...errors import FrameError, OptionError
 from ...io._frame import ClipChecker, FrameLike, iter_pairs
 from .._models import ModelSpec, check_gain_limit, feature_suffix
 from ._adm import BANDS, AdmExplain, adm_explain
@@ -383,7 +383,7 @@ class CapSummary:
 def summarize(caps: Sequence[FrameCap]) -> CapSummary:
     """Pool per-frame reports (plain means). Raises ValueError when empty."""
     if not caps:
-        raise ValueError("no frames to summarize")
+        raise OptionError("no frames to summarize")
     n = len(caps)
     return CapSummary(
         frames=n,

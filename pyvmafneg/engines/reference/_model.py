@@ -37,6 +37,8 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from ...errors import ModelError
+
 __all__ = [
     "BUNDLED_MODELS",
     "ScoreTransform",
@@ -145,10 +147,10 @@ def _line_through(p1: tuple[float, float], p2: tuple[float, float]) -> tuple[flo
     """Slope and offset of the line through two knots, as libvmaf derives them."""
     (x1, y1), (x2, y2) = p1, p2
     if not (x1 <= x2 and y1 <= y2):
-        raise ValueError("score_transform knots must be non-decreasing")
+        raise ModelError("score_transform knots must be non-decreasing")
     if x2 - x1 == 0 or y2 - y1 == 0:
         if not (x1 == x2 and y1 == y2):
-            raise ValueError("score_transform knots may not form a horizontal or vertical line")
+            raise ModelError("score_transform knots may not form a horizontal or vertical line")
         return 1.0, 0.0
     if x1 == 0:
         beta = y1
@@ -160,13 +162,13 @@ def _line_through(p1: tuple[float, float], p2: tuple[float, float]) -> tuple[flo
 def _piecewise_linear(x: float, knots: tuple[tuple[float, float], ...]) -> float:
     """libvmaf's piecewise-linear mapping (extrapolates the end segments)."""
     if len(knots) < 2:
-        raise ValueError("score_transform knots need at least two points")
+        raise ModelError("score_transform knots need at least two points")
     y = 0.0
     n_seg = len(knots) - 1
     for i in range(n_seg):
         (x0, y0), (x1, y1) = knots[i], knots[i + 1]
         if not (x0 < x1 and y0 <= y1):
-            raise ValueError("score_transform knots must be increasing in x")
+            raise ModelError("score_transform knots must be increasing in x")
         inside = x0 <= x <= x1
         if y0 == y1:
             value = y0
@@ -219,7 +221,7 @@ class VmafModel:
     def _limit(self, option: str) -> float:
         values = {float(o[option]) for o in self.feature_opts if option in o}
         if len(values) > 1:
-            raise ValueError(f"model {self.name!r} uses several values of {option}: {values}")
+            raise ModelError(f"model {self.name!r} uses several values of {option}: {values}")
         return values.pop() if values else 100.0
 
     @property
@@ -238,16 +240,16 @@ class VmafModel:
         if isinstance(features, Mapping):
             missing = [n for n in self.feature_names if n not in features]
             if missing:
-                raise ValueError(
+                raise ModelError(
                     f"model {self.name!r} needs features {list(self.feature_names)}; "
                     f"missing {missing}"
                 )
             return [float(features[n]) for n in self.feature_names]
         if isinstance(features, str | bytes):
-            raise ValueError("features must be a mapping or a sequence of numbers")
+            raise ModelError("features must be a mapping or a sequence of numbers")
         values = [float(v) for v in features]
         if len(values) != len(self.feature_names):
-            raise ValueError(
+            raise ModelError(
                 f"model {self.name!r} takes {len(self.feature_names)} features "
                 f"{list(self.feature_names)}, got {len(values)} values"
             )
@@ -277,11 +279,11 @@ class VmafModel:
         for i, name in enumerate(self.feature_names):
             if "adm3" in name:
                 if guiding is not None:
-                    raise ValueError(f"more than one 'adm3' feature in model {self.name!r}")
+                    raise ModelError(f"more than one 'adm3' feature in model {self.name!r}")
                 guiding = self._denormalize(i, x[i])
             if "speed_chroma" in name:
                 if guided_idx is not None:
-                    raise ValueError(f"more than one 'speed_chroma' feature in model {self.name!r}")
+                    raise ModelError(f"more than one 'speed_chroma' feature in model {self.name!r}")
                 if self._denormalize(i, x[i]) != 0.0:
                     return
                 guided_idx = i
@@ -333,7 +335,7 @@ class VmafModel:
         """
         x = np.asarray(features, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != len(self.feature_names):
-            raise ValueError(
+            raise ModelError(
                 f"model {self.name!r} takes rows of {len(self.feature_names)} features "
                 f"{list(self.feature_names)}; got an array of shape {x.shape}"
             )
@@ -380,20 +382,20 @@ def _parse_libsvm(text: str) -> SvmModel:
             break
         header[parts[0]] = parts[1:]
     else:
-        raise ValueError("libsvm model has no 'SV' section")
+        raise ModelError("libsvm model has no 'SV' section")
 
     svm_type = header.get("svm_type", [""])[0]
     if svm_type not in _SVR_TYPES:
-        raise ValueError(f"unsupported libsvm svm_type {svm_type!r} (need nu_svr/epsilon_svr)")
+        raise ModelError(f"unsupported libsvm svm_type {svm_type!r} (need nu_svr/epsilon_svr)")
     kernel = header.get("kernel_type", [""])[0]
     if kernel != "rbf":
-        raise ValueError(f"unsupported libsvm kernel_type {kernel!r} (need rbf)")
+        raise ModelError(f"unsupported libsvm kernel_type {kernel!r} (need rbf)")
     try:
         gamma = float(header["gamma"][0])
         rho = float(header["rho"][0])
         total_sv = int(header["total_sv"][0])
     except (KeyError, IndexError, ValueError) as exc:
-        raise ValueError(f"libsvm model header incomplete or malformed: {exc}") from None
+        raise ModelError(f"libsvm model header incomplete or malformed: {exc}") from None
 
     coefs: list[float] = []
     rows: list[dict[int, float]] = []
@@ -408,12 +410,12 @@ def _parse_libsvm(text: str) -> SvmModel:
                 idx, val = item.split(":")
                 row[int(idx)] = float(val)
         except ValueError:
-            raise ValueError(f"malformed libsvm support vector line: {line!r}") from None
+            raise ModelError(f"malformed libsvm support vector line: {line!r}") from None
         if any(i < 1 for i in row):
-            raise ValueError(f"libsvm feature indices start at 1: {line!r}")
+            raise ModelError(f"libsvm feature indices start at 1: {line!r}")
         rows.append(row)
     if len(rows) != total_sv:
-        raise ValueError(f"libsvm model declares {total_sv} SVs but has {len(rows)}")
+        raise ModelError(f"libsvm model declares {total_sv} SVs but has {len(rows)}")
 
     n_dims = max((max(r) for r in rows if r), default=0)
     support = np.zeros((len(rows), n_dims), dtype=np.float64)
@@ -428,7 +430,7 @@ def _parse_libsvm(text: str) -> SvmModel:
 
 def _parse_transform(obj: object, enable: bool) -> ScoreTransform:
     if not isinstance(obj, Mapping):
-        raise ValueError("model_dict.score_transform must be an object")
+        raise ModelError("model_dict.score_transform must be an object")
 
     def poly(key: str) -> float | None:
         v = obj.get(key)
@@ -475,25 +477,25 @@ def model_from_dict(
     """
     md = data.get("model_dict") if isinstance(data, Mapping) else None
     if not isinstance(md, Mapping):
-        raise ValueError("not a libvmaf model: no 'model_dict' object")
+        raise ModelError("not a libvmaf model: no 'model_dict' object")
     model_type = md.get("model_type")
     if model_type != "LIBSVMNUSVR":
-        raise ValueError(
+        raise ModelError(
             f"unsupported model_type {model_type!r}; only single 'LIBSVMNUSVR' models "
             "are supported (bootstrap collections are not)"
         )
     names = md.get("feature_names")
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or not names:
-        raise ValueError("model_dict.feature_names must be a non-empty list of strings")
+        raise ModelError("model_dict.feature_names must be a non-empty list of strings")
     n = len(names)
 
     norm_type = md.get("norm_type", "none")
     if norm_type not in ("linear_rescale", "none"):
-        raise ValueError(f"unsupported norm_type {norm_type!r}")
+        raise ModelError(f"unsupported norm_type {norm_type!r}")
     slopes = [float(v) for v in md.get("slopes", [])]
     intercepts = [float(v) for v in md.get("intercepts", [])]
     if norm_type == "linear_rescale" and (len(slopes) != n + 1 or len(intercepts) != n + 1):
-        raise ValueError(
+        raise ModelError(
             f"linear_rescale needs {n + 1} slopes and intercepts (output first), "
             f"got {len(slopes)} and {len(intercepts)}"
         )
@@ -503,15 +505,15 @@ def model_from_dict(
 
     opts_raw = md.get("feature_opts_dicts") or []
     if not isinstance(opts_raw, list) or len(opts_raw) > n:
-        raise ValueError("model_dict.feature_opts_dicts must be a list of at most one per feature")
+        raise ModelError("model_dict.feature_opts_dicts must be a list of at most one per feature")
     opts = [MappingProxyType(dict(o)) for o in opts_raw]
     opts += [MappingProxyType({})] * (n - len(opts))
 
     if "model" not in md or not isinstance(md["model"], str):
-        raise ValueError("model_dict.model (libsvm text) is missing")
+        raise ModelError("model_dict.model (libsvm text) is missing")
     svm = _parse_libsvm(md["model"])
     if svm.support.shape[1] > n:
-        raise ValueError(
+        raise ModelError(
             f"SVM uses feature index {svm.support.shape[1]} but the model names only {n}"
         )
 
@@ -523,7 +525,7 @@ def model_from_dict(
     raw_clip = md.get("score_clip")
     if raw_clip is not None and not disable_clip:
         if not isinstance(raw_clip, list) or len(raw_clip) != 2:
-            raise ValueError("model_dict.score_clip must be [low, high]")
+            raise ModelError("model_dict.score_clip must be [low, high]")
         clip = (float(raw_clip[0]), float(raw_clip[1]))
 
     chroma = md.get("chroma_correction_parameter")
@@ -574,7 +576,7 @@ def load_model(
         path = os.fspath(source)
         name = os.path.splitext(os.path.basename(path))[0]
         if not os.path.isfile(path):
-            raise ValueError(
+            raise ModelError(
                 f"{path!r} is neither a bundled model ({', '.join(BUNDLED_MODELS)}) "
                 "nor an existing JSON file"
             )
@@ -582,11 +584,11 @@ def load_model(
             with open(path, encoding="utf-8") as fh:
                 text = fh.read()
         except OSError as exc:
-            raise ValueError(f"cannot read model file {path!r}: {exc}") from None
+            raise ModelError(f"cannot read model file {path!r}: {exc}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"model {name!r} is not valid JSON: {exc}") from None
+        raise ModelError(f"model {name!r} is not valid JSON: {exc}") from None
     return model_from_dict(
         data, name=name, enable_transform=enable_transform, disable_clip=disable_clip
     )

@@ -42,11 +42,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import correlate1d
 
+from ...errors import FrameError, ScorerStateError
 from ._vif import check_bitdepth, check_plane
 
 __all__ = [
-    "MOTION_BLEND_FACTOR",
-    "MOTION_BLEND_OFFSET",
     "MOTION_MAX_VAL",
     "Motion",
     "Motion2",
@@ -85,7 +84,7 @@ def motion_sad(
     p = check_plane(prev, b, name="prev", min_side=MIN_SIDE)
     c = check_plane(cur, b, name="cur", min_side=MIN_SIDE)
     if p.shape != c.shape:
-        raise ValueError(f"prev and cur must have the same shape, got {p.shape} and {c.shape}")
+        raise FrameError(f"prev and cur must have the same shape, got {p.shape} and {c.shape}")
     return _sad(p, c, b)
 
 
@@ -193,11 +192,11 @@ class Motion:
             RuntimeError: if the stream was already flushed.
         """
         if self._flushed:
-            raise RuntimeError("Motion stream already flushed; start a new one")
+            raise ScorerStateError("Motion stream already flushed; start a new one")
         plane = check_plane(ref, self._bitdepth, name="ref", min_side=MIN_SIDE)
         index = self._count
         if self._prev is not None and plane.shape != self._prev.shape:
-            raise ValueError(
+            raise FrameError(
                 f"frame {index} has shape {plane.shape}, but the stream started "
                 f"with {self._prev.shape}"
             )

@@ -42,14 +42,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import correlate1d
 
-from ...errors import GainLimitError
+from ...errors import FrameError, GainLimitError, OptionError
 from .._models import GAIN_LIMIT_RANGE
 from .._models import check_gain_limit as _check_gain_limit
 
 __all__ = [
     "DEFAULT_GAIN_LIMIT",
     "NEG_GAIN_LIMIT",
-    "SIGMA_NSQ",
     "VifExplain",
     "vif_explain",
     "vif_features",
@@ -129,13 +128,13 @@ def _log2_q11(x: NDArray[np.int64]) -> NDArray[np.int64]:
 def check_bitdepth(bitdepth: object) -> int:
     """Return ``bitdepth`` as an int in [8, 16] or raise ValueError."""
     if isinstance(bitdepth, bool):
-        raise ValueError(f"bitdepth must be an integer in [8, 16], got {bitdepth!r}")
+        raise FrameError(f"bitdepth must be an integer in [8, 16], got {bitdepth!r}")
     try:
         b = operator.index(bitdepth)  # type: ignore[arg-type]
     except TypeError:
-        raise ValueError(f"bitdepth must be an integer in [8, 16], got {bitdepth!r}") from None
+        raise FrameError(f"bitdepth must be an integer in [8, 16], got {bitdepth!r}") from None
     if not 8 <= b <= 16:
-        raise ValueError(f"bitdepth must be an integer in [8, 16], got {b}")
+        raise FrameError(f"bitdepth must be an integer in [8, 16], got {b}")
     return b
 
 
@@ -149,21 +148,21 @@ def check_plane(
     sides at least ``min_side``.
     """
     if not isinstance(plane, np.ndarray):
-        raise ValueError(f"{name} must be a numpy.ndarray, got {type(plane).__name__}")
+        raise FrameError(f"{name} must be a numpy.ndarray, got {type(plane).__name__}")
     if plane.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (height, width), got shape {plane.shape}")
+        raise FrameError(f"{name} must be 2-D (height, width), got shape {plane.shape}")
     want = np.dtype(np.uint8) if bitdepth == 8 else np.dtype(np.uint16)
     if plane.dtype != want:
-        raise ValueError(
+        raise FrameError(
             f"{name} has dtype {plane.dtype}, but {bitdepth}-bit samples must be {want.name}"
         )
     h, w = plane.shape
     if h < min_side or w < min_side:
-        raise ValueError(f"{name} is {w}x{h} (width x height); both sides must be >= {min_side}")
+        raise FrameError(f"{name} is {w}x{h} (width x height); both sides must be >= {min_side}")
     if 8 < bitdepth < 16:
         peak = int(plane.max())
         if peak >= 1 << bitdepth:
-            raise ValueError(
+            raise FrameError(
                 f"{name} holds sample value {peak}, which does not fit in "
                 f"{bitdepth} bits (max {(1 << bitdepth) - 1})"
             )
@@ -178,7 +177,7 @@ def check_pair(
     r = check_plane(ref, b, name="ref", min_side=min_side)
     d = check_plane(dis, b, name="dis", min_side=min_side)
     if r.shape != d.shape:
-        raise ValueError(f"ref and dis must have the same shape, got {r.shape} and {d.shape}")
+        raise FrameError(f"ref and dis must have the same shape, got {r.shape} and {d.shape}")
     return r, d, b
 
 
@@ -366,7 +365,7 @@ def vif_features_multi(
     r, d, b = check_pair(ref, dis, bitdepth, min_side=MIN_SIDE)
     limits = tuple(check_gain_limit(g) for g in gain_limits)
     if not limits:
-        raise ValueError("gain_limits must not be empty")
+        raise OptionError("gain_limits must not be empty")
     scales = _vif_pass(r, d, b, limits, keep_maps=False)
     return {
         egl: {key: res.scores[egl] for key, res in zip(SCORE_KEYS, scales, strict=True)}
@@ -454,11 +453,6 @@ class VifExplain:
             n = int(np.count_nonzero(used))
             out.append(int(np.count_nonzero(bit)) / n if n else 0.0)
         return tuple(out)
-
-    @property
-    def score_drop(self) -> dict[str, float]:
-        """``scores_uncapped - scores_capped`` per scale (>= 0)."""
-        return {k: self.scores_uncapped[k] - self.scores_capped[k] for k in self.scores_uncapped}
 
 
 def vif_explain(
