@@ -415,6 +415,43 @@ def test_invalid_arguments_are_refused(change, value) -> None:
     assert np.all(out == -7.0)  # nothing written
 
 
+def test_caller_workspace() -> None:
+    """vn_adm_multi_ws: any alignment, reused across frames, too small refused."""
+    refs, diss = clip_pairs("unsharp", 101, 57, 10, frames=2)
+    limits = np.array([100.0, 1.0])
+    need = lib.vn_adm_workspace_size(101, 57, 2)
+    assert need > 0
+    assert lib.vn_adm_workspace_size(32, 57, 2) == 0
+    assert lib.vn_adm_workspace_size(101, 57, 0) == 0
+    buf = ffi.new("char[]", need + 3)
+    for ref, dis in zip(refs, diss, strict=True):
+        expected = native_adm(ref, dis, 10, (100.0, 1.0))
+        for offset, size, rc_want in ((3, need, 0), (0, need - 1, EINVAL)):
+            out = np.full(22, -7.0)
+            rc = lib.vn_adm_multi_ws(
+                ffi.from_buffer(ref),
+                ffi.from_buffer(dis),
+                ref.strides[0],
+                101,
+                57,
+                10,
+                ffi.cast("double *", ffi.from_buffer(limits)),
+                2,
+                ADM_KERNELS[default_kernel()],
+                -1,
+                ffi.cast("double *", ffi.from_buffer(out)),
+                out.size,
+                buf + offset,
+                size,
+            )
+            assert rc == rc_want
+            if rc == 0:
+                got = [dict(zip(OUT_KEYS, out[i * 11 : (i + 1) * 11], strict=True)) for i in (0, 1)]
+                assert got == [expected[100.0], expected[1.0]]
+            else:
+                assert np.all(out == -7.0)
+
+
 def test_null_planes_are_refused() -> None:
     plane = np.zeros((48, 64), np.uint8)
     rc, _ = _call(ffi.NULL, ffi.from_buffer(plane), 64, 64, 48, 8, (1.0,))
