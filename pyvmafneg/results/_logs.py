@@ -229,8 +229,9 @@ def read_log(path: str | os.PathLike[str]) -> VmafLog:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise LogFormatError(
-            f"{name!r} is binary, not a VMAF log; give the JSON, XML or CSV log written by "
-            "the vmaf tool, FFmpeg's libvmaf filter (log_path=...) or pyvmafneg score -o"
+            f"{name!r} is binary, not a VMAF log",
+            advice="give the JSON, XML or CSV log written by the vmaf tool, FFmpeg's libvmaf "
+            "filter (log_path=...) or this package (write_log)",
         ) from None
     return parse_log(text, name)
 

@@ -2,7 +2,7 @@
 
 libvmaf is loaded in cffi's ABI mode (no compiler needed) from, in order:
 
-1. an explicit path (``load_library(path)``, or ``--libvmaf`` on the CLI),
+1. an explicit path (``load_library(path)``, ``library=`` of :func:`pyvmafneg.score`),
 2. the environment variable ``PYVMAFNEG_LIBVMAF``,
 3. a system libvmaf (``libvmaf.so.3`` / ``libvmaf.3.dylib`` / ``vmaf.dll``
    through the platform's library search),

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ...errors import BackendUnavailableError, FrameError, OptionError
+from .._models import GAIN_LIMIT_RANGE
 
 __all__ = [
     "ENV_SIMD",
@@ -213,8 +214,9 @@ def vif(
     limits = np.array([float(g) for g in gain_limits], dtype=np.float64)
     if not 1 <= limits.size <= MAX_LIMITS:
         raise OptionError(f"give 1 to {MAX_LIMITS} gain limits, got {limits.size}")
-    if not np.all((limits >= 1.0) & (limits <= 100.0)):
-        raise OptionError(f"gain limits must be in [1, 100], got {limits.tolist()}")
+    lo, hi = GAIN_LIMIT_RANGE
+    if not np.all((limits >= lo) & (limits <= hi)):
+        raise OptionError(f"gain limits must be in [{lo:g}, {hi:g}], got {limits.tolist()}")
     level = LEVELS[resolve_simd(simd)]
     scores = np.zeros((limits.size, 4), dtype=np.float64)
     capped = np.zeros((limits.size, 4), dtype=np.int64)
@@ -303,8 +305,11 @@ def adm(
             r, d = np.array(r, copy=True), np.array(d, copy=True)
         rs = r.strides[0] // r.itemsize
     limits = np.array([float(g) for g in gain_limits], dtype=np.float64)
-    if not 1 <= limits.size <= MAX_LIMITS or not np.all((limits >= 1.0) & (limits <= 100.0)):
-        raise OptionError(f"give 1 to {MAX_LIMITS} gain limits in [1, 100], got {limits.tolist()}")
+    lo, hi = GAIN_LIMIT_RANGE
+    if not 1 <= limits.size <= MAX_LIMITS or not np.all((limits >= lo) & (limits <= hi)):
+        raise OptionError(
+            f"give 1 to {MAX_LIMITS} gain limits in [{lo:g}, {hi:g}], got {limits.tolist()}"
+        )
     level = min(LEVELS[resolve_simd(simd)], int(lib.vn_adm_simd_best()))
     n = int(lib.vn_adm_outputs_per_limit())
     out = np.full((limits.size, n), np.nan, dtype=np.float64)
