@@ -43,6 +43,7 @@ CODECS = {
                  "-cpu-used", "8"],
     "av1.mkv": ["-c:v", "libaom-av1", *GOP, "-b:v", "300k", "-usage", "realtime",
                 "-cpu-used", "8"],
+    "annexb.h264": ["-c:v", "libx264", "-preset", "veryfast", "-bf", "3", *X264],
     "vfr.mkv": ["-vf", "settb=1/1000,setpts='N*40+gte(N,9)*13+gte(N,21)*7'",
                 "-fps_mode", "passthrough", "-enc_time_base", "1:1000",
                 "-c:v", "libx264", "-preset", "veryfast", "-bf", "3", *X264],
@@ -158,6 +159,15 @@ def test_open_gop_leading_frames_seek_to_the_keyframe_before(small: dict[str, Pa
     full = list(open_video(small["x264.mkv"]))
     (got,) = open_range(locate_ranges(open_video(small["x264.mkv"]), [(frame, frame + 1)])[0])
     np.testing.assert_array_equal(got.planes[0], full[frame].planes[0])
+
+
+def test_a_stream_without_timestamps_is_counted_from_its_start(small: dict[str, Path]) -> None:
+    index = index_container(small["annexb.h264"])
+    assert not index.timestamped and index.frames == N_SMALL
+    plan = plan_seek(index, 17, 20)
+    assert plan.count_from_start and (plan.skip, plan.take) == (17, 3)
+    run = score_segments(small["ref.y4m"], small["annexb.h264"], segments=3, workers=1)
+    _assert_same(pyvmafneg.score(str(small["ref.y4m"]), str(small["annexb.h264"])), run.result)
 
 
 def test_variable_frame_rate_is_read_by_timestamp(small: dict[str, Path]) -> None:
