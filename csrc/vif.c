@@ -65,7 +65,7 @@ typedef void (*hmom_fn)(const uint32_t *, const uint32_t *, const uint32_t *, co
                         uint32_t *);
 typedef void (*dvert8_fn)(const uint8_t *const *, int, int, uint16_t *);
 typedef void (*dvert16_fn)(const uint16_t *const *, int, int, uint16_t *);
-typedef void (*dhor_fn)(const uint16_t *, int, uint16_t *);
+typedef void (*dhor_fn)(const uint16_t *, int, uint32_t *, uint16_t *);
 typedef void (*sigmas_fn)(const uint32_t *, const uint32_t *, const uint32_t *, const uint32_t *,
                           const uint32_t *, int, int32_t *, int32_t *, int32_t *);
 
@@ -335,6 +335,7 @@ static void vif_decimate(const struct vif_kernels *kn, int dst, const void *src,
 {
     const int nt = NTAPS[dst], r = nt / 2;
     const int wo = w / 2, ho = h / 2;
+    (void)wo;
     const void *rows[9];
     for (int yo = 0; yo < ho; yo++) {
         const int y = 2 * yo;
@@ -348,7 +349,7 @@ static void vif_decimate(const struct vif_kernels *kn, int dst, const void *src,
         else
             kn->dvert16[dst]((const uint16_t *const *)rows, w, q, wk->drow + r);
         pad_u16(wk->drow, w, r);
-        kn->dhor[dst](wk->drow, wo, out + (int64_t)yo * wo);
+        kn->dhor[dst](wk->drow, w, wk->m[0], out + (int64_t)yo * wo);
     }
 }
 
