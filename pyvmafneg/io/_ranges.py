@@ -31,8 +31,10 @@ is exact but slower.
 from __future__ import annotations
 
 import os
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import accumulate
 from typing import Any
 
@@ -82,7 +84,21 @@ class ContainerIndex:
 
     def display_pts(self) -> list[int]:
         """Timestamps in display order: frame ``i`` has the ``i``-th."""
+        return list(self._shown)
+
+    @cached_property
+    def _shown(self) -> list[int]:
         return sorted(p for p in self.pts if p is not None)
+
+    @cached_property
+    def _before_max(self) -> list[int]:
+        """Element ``k + 1``: the largest pts of packets ``0..k`` (element 0: below any pts)."""
+        return [-(2**63), *accumulate((p for p in self.pts if p is not None), max)]
+
+    @cached_property
+    def _keys(self) -> list[int]:
+        """Decode-order numbers of the keyframe packets."""
+        return [k for k, key in enumerate(self.keyframe) if key]
 
 
 @dataclass(frozen=True)
@@ -160,30 +176,37 @@ def index_container(path: str | os.PathLike[str]) -> ContainerIndex:
 
 
 def plan_seek(index: ContainerIndex, start: int, stop: int) -> SeekPlan:
-    """The :class:`SeekPlan` of frames ``start .. stop-1`` of an indexed container."""
+    """The :class:`SeekPlan` of frames ``start .. stop-1`` of an indexed container.
+
+    Takes O(log n) time after the first call on an index (the display order,
+    running maximum and keyframe list are computed once per index).
+    """
     if not 0 <= start < stop <= index.frames:
         raise OptionError(f"frames {start}..{stop - 1} are outside 0..{index.frames - 1}")
     if not index.timestamped:
         return SeekPlan(count_from_start=True, skip=start, take=stop - start)
-    shown = index.display_pts()
+    shown = index._shown
     first = shown[start]
-    pts: list[int] = list(index.pts)  # type: ignore[arg-type]
-    # Largest pts among packets decoded before packet k (before_max[k]).
-    before_max = [-(2**63), *accumulate(pts, max)]
-    chosen = None
-    for k in range(len(pts)):
-        if index.keyframe[k] and pts[k] <= first and before_max[k] < first:
-            chosen = k
+    wanted = tuple(shown[start:stop])
+    # Packets 0..m-1 are the ones after which nothing shown at or after `first` was
+    # decoded yet (before_max is non-decreasing); the keyframe is the last of them
+    # whose own pts is not after `first`.
+    m = bisect_left(index._before_max, first)
+    keys = index._keys
+    at = bisect_right(keys, m - 1) - 1
+    while at >= 0 and index.pts[keys[at]] > first:  # type: ignore[operator]
+        at -= 1
+    chosen = keys[at] if at >= 0 else None
     if chosen is None or chosen == 0:
-        return SeekPlan(wanted=tuple(shown[start:stop]), take=stop - start)
-    seek_to = [pts[chosen]]
-    if index.dts[chosen] is not None and index.dts[chosen] != pts[chosen]:
-        seek_to.append(index.dts[chosen])  # type: ignore[arg-type]
+        return SeekPlan(wanted=wanted, take=stop - start)
+    pts = index.pts[chosen]
+    dts = index.dts[chosen]
+    seek_to = [pts] if dts is None or dts == pts else [pts, dts]
     return SeekPlan(
-        wanted=tuple(shown[start:stop]),
-        seek_to=tuple(seek_to),
-        key_pts=pts[chosen],
-        key_dts=index.dts[chosen],
+        wanted=wanted,
+        seek_to=tuple(seek_to),  # type: ignore[arg-type]
+        key_pts=pts,
+        key_dts=dts,
         key_pos=index.pos[chosen],
         take=stop - start,
     )
