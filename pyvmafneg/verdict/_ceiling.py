@@ -14,7 +14,7 @@ No loss of fidelity can push a frame above it; only credit for enhancement
 computed here from the model file with the NumPy reference's SVM
 (:mod:`pyvmafneg.engines.reference._model`), frame by frame, from the
 ``integer_motion2`` that every libvmaf log carries (the ``vmaf`` tool,
-FFmpeg's filter, ffmpeg-quality-metrics as ``motion2``, and this package).
+FFmpeg's filter, ffmpeg-quality-metrics and this package; ``motion2`` in older logs).
 
 Which model file gives the ceiling
 ----------------------------------
