@@ -17,6 +17,11 @@
  *   lanes         libvmaf scale-0 contrast-masking code path to reproduce where a masking term
  *                 reaches the int16 limit: 0 = its portable C code, 6 = its AVX2 kernel,
  *                 14 = its AVX-512 kernel (the reference's ADM_KERNELS values).
+ *                 Everything else follows libvmaf's portable C code, as the NumPy reference
+ *                 does: its scale-1..3 wavelet (libvmaf's vector one reads past the rows at
+ *                 widths 33-36, 65-72, ...), and the truncation of rst * egl for a
+ *                 non-integer limit (libvmaf's AVX2/AVX-512 decoupling rounds it instead,
+ *                 a few 1e-6 in adm2; its C code, cpumask 0xffff, gives these numbers).
  *   simd          this engine's own instruction set: -1 = best the CPU has, 0 = portable C,
  *                 1 = AVX2, 2 = AVX-512 (F, BW, DQ, VL, CD). Every level gives identical numbers.
  *                 Adding 256 to a level >= 0 runs scale 0 with the general 64-bit kernels that
