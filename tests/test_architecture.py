@@ -9,6 +9,7 @@ libvmaf binding or the native engine.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,35 @@ def test_the_checker_sees_imports_of_every_kind() -> None:
     assert any(t.startswith("pyvmafneg.engines._features") for t in targets)  # inside score()
     native = {t for _, t in _imports(PACKAGE / "engines" / "native" / "_scorer.py")}
     assert "pyvmafneg.engines.native._kernels" in native  # from . import _kernels
+
+
+def test_only_the_command_line_names_flags() -> None:
+    """No message outside ``cli/`` names a command-line flag (``--frames``, ``--backend`` ...).
+
+    Library errors keep the options their advice names as data
+    (:attr:`pyvmafneg.errors.VmafNegError.options`); ``cli/`` words them as flags.
+    """
+    flag = re.compile(r"(?<![\w-])--[a-z][a-z-]+")
+    found = []
+    for path in SOURCES:
+        if path.relative_to(PACKAGE).parts[0] == "cli":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if id(node) in docstrings or (
+                isinstance(node, ast.Constant) and ":root {" in str(node.value)
+            ):
+                continue  # prose about the package, and the report's CSS custom properties
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found += [
+                    f"{path.relative_to(PACKAGE)}:{node.lineno}: {m}"
+                    for m in flag.findall(node.value)
+                ]
+    assert not found, found

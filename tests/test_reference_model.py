@@ -29,6 +29,7 @@ from pyvmafneg.engines.reference import (
     vif_features,
 )
 from pyvmafneg.engines.reference._motion import Motion, MotionScores, motion_blend, motion_scores
+from pyvmafneg.errors import ScorerStateError
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "pyvmafneg" / "model_files"
 V061_FEATURES = (
@@ -88,7 +89,7 @@ def test_motion2_stream_matches_list_and_finalises_at_flush() -> None:
     assert stream.flush() == []
     assert stream.frames_pushed == 5
     assert motion2_scores(refs, 8) == [0.0, *(v for _, v in out), sads[3]]
-    with pytest.raises(RuntimeError, match="flushed"):
+    with pytest.raises(ScorerStateError, match="flushed"):
         stream.push(refs[0])
 
 
@@ -164,7 +165,7 @@ def test_motion_stream_sad_motion2_motion3() -> None:
     assert [m.motion2 for m in scores] == motion2_scores(refs, 8)
     assert [m.motion3 for m in scores] == [sads[0], *(m.motion2 for m in scores[1:])]
     assert motion_scores(iter(refs), 8) == scores
-    with pytest.raises(RuntimeError, match="flushed"):
+    with pytest.raises(ScorerStateError, match="flushed"):
         stream.push(refs[0])
 
 
