@@ -31,19 +31,23 @@ def check_output_file(path: str | os.PathLike[str], what: str = "output") -> Pat
     """
     out = Path(path)
     if out.is_dir():
-        raise OutputFileError(f"{what} {str(out)!r} is a directory; give a file name inside it")
+        raise OutputFileError(
+            f"{what} {str(out)!r} is a directory; give a file name inside it", path=str(out)
+        )
     parent = out.parent
     if not parent.is_dir():
         why = "is not a directory" if parent.exists() else "does not exist"
         raise OutputFileError(
             f"cannot write {what} {str(out)!r}: its directory {str(parent)!r} {why}; "
-            "create the directory first or choose another path"
+            "create the directory first or choose another path",
+            path=str(out),
         )
     target = out if out.exists() else parent
     if not os.access(target, os.W_OK):
         raise OutputFileError(
             f"cannot write {what} {str(out)!r}: permission denied; choose a path in a "
-            "directory you can write to"
+            "directory you can write to",
+            path=str(out),
         )
     return out
 
@@ -54,17 +58,20 @@ def check_output_dir(path: str | os.PathLike[str], what: str = "output directory
     if out.exists() and not out.is_dir():
         raise OutputFileError(
             f"{what} {str(out)!r} is a file, not a directory; give a directory path "
-            "(it is created if missing)"
+            "(it is created if missing)",
+            path=str(out),
         )
     base = _existing_ancestor(out)
     if not base.is_dir():
         raise OutputFileError(
             f"cannot create {what} {str(out)!r}: {str(base)!r} is a file, not a directory; "
-            "choose another path"
+            "choose another path",
+            path=str(out),
         )
     if not os.access(base, os.W_OK | os.X_OK):
         raise OutputFileError(
             f"cannot write {what} {str(out)!r}: permission denied on {str(base)!r}; choose a "
-            "directory you can write to"
+            "directory you can write to",
+            path=str(out),
         )
     return out

@@ -320,7 +320,24 @@ class ScorerStateError(VmafNegError, RuntimeError):
 
 
 class InputFileError(VmafNegError, ValueError):
-    """A video or YUV file could not be read as described."""
+    """A video or YUV file could not be read as described.
+
+    Attributes
+    ----------
+    path:
+        The file, where one is concerned (else ``''``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        path: str = "",
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.path = path
 
 
 class RawGeometryError(InputFileError):
@@ -500,7 +517,24 @@ class UnsupportedOptionError(OptionError):
 
 
 class OutputFileError(VmafNegError, OSError):
-    """An output (log, plot, map or demo directory) cannot be written where it was asked."""
+    """An output (log, plot, map or demo directory) cannot be written where it was asked.
+
+    Attributes
+    ----------
+    path:
+        The output asked for, where one is concerned (else ``''``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        path: str = "",
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.path = path
 
 
 class ManifestError(VmafNegError, ValueError):

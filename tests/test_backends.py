@@ -298,5 +298,7 @@ def test_frames_of_any_kind(media: dict[str, Any]) -> None:
 
 
 def test_paths_must_exist() -> None:
-    with pytest.raises(errors.InputFileError, match="does not exist"):
-        pyvmafneg.score("/no/such.y4m", "/no/such.y4m", backend="reference")
+    for backend in backend_names():
+        with pytest.raises(errors.InputFileError, match="does not exist") as info:
+            pyvmafneg.score("/no/such.y4m", "/no/such.y4m", backend=backend)
+        assert info.value.path == "/no/such.y4m"

@@ -78,7 +78,9 @@ class VideoSource:
 
     def __iter__(self) -> Iterator[Frame]:
         if self._frames is None:
-            raise InputFileError(f"{self.path!r} has already been read once; open it again")
+            raise InputFileError(
+                f"{self.path!r} has already been read once; open it again", path=self.path
+            )
         frames, self._frames = self._frames, None
         return frames
 
@@ -123,13 +125,14 @@ def open_video(
     """
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise InputFileError(f"{path!r} does not exist")
+        raise InputFileError(f"{path!r} does not exist", path=path)
     if os.path.isdir(path):
-        raise InputFileError(f"{path!r} is a directory, not a video file")
+        raise InputFileError(f"{path!r} is a directory, not a video file", path=path)
     if os.path.getsize(path) == 0:
         raise InputFileError(
             f"{path!r} is empty (0 bytes): the run that wrote it failed or has not finished; "
-            "re-create it or give another file"
+            "re-create it or give another file",
+            path=path,
         )
     try:
         with open(path, "rb"):
@@ -137,7 +140,8 @@ def open_video(
     except OSError as exc:
         raise InputFileError(
             f"cannot read {path!r}: {exc.strerror or exc}; check its permissions "
-            "(e.g. chmod +r) or copy it somewhere readable"
+            "(e.g. chmod +r) or copy it somewhere readable",
+            path=path,
         ) from None
     if kind is None:
         kind = detect_kind(path)
@@ -145,7 +149,8 @@ def open_video(
             raise InputFileError(
                 f"{path!r} is named .y4m but does not start with the Y4M header 'YUV4MPEG2 "
                 "W.. H..'; the header is missing or damaged: re-create the file (e.g. ffmpeg "
-                "-i SOURCE -strict -1 OUT.y4m)"
+                "-i SOURCE -strict -1 OUT.y4m)",
+                path=path,
             )
     if kind == "raw":
         return _open_raw(path, width, height, pixel_format, bitdepth)
@@ -194,7 +199,8 @@ def _open_y4m(path: str) -> VideoSource:
     if n == 0:
         raise InputFileError(
             f"{path!r} is a Y4M file with a header but no frames: the run that wrote it failed "
-            "or has not finished; re-create it"
+            "or has not finished; re-create it",
+            path=path,
         )
     return VideoSource(
         path=path,
