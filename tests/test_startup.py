@@ -132,3 +132,20 @@ def test_type_checking_imports_match_the_lazy_table():
     assert guarded == table
     errors = {n for n in pyvmafneg.__all__ if n.endswith("Error")}
     assert set(pyvmafneg.__all__) == set(guarded) | errors | {"__version__"}
+
+
+def test_ffmpeg_backend_loads_no_libvmaf_binding(tmp_path):
+    """The FFmpeg backend checks its options without the binding (and without CFFI)."""
+    from pyvmafneg.demo._clips import natural_clip
+    from pyvmafneg.io._y4m import write_y4m
+
+    write_y4m(natural_clip("coffee", frames=2, width=64, height=48), tmp_path / "c.y4m")
+    clip = str(tmp_path / "c.y4m")
+    code = (
+        "from pyvmafneg.engines._ffmpeg import score_ffmpeg\n"
+        f"result = score_ffmpeg({clip!r}, {clip!r}, threads=2)\n"
+        "assert len(result) == 2"
+    )
+    loaded = loaded_after(code)
+    assert "pyvmafneg.engines.libvmaf._binding" not in loaded
+    assert "cffi" not in roots(loaded)
