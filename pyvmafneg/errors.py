@@ -480,7 +480,28 @@ class MissingDependencyError(VmafNegError, ImportError):
 
 
 class OptionError(VmafNegError, ValueError):
-    """A run option (threads, subsample, frames, CRF ...) is outside its accepted range."""
+    """A run option (threads, subsample, frames, CRF ...) is outside its accepted range.
+
+    Attributes
+    ----------
+    option:
+        The keyword concerned, where one is (else ``''``).
+    value:
+        The value given for it (None when no single option is concerned).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        option: str = "",
+        value: Any = None,
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.option = option
+        self.value = value
 
 
 class UnsupportedOptionError(OptionError):

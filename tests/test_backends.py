@@ -302,3 +302,22 @@ def test_paths_must_exist() -> None:
         with pytest.raises(errors.InputFileError, match="does not exist") as info:
             pyvmafneg.score("/no/such.y4m", "/no/such.y4m", backend=backend)
         assert info.value.path == "/no/such.y4m"
+
+
+_RANGES = [("threads", -1), ("threads", 4096), ("subsample", 0), ("frames", 0)]
+
+
+@pytest.mark.parametrize(
+    ("backend", "keyword", "value"),
+    [
+        (backend, keyword, value)
+        for backend in ("libvmaf", "ffmpeg", "reference", "native")
+        for keyword, value in _RANGES
+        if (backend, keyword) != ("reference", "threads")  # refused as unsupported, above
+    ],
+)
+def test_out_of_range_options_name_the_option(backend: str, keyword: str, value: int) -> None:
+    frames = clip(2)
+    with pytest.raises(errors.OptionError) as info:
+        pyvmafneg.score(frames, frames, backend=backend, **{keyword: value})
+    assert (info.value.option, info.value.value) == (keyword, value)

@@ -79,10 +79,16 @@ def check_threads(threads: int | None, subsample: int = 1) -> tuple[int, int]:
     if not 0 <= n <= MAX_THREADS:
         raise OptionError(
             f"threads must be between 0 and {MAX_THREADS}; got {n}. libvmaf gains nothing "
-            f"from more threads than cores, and this machine has {cores}"
+            f"from more threads than cores, and this machine has {cores}",
+            option="threads",
+            value=threads,
         )
     if step < 1:
-        raise OptionError(f"subsample must be >= 1 (1 scores every frame); got {step}")
+        raise OptionError(
+            f"subsample must be >= 1 (1 scores every frame); got {step}",
+            option="subsample",
+            value=subsample,
+        )
     return n, step
 
 

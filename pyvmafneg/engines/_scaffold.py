@@ -249,7 +249,11 @@ def open_if_path(clip: Any) -> Any:
 def check_frames(frames: int | None) -> None:
     """Refuse a ``frames`` limit below 1."""
     if frames is not None and (isinstance(frames, bool) or int(frames) < 1):
-        raise OptionError(f"frames must be at least 1 (or None for every frame); got {frames}")
+        raise OptionError(
+            f"frames must be at least 1 (or None for every frame); got {frames}",
+            option="frames",
+            value=frames,
+        )
 
 
 def drive(

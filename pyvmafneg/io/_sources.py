@@ -302,7 +302,11 @@ def match_sources(
     counts = {"reference_frames": n_ref, "distorted_frames": n_dis}
     if frames is not None:
         if frames < 1:
-            raise OptionError(f"frames must be at least 1 (or None for every frame); got {frames}")
+            raise OptionError(
+                f"frames must be at least 1 (or None for every frame); got {frames}",
+                option="frames",
+                value=frames,
+            )
         for n, src, role in ((n_ref, ref, "reference"), (n_dis, dis, "distorted")):
             if n is not None and n < frames:
                 known = [k for k in counts.values() if k is not None]
