@@ -32,12 +32,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
 from benchkit import interleave, soft_check, versions
 
 import pyvmafneg
 from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.engines._ffmpeg import find_ffmpeg
 from pyvmafneg.engines._models import resolve_models
 from pyvmafneg.io._ranges import index_container, locate_ranges, open_range
 from pyvmafneg.io._sources import open_video
@@ -63,7 +63,7 @@ class Title:
 def _ffmpeg(*args: str) -> None:
     import subprocess
 
-    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    exe = find_ffmpeg()
     subprocess.run([exe, "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
 
 

@@ -18,9 +18,10 @@ from pyvmafneg.io._rawyuv import ffmpeg_pix_fmt, write_yuv
 
 
 def ffmpeg_exe() -> str:
-    import imageio_ffmpeg
+    """The FFmpeg the package itself runs (the same search order), as the tests' oracle."""
+    from pyvmafneg.engines._ffmpeg import find_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return find_ffmpeg()
 
 
 def unsharp(plane: np.ndarray, amount: float, sigma: float = 1.5, bitdepth: int = 8) -> np.ndarray:

@@ -9,17 +9,17 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
 from scipy import ndimage
 
 from pyvmafneg.demo._clips import map_frames, natural_clip
+from pyvmafneg.engines._ffmpeg import find_ffmpeg
 from pyvmafneg.io._frame import Frame
 from pyvmafneg.io._rawyuv import ffmpeg_pix_fmt, write_yuv
 from pyvmafneg.io._y4m import write_y4m
 
 W, H = 176, 144
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+FFMPEG = find_ffmpeg()  # the FFmpeg the package runs, found the same way
 
 
 def ffmpeg(*args: str) -> None:

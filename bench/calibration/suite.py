@@ -157,8 +157,8 @@ def items() -> list[Item]:
 
 
 def ffmpeg() -> str:
-    """imageio-ffmpeg's FFmpeg (the one the package uses)."""
-    from pyvmafneg.demo._encode import find_ffmpeg
+    """The FFmpeg the package uses (see :func:`pyvmafneg.engines._ffmpeg.find_ffmpeg`)."""
+    from pyvmafneg.engines._ffmpeg import find_ffmpeg
 
     return find_ffmpeg()
 
