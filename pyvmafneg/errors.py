@@ -287,7 +287,25 @@ class FrameCountMismatchError(FrameMismatchError):
 
 
 class ModelError(VmafNegError, ValueError):
-    """A model name, path or option could not be used."""
+    """A model name, path or option could not be used.
+
+    Attributes
+    ----------
+    model:
+        The model as given (a built-in name, JSON path or model argument),
+        where one is concerned (else ``''``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        model: str = "",
+    ) -> None:
+        super().__init__(message, advice=advice, options=options)
+        self.model = model
 
 
 class GainLimitError(ModelError):

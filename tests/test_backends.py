@@ -321,3 +321,11 @@ def test_out_of_range_options_name_the_option(backend: str, keyword: str, value:
     with pytest.raises(errors.OptionError) as info:
         pyvmafneg.score(frames, frames, backend=backend, **{keyword: value})
     assert (info.value.option, info.value.value) == (keyword, value)
+
+
+@pytest.mark.parametrize("model", ["vmaf_v9", "/no/such/model.json", "vmaf_v0.6.1:frobnicate=1"])
+def test_model_errors_name_the_model(model: str) -> None:
+    frames = clip(1)
+    with pytest.raises(errors.ModelError) as info:
+        pyvmafneg.score(frames, frames, [model])
+    assert info.value.model == model

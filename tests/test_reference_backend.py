@@ -324,8 +324,9 @@ def test_model_errors(tmp_path: Path) -> None:
         with pytest.raises(expected):
             pyvmafneg.Scorer([model])
     # libvmaf scores VMAF v1 (cambi, speed_chroma, adm3, motion3); the reference says so.
-    with pytest.raises(ModelError, match="libvmaf backend"):
+    with pytest.raises(ModelError, match="score it with backend='libvmaf'") as info:
         ReferenceScorer(["vmaf_v1.0.16_3d0h"])
+    assert (info.value.model, info.value.options) == ("vmaf_v1.0.16_3d0h", {"backend": "libvmaf"})
     doc = json.loads((REPO / "pyvmafneg/model_files/vmaf_v0.6.1.json").read_text())
     doc["model_dict"]["feature_names"][0] = "VMAF_feature_adm2_score"  # float ADM
     path = tmp_path / "float_adm.json"

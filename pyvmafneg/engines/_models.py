@@ -237,13 +237,16 @@ def parse_model(text: str) -> ModelSpec:
             if i == 0 and source is None:
                 source = part
                 continue
-            raise ModelError(f"cannot read {part!r} in model argument {text!r}; use key=value")
+            raise ModelError(
+                f"cannot read {part!r} in model argument {text!r}; use key=value", model=text
+            )
         key, value = (s.strip() for s in part.split("=", 1))
         target = _KEY_ALIASES.get(key)
         if target is None:
             raise ModelError(
                 f"unknown model option {key!r} in {text!r}; known options: name, version, "
-                "path, vif_enhn_gain_limit, adm_enhn_gain_limit, egl"
+                "path, vif_enhn_gain_limit, adm_enhn_gain_limit, egl",
+                model=text,
             )
         if target == "source":
             source = value
@@ -255,7 +258,7 @@ def parse_model(text: str) -> ModelSpec:
         else:
             fields[target] = check_gain_limit(value, key)
     if not source:
-        raise ModelError(f"model argument {text!r} names no model version or path")
+        raise ModelError(f"model argument {text!r} names no model version or path", model=text)
     return ModelSpec(source, **fields)  # type: ignore[arg-type]
 
 
@@ -281,17 +284,20 @@ def resolve_models(
             if os.path.isdir(spec.source):
                 raise ModelError(
                     f"model file {spec.source!r} is a directory; give the path of a libvmaf "
-                    "JSON model file"
+                    "JSON model file",
+                    model=spec.source,
                 )
             if not os.path.isfile(spec.source):
                 raise ModelError(
                     f"model file {spec.source!r} does not exist; give a libvmaf JSON model "
-                    f"path or a built-in name ({', '.join(BUILTIN_MODELS[:4])}, ...)"
+                    f"path or a built-in name ({', '.join(BUILTIN_MODELS[:4])}, ...)",
+                    model=spec.source,
                 )
         elif spec.source not in BUILTIN_MODELS:
             raise ModelError(
                 f"unknown model {spec.source!r}; built-in models are: "
-                f"{', '.join(BUILTIN_MODELS)} (or give a path to a JSON model)"
+                f"{', '.join(BUILTIN_MODELS)} (or give a path to a JSON model)",
+                model=spec.source,
             )
         specs.append(spec)
     if not specs:

@@ -181,12 +181,17 @@ def reference_model(
         raise ModelError(
             f"the reference backend cannot score {spec.source!r}: it computes the v0.6.1 "
             f"features only, for the models {', '.join(SUPPORTED_MODELS)} (or a JSON model "
-            "using integer ADM, VIF and motion); score it with the libvmaf backend instead"
+            "using integer ADM, VIF and motion)",
+            advice="score it with {backend} instead",
+            options={"backend": "libvmaf"},
+            model=spec.source,
         )
     try:
         model = load_model(source, enable_transform=transform is True, disable_clip=not clip)
     except ValueError as exc:
-        raise ModelError(f"cannot load model {spec.source!r} for the reference: {exc}") from None
+        raise ModelError(
+            f"cannot load model {spec.source!r} for the reference: {exc}", model=spec.source
+        ) from None
     if transform is False and model.transform.enabled:
         model = dataclasses.replace(
             model, transform=dataclasses.replace(model.transform, enabled=False)
@@ -197,7 +202,10 @@ def reference_model(
         if name not in _MODEL_FEATURES:
             raise ModelError(
                 f"model {spec.source!r} reads the feature {name!r}, which the reference does "
-                f"not compute (it has {', '.join(_MODEL_FEATURES)}); use the libvmaf backend"
+                f"not compute (it has {', '.join(_MODEL_FEATURES)})",
+                advice="use {backend}",
+                options={"backend": "libvmaf"},
+                model=spec.source,
             )
         extractor = _MODEL_FEATURES[name][0]
         extra = set(opts) - {_KNOWN_OPTS.get(extractor, "")}
@@ -205,14 +213,17 @@ def reference_model(
             raise ModelError(
                 f"model {spec.source!r} sets {', '.join(sorted(extra))} on {name!r}; the "
                 "reference supports only the default extractor options and the enhancement "
-                "gain limits; use the libvmaf backend"
+                "gain limits",
+                advice="use {backend}",
+                options={"backend": "libvmaf"},
+                model=spec.source,
             )
         used.add(extractor)
 
     try:
         json_limits = (model.vif_gain_limit, model.adm_gain_limit)
     except ValueError as exc:
-        raise ModelError(f"model {spec.source!r}: {exc}") from None
+        raise ModelError(f"model {spec.source!r}: {exc}", model=spec.source) from None
     base = json_limits if spec.is_path else spec.effective_limits
     vif = spec.vif_gain_limit if spec.vif_gain_limit is not None else base[0]
     adm = spec.adm_gain_limit if spec.adm_gain_limit is not None else base[1]
