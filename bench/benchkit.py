@@ -287,7 +287,7 @@ if frames:
     a, b = looped(ref), looped(dis)
 else:
     a, b = open_video(ref, width=w, height=h), open_video(dis, width=w, height=h)
-result = pyvmafneg.score(a, b, threads=threads)
+result = pyvmafneg.score(a, b, backend="libvmaf", threads=threads)
 assert frames == 0 or len(result.frames) == frames
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
 with open("/proc/self/status") as fh:

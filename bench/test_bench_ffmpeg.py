@@ -59,7 +59,9 @@ def _compare(
     spec = MODELS[models]
 
     def ours() -> pyvmafneg.Result:
-        return pyvmafneg.score(clip.open_ref(), clip.open_dis(container), spec, threads=threads)
+        return pyvmafneg.score(
+            clip.open_ref(), clip.open_dis(container), spec, threads=threads, backend="libvmaf"
+        )
 
     def theirs() -> pyvmafneg.Result:
         return score_ffmpeg(clip.open_ref(), clip.open_dis(container), spec, threads=threads)

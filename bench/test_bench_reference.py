@@ -63,7 +63,7 @@ def test_reference_vs_ffmpeg(benchmark, clip) -> None:
         )
 
     def libvmaf() -> pyvmafneg.Result:
-        return pyvmafneg.score(ref, dis, threads=0)
+        return pyvmafneg.score(ref, dis, threads=0, backend="libvmaf")
 
     benchmark.group = f"NumPy reference, {source.size}"
     run = interleave(

@@ -91,11 +91,15 @@ def test_two_segments_vs_one_process_two_threads(benchmark, title: Title) -> Non
     plain: dict[str, pyvmafneg.Result] = {}
 
     def one_process() -> pyvmafneg.Result:
-        plain["2"] = pyvmafneg.score(title.open_ref(), open_video(dis), threads=2)
+        plain["2"] = pyvmafneg.score(
+            title.open_ref(), open_video(dis), threads=2, backend="libvmaf"
+        )
         return plain["2"]
 
     def one_thread() -> pyvmafneg.Result:
-        plain["0"] = pyvmafneg.score(title.open_ref(), open_video(dis), threads=0)
+        plain["0"] = pyvmafneg.score(
+            title.open_ref(), open_video(dis), threads=0, backend="libvmaf"
+        )
         return plain["0"]
 
     def segmented() -> pyvmafneg.Result:
@@ -211,7 +215,7 @@ def test_segment_overheads(benchmark, title: Title) -> None:
 def test_local_cluster_of_four_workers(benchmark, title: Title) -> None:
     pytest.importorskip("distributed")
     dis = title.mkv[12]
-    plain = pyvmafneg.score(title.open_ref(), open_video(dis))
+    plain = pyvmafneg.score(title.open_ref(), open_video(dis), backend="libvmaf")
 
     def on_cluster() -> pyvmafneg.Result:
         return score_segments(

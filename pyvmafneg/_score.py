@@ -28,7 +28,7 @@ def score(
     distorted: Iterable[Any] | str | os.PathLike[str],
     models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
     *,
-    backend: str = "libvmaf",
+    backend: str | None = None,
     segments: int | None = None,
     segment_frames: int | None = None,
     scheduler: str | None = None,
@@ -42,8 +42,11 @@ def score(
     backend (:func:`pyvmafneg.engines.score`, whose keywords ``options``
     takes: ``threads``, ``subsample``, ``clip``, ``transform``, ``bitdepth``,
     ``frames``, ``progress``, ``scale``, ``size``, ``offset``, ``cpumask``,
-    ``library``, ``ffmpeg``, ``features``). ``backend`` is ``'libvmaf'``
-    (default), ``'ffmpeg'``, ``'reference'`` or ``'native'``; every backend
+    ``library``, ``ffmpeg``, ``features``). ``backend`` is ``'libvmaf'``,
+    ``'ffmpeg'``, ``'reference'`` or ``'native'``; None (default) is
+    ``'native'`` when the compiled engine is built and computes the models
+    (without ``library``, ``cpumask`` or ``features``), else ``'libvmaf'``
+    (in segments, ``'libvmaf'``); every backend
     takes the same inputs (paths, opened videos, frame iterables) and
     refuses an option it cannot honour with
     :class:`~pyvmafneg.errors.UnsupportedOptionError`.
@@ -86,6 +89,6 @@ def score(
         scheduler=scheduler,
         workers=workers,
         store=store,
-        backend=backend,
+        backend=backend or "libvmaf",
         **options,
     ).result

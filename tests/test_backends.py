@@ -176,7 +176,7 @@ def test_a_backend_is_one_registry_entry(media: dict[str, Any]) -> None:
     register_backend(entry)
     try:
         again = pyvmafneg.score(media["ref"], media["dis"], backend="libvmaf-again")
-        _same(again, pyvmafneg.score(media["ref"], media["dis"]))
+        _same(again, pyvmafneg.score(media["ref"], media["dis"], backend="libvmaf"))
         with pytest.raises(UnsupportedOptionError):  # it declared no optional keywords
             pyvmafneg.score(media["ref"], media["dis"], backend="libvmaf-again", threads=1)
         missing = Backend("gone", "cannot load", ".no_such_module:score")

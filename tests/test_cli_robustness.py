@@ -148,7 +148,7 @@ def test_threads_beyond_the_cpus_are_not_started() -> None:
         for frame in clip:
             scorer.feed(frame, frame)
         many = scorer.flush()
-    one = pyvmafneg.score(clip, clip)
+    one = pyvmafneg.score(clip, clip, backend="libvmaf")
     np.testing.assert_array_equal(many.scores["vmaf_neg"], one.scores["vmaf_neg"])
 
 
@@ -167,17 +167,17 @@ def test_out_of_range_samples_are_refused(media: Path, capsys: pytest.CaptureFix
 def test_score_api_bad_arguments(media: Path) -> None:
     clip = natural_clip("astronaut", frames=2, width=64, height=48)
     # Self-describing files may be given by name; raw YUV needs its geometry.
-    by_name = pyvmafneg.score(str(media / "ref.y4m"), media / "ref.y4m")
+    by_name = pyvmafneg.score(str(media / "ref.y4m"), media / "ref.y4m", backend="libvmaf")
     assert len(by_name) > 0 and by_name.pooled_gap < 0.01
     raw = media / "clip.yuv"
     write_yuv(clip, raw)
     with pytest.raises(RawGeometryError, match=r"give its size \(width=, height=\)") as info:
-        pyvmafneg.score(str(raw), str(raw))
+        pyvmafneg.score(str(raw), str(raw), backend="libvmaf")
     assert isinstance(info.value, InputFileError) and info.value.path == str(raw)
     with pytest.raises(OptionError, match="frames must be at least 1"):
-        pyvmafneg.score(clip, clip, frames=0)
+        pyvmafneg.score(clip, clip, frames=0, backend="libvmaf")
     with pytest.raises(VmafNegError, match="3 frames were asked for .* pass frames=2 or fewer"):
-        pyvmafneg.score(clip, clip, frames=3)
+        pyvmafneg.score(clip, clip, frames=3, backend="libvmaf")
 
 
 def test_geometry_flags_on_y4m_warn(media: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -227,9 +227,14 @@ def test_outputs_are_checked_before_scoring(
     assert main(["check", str(media / "log.json"), "--plot", str(tmp_path / "gap")]) == 2
     assert "has no suffix" in _err_line(capsys)
     with pytest.raises(OutputFileError, match="ends in '.xyz'"):
-        plot_result(pyvmafneg.score(*[natural_clip("camera", frames=1)] * 2), tmp_path / "p.xyz")
+        plot_result(
+            pyvmafneg.score(*[natural_clip("camera", frames=1)] * 2, backend="libvmaf"),
+            tmp_path / "p.xyz",
+        )
     with pytest.raises(LogFormatError, match="unknown log format 'txt'"):
-        pyvmafneg.score(*[natural_clip("camera", frames=1)] * 2).write(tmp_path / "log.txt")
+        pyvmafneg.score(*[natural_clip("camera", frames=1)] * 2, backend="libvmaf").write(
+            tmp_path / "log.txt"
+        )
 
 
 def test_output_directories(media: Path, capsys: pytest.CaptureFixture[str]) -> None:

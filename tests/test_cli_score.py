@@ -47,7 +47,7 @@ def test_cli_equals_api_and_ffmpeg(raw_pair, capsys):
     printed = capsys.readouterr().out
     assert "vmaf_neg" in printed and "gap" in printed
     log = json.loads(out.read_text())
-    api = pyvmafneg.score(ref, dis)
+    api = pyvmafneg.score(ref, dis, backend="libvmaf")
     ff = ffmpeg_libvmaf(tmp, ref, dis)
     for key in ("vmaf", "vmaf_neg"):
         cli_vals = np.array([f["metrics"][key] for f in log["frames"]])

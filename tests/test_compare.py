@@ -97,7 +97,7 @@ def test_default_favours_sharpening_neg_does_not(scored) -> None:
 def test_rows_match_a_direct_score(scored, sample: Path) -> None:
     """A batch row holds what pyvmafneg.score gives for the same pair."""
     row = next(r for r in scored.comparison.rows if r.setting == "sharpened")
-    direct = pyvmafneg.score(row.reference, row.file)
+    direct = pyvmafneg.score(row.reference, row.file, backend="libvmaf")
     assert row.scores["vmaf"] == direct.pooled("vmaf").mean
     assert row.scores["vmaf_neg"] == direct.pooled("vmaf_neg").mean
     assert row.gap == direct.pooled_gap
@@ -487,6 +487,6 @@ def test_encode_shorter_than_its_reference(sample: Path, tmp_path: Path) -> None
     manifest.write_text(entry + "frames = 8\n")
     row = run_comparison(manifest, workers=1, progress=False).comparison.rows[0]
     assert row.ok and row.frames == 8
-    direct = pyvmafneg.score(open_video(ref), open_video(short), frames=8)
+    direct = pyvmafneg.score(open_video(ref), open_video(short), frames=8, backend="libvmaf")
     assert row.scores["vmaf_neg"] == direct.pooled("vmaf_neg").mean
     assert row.bitrate_kbps == pytest.approx(short.stat().st_size * 8 / 1000 / (8 / 24))

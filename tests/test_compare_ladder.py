@@ -50,7 +50,7 @@ def test_rungs_are_scaled_and_scored_like_score(ladder):
     rows = outcome.comparison.rows
     assert all(r.ok for r in rows), [r.error for r in rows if not r.ok]
     for r in rows:
-        want = pyvmafneg.score(ref, r.file, features=["psnr", "ssim"], threads=0)
+        want = pyvmafneg.score(ref, r.file, features=["psnr", "ssim"], threads=0, backend="libvmaf")
         for key in ("vmaf", "vmaf_neg", "psnr_y", "float_ssim"):
             assert r.scores[key] == pytest.approx(want.pooled(key).mean, abs=1e-9), key
         assert (r.width, r.height) == (256, 192)
@@ -111,7 +111,7 @@ def test_manifest_scale_per_encode_and_refusal(ladder, tmp_path):
     outcome = run_comparison(edited, store=tmp_path / "s.jsonl", workers=1, progress=False)
     rows = {r.point + r.setting: r for r in outcome.comparison.rows}
     assert rows["crf22half"].ok  # its own scale wins over the comparison's "none"
-    want = pyvmafneg.score(ref, tmp / "half-22.mkv", scale="lanczos")
+    want = pyvmafneg.score(ref, tmp / "half-22.mkv", scale="lanczos", backend="libvmaf")
     assert rows["crf22half"].scores["vmaf"] == pytest.approx(want.pooled("vmaf").mean, abs=1e-9)
     assert not rows["crf28half"].ok and "128x96" in rows["crf28half"].error
     assert rows["crf22full"].ok

@@ -82,7 +82,7 @@ def test_out_of_range_samples():
     with pytest.raises(FrameError, match="holds the value 1024, above 1023"):
         Frame.from_planes(plane, bitdepth=10)
     with pytest.raises(FrameError, match="above 1023"):
-        pyvmafneg.score([plane], [plane], bitdepth=10)
+        pyvmafneg.score([plane], [plane], bitdepth=10, backend="libvmaf")
 
 
 def test_bad_chroma_shapes():
@@ -96,7 +96,7 @@ def test_bad_chroma_shapes():
 def test_too_small_for_libvmaf():
     tiny = np.zeros((16, 16), np.uint8)
     with pytest.raises(FrameError, match="at least 33x33"):
-        pyvmafneg.score([tiny], [tiny])
+        pyvmafneg.score([tiny], [tiny], backend="libvmaf")
 
 
 def test_truncated_raw_file(tmp_path, pair):
@@ -160,15 +160,15 @@ def test_libvmaf_return_code_becomes_libvmaf_error():
     """A real non-zero libvmaf status: VMAF v1 (speed_chroma) refuses a gray frame."""
     gray = natural_clip("camera", frames=2, width=96, height=64, pixel_format="400")
     with pytest.raises(LibvmafError, match=r"vmaf_read_pictures\(\) failed with -22") as info:
-        pyvmafneg.score(gray, gray, ["vmaf_v1.0.16_3d0h"], threads=0)
+        pyvmafneg.score(gray, gray, ["vmaf_v1.0.16_3d0h"], threads=0, backend="libvmaf")
     assert info.value.code == -22
     assert "pick other models" in str(info.value)
 
 
 def test_clip_length_mismatch(pair):
     with pytest.raises(FrameMismatchError, match="pass frames=1"):
-        pyvmafneg.score([pair[0], pair[1]], [pair[0]])
-    result = pyvmafneg.score([pair[0], pair[1]], [pair[0]], frames=1)
+        pyvmafneg.score([pair[0], pair[1]], [pair[0]], backend="libvmaf")
+    result = pyvmafneg.score([pair[0], pair[1]], [pair[0]], frames=1, backend="libvmaf")
     assert len(result) == 1
 
 

@@ -48,7 +48,7 @@ def _case(edit: str, bitdepth: int) -> tuple[list[Frame], list[Frame], Result, l
     ref = natural_clip(image, frames=3, width=176, height=144, bitdepth=bitdepth)
     params = dict(EDITS[edit])
     dis = enhance.apply_to_frames(ref, params.pop("operation"), **params)
-    lib = pyvmafneg.score(ref, dis, clip=False)
+    lib = pyvmafneg.score(ref, dis, clip=False, backend="libvmaf")
     caps = list(explain_frames(ref, dis, keep_maps=True))
     return ref, dis, lib, caps
 
@@ -121,7 +121,7 @@ def test_maps_are_consistent_with_the_fractions() -> None:
 def test_other_gain_limit_matches_an_overloaded_libvmaf_model() -> None:
     ref, dis, _, _ = _case("unsharp", 8)
     models = ["vmaf_v0.6.1:name=vmaf", "vmaf_v0.6.1:name=egl2:egl=2"]
-    lib = pyvmafneg.score(ref, dis, models, clip=False)
+    lib = pyvmafneg.score(ref, dis, models, clip=False, backend="libvmaf")
     caps = list(explain_frames(ref, dis, gain_limit=2.0))
     assert all(c.vif_maps is None for c in caps)  # maps only on request
     assert caps[0].capped_keys["integer_adm2"] == "integer_adm2_egl_2"

@@ -79,7 +79,7 @@ def files(request, tmp_path_factory):
 def test_feature_equals_libvmaf_extractor_through_ffmpeg(files, feature):
     tmp, ref, dis = files
     log = ffmpeg_feature_log(ref, dis, tmp / f"{feature.replace(':', '_')}.json", [feature])
-    ours = pyvmafneg.score(ref, dis, features=[feature], threads=0)
+    ours = pyvmafneg.score(ref, dis, features=[feature], threads=0, backend="libvmaf")
     assert np.all(np.isfinite(series(log, OUTPUTS[feature][0])))
     for key in OUTPUTS[feature]:
         assert_same(ours.features[key], series(log, key), key)
@@ -102,7 +102,7 @@ def test_all_features_in_one_pass_on_both_backends(files):
 
 def test_report_and_logs_carry_the_metrics(files, tmp_path):
     _, ref, dis = files
-    result = pyvmafneg.score(ref, dis, features=["psnr", "ssim"])
+    result = pyvmafneg.score(ref, dis, features=["psnr", "ssim"], backend="libvmaf")
     text = result.summary()
     mean_psnr = result.pooled("psnr_y").mean
     assert f"psnr_y: mean {mean_psnr:8.4f}" in text
@@ -128,10 +128,10 @@ def test_cli_feature_flag(files, tmp_path, capsys):
 def test_bad_features_are_refused_with_facts(files, tmp_path, capsys):
     _, ref, dis = files
     with pytest.raises(pyvmafneg.FeatureError) as info:
-        pyvmafneg.score(ref, dis, features=["vmaf_ssim"])
+        pyvmafneg.score(ref, dis, features=["vmaf_ssim"], backend="libvmaf")
     assert info.value.feature == "vmaf_ssim" and "ms_ssim" in info.value.known
     with pytest.raises(pyvmafneg.FeatureError, match="key=value"):
-        pyvmafneg.score(ref, dis, features=["cambi:full_ref"])
+        pyvmafneg.score(ref, dis, features=["cambi:full_ref"], backend="libvmaf")
     for backend in ("reference", "native"):
         with pytest.raises(pyvmafneg.FeatureError) as info:
             pyvmafneg.score(ref, dis, backend=backend, features=["psnr"])

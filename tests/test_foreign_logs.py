@@ -57,7 +57,7 @@ def test_two_fqm_logs_read_like_two_libvmaf_logs(logs, fmt):
     for log in loaded.logs:
         assert log.tool == "ffmpeg-quality-metrics"
         assert log.format == fmt
-    ours = pyvmafneg.score(ref, dis)
+    ours = pyvmafneg.score(ref, dis, backend="libvmaf")
     result = loaded.result
     np.testing.assert_array_equal(result.frames, np.arange(5))  # its n counts from 1
     assert (result.default_model, result.neg_model) == ("vmaf", "vmaf_neg")
@@ -80,10 +80,10 @@ def test_check_reads_fqm_logs_and_says_which_tool(logs, capsys):
     code = main(["check", str(tmp / "default.json"), str(tmp / "neg.json")])
     captured = capsys.readouterr()
     assert "read " + str(tmp / "default.json") + ": ffmpeg-quality-metrics JSON" in captured.err
-    want = pyvmafneg.check(pyvmafneg.score(ref, dis))
+    want = pyvmafneg.check(pyvmafneg.score(ref, dis, backend="libvmaf"))
     assert code == want.exit_code
     gap = load_logs([tmp / "default.json", tmp / "neg.json"]).result.pooled_gap
-    assert abs(gap - pyvmafneg.score(ref, dis).pooled_gap) <= LOG_ROUNDING
+    assert abs(gap - pyvmafneg.score(ref, dis, backend="libvmaf").pooled_gap) <= LOG_ROUNDING
 
 
 def test_fqm_log_without_vmaf_is_refused_with_facts(logs, capsys):

@@ -130,11 +130,13 @@ def test_repeated_runs_and_thread_counts_are_identical(
         image, frames=6, width=width, height=height, pixel_format=pixel_format, bitdepth=bitdepth
     )
     dis = map_frames(ref, lambda y: unsharp(y, 1.2, bitdepth=bitdepth))
-    first = pyvmafneg.score(ref, dis, MODELS, clip=False)
+    first = pyvmafneg.score(ref, dis, MODELS, clip=False, backend="libvmaf")
     assert len(first) == 6 and len(first.features) >= 10
     for threads in (0, 1, 2, 0):
         for _ in range(2):
-            again = pyvmafneg.score(ref, dis, MODELS, clip=False, threads=threads)
+            again = pyvmafneg.score(
+                ref, dis, MODELS, clip=False, threads=threads, backend="libvmaf"
+            )
             _assert_identical(first, again, f"threads={threads}")
     with pyvmafneg.Scorer(MODELS, clip=False, threads=2) as scorer:
         for r, d in zip(ref, dis, strict=True):
@@ -145,7 +147,7 @@ def test_repeated_runs_and_thread_counts_are_identical(
 def test_subsampled_runs_are_identical_across_thread_counts() -> None:
     ref = natural_clip("chelsea", frames=7, width=160, height=96)
     dis = map_frames(ref, blur)
-    runs = [pyvmafneg.score(ref, dis, subsample=3, threads=t) for t in (0, 1, 2)]
+    runs = [pyvmafneg.score(ref, dis, subsample=3, threads=t, backend="libvmaf") for t in (0, 1, 2)]
     assert list(runs[0].frames) == [0, 3, 6]
     for threads, run in zip((1, 2), runs[1:], strict=True):
         _assert_identical(runs[0], run, f"subsample=3, threads={threads}")

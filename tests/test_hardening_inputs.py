@@ -361,7 +361,9 @@ def test_bad_file(media: Path, capsys: pytest.CaptureFixture[str], case: Case) -
     geometry = {**RAW_GEOMETRY, **case.geometry} if case.raw else {}
 
     def api() -> None:
-        pyvmafneg.score(open_video(reference, **geometry), open_video(bad, **geometry))
+        pyvmafneg.score(
+            open_video(reference, **geometry), open_video(bad, **geometry), backend="libvmaf"
+        )
 
     text = _raises_exactly(case.error, api, *case.fragments, *case.api_only)
     assert "--frames 0" not in text
@@ -379,7 +381,10 @@ def test_longer_reference_needs_frames(media: Path, capsys: pytest.CaptureFixtur
 
     def api(frames: int | None = None) -> pyvmafneg.Result:
         return pyvmafneg.score(
-            open_video(ref, **RAW_GEOMETRY), open_video(short, **RAW_GEOMETRY), frames=frames
+            open_video(ref, **RAW_GEOMETRY),
+            open_video(short, **RAW_GEOMETRY),
+            frames=frames,
+            backend="libvmaf",
         )
 
     _raises_exactly(FrameCountMismatchError, api, "ended after 4 frames", "pass frames=4")
@@ -411,7 +416,10 @@ def test_oversized_and_longer_reference_is_refused(
 
         def api(frames: int | None = frames) -> None:
             pyvmafneg.score(
-                open_video(over, **RAW_GEOMETRY), open_video(short, **RAW_GEOMETRY), frames=frames
+                open_video(over, **RAW_GEOMETRY),
+                open_video(short, **RAW_GEOMETRY),
+                frames=frames,
+                backend="libvmaf",
             )
 
         _raises_exactly(TruncatedInputError, api, *fragments)
@@ -454,7 +462,9 @@ def test_mismatched_pair(
 ) -> None:
     ref, dis = media / "ref.y4m", media / other
     # Without a scaling algorithm differing sizes are refused (by default they are scaled).
-    _raises_exactly(error, lambda: pyvmafneg.score(ref, dis, scale=None), *api_fragments)
+    _raises_exactly(
+        error, lambda: pyvmafneg.score(ref, dis, scale=None, backend="libvmaf"), *api_fragments
+    )
     argv = ["score", "-r", str(ref), "-d", str(dis), "-q", "--scale", "none"]
     _cli_fails(capsys, argv, *cli_fragments)
 
@@ -467,7 +477,7 @@ def test_unknown_model_name(media: Path, capsys: pytest.CaptureFixture[str]) -> 
     for name in ("vmaf_v9", "vmaf_v0.6.1_neg", "VMAF_V0.6.1"):
         _raises_exactly(
             ModelError,
-            lambda name=name: pyvmafneg.score(clip, clip, [name]),
+            lambda name=name: pyvmafneg.score(clip, clip, [name], backend="libvmaf"),
             f"unknown model {name!r}",
             "built-in models are: vmaf_v0.6.1",
             "or give a path to a JSON model",
@@ -569,7 +579,9 @@ def test_gain_limit_outside_libvmaf_range(
     clip = natural_clip("astronaut", frames=1, width=W, height=H)
     model = f"vmaf_v0.6.1:{option}"
     advice = "[1.0, 100.0]"
-    _raises_exactly(GainLimitError, lambda: pyvmafneg.score(clip, clip, [model]), advice)
+    _raises_exactly(
+        GainLimitError, lambda: pyvmafneg.score(clip, clip, [model], backend="libvmaf"), advice
+    )
     _raises_exactly(GainLimitError, lambda: pyvmafneg.Scorer([model]), advice)
     ref = str(media / "ref.y4m")
     _cli_fails(capsys, ["score", "-r", ref, "-d", ref, "-q", "-m", model], advice)
@@ -593,8 +605,10 @@ def test_gain_limits_are_stored_as_floats() -> None:
     assert type(spec.adm_gain_limit) is float and spec.adm_gain_limit == 1.25
     assert spec.name == "vmaf_v0.6.1_vif_egl_1.5_adm_egl_1.25"
     clip = natural_clip("astronaut", frames=2, width=W, height=H)
-    as_text = pyvmafneg.score(clip, clip, [spec])
-    as_float = pyvmafneg.score(clip, clip, ["vmaf_v0.6.1:vif_egl=1.5:adm_egl=1.25"])
+    as_text = pyvmafneg.score(clip, clip, [spec], backend="libvmaf")
+    as_float = pyvmafneg.score(
+        clip, clip, ["vmaf_v0.6.1:vif_egl=1.5:adm_egl=1.25"], backend="libvmaf"
+    )
     np.testing.assert_array_equal(as_text[spec.name], as_float[spec.name])
 
 
@@ -628,7 +642,7 @@ def test_size_limit_from_python() -> None:
             planes = (y,) if cs is None else (y, np.full(cs, 128, dtype), np.full(cs, 128, dtype))
             frame = Frame(planes, bits, fmt)
             try:
-                result = pyvmafneg.score([frame, frame], [frame, frame])
+                result = pyvmafneg.score([frame, frame], [frame, frame], backend="libvmaf")
                 out.append(["ok", float(result.pooled("vmaf_neg").mean)])
             except pyvmafneg.VmafNegError as exc:
                 out.append([type(exc).__name__, str(exc)])
@@ -658,12 +672,12 @@ def test_size_limit_in_process_frame_error() -> None:
         luma = np.zeros((h, w), np.uint8)
         _raises_exactly(
             FrameError,
-            lambda luma=luma: pyvmafneg.score([luma], [luma]),
+            lambda luma=luma: pyvmafneg.score([luma], [luma], backend="libvmaf"),
             f"frames are {w}x{h}; libvmaf needs at least 33x33",
             "upscale the clip first",
         )
     ok = np.zeros((33, 37), np.uint8)
-    assert len(pyvmafneg.score([ok], [ok])) == 1
+    assert len(pyvmafneg.score([ok], [ok], backend="libvmaf")) == 1
 
 
 def test_unstable_widths_score_exactly_with_the_scalar_code() -> None:
@@ -673,13 +687,13 @@ def test_unstable_widths_score_exactly_with_the_scalar_code() -> None:
         dis = [Frame(tuple(p // 4 * 4 for p in f.planes), 8, "420") for f in clip]
         text = _raises_exactly(
             UnstableWidthError,
-            lambda clip=clip, dis=dis: pyvmafneg.score(clip, dis),
+            lambda clip=clip, dis=dis: pyvmafneg.score(clip, dis, backend="libvmaf"),
             f"frames are {width} pixels wide",
             "crop or pad the frames to another width",
         )
         assert "score with cpumask=0x38" in text
         with pytest.raises(UnstableWidthError) as info:
-            pyvmafneg.score(clip, dis)
+            pyvmafneg.score(clip, dis, backend="libvmaf")
         assert (info.value.width, info.value.exact_cpumask) == (width, VECTOR_CPUMASK)
         runs = []
         for _ in range(3):
@@ -724,7 +738,7 @@ def test_libvmaf_not_found(media: Path, capsys: pytest.CaptureFixture[str]) -> N
     missing = "/nonexistent/libvmaf.so.3"
     _raises_exactly(
         LibvmafNotFoundError,
-        lambda: pyvmafneg.score(clip, clip, library=missing),
+        lambda: pyvmafneg.score(clip, clip, library=missing, backend="libvmaf"),
         "does not exist",
         "give the path of a libvmaf shared library",
     )
@@ -759,7 +773,8 @@ def test_no_libvmaf_anywhere_from_the_command_line(media: Path) -> None:
         sys.exit(main(sys.argv[1:]))
         """
     )
-    proc = _run(["-c", script, "score", "-r", ref, "-d", ref, "-q"], env={ENV_VAR: ""})
+    argv = ["score", "-r", ref, "-d", ref, "-q", "--backend", "libvmaf"]
+    proc = _run(["-c", script, *argv], env={ENV_VAR: ""})
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert "no libvmaf shared library found" in lines[0]

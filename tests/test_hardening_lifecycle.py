@@ -110,20 +110,29 @@ def test_bad_frame_after_good_ones(clip: list[Frame]) -> None:
             scorer.feed(ten, bad)
 
     _released_after(feed, FrameError)
-    _released_after(lambda: pyvmafneg.score([ten] * 3 + [bad], [ten] * 3 + [ten]), FrameError)
+    _released_after(
+        lambda: pyvmafneg.score([ten] * 3 + [bad], [ten] * 3 + [ten], backend="libvmaf"), FrameError
+    )
 
 
 def test_mismatched_frame_after_good_ones(clip: list[Frame]) -> None:
     other = natural_clip("coffee", frames=1, width=80, height=64)[0]
-    _released_after(lambda: pyvmafneg.score([*clip, other], [*clip, other]), FrameMismatchError)
-    _released_after(lambda: pyvmafneg.score([*clip, clip[0]], [*clip, other]), FrameMismatchError)
+    _released_after(
+        lambda: pyvmafneg.score([*clip, other], [*clip, other], backend="libvmaf"),
+        FrameMismatchError,
+    )
+    _released_after(
+        lambda: pyvmafneg.score([*clip, clip[0]], [*clip, other], backend="libvmaf"),
+        FrameMismatchError,
+    )
 
 
 def test_pair_refused_by_libvmaf(clip: list[Frame]) -> None:
     """VMAF v1 refuses gray frames inside vmaf_read_pictures; both pictures are released."""
     gray = natural_clip("camera", frames=3, width=96, height=64, pixel_format="400")
     error = _released_after(
-        lambda: pyvmafneg.score(gray, gray, ["vmaf_v1.0.16_3d0h"], threads=0), LibvmafError
+        lambda: pyvmafneg.score(gray, gray, ["vmaf_v1.0.16_3d0h"], threads=0, backend="libvmaf"),
+        LibvmafError,
     )
     assert "vmaf_read_pictures" in str(error)
 
@@ -153,7 +162,8 @@ def test_failing_flush() -> None:
         pytest.skip("libvmaf starts no more workers than CPUs")
     gray = natural_clip("camera", frames=2, width=96, height=64, pixel_format="400")
     error = _released_after(
-        lambda: pyvmafneg.score(gray, gray, ["vmaf_v1.0.16_3d0h"], threads=2), LibvmafError
+        lambda: pyvmafneg.score(gray, gray, ["vmaf_v1.0.16_3d0h"], threads=2, backend="libvmaf"),
+        LibvmafError,
     )
     assert "vmaf_score_at_index" in str(error)
 
@@ -179,7 +189,7 @@ def test_exception_from_the_frame_iterator(clip: list[Frame]) -> None:
         yield from clip[:3]
         raise Unplugged("camera unplugged")
 
-    error = _released_after(lambda: pyvmafneg.score(frames(), clip), Unplugged)
+    error = _released_after(lambda: pyvmafneg.score(frames(), clip, backend="libvmaf"), Unplugged)
     assert str(error) == "camera unplugged"
 
 
@@ -191,7 +201,9 @@ def test_keyboard_interrupt_from_the_progress_callback(clip: list[Frame]) -> Non
         if n == 4:
             raise KeyboardInterrupt
 
-    _released_after(lambda: pyvmafneg.score(clip, clip, progress=progress), KeyboardInterrupt)
+    _released_after(
+        lambda: pyvmafneg.score(clip, clip, progress=progress, backend="libvmaf"), KeyboardInterrupt
+    )
     assert done == [1, 2, 3, 4]
 
 

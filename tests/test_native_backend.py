@@ -204,12 +204,14 @@ def test_native_equals_libvmaf_and_reference(bitdepth, fmt, width, height, kind)
 def test_native_equals_libvmaf_on_x264(bitdepth):
     ref = natural_clip("rocket", frames=6, width=157, height=91, bitdepth=bitdepth)
     dis = x264_roundtrip(ref, crf=35, preset="ultrafast").frames
-    lib = pyvmafneg.score(ref, dis)
+    lib = pyvmafneg.score(ref, dis, backend="libvmaf")
     assert_equal_results(pyvmafneg.score(ref, dis, backend="native"), lib)
     # mild sharpening before the encode
     sharp = map_frames(ref, lambda p: unsharp_mask(p, bitdepth=bitdepth, sigma=1.0, amount=0.6))
     dis2 = x264_roundtrip(sharp, crf=30, preset="ultrafast").frames
-    assert_equal_results(pyvmafneg.score(ref, dis2, backend="native"), pyvmafneg.score(ref, dis2))
+    assert_equal_results(
+        pyvmafneg.score(ref, dis2, backend="native"), pyvmafneg.score(ref, dis2, backend="libvmaf")
+    )
 
 
 def test_every_level_threads_and_subsample_agree():
@@ -219,7 +221,7 @@ def test_every_level_threads_and_subsample_agree():
     for simd in LEVELS:
         for threads in (0, 1, 2):
             assert_equal_results(score_native(ref, dis, simd=simd, threads=threads), base)
-    lib = pyvmafneg.score(ref, dis, subsample=3)
+    lib = pyvmafneg.score(ref, dis, subsample=3, backend="libvmaf")
     assert_equal_results(score_native(ref, dis, subsample=3, threads=2), lib)
 
 
@@ -303,3 +305,17 @@ def test_cli_native_backend_equals_libvmaf(tmp_path, capsys):
 def test_info_names_the_simd_level(capsys):
     assert main(["info"]) == 0
     assert f"native    built, {_kernels.simd_level()} kernels" in capsys.readouterr().out
+
+
+def test_native_is_the_default_for_the_models_it_computes(monkeypatch):
+    from pyvmafneg.engines._registry import default_backend
+
+    ref = natural_clip("astronaut", frames=2, width=64, height=48)
+    assert pyvmafneg.score(ref, ref).backend == "native"
+    assert default_backend(["vmaf_4k_v0.6.1neg", "vmaf_v0.6.1:vif_enhn_gain_limit=1.5"]) == "native"
+    assert default_backend(["vmaf_v1.0.16_3d0h"]) == "libvmaf"
+    assert default_backend(None, libvmaf_only=True) == "libvmaf"
+    assert pyvmafneg.score(ref, ref, features=["psnr"]).backend == "libvmaf"
+    assert pyvmafneg.score(ref, ref, cpumask=0x38).backend == "libvmaf"
+    monkeypatch.setenv("PYVMAFNEG_LIBVMAF", "/some/libvmaf.so")
+    assert default_backend() == "libvmaf"

@@ -50,11 +50,11 @@ def test_find_offset_recovers_removed_leading_frames(pair, k):
 def test_offset_scores_the_right_pairs(pair):
     tmp, ref, dis = pair
     for offset in (3, -2):
-        got = pyvmafneg.score(ref, dis, offset=offset, frames=N - 3)
+        got = pyvmafneg.score(ref, dis, offset=offset, frames=N - 3, backend="libvmaf")
         if offset > 0:
-            want = pyvmafneg.score(ref, dis[offset:], frames=N - 3)
+            want = pyvmafneg.score(ref, dis[offset:], frames=N - 3, backend="libvmaf")
         else:
-            want = pyvmafneg.score(ref[-offset:], dis, frames=N - 3)
+            want = pyvmafneg.score(ref[-offset:], dis, frames=N - 3, backend="libvmaf")
         np.testing.assert_array_equal(got.frames, want.frames)
         for key in ("vmaf", "vmaf_neg", "integer_motion2"):
             np.testing.assert_array_equal(got[key], want[key], err_msg=key)
@@ -91,7 +91,7 @@ def test_cli_sync_prints_and_scores_from_the_offset(pair, capsys):
     err = capsys.readouterr().err
     assert "sync: offset -3 (the first 3 reference frames dropped)" in err
     assert "confidence" in err
-    want = pyvmafneg.score(ref[3:], dis[3:])
+    want = pyvmafneg.score(ref[3:], dis[3:], backend="libvmaf")
     got = [f["metrics"]["vmaf"] for f in json.loads(out.read_text())["frames"]]
     np.testing.assert_allclose(got, want["vmaf"], atol=1e-6)
 
@@ -99,10 +99,10 @@ def test_cli_sync_prints_and_scores_from_the_offset(pair, capsys):
 def test_offset_larger_than_a_clip_is_refused(pair, capsys):
     tmp, ref, dis = pair
     with pytest.raises(pyvmafneg.OffsetError) as info:
-        pyvmafneg.score(ref, dis, offset=N)
+        pyvmafneg.score(ref, dis, offset=N, backend="libvmaf")
     assert info.value.offset == N
     with pytest.raises(pyvmafneg.OffsetError):
-        pyvmafneg.score(ref, dis, offset=-N - 1)
+        pyvmafneg.score(ref, dis, offset=-N - 1, backend="libvmaf")
     ref_path = str(tmp / "ref.y4m")
     out = tmp / "never.json"
     assert main(["score", "-r", ref_path, "-d", ref_path, "--offset", "30", "-o", str(out)]) == 2

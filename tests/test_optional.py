@@ -39,7 +39,7 @@ def test_missing_matplotlib_is_one_error(monkeypatch, tmp_path, clip8, sharpened
     from pyvmafneg.demo._worked import run_demo
     from pyvmafneg.results._plot import plot_result
 
-    result = pyvmafneg.score(clip8[:2], sharpened8[:2])
+    result = pyvmafneg.score(clip8[:2], sharpened8[:2], backend="libvmaf")
     with pytest.raises(MissingDependencyError, match="^plots need matplotlib"):
         plot_result(result, tmp_path / "p.png")
     with pytest.raises(MissingDependencyError, match="^the demo's figures need matplotlib"):

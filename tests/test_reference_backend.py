@@ -134,7 +134,7 @@ def _scored(
     """(ref, dis, libvmaf result, reference result), default pair, unclipped."""
     ref = list(_clip(image, bitdepth, frames=5))
     dis = DISTORTIONS[distortion](ref)
-    lib = pyvmafneg.score(ref, dis, clip=False)
+    lib = pyvmafneg.score(ref, dis, clip=False, backend="libvmaf")
     refr = score_reference(ref, dis, clip=False)
     return ref, dis, lib, refr
 
@@ -182,7 +182,10 @@ def test_every_feature_equals_libvmaf(distortion: str, bitdepth: int, image: str
 def test_other_depths_formats_and_sizes(image, bitdepth, fmt, width, height, distortion):
     ref = list(_clip(image, bitdepth, fmt, width, height, frames=3))
     dis = DISTORTIONS[distortion](ref)
-    assert_bit_exact(pyvmafneg.score(ref, dis, clip=False), score_reference(ref, dis, clip=False))
+    assert_bit_exact(
+        pyvmafneg.score(ref, dis, clip=False, backend="libvmaf"),
+        score_reference(ref, dis, clip=False),
+    )
 
 
 def test_overloads_4k_subsample_clip_and_transform() -> None:
@@ -345,7 +348,7 @@ def test_custom_json_model_with_its_own_gain_limits(tmp_path: Path) -> None:
     ref = list(_clip("astronaut", 8, frames=3))
     dis = DISTORTIONS["contrast"](ref)
     models = [f"{path}:name=custom", "vmaf_v0.6.1:name=vmaf"]
-    lib = pyvmafneg.score(ref, dis, models, clip=False)
+    lib = pyvmafneg.score(ref, dis, models, clip=False, backend="libvmaf")
     refr = score_reference(ref, dis, models, clip=False)
     assert_bit_exact(lib, refr)
     assert "integer_adm2_egl_2" in refr.features
@@ -362,7 +365,7 @@ def test_json_model_reading_adm3_and_motion3(tmp_path: Path) -> None:
     ref = list(_clip("astronaut", 8, frames=3))
     dis = DISTORTIONS["unsharp"](ref)
     models = [f"{path}:name=v3"]
-    lib = pyvmafneg.score(ref, dis, models, clip=False)
+    lib = pyvmafneg.score(ref, dis, models, clip=False, backend="libvmaf")
     refr = score_reference(ref, dis, models, clip=False)
     assert_bit_exact(lib, refr)
     assert "integer_adm3_egl_1" in refr.features and "integer_adm2" not in refr.features
@@ -541,7 +544,7 @@ def test_contrast_reduction_vif_identical_adm_within_rounding(bitdepth: int, fac
     ref = list(_clip(IMAGES[bitdepth][0], bitdepth, frames=3))
     dis = _enh("contrast", gain=factor)(ref)
     refr = score_reference(ref, dis, clip=False)
-    lib = pyvmafneg.score(ref, dis, clip=False)
+    lib = pyvmafneg.score(ref, dis, clip=False, backend="libvmaf")
     assert_bit_exact(lib, refr)
     for key in VIF:
         assert np.array_equal(refr[f"{key}_egl_1"], refr[key]), key
@@ -582,7 +585,9 @@ def test_raising_the_limit_never_lowers_a_feature(vif: list[int], adm: list[int]
     ]
     r0, d0, r1, d1 = _sharpened_pair()
     refr = score_reference([r0, r1], [d0, d1], models, clip=False)
-    assert_bit_exact(pyvmafneg.score([r0, r1], [d0, d1], models, clip=False), refr)
+    assert_bit_exact(
+        pyvmafneg.score([r0, r1], [d0, d1], models, clip=False, backend="libvmaf"), refr
+    )
 
     def key(base: str, limit: float) -> str:
         return f"integer_{base}" + ("" if limit == 100.0 else f"_egl_{limit:g}")

@@ -101,9 +101,9 @@ def test_ladder_rung_matches_ffmpeg_scale_and_libvmaf(tmp_path, ladder):
 def test_other_scalers_match_ffmpeg(tmp_path, ladder, name):
     ref, rung = ladder
     log = ffmpeg_scaled_vmaf(ref, rung, tmp_path / "ff.json", width=352, height=288, flags=name)
-    result = pyvmafneg.score(ref, rung, scale=name)
+    result = pyvmafneg.score(ref, rung, scale=name, backend="libvmaf")
     assert np.abs(result["vmaf"] - series(log, "vmaf")).max() <= LOG_ROUNDING
-    bicubic = pyvmafneg.score(ref, rung)
+    bicubic = pyvmafneg.score(ref, rung, backend="libvmaf")
     assert not np.array_equal(result["vmaf"], bicubic["vmaf"]), "the algorithm must matter"
 
 
@@ -133,21 +133,21 @@ def test_prepare_pair_is_lazy_and_says_what_it_did(ladder):
 def test_scale_none_refuses_differing_sizes(ladder):
     ref, rung = ladder
     with pytest.raises(pyvmafneg.FrameMismatchError, match="352x288"):
-        pyvmafneg.score(ref, rung, scale=None)
+        pyvmafneg.score(ref, rung, scale=None, backend="libvmaf")
     with pytest.raises(pyvmafneg.FrameMismatchError):
-        pyvmafneg.score(ref, rung, scale="none")
+        pyvmafneg.score(ref, rung, scale="none", backend="libvmaf")
 
 
 def test_unknown_scaler_is_refused_with_facts(ladder):
     ref, rung = ladder
     with pytest.raises(pyvmafneg.ScalerError) as info:
-        pyvmafneg.score(ref, rung, scale="cubic")
+        pyvmafneg.score(ref, rung, scale="cubic", backend="libvmaf")
     assert info.value.scaler == "cubic"
     assert "bicubic" in info.value.known
     with pytest.raises(pyvmafneg.ScalerError):
-        pyvmafneg.score(ref, rung, scale=None, size=(100, 100))
+        pyvmafneg.score(ref, rung, scale=None, size=(100, 100), backend="libvmaf")
     with pytest.raises(pyvmafneg.ScalerError):
-        pyvmafneg.score(ref, rung, size=(0, 100))
+        pyvmafneg.score(ref, rung, size=(0, 100), backend="libvmaf")
 
 
 def test_cli_scores_a_rung_in_one_command(tmp_path, ladder, capsys):

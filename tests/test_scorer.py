@@ -20,7 +20,7 @@ def test_identical_pair_default_equals_neg(clip8):
     integer decouple rounds a restored coefficient one step past the
     original; measured gap on these clips is about 0.003 points.
     """
-    result = pyvmafneg.score(clip8, clip8)
+    result = pyvmafneg.score(clip8, clip8, backend="libvmaf")
     gap = np.abs(result.gap)
     assert gap.max() < 0.01, f"identity gap {gap.max():.5f}"
     for s in range(4):
@@ -30,28 +30,28 @@ def test_identical_pair_default_equals_neg(clip8):
 
 
 def test_sharpened_neg_below_default(clip8, sharpened8):
-    result = pyvmafneg.score(clip8, sharpened8)
+    result = pyvmafneg.score(clip8, sharpened8, backend="libvmaf")
     assert np.all(result.scores["vmaf_neg"] < result.scores["vmaf"])
     assert result.pooled_gap > 3.0, f"gap {result.pooled_gap:.2f}"
 
 
 def test_unclipped_sharpened_above_100_only_by_default(clip8, sharpened8):
-    result = pyvmafneg.score(clip8, sharpened8, clip=False)
+    result = pyvmafneg.score(clip8, sharpened8, clip=False, backend="libvmaf")
     default, neg = result.scores["vmaf"], result.scores["vmaf_neg"]
     assert default.max() > 100.0, f"default max {default.max():.2f}"
     assert neg.max() < 100.0, f"NEG max {neg.max():.2f}"
-    clipped = pyvmafneg.score(clip8, sharpened8, clip=True)
+    clipped = pyvmafneg.score(clip8, sharpened8, clip=True, backend="libvmaf")
     assert clipped.scores["vmaf"].max() <= 100.0
     np.testing.assert_array_equal(clipped.scores["vmaf_neg"], neg)
 
 
 def test_blur_gap_small(clip8, blurred8):
-    result = pyvmafneg.score(clip8, blurred8)
+    result = pyvmafneg.score(clip8, blurred8, backend="libvmaf")
     assert 0.0 <= result.pooled_gap < 3.0, f"blur gap {result.pooled_gap:.3f}"
 
 
 def test_feature_names_and_motion(clip8, blurred8):
-    result = pyvmafneg.score(clip8, blurred8)
+    result = pyvmafneg.score(clip8, blurred8, backend="libvmaf")
     for name in (
         "integer_adm2",
         "integer_adm_scale0",
@@ -107,15 +107,15 @@ def test_pooling_matches_libvmaf_score_pooled(clip8, sharpened8):
 
 
 def test_threads_give_identical_scores(clip8, sharpened8):
-    serial = pyvmafneg.score(clip8, sharpened8)
-    threaded = pyvmafneg.score(clip8, sharpened8, threads=2)
+    serial = pyvmafneg.score(clip8, sharpened8, backend="libvmaf")
+    threaded = pyvmafneg.score(clip8, sharpened8, threads=2, backend="libvmaf")
     for key in serial.keys():
         np.testing.assert_array_equal(serial[key], threaded[key], err_msg=key)
 
 
 def test_subsample(clip8, blurred8):
-    full = pyvmafneg.score(clip8, blurred8)
-    sub = pyvmafneg.score(clip8, blurred8, subsample=2)
+    full = pyvmafneg.score(clip8, blurred8, backend="libvmaf")
+    sub = pyvmafneg.score(clip8, blurred8, subsample=2, backend="libvmaf")
     assert list(sub.frames) == [0, 2, 4]
     np.testing.assert_array_equal(sub.scores["vmaf"], full.scores["vmaf"][::2])
 
@@ -128,7 +128,7 @@ def test_gain_limit_overloads_order_features(clip8, sharpened8):
         ModelSpec("vmaf_v0.6.1", name="egl1_2", vif_gain_limit=1.2, adm_gain_limit=1.2),
         ModelSpec("vmaf_v0.6.1neg", name="neg"),
     ]
-    result = pyvmafneg.score(clip8, sharpened8, specs, clip=False)
+    result = pyvmafneg.score(clip8, sharpened8, specs, clip=False, backend="libvmaf")
     np.testing.assert_array_equal(result.scores["egl1"], result.scores["neg"])
     assert np.all(result.scores["egl1"] <= result.scores["egl1_2"])
     assert np.all(result.scores["egl1_2"] <= result.scores["default"])
@@ -139,7 +139,10 @@ def test_gain_limit_overloads_order_features(clip8, sharpened8):
 
 def test_repeated_model_names_get_unique_keys(clip8, blurred8):
     result = pyvmafneg.score(
-        clip8[:2], blurred8[:2], ["vmaf_v0.6.1", "vmaf_v0.6.1:vif_enhn_gain_limit=1"]
+        clip8[:2],
+        blurred8[:2],
+        ["vmaf_v0.6.1", "vmaf_v0.6.1:vif_enhn_gain_limit=1"],
+        backend="libvmaf",
     )
     assert set(result.scores) == {"vmaf_v0.6.1", "vmaf_v0.6.1_vif_egl_1"}
     same = pyvmafneg.score(
@@ -147,6 +150,7 @@ def test_repeated_model_names_get_unique_keys(clip8, blurred8):
         blurred8[:2],
         [ModelSpec("vmaf_v0.6.1neg", name="x"), ModelSpec("vmaf_v0.6.1", name="x")],
         clip=False,
+        backend="libvmaf",
     )
     assert set(same.scores) == {"x", "x_2"}
     # The two differ: libvmaf did not hand back the first model's cached scores.
@@ -163,7 +167,9 @@ def test_other_builtin_models_match_ffmpeg(tmp_path):
     dis = map_frames(ref, lambda y: blur(y, 1.2))
     others = [m for m in pyvmafneg.BUILTIN_MODELS if m not in ("vmaf_v0.6.1", "vmaf_v0.6.1neg")]
     names = {model: f"m{k}" for k, model in enumerate(others)}
-    result = pyvmafneg.score(ref, dis, [f"{model}:name={name}" for model, name in names.items()])
+    result = pyvmafneg.score(
+        ref, dis, [f"{model}:name={name}" for model, name in names.items()], backend="libvmaf"
+    )
     log = ffmpeg_libvmaf(
         tmp_path,
         ref,
@@ -183,8 +189,10 @@ def test_json_model_path(clip8, blurred8):
     path = resources.files("pyvmafneg").joinpath("model_files", "vmaf_v0.6.1neg.json")
     if not path.is_file():
         pytest.skip("package model data not present")
-    by_path = pyvmafneg.score(clip8[:3], blurred8[:3], [f"{path}:name=fromfile"])
-    builtin = pyvmafneg.score(clip8[:3], blurred8[:3], ["vmaf_v0.6.1neg:name=fromfile"])
+    by_path = pyvmafneg.score(clip8[:3], blurred8[:3], [f"{path}:name=fromfile"], backend="libvmaf")
+    builtin = pyvmafneg.score(
+        clip8[:3], blurred8[:3], ["vmaf_v0.6.1neg:name=fromfile"], backend="libvmaf"
+    )
     np.testing.assert_allclose(by_path.scores["fromfile"], builtin.scores["fromfile"], atol=1e-9)
 
 
@@ -192,12 +200,12 @@ def test_json_model_path(clip8, blurred8):
 def test_high_bitdepths(bitdepth):
     ref = natural_clip("coffee", frames=3, width=160, height=128, bitdepth=bitdepth)
     dis = map_frames(ref, lambda p: unsharp(p, 1.5, bitdepth=bitdepth))
-    result = pyvmafneg.score(ref, dis, clip=False)
+    result = pyvmafneg.score(ref, dis, clip=False, backend="libvmaf")
     assert np.all(result.scores["vmaf"] > result.scores["vmaf_neg"])
     # Same content at 8 bits scores nearly the same (features work in 8-bit units).
     ref8 = natural_clip("coffee", frames=3, width=160, height=128, bitdepth=8)
     dis8 = map_frames(ref8, lambda p: unsharp(p, 1.5))
-    r8 = pyvmafneg.score(ref8, dis8, clip=False)
+    r8 = pyvmafneg.score(ref8, dis8, clip=False, backend="libvmaf")
     assert abs(r8.pooled("vmaf").mean - result.pooled("vmaf").mean) < 3.0
 
 
@@ -205,16 +213,18 @@ def test_gray_and_odd_sizes():
     ref = natural_clip("camera", frames=3, width=161, height=97, pixel_format="400")
     dis = map_frames(ref, blur)
     assert ref[0].pixel_format == "400" and len(ref[0].planes) == 1
-    r = pyvmafneg.score(ref, dis)
+    r = pyvmafneg.score(ref, dis, backend="libvmaf")
     colour = natural_clip("camera", frames=3, width=161, height=97, pixel_format="420")
-    r420 = pyvmafneg.score(colour, map_frames(colour, blur))
+    r420 = pyvmafneg.score(colour, map_frames(colour, blur), backend="libvmaf")
     # Features use luma only, so gray and 4:2:0 with the same luma score alike.
     np.testing.assert_array_equal(r.scores["vmaf"], r420.scores["vmaf"])
 
 
 def test_bare_arrays_views_and_padded_strides(clip8, blurred8):
     """Non-contiguous views and padded rows are copied correctly."""
-    expected = pyvmafneg.score([f.luma for f in clip8[:3]], [f.luma for f in blurred8[:3]])
+    expected = pyvmafneg.score(
+        [f.luma for f in clip8[:3]], [f.luma for f in blurred8[:3]], backend="libvmaf"
+    )
     padded_ref, padded_dis = [], []
     for r, d in zip(clip8[:3], blurred8[:3], strict=True):
         big_r = np.zeros((r.height + 3, r.width + 37), np.uint8)
@@ -224,14 +234,16 @@ def test_bare_arrays_views_and_padded_strides(clip8, blurred8):
         big_d[::2, ::2] = d.luma
         padded_dis.append(big_d[::2, ::2])  # non-contiguous (step 2) view
     assert not padded_dis[0].flags.c_contiguous
-    got = pyvmafneg.score(padded_ref, padded_dis)
+    got = pyvmafneg.score(padded_ref, padded_dis, backend="libvmaf")
     np.testing.assert_array_equal(got.scores["vmaf"], expected.scores["vmaf"])
     np.testing.assert_array_equal(got.scores["vmaf_neg"], expected.scores["vmaf_neg"])
 
 
 def test_frame_objects_and_plane_tuples_agree(clip8, blurred8):
-    a = pyvmafneg.score(clip8[:2], blurred8[:2])
-    b = pyvmafneg.score([f.planes for f in clip8[:2]], [f.planes for f in blurred8[:2]])
+    a = pyvmafneg.score(clip8[:2], blurred8[:2], backend="libvmaf")
+    b = pyvmafneg.score(
+        [f.planes for f in clip8[:2]], [f.planes for f in blurred8[:2]], backend="libvmaf"
+    )
     np.testing.assert_array_equal(a.scores["vmaf"], b.scores["vmaf"])
 
 
@@ -262,7 +274,7 @@ def test_streaming_memory_is_bounded(threads):
 
 
 def test_result_gap_and_pooling(clip8, sharpened8):
-    result = pyvmafneg.score(clip8, sharpened8, clip=False)
+    result = pyvmafneg.score(clip8, sharpened8, clip=False, backend="libvmaf")
     gap = result.gap
     np.testing.assert_allclose(gap, result.scores["vmaf"] - result.scores["vmaf_neg"])
     assert result.pooled_gap == pytest.approx(
@@ -277,7 +289,7 @@ def test_result_gap_and_pooling(clip8, sharpened8):
 def test_csv_output(tmp_path, clip8, blurred8):
     import csv
 
-    result = pyvmafneg.score(clip8[:3], blurred8[:3])
+    result = pyvmafneg.score(clip8[:3], blurred8[:3], backend="libvmaf")
     path = result.write(tmp_path / "log.csv")
     rows = list(csv.DictReader(path.open()))
     assert len(rows) == 3

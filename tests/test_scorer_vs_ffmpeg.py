@@ -35,7 +35,7 @@ def test_matches_ffmpeg_per_frame(tmp_path, bitdepth, pixel_format, image):
     # A mix of detail loss and enhancement so both models move.
     dis = map_frames(ref, lambda p: unsharp(blur(p, 0.8), 1.2, bitdepth=bitdepth))
     # Unclipped, so the default model's numbers are not flattened at 100.
-    result = pyvmafneg.score(ref, dis, clip=False)
+    result = pyvmafneg.score(ref, dis, clip=False, backend="libvmaf")
     log = ffmpeg_libvmaf(tmp_path, ref, dis, clip=False)
     assert len(log["frames"]) == len(result) == 4
     assert len(set(np.round(result.scores["vmaf"], 3))) == 4, "scores should differ per frame"
@@ -49,7 +49,7 @@ def test_matches_ffmpeg_per_frame(tmp_path, bitdepth, pixel_format, image):
 
 
 def test_unclipped_matches_ffmpeg(tmp_path, clip8, sharpened8):
-    result = pyvmafneg.score(clip8, sharpened8, clip=False)
+    result = pyvmafneg.score(clip8, sharpened8, clip=False, backend="libvmaf")
     log = ffmpeg_libvmaf(tmp_path, clip8, sharpened8, clip=False)
     theirs = _ffmpeg_series(log, "vmaf")
     assert theirs.max() > 100, "the sharpened clip should score above 100 unclipped"
@@ -59,8 +59,8 @@ def test_unclipped_matches_ffmpeg(tmp_path, clip8, sharpened8):
 
 def test_score_transform_matches_ffmpeg(tmp_path, clip8, blurred8):
     """transform=True applies the model's polynomial, as FFmpeg's enable_transform does."""
-    plain = pyvmafneg.score(clip8, blurred8)
-    result = pyvmafneg.score(clip8, blurred8, transform=True)
+    plain = pyvmafneg.score(clip8, blurred8, backend="libvmaf")
+    result = pyvmafneg.score(clip8, blurred8, transform=True, backend="libvmaf")
     assert np.all(result.scores["vmaf"] >= plain.scores["vmaf"])
     assert np.any(result.scores["vmaf"] > plain.scores["vmaf"] + 1.0)
     models = (

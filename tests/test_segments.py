@@ -87,7 +87,7 @@ def _raw1080(path: Path):
 @pytest.fixture(scope="module")
 def hd_plain(hd: dict[str, Path]) -> pyvmafneg.Result:
     """One uninterrupted libvmaf run of the 1080p pair: the oracle."""
-    return pyvmafneg.score(_raw1080(hd["ref"]), open_video(hd["mkv"]))
+    return pyvmafneg.score(_raw1080(hd["ref"]), open_video(hd["mkv"]), backend="libvmaf")
 
 
 def _frame_types(path: Path) -> str:
@@ -167,7 +167,10 @@ def test_a_stream_without_timestamps_is_counted_from_its_start(small: dict[str, 
     plan = plan_seek(index, 17, 20)
     assert plan.count_from_start and (plan.skip, plan.take) == (17, 3)
     run = score_segments(small["ref.y4m"], small["annexb.h264"], segments=3, workers=1)
-    _assert_same(pyvmafneg.score(str(small["ref.y4m"]), str(small["annexb.h264"])), run.result)
+    _assert_same(
+        pyvmafneg.score(str(small["ref.y4m"]), str(small["annexb.h264"]), backend="libvmaf"),
+        run.result,
+    )
 
 
 def test_variable_frame_rate_is_read_by_timestamp(small: dict[str, Path]) -> None:
@@ -175,7 +178,9 @@ def test_variable_frame_rate_is_read_by_timestamp(small: dict[str, Path]) -> Non
     gaps = np.diff(index.display_pts())
     assert len(set(gaps.tolist())) > 1  # the encode really is variable-rate
     run = score_segments(small["ref.y4m"], small["vfr.mkv"], segments=4, workers=1)
-    _assert_same(pyvmafneg.score(str(small["ref.y4m"]), str(small["vfr.mkv"])), run.result)
+    _assert_same(
+        pyvmafneg.score(str(small["ref.y4m"]), str(small["vfr.mkv"]), backend="libvmaf"), run.result
+    )
 
 
 # -- stitched results equal one run -----------------------------------------------------
@@ -183,7 +188,7 @@ def test_variable_frame_rate_is_read_by_timestamp(small: dict[str, Path]) -> Non
 
 def test_padding_is_what_makes_motion_exact(small: dict[str, Path]) -> None:
     """A range scored alone gets motion wrong at both ends; the stitched run does not."""
-    plain = pyvmafneg.score(str(small["ref.y4m"]), str(small["x264.mkv"]))
+    plain = pyvmafneg.score(str(small["ref.y4m"]), str(small["x264.mkv"]), backend="libvmaf")
     sad = plain["VMAF_integer_feature_motion_sad_score"]
     # A range ending where the next frame moves less: motion2 of its last frame must see it.
     stop = next(i for i in range(12, N_SMALL) if sad[i] < sad[i - 1])
@@ -191,7 +196,7 @@ def test_padding_is_what_makes_motion_exact(small: dict[str, Path]) -> None:
     (r,), (d,) = (
         locate_ranges(open_video(small[n]), [(start, stop)]) for n in ("ref.y4m", "x264.mkv")
     )
-    alone = pyvmafneg.score(open_range(r), open_range(d))
+    alone = pyvmafneg.score(open_range(r), open_range(d), backend="libvmaf")
     assert alone["integer_motion2"][0] == 0.0 != plain["integer_motion2"][start]
     assert alone["integer_motion2"][-1] == sad[stop - 1] != plain["integer_motion2"][stop - 1]
     vif = plain["integer_vif_scale0"][start:stop]
@@ -204,7 +209,7 @@ def test_padding_is_what_makes_motion_exact(small: dict[str, Path]) -> None:
 
 @pytest.mark.parametrize("name", ["x264.mp4", "x265.mkv", "vp9.webm", "av1.mkv"])
 def test_segments_equal_one_run_for_every_codec(small: dict[str, Path], name: str) -> None:
-    plain = pyvmafneg.score(str(small["ref.y4m"]), str(small[name]))
+    plain = pyvmafneg.score(str(small["ref.y4m"]), str(small[name]), backend="libvmaf")
     run = score_segments(small["ref.y4m"], small[name], segment_frames=7, workers=1)
     _assert_same(plain, run.result)
 
@@ -212,7 +217,9 @@ def test_segments_equal_one_run_for_every_codec(small: dict[str, Path], name: st
 def test_raw_yuv_segments_equal_one_run(small: dict[str, Path], tmp_path: Path) -> None:
     dist = decode_to_yuv(small["x264.mkv"], tmp_path / "dist.yuv")
     raw = {"width": 176, "height": 144}
-    plain = pyvmafneg.score(open_video(small["ref.yuv"], **raw), open_video(dist, **raw))
+    plain = pyvmafneg.score(
+        open_video(small["ref.yuv"], **raw), open_video(dist, **raw), backend="libvmaf"
+    )
     for n in (1, 2, 7, N_SMALL):
         run = score_segments(small["ref.yuv"], dist, segments=n, workers=1, raw=raw)
         _assert_same(plain, run.result)
@@ -226,7 +233,9 @@ def test_1080p_x264_mkv_segments_at_every_frame_type(hd, hd_plain) -> None:
     starts = {types[a] for a, _ in ranges[1:]}
     ends = {types[b - 1] for _, b in ranges[:-1]}
     assert {"P", "B"} <= starts and {"I", "P", "B"} <= ends, (types, ranges)
-    run = pyvmafneg.score(_raw1080(hd["ref"]), open_video(hd["mkv"]), segment_frames=5, workers=1)
+    run = pyvmafneg.score(
+        _raw1080(hd["ref"]), open_video(hd["mkv"]), segment_frames=5, workers=1, backend="libvmaf"
+    )
     _assert_same(hd_plain, run)
 
 
@@ -335,8 +344,10 @@ def test_a_changed_option_rescores_instead_of_reusing(small, tmp_path: Path) -> 
         small["ref.y4m"], small["x264.mkv"], segments=3, store=store, workers=1, frames=20
     )
     assert prefix.scored == [0, 1, 2]  # the title's last frame changes the last segment
-    _assert_same(pyvmafneg.score(str(small["ref.y4m"]), str(small["x264.mkv"]), frames=20),
-                 prefix.result)  # fmt: skip
+    one_run = pyvmafneg.score(
+        str(small["ref.y4m"]), str(small["x264.mkv"]), frames=20, backend="libvmaf"
+    )
+    _assert_same(one_run, prefix.result)
 
 
 @pytest.mark.slow
@@ -366,7 +377,7 @@ def test_a_dead_worker_has_its_segment_retried(hd, hd_plain) -> None:
 @pytest.mark.slow
 def test_local_cluster_of_four_workers_equals_one_run(small: dict[str, Path]) -> None:
     pytest.importorskip("distributed")
-    plain = pyvmafneg.score(str(small["ref.y4m"]), str(small["x264.mkv"]))
+    plain = pyvmafneg.score(str(small["ref.y4m"]), str(small["x264.mkv"]), backend="libvmaf")
     run = score_segments(
         small["ref.y4m"], small["x264.mkv"], segments=8, scheduler="local", workers=4
     )

@@ -71,7 +71,8 @@ def test_cli_scores_a_container_directly(
 ) -> None:
     encoded = encode(ref_y4m, tmp_path / "dis.mkv", crf=30)
     out = tmp_path / "log.json"
-    assert main(["score", "-r", str(ref_y4m), "-d", str(encoded), "-o", str(out), "-q"]) == 0
+    argv = ["score", "-r", str(ref_y4m), "-d", str(encoded), "-o", str(out), "-q"]
+    assert main([*argv, "--backend", "libvmaf"]) == 0
     printed = capsys.readouterr()
     assert "6 frames scored (libvmaf)" in printed.out
     assert "\r" not in printed.err  # no progress bar when stderr is not a terminal

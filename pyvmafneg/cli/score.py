@@ -54,9 +54,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--backend",
         choices=backend_names(),
-        default="libvmaf",
-        help="libvmaf in-process (default), FFmpeg's libvmaf filter, the NumPy reference, or "
-        "the native engine (libvmaf's numbers, NEG from the same filtering pass)",
+        default=None,
+        help="libvmaf in-process, FFmpeg's libvmaf filter, the NumPy reference, or the native "
+        "engine (libvmaf's numbers, NEG from the same filtering pass). Default: native when it "
+        "is built and computes the models (and no --libvmaf/--feature), else libvmaf; "
+        "--segments use libvmaf unless told otherwise",
     )
     p.add_argument(
         "--ffmpeg",
@@ -181,6 +183,8 @@ def run(args: argparse.Namespace) -> int:
         bar.total = known_frame_count(ref)
     transform = {"model": None, "on": True, "off": False}[args.transform]
     if args.segments or args.segment_frames or args.scheduler:
+        if args.backend is None:
+            args.backend = "libvmaf"
         try:
             result = _run_segments(args, ref, dis, models, transform, bar)
         finally:

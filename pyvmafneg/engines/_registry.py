@@ -21,6 +21,7 @@ function of the form::
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ __all__ = [
     "OPTIONAL_KEYWORDS",
     "Backend",
     "backend_names",
+    "default_backend",
     "get_backend",
     "register_backend",
     "score",
@@ -142,6 +144,38 @@ def backend_names() -> list[str]:
     return list(_BACKENDS)
 
 
+def default_backend(
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
+    *,
+    libvmaf_only: bool = False,
+) -> str:
+    """The backend :func:`score` uses when none is named.
+
+    ``'native'`` when the compiled engine is built in this installation and
+    computes every model in ``models`` (the v0.6.1 family and its gain-limit
+    overloads); otherwise ``'libvmaf'``, which is also the answer when
+    ``libvmaf_only`` says the run needs libvmaf itself (a chosen library,
+    extra libvmaf features, a CPU mask) or ``$PYVMAFNEG_LIBVMAF`` names a
+    library.
+    """
+    if libvmaf_only or os.environ.get("PYVMAFNEG_LIBVMAF"):
+        return "libvmaf"
+    from .native._kernels import available
+
+    if not available():
+        return "libvmaf"
+    from ..errors import ModelError
+    from ._models import resolve_models
+    from .native._scorer import native_model
+
+    try:
+        for spec in resolve_models(models):
+            native_model(spec)
+    except ModelError:
+        return "libvmaf"
+    return "native"
+
+
 def get_backend(name: str) -> Backend:
     """The registry entry called ``name``; :class:`BackendUnavailableError` if none."""
     try:
@@ -160,7 +194,7 @@ def score(
     distorted: Iterable[FrameLike] | Any,
     models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
     *,
-    backend: str = "libvmaf",
+    backend: str | None = None,
     threads: int | None = None,
     subsample: int = 1,
     clip: bool = True,
@@ -192,9 +226,12 @@ def score(
         objects. Default: ``vmaf_v0.6.1`` as ``vmaf`` and ``vmaf_v0.6.1neg``
         as ``vmaf_neg``.
     backend:
-        ``'libvmaf'`` (in-process, default), ``'ffmpeg'`` (FFmpeg's libvmaf
-        filter), ``'reference'`` (the NumPy reference), ``'native'`` (the
-        compiled engine, when built), or any other name in :func:`backend_names`.
+        ``'libvmaf'`` (in-process), ``'ffmpeg'`` (FFmpeg's libvmaf filter),
+        ``'reference'`` (the NumPy reference), ``'native'`` (the compiled
+        engine, when built), or any other name in :func:`backend_names`.
+        None (default): ``'native'`` when it is built and computes every
+        model, with no ``library``, ``cpumask`` or ``features`` given;
+        otherwise ``'libvmaf'`` (:func:`default_backend`).
     threads:
         Worker threads, 0 to 1024; None (default) uses the CPUs this process
         may use, at most 8; 0 scores on the calling thread. libvmaf, FFmpeg
@@ -253,6 +290,13 @@ def score(
     FeatureError
         An unknown feature, or features asked of a backend without them.
     """
+    if backend is None:
+        backend = default_backend(
+            models,
+            libvmaf_only=library is not None
+            or cpumask != 0
+            or features not in OPTIONAL_KEYWORDS["features"],
+        )
     entry = get_backend(backend)
     given = {
         "threads": threads,
