@@ -80,7 +80,9 @@ def test_raw_and_container_inputs_agree_with_in_process(media: dict[str, Path]) 
     ffm = score_ffmpeg(
         open_video(media["ref_yuv"], **geo), open_video(media["dis_mkv"]), progress=done.append
     )
-    inproc = score(open_video(media["ref_yuv"], **geo), open_video(media["dis_mkv"]))
+    inproc = score(
+        open_video(media["ref_yuv"], **geo), open_video(media["dis_mkv"]), backend="libvmaf"
+    )
     assert ffm.backend == "ffmpeg" and len(ffm) == 6
     assert done and done[-1] == 6
     assert 50 < ffm.pooled().mean < 99
@@ -91,7 +93,7 @@ def test_unclipped_sharpened_agrees_including_scores_above_100(media: dict[str, 
     geo = dict(width=W, height=H)
     ref, dis = media["ref_yuv"], media["sharp_yuv"]
     ffm = score_ffmpeg(open_video(ref, **geo), open_video(dis, **geo), clip=False, threads=2)
-    inproc = score(open_video(ref, **geo), open_video(dis, **geo), clip=False)
+    inproc = score(open_video(ref, **geo), open_video(dis, **geo), clip=False, backend="libvmaf")
     assert ffm.frames_above("vmaf").size > 0  # the order of inputs matters here
     assert_agree(ffm, inproc)
 
@@ -107,7 +109,7 @@ def test_ten_bit_y4m_and_gain_limit_models_agree(tmp_path: Path) -> None:
         parse_model("vmaf_v0.6.1:name=capped:vif_enhn_gain_limit=1.1:adm_enhn_gain_limit=1.1"),
     ]
     ffm = score_ffmpeg(r, d, models, clip=False)
-    inproc = score(open_video(r), open_video(d), models, clip=False)
+    inproc = score(open_video(r), open_video(d), models, clip=False, backend="libvmaf")
     assert "integer_adm2_egl_1.1" in ffm.features
     assert_agree(ffm, inproc)
 
@@ -117,7 +119,7 @@ def test_different_frame_rates_do_not_drift_or_repeat(tmp_path: Path) -> None:
     ref = to_y4m(frames, tmp_path / "r.y4m", fps=25)
     dis = to_y4m(sharpen(frames, 0.5), tmp_path / "d.y4m", fps=30)
     ffm = score_ffmpeg(ref, dis)
-    inproc = score(open_video(ref), open_video(dis))
+    inproc = score(open_video(ref), open_video(dis), backend="libvmaf")
     assert_agree(ffm, inproc)
 
 
@@ -128,7 +130,9 @@ def test_prefix_and_subsample(tmp_path: Path, media: dict[str, Path]) -> None:
     counts = (info.value.reference_frames, info.value.distorted_frames, info.value.common)
     assert counts == (6, 4, 4)
     ffm = score_ffmpeg(media["ref_y4m"], short, frames=4, subsample=2)
-    inproc = score(open_video(media["ref_y4m"]), open_video(short), frames=4, subsample=2)
+    inproc = score(
+        open_video(media["ref_y4m"]), open_video(short), frames=4, subsample=2, backend="libvmaf"
+    )
     np.testing.assert_array_equal(ffm.frames, [0, 2])
     assert_agree(ffm, inproc)
 
@@ -154,7 +158,7 @@ def test_cli_backend_ffmpeg(
     args = ["score", "-r", str(media["ref_y4m"]), "-d", str(media["dis_mkv"]), "-q"]
     assert main([*args, "--backend", "ffmpeg", "--ffmpeg", FFMPEG, "-o", str(out)]) == 0
     assert "6 frames scored (ffmpeg)" in capsys.readouterr().out
-    inproc = score(open_video(media["ref_y4m"]), open_video(media["dis_mkv"]))
+    inproc = score(open_video(media["ref_y4m"]), open_video(media["dis_mkv"]), backend="libvmaf")
     np.testing.assert_allclose(read_log(out).metrics["vmaf"], inproc["vmaf"], atol=LOG_PRECISION)
 
 
@@ -188,7 +192,7 @@ def test_gray_input_agrees(tmp_path: Path, bits: int) -> None:
     r = to_y4m(ref, tmp_path / "r.y4m")
     d = to_y4m(sharpen(ref, 0.7), tmp_path / "d.y4m")
     ffm = score_ffmpeg(r, d, clip=False)
-    inproc = score(open_video(r), open_video(d), clip=False)
+    inproc = score(open_video(r), open_video(d), clip=False, backend="libvmaf")
     assert_agree(ffm, inproc)
 
 
@@ -197,5 +201,5 @@ def test_differing_colour_ranges_are_not_converted(tmp_path: Path) -> None:
     r = to_y4m(frames, tmp_path / "r.y4m", color_range="limited")
     d = to_y4m(sharpen(frames, 0.7), tmp_path / "d.y4m", color_range="full")
     ffm = score_ffmpeg(r, d, clip=False)
-    inproc = score(open_video(r), open_video(d), clip=False)
+    inproc = score(open_video(r), open_video(d), clip=False, backend="libvmaf")
     assert_agree(ffm, inproc)

@@ -199,7 +199,7 @@ def test_overloads_4k_subsample_clip_and_transform() -> None:
         "vmaf_v0.6.1neg:name=neg:vif_enhn_gain_limit=100",
     ]
     for kwargs in ({"subsample": 2}, {"clip": True, "transform": True}):
-        lib = pyvmafneg.score(ref, dis, models, **kwargs)
+        lib = pyvmafneg.score(ref, dis, models, backend="libvmaf", **kwargs)
         refr = score_reference(ref, dis, models, **kwargs)
         assert_bit_exact(lib, refr)
         assert {"integer_vif_scale0_egl_1.5", "integer_adm2_egl_3"} <= set(refr.features)
