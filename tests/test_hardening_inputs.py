@@ -779,3 +779,31 @@ def test_no_libvmaf_anywhere_from_the_command_line(media: Path) -> None:
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert "no libvmaf shared library found" in lines[0]
     assert "pip install 'av>=19'" in lines[0] and ENV_VAR in lines[0]
+
+
+@pytest.mark.parametrize("model", ["vmaf_v1.0.16_3d0h_2160", "vmaf_v1.0.16_hfr_3d0h_2160"])
+def test_prescaled_chroma_models_refuse_small_frames_instead_of_crashing(model: str) -> None:
+    """libvmaf 3.2 reads out of bounds on these models below 318 (4:2:0); run in a child."""
+    script = textwrap.dedent(
+        f"""
+        import pyvmafneg
+        from pyvmafneg.demo._clips import natural_clip
+        for width, height, fmt in ((316, 320, "420"), (320, 317, "420"), (300, 320, "422")):
+            clip = natural_clip("astronaut", frames=2, width=width, height=height,
+                                pixel_format=fmt)
+            try:
+                pyvmafneg.score(clip, clip, ["{model}"], threads=0)
+            except pyvmafneg.FrameError as exc:
+                print("refused", width, height, fmt, "318x" in str(exc) or "318x159" in str(exc))
+        clip = natural_clip("astronaut", frames=2, width=318, height=318)
+        print("scored", float(pyvmafneg.score(clip, clip, ["{model}"])["{model}"][1]) > 90)
+        """
+    )
+    proc = _run(["-c", script])
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert proc.stdout.split("\n")[:4] == [
+        "refused 316 320 420 True",
+        "refused 320 317 420 True",
+        "refused 300 320 422 True",
+        "scored True",
+    ], proc.stdout

@@ -160,8 +160,8 @@ def test_repeated_model_names_get_unique_keys(clip8, blurred8):
 def test_other_builtin_models_match_ffmpeg(tmp_path):
     """Every other built-in model, in one pass, gives FFmpeg's libvmaf filter's scores.
 
-    640x360: libvmaf 3.2 crashes on the two ``vmaf_v1.0.16*_3d0h_2160`` models
-    below about 576x324.
+    640x360: the two ``vmaf_v1.0.16*_3d0h_2160`` models refuse frames under
+    318x318 (4:2:0), where libvmaf 3.2 would crash.
     """
     ref = natural_clip("coffee", frames=3, width=640, height=360)
     dis = map_frames(ref, lambda y: blur(y, 1.2))

@@ -33,6 +33,7 @@ from cffi import FFI
 
 from ...errors import (
     FeatureError,
+    FrameError,
     FrameMismatchError,
     LibvmafError,
     LibvmafNotFoundError,
@@ -60,6 +61,16 @@ ENV_VAR = "PYVMAFNEG_LIBVMAF"
 
 #: libvmaf's ``enum VmafPixelFormat`` values by our pixel format names.
 PIX_FMT = {"420": 1, "422": 2, "444": 3, "400": 4}
+
+#: Built-in models whose SpEED chroma features halve the chroma planes first
+#: (``ps_0.5``). libvmaf 3.2 crashes (reads out of bounds) on them when the luma
+#: size shifted by the chroma subsampling is under :data:`MIN_PRESCALED_CHROMA`
+#: in either direction (found by scoring sizes around the edge, 4:2:0 and 4:2:2).
+PRESCALED_CHROMA_MODELS = frozenset({"vmaf_v1.0.16_3d0h_2160", "vmaf_v1.0.16_hfr_3d0h_2160"})
+#: Smallest luma size >> chroma subsampling those models are scored at (samples).
+MIN_PRESCALED_CHROMA = 159
+#: Chroma subsampling shifts (columns, rows) by pixel format.
+_CHROMA_SHIFT = {"420": (1, 1), "422": (1, 0), "444": (0, 0)}
 
 _FLAG_DISABLE_CLIP = 1 << 0
 _FLAG_ENABLE_TRANSFORM = 1 << 1
@@ -430,6 +441,25 @@ class Context:
             )
 
     # -- feeding --------------------------------------------------------------
+    def _check_prescaled_chroma(self, frame: Frame) -> None:
+        """Refuse frames too small for the models libvmaf 3.2 would crash on."""
+        shift = _CHROMA_SHIFT.get(frame.pixel_format)
+        crashing = sorted(m.spec.version for m in self._models) if shift else []
+        crashing = [v for v in crashing if v in PRESCALED_CHROMA_MODELS]
+        if not crashing:
+            return
+        width, height = frame.width >> shift[0], frame.height >> shift[1]
+        if min(width, height) >= MIN_PRESCALED_CHROMA:
+            return
+        need = (MIN_PRESCALED_CHROMA << shift[0], MIN_PRESCALED_CHROMA << shift[1])
+        raise FrameError(
+            f"{frame.describe()} frames are too small for {', '.join(crashing)}: libvmaf "
+            f"{self.lib.info.version} reads past its buffers (and crashes) when these models "
+            f"halve chroma planes under {MIN_PRESCALED_CHROMA} samples a side",
+            advice=f"score frames of at least {need[0]}x{need[1]} with these models, or "
+            "choose another model",
+        )
+
     def read(self, reference: FrameLike, distorted: FrameLike) -> int:
         """Validate and queue one frame pair; returns its index."""
         if self._ctx is None or self.flushed:
@@ -443,6 +473,7 @@ class Context:
         reference, distorted = self._checker(reference, distorted, index)
         if index == 0:
             check_stable_width(reference.width, self.cpumask)
+            self._check_prescaled_chroma(reference)
         if not self._pool_ready:
             self._pool_ready = True
             self._setup_pool()
