@@ -45,7 +45,8 @@ CHILD = textwrap.dedent(
     checked = 0
     for bitdepth in (8, 10, 12, 16):
         dt = np.uint8 if bitdepth == 8 else np.uint16
-        for h, w in ((16, 16), (17, 19), (33, 35), (41, 67), (57, 101)):
+        for h, w in ((16, 16), (17, 19), (33, 35), (40, 36), (41, 67), (37, 65), (68, 67),
+                     (57, 101), (45, 97), (77, 130)):
             base = rng.integers(0, 1 << bitdepth, (h, w))
             # exact-size heap buffers: one sample past either plane is a redzone
             ref = np.array(base, dtype=dt)
@@ -61,6 +62,12 @@ CHILD = textwrap.dedent(
                     out = k.adm(ref, dis, bitdepth, (100.0, 1.0), lanes, simd)
                     want = adm_features_multi(ref, dis, bitdepth, (1.0,), kernel=default_kernel())
                     assert out[1, 0] == want[1.0]["adm2"]
+                    # every libvmaf code path the ADM kernels follow, on rows with padding
+                    padded = np.zeros((h, w + 5), dtype=dt)
+                    padded[:, :w] = dis
+                    for other in (0, 6, 14):
+                        got = k.adm(ref, padded[:, :w], bitdepth, (100.0, 1.0, 1.3), other, simd)
+                        assert np.all(np.isfinite(got))
                 checked += 1
             # a view with a row stride larger than its width
             wide = np.array(rng.integers(0, 1 << bitdepth, (h, w + 9)), dtype=dt)
