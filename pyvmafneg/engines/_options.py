@@ -15,9 +15,11 @@ __all__ = [
     "MAX_THREADS",
     "UNSTABLE_WIDTHS",
     "VECTOR_CPUMASK",
+    "VECTOR_MISMATCH_WIDTHS",
     "available_cpus",
     "check_stable_width",
     "check_threads",
+    "exact_cpumask",
 ]
 
 #: Most libvmaf worker threads accepted. libvmaf starts every thread up front; far
@@ -33,6 +35,36 @@ UNSTABLE_WIDTHS: frozenset[int] = frozenset((*range(33, 37), *range(65, 69)))
 
 #: libvmaf ``cpumask`` bits that switch off its AVX2 and AVX-512 code paths.
 VECTOR_CPUMASK = 0x38
+
+#: Frame widths (pixels) at which libvmaf 3.2.0's vectorised ADM (AVX2 and
+#: AVX-512 alike) gives scores that are repeatable but differ from its own
+#: scalar code, by up to about 0.07 in ``integer_adm2``. Its scalar code, FFmpeg's
+#: ``libvmaf`` filter, the native engine and the NumPy reference all agree with
+#: each other there. Found by scoring every width from 37 to 1399 (and 1400 to
+#: 4099 where ``width % 32`` is 1 to 16) at three heights and two images, with
+#: and without :data:`VECTOR_CPUMASK`; heights and content do not move the set.
+VECTOR_MISMATCH_WIDTHS: frozenset[int] = frozenset(
+    w
+    for lo, hi in (
+        (69, 72), (97, 100), (129, 144), (161, 164), (193, 200), (225, 228), (257, 272),
+        (289, 292), (321, 328), (353, 356), (385, 392), (417, 420), (449, 456), (481, 484),
+        (513, 520),
+    )
+    for w in range(lo, hi + 1)
+)  # fmt: skip
+
+
+def exact_cpumask(width: int, cpumask: int) -> int:
+    """The libvmaf ``cpumask`` that scores frames ``width`` pixels wide exactly.
+
+    Where libvmaf's vector ADM disagrees with its scalar code
+    (:data:`VECTOR_MISMATCH_WIDTHS`) and the caller left the mask at 0 (every
+    code path on), the scalar code is chosen (:data:`VECTOR_CPUMASK`); any
+    other mask is returned as given.
+    """
+    if cpumask == 0 and width in VECTOR_MISMATCH_WIDTHS:
+        return VECTOR_CPUMASK
+    return cpumask
 
 
 def available_cpus() -> int:

@@ -43,7 +43,7 @@ from ...errors import (
 from ...io._frame import ClipChecker, Frame, FrameLike
 from .._features import FeatureSpec
 from .._models import ModelSpec, check_model_file
-from .._options import available_cpus, check_stable_width, check_threads
+from .._options import available_cpus, check_stable_width, check_threads, exact_cpumask
 
 __all__ = [
     "ENV_VAR",
@@ -370,7 +370,6 @@ class Context:
     ) -> None:
         self.threads, self.subsample = check_threads(threads, subsample)
         self.lib = library or load_library()
-        ffi, lib = self.lib.ffi, self.lib.lib
         self._models: list[_LoadedModel] = []
         self._ctx = None
         self._checker = ClipChecker(bitdepth)
@@ -379,35 +378,44 @@ class Context:
         self.frames_read = 0
         self.flushed = False
         self.failed = False
-        cfg = ffi.new("VmafConfiguration *")
-        cfg.log_level = _LOG_LEVELS.get(log_level, 0)
         # Each libvmaf worker keeps its own feature buffers (tens of MB a thread
         # at 1080p), and workers beyond the CPUs cannot run at once: start no more.
         self.threads = min(self.threads, available_cpus())
-        cfg.n_threads = self.threads
-        cfg.n_subsample = self.subsample
-        cfg.cpumask = int(cpumask)
-        self.cpumask = int(cpumask)
-        cfg.gpumask = 0
-        handle = ffi.new("VmafContext **")
-        self.lib.check(lib.vmaf_init(handle, cfg[0]), "vmaf_init")
-        self._ctx = handle[0]
-        _count("contexts", 1)
+        self._log_level = log_level
+        self._specs = tuple(specs)
+        self._features = tuple(features)
         flags = 0 if clip else _FLAG_DISABLE_CLIP
         if transform is True:
             flags |= _FLAG_ENABLE_TRANSFORM
         elif transform is False:
             flags |= _FLAG_DISABLE_TRANSFORM
+        self._flags = flags
+        self._open(int(cpumask))
+
+    def _open(self, cpumask: int) -> None:
+        """Start the libvmaf context with ``cpumask`` and load the models and features."""
+        ffi, lib = self.lib.ffi, self.lib.lib
+        cfg = ffi.new("VmafConfiguration *")
+        cfg.log_level = _LOG_LEVELS.get(self._log_level, 0)
+        cfg.n_threads = self.threads
+        cfg.n_subsample = self.subsample
+        cfg.cpumask = cpumask
+        self.cpumask = cpumask
+        cfg.gpumask = 0
+        handle = ffi.new("VmafContext **")
+        self.lib.check(lib.vmaf_init(handle, cfg[0]), "vmaf_init")
+        self._ctx = handle[0]
+        _count("contexts", 1)
         try:
-            for spec in specs:
-                model = _LoadedModel(self.lib, spec, flags)
+            for spec in self._specs:
+                model = _LoadedModel(self.lib, spec, self._flags)
                 self._models.append(model)
                 self.lib.check(
                     lib.vmaf_use_features_from_model(self._ctx, model.ptr),
                     "vmaf_use_features_from_model",
                     f"could not set up the feature extractors of {spec.source!r}",
                 )
-            for feature in features:
+            for feature in self._features:
                 self._use_feature(feature)
         except BaseException:
             self.close()
@@ -472,6 +480,11 @@ class Context:
         index = self.frames_read
         reference, distorted = self._checker(reference, distorted, index)
         if index == 0:
+            exact = exact_cpumask(reference.width, self.cpumask)
+            if exact != self.cpumask:
+                # No picture has reached libvmaf yet: start again on its scalar code.
+                self.close()
+                self._open(exact)
             check_stable_width(reference.width, self.cpumask)
             self._check_prescaled_chroma(reference)
         if not self._pool_ready:
