@@ -331,3 +331,183 @@ def adm(
         raise MemoryError("the native engine could not allocate memory for ADM")
     _check_rc(rc, "ADM")
     return out
+
+
+class FrameKernels:
+    """One clip's calls into the engine: motion SAD, ADM and VIF of a frame into one row.
+
+    The gain limits, the kernel level and (after the first frame) the plane layout
+    are checked once; a frame whose planes keep that layout (same shape and dtype,
+    rows contiguous) goes straight to C, any other frame through the fully checked
+    :func:`vif`, :func:`adm` and :func:`motion_sad`, which validate it or raise.
+
+    Parameters
+    ----------
+    vif_limits, adm_limits:
+        Gain limits of the VIF and ADM features (each 0..16 of them, in [1, 100]).
+    lanes:
+        libvmaf's scale-0 ADM masking code path (see :func:`adm`).
+    simd:
+        Kernel level (see :func:`resolve_simd`).
+
+    Attributes
+    ----------
+    size:
+        Values in a row: ``len(adm_limits) * len(ADM_KEYS)`` ADM values (per
+        limit, in :data:`ADM_KEYS` order), then ``4 * len(vif_limits)`` VIF
+        scores (per limit, scales 0..3), then as many counts of capped VIF
+        locations (exact integers held as doubles), then the motion SAD
+        (NaN when not computed).
+    locations:
+        Locations per VIF scale (set by the first frame scored).
+    """
+
+    def __init__(
+        self,
+        vif_limits: Sequence[float],
+        adm_limits: Sequence[float],
+        lanes: int,
+        simd: str | None = None,
+    ) -> None:
+        self._ffi, self._lib = _load()
+        lo, hi = GAIN_LIMIT_RANGE
+        self.vif_limits = np.array([float(g) for g in vif_limits], dtype=np.float64)
+        self.adm_limits = np.array([float(g) for g in adm_limits], dtype=np.float64)
+        for limits in (self.vif_limits, self.adm_limits):
+            if limits.size > MAX_LIMITS or not np.all((limits >= lo) & (limits <= hi)):
+                raise OptionError(
+                    f"give at most {MAX_LIMITS} gain limits in [{lo:g}, {hi:g}], "
+                    f"got {limits.tolist()}"
+                )
+        self.lanes = int(lanes)
+        self.simd = resolve_simd(simd)
+        self._level = LEVELS[self.simd]
+        self._adm_level = min(self._level, int(self._lib.vn_adm_simd_best()))
+        self._n_adm = int(self._lib.vn_adm_outputs_per_limit())
+        self.adm_width = self._n_adm
+        nv, na = self.vif_limits.size, self.adm_limits.size
+        self.adm_slice = slice(0, na * self._n_adm)
+        self.vif_slice = slice(self.adm_slice.stop, self.adm_slice.stop + 4 * nv)
+        self.capped_slice = slice(self.vif_slice.stop, self.vif_slice.stop + 4 * nv)
+        self.sad_index = self.capped_slice.stop
+        self.size = self.sad_index + 1
+        self.locations: NDArray[np.int64] | None = None
+        self._layout: tuple[tuple[int, int], np.dtype[Any], int] | None = None
+        self._vif_ptr = self._ffi.cast("const double *", self.vif_limits.ctypes.data)
+        self._adm_ptr = self._ffi.cast("const double *", self.adm_limits.ctypes.data)
+        self._u8 = True
+
+    def _fits(self, plane: object) -> bool:
+        layout = self._layout
+        return (
+            layout is not None
+            and type(plane) is np.ndarray
+            and plane.shape == layout[0]
+            and plane.dtype == layout[1]
+            and plane.strides[1] == plane.itemsize
+            and plane.strides[0] == plane.shape[1] * plane.itemsize
+        )
+
+    def run(
+        self,
+        prev: NDArray[np.unsignedinteger] | None,
+        ref: NDArray[np.unsignedinteger],
+        dis: NDArray[np.unsignedinteger],
+        bitdepth: int,
+        features: bool = True,
+    ) -> NDArray[np.float64]:
+        """Score one frame: a row of :attr:`size` values (features only when ``features``).
+
+        ``prev`` is the previous reference luma plane (None: no motion SAD).
+        """
+        row = np.full(self.size, np.nan, dtype=np.float64)
+        fast = (
+            self._layout is not None
+            and bitdepth == self._layout[2]
+            and self._fits(ref)
+            and self._fits(dis)
+            and (prev is None or self._fits(prev))
+        )
+        if not fast:
+            return self._run_checked(prev, ref, dis, bitdepth, features, row)
+        ffi, lib = self._ffi, self._lib
+        ctype = "const uint8_t *" if self._u8 else "const uint16_t *"
+        h, w = ref.shape
+        out = ffi.cast("double *", row.ctypes.data)
+        r = ffi.cast(ctype, ref.ctypes.data)
+        if prev is not None:
+            p = ffi.cast(ctype, prev.ctypes.data)
+            _check_rc(
+                lib.vn_motion_sad(p, r, w, h, w, w, bitdepth, self._level, out + self.sad_index),
+                "motion",
+            )
+        if not features:
+            return row
+        d = ffi.cast(ctype, dis.ctypes.data)
+        na, nv = self.adm_limits.size, self.vif_limits.size
+        if na:
+            rc = lib.vn_adm_multi(
+                r,
+                d,
+                w * ref.itemsize,
+                w,
+                h,
+                bitdepth,
+                self._adm_ptr,
+                na,
+                self.lanes,
+                self._adm_level,
+                out,
+                na * self._n_adm,
+            )
+            if rc == -12:
+                raise MemoryError("the native engine could not allocate memory for ADM")
+            _check_rc(rc, "ADM")
+        if nv:
+            capped = np.empty(4 * nv, dtype=np.int64)
+            locations = np.empty(4, dtype=np.int64)
+            rc = lib.vn_vif(
+                r,
+                d,
+                w,
+                h,
+                w,
+                w,
+                bitdepth,
+                self._vif_ptr,
+                nv,
+                self._level,
+                out + self.vif_slice.start,
+                ffi.cast("int64_t *", capped.ctypes.data),
+                ffi.cast("int64_t *", locations.ctypes.data),
+            )
+            _check_rc(rc, "VIF")
+            row[self.capped_slice] = capped
+        return row
+
+    def _run_checked(
+        self,
+        prev: NDArray[np.unsignedinteger] | None,
+        ref: NDArray[np.unsignedinteger],
+        dis: NDArray[np.unsignedinteger],
+        bitdepth: int,
+        features: bool,
+        row: NDArray[np.float64],
+    ) -> NDArray[np.float64]:
+        if prev is not None:
+            row[self.sad_index] = motion_sad(prev, ref, bitdepth, self.simd)
+        if not features:
+            return row
+        if self.adm_limits.size:
+            values = adm(ref, dis, bitdepth, self.adm_limits.tolist(), self.lanes, self.simd)
+            row[self.adm_slice] = values.ravel()
+        if self.vif_limits.size:
+            scores, capped, locations = vif(ref, dis, bitdepth, self.vif_limits.tolist(), self.simd)
+            row[self.vif_slice] = scores.ravel()
+            row[self.capped_slice] = capped.ravel()
+            self.locations = locations
+        if self._layout is None and isinstance(ref, np.ndarray):
+            # the first frame passed every check: later frames of this layout go straight to C
+            self._layout = (ref.shape, ref.dtype, int(bitdepth))
+            self._u8 = ref.dtype == np.uint8
+        return row

@@ -217,12 +217,16 @@ class NativeScorer(StreamingScorer):
         self._chain = _MotionChain()
         self._prev_ref: NDArray[np.unsignedinteger] | None = None
         self._pool = ThreadPoolExecutor(self.threads) if self.threads > 0 else None
-        self._inflight: deque[tuple[int, Future[tuple[dict[str, float] | None, float | None]]]]
-        self._inflight = deque()
-        self._pending: dict[int, dict[str, float]] = {}
+        self._kernels = _kernels.FrameKernels(
+            self._vif_limits, self._adm_limits, self._adm_lanes, self.simd
+        )
+        self._feature_keys: list[str] | None = None
+        self._inflight: deque[tuple[int, Future[NDArray[np.float64]]]] = deque()
+        self._pending: dict[int, NDArray[np.float64]] = {}
         self._frames: list[int] = []
-        self._scores: dict[str, list[float]] = {s.name: [] for s in self.specs}
-        self._features: dict[str, list[float]] = {}
+        self._rows: list[NDArray[np.float64]] = []
+        self._motion: list[tuple[float, float, float]] = []
+        self._cols: dict[str, NDArray[np.float64]] = {}
 
     def __enter__(self) -> NativeScorer:
         return self
@@ -230,6 +234,8 @@ class NativeScorer(StreamingScorer):
     @property
     def feature_keys(self) -> list[str]:
         """Result keys of the features this scorer writes (libvmaf's names, then cap shares)."""
+        if self._feature_keys is not None:
+            return list(self._feature_keys)
         keys = [f"integer_{k}{feature_suffix(g)}" for g in self._adm_limits for k in _ADM_KEYS]
         keys += [
             f"integer_vif_scale{s}{feature_suffix(g)}" for g in self._vif_limits for s in range(4)
@@ -238,7 +244,8 @@ class NativeScorer(StreamingScorer):
             keys += _MOTION_NAMES.values()
         keys += [cap_share_key(s, g) for g in self._vif_limits for s in range(4)]
         keys += [cap_share_key(s, g, "adm") for g in self._adm_limits for s in range(4)]
-        return keys
+        self._feature_keys = keys
+        return list(keys)
 
     # -- scoring ----------------------------------------------------------------
     def _frame(
@@ -248,32 +255,10 @@ class NativeScorer(StreamingScorer):
         ref: NDArray[np.unsignedinteger],
         dis: NDArray[np.unsignedinteger],
         bitdepth: int,
-    ) -> tuple[dict[str, float] | None, float | None]:
-        """Features of one frame (None when subsampled away) and its motion SAD."""
-        sad = None
-        if self._needs_motion and prev is not None:
-            sad = _kernels.motion_sad(prev, ref, bitdepth, self.simd)
-        if index % self.subsample:
-            return None, sad
-        values: dict[str, float] = {}
-        if self._adm_limits:
-            adm = _kernels.adm(ref, dis, bitdepth, self._adm_limits, self._adm_lanes, self.simd)
-            for i, g in enumerate(self._adm_limits):
-                suffix = feature_suffix(g)
-                for j, k in enumerate(_ADM_KEYS):
-                    values[f"integer_{k}{suffix}"] = float(adm[i, j])
-                for s in range(4):
-                    values[cap_share_key(s, g, "adm")] = float(adm[i, 7 + s])
-        if self._vif_limits:
-            scores, capped, locations = _kernels.vif(
-                ref, dis, bitdepth, self._vif_limits, self.simd
-            )
-            for i, g in enumerate(self._vif_limits):
-                suffix = feature_suffix(g)
-                for s in range(4):
-                    values[f"integer_vif_scale{s}{suffix}"] = float(scores[i, s])
-                    values[cap_share_key(s, g)] = int(capped[i, s]) / int(locations[s])
-        return values, sad
+    ) -> NDArray[np.float64]:
+        """One frame's row of engine outputs (see :class:`_kernels.FrameKernels`)."""
+        prev = prev if self._needs_motion else None
+        return self._kernels.run(prev, ref, dis, bitdepth, features=not index % self.subsample)
 
     def _score_pair(self, reference: FrameLike, distorted: FrameLike, index: int) -> None:
         ref, dis = self._check(reference, distorted, index)
@@ -282,12 +267,12 @@ class NativeScorer(StreamingScorer):
         if self._pool is None:
             ref_y, dis_y = ref.luma, dis.luma
             try:
-                done = self._frame(index, prev, ref_y, dis_y, bitdepth)
+                row = self._frame(index, prev, ref_y, dis_y, bitdepth)
             except ValueError as exc:
                 raise FrameError(f"frame {index}: {exc}") from None
             # motion needs this reference plane with the next frame: keep one copy
             self._prev_ref = np.array(ref_y, copy=True) if self._needs_motion else None
-            self._collect(index, *done)
+            self._collect(index, row)
             return
         # Threads: the frame's planes are copied once (the caller may reuse its buffers).
         ref_y = np.array(ref.luma, copy=True)
@@ -301,32 +286,56 @@ class NativeScorer(StreamingScorer):
     def _drain_one(self) -> None:
         index, fut = self._inflight.popleft()
         try:
-            values, sad = fut.result()
+            row = fut.result()
         except ValueError as exc:  # pragma: no cover - the frame checks come first
             raise FrameError(f"frame {index}: {exc}") from None
-        self._collect(index, values, sad)
+        self._collect(index, row)
 
-    def _collect(self, index: int, values: dict[str, float] | None, sad: float | None) -> None:
-        if values is not None:
-            self._pending[index] = values
+    def _collect(self, index: int, row: NDArray[np.float64]) -> None:
+        if not index % self.subsample:
+            self._pending[index] = row
         if self._needs_motion:
-            for i, motion in self._chain.push(sad):
+            sad = float(row[self._kernels.sad_index])
+            for i, motion in self._chain.push(None if index == 0 else sad):
                 self._finalize(i, motion)
         else:
             self._finalize(index, None)
 
     def _finalize(self, index: int, motion: MotionScores | None) -> None:
-        values = self._pending.pop(index, None)
-        if values is None:  # a frame skipped by subsampling
+        row = self._pending.pop(index, None)
+        if row is None:  # a frame skipped by subsampling
             return
+        self._rows.append(row)
         if motion is not None:
-            for key, name in _MOTION_NAMES.items():
-                values[name] = getattr(motion, key)
-        for spec, model in zip(self.specs, self.models, strict=True):
-            self._scores[spec.name].append(model.predict(values))
-        for key in self.feature_keys:
-            self._features.setdefault(key, []).append(values[key])
+            self._motion.append((motion.sad, motion.motion2, motion.motion3))
         self._frames.append(index)
+
+    def _columns(self) -> dict[str, list[float]]:
+        """Every feature over the scored frames, keyed by Result name."""
+        kn = self._kernels
+        rows = np.array(self._rows, dtype=np.float64).reshape(len(self._rows), kn.size)
+        cols: dict[str, NDArray[np.float64]] = {}
+        n_adm = kn.adm_width
+        for i, g in enumerate(self._adm_limits):
+            suffix = feature_suffix(g)
+            for j, k in enumerate(_ADM_KEYS):
+                cols[f"integer_{k}{suffix}"] = rows[:, i * n_adm + j]
+            for s in range(4):
+                cols[cap_share_key(s, g, "adm")] = rows[:, i * n_adm + 7 + s]
+        v0, c0 = kn.vif_slice.start, kn.capped_slice.start
+        for i, g in enumerate(self._vif_limits):
+            suffix = feature_suffix(g)
+            for s in range(4):
+                cols[f"integer_vif_scale{s}{suffix}"] = rows[:, v0 + 4 * i + s]
+                # capped / locations: both exact integers, so the quotient is Python's int / int
+                locations = float(kn.locations[s]) if kn.locations is not None else 1.0
+                cols[cap_share_key(s, g)] = rows[:, c0 + 4 * i + s] / locations
+        if self._needs_motion:
+            motion = np.array(self._motion, dtype=np.float64).reshape(len(self._motion), 3)
+            for j, key in enumerate(("sad", "motion2", "motion3")):
+                cols[_MOTION_NAMES[key]] = motion[:, j]
+        self._cols = cols
+        return {key: cols[key].tolist() for key in self.feature_keys}
 
     def _finish(self) -> EngineOutput:
         while self._inflight:
@@ -337,12 +346,20 @@ class NativeScorer(StreamingScorer):
         if self._pending:  # pragma: no cover - motion finalizes every frame
             raise RuntimeError(f"frames {sorted(self._pending)} were never finalized")
         self._shutdown()
+        features = self._columns()
+        scores: dict[str, list[float]] = {}
+        for spec, model in zip(self.specs, self.models, strict=True):
+            # the SVM once per clip, each score equal as a double to the frame's own prediction
+            x = np.column_stack([self._cols[key] for _, key in model.inputs])
+            scores[spec.name] = model.model.predict_rows(x.reshape(len(self._rows), -1))
+        self._rows.clear()
+        self._motion.clear()
         from ..._version import package_version
 
         return EngineOutput(
             frames=self._frames,
-            scores=self._scores,
-            features=self._features,
+            scores=scores,
+            features=features,
             version=f"{LIBVMAF_VERSION} (pyvmafneg {package_version()} native engine, {self.simd})",
         )
 
@@ -359,6 +376,8 @@ class NativeScorer(StreamingScorer):
         # close(): stop the worker threads and drop frame state (the result stays available)
         self._shutdown()
         self._pending.clear()
+        self._rows.clear()
+        self._motion.clear()
 
 
 def score_native(

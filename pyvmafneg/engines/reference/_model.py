@@ -304,7 +304,10 @@ class VmafModel:
         Returns:
             The model score (0..100 for VMAF when clipped).
         """
-        pred = self.svm.decision(self.normalized(features))
+        return self._output(self.svm.decision(self.normalized(features)))
+
+    def _output(self, pred: float) -> float:
+        """De-normalise, transform and clip one raw SVM output, as libvmaf does."""
         if self.norm_type == "linear_rescale":
             pred = (pred - self.intercept) / self.slope
         if self.transform.enabled:
@@ -314,6 +317,55 @@ class VmafModel:
             pred = lo if pred < lo else pred
             pred = hi if pred > hi else pred
         return pred
+
+    def predict_rows(self, features: NDArray[np.float64], *, chunk: int = 256) -> list[float]:
+        """Score many frames, each score equal as a double to :meth:`predict` of its row.
+
+        The same operations as :meth:`predict` in the same order, vectorised across
+        frames only: squared distances summed index by index, the C library's
+        ``exp`` for every kernel term, kernel sums taken support vector by support
+        vector.
+
+        Args:
+            features: Shape (n_frames, n_features), columns in
+                :attr:`feature_names` order.
+            chunk: Frames evaluated per block (bounds memory to about
+                ``chunk * n_sv * n_features`` doubles).
+
+        Returns:
+            One score per row.
+        """
+        x = np.asarray(features, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != len(self.feature_names):
+            raise ModelError(
+                f"model {self.name!r} takes rows of {len(self.feature_names)} features "
+                f"{list(self.feature_names)}; got an array of shape {x.shape}"
+            )
+        if self.chroma_correction:
+            return [self.predict(row) for row in x.tolist()]
+        if self.norm_type == "linear_rescale":
+            x = np.asarray(self.feature_slopes) * x + np.asarray(self.feature_intercepts)
+        svm = self.svm
+        n_dims = max(svm.support.shape[1], x.shape[1])
+        sv = np.zeros((svm.n_sv, n_dims), dtype=np.float64)
+        sv[:, : svm.support.shape[1]] = svm.support
+        dense = np.zeros((x.shape[0], n_dims), dtype=np.float64)
+        dense[:, : x.shape[1]] = x
+        neg_gamma = -svm.gamma
+        coef = svm.coef.tolist()
+        out: list[float] = []
+        for start in range(0, x.shape[0], max(1, int(chunk))):
+            diff = dense[start : start + chunk, None, :] - sv[None, :, :]
+            sq = diff[:, :, 0] * diff[:, :, 0]
+            for j in range(1, n_dims):
+                sq += diff[:, :, j] * diff[:, :, j]
+            arg = (neg_gamma * sq).ravel().tolist()
+            kern = np.array(list(map(math.exp, arg)), dtype=np.float64).reshape(sq.shape)
+            total = np.zeros(sq.shape[0], dtype=np.float64)
+            for k, c in enumerate(coef):
+                total += c * kern[:, k]
+            out.extend(self._output(v) for v in (total - svm.rho).tolist())
+        return out
 
     def predict_many(
         self, features: NDArray[np.float64], *, chunk: int = 4096
