@@ -56,6 +56,152 @@ static const uint32_t TAPS3[3] = {10904, 43728, 10904};
 #pragma GCC pop_options
 #endif
 
+#if VN_X86
+/* 8-bit vertical moments of scale 0 with 16-bit multiply-adds. The rows at distance k above
+ * and below share a tap, so each (upper, lower) pair of 16-bit values meets the pair
+ * (F[k], F[k]) in one multiply-add; the centre row meets (F[8], 0). Squares and cross
+ * products of 8-bit samples (at most 65025) are held as value - 32768 in signed 16-bit
+ * lanes; the offsets add up to 32768 * sum F = 2^31, added back once: every sum is the
+ * scalar one modulo 2^32, and below 2^32. */
+#pragma GCC push_options
+#pragma GCC target("avx2,avx512f,avx512bw,avx512dq,avx512vl")
+static void vmom8_17_mad_avx512(const uint8_t *const *ra, const uint8_t *const *rb, int w,
+                                uint32_t *restrict oa, uint32_t *restrict ob,
+                                uint32_t *restrict oaa, uint32_t *restrict obb,
+                                uint32_t *restrict oab)
+{
+    const __m512i flip = _mm512_set1_epi16((short)0x8000);
+    const __m512i lo_idx =
+        _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    const __m512i hi_idx =
+        _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    const __m512i offset = _mm512_set1_epi32((int)0x80000000u);
+    const __m512i round = _mm512_set1_epi32(128);
+    int x = 0;
+    for (; x + 32 <= w; x += 32) {
+        __m512i acc[5][2];
+        for (int m = 0; m < 5; m++)
+            acc[m][0] = acc[m][1] = _mm512_setzero_si512();
+#pragma GCC unroll 9
+        for (int k = 0; k <= 8; k++) {
+            const int j = 16 - k;
+            const __m512i f = k < 8 ? _mm512_set1_epi32((int)(TAPS17[k] * 0x10001u))
+                                    : _mm512_set1_epi32((int)TAPS17[8]);
+            const __m512i a0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(ra[k] + x)));
+            const __m512i a1 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(ra[j] + x)));
+            const __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(rb[k] + x)));
+            const __m512i b1 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(rb[j] + x)));
+            const __m512i v[5][2] = {
+                {a0, a1},
+                {b0, b1},
+                {_mm512_xor_si512(_mm512_mullo_epi16(a0, a0), flip),
+                 _mm512_xor_si512(_mm512_mullo_epi16(a1, a1), flip)},
+                {_mm512_xor_si512(_mm512_mullo_epi16(b0, b0), flip),
+                 _mm512_xor_si512(_mm512_mullo_epi16(b1, b1), flip)},
+                {_mm512_xor_si512(_mm512_mullo_epi16(a0, b0), flip),
+                 _mm512_xor_si512(_mm512_mullo_epi16(a1, b1), flip)},
+            };
+            for (int m = 0; m < 5; m++) {
+                acc[m][0] = _mm512_add_epi32(
+                    acc[m][0], _mm512_madd_epi16(_mm512_unpacklo_epi16(v[m][0], v[m][1]), f));
+                acc[m][1] = _mm512_add_epi32(
+                    acc[m][1], _mm512_madd_epi16(_mm512_unpackhi_epi16(v[m][0], v[m][1]), f));
+            }
+        }
+        uint32_t *const out[5] = {oa, ob, oaa, obb, oab};
+        for (int m = 0; m < 5; m++) {
+            __m512i p = _mm512_permutex2var_epi32(acc[m][0], lo_idx, acc[m][1]);
+            __m512i q = _mm512_permutex2var_epi32(acc[m][0], hi_idx, acc[m][1]);
+            if (m < 2) {
+                p = _mm512_srli_epi32(_mm512_add_epi32(p, round), 8);
+                q = _mm512_srli_epi32(_mm512_add_epi32(q, round), 8);
+            } else {
+                p = _mm512_add_epi32(p, offset);
+                q = _mm512_add_epi32(q, offset);
+            }
+            _mm512_storeu_si512((void *)(out[m] + x), p);
+            _mm512_storeu_si512((void *)(out[m] + x + 16), q);
+        }
+    }
+    if (x < w) {
+        const uint8_t *ta[17], *tb[17];
+        for (int k = 0; k < 17; k++) {
+            ta[k] = ra[k] + x;
+            tb[k] = rb[k] + x;
+        }
+        vmom8_17_c(ta, tb, w - x, oa + x, ob + x, oaa + x, obb + x, oab + x);
+    }
+}
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx2")
+static void vmom8_17_mad_avx2(const uint8_t *const *ra, const uint8_t *const *rb, int w,
+                              uint32_t *restrict oa, uint32_t *restrict ob,
+                              uint32_t *restrict oaa, uint32_t *restrict obb,
+                              uint32_t *restrict oab)
+{
+    const __m256i flip = _mm256_set1_epi16((short)0x8000);
+    const __m256i offset = _mm256_set1_epi32((int)0x80000000u);
+    const __m256i round = _mm256_set1_epi32(128);
+    int x = 0;
+    for (; x + 16 <= w; x += 16) {
+        __m256i acc[5][2];
+        for (int m = 0; m < 5; m++)
+            acc[m][0] = acc[m][1] = _mm256_setzero_si256();
+#pragma GCC unroll 9
+        for (int k = 0; k <= 8; k++) {
+            const int j = 16 - k;
+            const __m256i f = k < 8 ? _mm256_set1_epi32((int)(TAPS17[k] * 0x10001u))
+                                    : _mm256_set1_epi32((int)TAPS17[8]);
+            const __m256i a0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(ra[k] + x)));
+            const __m256i a1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(ra[j] + x)));
+            const __m256i b0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(rb[k] + x)));
+            const __m256i b1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(rb[j] + x)));
+            const __m256i v[5][2] = {
+                {a0, a1},
+                {b0, b1},
+                {_mm256_xor_si256(_mm256_mullo_epi16(a0, a0), flip),
+                 _mm256_xor_si256(_mm256_mullo_epi16(a1, a1), flip)},
+                {_mm256_xor_si256(_mm256_mullo_epi16(b0, b0), flip),
+                 _mm256_xor_si256(_mm256_mullo_epi16(b1, b1), flip)},
+                {_mm256_xor_si256(_mm256_mullo_epi16(a0, b0), flip),
+                 _mm256_xor_si256(_mm256_mullo_epi16(a1, b1), flip)},
+            };
+            for (int m = 0; m < 5; m++) {
+                acc[m][0] = _mm256_add_epi32(
+                    acc[m][0], _mm256_madd_epi16(_mm256_unpacklo_epi16(v[m][0], v[m][1]), f));
+                acc[m][1] = _mm256_add_epi32(
+                    acc[m][1], _mm256_madd_epi16(_mm256_unpackhi_epi16(v[m][0], v[m][1]), f));
+            }
+        }
+        uint32_t *const out[5] = {oa, ob, oaa, obb, oab};
+        for (int m = 0; m < 5; m++) {
+            __m256i p = _mm256_permute2x128_si256(acc[m][0], acc[m][1], 0x20);
+            __m256i q = _mm256_permute2x128_si256(acc[m][0], acc[m][1], 0x31);
+            if (m < 2) {
+                p = _mm256_srli_epi32(_mm256_add_epi32(p, round), 8);
+                q = _mm256_srli_epi32(_mm256_add_epi32(q, round), 8);
+            } else {
+                p = _mm256_add_epi32(p, offset);
+                q = _mm256_add_epi32(q, offset);
+            }
+            _mm256_storeu_si256((__m256i *)(out[m] + x), p);
+            _mm256_storeu_si256((__m256i *)(out[m] + x + 8), q);
+        }
+    }
+    if (x < w) {
+        const uint8_t *ta[17], *tb[17];
+        for (int k = 0; k < 17; k++) {
+            ta[k] = ra[k] + x;
+            tb[k] = rb[k] + x;
+        }
+        vmom8_17_c(ta, tb, w - x, oa + x, ob + x, oaa + x, obb + x, oab + x);
+    }
+}
+#pragma GCC pop_options
+#endif
+
 typedef void (*vmom8_fn)(const uint8_t *const *, const uint8_t *const *, int, uint32_t *,
                          uint32_t *, uint32_t *, uint32_t *, uint32_t *);
 typedef void (*vmom16_fn)(const uint16_t *const *, const uint16_t *const *, int, int, int,
@@ -79,19 +225,19 @@ struct vif_kernels {
     sigmas_fn sigmas;
 };
 
-#define VN_KERNELS(S)                                                                      \
+#define VN_KERNELS(S, V8)                                                                  \
     {                                                                                      \
-        vmom8_17##S, {vmom16_17##S, vmom16_9##S, vmom16_5##S, vmom16_3##S},                \
+        V8, {vmom16_17##S, vmom16_9##S, vmom16_5##S, vmom16_3##S},                \
             {hmom_17##S, hmom_9##S, hmom_5##S, hmom_3##S}, dvert_u8_9##S,                  \
             {NULL, dvert_u16_9##S, dvert_u16_5##S, dvert_u16_3##S},                        \
             {NULL, dhor_9##S, dhor_5##S, dhor_3##S}, sigmas##S                             \
     }
 
 static const struct vif_kernels KERNELS[3] = {
-    VN_KERNELS(_c),
+    VN_KERNELS(_c, vmom8_17_c),
 #if VN_X86
-    VN_KERNELS(_avx2),
-    VN_KERNELS(_avx512),
+    VN_KERNELS(_avx2, vmom8_17_mad_avx2),
+    VN_KERNELS(_avx512, vmom8_17_mad_avx512),
 #endif
 };
 
