@@ -49,15 +49,26 @@ static inline int mirror5(int i, int n)
     }                                                                                            \
     static int64_t mhor##S(const int32_t *row, int w)                                            \
     {                                                                                            \
-        int64_t acc = 0;                                                                         \
-        for (int x = 0; x < w; x++) {                                                            \
-            int64_t s = 0;                                                                       \
-            for (int k = 0; k < 5; k++)                                                          \
-                s += F5[k] * (int64_t)row[x + k];                                                \
-            const int64_t v = (s + 32768) >> 16;                                                 \
-            acc += v < 0 ? -v : v;                                                               \
+        /* |row| < 2^16: with r = 256 * (r >> 8) + (r & 255), both tap sums fit int32 and      \
+         * floor((256 A + B + 2^15) / 2^16) = (A + ((B + 2^15) >> 8)) >> 8 exactly. */           \
+        int64_t total = 0;                                                                       \
+        for (int x0 = 0; x0 < w; x0 += 4096) {                                                   \
+            const int n = w - x0 < 4096 ? w - x0 : 4096;                                         \
+            const int32_t *r = row + x0;                                                         \
+            uint32_t acc = 0;                                                                    \
+            for (int x = 0; x < n; x++) {                                                        \
+                const int32_t a = 3571 * ((r[x] >> 8) + (r[x + 4] >> 8)) +                       \
+                                  16004 * ((r[x + 1] >> 8) + (r[x + 3] >> 8)) +                  \
+                                  26386 * (r[x + 2] >> 8);                                       \
+                const int32_t b = 3571 * ((r[x] & 255) + (r[x + 4] & 255)) +                     \
+                                  16004 * ((r[x + 1] & 255) + (r[x + 3] & 255)) +                \
+                                  26386 * (r[x + 2] & 255);                                      \
+                const int32_t v = (a + ((b + 32768) >> 8)) >> 8;                                 \
+                acc += (uint32_t)(v < 0 ? -v : v);                                               \
+            }                                                                                    \
+            total += acc;                                                                        \
         }                                                                                        \
-        return acc;                                                                              \
+        return total;                                                                            \
     }
 
 VN_DEF_MOTION(_c)
