@@ -29,7 +29,7 @@ from pyvmafneg.engines.reference import (
     vif_features,
 )
 from pyvmafneg.engines.reference._motion import Motion, MotionScores, motion_blend, motion_scores
-from pyvmafneg.errors import ScorerStateError
+from pyvmafneg.errors import ModelError, ScorerStateError
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "pyvmafneg" / "model_files"
 V061_FEATURES = (
@@ -491,3 +491,28 @@ def test_motion_and_models_equal_libvmaf(bitdepth: int, kind: str) -> None:
                 *(result[f"integer_vif_scale{s}{suffix}"][i] for s in range(4)),
             ]
             assert model.predict(feats) == result[name][i], (name, clip, i)
+
+
+@pytest.mark.parametrize("name", ["vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_4k_v0.6.1"])
+@pytest.mark.parametrize("transform", [False, True])
+def test_predict_rows_equals_predict_as_doubles(name: str, transform: bool) -> None:
+    # the batched prediction the native engine uses: every row as predict() scores it
+    rng = np.random.default_rng(7)
+    rows = np.column_stack(
+        [
+            rng.uniform(0.3, 1.05, 64),  # adm2
+            rng.uniform(0.0, 25.0, 64),  # motion2
+            rng.uniform(0.0, 1.1, 64),  # vif scales
+            rng.uniform(0.2, 1.1, 64),
+            rng.uniform(0.3, 1.1, 64),
+            rng.uniform(0.4, 1.1, 64),
+        ]
+    )
+    rows[0] = [1.0, 0.0, 1.0, 1.0, 1.0, 1.0]
+    for clip in (False, True):
+        m = load_model(name, disable_clip=not clip, enable_transform=transform)
+        assert len(m.feature_names) == rows.shape[1]
+        got = m.predict_rows(rows, chunk=10)
+        assert got == [m.predict(row) for row in rows.tolist()]
+    with pytest.raises(ModelError):
+        m.predict_rows(rows[:, :3])
