@@ -273,3 +273,28 @@ def test_cli_errors(raw_files, capsys) -> None:
     assert "outside libvmaf's range" in capsys.readouterr().err
     assert main(_args(tmp, "--frames", "9")) == 2
     assert "holds only 3" in capsys.readouterr().err
+
+
+def test_cli_native_engine_reports_the_reference_cap_shares(raw_files, capsys) -> None:
+    """explain --engine native: the engine's cap shares equal the reference's fractions."""
+    pytest.importorskip("pyvmafneg.engines.native._engine", reason="native engine not built")
+    tmp, _, _, lib = raw_files
+    assert main(_args(tmp, "--json")) == 0
+    reference = json.loads(capsys.readouterr().out)
+    assert main(_args(tmp, "--json", "--engine", "native")) == 0
+    native = json.loads(capsys.readouterr().out)
+    assert native["engine"] == "native" and len(native["frames"]) == 3
+    for want, got in zip(reference["frames"], native["frames"], strict=True):
+        i = got["frameNum"]
+        assert got["vmaf"] == lib["vmaf"][i] and got["vmaf_capped"] == lib["vmaf_neg"][i]
+        assert got["vif_cap_share"] == [v["cap_fraction"] for v in want["vif"]]
+        for s, scale in enumerate(want["adm"]["scales"]):
+            bands = scale["cap_fraction"].values()
+            assert got["adm_cap_share"][s] == pytest.approx(sum(bands) / 3, rel=1e-12, abs=0)
+        for key, value in got["capped"].items():
+            assert value == lib[f"{key}_egl_1"][i], key
+    assert main(_args(tmp, "--engine", "native")) == 0
+    text = capsys.readouterr().out
+    assert "of locations" in text and "(native engine)" in text
+    assert main(_args(tmp, "--engine", "native", "--maps", str(tmp / "maps"))) == 2
+    assert "--maps needs --engine reference" in capsys.readouterr().err

@@ -45,8 +45,96 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="save per-frame PNG maps (gain before/after the cap, cap mask) in DIR "
         "(needs matplotlib)",
     )
+    p.add_argument(
+        "--engine",
+        choices=("reference", "native"),
+        default="reference",
+        help="reference (default): the NumPy reference, per band, with --maps; native: the "
+        "compiled engine's cap-share features (per VIF and ADM scale), much faster, no maps",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
+
+
+def _native_report(args: argparse.Namespace, ref, dis) -> int:
+    """Per-frame cap shares from the native engine's features, one scoring pass."""
+    import pyvmafneg
+
+    from ..engines._models import feature_suffix
+
+    limit = args.gain_limit
+    capped = f"vmaf_v0.6.1:name=capped:vif_enhn_gain_limit={limit:g}:adm_enhn_gain_limit={limit:g}"
+    result = pyvmafneg.score(
+        ref,
+        dis,
+        ["vmaf_v0.6.1:name=vmaf", capped],
+        backend="native",
+        clip=False,
+        frames=args.frames,
+    )
+    sfx = feature_suffix(limit)
+    keys = [f"integer_vif_scale{s}" for s in range(4)] + ["integer_adm2"]
+    keys += [f"integer_adm_scale{s}" for s in range(4)]
+    frames = []
+    for i in range(len(result)):
+        frames.append(
+            {
+                "frameNum": i,
+                "vmaf": float(result["vmaf"][i]),
+                "vmaf_capped": float(result["capped"][i]),
+                "vif_cap_share": [
+                    float(result[f"integer_vif_cap_share_scale{s}{sfx}"][i]) for s in range(4)
+                ],
+                "adm_cap_share": [
+                    float(result[f"integer_adm_cap_share_scale{s}{sfx}"][i]) for s in range(4)
+                ],
+                "uncapped": {k: float(result[k][i]) for k in keys},
+                "capped": {k: float(result[f"{k}{sfx}"][i]) for k in keys},
+            }
+        )
+    name = "VMAF-NEG" if limit == 1.0 else f"VMAF at gain limit {limit:g}"
+    summary = {
+        "frames": len(frames),
+        "vmaf": result.pooled("vmaf").mean,
+        "vmaf_capped": result.pooled("capped").mean,
+        "vif_cap_share": [
+            result.pooled(f"integer_vif_cap_share_scale{s}{sfx}").mean for s in range(4)
+        ],
+        "adm_cap_share": [
+            result.pooled(f"integer_adm_cap_share_scale{s}{sfx}").mean for s in range(4)
+        ],
+    }
+    if args.json:
+        doc = {"engine": "native", "gain_limit": limit, "model": "vmaf_v0.6.1", "clipped": False}
+        print(json.dumps({**doc, "frames": frames, "summary": summary}, indent=2))
+        return 0
+    pct = "{:6.2f}%".format
+    for f in frames:
+        print(
+            f"frame {f['frameNum']}: VMAF {f['vmaf']:8.4f}  {name} {f['vmaf_capped']:8.4f}  "
+            f"drop {f['vmaf'] - f['vmaf_capped']:+.4f}"
+        )
+        print("  feature      cap held at the limit   uncapped     capped")
+        for s in range(4):
+            key = f"integer_vif_scale{s}"
+            print(
+                f"  vif_scale{s}   {pct(100 * f['vif_cap_share'][s])} of locations      "
+                f"{f['uncapped'][key]:10.6f} {f['capped'][key]:10.6f}"
+            )
+        for s in range(4):
+            key = f"integer_adm_scale{s}"
+            print(
+                f"  adm_scale{s}   {pct(100 * f['adm_cap_share'][s])} of coefficients   "
+                f"{f['uncapped'][key]:10.6f} {f['capped'][key]:10.6f}"
+            )
+    vif = " ".join(f"{100 * x:.2f}%" for x in summary["vif_cap_share"])
+    adm = " ".join(f"{100 * x:.2f}%" for x in summary["adm_cap_share"])
+    print(
+        f"{summary['frames']} frames, gain limit {limit:g} (native engine): mean VMAF "
+        f"{summary['vmaf']:.4f}, {name} {summary['vmaf_capped']:.4f}; mean cap share per "
+        f"VIF scale {vif}; per ADM scale {adm}"
+    )
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,6 +145,18 @@ def run(args: argparse.Namespace) -> int:
         summarize,
     )
 
+    if args.engine == "native":
+        if args.maps:
+            print(
+                "pyvmafneg explain: error: --maps needs --engine reference (the native engine "
+                "counts where the cap acts but keeps no maps)",
+                file=sys.stderr,
+            )
+            return 2
+        ref, dis, warnings = open_pair(args)
+        for text in warnings:
+            print(f"pyvmafneg explain: warning: {text}", file=sys.stderr)
+        return _native_report(args, ref, dis)
     save = None
     if args.maps:
         from .._outputs import check_output_dir
