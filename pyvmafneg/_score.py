@@ -19,7 +19,17 @@ __all__ = ["score"]
 
 #: Options of a one-pass run that segments do not take.
 _ONE_PASS_ONLY = frozenset(
-    {"subsample", "scale", "size", "offset", "features", "library", "bitdepth", "ffmpeg"}
+    {
+        "subsample",
+        "scale",
+        "size",
+        "offset",
+        "features",
+        "library",
+        "bitdepth",
+        "ffmpeg",
+        "convert_bitdepth",
+    }
 )
 
 
@@ -41,8 +51,9 @@ def score(
     Without ``segments``/``segment_frames`` this is one pass of the chosen
     backend (:func:`pyvmafneg.engines.score`, whose keywords ``options``
     takes: ``threads``, ``subsample``, ``clip``, ``transform``, ``bitdepth``,
-    ``frames``, ``progress``, ``scale``, ``size``, ``offset``, ``cpumask``,
-    ``library``, ``ffmpeg``, ``features``). ``backend`` is ``'libvmaf'``,
+    ``frames``, ``progress``, ``scale``, ``size``, ``offset``,
+    ``convert_bitdepth``, ``cpumask``, ``library``, ``ffmpeg``, ``features``).
+    ``backend`` is ``'libvmaf'``,
     ``'ffmpeg'``, ``'reference'`` or ``'native'``; None (default) is
     ``'native'`` when the compiled engine is built and computes the models
     (without ``library``, ``cpumask`` or ``features``), else ``'libvmaf'``

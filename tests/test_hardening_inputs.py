@@ -446,8 +446,12 @@ def test_oversized_and_longer_reference_is_refused(
         (
             "ten.y4m",
             FormatMismatchError,
-            ("8-bit but distorted is 10-bit", "convert one so both have the same bit depth"),
-            ("reference is 420 8-bit but distorted is 420 10-bit", "-pix_fmt yuv420p"),
+            ("8-bit but distorted is 10-bit", "score with convert_bitdepth=10 to convert both"),
+            (
+                "reference is 420 8-bit but distorted is 420 10-bit",
+                "--convert-bitdepth 10",
+                "-pix_fmt yuv420p",
+            ),
         ),
     ],
     ids=["size", "pixel_format", "bitdepth"],

@@ -72,7 +72,7 @@ def display_size(text: str) -> tuple[int, int]:
 
 
 def add_prepare_arguments(p: argparse.ArgumentParser) -> None:
-    """``--scale``, ``--size`` and ``--offset``: how a pair is prepared for scoring."""
+    """``--scale``, ``--size``, ``--convert-bitdepth`` and ``--offset``: how a pair is prepared."""
     p.add_argument(
         "--scale",
         choices=[*SCALERS, "none"],
@@ -86,6 +86,15 @@ def add_prepare_arguments(p: argparse.ArgumentParser) -> None:
         type=display_size,
         metavar="WxH",
         help="score at this display size, scaling both videos (e.g. 1920x1080)",
+    )
+    p.add_argument(
+        "--convert-bitdepth",
+        type=int,
+        choices=[8, 10, 12, 16],
+        metavar="BITS",
+        help="convert both videos to BITS bits (8, 10, 12 or 16) where their depths differ, "
+        "with libswscale as FFmpeg's format=yuv420p10le does; without it, videos of "
+        "different bit depths are refused",
     )
     group = p.add_mutually_exclusive_group()
     group.add_argument(
@@ -146,6 +155,7 @@ def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[
         scale=getattr(args, "scale", None),
         size=getattr(args, "size", None),
         offset=getattr(args, "offset", 0),
+        convert_bitdepth=getattr(args, "convert_bitdepth", None),
     )
     given = [f"--{k.replace('_', '-')}" for k, v in geometry.items() if v is not None]
     if given and "raw" not in (ref.kind, dis.kind):

@@ -176,6 +176,14 @@ def run(args: argparse.Namespace) -> int:
             "frames dropped",
             file=sys.stderr,
         )
+    if args.convert_bitdepth and not args.quiet:
+        for role, src in (("reference", ref), ("distorted", dis)):
+            if src.bitdepth != args.convert_bitdepth:
+                print(
+                    f"pyvmafneg score: {role} converted from {src.bitdepth}-bit to "
+                    f"{args.convert_bitdepth}-bit (libswscale)",
+                    file=sys.stderr,
+                )
     total = args.frames if args.frames is not None else ref.frame_count
     bar = Progress(total, enabled=False if args.quiet else None)
     if bar.enabled and total is None:
@@ -208,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
             size=args.size,
             offset=args.offset,
             features=args.feature,
+            convert_bitdepth=args.convert_bitdepth,
         )
     finally:
         bar.close()
@@ -229,6 +238,10 @@ def _run_segments(
         raise OptionError("--subsample cannot be combined with --segments or --segment-frames")
     if args.feature:
         raise OptionError("--feature cannot be combined with --segments or --segment-frames")
+    if args.convert_bitdepth:
+        raise OptionError(
+            "--convert-bitdepth cannot be combined with --segments or --segment-frames"
+        )
     if args.offset or args.size or getattr(args, "feature", None):
         raise OptionError(
             "--offset, --size and --feature cannot be combined with --segments or "

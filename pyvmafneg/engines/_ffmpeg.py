@@ -236,6 +236,7 @@ def build_command(
     plan: ScalePlan | None = None,
     offset: int = 0,
     features: Sequence[FeatureSpec] = (),
+    convert_bitdepth: int | None = None,
 ) -> list[str]:
     """The FFmpeg argument list (no shell) for one scoring run.
 
@@ -244,7 +245,10 @@ def build_command(
     ``plan`` adds FFmpeg's ``scale=W:H:flags=NAME`` filter to the clips it
     scales (the same libswscale call as the in-process scaling); ``offset``
     drops leading frames with ``trim=start_frame=N`` (distorted when
-    positive, reference when negative).
+    positive, reference when negative); ``convert_bitdepth`` converts each
+    clip of another depth with ``setrange=tv,...,format=yuv420p10le`` (the
+    limited-range conversion the in-process path makes, and in one
+    libswscale call with the scaling when both apply).
     """
     if sync not in SYNC_MODES:
         raise FFmpegError(f"unknown sync mode {sync!r}; use one of {', '.join(SYNC_MODES)}")
@@ -252,7 +256,7 @@ def build_command(
         raise FFmpegError(f"unknown log format {log_fmt!r}; use json, xml or csv")
     stamp = "setpts=PTS-STARTPTS" if sync == "pts" else "settb=1/25,setpts=N"
 
-    def chain(skip: int, role: str) -> str:
+    def chain(skip: int, role: str, src: VideoSource) -> str:
         parts = []
         if skip or frames is not None:
             bounds = [f"start_frame={skip}"] if skip else []
@@ -260,8 +264,14 @@ def build_command(
                 bounds.append(f"end_frame={skip + int(frames)}")
             parts.append("trim=" + ":".join(bounds))
         parts.append(stamp)
+        convert = convert_bitdepth is not None and src.bitdepth != convert_bitdepth
+        if convert:
+            parts.append("setrange=tv")
         if plan is not None and plan.ffmpeg_filter(role):
             parts.append(plan.ffmpeg_filter(role))
+        if convert:
+            assert convert_bitdepth is not None
+            parts.append(f"format={ffmpeg_pix_fmt(src.pixel_format, convert_bitdepth)}")
         return ",".join(parts)
 
     options = [
@@ -280,10 +290,11 @@ def build_command(
     tag = ",setrange=pc"
     if distorted.pixel_format == "400":
         # The filter takes no gray formats: convert to YUV, copying the luma.
-        tag += f",format={ffmpeg_pix_fmt('420', distorted.bitdepth)}"
+        depth = distorted.bitdepth if convert_bitdepth is None else convert_bitdepth
+        tag += f",format={ffmpeg_pix_fmt('420', depth)}"
     graph = (
-        f"[0:v]{chain(max(offset, 0), 'distorted')}{tag}[dis];"
-        f"[1:v]{chain(max(-offset, 0), 'reference')}{tag}[ref];"
+        f"[0:v]{chain(max(offset, 0), 'distorted', distorted)}{tag}[dis];"
+        f"[1:v]{chain(max(-offset, 0), 'reference', reference)}{tag}[ref];"
         f"[dis][ref]libvmaf={':'.join(options)}"
     )
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"]
@@ -366,6 +377,7 @@ def score_ffmpeg(
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
     features: Iterable[str | FeatureSpec] | str | None = None,
+    convert_bitdepth: int | None = None,
 ) -> Result:
     """Score with FFmpeg's libvmaf filter (``pyvmafneg.score(..., backend='ffmpeg')``).
 
@@ -395,6 +407,10 @@ def score_ffmpeg(
         As for :func:`pyvmafneg.score`: FFmpeg's ``scale=W:H:flags=NAME``
         filter scales what :func:`pyvmafneg.io.plan_scaling` says, and
         ``trim=start_frame=N`` drops the offset's leading frames.
+    convert_bitdepth:
+        Convert both clips to this many bits (8 or 10 for FFmpeg's filter):
+        ``format=yuv420p10le`` and the like on files, the same libswscale
+        conversion in-process on frame iterables.
     features:
         Extra libvmaf extractors, passed as the filter's ``feature`` option
         (``name=psnr|name=cambi\\:full_ref=true``).
@@ -430,11 +446,18 @@ def score_ffmpeg(
             ref, dis = _as_source(reference), _as_source(distorted)  # type: ignore[arg-type]
         else:
             pair = prepare_pair(
-                reference, distorted, scale=scale, size=size, offset=offset, bitdepth=bitdepth
+                reference,
+                distorted,
+                scale=scale,
+                size=size,
+                offset=offset,
+                bitdepth=bitdepth,
+                convert_bitdepth=convert_bitdepth,
             )
             ref, dis = _spool(pair.reference, pair.distorted, tmpdir, frames, bitdepth)
             offset = 0  # prepared in-process: the spooled frames pair one to one
-        plan, expected = _check_inputs(ref, dis, frames, scale, size, offset)
+            convert_bitdepth = None  # converted in-process too
+        plan, expected = _check_inputs(ref, dis, frames, scale, size, offset, convert_bitdepth)
         model_paths = {}
         for i, spec in enumerate(specs):
             if spec.is_path:
@@ -462,6 +485,7 @@ def score_ffmpeg(
             plan=plan,
             offset=offset,
             features=extra,
+            convert_bitdepth=convert_bitdepth,
         )
         stderr_path = tmpdir / "stderr.txt"
         started = time.perf_counter()
@@ -522,6 +546,7 @@ def _check_inputs(
     scale: str | None,
     size: tuple[int, int] | str | None,
     offset: int,
+    convert_bitdepth: int | None = None,
 ) -> tuple[ScalePlan | None, int | None]:
     """Refuse inputs FFmpeg's filter would pair or convert wrongly.
 
@@ -529,13 +554,23 @@ def _check_inputs(
     """
     from ..io._sources import match_sources
 
-    match_sources(ref, dis, frames=frames, scale=scale, size=size, offset=offset)
+    match_sources(
+        ref,
+        dis,
+        frames=frames,
+        scale=scale,
+        size=size,
+        offset=offset,
+        convert_bitdepth=convert_bitdepth,
+    )
     plan = plan_scaling((ref.width, ref.height), (dis.width, dis.height), scale=scale, size=size)
     width, height = plan.size if plan is not None else (ref.width, ref.height)
     for src in (ref, dis):
-        if src.bitdepth not in (8, 10):
+        depth = src.bitdepth if convert_bitdepth is None else convert_bitdepth
+        if depth not in (8, 10):
+            what = "" if depth == src.bitdepth else f" (converted to {depth} bits)"
             raise FFmpegError(
-                f"{src.path!r} is {src.bitdepth}-bit, but FFmpeg's libvmaf filter takes only "
+                f"{src.path!r} is {src.bitdepth}-bit{what}, but FFmpeg's libvmaf filter takes only "
                 "8- and 10-bit input (FFmpeg would convert it silently)",
                 advice="score 12/16-bit video with {backend}",
                 options={"backend": "libvmaf"},

@@ -5,9 +5,10 @@ summary, where its scoring function is (imported only when it is used), and
 the optional keywords it honours. Every backend takes the same inputs (paths,
 opened videos, frame iterables) and the common keywords (``subsample``,
 ``clip``, ``transform``, ``bitdepth``, ``frames``, ``progress``, ``scale``,
-``size``, ``offset``); an optional keyword (:data:`OPTIONAL_KEYWORDS`: ``threads``,
-``cpumask``, ``library``, ``ffmpeg``, ``features``) given to a backend that
-cannot honour it raises :class:`~pyvmafneg.errors.UnsupportedOptionError`
+``size``, ``offset``, ``convert_bitdepth``); an optional keyword
+(:data:`OPTIONAL_KEYWORDS`: ``threads``, ``cpumask``, ``library``, ``ffmpeg``,
+``features``) given to a backend that cannot honour it raises
+:class:`~pyvmafneg.errors.UnsupportedOptionError`
 (:class:`~pyvmafneg.errors.FeatureError` for ``features``).
 
 Adding a backend is one :func:`register_backend` call below, with a scoring
@@ -15,7 +16,7 @@ function of the form::
 
     def score_x(reference, distorted, models=None, *, subsample, clip, transform,
                 bitdepth, frames, progress, scale, size, offset,
-                **honoured_options) -> Result
+                convert_bitdepth, **honoured_options) -> Result
 """
 
 from __future__ import annotations
@@ -209,6 +210,7 @@ def score(
     library: Any = None,
     ffmpeg: Any = None,
     features: Iterable[str] | str | None = None,
+    convert_bitdepth: int | None = None,
 ) -> Result:
     """Score ``distorted`` against ``reference`` with default VMAF and VMAF-NEG (or ``models``).
 
@@ -262,6 +264,12 @@ def score(
     offset:
         Drop the first N distorted frames before pairing (N < 0: the first -N
         reference frames). See :func:`pyvmafneg.io.prepare_pair`.
+    convert_bitdepth:
+        Convert both clips to this many bits (8, 10, 12 or 16; FFmpeg: 8 or
+        10) where their depth differs, with libswscale as FFmpeg's
+        ``format=yuv420p10le`` filter does (8 to 10 bits multiplies by 4).
+        None (default) refuses clips of different depths with
+        :class:`~pyvmafneg.errors.FormatMismatchError`.
     cpumask:
         libvmaf's CPU mask (``0x38``: its exact scalar ADM code); libvmaf and
         the reference only.
@@ -340,5 +348,6 @@ def score(
         scale=scale,
         size=size,
         offset=offset,
+        convert_bitdepth=convert_bitdepth,
         **options,
     )

@@ -330,15 +330,18 @@ def check_pair(reference: Frame, distorted: Frame, index: int | None = None) -> 
             facts = (
                 f"reference is {reference.bitdepth}-bit but distorted is {distorted.bitdepth}-bit"
             )
-            advice = "convert one so both have the same bit depth"
+            advice = "score with {convert_bitdepth} to convert both in-process"
+            options = {"convert_bitdepth": max(reference.bitdepth, distorted.bitdepth)}
         else:
             facts = (
                 f"reference is {reference.pixel_format} but distorted is {distorted.pixel_format}"
             )
             advice = "convert one so both share a pixel format"
+            options = {}
         raise FormatMismatchError(
             f"{facts}{where}",
             advice=advice,
+            options=options,
             reference_format=(reference.pixel_format, reference.bitdepth),
             distorted_format=(distorted.pixel_format, distorted.bitdepth),
             frame=index,

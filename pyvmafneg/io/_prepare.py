@@ -13,6 +13,14 @@ way whichever engine scores it:
   calls the same libswscale as FFmpeg's ``scale=W:H:flags=NAME``, so where the
   two libswscale builds agree the scaled pixels are identical. An optional
   display size scales both clips to that size instead.
+* **Bit depth, on request only.** ``convert_bitdepth=N`` converts every
+  frame of both clips whose depth differs to ``N`` bits with libswscale
+  (PyAV's ``reformat(format=...)``, the conversion FFmpeg's
+  ``format=yuv420p10le`` filter makes on limited-range video: 8 to 10 bits
+  multiplies by 4, a reduction rounds with swscale's dither). Without it,
+  clips of different depths are refused where frames are paired. When a clip
+  is also scaled, size and depth change in one libswscale call, as FFmpeg's
+  ``scale`` filter does when a ``format`` filter follows it.
 * **Offsets.** ``offset=N`` drops the first ``N`` distorted frames before
   pairing (``N < 0``: the first ``-N`` reference frames), so frame ``n`` of
   one clip meets frame ``n + N`` of the other.
@@ -26,14 +34,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .._defaults import DEFAULT_SCALER, SCALERS
-from ..errors import OffsetError, ScalerError
-from ._frame import Frame, FrameLike, as_frame
+from ..errors import OffsetError, OptionError, ScalerError
+from ._frame import BITDEPTHS, Frame, FrameLike, as_frame
 from ._rawyuv import ffmpeg_pix_fmt
 
 __all__ = [
@@ -41,8 +49,10 @@ __all__ = [
     "SCALERS",
     "PreparedPair",
     "ScalePlan",
+    "check_bitdepth",
     "check_scaler",
     "check_size",
+    "convert_frames",
     "offset_counts",
     "plan_scaling",
     "prepare_pair",
@@ -196,19 +206,25 @@ def plan_scaling(
 
 
 class _Scaler:
-    """Scales frames with one reused libswscale context (through PyAV)."""
+    """Scales frames and converts their bit depth with one reused libswscale context.
 
-    def __init__(self, width: int, height: int, scaler: str) -> None:
+    ``bitdepth`` None keeps each frame's own depth; a frame already at the
+    size and depth asked for is returned as it is.
+    """
+
+    def __init__(self, width: int, height: int, scaler: str, bitdepth: int | None = None) -> None:
         import av.video.reformatter as reformatter
 
         self.width = width
         self.height = height
         self.scaler = scaler
+        self.bitdepth = bitdepth
         self._flag = getattr(reformatter.Interpolation, SCALERS[scaler])
         self._reformatter = reformatter.VideoReformatter()
 
     def __call__(self, frame: Frame) -> Frame:
-        if (frame.width, frame.height) == (self.width, self.height):
+        depth = frame.bitdepth if self.bitdepth is None else self.bitdepth
+        if (frame.width, frame.height, frame.bitdepth) == (self.width, self.height, depth):
             return frame
         import av
 
@@ -216,11 +232,16 @@ class _Scaler:
         src = av.VideoFrame(frame.width, frame.height, fmt)
         for plane, data in zip(src.planes, frame.planes, strict=True):
             _view(plane, data.dtype)[:] = data
-        out = self._reformatter.reformat(src, self.width, self.height, interpolation=self._flag)
-        planes = tuple(
-            _view(plane, frame.planes[0].dtype).copy() for plane in out.planes[: len(frame.planes)]
+        out = self._reformatter.reformat(
+            src,
+            self.width,
+            self.height,
+            format=ffmpeg_pix_fmt(frame.pixel_format, depth),
+            interpolation=self._flag,
         )
-        return Frame(planes, frame.bitdepth, frame.pixel_format)
+        dtype = np.dtype(np.uint8 if depth == 8 else np.uint16)
+        planes = tuple(_view(plane, dtype).copy() for plane in out.planes[: len(frame.planes)])
+        return Frame(planes, depth, frame.pixel_format)
 
 
 def _view(plane: Any, dtype: np.dtype) -> np.ndarray:
@@ -258,14 +279,65 @@ def scale_frames(
     *,
     scale: str = DEFAULT_SCALER,
     bitdepth: int | None = None,
+    convert_bitdepth: int | None = None,
 ) -> Iterator[Frame]:
-    """Lazily scale every frame of a clip (see :func:`scale_frame`)."""
+    """Lazily scale every frame of a clip (see :func:`scale_frame`).
+
+    ``convert_bitdepth`` also converts each frame to that many bits in the
+    same libswscale call (None keeps each frame's depth).
+    """
     scaler_name = check_scaler(scale)
     if scaler_name is None:
         raise ScalerError("scale_frames needs a scaling algorithm; got None", scaler="none")
-    scaler = _Scaler(int(width), int(height), scaler_name)
+    scaler = _Scaler(int(width), int(height), scaler_name, check_bitdepth(convert_bitdepth))
     for frame in frames:
         yield scaler(as_frame(frame, bitdepth=bitdepth))
+
+
+def check_bitdepth(bitdepth: int | None) -> int | None:
+    """The bit depth both clips are converted to (8, 10, 12 or 16), or None.
+
+    Raises
+    ------
+    OptionError
+        Not one of :data:`~pyvmafneg.io.BITDEPTHS`.
+    """
+    if bitdepth is None:
+        return None
+    try:
+        value = int(bitdepth)
+    except (TypeError, ValueError):
+        value = -1
+    if value not in BITDEPTHS or isinstance(bitdepth, bool):
+        raise OptionError(
+            f"convert_bitdepth must be one of {', '.join(map(str, BITDEPTHS))} bits "
+            f"(or None to refuse differing depths); got {bitdepth!r}",
+            option="convert_bitdepth",
+            value=bitdepth,
+        )
+    return value
+
+
+def convert_frames(
+    frames: Iterable[FrameLike], bitdepth: int, *, source_bitdepth: int | None = None
+) -> Iterator[Frame]:
+    """Lazily convert every frame of a clip to ``bitdepth`` bits (8, 10, 12 or 16).
+
+    libswscale through PyAV, as FFmpeg's ``format`` filter converts
+    limited-range video; frames already at that depth pass unchanged.
+    ``source_bitdepth`` says how to read bare ``uint16`` arrays.
+    """
+    depth = check_bitdepth(bitdepth)
+    assert depth is not None
+    scaler = None
+    for frame in frames:
+        f = as_frame(frame, bitdepth=source_bitdepth)
+        if f.bitdepth == depth:
+            yield f
+            continue
+        if scaler is None or (scaler.width, scaler.height) != (f.width, f.height):
+            scaler = _Scaler(f.width, f.height, DEFAULT_SCALER, depth)
+        yield scaler(f)
 
 
 def check_offset(offset: int) -> int:
@@ -325,16 +397,23 @@ class PreparedPair:
         The scaling applied, None when neither clip is scaled.
     offset:
         Distorted frames dropped (> 0) or reference frames dropped (< 0).
+    converted:
+        Role (``'reference'``, ``'distorted'``) -> ``(from, to)`` bit depths
+        of each clip converted by ``convert_bitdepth``.
     """
 
     reference: Iterable[FrameLike]
     distorted: Iterable[FrameLike]
     plan: ScalePlan | None
     offset: int
+    converted: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def describe(self) -> list[str]:
         """One line per preparation step taken (empty when none)."""
-        lines = []
+        lines = [
+            f"{role} converted from {old}-bit to {new}-bit (libswscale)"
+            for role, (old, new) in self.converted.items()
+        ]
         if self.offset > 0:
             lines.append(f"offset {self.offset}: the first {self.offset} distorted frames dropped")
         elif self.offset < 0:
@@ -372,6 +451,7 @@ def prepare_pair(
     size: tuple[int, int] | Sequence[int] | str | None = None,
     offset: int = 0,
     bitdepth: int | None = None,
+    convert_bitdepth: int | None = None,
 ) -> PreparedPair:
     """Wrap two clips so they pair frame by frame at one size.
 
@@ -391,6 +471,10 @@ def prepare_pair(
         reference (< 0).
     bitdepth:
         How to read bare ``uint16`` arrays (10, 12 or 16).
+    convert_bitdepth:
+        Convert both clips to this many bits (8, 10, 12 or 16) where their
+        depth differs; None (default) converts nothing (differing depths
+        are then refused where frames are paired).
 
     The first frame of each clip is read to learn its size; everything else
     stays lazy, one frame at a time.
@@ -399,10 +483,13 @@ def prepare_pair(
     ------
     ScalerError
         Unknown algorithm or malformed size.
+    OptionError
+        ``convert_bitdepth`` is not a bit depth libvmaf scores.
     OffsetError
         The offset leaves one clip without frames.
     """
     scaler = check_scaler(scale)
+    depth = check_bitdepth(convert_bitdepth)
     target = check_size(size)
     if target is not None and scaler is None:
         plan_scaling((1, 1), (1, 1), scale=scale, size=target)  # raises
@@ -413,7 +500,7 @@ def prepare_pair(
         dis_it = itertools.islice(iter(distorted), offset, None)
     elif offset < 0:
         ref_it = itertools.islice(iter(reference), -offset, None)
-    if scaler is None and not offset:
+    if scaler is None and not offset and depth is None:
         return PreparedPair(reference, distorted, None, 0)
     ref_first, ref_it = _peek(ref_it)
     dis_first, dis_it = _peek(dis_it)
@@ -427,13 +514,29 @@ def prepare_pair(
     plan = None
     if scaler is not None and ref_first is not None and dis_first is not None:
         plan = plan_scaling(_luma_size(ref_first), _luma_size(dis_first), scale=scaler, size=target)
-    if plan is not None:
-        if plan.scales_reference:
-            ref_it = scale_frames(
-                ref_it, plan.width, plan.height, scale=plan.scaler, bitdepth=bitdepth
+    converted: dict[str, tuple[int, int]] = {}
+    if depth is not None:
+        for role, first in (("reference", ref_first), ("distorted", dis_first)):
+            if first is not None:
+                own = as_frame(first, bitdepth=bitdepth).bitdepth
+                if own != depth:
+                    converted[role] = (own, depth)
+    its = {"reference": ref_it, "distorted": dis_it}
+    for role, it in its.items():
+        scaled = plan is not None and (
+            plan.scales_reference if role == "reference" else plan.scales_distorted
+        )
+        if scaled:
+            assert plan is not None
+            its[role] = scale_frames(
+                it,
+                plan.width,
+                plan.height,
+                scale=plan.scaler,
+                bitdepth=bitdepth,
+                convert_bitdepth=depth,
             )
-        if plan.scales_distorted:
-            dis_it = scale_frames(
-                dis_it, plan.width, plan.height, scale=plan.scaler, bitdepth=bitdepth
-            )
-    return PreparedPair(ref_it, dis_it, plan, offset)
+        elif role in converted:
+            assert depth is not None
+            its[role] = convert_frames(it, depth, source_bitdepth=bitdepth)
+    return PreparedPair(its["reference"], its["distorted"], plan, offset, converted)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import (
     FormatMismatchError,
@@ -258,19 +259,21 @@ def match_sources(
     scale: str | None = None,
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
+    convert_bitdepth: int | None = None,
 ) -> list[str]:
     """Check that two sources can be scored together; return warnings.
 
     Raises :class:`~pyvmafneg.errors.FrameMismatchError` when sizes differ
     and ``scale`` is None (with a scaling algorithm, the distorted clip is
     scaled to the reference size, see :func:`~pyvmafneg.io.prepare_pair`),
-    when pixel formats or bit depths differ, or when the frame counts left
+    when pixel formats differ or bit depths differ without
+    ``convert_bitdepth`` (the depth both are converted to), or when the frame counts left
     after ``offset`` differ and ``frames`` (score only the first N frames of
     both) is not given or asks for more frames than a file holds. Returns
     human-readable warnings for differing frame rates or colour ranges,
     which do not stop scoring.
     """
-    from ._prepare import offset_counts, plan_scaling
+    from ._prepare import check_bitdepth, offset_counts, plan_scaling
 
     ref, dis = reference, distorted
     plan = plan_scaling((ref.width, ref.height), (dis.width, dis.height), scale=scale, size=size)
@@ -285,15 +288,24 @@ def match_sources(
             reference_size=(ref.width, ref.height),
             distorted_size=(dis.width, dis.height),
         )
-    if (ref.pixel_format, ref.bitdepth) != (dis.pixel_format, dis.bitdepth):
+    depth = check_bitdepth(convert_bitdepth)
+    if ref.pixel_format != dis.pixel_format or (depth is None and ref.bitdepth != dis.bitdepth):
         from ._rawyuv import ffmpeg_pix_fmt
 
         target = ffmpeg_pix_fmt(ref.pixel_format, ref.bitdepth)
+        advice = (
+            "convert the distorted video to match, e.g. ffmpeg -i DIST -pix_fmt "
+            f"{target} -c:v ffv1 converted.mkv"
+        )
+        options: dict[str, Any] = {}
+        if ref.pixel_format == dis.pixel_format:
+            advice = "score with {convert_bitdepth} to convert both in-process, or " + advice
+            options = {"convert_bitdepth": max(ref.bitdepth, dis.bitdepth)}
         raise FormatMismatchError(
             f"reference is {ref.pixel_format} {ref.bitdepth}-bit but distorted is "
             f"{dis.pixel_format} {dis.bitdepth}-bit",
-            advice="convert the distorted video to match, e.g. ffmpeg -i DIST -pix_fmt "
-            f"{target} -c:v ffv1 converted.mkv",
+            advice=advice,
+            options=options,
             reference_format=(ref.pixel_format, ref.bitdepth),
             distorted_format=(dis.pixel_format, dis.bitdepth),
         )

@@ -175,12 +175,13 @@ def score_libvmaf(
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
     features: Iterable[str | FeatureSpec] | str | None = None,
+    convert_bitdepth: int | None = None,
 ) -> Result:
     """Score two clips with libvmaf in one pass (``pyvmafneg.score(..., backend='libvmaf')``).
 
     ``reference`` and ``distorted`` are frame iterables, opened videos or
     paths of self-describing files; see :func:`pyvmafneg.score` for them and
-    for ``frames``, ``progress``, ``scale``, ``size`` and ``offset``. Other
+    for ``frames``, ``progress``, ``scale``, ``size``, ``offset`` and ``convert_bitdepth``. Other
     parameters are those of :class:`Scorer`.
     """
     check_frames(frames)
@@ -191,6 +192,7 @@ def score_libvmaf(
         size=size,
         offset=offset,
         bitdepth=bitdepth,
+        convert_bitdepth=convert_bitdepth,
     )
     scorer = Scorer(
         models,

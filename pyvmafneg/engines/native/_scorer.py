@@ -396,14 +396,15 @@ def score_native(
     scale: str | None = DEFAULT_SCALER,
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
+    convert_bitdepth: int | None = None,
 ) -> Result:
     """Score two clips with the native engine, mirroring :func:`pyvmafneg.score`.
 
     Frames are consumed lazily, one pair at a time; parameters are those of
     :class:`NativeScorer` plus ``frames`` (score a common prefix),
     ``progress`` (called with the number of pairs fed) and ``scale``,
-    ``size``, ``offset``, which prepare the pair as for :func:`pyvmafneg.score`
-    (:func:`pyvmafneg.io.prepare_pair`).
+    ``size``, ``offset``, ``convert_bitdepth``, which prepare the pair as for
+    :func:`pyvmafneg.score` (:func:`pyvmafneg.io.prepare_pair`).
 
     Returns
     -------
@@ -419,6 +420,7 @@ def score_native(
         size=size,
         offset=offset,
         bitdepth=bitdepth,
+        convert_bitdepth=convert_bitdepth,
     )
     scorer = NativeScorer(
         models,

@@ -399,12 +399,13 @@ def score_reference(
     scale: str | None = DEFAULT_SCALER,
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
+    convert_bitdepth: int | None = None,
 ) -> Result:
     """Score two clips with the NumPy reference (``pyvmafneg.score(..., backend='reference')``).
 
     ``reference`` and ``distorted`` are frame iterables, opened videos or
     paths of self-describing files; see :func:`pyvmafneg.score` for them and
-    for ``frames``, ``progress``, ``scale``, ``size`` and ``offset``. Other
+    for ``frames``, ``progress``, ``scale``, ``size``, ``offset`` and ``convert_bitdepth``. Other
     parameters are those of :class:`ReferenceScorer`.
 
     Returns
@@ -421,6 +422,7 @@ def score_reference(
         size=size,
         offset=offset,
         bitdepth=bitdepth,
+        convert_bitdepth=convert_bitdepth,
     )
     scorer = ReferenceScorer(
         models,
