@@ -216,3 +216,59 @@ def test_plots(
         plot_result(score(open_video(clips["ref"]), open_video(clips["compressed"])), png)
     code, _, err = _run(capsys, "check", str(ffmpeg_logs["sharpened"]), "--plot", str(png))
     assert code == 2 and "plots need matplotlib" in err
+
+
+def test_plot_marks_the_frames_above_their_own_ceiling(
+    ffmpeg_logs: dict,
+    clips: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """check --plot and score --plot hand the plot the check's ceilings; it marks its frames."""
+    import pyvmafneg.results._plot as plot_module
+    from pyvmafneg.results._plot import ceiling_marks
+
+    drawn: list[tuple] = []
+    real = plot_module.plot_result
+
+    def recording(result, path, **kw):  # type: ignore[no-untyped-def]
+        drawn.append((result, kw))
+        return real(result, path, **kw)  # the real drawing, written to disk
+
+    monkeypatch.setattr(plot_module, "plot_result", recording)
+    log = ffmpeg_logs["sharpened_unclipped"]
+    png = tmp_path / "check.png"
+    assert main(["check", str(log), "--plot", str(png)]) == 1
+    capsys.readouterr()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    out = tmp_path / "score.svg"
+    argv = ["score", "-r", str(clips["ref"]), "-d", str(clips["sharpened"]), "--no-clip"]
+    assert main([*argv, "-q", "--plot", str(out)]) == 0
+    assert out.read_text().lstrip().startswith("<?xml")
+    from pyvmafneg.results._logs import load_logs
+
+    loaded = load_logs([log])
+    reports = [check(loaded.result, clipped=loaded.clipped), check(drawn[1][0])]
+    assert len(drawn) == 2
+    for (result, kw), report in zip(drawn, reports, strict=True):
+        assert report.ceiling is not None
+        np.testing.assert_array_equal(kw["ceiling"], report.ceiling)
+        assert kw["ceiling_margin"] == report.ceiling_margin
+        marked = result.frames[ceiling_marks(result, kw["ceiling"], kw["ceiling_margin"])]
+        assert marked.size > 0, "the sharpened encode must exceed its ceiling somewhere"
+        np.testing.assert_array_equal(marked, report.frames_above_ceiling)
+
+
+def test_ceiling_marks_refuses_a_misaligned_ceiling(clips: dict[str, Path]) -> None:
+    from pyvmafneg.results._plot import ceiling_marks
+
+    result = score(open_video(clips["ref"]), open_video(clips["compressed"]), clip=False)
+    assert not ceiling_marks(result, None).any()
+    with pytest.raises(ModelError, match="one finite value per frame"):
+        ceiling_marks(result, np.ones(len(result) + 1))
+    report = check(result)
+    np.testing.assert_array_equal(
+        result.frames[ceiling_marks(result, report.ceiling, report.ceiling_margin)],
+        report.frames_above_ceiling,
+    )

@@ -114,15 +114,26 @@ def emit(
         name_option=flag,
     )
     if args.plot:
-        from ..results._plot import plot_result
-
-        path = plot_result(result, args.plot, threshold=args.threshold)
-        print(f"plot written to {path}", file=sys.stderr)
+        draw_plot(result, report, args)
     if as_json:
         sys.stdout.write(report.to_json())
     else:
         print(report.to_text(per_frame=args.per_frame))
     return report
+
+
+def draw_plot(result: Result, report: CheckReport, args: argparse.Namespace) -> None:
+    """Draw ``--plot`` with the frames' own ceilings from the check's ``report``."""
+    from ..results._plot import plot_result
+
+    path = plot_result(
+        result,
+        args.plot,
+        threshold=args.threshold,
+        ceiling=report.ceiling,
+        ceiling_margin=report.ceiling_margin,
+    )
+    print(f"plot written to {path}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from ..engines._models import GAIN_LIMIT_RANGE
 from ..engines._registry import backend_names
 from ..errors import LogFormatError, OutputFileError
 from ._advice import flag
-from .check import add_gate_options, emit
+from .check import add_gate_options, draw_plot, emit
 from .common import add_input_arguments, add_prepare_arguments, count, open_pair, sync_offset
 
 if TYPE_CHECKING:  # the scoring machinery is imported when the command runs
@@ -344,10 +344,17 @@ def _finish(result: Result, args: argparse.Namespace) -> int:
         )
         return report.exit_code
     if args.plot:
-        from ..results._plot import plot_result
+        from ..verdict._check import check
 
-        path = plot_result(result, args.plot, threshold=args.threshold)
-        print(f"plot written to {path}", file=sys.stderr)
+        report = check(
+            result,
+            threshold=args.threshold,
+            borderline=args.borderline,
+            floor=args.floor,
+            sources=[args.reference, args.distorted],
+            name_option=flag,
+        )  # for the frames' own ceilings; the verdict is printed with --check only
+        draw_plot(result, report, args)
     if args.json:
         sys.stdout.write(result.to_json())
         return 0

@@ -1,4 +1,10 @@
-"""Per-frame plot: default and NEG scores, the gap shaded, frames above 100 marked.
+"""Per-frame plot: default and NEG scores, the gap shaded, frames above their own ceiling marked.
+
+The ceiling (the score of the reference against itself, per frame) is
+computed by the verdict layer, above this one; the plot takes it as data
+(:func:`plot_result`'s ``ceiling``) and marks the frames that
+:func:`ceiling_marks` selects, the same rule the check applies. A score of
+100 stays as a faint reference line only: a frame's own ceiling may be above it.
 
 matplotlib is an optional extra (``pip install pyvmafneg[plot]``); it is
 imported only when a plot is drawn, and a clear
@@ -18,7 +24,7 @@ from .._outputs import check_output_file
 from ..errors import ModelError, OutputFileError
 from ._result import Result
 
-__all__ = ["check_plot_path", "plot_result"]
+__all__ = ["ceiling_marks", "check_plot_path", "plot_result"]
 
 
 def check_plot_path(path: str | os.PathLike[str]) -> Path:
@@ -42,24 +48,64 @@ def check_plot_path(path: str | os.PathLike[str]) -> Path:
     return out
 
 
+def ceiling_marks(result: Result, ceiling: np.ndarray | None, margin: float = 0.0) -> np.ndarray:
+    """Which frames the plot marks: default score more than ``margin`` above ``ceiling``.
+
+    Parameters
+    ----------
+    result:
+        The scores (default model).
+    ceiling:
+        Per-frame ceiling in VMAF points, aligned with ``result.frames``;
+        None marks nothing.
+    margin:
+        Points a frame may exceed its ceiling unmarked (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask over the result's frames.
+
+    Raises
+    ------
+    ModelError
+        ``ceiling`` does not hold one finite value per frame.
+    """
+    d = result.scores[str(result.default_model)]
+    if ceiling is None:
+        return np.zeros(d.shape, dtype=bool)
+    ceil = np.asarray(ceiling, dtype=np.float64).reshape(-1)
+    if ceil.shape != d.shape or not np.all(np.isfinite(ceil)):
+        raise ModelError(
+            f"the ceiling must hold one finite value per frame ({d.size}); got {ceil.size} values"
+        )
+    return (d - ceil) > float(margin)
+
+
 def plot_result(
     result: Result,
     path: str | os.PathLike[str],
     *,
     title: str | None = None,
     threshold: float | None = None,
+    ceiling: np.ndarray | None = None,
+    ceiling_margin: float = 0.0,
     dpi: int = 110,
 ) -> Path:
     """Draw default and NEG per frame to an image file (PNG, SVG, PDF by suffix).
 
-    The area between the two curves (the gap) is shaded, frames whose
-    default score exceeds 100 are marked, and a dashed line shows 100.
-    ``threshold`` (points) adds the per-frame gap on a second axis with that
-    level marked. Returns the path written.
+    The area between the two curves (the gap) is shaded and a faint dashed
+    line shows 100. ``ceiling`` (per-frame VMAF points, e.g.
+    :attr:`pyvmafneg.verdict.CheckReport.ceiling`) draws each frame's own
+    ceiling and marks the frames whose default score exceeds it by more than
+    ``ceiling_margin`` points (:func:`ceiling_marks`). ``threshold``
+    (points) adds the per-frame gap on a second axis with that level marked.
+    Returns the path written.
     """
     if not result.has_gap:
         raise ModelError("a plot needs a default and a NEG model in the result")
     out = check_plot_path(path)
+    marked = ceiling_marks(result, ceiling, ceiling_margin)
     Figure, Canvas = matplotlib_agg("plots")
     d_key, n_key = str(result.default_model), str(result.neg_model)
     x = result.frames
@@ -73,17 +119,19 @@ def plot_result(
     ax.plot(x, d, color="tab:blue", lw=1.4, label=f"{d_key} (default)")
     ax.plot(x, n, color="tab:green", lw=1.4, label=f"{n_key} (NEG)")
     ax.fill_between(x, n, d, where=d >= n, color="tab:orange", alpha=0.3, label="gap")
-    ax.axhline(100.0, color="grey", ls="--", lw=0.8)
-    above = d > 100.0
-    if np.any(above):
+    ax.axhline(100.0, color="grey", ls="--", lw=0.6, alpha=0.4)
+    if ceiling is not None:
+        ceil = np.asarray(ceiling, dtype=np.float64).reshape(-1)
+        ax.plot(x, ceil, color="tab:purple", ls=":", lw=1.2, label="own ceiling")
+    if np.any(marked):
         ax.scatter(
-            x[above],
-            d[above],
+            x[marked],
+            d[marked],
             color="tab:red",
             marker="^",
             s=24,
             zorder=3,
-            label=f"above 100 ({int(above.sum())})",
+            label=f"above own ceiling ({int(marked.sum())})",
         )
     ax.set_ylabel("VMAF")
     ax.legend(loc="best", fontsize=8, ncol=2, framealpha=0.8)
