@@ -420,7 +420,6 @@ class FrameKernels:
 
         ``prev`` is the previous reference luma plane (None: no motion SAD).
         """
-        row = np.full(self.size, np.nan, dtype=np.float64)
         fast = (
             self._layout is not None
             and bitdepth == self._layout[2]
@@ -429,60 +428,35 @@ class FrameKernels:
             and (prev is None or self._fits(prev))
         )
         if not fast:
+            row = np.full(self.size, np.nan, dtype=np.float64)
             return self._run_checked(prev, ref, dis, bitdepth, features, row)
-        ffi, lib = self._ffi, self._lib
+        # one call for the whole frame: the engine fills every value of the row
+        ffi = self._ffi
+        row = np.empty(self.size, dtype=np.float64)
         ctype = "const uint8_t *" if self._u8 else "const uint16_t *"
         h, w = ref.shape
-        out = ffi.cast("double *", row.ctypes.data)
-        r = ffi.cast(ctype, ref.ctypes.data)
-        if prev is not None:
-            p = ffi.cast(ctype, prev.ctypes.data)
-            _check_rc(
-                lib.vn_motion_sad(p, r, w, h, w, w, bitdepth, self._level, out + self.sad_index),
-                "motion",
-            )
-        if not features:
-            return row
-        d = ffi.cast(ctype, dis.ctypes.data)
-        na, nv = self.adm_limits.size, self.vif_limits.size
-        if na:
-            rc = lib.vn_adm_multi(
-                r,
-                d,
-                w * ref.itemsize,
-                w,
-                h,
-                bitdepth,
-                self._adm_ptr,
-                na,
-                self.lanes,
-                self._adm_level,
-                out,
-                na * self._n_adm,
-            )
-            if rc == -12:
-                raise MemoryError("the native engine could not allocate memory for ADM")
-            _check_rc(rc, "ADM")
-        if nv:
-            capped = np.empty(4 * nv, dtype=np.int64)
-            locations = np.empty(4, dtype=np.int64)
-            rc = lib.vn_vif(
-                r,
-                d,
-                w,
-                h,
-                w,
-                w,
-                bitdepth,
-                self._vif_ptr,
-                nv,
-                self._level,
-                out + self.vif_slice.start,
-                ffi.cast("int64_t *", capped.ctypes.data),
-                ffi.cast("int64_t *", locations.ctypes.data),
-            )
-            _check_rc(rc, "VIF")
-            row[self.capped_slice] = capped
+        rc = self._lib.vn_frame(
+            ffi.NULL if prev is None else ffi.cast(ctype, prev.ctypes.data),
+            ffi.cast(ctype, ref.ctypes.data),
+            ffi.cast(ctype, dis.ctypes.data),
+            w,
+            h,
+            w,
+            bitdepth,
+            self._vif_ptr,
+            self.vif_limits.size,
+            self._adm_ptr,
+            self.adm_limits.size,
+            self.lanes,
+            self._level,
+            self._adm_level,
+            1 if features else 0,
+            ffi.cast("double *", row.ctypes.data),
+            self.size,
+        )
+        if rc in (-2, -12):
+            raise MemoryError("the native engine could not allocate memory for a frame")
+        _check_rc(rc, "frame")
         return row
 
     def _run_checked(

@@ -1,0 +1,55 @@
+/* Native engine: one frame's motion SAD, ADM and VIF in one call, so a frame costs one
+ * crossing from Python (and one release of the interpreter lock). */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "adm.h"
+#include "frame.h"
+#include "motion.h"
+#include "vif.h"
+#include "vn_internal.h"
+
+#define VN_FRAME_MAX_LIMITS 16
+
+int vn_frame(const void *prev, const void *ref, const void *dis, int width, int height,
+             int64_t stride, int bitdepth, const double *vif_limits, int n_vif,
+             const double *adm_limits, int n_adm, int lanes, int level, int adm_level,
+             int features, double *out, size_t out_len)
+{
+    if (!ref || !dis || !out || n_vif < 0 || n_adm < 0 || n_vif > VN_FRAME_MAX_LIMITS ||
+        n_adm > VN_FRAME_MAX_LIMITS)
+        return VN_ERR_ARGS;
+    const size_t n_a = (size_t)n_adm * (size_t)vn_adm_outputs_per_limit();
+    const size_t need = n_a + 8 * (size_t)n_vif + 1;
+    if (out_len < need)
+        return VN_ERR_ARGS;
+    for (size_t i = 0; i < need; i++)
+        out[i] = NAN;
+    int rc;
+    if (prev) {
+        rc = vn_motion_sad(prev, ref, width, height, stride, stride, bitdepth, level,
+                           out + need - 1);
+        if (rc)
+            return rc;
+    }
+    if (!features)
+        return 0;
+    if (n_adm) {
+        const ptrdiff_t sb = (ptrdiff_t)stride * (bitdepth == 8 ? 1 : 2);
+        rc = vn_adm_multi(ref, dis, sb, width, height, bitdepth, adm_limits, n_adm, lanes,
+                          adm_level, out, n_a);
+        if (rc)
+            return rc;
+    }
+    if (n_vif) {
+        int64_t capped[4 * VN_FRAME_MAX_LIMITS], locations[4];
+        rc = vn_vif(ref, dis, width, height, stride, stride, bitdepth, vif_limits, n_vif, level,
+                    out + n_a, capped, locations);
+        if (rc)
+            return rc;
+        for (int i = 0; i < 4 * n_vif; i++)
+            out[n_a + 4 * (size_t)n_vif + i] = (double)capped[i];
+    }
+    return 0;
+}

@@ -1,0 +1,20 @@
+/* Native engine: one frame's motion SAD, ADM and VIF in one call (cffi cdef: plain
+ * declarations only).
+ *
+ * vn_frame(prev, ref, dis, width, height, stride, bitdepth, vif_limits, n_vif, adm_limits,
+ *          n_adm, lanes, level, adm_level, features, out, out_len)
+ *   prev          previous reference plane (NULL: no motion SAD), same layout as ref.
+ *   ref, dis      planes of width x height samples (uint8_t for 8-bit, else uint16_t), rows
+ *                 `stride` samples apart (one stride for all three planes).
+ *   vif_limits    n_vif (0..16) VIF gain limits; adm_limits: n_adm (0..16) ADM gain limits.
+ *   lanes, adm_level   as vn_adm_multi's lanes and simd; level as vn_vif's and vn_motion_sad's.
+ *   features      0: the motion SAD only (the other outputs are NaN).
+ *   out           out_len >= n_adm * vn_adm_outputs_per_limit() + 8 * n_vif + 1 doubles:
+ *                 vn_adm_multi's outputs, then vn_vif's scores (limit-major, 4 scales), then
+ *                 its capped counts as doubles (same order), then the SAD (NaN without prev).
+ * Returns 0 or the first failing call's error code (vn_motion_sad, vn_adm_multi, vn_vif).
+ */
+int vn_frame(const void *prev, const void *ref, const void *dis, int width, int height,
+             int64_t stride, int bitdepth, const double *vif_limits, int n_vif,
+             const double *adm_limits, int n_adm, int lanes, int level, int adm_level,
+             int features, double *out, size_t out_len);
