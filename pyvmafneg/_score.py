@@ -18,19 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["score"]
 
 #: Options of a one-pass run that segments do not take.
-_ONE_PASS_ONLY = frozenset(
-    {
-        "subsample",
-        "scale",
-        "size",
-        "offset",
-        "features",
-        "library",
-        "bitdepth",
-        "ffmpeg",
-        "convert_bitdepth",
-    }
-)
+_ONE_PASS_ONLY = frozenset({"library", "bitdepth", "ffmpeg", "cpumask"})
 
 
 def score(
@@ -68,8 +56,9 @@ def score(
     ``'local'`` or ``'tcp://host:port'``) and stitched into one Result equal,
     as doubles, to one uninterrupted run; ``store`` names a result store
     that makes the run resumable. ``options`` then take ``threads``,
-    ``clip``, ``transform``, ``frames``, ``progress`` and ``raw`` (see
-    :func:`pyvmafneg.segments.score_segments`).
+    ``clip``, ``transform``, ``frames``, ``progress``, ``raw``, ``offset``,
+    ``scale``, ``size``, ``convert_bitdepth``, ``features`` and
+    ``subsample`` (see :func:`pyvmafneg.segments.score_segments`).
     """
     from .errors import OptionError
 

@@ -234,20 +234,6 @@ def _run_segments(
     from ..errors import OptionError
     from ..segments import score_segments
 
-    if args.subsample != 1:
-        raise OptionError("--subsample cannot be combined with --segments or --segment-frames")
-    if args.feature:
-        raise OptionError("--feature cannot be combined with --segments or --segment-frames")
-    if args.convert_bitdepth:
-        raise OptionError(
-            "--convert-bitdepth cannot be combined with --segments or --segment-frames"
-        )
-    if args.offset or args.size or getattr(args, "feature", None):
-        raise OptionError(
-            "--offset, --size and --feature cannot be combined with --segments or "
-            "--segment-frames; "
-            "prepare the pair first (e.g. ffmpeg -ss/-vf scale) or score it in one pass"
-        )
     if not (args.segments or args.segment_frames):
         raise OptionError("--scheduler needs --segments N or --segment-frames K")
     store = None if args.no_store else args.store
@@ -289,6 +275,12 @@ def _run_segments(
         frames=args.frames,
         progress=bar,
         on_segment=report,
+        subsample=args.subsample,
+        scale=args.scale,
+        size=args.size,
+        offset=args.offset,
+        features=args.feature,
+        convert_bitdepth=args.convert_bitdepth,
     )
     if not args.quiet:
         bar.close()

@@ -23,6 +23,25 @@ borrowed frames are dropped. Pooled scores are computed over the stitched
 title, so they are the same doubles too. The price is up to two extra
 frames scored per segment (see ``docs/segments.md``).
 
+What else a segment can do exactly
+----------------------------------
+* ``offset``: title frame ``i`` pairs reference frame ``i + max(-offset, 0)``
+  with distorted frame ``i + max(offset, 0)``, so each side's ranges are
+  shifted by its own count of dropped frames; motion sees the title's frames
+  only, as in one pass.
+* ``scale``, ``size``, ``convert_bitdepth``: libswscale works on one frame
+  at a time, so each segment prepares its frames with the same io wrappers
+  (:func:`pyvmafneg.io.prepare_pair`) as one pass does.
+* ``features``: every extra extractor offered (``psnr``, ``ssim``,
+  ``ms_ssim``, ``ciede``, ``psnr_hvs``, ``cambi``) computes a frame from that
+  pair alone in libvmaf 3.2 (CAMBI included: scored on a cut of a clip it
+  gives the uncut clip's values, see ``tests/test_segments_options.py``).
+* ``subsample=N``: libvmaf scores the pictures whose index in its own run
+  is a multiple of ``N`` and shows every picture to motion. A segment's
+  read therefore starts on a multiple of ``N`` (up to ``N - 1`` frames
+  earlier than its first frame, read for motion only), so its own indices
+  and the title's agree on which frames are scored.
+
 Where segments run
 ------------------
 * this process (``workers=1``), local worker processes (the default), or
@@ -52,6 +71,8 @@ from typing import Any
 
 import numpy as np
 
+from .._defaults import DEFAULT_SCALER
+from ..engines._features import FeatureSpec, resolve_features
 from ..engines._models import ModelSpec, pick_pair, resolve_models
 from ..errors import (
     MissingDependencyError,
@@ -61,6 +82,7 @@ from ..errors import (
     WorkerFileError,
     WorkerLostError,
 )
+from ..io._prepare import check_offset, check_size, offset_counts, plan_scaling
 from ..io._ranges import FrameRange, locate_ranges, open_range, split_evenly
 from ..io._sources import VideoSource, known_frame_count, match_sources, open_video
 from ..results._result import Result
@@ -81,6 +103,11 @@ BACKENDS: tuple[str, ...] = ("libvmaf", "native", "reference")
 DASK_CONNECT_TIMEOUT = 20.0
 #: Times a segment is started before a dying worker fails the run.
 MAX_ATTEMPTS = 3
+#: libvmaf extractors that compute a frame from that pair alone (checked by
+#: scoring cuts of a clip against the whole clip), so segments take them.
+FRAME_LOCAL_FEATURES: frozenset[str] = frozenset(
+    {"psnr", "float_ssim", "float_ms_ssim", "ciede", "psnr_hvs", "cambi"}
+)
 
 Progress = Callable[[int], None]
 
@@ -90,7 +117,9 @@ class SegmentTask:
     """One segment: frames ``start .. stop-1`` of the title and how to score them.
 
     ``reference`` and ``distorted`` are the padded ranges actually read
-    (one frame more on each side where the title has one); plain data,
+    (one frame more on each side where the title has one; with
+    ``subsample``, from the title frame ``read_from``, a multiple of it), in
+    each file's own frame numbers (shifted by an offset); plain data,
     picklable, so the task can run in another process or on another machine.
     """
 
@@ -105,11 +134,23 @@ class SegmentTask:
     clip: bool
     transform: bool | None
     key: str = ""
+    scale: str | None = DEFAULT_SCALER
+    size: tuple[int, int] | None = None
+    features: tuple[str, ...] = ()
+    convert_bitdepth: int | None = None
+    subsample: int = 1
+    read_from: int = 0
 
     @property
     def frames(self) -> int:
         """Frames this segment contributes to the title."""
         return self.stop - self.start
+
+    @property
+    def scored(self) -> list[int]:
+        """Title numbers of the frames of this segment that are scored (every ``subsample``-th)."""
+        n = self.subsample
+        return list(range(-(-self.start // n) * n, self.stop, n))
 
 
 @dataclass
@@ -144,8 +185,22 @@ class SegmentRun:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None
+def _finite(value: float) -> float | str | None:
+    """A value as stored in a row (JSON): NaN as None, infinities as ``'inf'``/``'-inf'``.
+
+    PSNR of two identical planes is infinite in libvmaf; the stitched result
+    keeps it so.
+    """
+    if math.isnan(value):
+        return None
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
+def _stored(value: float | str | None) -> float:
+    """The double a stored value stands for (see :func:`_finite`)."""
+    return math.nan if value is None else float(value)
 
 
 def score_segment(task: SegmentTask) -> dict[str, Any]:
@@ -161,6 +216,7 @@ def score_segment(task: SegmentTask) -> dict[str, Any]:
     dis = open_range(task.distorted)
     opened = time.perf_counter()
     workers = {"threads": task.threads} if "threads" in get_backend(task.backend).options else {}
+    extra = {"features": list(task.features)} if task.features else {}
     result = score(
         ref,
         dis,
@@ -168,19 +224,26 @@ def score_segment(task: SegmentTask) -> dict[str, Any]:
         backend=task.backend,
         clip=task.clip,
         transform=task.transform,
+        subsample=task.subsample,
+        scale=task.scale,
+        size=task.size,
+        convert_bitdepth=task.convert_bitdepth,
         **workers,
+        **extra,
     )
-    lo = task.start - task.reference.start
-    hi = lo + task.frames
-    if len(result) != task.reference.frames:
+    read = task.reference.frames
+    planned = len(range(0, read, task.subsample))
+    if len(result) != planned:
         raise SegmentError(
-            f"segment {task.index} read {len(result)} frame pairs where frames "
+            f"segment {task.index} scored {len(result)} frame pairs where {planned} of frames "
             f"{task.reference.start}..{task.reference.stop - 1} were planned",
-            frames=task.reference.frames,
+            frames=read,
         )
+    title = np.asarray(result.frames) + task.read_from
+    keep = (title >= task.start) & (title < task.stop)
 
     def cut(table: dict[str, np.ndarray]) -> dict[str, list[float | None]]:
-        return {k: [_finite(float(v)) for v in arr[lo:hi]] for k, arr in table.items()}
+        return {k: [_finite(float(v)) for v in arr[keep]] for k, arr in table.items()}
 
     return {
         "key": task.key,
@@ -189,6 +252,7 @@ def score_segment(task: SegmentTask) -> dict[str, Any]:
         "start": task.start,
         "stop": task.stop,
         "read": [task.reference.start, task.reference.stop],
+        "frames": [int(f) for f in title[keep]],
         "scores": cut(result.scores),
         "features": cut(result.features),
         # The store writes keys sorted; keep libvmaf's order of series.
@@ -267,15 +331,56 @@ def plan_segments(
     threads: int = 0,
     clip: bool = True,
     transform: bool | None = None,
+    offset: int = 0,
+    scale: str | None = DEFAULT_SCALER,
+    size: tuple[int, int] | None = None,
+    features: Sequence[FeatureSpec] = (),
+    convert_bitdepth: int | None = None,
+    subsample: int = 1,
 ) -> list[SegmentTask]:
-    """One :class:`SegmentTask` per range, reading one frame more on each side the title has."""
-    padded = [(max(0, a - 1), min(frames, b + 1)) for a, b in ranges]
-    refs = locate_ranges(reference, padded)
-    diss = locate_ranges(distorted, padded)
+    """One :class:`SegmentTask` per range, reading one frame more on each side the title has.
+
+    ``ranges`` and ``frames`` count title frames (after ``offset``); each
+    side's read is shifted by the frames the offset drops from it. With
+    ``subsample=N`` a read starts on a multiple of ``N``.
+    """
+    padded = [(_read_from(a, subsample), min(frames, b + 1)) for a, b in ranges]
+    ref_shift, dis_shift = max(-offset, 0), max(offset, 0)
+    refs = locate_ranges(reference, [(a + ref_shift, b + ref_shift) for a, b in padded])
+    diss = locate_ranges(distorted, [(a + dis_shift, b + dis_shift) for a, b in padded])
+    extra = tuple(f.describe() for f in features)
     return [
-        SegmentTask(i, a, b, r, d, tuple(models), backend, threads, clip, transform)
-        for i, ((a, b), r, d) in enumerate(zip(ranges, refs, diss, strict=True))
+        SegmentTask(
+            i,
+            a,
+            b,
+            r,
+            d,
+            tuple(models),
+            backend,
+            threads,
+            clip,
+            transform,
+            scale=scale,
+            size=size,
+            features=extra,
+            convert_bitdepth=convert_bitdepth,
+            subsample=subsample,
+            read_from=read[0],
+        )  # fmt: skip
+        for i, ((a, b), read, r, d) in enumerate(zip(ranges, padded, refs, diss, strict=True))
     ]
+
+
+def _read_from(start: int, subsample: int) -> int:
+    """Title frame a segment starting at ``start`` reads from.
+
+    One frame before ``start`` (motion needs it), moved back to a multiple
+    of ``subsample`` so the segment scores the title's frames.
+    """
+    if start == 0:
+        return 0
+    return (start - 1) // subsample * subsample
 
 
 def _keyed(
@@ -286,6 +391,8 @@ def _keyed(
     frames: int,
     version: str,
     hasher: HashCache,
+    offset: int = 0,
+    scaled: bool = False,
 ) -> list[SegmentTask]:
     from dataclasses import replace
 
@@ -306,6 +413,17 @@ def _keyed(
         "encode_raw": raw_geometry(distorted),
         "title_frames": frames,
     }
+    task = tasks[0]
+    chosen = {
+        "offset": offset,
+        "scale": task.scale if scaled else None,
+        "size": list(task.size) if task.size else None,
+        "features": list(task.features),
+        "convert_bitdepth": task.convert_bitdepth,
+        "subsample": task.subsample,
+    }
+    # Only options in use enter the key, so stores written before they existed still match.
+    base |= {k: v for k, v in chosen.items() if v not in (None, 0, [], 1)}
     return [
         replace(
             t, key=pair_key(ref_hash, dis_hash, model_ids, {**base, "range": [t.start, t.stop]})
@@ -535,11 +653,12 @@ def _iter_dask(
 
 def _row_fits(row: dict[str, Any], task: SegmentTask) -> bool:
     """Is a stored row a complete result of this segment (else it is scored again)?"""
-    n = task.frames
+    n = len(task.scored)
     try:
         return (
             row.get("kind") == "segment"
             and (row["start"], row["stop"]) == (task.start, task.stop)
+            and row.get("frames", task.scored) == task.scored
             and bool(row["scores"])
             and all(len(v) == n for part in ("scores", "features") for v in row[part].values())
         )
@@ -558,15 +677,13 @@ def _stitch(
     def join(part: str) -> dict[str, np.ndarray]:
         names = rows[0].get("order", {}).get(part) or list(rows[0][part])
         return {
-            n: np.array(
-                [math.nan if v is None else v for r in rows for v in r[part][n]], np.float64
-            )
-            for n in names
+            n: np.array([_stored(v) for r in rows for v in r[part][n]], np.float64) for n in names
         }
 
     default, neg = pick_pair(list(specs))
+    numbers = [f for r in rows for f in r.get("frames", range(r["start"], r["stop"]))]
     return Result(
-        frames=np.arange(frames),
+        frames=np.asarray(numbers, dtype=np.int64),
         scores=join("scores"),
         features=join("features"),
         default_model=default,
@@ -597,6 +714,12 @@ def score_segments(
     raw: dict[str, Any] | None = None,
     progress: Progress | None = None,
     on_segment: Callable[[dict[str, Any]], None] | None = None,
+    offset: int = 0,
+    scale: str | None = DEFAULT_SCALER,
+    size: tuple[int, int] | str | None = None,
+    features: Iterable[str | FeatureSpec] | str | None = None,
+    convert_bitdepth: int | None = None,
+    subsample: int = 1,
 ) -> SegmentRun:
     """Score one pair as contiguous segments in parallel; stitch one exact :class:`Result`.
 
@@ -642,6 +765,15 @@ def score_segments(
     on_segment:
         Called with each segment's row as it finishes, or is taken from the
         store (those rows carry ``reused=True``).
+    offset, scale, size, convert_bitdepth:
+        As for :func:`pyvmafneg.score`: each segment reads its ranges shifted
+        by the offset and prepares its frames as one pass does.
+    features:
+        Extra libvmaf extractors, as for :func:`pyvmafneg.score` (libvmaf
+        backend); each computes a frame from that pair alone, so segments
+        give one pass's values.
+    subsample:
+        Score every N-th frame of the title (N >= 1), as one pass does.
 
     Returns
     -------
@@ -671,23 +803,45 @@ def score_segments(
     if workers is not None and (isinstance(workers, bool) or workers < 1):
         raise OptionError(f"workers must be at least 1; got {workers!r}")
     threads = threads or 0
+    if isinstance(subsample, bool) or not isinstance(subsample, int) or subsample < 1:
+        raise OptionError(
+            f"subsample must be a whole number of at least 1; got {subsample!r}",
+            option="subsample",
+            value=subsample,
+        )
+    offset = check_offset(offset)
+    extra = resolve_features(features)
+    if extra and backend != "libvmaf":
+        from ..engines._features import refuse_features
+
+        refuse_features(features, backend)
+    temporal = [f.describe() for f in extra if f.extractor not in FRAME_LOCAL_FEATURES]
+    if temporal:
+        raise OptionError(
+            f"{', '.join(temporal)} carries state from frame to frame, so segments cannot "
+            "give one pass's values for it",
+            advice="score it in one pass",
+            option="features",
+            value=temporal,
+        )
     raw = dict(raw or {})
     ref = _as_source(reference, raw, "reference")
     dis = _as_source(distorted, raw, "distorted")
-    match_sources(ref, dis, frames=frames)
-    total = frames if frames is not None else known_frame_count(ref)
+    prepare = {"scale": scale, "size": size, "offset": offset}
+    match_sources(ref, dis, frames=frames, convert_bitdepth=convert_bitdepth, **prepare)
+    plan = plan_scaling((ref.width, ref.height), (dis.width, dis.height), scale=scale, size=size)
+    n_ref, n_dis = offset_counts(offset, known_frame_count(ref), known_frame_count(dis))
+    total = frames if frames is not None else n_ref
     if total is None:
-        total = known_frame_count(dis)
+        total = n_dis
     if total is None:
         raise SegmentError(
             f"the length of {ref.path!r} cannot be known without decoding it; pass frames=N",
             segments=segments,
             segment_frames=segment_frames,
         )
-    if frames is None:
-        other = known_frame_count(dis)
-        if other is not None and other != total:
-            match_sources(ref, dis, frames=None)  # raises with the advice
+    if frames is None and n_dis is not None and n_dis != total:
+        match_sources(ref, dis, frames=None, convert_bitdepth=convert_bitdepth, **prepare)
     ranges = plan_ranges(total, segments=segments, segment_frames=segment_frames)
     specs = resolve_models(models)
     tasks = plan_segments(
@@ -700,6 +854,12 @@ def score_segments(
         threads=threads,
         clip=clip,
         transform=transform,
+        offset=offset,
+        scale=scale,
+        size=check_size(size),
+        features=extra,
+        convert_bitdepth=convert_bitdepth,
+        subsample=subsample,
     )
     run = SegmentRun(result=None, segments=ranges)  # type: ignore[arg-type]
     stored: dict[str, dict[str, Any]] = {}
@@ -708,7 +868,16 @@ def score_segments(
         store = os.fspath(store)
         hasher = HashCache(store + ".hashes.json")
         version = library_info().version if backend == "libvmaf" else backend
-        tasks = _keyed(tasks, ref, dis, frames=total, version=version, hasher=hasher)
+        tasks = _keyed(
+            tasks,
+            ref,
+            dis,
+            frames=total,
+            version=version,
+            hasher=hasher,
+            offset=offset,
+            scaled=plan is not None,
+        )
         hasher.save()
         result_store = ResultStore(store)
     rows: dict[int, dict[str, Any]] = {}
