@@ -265,7 +265,8 @@ typedef struct {
  * for every limit, from decoupled row vn_cm_row(e). */
 static void vn_ext_row(vn_ctx *cx, int scale, int fast, int e, int rows, int cols, int top,
                        int bottom, int left, int right, const vn_adm_s0_consts *c0s,
-                       const vn_adm_s123_consts *c123, int vec_row0, int vec_row1, int vec_hi) {
+                       const vn_adm_s123_consts *c123, int vec_row0, int vec_row1, int vec_hi,
+                       int round_lo, int round_hi) {
     const vn_adm_kernels *K = cx->K;
     vn_bufs *b = &cx->b;
     int w = right - left;
@@ -288,8 +289,11 @@ static void vn_ext_row(vn_ctx *cx, int scale, int fast, int e, int rows, int col
             rr[k] = slot->r[k] + 1;
             aa[k] = slot->a[k] + 1;
         }
-        ls->bound += (scale == 0 && fast ? K->restore0 : K->restore)(&ls->lim, rs, ts, ms, w, rr,
-                                                                      aa, count);
+        vn_adm_limit lim = ls->lim;
+        lim.round_lo = round_lo - left;
+        lim.round_hi = round_hi - left;
+        ls->bound += (scale == 0 && fast ? K->restore0 : K->restore)(&lim, rs, ts, ms, w, rr, aa,
+                                                                      count);
         for (int side = 0; side < 2; side++) {
             int col = side == 0 ? ledge : redge;
             int pos = side == 0 ? 0 : w + 1;
@@ -300,7 +304,9 @@ static void vn_ext_row(vn_ctx *cx, int scale, int fast, int e, int rows, int col
                 rr[k] = slot->r[k] + pos;
                 aa[k] = slot->a[k] + pos;
             }
-            K->restore(&ls->lim, rs, ts, ms, 1, rr, aa, 0);
+            lim.round_lo = round_lo - col;
+            lim.round_hi = round_hi - col;
+            K->restore(&lim, rs, ts, ms, 1, rr, aa, 0);
         }
         if (scale == 0 && fast)
             K->flt0_fast(c0s, slot, w + 2);
@@ -380,6 +386,22 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
     int vec_ok = scale == 0 && lanes > 0 && left > 0 && right <= cols - 1;
     int vec_row0 = top > 1 ? top : 1, vec_row1 = bottom < rows - 1 ? bottom : rows - 1;
     int vec_hi = vec_ok ? w - w % lanes : 0;
+    /* Band columns [round_lo, round_hi) where libvmaf's vector decoupling rounds rst * egl
+     * to nearest (non-integer limits). It decouples columns [dlo, dhi), the window widened
+     * by a filter margin, step columns at a time from dlo; the AVX2 kernel (lanes 6) runs
+     * at scale 0 only and stops at the last multiple of 8, the AVX-512 kernel (lanes 14)
+     * runs at every scale and stops after whole steps of 16. The rest truncates (C). */
+    int round_lo = 0, round_hi = 0;
+    if (lanes == 14 || (lanes == 6 && scale == 0)) {
+        int raw = (int)(cols * 0.1 - 0.5 - 1);
+        int dlo = raw > 0 ? raw : 0, dhi = cols - raw + 2;
+        if (dhi > cols) dhi = cols;
+        int stop = lanes == 14 ? dhi - (dhi - dlo) % 16 : dhi - dhi % 8;
+        if (stop > dlo) {
+            round_lo = dlo;
+            round_hi = stop;
+        }
+    }
 
     for (int l = 0; l < cx->n_limits; l++) {
         vn_limit_state *ls = &b->lims[l];
@@ -418,7 +440,7 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
         }
         while (next_e <= bottom && vn_cm_row(next_e, rows) <= i) {
             vn_ext_row(cx, scale, fast, next_e, rows, cols, top, bottom, left, right, &c0s,
-                       &c123, vec_row0, vec_row1, vec_hi);
+                       &c123, vec_row0, vec_row1, vec_hi, round_lo, round_hi);
             next_e++;
         }
     }
@@ -478,6 +500,7 @@ static void vn_adm_run(vn_ctx *cx, const double *limits, double nvd, int rdh, do
         vn_limit_state *ls = &b->lims[l];
         ls->lim.egl = limits[l];
         ls->lim.egl_int = limits[l] == floor(limits[l]) ? (int32_t)limits[l] : 0;
+        ls->lim.round_lo = ls->lim.round_hi = 0;
     }
 
     int in_w = cx->width, in_h = cx->height;

@@ -2,6 +2,7 @@
 #ifndef VN_ADM_INTERNAL_H
 #define VN_ADM_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -18,6 +19,10 @@ static inline int32_t vn_w16(int32_t x) { return (int16_t)(uint16_t)(uint32_t)x;
 typedef struct {
     double egl;  /* the gain limit */
     int32_t egl_int; /* egl when it is an integer, else 0 */
+    /* Non-integer egl: coefficients [round_lo, round_hi) of the row given to the kernel
+     * round rst * egl to nearest (ties to even), as libvmaf's vector decoupling does;
+     * the others truncate it, as its C code does. */
+    int round_lo, round_hi;
 } vn_adm_limit;
 
 /* Constants of one scale-0 band for the masking/pooling stage. */

@@ -115,6 +115,17 @@ MIN_SIZE = 33
 #: masking term reaches the int16 limit (see :func:`default_kernel`).
 ADM_KERNELS: dict[str, int] = {"c": 0, "avx2": 6, "avx512": 14}
 
+# Where libvmaf's decoupling rounds rst * egl to nearest, by masking-kernel lanes
+# (ADM_KERNELS): for scale 0 and for scales 1..3, the columns per vector step (0: the C
+# expression, which truncates, everywhere) and whether the vector part ends on whole
+# steps from the window's left edge (see _rounded_columns). The AVX2 kernel of scales
+# 1..3 truncates like C.
+_ROUNDING: dict[int, tuple[tuple[int, bool], tuple[int, bool]]] = {
+    0: ((0, False), (0, False)),
+    6: ((8, False), (0, False)),
+    14: ((16, True), (16, True)),
+}
+
 _INT16_MAX = (1 << 15) - 1
 # libvmaf's VmafCpuFlags bits (cpumask disables them).
 _VMAF_FLAG_AVX2 = 1 << 3
@@ -605,17 +616,51 @@ def _decouple(o: list[np.ndarray], t: list[np.ndarray], scale: int) -> _Decouple
     return _Decoupled(t=t, rst=rst, pos=pos, neg=neg)
 
 
-def _restore(dec: _Decoupled, band: int, gain_limit: float) -> np.ndarray:
-    """Restored coefficients after ``min/max(rst * egl, t)``, truncated like C."""
+def _rounded_columns(cols: int, step: int, whole_steps: bool) -> slice | None:
+    """Columns of a scale-0 band whose ``rst * egl`` a vectorised decoupling rounds.
+
+    libvmaf decouples the pooled window widened by a filter margin: columns
+    ``[lo, hi)`` with ``lo = trunc(0.1 cols - 1.5)`` (at least 0) and
+    ``hi = cols - lo + 2`` (at most ``cols``). Its AVX2 and AVX-512 kernels
+    take ``step`` columns at a time from ``lo`` and convert ``rst * egl`` to
+    an integer with the processor's default rounding (to nearest, ties to
+    even); the columns they leave to the C expression are truncated. The
+    vector part ends at ``hi - (hi - lo) % step`` when ``whole_steps`` (the
+    AVX-512 kernel: whole steps from ``lo``) and at ``hi - hi % step``
+    otherwise (the AVX2 kernel: the last multiple of ``step``; a step that
+    overruns it is overwritten by the C expression). Returns the rounded
+    columns, or None.
+    """
+    if step == 0:
+        return None
+    raw = math.trunc(cols * _BORDER_FACTOR - 0.5 - 1)
+    lo = max(raw, 0)
+    hi = min(cols - raw + 2, cols)
+    stop = hi - ((hi - lo) if whole_steps else hi) % step
+    return slice(lo, stop) if stop > lo else None
+
+
+def _restore(
+    dec: _Decoupled, band: int, gain_limit: float, rounded: slice | None = None
+) -> np.ndarray:
+    """Restored coefficients after ``min/max(rst * egl, t)``.
+
+    For a non-integer ``gain_limit`` the product is truncated toward zero, as
+    libvmaf's C code does, except in the columns ``rounded`` (see
+    :func:`_rounded_columns`), where it is rounded to nearest, ties to even.
+    """
     rst, t = dec.rst[band], dec.t[band]
     if float(gain_limit).is_integer():
         scaled = rst * int(gain_limit)
-        capped_pos = np.minimum(scaled, t)
-        capped_neg = np.maximum(scaled, t)
     else:
-        scaled = rst * float(gain_limit)
-        capped_pos = np.trunc(np.minimum(scaled, t)).astype(np.int64)
-        capped_neg = np.trunc(np.maximum(scaled, t)).astype(np.int64)
+        product = rst * float(gain_limit)
+        scaled = np.trunc(product)
+        if rounded is not None:
+            scaled[:, rounded] = np.rint(product[:, rounded])
+        scaled = scaled.astype(np.int64)
+    # t is an integer, so truncating min/max(x, t) equals min/max(trunc(x), t).
+    capped_pos = np.minimum(scaled, t)
+    capped_neg = np.maximum(scaled, t)
     out = np.where(dec.pos[band], capped_pos, rst)
     return np.where(dec.neg[band], capped_neg, out)
 
@@ -915,7 +960,9 @@ def _finish(
     """Features at one gain limit from an analysed pair, and the restored bands per scale."""
     nums, aims, restored_all = [], [], []
     for sc in scales:
-        restored = [_restore(sc.decoupled, b, gain_limit) for b in range(3)]
+        rule = _ROUNDING[lanes][0 if sc.scale == 0 else 1]
+        rounded = _rounded_columns(sc.decoupled.t[0].shape[1], *rule)
+        restored = [_restore(sc.decoupled, b, gain_limit, rounded) for b in range(3)]
         dlm, aim = _numerators(sc, restored, csf, lanes)
         nums.append(dlm)
         aims.append(aim)
