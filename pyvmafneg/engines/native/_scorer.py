@@ -43,7 +43,7 @@ from ...io._frame import ClipChecker, FrameLike
 from ...io._prepare import DEFAULT_SCALER, prepare_pair
 from ...results._result import Result
 from .._models import ModelSpec, feature_suffix, resolve_models
-from .._options import check_threads
+from .._options import check_threads, exact_cpumask
 from .._scaffold import EngineOutput, StreamingScorer, check_frames, drive, open_if_path
 from ..reference._adm import ADM_KERNELS, kernel_for_cpumask
 from ..reference._backend import LIBVMAF_VERSION, ReferenceModel, reference_model
@@ -262,6 +262,11 @@ class NativeScorer(StreamingScorer):
 
     def _score_pair(self, reference: FrameLike, distorted: FrameLike, index: int) -> None:
         ref, dis = self._check(reference, distorted, index)
+        if index == 0:
+            # libvmaf's ADM path for this width, as the libvmaf binding chooses it (its
+            # scalar code where its vector code disagrees with it)
+            width = ref.luma.shape[1]
+            self._kernels.lanes = ADM_KERNELS[kernel_for_cpumask(exact_cpumask(width, 0))]
         bitdepth = ref.bitdepth
         prev = self._prev_ref
         if self._pool is None:

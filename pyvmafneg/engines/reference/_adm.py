@@ -18,14 +18,22 @@ This module reproduces libvmaf 3.2.0's fixed-point implementation
 rounding constant, int16 wrap, float32 cast and the ``powf`` cube root are
 modelled. It is an independent witness of the binding: it never calls libvmaf.
 
-libvmaf's result depends on its code path in one place: a contrast-masking
+libvmaf's result depends on its code path in two places. (1) A contrast-masking
 term reaches the int16 limit (a CSF-weighted coefficient of the masking band
 at about 60 % of full scale, as on sharpened or contrast-stretched edges,
 which matters for AIM, whose mask is the restored detail). Its C code wraps
 the term there; its AVX2 and AVX-512 kernels keep it in 32 bits, except in the
 columns and rows they leave to scalar code, which differ between the two.
+(2) A non-integer gain limit: the decoupling turns ``rst * egl`` (a double)
+into an integer. The C code truncates it toward zero; the vector kernels
+round it to nearest, ties to even, in the columns they cover: at scale 0
+only on AVX2 (8 columns a step, up to the last multiple of 8 of the
+decoupled width), at every scale on AVX-512 (16 a step, whole steps from
+the decoupled window's left edge); see :func:`_rounded_columns`. This moves
+``adm2`` and ``aim`` by a few 1e-6 and never matters for egl 1 or 100.
 ``kernel=`` selects the path to reproduce (:data:`ADM_KERNELS`); the default is
-the one libvmaf dispatches to on this CPU (:func:`default_kernel`).
+the one libvmaf dispatches to on this CPU (:func:`default_kernel`), so by
+default the results equal what libvmaf computes here with ``cpumask=0``.
 
 Agreement with libvmaf, as doubles (``==``), each kernel against its path:
 
@@ -40,9 +48,6 @@ Agreement with libvmaf, as doubles (``==``), each kernel against its path:
     1680 avoids it, and those two are unaffected in practice). Where the stray
     values reach the pooled window, libvmaf's own C and SIMD results differ;
     this module follows the C code.
-  - a non-integer gain limit: the vectorised scale-0 decoupling rounds
-    ``rst * egl`` to nearest where C truncates (a few 1e-6 in ``adm2`` and
-    ``aim``; never for egl 1 or 100).
 
 The *enhancement gain limit* (``adm_enhn_gain_limit``, "egl") is what makes
 VMAF-NEG: inside a 1-degree cone where the distorted (h, v) detail points the

@@ -44,7 +44,7 @@ from ...io._frame import ClipChecker, FrameLike
 from ...io._prepare import DEFAULT_SCALER, prepare_pair
 from ...results._result import Result
 from .._models import ModelSpec, check_gain_limit, feature_suffix, resolve_models
-from .._options import check_threads
+from .._options import check_threads, exact_cpumask
 from .._scaffold import EngineOutput, StreamingScorer, check_frames, drive, open_if_path
 from ._adm import adm_features_multi, kernel_for_cpumask
 from ._model import VmafModel, load_model
@@ -266,8 +266,12 @@ class ReferenceScorer(StreamingScorer):
         The libvmaf code path to reproduce, as :class:`pyvmafneg.Scorer`'s
         ``cpumask``: 0 (default) is the path libvmaf takes on this CPU,
         ``0xffff`` its portable C code (see
-        :func:`~pyvmafneg.engines.reference._adm.kernel_for_cpumask`). Only ADM's
-        masking of near-full-scale coefficients depends on it.
+        :func:`~pyvmafneg.engines.reference._adm.kernel_for_cpumask`). Only ADM
+        depends on it: the masking of near-full-scale coefficients and the
+        rounding of non-integer gain limits. With 0, frame widths where
+        libvmaf's vector ADM disagrees with its scalar code
+        (:data:`~pyvmafneg.engines._options.VECTOR_MISMATCH_WIDTHS`) take the
+        scalar path, as :class:`pyvmafneg.Scorer` does.
 
     Frames may be any pixel format (4:2:0, 4:2:2, 4:4:4, 4:0:0; only luma is
     used) at 8, 10, 12 or 16 bits, at least 33x33 pixels. Use from threads
@@ -290,7 +294,9 @@ class ReferenceScorer(StreamingScorer):
         super().__init__(resolve_models(models), clip=clip)
         self.models = tuple(reference_model(s, clip=clip, transform=transform) for s in self.specs)
         self.bitdepth = bitdepth
-        self.kernel = kernel_for_cpumask(int(cpumask))
+        self.cpumask = int(cpumask)
+        # Chosen again from the first frame's width, as the libvmaf binding chooses its path.
+        self.kernel = kernel_for_cpumask(self.cpumask)
         self._vif_limits = _distinct(m.vif_gain_limit for m in self.models)
         self._adm_limits = _distinct(m.adm_gain_limit for m in self.models)
         motion_keys = set(_MOTION_NAMES.values())
@@ -316,6 +322,8 @@ class ReferenceScorer(StreamingScorer):
 
     def _score_pair(self, reference: FrameLike, distorted: FrameLike, index: int) -> None:
         ref, dis = self._check(reference, distorted, index)
+        if index == 0:
+            self.kernel = kernel_for_cpumask(exact_cpumask(ref.luma.shape[1], self.cpumask))
         if self._motion is None:
             self._motion = Motion(ref.bitdepth)
         try:
