@@ -279,6 +279,67 @@ def test_equals_libvmaf_c_code(scorer_cls, kind, width, height, bitdepth, limits
     assert_three_agree(scorer_cls, refs, diss, bitdepth, limits, cpumask=C_ONLY)
 
 
+# libvmaf's ADM paths as cpumask values: default dispatch, AVX2 only, scalar C.
+_PATHS = (0, 0x30, 0x38)
+FRACTIONAL_LIMITS = (1.2, 1.7, 2.5, 7.5)
+
+
+@pytest.mark.parametrize(
+    ("kind", "width", "height", "bitdepth", "image"),
+    [
+        ("unsharp", 176, 144, 8, "astronaut"),
+        ("unsharp", 175, 143, 10, "coffee"),
+        ("contrast", 240, 135, 8, "astronaut"),
+        ("unsharp", 191, 109, 12, "camera"),
+        ("noise", 111, 73, 8, "coffee"),
+        ("unsharp", 224, 161, 16, "astronaut"),
+    ],
+)
+def test_non_integer_limits_equal_each_libvmaf_path(
+    scorer_cls, kind, width, height, bitdepth, image
+) -> None:
+    """Non-integer limits: libvmaf's vector decoupling rounds rst * egl to nearest where
+    its C code truncates; native == reference == libvmaf on each path, every SIMD level."""
+    refs, diss = clip_pairs(kind, width, height, bitdepth, frames=1, image=image)
+    for cpumask in _PATHS:
+        assert_three_agree(scorer_cls, refs, diss, bitdepth, FRACTIONAL_LIMITS, cpumask)
+    assert kernel_for_cpumask(0x38) == "c"
+
+
+def test_non_integer_limit_paths_differ_and_native_follows_each() -> None:
+    """The rounding rule matters: the three emulated paths give three different values,
+    and the native engine follows the kernel it is given at every SIMD level."""
+    refs, diss = clip_pairs("unsharp", 176, 144, 8, frames=1)
+    got = {}
+    for kernel in ADM_KERNELS:
+        expected = reference_adm(refs[0], diss[0], 8, FRACTIONAL_LIMITS, kernel)
+        for simd in SIMD_LEVELS:
+            native = native_adm(refs[0], diss[0], 8, FRACTIONAL_LIMITS, kernel, simd)
+            assert features_only(native) == expected, (kernel, simd)
+        got[kernel] = expected[1.2]["adm2"]
+    assert len(set(got.values())) == 3, got
+
+
+def test_backend_takes_libvmaf_path_for_the_width(scorer_cls) -> None:
+    """At a width where libvmaf's vector ADM disagrees with its scalar code, the libvmaf
+    binding runs the scalar code; the native and reference backends follow it."""
+    import pyvmafneg
+
+    clip = natural_clip("astronaut", frames=2, width=130, height=77)
+    dis = [unsharp_mask(f.luma, amount=1.5) for f in clip]
+    refs = [f.luma for f in clip]
+    models = ["vmaf_v0.6.1:name=vmaf", "vmaf_v0.6.1:name=g:adm_enhn_gain_limit=1.2"]
+    lib = pyvmafneg.score(refs, dis, models, backend="libvmaf", threads=0, clip=False)
+    for backend in ("native", "reference"):
+        ours = pyvmafneg.score(refs, dis, models, backend=backend, clip=False)
+        for key in lib.keys():
+            assert ours[key].tolist() == lib[key].tolist(), (backend, key)
+    # ... which is not what the default vector path would give here
+    c = reference_adm(refs[0], dis[0], 8, (1.2,), "c")
+    vector = reference_adm(refs[0], dis[0], 8, (1.2,), kernel_for_cpumask(0))
+    assert kernel_for_cpumask(0) == "c" or c != vector
+
+
 def test_near_full_scale_equals_libvmaf_default_path(scorer_cls) -> None:
     ref, dis = _near_full_scale_pair()
     assert_three_agree(scorer_cls, [ref], [dis], 8, (100.0, 1.0))

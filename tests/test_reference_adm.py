@@ -251,6 +251,77 @@ def test_each_kernel_equals_its_libvmaf_code_path(scorer_cls) -> None:
     assert adm_features_multi(ref, dis, 8) == by_kernel[default_kernel()]
 
 
+# --------------------------------------------------------------------------- non-integer limits
+
+_FRACTIONAL_LIMITS = (1.2, 1.7, 2.5, 7.5)
+# libvmaf's code paths as cpumask values: the default dispatch, AVX2 only, scalar C.
+_PATHS = (0, 0x30, 0x38)
+
+
+def _libvmaf_adm_at(
+    scorer_cls: type, ref: np.ndarray, dis: np.ndarray, bitdepth: int, cpumask: int
+) -> dict[float, dict[str, float]]:
+    """libvmaf's ADM features of one frame at each of _FRACTIONAL_LIMITS, as doubles."""
+    models = [
+        f"vmaf_v0.6.1:name=m{i}:adm_enhn_gain_limit={g}" for i, g in enumerate(_FRACTIONAL_LIMITS)
+    ]
+    with scorer_cls(models, bitdepth=bitdepth, cpumask=cpumask) as scorer:
+        scorer.feed(ref, dis)
+        result = scorer.flush()
+    return {
+        g: {k: float(result[f"integer_{k}_egl_{g:g}"][0]) for k in ADM_FEATURES}
+        for g in _FRACTIONAL_LIMITS
+    }
+
+
+@pytest.mark.parametrize(
+    ("image", "width", "height", "bitdepth"),
+    [
+        ("astronaut", 176, 144, 8),
+        ("coffee", 175, 143, 10),
+        ("astronaut", 240, 135, 8),
+        ("camera", 191, 109, 10),
+        ("coffee", 111, 73, 8),
+        ("astronaut", 224, 161, 12),
+    ],
+)
+def test_non_integer_limits_equal_each_libvmaf_path(
+    scorer_cls, image, width, height, bitdepth
+) -> None:
+    """rst * egl is rounded to nearest by libvmaf's vector decoupling and truncated by its
+    C code; each kernel equals its path, the default one libvmaf's default dispatch."""
+    refs, diss = _natural_pairs(image, "unsharp", width, height, bitdepth, frames=1)
+    for cpumask in _PATHS:
+        expected = _libvmaf_adm_at(scorer_cls, refs[0], diss[0], bitdepth, cpumask)
+        kernel = kernel_for_cpumask(cpumask)
+        ours = adm_features_multi(refs[0], diss[0], bitdepth, _FRACTIONAL_LIMITS, kernel=kernel)
+        assert ours == expected, hex(cpumask)
+    assert kernel_for_cpumask(0x38) == "c"
+    default = adm_features_multi(refs[0], diss[0], bitdepth, _FRACTIONAL_LIMITS)
+    assert default == _libvmaf_adm_at(scorer_cls, refs[0], diss[0], bitdepth, 0)
+
+
+def test_non_integer_limit_rounding_differs_between_paths() -> None:
+    """The three emulated paths disagree at scale 0 for a non-integer limit, and the
+    AVX-512 one also at scales 1..3 (its decoupling rounds there; AVX2's truncates)."""
+    refs, diss = _natural_pairs("astronaut", "unsharp", 240, 135, 8, frames=1)
+    by_kernel = {
+        k: adm_features_multi(refs[0], diss[0], 8, _FRACTIONAL_LIMITS, kernel=k)
+        for k in ADM_KERNELS
+    }
+    scale0 = {k: v[1.2]["adm_scale0"] for k, v in by_kernel.items()}
+    assert len(set(scale0.values())) == 3, scale0
+    assert by_kernel["avx512"][1.7]["adm_scale1"] != by_kernel["c"][1.7]["adm_scale1"]
+    for s in (1, 2, 3):
+        for g in _FRACTIONAL_LIMITS:
+            key = f"adm_scale{s}"
+            assert by_kernel["avx2"][g][key] == by_kernel["c"][g][key], (s, g)
+    # Whole-number limits are exact products: every path agrees at scales 1..3 and on
+    # everything for this picture (no masking term reaches the int16 limit).
+    whole = {k: adm_features_multi(refs[0], diss[0], 8, (1.0, 2.0), kernel=k) for k in ADM_KERNELS}
+    assert whole["c"] == whole["avx2"] == whole["avx512"]
+
+
 def test_kernel_for_cpumask() -> None:
     assert kernel_for_cpumask(0xFFFF) == "c"
     assert kernel_for_cpumask(0) == default_kernel() in ADM_KERNELS
