@@ -333,8 +333,11 @@ static inline __m512i log2_q11_x8(__m512i v)
     return _mm512_add_epi64(t, _mm512_slli_epi64(k, 11));
 }
 
-static void stat_row_avx512(const int32_t *s1r, const int32_t *s2r, const int32_t *s12r, int w,
-                            const double *egl, int ne, struct vif_acc *acc)
+/* ne is a constant where this is inlined for one or two limits: the per-limit sums then
+ * stay in registers. */
+static inline __attribute__((always_inline)) void
+stat_row_avx512_n(const int32_t *s1r, const int32_t *s2r, const int32_t *s12r, int w,
+                  const double *egl, int ne, struct vif_acc *acc)
 {
     const __m512d eps = _mm512_set1_pd(65536 * 1.0e-10);
     const __m512i nsq = _mm512_set1_epi64(SIGMA_NSQ);
@@ -376,14 +379,26 @@ static void stat_row_avx512(const int32_t *s1r, const int32_t *s2r, const int32_
         const __m512i sv = _mm512_maskz_cvttpd_epi64(tpos, t);
         const __m512i n1 = _mm512_mask_blend_epi64(mg, safe, _mm512_add_epi64(sv, nsq));
         const __m512i l1 = log2_q11_x8(n1);
+        /* where no lane is held at a limit the term is the uncapped one: computed once */
+        __m512i unc = _mm512_setzero_si512();
+        int have_unc = 0;
         for (int e = 0; e < ne; e++) {
             const __m512d lim = _mm512_set1_pd(egl[e]);
             const __mmask8 over = _mm512_mask_cmp_pd_mask(mg, g, lim, _CMP_GT_OQ);
-            const __m512d gc = _mm512_mask_blend_pd(over, g, lim);
-            const __m512i p = _mm512_cvttpd_epi64(_mm512_mul_pd(_mm512_mul_pd(gc, gc), d1));
-            const __m512i n2 = _mm512_mask_blend_epi64(mg, safe, _mm512_add_epi64(p, n1));
-            num_log[e] = _mm512_mask_add_epi64(num_log[e], mg, num_log[e],
-                                               _mm512_sub_epi64(log2_q11_x8(n2), l1));
+            __m512i term;
+            if (!over && have_unc) {
+                term = unc;
+            } else {
+                const __m512d gc = _mm512_mask_blend_pd(over, g, lim);
+                const __m512i p = _mm512_cvttpd_epi64(_mm512_mul_pd(_mm512_mul_pd(gc, gc), d1));
+                const __m512i n2 = _mm512_mask_blend_epi64(mg, safe, _mm512_add_epi64(p, n1));
+                term = _mm512_sub_epi64(log2_q11_x8(n2), l1);
+                if (!over) {
+                    unc = term;
+                    have_unc = 1;
+                }
+            }
+            num_log[e] = _mm512_mask_add_epi64(num_log[e], mg, num_log[e], term);
             capped[e] += __builtin_popcount(over);
         }
     }
@@ -396,6 +411,17 @@ static void stat_row_avx512(const int32_t *s1r, const int32_t *s2r, const int32_
     }
     if (x < w)
         stat_row(s1r + x, s2r + x, s12r + x, w - x, egl, ne, acc);
+}
+
+static void stat_row_avx512(const int32_t *s1r, const int32_t *s2r, const int32_t *s12r, int w,
+                            const double *egl, int ne, struct vif_acc *acc)
+{
+    if (ne == 1)
+        stat_row_avx512_n(s1r, s2r, s12r, w, egl, 1, acc);
+    else if (ne == 2)
+        stat_row_avx512_n(s1r, s2r, s12r, w, egl, 2, acc);
+    else
+        stat_row_avx512_n(s1r, s2r, s12r, w, egl, ne, acc);
 }
 #pragma GCC pop_options
 #endif
