@@ -157,7 +157,17 @@ def native_table(benchmarks: Sequence[dict[str, Any]]) -> list[str]:
         "vs libvmaf VMAF alone (≥ 0.90×?)",
         "SIMD",
     )
-    return _table(header, rows) if rows else []
+    if not rows:
+        return []
+    lines = _table(header, rows)
+    loads = sorted(float(i["load_avg"]) for i in infos if "load_avg" in i)
+    if loads:
+        lines += [
+            "",
+            f"Load average (1 min) when the native rounds ended: {loads[0]:.2f}–{loads[-1]:.2f} "
+            "(other work on the machine takes cores from both sides, the two-thread rounds most).",
+        ]
+    return lines
 
 
 def memory_table(benchmarks: Sequence[dict[str, Any]]) -> list[str]:

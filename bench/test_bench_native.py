@@ -13,8 +13,10 @@ Every round's numbers are checked on the way: native and libvmaf agree as
 doubles on every frame and every libvmaf feature, so a fast wrong kernel
 cannot pass. ``extra_info`` (kind ``native``) holds ``native_fps``,
 ``libvmaf_fps``, ``ratio`` (median over rounds of libvmaf's time / native's),
-``libvmaf_vmaf_fps`` and ``ratio_vs_vmaf_alone`` for the pair, the goal, and
-the native engine's SIMD level. ``bench/table.py`` renders them.
+``libvmaf_vmaf_fps`` and ``ratio_vs_vmaf_alone`` for the pair, the goal, the
+native engine's SIMD level and ``load_avg``, the machine's one-minute load
+average when the rounds ended (other work on the machine takes cores from both
+sides, and from the two-thread runs most). ``bench/table.py`` renders them.
 
 Run: ``python3 -m pytest bench/test_bench_native.py --benchmark-only``
 """
@@ -22,6 +24,7 @@ Run: ``python3 -m pytest bench/test_bench_native.py --benchmark-only``
 from __future__ import annotations
 
 import itertools
+import os
 
 import numpy as np
 import pytest
@@ -75,6 +78,7 @@ def _record(benchmark, run, source, n, threads, models, goal) -> float:
         ratio=round(ratio, 3),
         simd=native.simd_level(),
         rounds=len(run.ours_seconds),
+        load_avg=round(os.getloadavg()[0], 2),
         **versions(),
     )
     soft_check(benchmark, ratio >= goal, f"≥ {goal:.2f}× libvmaf")
