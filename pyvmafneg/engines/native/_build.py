@@ -29,6 +29,9 @@ ffibuilder.set_source(
     "pyvmafneg.engines.native._engine",
     "\n".join(f'#include "{h.name}"' for h in HEADERS),
     sources=[str(s.relative_to(ROOT)) for s in SOURCES],
+    # kernels written once and included per SIMD level, and the headers: a change to
+    # any of them rebuilds the engine
+    depends=[str(d.relative_to(ROOT)) for d in sorted({*CSRC.rglob("*.inc"), *CSRC.rglob("*.h")})],
     include_dirs=[str(CSRC / "include"), str(CSRC)],
     extra_compile_args=[
         "-O3",
