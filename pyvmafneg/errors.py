@@ -14,7 +14,7 @@ command line words its own advice from the attributes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "BDRateError",
@@ -56,6 +56,16 @@ __all__ = [
 ]
 
 
+class _Required:
+    """Marks a fact the caller must give (a ``_facts`` entry without a default)."""
+
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+_REQUIRED: Any = _Required()
+
+
 def _rebuild(cls: type[VmafNegError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
     """Unpickle an error without calling its ``__init__`` (keyword-only facts)."""
     exc = cls.__new__(cls, *args)
@@ -83,6 +93,10 @@ class VmafNegError(Exception):
     options:
         The options the advice names, by their Python keyword, with the
         value to give (``...`` when the caller must choose one).
+    **facts:
+        The facts a subclass declares in ``_facts`` (keyword-only), each kept
+        as the attribute of that name and documented in the subclass's
+        Attributes section.
 
     Attributes
     ----------
@@ -96,14 +110,36 @@ class VmafNegError(Exception):
     ``str(error)`` is ``"{message}; {advice}"``.
     """
 
+    #: The facts this class takes (keyword -> default, ``_REQUIRED`` when the
+    #: caller must give it); a subclass that declares none takes its parent's.
+    _facts: ClassVar[dict[str, Any]] = {}
+
     def __init__(
-        self, message: str = "", *, advice: str = "", options: dict[str, Any] | None = None
+        self,
+        message: str = "",
+        *,
+        advice: str = "",
+        options: dict[str, Any] | None = None,
+        **facts: Any,
     ) -> None:
+        name = type(self).__name__
+        unknown = sorted(facts.keys() - self._facts.keys())
+        if unknown:
+            raise TypeError(f"{name}() got unexpected keyword arguments: {unknown}")
+        missing = [k for k, v in self._facts.items() if v is _REQUIRED and k not in facts]
+        if missing:
+            raise TypeError(f"{name}() missing required keyword-only arguments: {missing}")
         self.message = message
         self.options = dict(options or {})
         self._advice = advice
         self.advice = self.advise(python_option)
         super().__init__(f"{message}; {self.advice}" if self.advice else message)
+        # A parent's facts the class does not declare again keep the parent's default.
+        values: dict[str, Any] = {}
+        for cls in reversed(type(self).__mro__):
+            values.update(vars(cls).get("_facts", {}))
+        for key, value in (values | facts).items():
+            setattr(self, key, value)
 
     def advise(self, name_option: Callable[[str, Any], str]) -> str:
         """The advice with each option named by ``name_option(keyword, value)``."""
@@ -130,16 +166,7 @@ class LibvmafNotFoundError(VmafNegError, OSError):
         The library that was asked for, or None when discovery found none.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        path: str | None = None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.path = path
+    _facts = {"path": None}
 
 
 class LibvmafError(VmafNegError, RuntimeError):
@@ -153,18 +180,7 @@ class LibvmafError(VmafNegError, RuntimeError):
         The integer status it returned (a negative errno value).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        function: str = "",
-        code: int = 0,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.function = function
-        self.code = code
+    _facts = {"function": "", "code": 0}
 
 
 class FrameError(VmafNegError, ValueError):
@@ -183,18 +199,7 @@ class UnstableWidthError(FrameError):
         code), or None when the run cannot set one (FFmpeg's filter).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        width: int,
-        exact_cpumask: int | None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.width = width
-        self.exact_cpumask = exact_cpumask
+    _facts = {"width": _REQUIRED, "exact_cpumask": _REQUIRED}
 
 
 class FrameMismatchError(FrameError):
@@ -212,20 +217,7 @@ class SizeMismatchError(FrameMismatchError):
         The frame index where it was found; None for whole files.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        reference_size: tuple[int, int],
-        distorted_size: tuple[int, int],
-        frame: int | None = None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.reference_size = reference_size
-        self.distorted_size = distorted_size
-        self.frame = frame
+    _facts = {"reference_size": _REQUIRED, "distorted_size": _REQUIRED, "frame": None}
 
 
 class FormatMismatchError(FrameMismatchError):
@@ -239,20 +231,7 @@ class FormatMismatchError(FrameMismatchError):
         The frame index where it was found; None for whole files.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        reference_format: tuple[str, int],
-        distorted_format: tuple[str, int],
-        frame: int | None = None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.reference_format = reference_format
-        self.distorted_format = distorted_format
-        self.frame = frame
+    _facts = {"reference_format": _REQUIRED, "distorted_format": _REQUIRED, "frame": None}
 
 
 class FrameCountMismatchError(FrameMismatchError):
@@ -268,22 +247,12 @@ class FrameCountMismatchError(FrameMismatchError):
         The ``frames`` limit that was asked for, or None.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        reference_frames: int | None,
-        distorted_frames: int | None,
-        common: int,
-        requested: int | None = None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.reference_frames = reference_frames
-        self.distorted_frames = distorted_frames
-        self.common = common
-        self.requested = requested
+    _facts = {
+        "reference_frames": _REQUIRED,
+        "distorted_frames": _REQUIRED,
+        "common": _REQUIRED,
+        "requested": None,
+    }
 
 
 class ModelError(VmafNegError, ValueError):
@@ -296,16 +265,7 @@ class ModelError(VmafNegError, ValueError):
         where one is concerned (else ``''``).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        model: str = "",
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.model = model
+    _facts = {"model": ""}
 
 
 class GainLimitError(ModelError):
@@ -319,18 +279,7 @@ class GainLimitError(ModelError):
         The value given.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        option: str,
-        value: Any,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.option = option
-        self.value = value
+    _facts = {"option": _REQUIRED, "value": _REQUIRED}
 
 
 class ScorerStateError(VmafNegError, RuntimeError):
@@ -346,16 +295,7 @@ class InputFileError(VmafNegError, ValueError):
         The file, where one is concerned (else ``''``).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        path: str = "",
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.path = path
+    _facts = {"path": ""}
 
 
 class RawGeometryError(InputFileError):
@@ -367,11 +307,7 @@ class RawGeometryError(InputFileError):
         The file.
     """
 
-    def __init__(
-        self, message: str, *, advice: str = "", options: dict[str, Any] | None = None, path: str
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.path = path
+    _facts = {"path": _REQUIRED}
 
 
 class TruncatedInputError(InputFileError):
@@ -390,18 +326,7 @@ class DecodeError(InputFileError):
         still be scored with ``frames=decoded``); None when unknown.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        path: str = "",
-        decoded: int | None = None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.path = path
-        self.decoded = decoded
+    _facts = {"path": "", "decoded": None}
 
 
 class FFmpegError(VmafNegError, RuntimeError):
@@ -413,16 +338,7 @@ class FFmpegError(VmafNegError, RuntimeError):
         The FFmpeg that was asked for or run; None when none was found.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        executable: str | None = None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.executable = executable
+    _facts = {"executable": None}
 
 
 class LogFormatError(VmafNegError, ValueError):
@@ -435,16 +351,7 @@ class LogFormatError(VmafNegError, ValueError):
         which NEG), the metric keys found; else empty.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        keys: tuple[str, ...] = (),
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.keys = keys
+    _facts = {"keys": ()}
 
 
 class BackendUnavailableError(VmafNegError, RuntimeError):
@@ -458,18 +365,7 @@ class BackendUnavailableError(VmafNegError, RuntimeError):
         Names of the backends this installation has.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        backend: str,
-        available: tuple[str, ...] = (),
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.backend = backend
-        self.available = available
+    _facts = {"backend": _REQUIRED, "available": ()}
 
 
 class MissingDependencyError(VmafNegError, ImportError):
@@ -483,18 +379,7 @@ class MissingDependencyError(VmafNegError, ImportError):
         The pyvmafneg extra that brings it (e.g. ``'plot'``), or ``''``.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        package: str = "",
-        extra: str = "",
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.package = package
-        self.extra = extra
+    _facts = {"package": "", "extra": ""}
 
 
 class OptionError(VmafNegError, ValueError):
@@ -508,18 +393,7 @@ class OptionError(VmafNegError, ValueError):
         The value given for it (None when no single option is concerned).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        option: str = "",
-        value: Any = None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.option = option
-        self.value = value
+    _facts = {"option": "", "value": None}
 
 
 class UnsupportedOptionError(OptionError):
@@ -537,22 +411,7 @@ class UnsupportedOptionError(OptionError):
         Backends that do honour it.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        backend: str,
-        option: str,
-        value: Any,
-        supported_by: tuple[str, ...] = (),
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.backend = backend
-        self.option = option
-        self.value = value
-        self.supported_by = supported_by
+    _facts = {"backend": _REQUIRED, "option": _REQUIRED, "value": _REQUIRED, "supported_by": ()}
 
 
 class OutputFileError(VmafNegError, OSError):
@@ -564,16 +423,7 @@ class OutputFileError(VmafNegError, OSError):
         The output asked for, where one is concerned (else ``''``).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        path: str = "",
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.path = path
+    _facts = {"path": ""}
 
 
 class ManifestError(VmafNegError, ValueError):
@@ -589,16 +439,7 @@ class ResultError(VmafNegError, ValueError):
         The series concerned, or ``''``.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        key: str = "",
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.key = key
+    _facts = {"key": ""}
 
 
 class ResultStoreError(VmafNegError, OSError):
@@ -610,16 +451,7 @@ class ResultStoreError(VmafNegError, OSError):
         The store file.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        path: str = "",
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.path = path
+    _facts = {"path": ""}
 
 
 class BDRateError(VmafNegError, ValueError):
@@ -644,20 +476,7 @@ class ScalerError(OptionError):
         The display size given, when that was the problem.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        scaler: str | None = None,
-        known: tuple[str, ...] = (),
-        size: object = None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.scaler = scaler
-        self.known = known
-        self.size = size
+    _facts = {"scaler": None, "known": (), "size": None}
 
 
 class OffsetError(FrameMismatchError):
@@ -671,20 +490,7 @@ class OffsetError(FrameMismatchError):
         The clips' frame counts, None where unknown.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        offset: object = None,
-        reference_frames: int | None = None,
-        distorted_frames: int | None = None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.offset = offset
-        self.reference_frames = reference_frames
-        self.distorted_frames = distorted_frames
+    _facts = {"offset": None, "reference_frames": None, "distorted_frames": None}
 
 
 class SyncError(FrameMismatchError):
@@ -700,22 +506,7 @@ class SyncError(FrameMismatchError):
         Frames read from each clip for the search.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        window: int | None = None,
-        frames: int | None = None,
-        reference_frames: int | None = None,
-        distorted_frames: int | None = None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.window = window
-        self.frames = frames
-        self.reference_frames = reference_frames
-        self.distorted_frames = distorted_frames
+    _facts = {"window": None, "frames": None, "reference_frames": None, "distorted_frames": None}
 
 
 class FeatureError(OptionError):
@@ -731,20 +522,7 @@ class FeatureError(OptionError):
         The backend that cannot compute it, when that was the problem.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        feature: str = "",
-        known: tuple[str, ...] = (),
-        backend: str | None = None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.feature = feature
-        self.known = known
-        self.backend = backend
+    _facts = {"feature": "", "known": (), "backend": None}
 
 
 class SegmentError(VmafNegError, ValueError):
@@ -754,30 +532,13 @@ class SegmentError(VmafNegError, ValueError):
     (the length asked for, or None) and ``frames`` (the title's length).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        segments: int | None = None,
-        segment_frames: int | None = None,
-        frames: int | None = None,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.segments = segments
-        self.segment_frames = segment_frames
-        self.frames = frames
+    _facts = {"segments": None, "segment_frames": None, "frames": None}
 
 
 class SchedulerError(VmafNegError, ConnectionError):
     """A Dask scheduler cannot be reached. Attribute: ``address``."""
 
-    def __init__(
-        self, message: str, *, advice: str = "", options: dict[str, Any] | None = None, address: str
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.address = address
+    _facts = {"address": _REQUIRED}
 
 
 class WorkerFileError(InputFileError):
@@ -786,16 +547,7 @@ class WorkerFileError(InputFileError):
     Attributes: ``problems``, a list of ``(worker, path, what)`` tuples.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        problems: list[tuple[str, str, str]],
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.problems = problems
+    _facts = {"problems": _REQUIRED}
 
 
 class WorkerLostError(VmafNegError, RuntimeError):
@@ -805,22 +557,7 @@ class WorkerLostError(VmafNegError, RuntimeError):
     ``stop`` exclusive) and ``attempts``.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        segment: int,
-        start: int,
-        stop: int,
-        attempts: int,
-    ) -> None:
-        super().__init__(message, advice=advice, options=options)
-        self.segment = segment
-        self.start = start
-        self.stop = stop
-        self.attempts = attempts
+    _facts = {"segment": _REQUIRED, "start": _REQUIRED, "stop": _REQUIRED, "attempts": _REQUIRED}
 
 
 class NoVmafScoresError(LogFormatError):
@@ -836,17 +573,8 @@ class NoVmafScoresError(LogFormatError):
         The per-frame series it does hold (also as :attr:`keys`).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        advice: str = "",
-        options: dict[str, Any] | None = None,
-        path: str = "",
-        tool: str = "",
-        metrics: tuple[str, ...] = (),
-    ) -> None:
-        super().__init__(message, advice=advice, options=options, keys=metrics)
-        self.path = path
-        self.tool = tool
-        self.metrics = metrics
+    _facts = {"path": "", "tool": "", "metrics": ()}
+
+    def __init__(self, message: str = "", **facts: Any) -> None:
+        super().__init__(message, **facts)
+        self.keys = self.metrics  # the series it holds, as LogFormatError names them
