@@ -18,3 +18,12 @@ int vn_frame(const void *prev, const void *ref, const void *dis, int width, int 
              int64_t stride, int bitdepth, const double *vif_limits, int n_vif,
              const double *adm_limits, int n_adm, int lanes, int level, int adm_level,
              int features, double *out, size_t out_len);
+
+/* vn_frame for n frames in one call: frame i reads prev[i] (may be NULL), ref[i], dis[i],
+ * computes features when features[i] != 0 and writes row i of out (out_len doubles a row,
+ * rows out_len apart). Returns 0 or the first error code; frames after a failing one are
+ * not scored. */
+int vn_frames(int n, const void *const *prev, const void *const *ref, const void *const *dis,
+              const int *features, int width, int height, int64_t stride, int bitdepth,
+              const double *vif_limits, int n_vif, const double *adm_limits, int n_adm,
+              int lanes, int level, int adm_level, double *out, size_t out_len);

@@ -24,8 +24,9 @@ none for libvmaf's default 100)
 
 Every gain limit the models ask for is scored from one filtering pass per frame.
 With ``threads`` > 0 frames are scored on a pool of threads (the engine releases
-the GIL); each frame's luma planes are copied once, and at most ``2 * threads``
-frames are in flight, so memory stays flat over a clip.
+the GIL); each frame's luma planes are copied once. Small frames go to a worker
+in batches (about 1.5 million pixels, at most 8 frames, one engine call a batch);
+at most ``2 * threads`` batches are in flight, so memory stays flat over a clip.
 """
 
 from __future__ import annotations
@@ -80,6 +81,16 @@ _MOTION_NAMES: Final[Mapping[str, str]] = {
     "motion3": "integer_motion3",
 }
 _DEFAULT_LIMIT: Final[float] = 100.0
+#: Frames handed to a worker at once: about this many pixels, at most _MAX_BATCH frames.
+_BATCH_PIXELS: Final[int] = 1_500_000
+_MAX_BATCH: Final[int] = 8
+#: A frame waiting for a worker: index, previous reference luma, reference and distorted luma.
+_Queued = tuple[
+    int,
+    NDArray[np.unsignedinteger] | None,
+    NDArray[np.unsignedinteger],
+    NDArray[np.unsignedinteger],
+]
 
 ProgressCallback = Callable[[int], None]
 
@@ -221,7 +232,9 @@ class NativeScorer(StreamingScorer):
             self._vif_limits, self._adm_limits, self._adm_lanes, self.simd
         )
         self._feature_keys: list[str] | None = None
-        self._inflight: deque[tuple[int, Future[NDArray[np.float64]]]] = deque()
+        self._inflight: deque[tuple[list[int], Future[NDArray[np.float64]]]] = deque()
+        self._batch: list[_Queued] = []
+        self._batch_bitdepth = 8
         self._pending: dict[int, NDArray[np.float64]] = {}
         self._frames: list[int] = []
         self._rows: list[NDArray[np.float64]] = []
@@ -280,21 +293,52 @@ class NativeScorer(StreamingScorer):
             self._collect(index, row)
             return
         # Threads: the frame's planes are copied once (the caller may reuse its buffers).
+        # Small frames go to the workers in batches, one engine call a batch, so a worker
+        # takes the interpreter lock once per batch rather than once per frame.
         ref_y = np.array(ref.luma, copy=True)
         dis_y = np.array(dis.luma, copy=True)
-        fut = self._pool.submit(self._frame, index, prev, ref_y, dis_y, bitdepth)
-        self._inflight.append((index, fut))
+        self._batch.append((index, prev, ref_y, dis_y))
+        self._batch_bitdepth = bitdepth
         self._prev_ref = ref_y if self._needs_motion else None
+        if len(self._batch) >= max(1, min(_MAX_BATCH, _BATCH_PIXELS // max(1, ref_y.size))):
+            self._submit()
         while len(self._inflight) > 2 * self.threads:
             self._drain_one()
 
-    def _drain_one(self) -> None:
-        index, fut = self._inflight.popleft()
+    def _submit(self) -> None:
+        batch, self._batch = self._batch, []
+        if not batch or self._pool is None:
+            return
+        fut = self._pool.submit(self._batch_rows, batch, self._batch_bitdepth)
+        self._inflight.append(([index for index, *_ in batch], fut))
+
+    def _batch_rows(self, batch: list[_Queued], bitdepth: int) -> NDArray[np.float64]:
+        """Rows of a batch of frames (worker side)."""
+        motion = self._needs_motion
+        items = [
+            (prev if motion else None, ref, dis, not index % self.subsample)
+            for index, prev, ref, dis in batch
+        ]
         try:
-            row = fut.result()
+            return self._kernels.run_batch(items, bitdepth)
+        except ValueError:
+            for index, prev, ref, dis in batch:  # name the frame at fault
+                try:
+                    self._frame(index, prev, ref, dis, bitdepth)
+                except ValueError as exc:
+                    raise FrameError(f"frame {index}: {exc}") from None
+            raise
+
+    def _drain_one(self) -> None:
+        indices, fut = self._inflight.popleft()
+        try:
+            rows = fut.result()
+        except FrameError:
+            raise
         except ValueError as exc:  # pragma: no cover - the frame checks come first
-            raise FrameError(f"frame {index}: {exc}") from None
-        self._collect(index, row)
+            raise FrameError(f"frame {indices[0]}: {exc}") from None
+        for index, row in zip(indices, rows, strict=True):
+            self._collect(index, row)
 
     def _collect(self, index: int, row: NDArray[np.float64]) -> None:
         if not index % self.subsample:
@@ -343,6 +387,7 @@ class NativeScorer(StreamingScorer):
         return {key: cols[key].tolist() for key in self.feature_keys}
 
     def _finish(self) -> EngineOutput:
+        self._submit()
         while self._inflight:
             self._drain_one()
         if self._needs_motion:
@@ -376,6 +421,7 @@ class NativeScorer(StreamingScorer):
             self._pool.shutdown(wait=True)
             self._pool = None
         self._inflight.clear()
+        self._batch.clear()
 
     def _release(self) -> None:
         # close(): stop the worker threads and drop frame state (the result stays available)
