@@ -68,6 +68,19 @@ CHILD = textwrap.dedent(
                     for other in (0, 6, 14):
                         got = k.adm(ref, padded[:, :w], bitdepth, (100.0, 1.0, 1.3), other, simd)
                         assert np.all(np.isfinite(got))
+                    # whole frames in one call (vn_frame, vn_frames) equal the checked calls
+                    frames = [(None, ref, dis, True), (ref, dis, ref, True), (dis, ref, dis, False)]
+                    want = [
+                        k.FrameKernels((100.0, 1.0), (1.0,), lanes, simd).run(p, r, d, bitdepth, f)
+                        for p, r, d, f in frames
+                    ]
+                    fk = k.FrameKernels((100.0, 1.0), (1.0,), lanes, simd)
+                    fk.run(None, ref, dis, bitdepth)
+                    got = [fk.run(p, r, d, bitdepth, f) for p, r, d, f in frames]
+                    batch = fk.run_batch(frames, bitdepth)
+                    for row, a, b in zip(want, got, batch):
+                        assert np.array_equal(row, a, equal_nan=True)
+                        assert np.array_equal(row, b, equal_nan=True)
                 checked += 1
             # a view with a row stride larger than its width
             wide = np.array(rng.integers(0, 1 << bitdepth, (h, w + 9)), dtype=dt)
