@@ -1,7 +1,9 @@
 """Test helpers: an FFmpeg libvmaf oracle and simple enhancement/degradation filters.
 
-Kept independent of the package's own FFmpeg backend and enhancement module, so
-tests hold the package against an outside witness.
+The oracle and ``unsharp``/``blur`` are kept independent of the package's own
+FFmpeg backend and enhancement module, so tests hold the package against an
+outside witness. :func:`distort` makes test inputs for the engines with the
+package's own enhancements (what a user scores).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from pyvmafneg.demo._enhance import contrast_stretch, unsharp_mask
 from pyvmafneg.io._frame import Frame
 from pyvmafneg.io._rawyuv import ffmpeg_pix_fmt, write_yuv
 
@@ -34,6 +37,31 @@ def unsharp(plane: np.ndarray, amount: float, sigma: float = 1.5, bitdepth: int 
 
 def blur(plane: np.ndarray, sigma: float = 1.0) -> np.ndarray:
     return np.rint(ndimage.gaussian_filter(plane.astype(np.float64), sigma)).astype(plane.dtype)
+
+
+def quantise(x: np.ndarray, bitdepth: int) -> np.ndarray:
+    """Round to whole code values, clip to ``[0, 2**bitdepth - 1]``, as uint8 or uint16."""
+    peak = (1 << bitdepth) - 1
+    return np.clip(np.rint(x), 0, peak).astype(np.uint8 if bitdepth == 8 else np.uint16)
+
+
+def distort(plane: np.ndarray, kind: str, bitdepth: int, seed: int = 0) -> np.ndarray:
+    """Enhancements (unsharp, contrast) and codec-like losses (blur, noise, quantisation)."""
+    x = plane.astype(np.float64)
+    scale = (1 << bitdepth) / 256.0
+    if kind == "unsharp":
+        return unsharp_mask(plane, bitdepth=bitdepth, sigma=1.5, amount=1.5)
+    if kind == "contrast":
+        return contrast_stretch(plane, bitdepth=bitdepth, gain=1.25)
+    if kind == "blur":
+        return quantise(ndimage.gaussian_filter(x, 1.2), bitdepth)
+    if kind == "noise":
+        rng = np.random.default_rng(seed)
+        return quantise(x + rng.normal(0.0, 4.0 * scale, x.shape), bitdepth)
+    if kind == "quant":
+        step = 12.0 * scale
+        return quantise(np.round(x / step) * step, bitdepth)
+    raise ValueError(kind)
 
 
 def ffmpeg_libvmaf(

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import ndimage
+from helpers import distort
 
 from pyvmafneg.demo._clips import natural_clip
-from pyvmafneg.demo._enhance import contrast_stretch, unsharp_mask
+from pyvmafneg.demo._enhance import unsharp_mask
 from pyvmafneg.engines._models import ModelSpec
 from pyvmafneg.engines.reference import _adm as reference
 from pyvmafneg.engines.reference._adm import (
@@ -97,30 +97,6 @@ def reference_adm(ref, dis, bitdepth, limits, kernel=None) -> dict[float, dict[s
 
 
 # --------------------------------------------------------------------------- frames
-
-
-def _quantise(x: np.ndarray, bitdepth: int) -> np.ndarray:
-    peak = (1 << bitdepth) - 1
-    return np.clip(np.rint(x), 0, peak).astype(np.uint8 if bitdepth == 8 else np.uint16)
-
-
-def distort(plane: np.ndarray, kind: str, bitdepth: int, seed: int = 0) -> np.ndarray:
-    """Enhancements (unsharp, contrast) and codec-like losses (blur, noise, quantisation)."""
-    x = plane.astype(np.float64)
-    scale = (1 << bitdepth) / 256.0
-    if kind == "unsharp":
-        return unsharp_mask(plane, bitdepth=bitdepth, sigma=1.5, amount=1.5)
-    if kind == "contrast":
-        return contrast_stretch(plane, bitdepth=bitdepth, gain=1.25)
-    if kind == "blur":
-        return _quantise(ndimage.gaussian_filter(x, 1.2), bitdepth)
-    if kind == "noise":
-        rng = np.random.default_rng(seed)
-        return _quantise(x + rng.normal(0.0, 4.0 * scale, x.shape), bitdepth)
-    if kind == "quant":
-        step = 12.0 * scale
-        return _quantise(np.round(x / step) * step, bitdepth)
-    raise ValueError(kind)
 
 
 def clip_pairs(

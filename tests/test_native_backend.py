@@ -13,13 +13,13 @@ import sys
 
 import numpy as np
 import pytest
-from scipy import ndimage
+from helpers import distort
 
 import pyvmafneg
 from pyvmafneg.cli import main
 from pyvmafneg.demo._clips import map_frames, natural_clip
 from pyvmafneg.demo._encode import x264_roundtrip
-from pyvmafneg.demo._enhance import contrast_stretch, unsharp_mask
+from pyvmafneg.demo._enhance import unsharp_mask
 from pyvmafneg.engines.reference import score_reference
 from pyvmafneg.engines.reference._motion import motion_sad
 from pyvmafneg.engines.reference._vif import vif_explain, vif_features_multi
@@ -42,31 +42,6 @@ MODELS = [
     "vmaf_v0.6.1neg:name=vmaf_neg",
     "vmaf_v0.6.1:name=v13:vif_enhn_gain_limit=1.3:adm_enhn_gain_limit=2",
 ]
-
-
-def _quantise(x: np.ndarray, bitdepth: int) -> np.ndarray:
-    return np.clip(np.rint(x), 0, (1 << bitdepth) - 1).astype(
-        np.uint8 if bitdepth == 8 else np.uint16
-    )
-
-
-def distort(plane: np.ndarray, kind: str, bitdepth: int, seed: int = 0) -> np.ndarray:
-    """Enhancements (unsharp, contrast) and codec-like losses (blur, noise, quantisation)."""
-    x = plane.astype(np.float64)
-    scale = (1 << bitdepth) / 256.0
-    if kind == "unsharp":
-        return unsharp_mask(plane, bitdepth=bitdepth, sigma=1.5, amount=1.5)
-    if kind == "contrast":
-        return contrast_stretch(plane, bitdepth=bitdepth, gain=1.25)
-    if kind == "blur":
-        return _quantise(ndimage.gaussian_filter(x, 1.2), bitdepth)
-    if kind == "noise":
-        rng = np.random.default_rng(seed)
-        return _quantise(x + rng.normal(0.0, 4.0 * scale, x.shape), bitdepth)
-    if kind == "quant":
-        step = 12.0 * scale
-        return _quantise(np.round(x / step) * step, bitdepth)
-    raise ValueError(kind)
 
 
 def assert_equal_results(a: pyvmafneg.Result, b: pyvmafneg.Result, keys=None) -> None:
