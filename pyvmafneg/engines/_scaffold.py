@@ -6,8 +6,8 @@ the frame count, the timing, the refusal of concurrent use and the
 hooks: :meth:`~StreamingScorer._score_pair`, :meth:`~StreamingScorer._finish`
 and :meth:`~StreamingScorer._release`. :func:`build_result` is the one place
 a :class:`~pyvmafneg.results.Result` is assembled from an engine's numbers
-(the FFmpeg backend uses it too), and :func:`drive` feeds two clips through a
-scorer.
+(the FFmpeg backend uses it too), :func:`drive` feeds two clips through a
+scorer and :func:`score_clips` opens and lines up two clips before that.
 
 Threads
 -------
@@ -34,6 +34,7 @@ import numpy as np
 
 from ..errors import OptionError, ScorerStateError
 from ..io._frame import FrameLike, iter_pairs
+from ..io._prepare import prepare_pair
 from ..results._result import Result
 from ._models import ModelSpec, pick_pair
 
@@ -44,6 +45,7 @@ __all__ = [
     "check_frames",
     "drive",
     "open_if_path",
+    "score_clips",
 ]
 
 ProgressCallback = Callable[[int], None]
@@ -275,3 +277,37 @@ def drive(
             if progress is not None:
                 progress(done)
         return scorer.flush()
+
+
+def score_clips(
+    make_scorer: Callable[[], StreamingScorer],
+    reference: Any,
+    distorted: Any,
+    *,
+    frames: int | None,
+    progress: ProgressCallback | None,
+    scale: str | None,
+    size: tuple[int, int] | str | None,
+    offset: int,
+    bitdepth: int | None,
+    convert_bitdepth: int | None,
+) -> Result:
+    """What each engine's ``score_*`` function does with two clips.
+
+    Checks ``frames``, opens paths as videos, lines the clips up
+    (:func:`~pyvmafneg.io.prepare_pair`: ``scale``, ``size``, ``offset``,
+    ``bitdepth``, ``convert_bitdepth``) and feeds them through the scorer
+    ``make_scorer()`` returns (:func:`drive`); the scorer is made only once the
+    clips are ready.
+    """
+    check_frames(frames)
+    pair = prepare_pair(
+        open_if_path(reference),
+        open_if_path(distorted),
+        scale=scale,
+        size=size,
+        offset=offset,
+        bitdepth=bitdepth,
+        convert_bitdepth=convert_bitdepth,
+    )
+    return drive(make_scorer(), pair.reference, pair.distorted, frames=frames, progress=progress)

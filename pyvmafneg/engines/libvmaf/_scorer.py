@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable
 
 from ...errors import ScorerStateError
 from ...io._frame import FrameLike
-from ...io._prepare import DEFAULT_SCALER, prepare_pair
+from ...io._prepare import DEFAULT_SCALER
 from ...results._result import Result
 from .._features import FeatureSpec, resolve_features
 from .._models import ModelSpec, resolve_models
 from .._options import check_threads
-from .._scaffold import EngineOutput, StreamingScorer, check_frames, drive, open_if_path
+from .._scaffold import EngineOutput, StreamingScorer, score_clips
 from ._binding import Context, Libvmaf, load_library
 
 __all__ = ["Scorer", "score_libvmaf"]
@@ -184,25 +184,25 @@ def score_libvmaf(
     for ``frames``, ``progress``, ``scale``, ``size``, ``offset`` and ``convert_bitdepth``. Other
     parameters are those of :class:`Scorer`.
     """
-    check_frames(frames)
-    pair = prepare_pair(
-        open_if_path(reference),
-        open_if_path(distorted),
+    return score_clips(
+        lambda: Scorer(
+            models,
+            threads=threads,
+            subsample=subsample,
+            clip=clip,
+            transform=transform,
+            bitdepth=bitdepth,
+            library=library,
+            cpumask=cpumask,
+            features=features,
+        ),
+        reference,
+        distorted,
+        frames=frames,
+        progress=progress,
         scale=scale,
         size=size,
         offset=offset,
         bitdepth=bitdepth,
         convert_bitdepth=convert_bitdepth,
     )
-    scorer = Scorer(
-        models,
-        threads=threads,
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        library=library,
-        cpumask=cpumask,
-        features=features,
-    )
-    return drive(scorer, pair.reference, pair.distorted, frames=frames, progress=progress)

@@ -41,11 +41,11 @@ from typing import Any, Final
 
 from ...errors import FrameError, ModelError
 from ...io._frame import ClipChecker, FrameLike
-from ...io._prepare import DEFAULT_SCALER, prepare_pair
+from ...io._prepare import DEFAULT_SCALER
 from ...results._result import Result
 from .._models import ModelSpec, check_gain_limit, feature_suffix, resolve_models
 from .._options import check_threads, exact_cpumask
-from .._scaffold import EngineOutput, StreamingScorer, check_frames, drive, open_if_path
+from .._scaffold import EngineOutput, StreamingScorer, score_clips
 from ._adm import adm_features_multi, kernel_for_cpumask
 from ._model import VmafModel, load_model
 from ._motion import Motion, MotionScores
@@ -422,22 +422,22 @@ def score_reference(
         Per-frame model scores and features under libvmaf's names,
         ``backend='reference'``.
     """
-    check_frames(frames)
-    pair = prepare_pair(
-        open_if_path(reference),
-        open_if_path(distorted),
+    return score_clips(
+        lambda: ReferenceScorer(
+            models,
+            subsample=subsample,
+            clip=clip,
+            transform=transform,
+            bitdepth=bitdepth,
+            cpumask=cpumask,
+        ),
+        reference,
+        distorted,
+        frames=frames,
+        progress=progress,
         scale=scale,
         size=size,
         offset=offset,
         bitdepth=bitdepth,
         convert_bitdepth=convert_bitdepth,
     )
-    scorer = ReferenceScorer(
-        models,
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        cpumask=cpumask,
-    )
-    return drive(scorer, pair.reference, pair.distorted, frames=frames, progress=progress)
