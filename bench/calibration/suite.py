@@ -26,7 +26,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -259,6 +259,25 @@ def _native_work(item: Item, cache: Path) -> str:
     return item.id
 
 
+def _run(
+    work: Callable[[Item, Path], str],
+    missing: list[Item],
+    jobs: int,
+    cache: Path,
+    quiet: bool,
+    label: str,
+) -> None:
+    """Run ``work(item, cache)`` for each missing item in ``jobs`` worker processes."""
+    if not missing:
+        return
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(work, i, cache) for i in missing]
+        for n, fut in enumerate(as_completed(futures), start=1):
+            fut.result()
+            if not quiet and (n % 20 == 0 or n == len(missing)):
+                print(f"suite: {label}{n}/{len(missing)} done", file=sys.stderr)
+
+
 def native_items() -> list[Item]:
     """The items scored by the native engine too: every honest item and the enhanced
     encodes at libx264's middle rate (CRF 32), where enhancement is hardest to see."""
@@ -271,13 +290,7 @@ def build_native(*, jobs: int = 2, cache: Path = CACHE, quiet: bool = False) -> 
     missing = [i for i in todo if not native_path(i.id, cache).exists()]
     if missing and not quiet:
         print(f"suite: {len(missing)} items to score with the native engine", file=sys.stderr)
-    if missing:
-        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(_native_work, i, cache) for i in missing]
-            for n, fut in enumerate(as_completed(futures), start=1):
-                fut.result()
-                if not quiet and (n % 20 == 0 or n == len(missing)):
-                    print(f"suite: native {n}/{len(missing)} done", file=sys.stderr)
+    _run(_native_work, missing, jobs, cache, quiet, "native ")
     return todo
 
 
@@ -295,13 +308,7 @@ def build(
     missing = [i for i in todo if not score_path(i.id, cache).exists()]
     if missing and not quiet:
         print(f"suite: {len(missing)} of {len(todo)} items to make and score", file=sys.stderr)
-    if missing:
-        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(_work, i, cache) for i in missing]
-            for n, fut in enumerate(as_completed(futures), start=1):
-                fut.result()
-                if not quiet and (n % 20 == 0 or n == len(missing)):
-                    print(f"suite: {n}/{len(missing)} done", file=sys.stderr)
+    _run(_work, missing, jobs, cache, quiet, "")
     return todo
 
 
