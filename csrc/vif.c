@@ -500,16 +500,29 @@ static void stat_row_avx2(const int32_t *s1r, const int32_t *s2r, const int32_t 
                                          _mm256_round_pd(t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
         const __m256d n1 = _mm256_blendv_pd(safe, _mm256_add_pd(sv, nsq), mgd);
         const __m256i l1 = log2_q11_pd4(n1);
+        /* where no lane is held at a limit the term is the uncapped one: computed once */
+        __m256i unc = _mm256_setzero_si256();
+        int have_unc = 0;
         for (int e = 0; e < ne; e++) {
             const __m256d lim = _mm256_set1_pd(egl[e]);
             const __m256d over = _mm256_and_pd(mgd, _mm256_cmp_pd(g, lim, _CMP_GT_OQ));
-            const __m256d gc = _mm256_blendv_pd(g, lim, over);
-            const __m256d p = _mm256_round_pd(_mm256_mul_pd(_mm256_mul_pd(gc, gc), d1),
-                                              _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-            const __m256d n2 = _mm256_blendv_pd(safe, _mm256_add_pd(p, n1), mgd);
-            num_log[e] = _mm256_add_epi64(
-                num_log[e], _mm256_and_si256(mg, _mm256_sub_epi64(log2_q11_pd4(n2), l1)));
-            capped[e] += __builtin_popcount(_mm256_movemask_pd(over));
+            const int nover = __builtin_popcount(_mm256_movemask_pd(over));
+            __m256i term;
+            if (!nover && have_unc) {
+                term = unc;
+            } else {
+                const __m256d gc = _mm256_blendv_pd(g, lim, over);
+                const __m256d p = _mm256_round_pd(_mm256_mul_pd(_mm256_mul_pd(gc, gc), d1),
+                                                  _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+                const __m256d n2 = _mm256_blendv_pd(safe, _mm256_add_pd(p, n1), mgd);
+                term = _mm256_and_si256(mg, _mm256_sub_epi64(log2_q11_pd4(n2), l1));
+                if (!nover) {
+                    unc = term;
+                    have_unc = 1;
+                }
+            }
+            num_log[e] = _mm256_add_epi64(num_log[e], term);
+            capped[e] += nover;
         }
     }
     acc->den_log += hsum_epi64(den_log);
