@@ -192,6 +192,31 @@ def _layout_for(path: str, name: str) -> tuple[str, int, str | None]:
         raise InputFileError(f"{path!r}: {exc}") from None
 
 
+def _frame_layout(
+    frame: Any, info: ContainerInfo, path: str, index: int, /, **facts: Any
+) -> tuple[str, int, str | None]:
+    """:func:`_layout_for` a decoded frame, refusing one unlike the stream's first.
+
+    Raises :class:`~pyvmafneg.errors.DecodeError` with ``facts`` when frame
+    ``index`` differs from ``info`` (the stream's) in size, format or bit depth.
+    """
+    name = frame.format.name
+    fmt, bits, convert = _layout_for(path, name)
+    if (frame.width, frame.height, fmt, bits) != (
+        info.width,
+        info.height,
+        info.pixel_format,
+        info.bitdepth,
+    ):
+        raise DecodeError(
+            f"{path!r}: frame {index} is {frame.width}x{frame.height} {name} but the "
+            f"stream started as {info.width}x{info.height} {info.decoder_format}; "
+            "VMAF needs one size and format per clip",
+            **facts,
+        )
+    return fmt, bits, convert
+
+
 def count_packets(path: str | os.PathLike[str]) -> int:
     """Count the first video stream's packets without decoding (about its frame count).
 
@@ -292,21 +317,7 @@ def _decode(path: str, info: ContainerInfo, threads: bool, allow_corrupt: bool) 
                     path=path,
                     decoded=index,
                 )
-            name = frame.format.name
-            fmt, bits, convert = _layout_for(path, name)
-            if (frame.width, frame.height, fmt, bits) != (
-                info.width,
-                info.height,
-                info.pixel_format,
-                info.bitdepth,
-            ):
-                raise DecodeError(
-                    f"{path!r}: frame {index} is {frame.width}x{frame.height} {name} but the "
-                    f"stream started as {info.width}x{info.height} {info.decoder_format}; "
-                    "VMAF needs one size and format per clip",
-                    path=path,
-                    decoded=index,
-                )
+            fmt, bits, convert = _frame_layout(frame, info, path, index, path=path, decoded=index)
             if convert is not None:
                 frame = frame.reformat(format=convert)
             yield Frame(_planes(frame, count, bits), bits, fmt)

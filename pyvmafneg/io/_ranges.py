@@ -405,7 +405,7 @@ def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 def _decode_range(spec: FrameRange, info: Any, opener: Any) -> Iterator[Frame]:
     import av
 
-    from ._decode import _layout_for, _planes
+    from ._decode import _frame_layout, _planes
 
     plan = spec.seek
     assert plan is not None
@@ -441,19 +441,7 @@ def _decode_range(spec: FrameRange, info: Any, opener: Any) -> Iterator[Frame]:
                         f"{spec.path!r}: frame {index} is corrupt (the decoder concealed "
                         "missing or damaged data); re-create the file"
                     )
-                fmt, bits, convert = _layout_for(spec.path, frame.format.name)
-                if (frame.width, frame.height, fmt, bits) != (
-                    info.width,
-                    info.height,
-                    info.pixel_format,
-                    info.bitdepth,
-                ):
-                    raise DecodeError(
-                        f"{spec.path!r}: frame {index} is {frame.width}x{frame.height} "
-                        f"{frame.format.name} but the stream started as {info.width}x"
-                        f"{info.height} {info.decoder_format}; VMAF needs one size and format "
-                        "per clip"
-                    )
+                fmt, bits, convert = _frame_layout(frame, info, spec.path, index)
                 if convert is not None:
                     frame = frame.reformat(format=convert)
                 yield Frame(_planes(frame, count, bits), bits, fmt)
