@@ -115,34 +115,28 @@ def ffmpeg_vmaf_log(
     ``pair`` is (reference, distorted). FFmpeg runs in ``out``'s directory so
     ``log_path`` needs no escaping.
     """
-    ref, dis = pair
     graph = (
         "[0:v]setpts=PTS-STARTPTS[d];[1:v]setpts=PTS-STARTPTS[r];"
         f"[d][r]libvmaf=model='{model}':log_fmt={fmt}:log_path={out.name}"
     )
-    proc = subprocess.run(
-        [
-            FFMPEG,
-            "-hide_banner",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-i",
-            str(dis),
-            "-i",
-            str(ref),
-            "-lavfi",
-            graph,
-            "-f",
-            "null",
-            "-",
-        ],
-        cwd=out.parent,
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 0, proc.stderr
+    run_graph(*pair, out, graph)
     return out
+
+
+def run_graph(ref: Path, dis: Path, out: Path, graph: str) -> None:
+    """Run an FFmpeg filter graph on the inputs distorted (``[0:v]``), reference (``[1:v]``).
+
+    FFmpeg runs in ``out``'s directory, so the graph names its log ``out.name``.
+    """
+    cmd = [FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(dis)]
+    cmd += ["-i", str(ref), "-lavfi", graph, "-f", "null", "-"]
+    proc = subprocess.run(cmd, cwd=out.parent, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def series(log: dict, key: str) -> np.ndarray:
+    """A per-frame series of a libvmaf JSON log (its nulls, libvmaf's NaN or inf, as NaN)."""
+    return np.array([fr["metrics"][key] for fr in log["frames"]], dtype=np.float64)
 
 
 def assert_same_scores(a, b) -> None:  # type: ignore[no-untyped-def]

@@ -8,12 +8,11 @@ held to 1e-6.
 from __future__ import annotations
 
 import json
-import subprocess
 
 import numpy as np
 import pytest
 from helpers import blur
-from media_helpers import BOTH_MODELS, FFMPEG, to_y4m
+from media_helpers import BOTH_MODELS, run_graph, series, to_y4m
 
 import pyvmafneg
 from pyvmafneg.cli import main
@@ -46,16 +45,8 @@ def ffmpeg_feature_log(ref, dis, out, features: list[str]) -> dict:
         f"[d][r]libvmaf=model='{BOTH_MODELS}':feature='{'|'.join(parts)}':log_fmt=json:"
         f"log_path={out.name}"
     )
-    cmd = [FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(dis)]
-    cmd += ["-i", str(ref), "-lavfi", graph, "-f", "null", "-"]
-    proc = subprocess.run(cmd, cwd=out.parent, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    run_graph(ref, dis, out, graph)
     return json.loads(out.read_text())
-
-
-def series(log: dict, key: str) -> np.ndarray:
-    """A per-frame series of the log (its nulls, libvmaf's NaN or inf, as NaN)."""
-    return np.array([fr["metrics"][key] for fr in log["frames"]], dtype=np.float64)
 
 
 def assert_same(ours: np.ndarray, want: np.ndarray, what: str) -> None:

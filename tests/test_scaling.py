@@ -11,12 +11,11 @@ prints six decimals.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-from media_helpers import BOTH_MODELS, FFMPEG, encode, ffmpeg, to_y4m
+from media_helpers import BOTH_MODELS, encode, ffmpeg, run_graph, series, to_y4m
 
 import pyvmafneg
 from pyvmafneg.cli import main
@@ -46,15 +45,8 @@ def ffmpeg_scaled_vmaf(
         f"[1:v]setpts=PTS-STARTPTS{',' + scale if scale_reference else ''}[r];"
         f"[d][r]libvmaf=model='{BOTH_MODELS}':log_fmt=json:log_path={out.name}{extra}"
     )
-    cmd = [FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(dis)]
-    cmd += ["-i", str(ref), "-lavfi", graph, "-f", "null", "-"]
-    proc = subprocess.run(cmd, cwd=out.parent, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    run_graph(ref, dis, out, graph)
     return json.loads(out.read_text())
-
-
-def series(log: dict, key: str) -> np.ndarray:
-    return np.array([fr["metrics"][key] for fr in log["frames"]])
 
 
 @pytest.fixture(scope="module")
