@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._defaults import LOG_FORMATS
 from ..engines._models import GAIN_LIMIT_RANGE
@@ -203,24 +203,31 @@ def run(args: argparse.Namespace) -> int:
             ref,
             dis,
             models,
-            backend=args.backend,
-            threads=args.threads,
-            subsample=args.subsample,
-            clip=not args.no_clip,
-            transform=transform,
-            frames=args.frames,
-            progress=bar,
+            **_run_options(args, transform, bar),
             library=args.libvmaf,
             ffmpeg=args.ffmpeg,
-            scale=args.scale,
-            size=args.size,
-            offset=args.offset,
-            features=args.feature,
-            convert_bitdepth=args.convert_bitdepth,
         )
     finally:
         bar.close()
     return _finish(result, args)
+
+
+def _run_options(args: argparse.Namespace, transform: bool | None, bar: Progress) -> dict[str, Any]:
+    """The keywords a whole run (``score``) and a segmented one take alike, from the flags."""
+    return {
+        "backend": args.backend,
+        "threads": args.threads,
+        "subsample": args.subsample,
+        "clip": not args.no_clip,
+        "transform": transform,
+        "frames": args.frames,
+        "progress": bar,
+        "scale": args.scale,
+        "size": args.size,
+        "offset": args.offset,
+        "features": args.feature,
+        "convert_bitdepth": args.convert_bitdepth,
+    }
 
 
 def _run_segments(
@@ -268,19 +275,8 @@ def _run_segments(
         scheduler=args.scheduler,
         workers=args.workers,
         store=store,
-        backend=args.backend,
-        threads=args.threads,
-        clip=not args.no_clip,
-        transform=transform,
-        frames=args.frames,
-        progress=bar,
         on_segment=report,
-        subsample=args.subsample,
-        scale=args.scale,
-        size=args.size,
-        offset=args.offset,
-        features=args.feature,
-        convert_bitdepth=args.convert_bitdepth,
+        **_run_options(args, transform, bar),
     )
     if not args.quiet:
         bar.close()
