@@ -41,11 +41,11 @@ from numpy.typing import NDArray
 
 from ...errors import FrameError, ModelError
 from ...io._frame import ClipChecker, FrameLike
-from ...io._prepare import DEFAULT_SCALER, prepare_pair
+from ...io._prepare import DEFAULT_SCALER
 from ...results._result import Result
 from .._models import ModelSpec, feature_suffix, resolve_models
 from .._options import check_threads, exact_cpumask
-from .._scaffold import EngineOutput, StreamingScorer, check_frames, drive, open_if_path
+from .._scaffold import EngineOutput, StreamingScorer, score_clips
 from ..reference._adm import ADM_KERNELS, kernel_for_cpumask
 from ..reference._backend import LIBVMAF_VERSION, ReferenceModel, reference_model
 from ..reference._motion import MOTION_MAX_VAL, MotionScores, motion_blend
@@ -463,23 +463,23 @@ def score_native(
         Per-frame model scores and features under libvmaf's names plus the
         VIF cap shares, ``backend='native'``.
     """
-    check_frames(frames)
-    pair = prepare_pair(
-        open_if_path(reference),
-        open_if_path(distorted),
+    return score_clips(
+        lambda: NativeScorer(
+            models,
+            threads=threads,
+            subsample=subsample,
+            clip=clip,
+            transform=transform,
+            bitdepth=bitdepth,
+            simd=simd,
+        ),
+        reference,
+        distorted,
+        frames=frames,
+        progress=progress,
         scale=scale,
         size=size,
         offset=offset,
         bitdepth=bitdepth,
         convert_bitdepth=convert_bitdepth,
     )
-    scorer = NativeScorer(
-        models,
-        threads=threads,
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        simd=simd,
-    )
-    return drive(scorer, pair.reference, pair.distorted, frames=frames, progress=progress)
