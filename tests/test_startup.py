@@ -149,3 +149,22 @@ def test_ffmpeg_backend_loads_no_libvmaf_binding(tmp_path):
     loaded = loaded_after(code)
     assert "pyvmafneg.engines.libvmaf._binding" not in loaded
     assert "cffi" not in roots(loaded)
+
+
+@pytest.mark.parametrize("backend", ["native", "libvmaf"])
+def test_scoring_loads_no_scipy(tmp_path, backend):
+    """Scoring with the in-process engines leaves SciPy alone (it costs ~0.15 s to import)."""
+    if backend == "native":
+        pytest.importorskip("pyvmafneg.engines.native._engine", reason="native engine not built")
+    from pyvmafneg.demo._clips import natural_clip
+    from pyvmafneg.io._y4m import write_y4m
+
+    write_y4m(natural_clip("coffee", frames=3, width=64, height=48), tmp_path / "c.y4m")
+    clip = str(tmp_path / "c.y4m")
+    code = (
+        "import pyvmafneg\n"
+        f"result = pyvmafneg.score({clip!r}, {clip!r}, backend={backend!r})\n"
+        "assert len(result) == 3"
+    )
+    loaded = roots(loaded_after(code))
+    assert not loaded & {"scipy", "skimage", "matplotlib", "dask"}, sorted(loaded)

@@ -40,10 +40,9 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import correlate1d
 
 from ...errors import FrameError, ScorerStateError
-from ._vif import check_bitdepth, check_plane
+from ._vif import check_bitdepth, check_plane, correlate1d
 
 __all__ = [
     "MOTION_MAX_VAL",
