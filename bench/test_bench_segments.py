@@ -14,7 +14,7 @@
 * ``test_local_cluster_of_four_workers`` (slow): a Dask ``LocalCluster`` of
   four workers scores eight segments; the result must equal one run.
 
-The title is 1920x1080, 96 frames: a natural pan upscaled by FFmpeg
+The title is 1920x1080, 240 frames (10 s at 24 fps): a natural pan upscaled by FFmpeg
 (bicubic) as the raw reference, and its libx264 encode (veryfast, CRF 23,
 B-frames, open GOP, keyframe every 48 frames) in Matroska. Figures land in
 ``extra_info`` (``kind='segments'``) and are summarised in
@@ -45,7 +45,7 @@ from pyvmafneg.io._y4m import write_y4m
 from pyvmafneg.segments import score_segments
 from pyvmafneg.segments._run import _process_context, plan_segments, score_segment
 
-WIDTH, HEIGHT, FRAMES = 1920, 1080, 96
+WIDTH, HEIGHT, FRAMES = 1920, 1080, 240
 #: Goal: segmented time on two cores within 10 % of one process using both cores.
 EFFICIENCY_TARGET = 0.9
 ROUNDS = 3
