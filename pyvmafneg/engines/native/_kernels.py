@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from ...errors import BackendUnavailableError, FrameError, OptionError
 from .._models import GAIN_LIMIT_RANGE
+from ..reference._vif import check_plane_layout
 
 __all__ = [
     "ENV_SIMD",
@@ -135,18 +136,8 @@ def _plane(
     plane: object, bitdepth: int, name: str, min_side: int
 ) -> tuple[NDArray[np.unsignedinteger], int]:
     """Validate one plane; return it (rows contiguous) and its row stride in samples."""
-    if not isinstance(plane, np.ndarray):
-        raise FrameError(f"{name} must be a numpy.ndarray, got {type(plane).__name__}")
-    if plane.ndim != 2:
-        raise FrameError(f"{name} must be 2-D (height, width), got shape {plane.shape}")
-    want = np.dtype(np.uint8) if bitdepth == 8 else np.dtype(np.uint16)
-    if plane.dtype != want:
-        raise FrameError(
-            f"{name} has dtype {plane.dtype}, but {bitdepth}-bit samples must be {want.name}"
-        )
-    h, w = plane.shape
-    if h < min_side or w < min_side:
-        raise FrameError(f"{name} is {w}x{h} (width x height); both sides must be >= {min_side}")
+    plane = check_plane_layout(plane, bitdepth, name, min_side)
+    w = plane.shape[1]
     item = plane.itemsize
     s0, s1 = plane.strides
     if s1 != item or s0 < w * item or s0 % item:
@@ -175,7 +166,7 @@ def _ptr(ffi: Any, plane: NDArray[np.unsignedinteger]) -> Any:
 
 
 def _check_rc(rc: int, what: str) -> None:
-    if rc == -2:
+    if rc in (-2, -12):  # the kernels' two out-of-memory codes
         raise MemoryError(f"the native engine could not allocate memory for {what}")
     if rc != 0:  # pragma: no cover - the Python checks above rule these out
         raise RuntimeError(f"the native engine refused the {what} call (code {rc})")
@@ -454,8 +445,6 @@ class FrameKernels:
             ffi.cast("double *", row.ctypes.data),
             self.size,
         )
-        if rc in (-2, -12):
-            raise MemoryError("the native engine could not allocate memory for a frame")
         _check_rc(rc, "frame")
         return row
 
@@ -525,8 +514,6 @@ class FrameKernels:
             ffi.cast("double *", out.ctypes.data),
             self.size,
         )
-        if rc in (-2, -12):
-            raise MemoryError("the native engine could not allocate memory for a frame")
         _check_rc(rc, "frame")
         return out
 

@@ -149,14 +149,13 @@ def check_bitdepth(bitdepth: object) -> int:
     return b
 
 
-def check_plane(
-    plane: object, bitdepth: int, *, name: str = "plane", min_side: int = 1
+def check_plane_layout(
+    plane: object, bitdepth: int, name: str, min_side: int
 ) -> NDArray[np.unsignedinteger]:
-    """Validate one luma plane for ``bitdepth`` and return it as an ndarray.
+    """Check that ``plane`` is a 2-D array of the dtype ``bitdepth`` needs, sides >= ``min_side``.
 
-    The plane must be a 2-D ``numpy.ndarray`` of ``uint8`` (8-bit) or
-    ``uint16`` (9..16-bit) whose samples fit in ``bitdepth`` bits, with both
-    sides at least ``min_side``.
+    The layout half of :func:`check_plane` (which also checks the sample range):
+    constant time, so the native engine runs it on every frame.
     """
     if not isinstance(plane, np.ndarray):
         raise FrameError(f"{name} must be a numpy.ndarray, got {type(plane).__name__}")
@@ -170,6 +169,19 @@ def check_plane(
     h, w = plane.shape
     if h < min_side or w < min_side:
         raise FrameError(f"{name} is {w}x{h} (width x height); both sides must be >= {min_side}")
+    return plane
+
+
+def check_plane(
+    plane: object, bitdepth: int, *, name: str = "plane", min_side: int = 1
+) -> NDArray[np.unsignedinteger]:
+    """Validate one luma plane for ``bitdepth`` and return it as an ndarray.
+
+    The plane must be a 2-D ``numpy.ndarray`` of ``uint8`` (8-bit) or
+    ``uint16`` (9..16-bit) whose samples fit in ``bitdepth`` bits, with both
+    sides at least ``min_side``.
+    """
+    plane = check_plane_layout(plane, bitdepth, name, min_side)
     if 8 < bitdepth < 16:
         peak = int(plane.max())
         if peak >= 1 << bitdepth:
