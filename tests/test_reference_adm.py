@@ -11,17 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import ndimage
 
+from pyvmafneg.engines._paths import ADM_KERNELS, default_kernel, kernel_for_cpumask
 from pyvmafneg.engines.reference._adm import (
     ADM_FEATURES,
-    ADM_KERNELS,
     BANDS,
     MIN_SIZE,
     AdmExplain,
     adm_explain,
     adm_features,
     adm_features_multi,
-    default_kernel,
-    kernel_for_cpumask,
 )
 
 # --------------------------------------------------------------------------- frames

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from test_reference_vif import DISTORTIONS, doc_dis, doc_ref, natural_planes
 
+from pyvmafneg.engines._motion import MotionScores, motion_blend
 from pyvmafneg.engines.reference import (
     BUNDLED_MODELS,
     Motion2,
@@ -28,7 +29,7 @@ from pyvmafneg.engines.reference import (
     motion_sad,
     vif_features,
 )
-from pyvmafneg.engines.reference._motion import Motion, MotionScores, motion_blend, motion_scores
+from pyvmafneg.engines.reference._motion import Motion, motion_scores
 from pyvmafneg.errors import ModelError, ScorerStateError
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "pyvmafneg" / "model_files"
