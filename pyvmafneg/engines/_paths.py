@@ -3,7 +3,7 @@
 libvmaf 3.2.0 computes ADM's scale-0 contrast masking with one of three
 kernels, chosen by the CPU it runs on and the ``cpumask`` that switches CPU
 features off; where a masking term reaches the int16 limit their results
-differ. The reference and the native
+differ (docs/internals.md, "ADM code paths"). The reference and the native
 engine reproduce each of them and pick the one libvmaf would pick here, with
 the width rule of :func:`pyvmafneg.engines._options.exact_cpumask`, through
 :func:`adm_kernel`.
