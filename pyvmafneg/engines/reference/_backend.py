@@ -121,12 +121,17 @@ class ReferenceScorer(StreamingScorer):
         The libvmaf code path to reproduce, as :class:`pyvmafneg.Scorer`'s
         ``cpumask``: 0 (default) is the path libvmaf takes on this CPU,
         ``0xffff`` its portable C code (see
-        :func:`~pyvmafneg.engines.reference._adm.kernel_for_cpumask`). Only ADM
+        :func:`~pyvmafneg.engines._paths.kernel_for_cpumask`). Only ADM
         depends on it: the masking of near-full-scale coefficients and the
         rounding of non-integer gain limits. With 0, frame widths where
         libvmaf's vector ADM disagrees with its scalar code
         (:data:`~pyvmafneg.engines._options.VECTOR_MISMATCH_WIDTHS`) take the
         scalar path, as :class:`pyvmafneg.Scorer` does.
+    kernel:
+        None (default): the ADM path follows ``cpumask``. A kernel name
+        (``"c"``, ``"avx2"``, ``"avx512"`` or
+        :data:`~pyvmafneg.engines.reference._adm.FFMPEG_AVX2_KERNEL`) fixes
+        it for every frame width, e.g. to reproduce another libvmaf build.
 
     Frames may be any pixel format (4:2:0, 4:2:2, 4:4:4, 4:0:0; only luma is
     used) at 8, 10, 12 or 16 bits, at least 33x33 pixels. Use from threads
@@ -144,6 +149,7 @@ class ReferenceScorer(StreamingScorer):
         transform: bool | None = None,
         bitdepth: int | None = None,
         cpumask: int = 0,
+        kernel: str | None = None,
     ) -> None:
         _, self.subsample = check_threads(0, subsample)
         super().__init__(resolve_models(models), clip=clip)
@@ -151,7 +157,8 @@ class ReferenceScorer(StreamingScorer):
         self.bitdepth = bitdepth
         self.cpumask = int(cpumask)
         # Chosen again from the first frame's width, as the libvmaf binding chooses its path.
-        self.kernel = kernel_for_cpumask(self.cpumask)
+        self._fixed_kernel = kernel
+        self.kernel = kernel_for_cpumask(self.cpumask) if kernel is None else kernel
         self._vif_limits = distinct_limits(m.vif_gain_limit for m in self.models)
         self._adm_limits = distinct_limits(m.adm_gain_limit for m in self.models)
         motion_keys = set(MOTION_NAMES.values())
@@ -177,7 +184,7 @@ class ReferenceScorer(StreamingScorer):
 
     def _score_pair(self, reference: FrameLike, distorted: FrameLike, index: int) -> None:
         ref, dis = self._check(reference, distorted, index)
-        if index == 0:
+        if index == 0 and self._fixed_kernel is None:
             self.kernel = adm_kernel(ref.luma.shape[1], self.cpumask)
         if self._motion is None:
             self._motion = Motion(ref.bitdepth)
@@ -251,6 +258,7 @@ def score_reference(
     transform: bool | None = None,
     bitdepth: int | None = None,
     cpumask: int = 0,
+    kernel: str | None = None,
     frames: int | None = None,
     progress: ProgressCallback | None = None,
     scale: str | None = DEFAULT_SCALER,
@@ -279,6 +287,7 @@ def score_reference(
             transform=transform,
             bitdepth=bitdepth,
             cpumask=cpumask,
+            kernel=kernel,
         ),
         reference,
         distorted,
