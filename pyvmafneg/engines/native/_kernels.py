@@ -310,8 +310,6 @@ def adm(
         ffi.cast("double *", out.ctypes.data),
         out.size,
     )
-    if rc == -12:
-        raise MemoryError("the native engine could not allocate memory for ADM")
     _check_rc(rc, "ADM")
     return out
 
