@@ -321,6 +321,11 @@ def measure(
     )
     if ceil_note:
         notes.append(ceil_note)
+    if used is None and credit is None and "not those of" not in credit_note:
+        try:  # no features to identify the model by: its name says which family
+            used = model or family or ceiling_model(model_text)[0]
+        except CeilingUnavailable:
+            used = None
     return Measures(
         d_key=d_key,
         n_key=n_key,
@@ -332,7 +337,7 @@ def measure(
         above_ceiling=above_ceiling,
         ceiling_source=ceil_source,
         ceiling_note=ceil_note,
-        family=used if credit is not None else family,
+        family=used,
         notes=notes,
     )
 

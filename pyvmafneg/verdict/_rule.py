@@ -35,15 +35,17 @@ __all__ = [
 ]
 
 #: The honest envelope: (pooled NEG level, largest honest pooled gap) knots, in
-#: VMAF points, measured on the fitting sources (``bench/calibration``);
-#: linear between knots, flat beyond the last.
-ENVELOPE: tuple[tuple[float, float], ...] = ((0.0, 3.25), (100.0, 3.25))
-#: Points above the envelope before the rule flags.
-MARGIN = 0.0
-#: Pooled NEG level (points) below which the calibration has no honest encodes.
-MIN_NEG = 0.0
-#: Fewest frames the calibration covers (its clips have 24 and 48 frames).
+#: VMAF points, measured on the fitting sources; linear between knots, flat
+#: beyond the last. MARGIN: points above the envelope before the rule flags.
+#: MIN_NEG: pooled NEG level below which the rule is not applied. MIN_FRAMES:
+#: fewest frames of a calibrated clip. Written by ``bench/calibration/calibrate.py
+#: --write-rule``; do not edit by hand.
+# -- calibrated: begin
+ENVELOPE: tuple[tuple[float, float], ...] = ((0, 3.25), (100, 3.25))
+MARGIN = 0
+MIN_NEG = 0
 MIN_FRAMES = 1
+# -- calibrated: end
 #: Smallest and largest frame sizes the calibration covers, in pixels.
 MIN_PIXELS = 176 * 144
 MAX_PIXELS = 1920 * 1080
