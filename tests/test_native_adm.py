@@ -14,15 +14,9 @@ from helpers import distort
 from pyvmafneg.demo._clips import natural_clip
 from pyvmafneg.demo._enhance import unsharp_mask
 from pyvmafneg.engines._models import ModelSpec
+from pyvmafneg.engines._paths import ADM_KERNELS, default_kernel, kernel_for_cpumask
 from pyvmafneg.engines.reference import _adm as reference
-from pyvmafneg.engines.reference._adm import (
-    ADM_KERNELS,
-    BANDS,
-    adm_explain,
-    adm_features_multi,
-    default_kernel,
-    kernel_for_cpumask,
-)
+from pyvmafneg.engines.reference._adm import BANDS, adm_explain, adm_features_multi
 
 engine = pytest.importorskip(
     "pyvmafneg.engines.native._engine", reason="the native engine is not built"

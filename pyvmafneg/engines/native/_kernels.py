@@ -20,8 +20,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ...errors import BackendUnavailableError, FrameError, OptionError
+from .._integer import ADM_KEYS as _LIBVMAF_ADM_KEYS
 from .._models import GAIN_LIMIT_RANGE
-from ..reference._vif import check_plane_layout
+from .._planes import check_plane_layout
 
 __all__ = [
     "ENV_SIMD",
@@ -43,17 +44,8 @@ _NAMES: Final[dict[int, str]] = {v: k for k, v in LEVELS.items()}
 #: Per gain limit, what the ADM call returns, in order (``cap_share_scale*`` are the
 #: engine's own cap-activity shares).
 ADM_KEYS: Final[tuple[str, ...]] = (
-    "adm2",
-    "aim",
-    "adm3",
-    "adm_scale0",
-    "adm_scale1",
-    "adm_scale2",
-    "adm_scale3",
-    "cap_share_scale0",
-    "cap_share_scale1",
-    "cap_share_scale2",
-    "cap_share_scale3",
+    *_LIBVMAF_ADM_KEYS,
+    *(f"cap_share_scale{s}" for s in range(4)),
 )
 #: Most gain limits one VIF call evaluates.
 MAX_LIMITS: Final[int] = 16
