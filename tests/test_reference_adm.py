@@ -439,8 +439,8 @@ def _plane(shape=(48, 64), dtype=np.uint8) -> np.ndarray:
         (_plane(), _plane(), 8, 0.5, "gain_limit"),
         (_plane(), _plane(), 8, 100.5, "gain_limit"),
         (_plane(), _plane(), 8, math.nan, "gain_limit"),
-        (_plane((32, 64)), _plane((32, 64)), 8, 1.0, "at least 33x33"),
-        (_plane(dtype=np.uint16) + 1024, _plane(dtype=np.uint16), 10, 1.0, "above 1023"),
+        (_plane((32, 64)), _plane((32, 64)), 8, 1.0, "both sides must be >= 33"),
+        (_plane(dtype=np.uint16) + 1024, _plane(dtype=np.uint16), 10, 1.0, r"max 1023"),
     ],
 )
 def test_invalid_input(ref, dis, bitdepth, gain, message) -> None:

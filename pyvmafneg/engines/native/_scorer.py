@@ -39,9 +39,9 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from ..._defaults import DEFAULT_SCALER
 from ...errors import FrameError, ModelError
 from ...io._frame import ClipChecker, FrameLike
-from ...io._prepare import DEFAULT_SCALER
 from ...results._result import Result
 from .._integer import (
     ADM_KEYS,

@@ -4,7 +4,7 @@ Pure functions on luma arrays (no I/O, no libvmaf): VIF (:func:`vif_features`),
 ADM (:func:`adm_features`), motion (:func:`motion2_scores`) and the SVM model
 every engine shares (:func:`load_model`, from :mod:`pyvmafneg.engines._svm`),
 plus introspection of where the enhancement-gain caps act
-(:func:`vif_explain`, :func:`adm_explain`, per frame :mod:`.explain`) and a
+(:func:`vif_explain`, :func:`adm_explain`, per frame :func:`explain_frames`) and a
 scoring backend with the libvmaf scorer's interface (:class:`ReferenceScorer`,
 :func:`score_reference`, which ``pyvmafneg.score(..., backend="reference")`` calls).
 

@@ -76,9 +76,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import FrameError, OptionError
+from ...errors import OptionError
 from .._models import GAIN_LIMIT_RANGE
 from .._paths import ADM_KERNELS, default_kernel
+from .._planes import check_pair
 
 __all__ = [
     "ADM_FEATURES",
@@ -365,28 +366,7 @@ def _check_options(
 
 
 def _check_planes(ref: np.ndarray, dis: np.ndarray, bitdepth: int) -> None:
-    for name, plane in (("ref", ref), ("dis", dis)):
-        if not isinstance(plane, np.ndarray):
-            raise FrameError(f"{name} must be a NumPy array, got {type(plane).__name__}")
-        if plane.ndim != 2:
-            raise FrameError(f"{name} must be a 2-D luma plane, got {plane.ndim} dimensions")
-    if ref.shape != dis.shape:
-        raise FrameError(f"ref and dis must have the same shape, got {ref.shape} and {dis.shape}")
-    height, width = ref.shape
-    if height < MIN_SIZE or width < MIN_SIZE:
-        raise FrameError(
-            f"ADM needs planes of at least {MIN_SIZE}x{MIN_SIZE} pixels, got {width}x{height}"
-        )
-    want = np.dtype(np.uint8) if bitdepth == 8 else np.dtype(np.uint16)
-    for name, plane in (("ref", ref), ("dis", dis)):
-        if plane.dtype != want:
-            raise FrameError(
-                f"{name} has dtype {plane.dtype}, but {bitdepth}-bit samples must be {want}"
-            )
-        if bitdepth not in (8, 16) and int(plane.max()) >= 1 << bitdepth:
-            raise FrameError(
-                f"{name} has samples above {(1 << bitdepth) - 1}, the maximum at {bitdepth} bits"
-            )
+    check_pair(ref, dis, bitdepth, min_side=MIN_SIZE)
 
 
 # --------------------------------------------------------------------------- CSF weights

@@ -38,9 +38,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..._defaults import DEFAULT_SCALER
 from ...errors import FrameError
 from ...io._frame import ClipChecker, FrameLike
-from ...io._prepare import DEFAULT_SCALER
 from ...results._result import Result
 from .._integer import (
     ADM_KEYS,
