@@ -111,7 +111,7 @@ def libvmaf_adm(
         ctx.close()
 
 
-@pytest.mark.parametrize("simd", [s for s in LEVELS if s <= lib.vn_adm_simd_best()])
+@pytest.mark.parametrize("simd", [s for s in LEVELS if s <= lib.vn_simd_level()])
 def test_native_adm_kernel(benchmark, frames, simd) -> None:
     refs, diss = frames
     level, cpumask = LEVELS[simd]
