@@ -578,6 +578,7 @@ class NoVmafScoresError(LogFormatError):
     """
 
     _facts = {"path": "", "tool": "", "metrics": ()}
+    metrics: tuple[str, ...]
 
     def __init__(self, message: str = "", **facts: Any) -> None:
         super().__init__(message, **facts)
