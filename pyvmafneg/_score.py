@@ -45,7 +45,7 @@ def score(
     ``'ffmpeg'``, ``'reference'`` or ``'native'``; None (default) is
     ``'native'`` when the compiled engine is built and computes the models
     (without ``library``, ``cpumask`` or ``features``), else ``'libvmaf'``
-    (in segments, ``'libvmaf'``); every backend
+    (in segments too); every backend
     takes the same inputs (paths, opened videos, frame iterables) and
     refuses an option it cannot honour with
     :class:`~pyvmafneg.errors.UnsupportedOptionError`.
@@ -57,8 +57,8 @@ def score(
     as doubles, to one uninterrupted run; ``store`` names a result store
     that makes the run resumable. ``options`` then take ``threads``,
     ``clip``, ``transform``, ``frames``, ``progress``, ``raw``, ``offset``,
-    ``scale``, ``size``, ``convert_bitdepth``, ``features`` and
-    ``subsample`` (see :func:`pyvmafneg.segments.score_segments`).
+    ``scale``, ``size``, ``convert_bitdepth``, ``features``, ``subsample``
+    and ``rehash`` (see :func:`pyvmafneg.segments.score_segments`).
 
     ``progress`` is a callable taking the number of frame pairs done, or
     None or False for no progress reports.
@@ -68,9 +68,9 @@ def score(
     if "progress" in options:
         options["progress"] = _check_progress(options["progress"])
     if segments is None and segment_frames is None:
-        if scheduler is not None or store is not None or workers is not None:
+        if scheduler is not None or store is not None or workers is not None or "rehash" in options:
             raise OptionError(
-                "scheduler, workers and store apply to scoring in segments",
+                "scheduler, workers, store and rehash apply to scoring in segments",
                 advice="give {segments} or {segment_frames} as well",
                 options={"segments": ..., "segment_frames": ...},
             )
@@ -94,7 +94,7 @@ def score(
         scheduler=scheduler,
         workers=workers,
         store=store,
-        backend=backend or "libvmaf",
+        backend=backend,
         **options,
     ).result
 

@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="libvmaf in-process, FFmpeg's libvmaf filter, the NumPy reference, or the native "
         "engine (libvmaf's numbers, NEG from the same filtering pass). Default: native when it "
         "is built and computes the models (and no --libvmaf/--feature), else libvmaf; "
-        "--segments use libvmaf unless told otherwise",
+        "--segments choose the same way",
     )
     p.add_argument(
         "--ffmpeg",
@@ -139,12 +139,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     seg.add_argument(
         "--store",
         metavar="PATH",
-        default="pyvmafneg-segments.jsonl",
         help="result store of finished segments, reused when a run is repeated or resumed "
-        "(default: ./pyvmafneg-segments.jsonl)",
+        "(default: segments.jsonl in $XDG_CACHE_HOME/pyvmafneg or ~/.cache/pyvmafneg)",
     )
     seg.add_argument(
         "--no-store", action="store_true", help="keep no finished segments (no resuming)"
+    )
+    seg.add_argument(
+        "--rehash",
+        action="store_true",
+        help="hash the inputs' whole content again instead of trusting the store's hash cache",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or warnings")
     p.set_defaults(func=run)
@@ -158,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     from ._progress import Progress
 
     models = [parse_model(m) for m in args.model] if args.model else None
+    refuse_conflicts(args)
     check_outputs(args)
     sync_offset(args, "pyvmafneg score")
     ref, dis, warnings = open_pair(args)
@@ -191,8 +196,6 @@ def run(args: argparse.Namespace) -> int:
         bar.total = known_frame_count(ref)
     transform = {"model": None, "on": True, "off": False}[args.transform]
     if args.segments or args.segment_frames or args.scheduler:
-        if args.backend is None:
-            args.backend = "libvmaf"
         try:
             result = _run_segments(args, ref, dis, models, transform, bar)
         finally:
@@ -243,7 +246,9 @@ def _run_segments(
 
     if not (args.segments or args.segment_frames):
         raise OptionError("--scheduler needs --segments N or --segment-frames K")
-    store = None if args.no_store else args.store
+    from ..segments import default_store
+
+    store = None if args.no_store else (args.store or default_store())
     started = time.perf_counter()
     done = [0, 0]  # frames done, frames scored in this run
 
@@ -275,6 +280,7 @@ def _run_segments(
         scheduler=args.scheduler,
         workers=args.workers,
         store=store,
+        rehash=args.rehash,
         on_segment=report,
         **_run_options(args, transform, bar),
     )
@@ -289,6 +295,35 @@ def _run_segments(
         for index, what in sorted(run.retried.items()):
             print(f"pyvmafneg score: segment {index}: {what}", file=sys.stderr)
     return run.result
+
+
+def refuse_conflicts(args: argparse.Namespace) -> None:
+    """Refuse flags that contradict each other or apply only to what was not asked for."""
+    from ..errors import OptionError
+
+    segmented = bool(args.segments or args.segment_frames)
+    if args.store is not None and args.no_store:
+        raise OptionError("--store and --no-store contradict each other; give one of them")
+    if not segmented:
+        for flag, given in (
+            ("--workers", args.workers is not None),
+            ("--store", args.store is not None),
+            ("--no-store", args.no_store),
+            ("--rehash", args.rehash),
+        ):
+            if given:
+                raise OptionError(
+                    f"{flag} applies to scoring in segments; add --segments N or "
+                    "--segment-frames K, or leave it out"
+                )
+        return
+    for flag, given in (("--libvmaf", args.libvmaf), ("--ffmpeg", args.ffmpeg)):
+        if given:
+            raise OptionError(
+                f"{flag} cannot be combined with --segments or --segment-frames (segments read "
+                "frames in worker processes with the libvmaf the package loads); score in one "
+                "pass, or leave it out"
+            )
 
 
 def check_outputs(args: argparse.Namespace) -> None:
