@@ -329,6 +329,39 @@ class Result:
             )
         return "\n".join(lines)
 
+    # -- notebooks and data frames -----------------------------------------------
+    def to_pandas(self) -> Any:
+        """The per-frame series as a ``pandas.DataFrame``: one row per frame.
+
+        The index is the frame number (``frame``); there is one column per
+        model score (VMAF points) and per feature (libvmaf's names and
+        units), scores first. ``DataFrame.attrs`` carries ``default_model``,
+        ``neg_model``, ``backend`` and ``clipped``, so the gap is
+        ``df[df.attrs["default_model"]] - df[df.attrs["neg_model"]]``.
+
+        pandas is optional (``pip install 'pyvmafneg[pandas]'``) and imported
+        only here; without it this raises
+        :class:`~pyvmafneg.errors.MissingDependencyError`.
+        """
+        from .._optional import pandas_module
+
+        pd = pandas_module("Result.to_pandas()")
+        columns = {key: self[key] for key in self.keys()}
+        frame = pd.DataFrame(columns, index=pd.Index(self.frames, name="frame"))
+        frame.attrs.update(
+            default_model=self.default_model,
+            neg_model=self.neg_model,
+            backend=self.backend,
+            clipped=self.clipped,
+        )
+        return frame
+
+    def _repr_html_(self) -> str:
+        """Notebook view: pooled scores per model, the gap and (with matplotlib) the plot."""
+        from ._html import result_html
+
+        return result_html(self)
+
     def extra_metrics(self) -> list[str]:
         """Feature series of libvmaf's extra extractors (``psnr_y``, ``float_ssim`` ...)."""
         return [k for k in self.features if k.lower().startswith(EXTRA_METRIC_PREFIXES)]
