@@ -124,7 +124,7 @@ def built(tmp_path_factory) -> dict[str, Path]:
     hook = "import sys; from setuptools import build_meta as b; print(b.build_sdist(sys.argv[1]))"
     name = _run([sys.executable, "-c", hook, str(out)], cwd=source, env=env).stdout.split()[-1]
     sdist = out / name
-    return {"base": base, "sdist": sdist, "wheel": _pip_wheel(sdist, out, env)}
+    return {"base": base, "source": source, "sdist": sdist, "wheel": _pip_wheel(sdist, out, env)}
 
 
 def test_sdist_holds_the_sources_the_build_needs(built):
@@ -168,7 +168,7 @@ def test_quick_tier_passes_against_the_installed_wheel(built):
     # read model files or run subprocesses through the checkout's path find the wheel's.
     run = base / "run"
     run.mkdir()
-    shutil.copytree(ROOT / "tests", run / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(built["source"] / "tests", run / "tests")  # the checkout's, as the wheel
     (run / "pyvmafneg").symlink_to(package, target_is_directory=True)
     (run / "pytest.ini").write_text(
         "[pytest]\nmarkers =\n    slow: long tests\naddopts = -p no:cacheprovider\n"

@@ -19,7 +19,7 @@ from ..results._plot import figure_result
 from ..results._result import Result
 
 if TYPE_CHECKING:
-    from ._check import CheckReport
+    from ._report import CheckReport
 
 __all__ = ["report_frame", "report_html"]
 
@@ -58,7 +58,8 @@ def report_html(report: CheckReport) -> str:
     parts = [
         f"<p><b>{html.escape(report.verdict)}</b></p>",
         table_html(["model", "mean", "harmonic mean", "min", "p5"], pooled),
-        f"<p>gap tested: {report.tested_gap:+.4f} points (threshold {report.threshold:g}); "
+        f"<p>gap tested: {report.tested_gap:+.4f} points"
+        f"{'' if report.threshold is None else f' (threshold {report.threshold:g})'}; "
         f"{report.frames_above_ceiling.size} of {report.frames.size} frames above their "
         "own ceiling</p>",
     ]
