@@ -7,14 +7,18 @@ of libvmaf's ``vmaf`` tool, FFmpeg's ``libvmaf`` filter and this package.
 :func:`figure_result` the per-frame plot as a matplotlib figure.
 """
 
+from ._intervals import Interval, block_bootstrap, block_length
 from ._logs import LOG_FORMATS, load_logs, read_log, write_log
 from ._plot import figure_result, plot_result
 from ._result import Pooled, Result, pool
 
 __all__ = [
     "LOG_FORMATS",
+    "Interval",
     "Pooled",
     "Result",
+    "block_bootstrap",
+    "block_length",
     "figure_result",
     "load_logs",
     "plot_result",

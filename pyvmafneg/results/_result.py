@@ -316,6 +316,8 @@ class Result:
                 f"{'gap':>16}: {self.pooled_gap:+.4f} points (default - NEG), "
                 f"largest on a frame {float(self.gap.max()):+.4f}"
             )
+            if len(self) >= 2:
+                lines.append(self._interval_line())
             above = self.frames_above(self.default_model)  # type: ignore[arg-type]
             if not self.clipped:
                 lines.append(f"{'above 100':>16}: {above.size} frame(s) of {len(self)}")
@@ -328,6 +330,39 @@ class Result:
                 f"{key:>16}: mean {p.mean:8.4f}  min {p.min:8.4f}  p5 {p.p5:8.4f}  max {p.max:8.4f}"
             )
         return "\n".join(lines)
+
+    # -- uncertainty -------------------------------------------------------------
+    def interval(self, key: str | None = None, *, level: float = 0.95) -> Any:
+        """Bootstrap interval of the pooled mean of a model or feature over frames.
+
+        A moving-block bootstrap (blocks of neighbouring frames, their length
+        chosen from the series' autocorrelation; see
+        :mod:`pyvmafneg.results._intervals`), repeatable (fixed seed). It
+        covers how the pooled mean would move over other frames of the same
+        kind, not the model's own error. Returns an
+        :class:`~pyvmafneg.results.Interval`.
+        """
+        from ._intervals import block_bootstrap
+
+        if key is None:
+            key = self.default_model or next(iter(self.scores))
+        return block_bootstrap(self[key], level=level)
+
+    def _interval_line(self) -> str:
+        """95 % intervals of both pooled scores and the gap, for :meth:`summary`."""
+        d, n = self.interval(self.default_model), self.interval(self.neg_model)
+        g = self.gap_interval()
+        return (
+            f"{'95% interval':>16}: {self.default_model} [{d.low:.2f}, {d.high:.2f}], "
+            f"{self.neg_model} [{n.low:.2f}, {n.high:.2f}], gap [{g.low:+.2f}, {g.high:+.2f}] "
+            f"(block bootstrap over frames, blocks of {g.block})"
+        )
+
+    def gap_interval(self, *, level: float = 0.95) -> Any:
+        """Bootstrap interval of the pooled default - NEG gap (see :meth:`interval`)."""
+        from ._intervals import block_bootstrap
+
+        return block_bootstrap(self.gap, level=level)
 
     # -- notebooks and data frames -----------------------------------------------
     def to_pandas(self) -> Any:
