@@ -77,9 +77,14 @@ def score(
     ``clip``, ``transform``, ``frames``, ``progress``, ``raw``, ``offset``,
     ``scale``, ``size``, ``convert_bitdepth``, ``features`` and
     ``subsample`` (see :func:`pyvmafneg.segments.score_segments`).
+
+    ``progress`` is a callable taking the number of frame pairs done, or
+    None or False for no progress reports.
     """
     from .errors import OptionError
 
+    if "progress" in options:
+        options["progress"] = _check_progress(options["progress"])
     _say_what_is_done(reference, distorted, options)
     if segments is None and segment_frames is None:
         given = {
@@ -162,3 +167,19 @@ def _say_what_is_done(reference: Any, distorted: Any, options: dict[str, Any]) -
     }
     for line in PreparedPair((), (), plan, offset, converted).describe():
         log.info(line)
+
+
+def _check_progress(progress: Any) -> Any:
+    """None for no progress (None or False); a callable as given; else OptionError."""
+    from .errors import OptionError
+
+    if progress is None or progress is False:
+        return None
+    if not callable(progress):
+        raise OptionError(
+            f"progress must be a callable taking the number of frame pairs done, or None or "
+            f"False for no progress; got {progress!r}",
+            option="progress",
+            value=progress,
+        )
+    return progress
