@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "_version": 0,
     "_outputs": 1,
     "_optional": 1,
+    "_workers": 1,
     "_dask": 1,
     "io": 2,
     "results": 3,
