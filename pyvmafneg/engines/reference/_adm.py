@@ -77,6 +77,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import OptionError
+from .._integer import ADM_KEYS
 from .._models import GAIN_LIMIT_RANGE
 from .._paths import ADM_KERNELS, default_kernel
 from .._planes import check_pair
@@ -94,15 +95,10 @@ __all__ = [
     "adm_features_multi",
 ]
 
-#: Keys of the dict :func:`adm_features` returns, in this order.
-ADM_FEATURES: tuple[str, ...] = (
-    "adm2",
-    "adm_scale0",
-    "adm_scale1",
-    "adm_scale2",
-    "adm_scale3",
-    "aim",
-    "adm3",
+#: Keys of the dict :func:`adm_features` returns, in this order: libvmaf's ADM
+#: features (:data:`pyvmafneg.engines._integer.ADM_KEYS`), the pooled score first.
+ADM_FEATURES: tuple[str, ...] = tuple(
+    sorted(ADM_KEYS, key=lambda k: (k != "adm2", k in ("aim", "adm3")))
 )
 #: Detail bands in libvmaf's order: h (vertical high-pass), v (horizontal high-pass), d.
 BANDS: tuple[str, ...] = ("h", "v", "d")
