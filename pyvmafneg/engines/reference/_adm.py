@@ -896,6 +896,19 @@ def _finish(
     return _pool(nums, aims, [sc.den for sc in scales], shape), restored_all
 
 
+def _decompose(
+    ref: np.ndarray,
+    dis: np.ndarray,
+    bitdepth: int,
+    norm_view_dist: float,
+    ref_display_height: int,
+    kernel: str | None,
+) -> tuple[str, _Csf, list[_Scale]]:
+    """The kernel's name, the CSF weights and every scale's bands of checked planes."""
+    csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
+    return _kernel_name(kernel), csf, _analyse(ref, dis, bitdepth, csf)
+
+
 def adm_features(
     ref: np.ndarray,
     dis: np.ndarray,
@@ -951,9 +964,7 @@ def adm_features(
         If the planes, bit depth or options are invalid.
     """
     _check_inputs(ref, dis, bitdepth, gain_limit, norm_view_dist, ref_display_height)
-    name = _kernel_name(kernel)
-    csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
-    scales = _analyse(ref, dis, bitdepth, csf)
+    name, csf, scales = _decompose(ref, dis, bitdepth, norm_view_dist, ref_display_height, kernel)
     return _finish(scales, csf, float(gain_limit), ref.shape, name)[0]
 
 
@@ -999,9 +1010,7 @@ def adm_features_multi(
     for g in limits:
         _check_options(bitdepth, g, norm_view_dist, ref_display_height)
     _check_planes(ref, dis, bitdepth)
-    name = _kernel_name(kernel)
-    csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
-    scales = _analyse(ref, dis, bitdepth, csf)
+    name, csf, scales = _decompose(ref, dis, bitdepth, norm_view_dist, ref_display_height, kernel)
     out: dict[float, dict[str, float]] = {}
     for g in limits:
         if float(g) not in out:
@@ -1048,9 +1057,7 @@ def adm_explain(
         If the planes, bit depth or options are invalid.
     """
     _check_inputs(ref, dis, bitdepth, gain_limit, norm_view_dist, ref_display_height)
-    name = _kernel_name(kernel)
-    csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
-    scales = _analyse(ref, dis, bitdepth, csf)
+    name, csf, scales = _decompose(ref, dis, bitdepth, norm_view_dist, ref_display_height, kernel)
     uncapped, free_bands = _finish(scales, csf, DEFAULT_GAIN_LIMIT, ref.shape, name)
     if float(gain_limit) == DEFAULT_GAIN_LIMIT:
         capped_feats, capped_bands = dict(uncapped), free_bands
