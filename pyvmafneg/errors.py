@@ -28,6 +28,7 @@ __all__ = [
     "FrameMismatchError",
     "GainLimitError",
     "InputFileError",
+    "LadderError",
     "LibvmafError",
     "LibvmafNotFoundError",
     "LogFormatError",
@@ -578,3 +579,21 @@ class NoVmafScoresError(LogFormatError):
     def __init__(self, message: str = "", **facts: Any) -> None:
         super().__init__(message, **facts)
         self.keys = self.metrics  # the series it holds, as LogFormatError names them
+
+
+class LadderError(VmafNegError, ValueError):
+    """The encodes of a comparison series cannot form one ladder.
+
+    Raised when the encodes of one series (codec and setting) of one source
+    come at different frame rates, or when an encode (a rung) is larger than
+    its reference.
+
+    Attributes
+    ----------
+    source:
+        The reference (source) name, or ``''``.
+    series:
+        The series (``'<codec> <setting>'``), or ``''``.
+    """
+
+    _facts = {"source": "", "series": ""}
