@@ -69,32 +69,29 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import functools
-import importlib
 import math
-import platform
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import FrameError, OptionError
+from ...errors import OptionError
 from .._models import GAIN_LIMIT_RANGE
+from .._paths import ADM_KERNELS, default_kernel
+from .._planes import check_pair
 
 __all__ = [
     "ADM_FEATURES",
-    "ADM_KERNELS",
     "BANDS",
     "DEFAULT_GAIN_LIMIT",
+    "FFMPEG_AVX2_KERNEL",
     "MIN_SIZE",
     "AdmBandCap",
     "AdmExplain",
     "adm_explain",
     "adm_features",
     "adm_features_multi",
-    "default_kernel",
-    "kernel_for_cpumask",
 ]
 
 #: Keys of the dict :func:`adm_features` returns, in this order.
@@ -115,26 +112,27 @@ DEFAULT_GAIN_LIMIT = 100.0
 #: picture when any scale's input is shorter than 5 samples, i.e. below 33 pixels.
 MIN_SIZE = 33
 
-#: libvmaf's scale-0 contrast-masking kernels, by the columns one vector step covers:
-#: the portable C code (0), x86 AVX2 (6) and AVX-512 (14). They differ only where a
-#: masking term reaches the int16 limit (see :func:`default_kernel`).
-ADM_KERNELS: dict[str, int] = {"c": 0, "avx2": 6, "avx512": 14}
+#: A kernel no PyAV libvmaf 3.2.0 takes, reproduced for the libvmaf built into
+#: imageio-ffmpeg's FFmpeg (it reports version ``86da14d``): AVX2 masking (6 columns
+#: a step) whose scale-0 decoupling rounds ``rst * egl`` in whole 8-column steps
+#: from the window's left edge, as the AVX-512 kernel does, where libvmaf 3.2.0's
+#: AVX2 kernel ends at the last multiple of 8. On a CPU with AVX2 and no AVX-512 the
+#: two builds therefore differ for non-integer ADM gain limits (see docs/reference.md).
+FFMPEG_AVX2_KERNEL = "avx2_whole_steps"
 
-# Where libvmaf's decoupling rounds rst * egl to nearest, by masking-kernel lanes
-# (ADM_KERNELS): for scale 0 and for scales 1..3, the columns per vector step (0: the C
-# expression, which truncates, everywhere) and whether the vector part ends on whole
-# steps from the window's left edge (see _rounded_columns). The AVX2 kernel of scales
-# 1..3 truncates like C.
-_ROUNDING: dict[int, tuple[tuple[int, bool], tuple[int, bool]]] = {
-    0: ((0, False), (0, False)),
-    6: ((8, False), (0, False)),
-    14: ((16, True), (16, True)),
+# Where libvmaf's decoupling rounds rst * egl to nearest, by kernel: for scale 0 and
+# for scales 1..3, the columns per vector step (0: the C expression, which truncates,
+# everywhere) and whether the vector part ends on whole steps from the window's left
+# edge (see _rounded_columns). The AVX2 kernel of scales 1..3 truncates like C.
+_ROUNDING: dict[str, tuple[tuple[int, bool], tuple[int, bool]]] = {
+    "c": ((0, False), (0, False)),
+    "avx2": ((8, False), (0, False)),
+    "avx512": ((16, True), (16, True)),
+    FFMPEG_AVX2_KERNEL: ((8, True), (0, False)),
 }
+_LANES: dict[str, int] = {**ADM_KERNELS, FFMPEG_AVX2_KERNEL: ADM_KERNELS["avx2"]}
 
 _INT16_MAX = (1 << 15) - 1
-# libvmaf's VmafCpuFlags bits (cpumask disables them).
-_VMAF_FLAG_AVX2 = 1 << 3
-_VMAF_FLAG_AVX512 = 1 << 4
 _BITDEPTHS = (8, 10, 12, 16)
 _DEFAULT_NVD = 3.0
 _DEFAULT_RDH = 1080
@@ -234,64 +232,11 @@ def _cbrt_f32(x: float) -> np.float32:
     return np.float32(math.pow(float(xf), float(_F32_THIRD)))
 
 
-# --------------------------------------------------------------------------- kernel choice
-
-
-def _cpu_features() -> dict[str, bool]:
-    """NumPy's run-time CPU feature table (cpuid plus OS support), or {} if unavailable."""
-    for module in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
-        try:
-            table = getattr(importlib.import_module(module), "__cpu_features__", None)
-        except ImportError:
-            continue
-        if isinstance(table, dict):
-            return {str(k): bool(v) for k, v in table.items()}
-    return {}
-
-
-@functools.cache
-def default_kernel() -> str:
-    """The scale-0 masking kernel libvmaf 3.2.0 dispatches to on this CPU.
-
-    libvmaf picks its ADM code by CPU: AVX-512 (F, CD, BW, DQ and VL) when the
-    build has it, as PyAV's does, else AVX2, else portable C (every non-x86
-    CPU; libvmaf's ARM code vectorises only the 8-bit wavelet). Their
-    results differ only where a contrast-masking term is 15360 or more, i.e.
-    a CSF-weighted coefficient of the masking band (the additive band for
-    ``adm2``, the restored band for ``aim``) at about 60 % of full scale, as
-    sharpened or contrast-stretched edges reach: the C code wraps the term to
-    int16 there, the vector kernels do not, and which columns each kernel
-    covers differs. The reference reproduces all three (``kernel=``); this
-    is the one libvmaf uses here with ``cpumask=0``. See
-    :func:`kernel_for_cpumask` for other masks.
-    """
-    return kernel_for_cpumask(0)
-
-
-def kernel_for_cpumask(cpumask: int) -> str:
-    """The kernel libvmaf uses on this CPU with ``VmafConfiguration.cpumask`` set.
-
-    ``cpumask`` disables libvmaf's CPU flags (bit 3 AVX2, bit 4 AVX-512; 0 =
-    auto-detect, ``0xffff`` = portable C), as in :class:`pyvmafneg.Scorer`.
-    """
-    if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
-        return "c"
-    features = _cpu_features()
-    avx512 = features.get("AVX512_SKX", False) or all(
-        features.get(f"AVX512{x}", False) for x in ("F", "CD", "BW", "DQ", "VL")
-    )
-    if avx512 and not cpumask & _VMAF_FLAG_AVX512:
-        return "avx512"
-    if features.get("AVX2", False) and not cpumask & _VMAF_FLAG_AVX2:
-        return "avx2"
-    return "c"
-
-
-def _kernel_lanes(kernel: str | None) -> int:
+def _kernel_name(kernel: str | None) -> str:
     name = default_kernel() if kernel is None else kernel
-    if name not in ADM_KERNELS:
-        raise OptionError(f"kernel must be one of {tuple(ADM_KERNELS)} or None, got {kernel!r}")
-    return ADM_KERNELS[name]
+    if name not in _LANES:
+        raise OptionError(f"kernel must be one of {tuple(_LANES)} or None, got {kernel!r}")
+    return name
 
 
 # --------------------------------------------------------------------------- public types
@@ -421,28 +366,7 @@ def _check_options(
 
 
 def _check_planes(ref: np.ndarray, dis: np.ndarray, bitdepth: int) -> None:
-    for name, plane in (("ref", ref), ("dis", dis)):
-        if not isinstance(plane, np.ndarray):
-            raise FrameError(f"{name} must be a NumPy array, got {type(plane).__name__}")
-        if plane.ndim != 2:
-            raise FrameError(f"{name} must be a 2-D luma plane, got {plane.ndim} dimensions")
-    if ref.shape != dis.shape:
-        raise FrameError(f"ref and dis must have the same shape, got {ref.shape} and {dis.shape}")
-    height, width = ref.shape
-    if height < MIN_SIZE or width < MIN_SIZE:
-        raise FrameError(
-            f"ADM needs planes of at least {MIN_SIZE}x{MIN_SIZE} pixels, got {width}x{height}"
-        )
-    want = np.dtype(np.uint8) if bitdepth == 8 else np.dtype(np.uint16)
-    for name, plane in (("ref", ref), ("dis", dis)):
-        if plane.dtype != want:
-            raise FrameError(
-                f"{name} has dtype {plane.dtype}, but {bitdepth}-bit samples must be {want}"
-            )
-        if bitdepth not in (8, 16) and int(plane.max()) >= 1 << bitdepth:
-            raise FrameError(
-                f"{name} has samples above {(1 << bitdepth) - 1}, the maximum at {bitdepth} bits"
-            )
+    check_pair(ref, dis, bitdepth, min_side=MIN_SIZE)
 
 
 # --------------------------------------------------------------------------- CSF weights
@@ -960,12 +884,13 @@ def _pool(
 
 
 def _finish(
-    scales: list[_Scale], csf: _Csf, gain_limit: float, shape: tuple[int, int], lanes: int
+    scales: list[_Scale], csf: _Csf, gain_limit: float, shape: tuple[int, int], kernel: str
 ) -> tuple[dict[str, float], list[list[np.ndarray]]]:
     """Features at one gain limit from an analysed pair, and the restored bands per scale."""
     nums, aims, restored_all = [], [], []
+    lanes = _LANES[kernel]
     for sc in scales:
-        rule = _ROUNDING[lanes][0 if sc.scale == 0 else 1]
+        rule = _ROUNDING[kernel][0 if sc.scale == 0 else 1]
         rounded = _rounded_columns(sc.decoupled.t[0].shape[1], *rule)
         restored = [_restore(sc.decoupled, b, gain_limit, rounded) for b in range(3)]
         dlm, aim = _numerators(sc, restored, csf, lanes)
@@ -1008,7 +933,8 @@ def adm_features(
         height in pixels ([1, 4320], default 1080); their product must be at
         least 3240, as in libvmaf.
     kernel:
-        libvmaf code path to reproduce, a key of :data:`ADM_KERNELS`; None
+        libvmaf code path to reproduce, a key of :data:`ADM_KERNELS` (or
+        :data:`FFMPEG_AVX2_KERNEL`, another build's AVX2 rounding); None
         (default) is the one libvmaf uses on this CPU (:func:`default_kernel`).
 
     Returns
@@ -1029,10 +955,10 @@ def adm_features(
         If the planes, bit depth or options are invalid.
     """
     _check_inputs(ref, dis, bitdepth, gain_limit, norm_view_dist, ref_display_height)
-    lanes = _kernel_lanes(kernel)
+    name = _kernel_name(kernel)
     csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
     scales = _analyse(ref, dis, bitdepth, csf)
-    return _finish(scales, csf, float(gain_limit), ref.shape, lanes)[0]
+    return _finish(scales, csf, float(gain_limit), ref.shape, name)[0]
 
 
 def adm_features_multi(
@@ -1077,13 +1003,13 @@ def adm_features_multi(
     for g in limits:
         _check_options(bitdepth, g, norm_view_dist, ref_display_height)
     _check_planes(ref, dis, bitdepth)
-    lanes = _kernel_lanes(kernel)
+    name = _kernel_name(kernel)
     csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
     scales = _analyse(ref, dis, bitdepth, csf)
     out: dict[float, dict[str, float]] = {}
     for g in limits:
         if float(g) not in out:
-            out[float(g)] = _finish(scales, csf, float(g), ref.shape, lanes)[0]
+            out[float(g)] = _finish(scales, csf, float(g), ref.shape, name)[0]
     return out
 
 
@@ -1126,14 +1052,14 @@ def adm_explain(
         If the planes, bit depth or options are invalid.
     """
     _check_inputs(ref, dis, bitdepth, gain_limit, norm_view_dist, ref_display_height)
-    lanes = _kernel_lanes(kernel)
+    name = _kernel_name(kernel)
     csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
     scales = _analyse(ref, dis, bitdepth, csf)
-    uncapped, free_bands = _finish(scales, csf, DEFAULT_GAIN_LIMIT, ref.shape, lanes)
+    uncapped, free_bands = _finish(scales, csf, DEFAULT_GAIN_LIMIT, ref.shape, name)
     if float(gain_limit) == DEFAULT_GAIN_LIMIT:
         capped_feats, capped_bands = dict(uncapped), free_bands
     else:
-        capped_feats, capped_bands = _finish(scales, csf, float(gain_limit), ref.shape, lanes)
+        capped_feats, capped_bands = _finish(scales, csf, float(gain_limit), ref.shape, name)
     bands = []
     for sc, free, capped in zip(scales, free_bands, capped_bands, strict=True):
         top, bottom, left, right = sc.roi
