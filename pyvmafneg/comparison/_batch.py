@@ -539,9 +539,11 @@ def run_comparison(
         else:
             bar = BatchProgress(len(todo), quiet=not progress)
             if progress and todo:
+                unique = len({t.key for t in tasks})
+                twice = f", {len(tasks) - unique} listed twice" if unique < len(tasks) else ""
                 print(
-                    f"scoring {len(todo)} of {len(tasks)} pairs on {where} "
-                    f"({len(tasks) - len(todo)} already in {store_path})",
+                    f"scoring {len(todo)} of {unique} pairs on {where} "
+                    f"({unique - len(todo)} already in {store_path}{twice})",
                     file=bar.stream,
                 )
         rows = (
