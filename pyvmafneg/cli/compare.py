@@ -148,29 +148,10 @@ def _sibling(path: str, suffix: str) -> str:
     return f"{stem}{suffix}{ext or '.csv'}"
 
 
-def _write_text(path: str, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
-    import os
-    import tempfile
-
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".pyvmafneg-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from .._outputs import check_output_dir, check_output_file
+    from .._outputs import check_output_dir, check_output_file, write_file
     from ..comparison._analysis import GATING_FLAGS, to_csv, to_text
     from ..comparison._batch import run_comparison
     from ..errors import OptionError
@@ -179,9 +160,9 @@ def run(args: argparse.Namespace) -> int:
         raise OptionError("give a MANIFEST, or --sample DIR to build and compare the sample")
     kbps = _targets(args.ladder_targets, "--ladder-targets")
     quality = _targets(args.ladder_quality, "--ladder-quality")
-    if args.csv:
-        check_output_file(args.csv)
-    if args.report:
+    if args.csv is not None:
+        check_output_file(args.csv, "--csv")
+    if args.report is not None:
         check_output_dir(args.report, "--report folder")
     manifest = args.manifest
     if args.sample:
@@ -215,10 +196,10 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         from ..comparison._analysis import to_bd_csv, to_ladder_csv
 
-        _write_text(args.csv, to_csv(comparison))
-        _write_text(_sibling(args.csv, ".bd"), to_bd_csv(comparison))
+        write_file(args.csv, to_csv(comparison), "the CSV")
+        write_file(_sibling(args.csv, ".bd"), to_bd_csv(comparison), "the BD CSV")
         if comparison.ladder:
-            _write_text(_sibling(args.csv, ".ladder"), to_ladder_csv(comparison))
+            write_file(_sibling(args.csv, ".ladder"), to_ladder_csv(comparison), "the ladder CSV")
     report_path = None
     if args.report:
         from ..comparison._report import write_report

@@ -144,6 +144,8 @@ class NativeScorer(StreamingScorer):
     BackendUnavailableError
         When the engine is not compiled in this installation.
 
+    Notes
+    -----
     Use from threads as :class:`pyvmafneg.Scorer`: one thread at a time.
     """
 
