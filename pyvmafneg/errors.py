@@ -525,9 +525,12 @@ class FeatureError(OptionError):
         The feature names accepted.
     backend:
         The backend that cannot compute it, when that was the problem.
+    option, value:
+        The extractor option refused and the value given, when that was the
+        problem (else ``''`` and None).
     """
 
-    _facts = {"feature": "", "known": (), "backend": None}
+    _facts = {"feature": "", "known": (), "backend": None, "option": "", "value": None}
 
 
 class SegmentError(VmafNegError, ValueError):

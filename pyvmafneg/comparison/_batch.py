@@ -31,11 +31,12 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .._defaults import DEFAULT_SCALER
+from .._workers import process_pool, stop_workers
 from ..engines._models import ModelSpec
 from ..errors import OptionError, VmafNegError, python_option
 from ..results._store import HashCache, ResultStore, pair_key
@@ -349,13 +350,6 @@ class Outcome:
     seconds: float
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the coordinating process's to handle."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _iter_local(tasks: list[PairTask], workers: int) -> Iterator[dict[str, Any]]:
     if workers <= 1:
         for task in tasks:
@@ -364,9 +358,8 @@ def _iter_local(tasks: list[PairTask], workers: int) -> Iterator[dict[str, Any]]
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_ignore_sigint
-    ) as pool:
+    # Workers end with this process, however it ends (pyvmafneg._workers).
+    with process_pool(workers, ctx) as pool:
         pending: set[Future[dict[str, Any]]] = set()
         queue = iter(tasks)
         try:
@@ -382,6 +375,9 @@ def _iter_local(tasks: list[PairTask], workers: int) -> Iterator[dict[str, Any]]
                     nxt = next(queue, None)
                     if nxt is not None:
                         pending.add(pool.submit(score_pair, nxt))
+        except BaseException:
+            stop_workers(pool)  # interrupted or failed: do not wait for the running pairs
+            raise
         finally:
             for fut in pending:
                 fut.cancel()
