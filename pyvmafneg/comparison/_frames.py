@@ -18,17 +18,15 @@ from typing import Any
 from .._optional import pandas_module
 from ..errors import ManifestError, OptionError
 from ..results._html import figure_html, table_html
-from ..results._store import ResultStore
+from ..results._store import HashCache, ResultStore
 from ._analysis import AVERAGE, Comparison, EncodeRow, analyse
-from ._batch import default_store_path
+from ._batch import default_store_path, plan
 from ._manifest import gap_pair, load_manifest
 
 __all__ = ["TABLES", "comparison_frame", "comparison_html", "load"]
 
 #: The tables :meth:`Comparison.to_pandas` gives.
 TABLES: tuple[str, ...] = ("encodes", "bd", "flags")
-
-_LABELS = ("source", "codec", "setting", "point")
 
 
 def load(
@@ -40,11 +38,14 @@ def load(
     ----------
     store_or_manifest:
         A comparison manifest: its encodes are looked up in its result store
-        (``store``, default the one :func:`run_comparison` writes beside it) by
-        their labels (source, codec, setting, point), newest row first, and
-        analysed with the manifest's settings; encodes not in the store are
-        left out. Or a result store: every encode in it, the anchor being the
-        first series stored.
+        (``store``, default the one :func:`run_comparison` writes beside it)
+        by content, as :func:`run_comparison` looks them up (files are hashed
+        unless the store's hash cache knows them), and analysed with the
+        manifest's settings; encodes not in the store are left out. Or a
+        result store: every pair in it once, under the labels it was stored
+        with, the anchor being the first series stored (a pair that a manifest
+        lists in two series is stored once: open the manifest to get those
+        series back).
     store:
         The result store of a manifest, when not the default.
 
@@ -63,12 +64,18 @@ def load(
     if path.suffix.lower() == ".toml":
         manifest = load_manifest(path)
         store_path = os.fspath(store) if store is not None else default_store_path(manifest.path)
-        newest = {tuple(row.get(k) for k in _LABELS): row for row in ResultStore(store_path).rows()}
-        rows = []
-        for enc in manifest.encodes:
-            row = newest.get((enc.reference, enc.codec, enc.setting, enc.point))
-            if row is not None:
-                rows.append(EncodeRow.from_dict(row))
+        # The manifest's pairs, keyed by content as run_comparison keys them; labels
+        # come from the manifest (one stored pair may serve two series).
+        from ..engines.libvmaf._binding import library_info
+
+        hasher = HashCache(store_path + ".hashes.json")
+        tasks = plan(manifest, libvmaf_version=library_info().version, hasher=hasher)
+        stored = ResultStore(store_path).latest()
+        rows = [
+            EncodeRow.from_dict(dict(stored[task.key], **task.row))
+            for task in tasks
+            if task.key in stored
+        ]
         if not rows:
             raise ManifestError(
                 f"no encode of {str(path)!r} is in the result store {store_path!r}; "
