@@ -44,7 +44,7 @@ def score(
     ``backend`` is ``'libvmaf'``,
     ``'ffmpeg'``, ``'reference'`` or ``'native'``; None (default) is
     ``'native'`` when the compiled engine is built and computes the models
-    (without ``library``, ``cpumask`` or ``features``), else ``'libvmaf'``
+    and features (without ``library`` or ``cpumask``), else ``'libvmaf'``
     (in segments, ``'libvmaf'``); every backend
     takes the same inputs (paths, opened videos, frame iterables) and
     refuses an option it cannot honour with

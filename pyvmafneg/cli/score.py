@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="libvmaf in-process, FFmpeg's libvmaf filter, the NumPy reference, or the native "
         "engine (libvmaf's numbers, NEG from the same filtering pass). Default: native when it "
-        "is built and computes the models (and no --libvmaf/--feature), else libvmaf; "
+        "is built and computes the models and features (psnr, ssim; no --libvmaf), else libvmaf; "
         "--segments use libvmaf unless told otherwise",
     )
     p.add_argument(

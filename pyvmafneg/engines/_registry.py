@@ -135,7 +135,7 @@ register_backend(
         "native",
         "the compiled engine: every gain limit from one filtering pass",
         ".native._scorer:score_native",
-        frozenset({"threads"}),
+        frozenset({"threads", "features"}),
     )
 )
 
@@ -149,15 +149,16 @@ def default_backend(
     models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
     *,
     libvmaf_only: bool = False,
+    features: Iterable[str] | str | None = None,
 ) -> str:
     """The backend :func:`score` uses when none is named.
 
     ``'native'`` when the compiled engine is built in this installation and
     computes every model in ``models`` (the v0.6.1 family and its gain-limit
-    overloads); otherwise ``'libvmaf'``, which is also the answer when
-    ``libvmaf_only`` says the run needs libvmaf itself (a chosen library,
-    extra libvmaf features, a CPU mask) or ``$PYVMAFNEG_LIBVMAF`` names a
-    library.
+    overloads) and every extra feature in ``features`` (PSNR and float SSIM);
+    otherwise ``'libvmaf'``, which is also the answer when ``libvmaf_only``
+    says the run needs libvmaf itself (a chosen library, a CPU mask) or
+    ``$PYVMAFNEG_LIBVMAF`` names a library.
     """
     if libvmaf_only or os.environ.get("PYVMAFNEG_LIBVMAF"):
         return "libvmaf"
@@ -166,13 +167,17 @@ def default_backend(
     if not available():
         return "libvmaf"
     from ..errors import ModelError
+    from ._features import resolve_features
     from ._models import resolve_models
+    from .native._metrics import split_features
     from .native._scorer import native_model
 
     try:
         for spec in resolve_models(models):
             native_model(spec)
     except ModelError:
+        return "libvmaf"
+    if split_features(resolve_features(features))[1]:
         return "libvmaf"
     return "native"
 
@@ -232,7 +237,7 @@ def score(
         ``'reference'`` (the NumPy reference), ``'native'`` (the compiled
         engine, when built), or any other name in :func:`backend_names`.
         None (default): ``'native'`` when it is built and computes every
-        model, with no ``library``, ``cpumask`` or ``features`` given;
+        model and feature, with no ``library`` or ``cpumask`` given;
         otherwise ``'libvmaf'`` (:func:`default_backend`).
     threads:
         Worker threads, 0 to 1024; None (default) uses the CPUs this process
@@ -281,7 +286,8 @@ def score(
         Extra libvmaf extractors in the same pass (``'psnr'``, ``'ssim'``,
         ``'ms_ssim'``, ``'ciede'``, ``'cambi'``, ``'psnr_hvs'``, with libvmaf
         options as ``'cambi:full_ref=true'``), under libvmaf's names in
-        :attr:`Result.features`; libvmaf and FFmpeg only.
+        :attr:`Result.features`; libvmaf and FFmpeg compute every one, the
+        native engine ``psnr`` and ``ssim`` (equal to libvmaf's values).
 
     Returns
     -------
@@ -301,9 +307,8 @@ def score(
     if backend is None:
         backend = default_backend(
             models,
-            libvmaf_only=library is not None
-            or cpumask != 0
-            or features not in OPTIONAL_KEYWORDS["features"],
+            libvmaf_only=library is not None or cpumask != 0,
+            features=None if features in OPTIONAL_KEYWORDS["features"] else features,
         )
     entry = get_backend(backend)
     given = {
