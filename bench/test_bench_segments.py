@@ -43,7 +43,9 @@ from pyvmafneg.io._ranges import index_container, locate_ranges, open_range
 from pyvmafneg.io._sources import open_video
 from pyvmafneg.io._y4m import write_y4m
 from pyvmafneg.segments import score_segments
-from pyvmafneg.segments._run import _process_context, plan_segments, score_segment
+from pyvmafneg.segments._local import _process_context
+from pyvmafneg.segments._plan import plan_segments
+from pyvmafneg.segments._segment import score_segment
 
 WIDTH, HEIGHT, FRAMES = 1920, 1080, 240
 #: Goal: segmented time on two cores within 10 % of one process using both cores.

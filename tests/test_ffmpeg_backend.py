@@ -12,6 +12,8 @@ from pyvmafneg import score
 from pyvmafneg.cli import main
 from pyvmafneg.engines._ffmpeg import build_command, model_option, score_ffmpeg
 from pyvmafneg.engines._models import DEFAULT_MODELS, ModelSpec, parse_model
+from pyvmafneg.engines.reference import default_kernel, score_reference
+from pyvmafneg.engines.reference._adm import FFMPEG_AVX2_KERNEL
 from pyvmafneg.errors import FFmpegError, FrameCountMismatchError, FrameMismatchError
 from pyvmafneg.io._sources import open_video
 from pyvmafneg.results._logs import read_log
@@ -98,6 +100,18 @@ def test_unclipped_sharpened_agrees_including_scores_above_100(media: dict[str, 
     assert_agree(ffm, inproc)
 
 
+def ffmpeg_adm_kernel() -> str:
+    """The ADM path of FFmpeg's libvmaf build on this CPU, as a reference kernel name.
+
+    imageio-ffmpeg's libvmaf (another build than PyAV's 3.2.0) takes the same
+    paths except on a CPU with AVX2 and no AVX-512, where its scale-0 AVX2
+    decoupling rounds non-integer ADM gain limits in whole 8-column steps
+    (``FFMPEG_AVX2_KERNEL``; docs/reference.md).
+    """
+    kernel = default_kernel()
+    return FFMPEG_AVX2_KERNEL if kernel == "avx2" else kernel
+
+
 def test_ten_bit_y4m_and_gain_limit_models_agree(tmp_path: Path) -> None:
     ref = clip(5, bitdepth=10, pixel_format="422")
     dis = sharpen(ref, 0.7)
@@ -111,7 +125,42 @@ def test_ten_bit_y4m_and_gain_limit_models_agree(tmp_path: Path) -> None:
     ffm = score_ffmpeg(r, d, models, clip=False)
     inproc = score(open_video(r), open_video(d), models, clip=False, backend="libvmaf")
     assert "integer_adm2_egl_1.1" in ffm.features
-    assert_agree(ffm, inproc)
+    # Each side against the libvmaf build it runs: FFmpeg's against the reference
+    # taking that build's ADM path, every key; PyAV's libvmaf against FFmpeg on
+    # every key, except (on an AVX2-only CPU) those of the non-integer ADM limit.
+    own = score_reference(
+        open_video(r), open_video(d), models, clip=False, kernel=ffmpeg_adm_kernel()
+    )
+    assert_agree(ffm, own)
+    same_path = ffmpeg_adm_kernel() == default_kernel()
+    keys = [
+        k for k in inproc.keys() if same_path or not (k == "capped" or "adm" in k and "egl" in k)
+    ]
+    for key in keys:
+        diff = float(np.max(np.abs(ffm[key] - inproc[key])))
+        assert diff <= LOG_PRECISION, f"{key}: ffmpeg and libvmaf differ by {diff}"
+
+
+def test_ffmpeg_libvmaf_build_rounds_adm_limits_in_whole_avx2_steps(tmp_path: Path) -> None:
+    """On an AVX2-only CPU the in-process libvmaf is not FFmpeg's oracle for a
+    non-integer ADM limit: the reference taking PyAV's path misses FFmpeg's log
+    where the one taking FFmpeg's path meets it."""
+    if default_kernel() != "avx2":
+        pytest.skip("both libvmaf builds take the same ADM path on this CPU")
+    ref = clip(5)
+    dis = sharpen(ref, 0.5)
+    r = to_y4m(ref, tmp_path / "r.y4m")
+    d = to_y4m(dis, tmp_path / "d.y4m")
+    models = [parse_model("vmaf_v0.6.1:name=capped:adm_enhn_gain_limit=1.2")]
+    ffm = score_ffmpeg(r, d, models, clip=False)
+    pyav = score(open_video(r), open_video(d), models, clip=False, backend="libvmaf")
+    pyav_path = score_reference(open_video(r), open_video(d), models, clip=False)
+    own = score_reference(
+        open_video(r), open_video(d), models, clip=False, kernel=FFMPEG_AVX2_KERNEL
+    )
+    np.testing.assert_array_equal(pyav["capped"], pyav_path["capped"])
+    assert_agree(ffm, own)
+    assert float(np.max(np.abs(ffm["capped"] - pyav["capped"]))) > 10 * LOG_PRECISION
 
 
 def test_different_frame_rates_do_not_drift_or_repeat(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from pyvmafneg.io import open_video
 from pyvmafneg.io._ranges import index_container, locate_ranges, open_range, plan_seek
 from pyvmafneg.results._logs import write_log
 from pyvmafneg.segments import plan_ranges, score_segments
-from pyvmafneg.segments._run import _check_workers, _file_facts
+from pyvmafneg.segments._dask import _file_facts, check_workers
 
 GOP = ["-g", "12", "-keyint_min", "12", "-sc_threshold", "0"]
 X264 = ["-x264-params", "open-gop=1:keyint=12:min-keyint=12:scenecut=0:b-adapt=0"]
@@ -414,7 +414,7 @@ def test_unreachable_scheduler_is_said_before_anything_is_written(
     small: dict[str, Path], tmp_path: Path, monkeypatch
 ) -> None:
     pytest.importorskip("distributed")
-    import pyvmafneg.segments._run as seg
+    import pyvmafneg.segments._dask as seg
 
     monkeypatch.setattr(seg, "DASK_CONNECT_TIMEOUT", 1.0)
     with pytest.raises(pyvmafneg.SchedulerError, match="cannot reach the Dask scheduler") as err:
@@ -451,7 +451,7 @@ class _ClusterSeeingOtherFiles:
 
 def test_files_missing_on_a_worker_are_named_before_scoring(small, tmp_path: Path) -> None:
     with pytest.raises(pyvmafneg.WorkerFileError, match="tcp://10.0.0.7:4000") as err:
-        _check_workers(_ClusterSeeingOtherFiles(tmp_path), [str(small["ref.y4m"])])
+        check_workers(_ClusterSeeingOtherFiles(tmp_path), [str(small["ref.y4m"])])
     ((worker, path, what),) = err.value.problems
     assert worker == "tcp://10.0.0.7:4000" and path.endswith("ref.y4m") and what
 

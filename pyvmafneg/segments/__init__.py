@@ -8,6 +8,7 @@ Example::
     print(run.result.pooled("vmaf").mean, run.reused, run.retried)
 """
 
-from ._run import SegmentRun, SegmentTask, plan_ranges, score_segments
+from ._plan import SegmentTask, plan_ranges
+from ._run import SegmentRun, score_segments
 
 __all__ = ["SegmentRun", "SegmentTask", "plan_ranges", "score_segments"]

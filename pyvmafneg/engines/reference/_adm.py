@@ -87,6 +87,7 @@ __all__ = [
     "ADM_KERNELS",
     "BANDS",
     "DEFAULT_GAIN_LIMIT",
+    "FFMPEG_AVX2_KERNEL",
     "MIN_SIZE",
     "AdmBandCap",
     "AdmExplain",
@@ -120,16 +121,25 @@ MIN_SIZE = 33
 #: masking term reaches the int16 limit (see :func:`default_kernel`).
 ADM_KERNELS: dict[str, int] = {"c": 0, "avx2": 6, "avx512": 14}
 
-# Where libvmaf's decoupling rounds rst * egl to nearest, by masking-kernel lanes
-# (ADM_KERNELS): for scale 0 and for scales 1..3, the columns per vector step (0: the C
-# expression, which truncates, everywhere) and whether the vector part ends on whole
-# steps from the window's left edge (see _rounded_columns). The AVX2 kernel of scales
-# 1..3 truncates like C.
-_ROUNDING: dict[int, tuple[tuple[int, bool], tuple[int, bool]]] = {
-    0: ((0, False), (0, False)),
-    6: ((8, False), (0, False)),
-    14: ((16, True), (16, True)),
+#: A kernel no PyAV libvmaf 3.2.0 takes, reproduced for the libvmaf built into
+#: imageio-ffmpeg's FFmpeg (it reports version ``86da14d``): AVX2 masking (6 columns
+#: a step) whose scale-0 decoupling rounds ``rst * egl`` in whole 8-column steps
+#: from the window's left edge, as the AVX-512 kernel does, where libvmaf 3.2.0's
+#: AVX2 kernel ends at the last multiple of 8. On a CPU with AVX2 and no AVX-512 the
+#: two builds therefore differ for non-integer ADM gain limits (see docs/reference.md).
+FFMPEG_AVX2_KERNEL = "avx2_whole_steps"
+
+# Where libvmaf's decoupling rounds rst * egl to nearest, by kernel: for scale 0 and
+# for scales 1..3, the columns per vector step (0: the C expression, which truncates,
+# everywhere) and whether the vector part ends on whole steps from the window's left
+# edge (see _rounded_columns). The AVX2 kernel of scales 1..3 truncates like C.
+_ROUNDING: dict[str, tuple[tuple[int, bool], tuple[int, bool]]] = {
+    "c": ((0, False), (0, False)),
+    "avx2": ((8, False), (0, False)),
+    "avx512": ((16, True), (16, True)),
+    FFMPEG_AVX2_KERNEL: ((8, True), (0, False)),
 }
+_LANES: dict[str, int] = {**ADM_KERNELS, FFMPEG_AVX2_KERNEL: ADM_KERNELS["avx2"]}
 
 _INT16_MAX = (1 << 15) - 1
 # libvmaf's VmafCpuFlags bits (cpumask disables them).
@@ -287,11 +297,11 @@ def kernel_for_cpumask(cpumask: int) -> str:
     return "c"
 
 
-def _kernel_lanes(kernel: str | None) -> int:
+def _kernel_name(kernel: str | None) -> str:
     name = default_kernel() if kernel is None else kernel
-    if name not in ADM_KERNELS:
-        raise OptionError(f"kernel must be one of {tuple(ADM_KERNELS)} or None, got {kernel!r}")
-    return ADM_KERNELS[name]
+    if name not in _LANES:
+        raise OptionError(f"kernel must be one of {tuple(_LANES)} or None, got {kernel!r}")
+    return name
 
 
 # --------------------------------------------------------------------------- public types
@@ -960,12 +970,13 @@ def _pool(
 
 
 def _finish(
-    scales: list[_Scale], csf: _Csf, gain_limit: float, shape: tuple[int, int], lanes: int
+    scales: list[_Scale], csf: _Csf, gain_limit: float, shape: tuple[int, int], kernel: str
 ) -> tuple[dict[str, float], list[list[np.ndarray]]]:
     """Features at one gain limit from an analysed pair, and the restored bands per scale."""
     nums, aims, restored_all = [], [], []
+    lanes = _LANES[kernel]
     for sc in scales:
-        rule = _ROUNDING[lanes][0 if sc.scale == 0 else 1]
+        rule = _ROUNDING[kernel][0 if sc.scale == 0 else 1]
         rounded = _rounded_columns(sc.decoupled.t[0].shape[1], *rule)
         restored = [_restore(sc.decoupled, b, gain_limit, rounded) for b in range(3)]
         dlm, aim = _numerators(sc, restored, csf, lanes)
@@ -1008,7 +1019,8 @@ def adm_features(
         height in pixels ([1, 4320], default 1080); their product must be at
         least 3240, as in libvmaf.
     kernel:
-        libvmaf code path to reproduce, a key of :data:`ADM_KERNELS`; None
+        libvmaf code path to reproduce, a key of :data:`ADM_KERNELS` (or
+        :data:`FFMPEG_AVX2_KERNEL`, another build's AVX2 rounding); None
         (default) is the one libvmaf uses on this CPU (:func:`default_kernel`).
 
     Returns
@@ -1029,10 +1041,10 @@ def adm_features(
         If the planes, bit depth or options are invalid.
     """
     _check_inputs(ref, dis, bitdepth, gain_limit, norm_view_dist, ref_display_height)
-    lanes = _kernel_lanes(kernel)
+    name = _kernel_name(kernel)
     csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
     scales = _analyse(ref, dis, bitdepth, csf)
-    return _finish(scales, csf, float(gain_limit), ref.shape, lanes)[0]
+    return _finish(scales, csf, float(gain_limit), ref.shape, name)[0]
 
 
 def adm_features_multi(
@@ -1077,13 +1089,13 @@ def adm_features_multi(
     for g in limits:
         _check_options(bitdepth, g, norm_view_dist, ref_display_height)
     _check_planes(ref, dis, bitdepth)
-    lanes = _kernel_lanes(kernel)
+    name = _kernel_name(kernel)
     csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
     scales = _analyse(ref, dis, bitdepth, csf)
     out: dict[float, dict[str, float]] = {}
     for g in limits:
         if float(g) not in out:
-            out[float(g)] = _finish(scales, csf, float(g), ref.shape, lanes)[0]
+            out[float(g)] = _finish(scales, csf, float(g), ref.shape, name)[0]
     return out
 
 
@@ -1126,14 +1138,14 @@ def adm_explain(
         If the planes, bit depth or options are invalid.
     """
     _check_inputs(ref, dis, bitdepth, gain_limit, norm_view_dist, ref_display_height)
-    lanes = _kernel_lanes(kernel)
+    name = _kernel_name(kernel)
     csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
     scales = _analyse(ref, dis, bitdepth, csf)
-    uncapped, free_bands = _finish(scales, csf, DEFAULT_GAIN_LIMIT, ref.shape, lanes)
+    uncapped, free_bands = _finish(scales, csf, DEFAULT_GAIN_LIMIT, ref.shape, name)
     if float(gain_limit) == DEFAULT_GAIN_LIMIT:
         capped_feats, capped_bands = dict(uncapped), free_bands
     else:
-        capped_feats, capped_bands = _finish(scales, csf, float(gain_limit), ref.shape, lanes)
+        capped_feats, capped_bands = _finish(scales, csf, float(gain_limit), ref.shape, name)
     bands = []
     for sc, free, capped in zip(scales, free_bands, capped_bands, strict=True):
         top, bottom, left, right = sc.roi

@@ -272,6 +272,11 @@ class ReferenceScorer(StreamingScorer):
         libvmaf's vector ADM disagrees with its scalar code
         (:data:`~pyvmafneg.engines._options.VECTOR_MISMATCH_WIDTHS`) take the
         scalar path, as :class:`pyvmafneg.Scorer` does.
+    kernel:
+        None (default): the ADM path follows ``cpumask``. A kernel name
+        (``"c"``, ``"avx2"``, ``"avx512"`` or
+        :data:`~pyvmafneg.engines.reference._adm.FFMPEG_AVX2_KERNEL`) fixes
+        it for every frame width, e.g. to reproduce another libvmaf build.
 
     Frames may be any pixel format (4:2:0, 4:2:2, 4:4:4, 4:0:0; only luma is
     used) at 8, 10, 12 or 16 bits, at least 33x33 pixels. Use from threads
@@ -289,6 +294,7 @@ class ReferenceScorer(StreamingScorer):
         transform: bool | None = None,
         bitdepth: int | None = None,
         cpumask: int = 0,
+        kernel: str | None = None,
     ) -> None:
         _, self.subsample = check_threads(0, subsample)
         super().__init__(resolve_models(models), clip=clip)
@@ -296,7 +302,8 @@ class ReferenceScorer(StreamingScorer):
         self.bitdepth = bitdepth
         self.cpumask = int(cpumask)
         # Chosen again from the first frame's width, as the libvmaf binding chooses its path.
-        self.kernel = kernel_for_cpumask(self.cpumask)
+        self._fixed_kernel = kernel
+        self.kernel = kernel_for_cpumask(self.cpumask) if kernel is None else kernel
         self._vif_limits = _distinct(m.vif_gain_limit for m in self.models)
         self._adm_limits = _distinct(m.adm_gain_limit for m in self.models)
         motion_keys = set(_MOTION_NAMES.values())
@@ -322,7 +329,7 @@ class ReferenceScorer(StreamingScorer):
 
     def _score_pair(self, reference: FrameLike, distorted: FrameLike, index: int) -> None:
         ref, dis = self._check(reference, distorted, index)
-        if index == 0:
+        if index == 0 and self._fixed_kernel is None:
             self.kernel = kernel_for_cpumask(exact_cpumask(ref.luma.shape[1], self.cpumask))
         if self._motion is None:
             self._motion = Motion(ref.bitdepth)
@@ -402,6 +409,7 @@ def score_reference(
     transform: bool | None = None,
     bitdepth: int | None = None,
     cpumask: int = 0,
+    kernel: str | None = None,
     frames: int | None = None,
     progress: ProgressCallback | None = None,
     scale: str | None = DEFAULT_SCALER,
@@ -430,6 +438,7 @@ def score_reference(
             transform=transform,
             bitdepth=bitdepth,
             cpumask=cpumask,
+            kernel=kernel,
         ),
         reference,
         distorted,

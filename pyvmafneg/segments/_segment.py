@@ -1,0 +1,103 @@
+"""Score one segment (in whatever process runs it) and encode its row for the store.
+
+A row holds the per-frame values of the frames the segment owns (the
+borrowed frames on each side are dropped), in JSON-safe form, with timings
+and the worker that scored it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from typing import Any
+
+import numpy as np
+
+from ..errors import SegmentError
+from ..io._ranges import open_range
+from ._plan import SegmentTask
+
+__all__ = ["score_segment", "stored_value"]
+
+
+def _finite(value: float) -> float | str | None:
+    """A value as stored in a row (JSON): NaN as None, infinities as ``'inf'``/``'-inf'``.
+
+    PSNR of two identical planes is infinite in libvmaf; the stitched result
+    keeps it so.
+    """
+    if math.isnan(value):
+        return None
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
+def stored_value(value: float | str | None) -> float:
+    """The double a stored value stands for (see :func:`_finite`)."""
+    return math.nan if value is None else float(value)
+
+
+def score_segment(task: SegmentTask) -> dict[str, Any]:
+    """Score one segment; return its row (per-frame values of its own frames, timings).
+
+    Errors of the inputs (damaged files, mismatched frames ...) are raised as
+    they are; the caller decides what a failed segment means for the run.
+    """
+    from ..engines._registry import get_backend, score
+
+    started = time.perf_counter()
+    ref = open_range(task.reference)
+    dis = open_range(task.distorted)
+    opened = time.perf_counter()
+    workers = {"threads": task.threads} if "threads" in get_backend(task.backend).options else {}
+    extra = {"features": list(task.features)} if task.features else {}
+    result = score(
+        ref,
+        dis,
+        task.models,
+        backend=task.backend,
+        clip=task.clip,
+        transform=task.transform,
+        subsample=task.subsample,
+        scale=task.scale,
+        size=task.size,
+        convert_bitdepth=task.convert_bitdepth,
+        **workers,
+        **extra,
+    )
+    read = task.reference.frames
+    planned = len(range(0, read, task.subsample))
+    if len(result) != planned:
+        raise SegmentError(
+            f"segment {task.index} scored {len(result)} frame pairs where {planned} of frames "
+            f"{task.reference.start}..{task.reference.stop - 1} were planned",
+            frames=read,
+        )
+    title = np.asarray(result.frames) + task.read_from
+    keep = (title >= task.start) & (title < task.stop)
+
+    def cut(table: dict[str, np.ndarray]) -> dict[str, list[float | None]]:
+        return {k: [_finite(float(v)) for v in arr[keep]] for k, arr in table.items()}
+
+    return {
+        "key": task.key,
+        "kind": "segment",
+        "segment": task.index,
+        "start": task.start,
+        "stop": task.stop,
+        "read": [task.reference.start, task.reference.stop],
+        "frames": [int(f) for f in title[keep]],
+        "scores": cut(result.scores),
+        "features": cut(result.features),
+        # The store writes keys sorted; keep libvmaf's order of series.
+        "order": {"scores": list(result.scores), "features": list(result.features)},
+        "version": result.version,
+        "models": result.models,
+        "backend": result.backend,
+        "seconds": round(time.perf_counter() - started, 4),
+        "open_seconds": round(opened - started, 4),
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
+    }
