@@ -35,8 +35,9 @@ from benchkit import interleave, soft_check
 from pyvmafneg.demo._clips import natural_clip
 from pyvmafneg.demo._enhance import apply_to_frames
 from pyvmafneg.engines._features import FeatureSpec
+from pyvmafneg.engines._paths import ADM_KERNELS, kernel_for_cpumask
 from pyvmafneg.engines.libvmaf._binding import Context
-from pyvmafneg.engines.reference._adm import ADM_KERNELS, adm_features_multi, kernel_for_cpumask
+from pyvmafneg.engines.reference._adm import adm_features_multi
 from pyvmafneg.io._frame import Frame
 
 engine = pytest.importorskip("pyvmafneg.engines.native._engine")
@@ -110,7 +111,7 @@ def libvmaf_adm(
         ctx.close()
 
 
-@pytest.mark.parametrize("simd", [s for s in LEVELS if s <= lib.vn_adm_simd_best()])
+@pytest.mark.parametrize("simd", [s for s in LEVELS if s <= lib.vn_simd_level()])
 def test_native_adm_kernel(benchmark, frames, simd) -> None:
     refs, diss = frames
     level, cpumask = LEVELS[simd]

@@ -1,6 +1,6 @@
 /* Native integer ADM: libvmaf 3.2.0's integer_adm features for several gain limits from one
- * wavelet decomposition. Specification: docs vmaf-internals.md section 3 and the NumPy
- * reference pyvmafneg/engines/reference/_adm.py, which this code follows step for step.
+ * wavelet decomposition. Specification: the NumPy reference
+ * pyvmafneg/engines/reference/_adm.py, which this code follows step for step.
  *
  * Pipeline per scale (0 .. 3), row by row:
  *   1. db2 wavelet level of ref and dis (vertical pass, then horizontal on both halves);
@@ -12,74 +12,37 @@
  *   5. masking filter sums, 3x3 thresholds and the cubic pooling of DLM and AIM.
  */
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "adm_internal.h"
 #include "adm.h"
-
-#define VN_K(name) vn_c_##name
-#define VN_TABLE vn_adm_kernels_c
-#include "adm_kernels.inc"
-#undef VN_K
-#undef VN_TABLE
-
-#define VN_EINVAL (-22)
-#define VN_ENOMEM (-12)
-#define VN_ENOTSUP (-95)
+#include "adm_internal.h"
 
 int32_t vn_adm_div_table[32769];
-static int vn_adm_best = 0;
 
-static int vn_adm_detect(void) {
-#ifdef VN_ADM_HAVE_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512cd"))
-        return 2;
-    if (__builtin_cpu_supports("avx2")) return 1;
-#endif
-    return 0;
-}
-
-/* Runs once when the module is loaded, before any call: the table and the CPU level are
- * then only read, so concurrent calls share no written state. */
-__attribute__((constructor)) static void vn_adm_init(void) {
+void vn_adm_init(void)
+{
     vn_adm_div_table[0] = 0;
-    for (int m = 1; m <= 32768; m++) vn_adm_div_table[m] = (int32_t)((1 << 30) / m);
-    vn_adm_best = vn_adm_detect();
+    for (int m = 1; m <= 32768; m++)
+        vn_adm_div_table[m] = (int32_t)((1 << 30) / m);
 }
 
 int vn_adm_outputs_per_limit(void) { return VN_ADM_NOUT; }
 
-int vn_adm_simd_best(void) { return vn_adm_best; }
-
-static const vn_adm_kernels *vn_kernels_for(int simd) {
-    int best = vn_adm_simd_best();
-    if (simd < 0) simd = best;
-    if (simd > best) return NULL;
-    switch (simd) {
-    case 0: return &vn_adm_kernels_c;
-#ifdef VN_ADM_HAVE_X86
-    case 1: return &vn_adm_kernels_avx2;
-    case 2: return &vn_adm_kernels_avx512;
-#endif
-    default: return NULL;
-    }
-}
-
 /* ------------------------------------------------------------------ CSF weights (Watson 1997) */
 
 static const float vn_watson_amp[4][4] = {
-    {0.62171f, 0.67234f, 0.72709f, 0.67234f},
-    {0.34537f, 0.41317f, 0.49428f, 0.41317f},
-    {0.18004f, 0.22727f, 0.28688f, 0.22727f},
-    {0.091401f, 0.11792f, 0.15214f, 0.11792f},
+    { 0.62171f, 0.67234f, 0.72709f, 0.67234f },
+    { 0.34537f, 0.41317f, 0.49428f, 0.41317f },
+    { 0.18004f, 0.22727f, 0.28688f, 0.22727f },
+    { 0.091401f, 0.11792f, 0.15214f, 0.11792f },
 };
-static const float vn_watson_g[4] = {1.501f, 1.0f, 0.534f, 1.0f};
+static const float vn_watson_g[4] = { 1.501f, 1.0f, 0.534f, 1.0f };
 
-static float vn_watson_rf(int scale, int theta, double nvd, int rdh) {
+static float vn_watson_rf(int scale, int theta, double nvd, int rdh)
+{
     double r = (double)(float)(nvd * rdh * 3.141592653589793 / 180.0);
     double f0 = (double)0.401f, g = (double)vn_watson_g[theta];
     float temp = (float)log10(pow(2.0, scale + 1) * f0 * g / r);
@@ -97,7 +60,8 @@ typedef struct {
     size_t used;
 } vn_arena;
 
-static void *vn_take(vn_arena *ar, size_t bytes) {
+static void *vn_take(vn_arena *ar, size_t bytes)
+{
     size_t at = (ar->used + 63) & ~(size_t)63;
     ar->used = at + bytes;
     return ar->base == NULL ? NULL : ar->base + at;
@@ -129,7 +93,8 @@ typedef struct {
     int64_t *scratch;
 } vn_bufs;
 
-static void vn_layout(vn_arena *ar, vn_bufs *b, int width, int height, int n_limits) {
+static void vn_layout(vn_arena *ar, vn_bufs *b, int width, int height, int n_limits)
+{
     size_t cols0 = (size_t)(width + 1) / 2, rows0 = (size_t)(height + 1) / 2;
     size_t n0 = cols0 * rows0, wide = cols0 + 2;
     for (int s = 0; s < 4; s++)
@@ -138,7 +103,8 @@ static void vn_layout(vn_arena *ar, vn_bufs *b, int width, int height, int n_lim
             b->dec[s].rst[k] = vn_take(ar, cols0 * sizeof(int32_t));
             b->dec[s].mode[k] = vn_take(ar, cols0 * sizeof(int32_t));
         }
-    for (int k = 0; k < 3; k++) b->orow[k] = vn_take(ar, cols0 * sizeof(int32_t));
+    for (int k = 0; k < 3; k++)
+        b->orow[k] = vn_take(ar, cols0 * sizeof(int32_t));
     b->flag = vn_take(ar, cols0 * sizeof(int32_t));
     for (int k = 0; k < 2; k++) {
         b->ain[k] = vn_take(ar, n0 * sizeof(int32_t));
@@ -146,7 +112,8 @@ static void vn_layout(vn_arena *ar, vn_bufs *b, int width, int height, int n_lim
     }
     b->vlo = vn_take(ar, (size_t)width * sizeof(int32_t));
     b->vhi = vn_take(ar, (size_t)width * sizeof(int32_t));
-    for (int k = 0; k < 4; k++) b->ph[k] = vn_take(ar, wide * sizeof(int32_t));
+    for (int k = 0; k < 4; k++)
+        b->ph[k] = vn_take(ar, wide * sizeof(int32_t));
     size_t n_ring = 3 * (size_t)n_limits;
     b->ring = vn_take(ar, n_ring * sizeof(vn_adm_ring_row));
     b->lims = vn_take(ar, (size_t)n_limits * sizeof(vn_limit_state));
@@ -160,19 +127,23 @@ static void vn_layout(vn_arena *ar, vn_bufs *b, int width, int height, int n_lim
         row.flt_aim = vn_take(ar, wide * sizeof(int64_t));
         row.flt32_dlm = vn_take(ar, wide * sizeof(int32_t));
         row.flt32_aim = vn_take(ar, wide * sizeof(int32_t));
-        if (b->ring != NULL) b->ring[s] = row;
+        if (b->ring != NULL)
+            b->ring[s] = row;
     }
     b->scratch = vn_take(ar, 2 * cols0 * sizeof(int64_t));
 }
 
-static int vn_sizes_ok(int width, int height) {
+static int vn_sizes_ok(int width, int height)
+{
     return width >= VN_ADM_MIN_SIZE && height >= VN_ADM_MIN_SIZE && width <= VN_ADM_MAX_SIZE &&
            height <= VN_ADM_MAX_SIZE;
 }
 
-size_t vn_adm_workspace_size(int width, int height, int n_limits) {
-    if (!vn_sizes_ok(width, height) || n_limits < 1 || n_limits > 1024) return 0;
-    vn_arena ar = {NULL, 0};
+size_t vn_adm_workspace_size(int width, int height, int n_limits)
+{
+    if (!vn_sizes_ok(width, height) || n_limits < 1 || n_limits > VN_MAX_GAIN_LIMITS)
+        return 0;
+    vn_arena ar = { NULL, 0 };
     vn_bufs b;
     vn_layout(&ar, &b, width, height, n_limits);
     return ar.used + 64;
@@ -192,11 +163,13 @@ typedef struct {
     const int32_t *in; /* scales 1..3: approximation band, in_w per row */
 } vn_dwt_src;
 
-static const int vn_dwt123[3][4] = {{0, 0, 15, 1 << 14}, {16, 1 << 15, 16, 1 << 15},
-                                     {16, 1 << 15, 15, 1 << 14}};
+static const int vn_dwt123[3][4] = { { 0, 0, 15, 1 << 14 },
+                                     { 16, 1 << 15, 16, 1 << 15 },
+                                     { 16, 1 << 15, 15, 1 << 14 } };
 
-static void vn_dwt_row(const vn_adm_kernels *K, const vn_dwt_src *s, vn_bufs *b, int i,
-                       int32_t *a, int32_t *h, int32_t *v, int32_t *d) {
+static void vn_dwt_row(const vn_adm_kernels *K, const vn_dwt_src *s, vn_bufs *b, int i, int32_t *a,
+                       int32_t *h, int32_t *v, int32_t *d)
+{
     int n = s->in_w, rows = s->in_h, half = (n + 1) / 2;
     int y0 = vn_src(2 * i - 1, rows), y1 = vn_src(2 * i, rows), y2 = vn_src(2 * i + 1, rows),
         y3 = vn_src(2 * i + 2, rows);
@@ -206,17 +179,15 @@ static void vn_dwt_row(const vn_adm_kernels *K, const vn_dwt_src *s, vn_bufs *b,
         int32_t add_lo = (int32_t)((uint32_t)hb - (uint32_t)46342 * (uint32_t)hb);
         const char *p = s->plane;
         if (bd == 8)
-            K->dwt0_vert_u8((const uint8_t *)(p + y0 * s->stride),
-                            (const uint8_t *)(p + y1 * s->stride),
-                            (const uint8_t *)(p + y2 * s->stride),
-                            (const uint8_t *)(p + y3 * s->stride), n, bd, add_lo, hb, b->vlo,
-                            b->vhi);
+            K->dwt0_vert_u8(
+                (const uint8_t *)(p + y0 * s->stride), (const uint8_t *)(p + y1 * s->stride),
+                (const uint8_t *)(p + y2 * s->stride), (const uint8_t *)(p + y3 * s->stride), n, bd,
+                add_lo, hb, b->vlo, b->vhi);
         else
-            K->dwt0_vert_u16((const uint16_t *)(p + y0 * s->stride),
-                             (const uint16_t *)(p + y1 * s->stride),
-                             (const uint16_t *)(p + y2 * s->stride),
-                             (const uint16_t *)(p + y3 * s->stride), n, bd, add_lo, hb, b->vlo,
-                             b->vhi);
+            K->dwt0_vert_u16(
+                (const uint16_t *)(p + y0 * s->stride), (const uint16_t *)(p + y1 * s->stride),
+                (const uint16_t *)(p + y2 * s->stride), (const uint16_t *)(p + y3 * s->stride), n,
+                bd, add_lo, hb, b->vlo, b->vhi);
         K->split(b->vlo, n, b->ph[0], b->ph[1]);
         K->split(b->vhi, n, b->ph[2], b->ph[3]);
         K->dwt0_horiz(b->ph[0], b->ph[1], half, a, v);
@@ -235,12 +206,12 @@ static void vn_dwt_row(const vn_adm_kernels *K, const vn_dwt_src *s, vn_bufs *b,
 
 /* ------------------------------------------------------------------ the engine */
 
-static const int32_t vn_s0_irf[3] = {36453, 36453, 49417};
-static const int vn_s0_csf_shift[3] = {15, 15, 17}, vn_s0_csf_add[3] = {16384, 16384, 65535},
-                 vn_s0_sub_shift[3] = {10, 10, 12}, vn_s0_sq_shift[3] = {29, 29, 30},
-                 vn_s0_cube_off[3] = {4, 4, 3}, vn_s0_exp[3] = {52, 52, 57};
-static const int vn_s123_cm_exp[3] = {45, 39, 36}, vn_s123_den_q[3] = {31, 30, 31},
-                 vn_s123_den_exp[3] = {32, 27, 23};
+static const int32_t vn_s0_irf[3] = { 36453, 36453, 49417 };
+static const int vn_s0_csf_shift[3] = { 15, 15, 17 }, vn_s0_csf_add[3] = { 16384, 16384, 65535 },
+                 vn_s0_sub_shift[3] = { 10, 10, 12 }, vn_s0_sq_shift[3] = { 29, 29, 30 },
+                 vn_s0_cube_off[3] = { 4, 4, 3 }, vn_s0_exp[3] = { 52, 52, 57 };
+static const int vn_s123_cm_exp[3] = { 45, 39, 36 }, vn_s123_den_q[3] = { 31, 30, 31 },
+                 vn_s123_den_exp[3] = { 32, 27, 23 };
 
 static inline float vn_cbrtf(float x) { return powf(x, 1.0f / 3.0f); }
 
@@ -266,7 +237,8 @@ typedef struct {
 static void vn_ext_row(vn_ctx *cx, int scale, int fast, int e, int rows, int cols, int top,
                        int bottom, int left, int right, const vn_adm_s0_consts *c0s,
                        const vn_adm_s123_consts *c123, int vec_row0, int vec_row1, int vec_hi,
-                       int round_lo, int round_hi) {
+                       int round_lo, int round_hi)
+{
     const vn_adm_kernels *K = cx->K;
     vn_bufs *b = &cx->b;
     int w = right - left;
@@ -292,8 +264,8 @@ static void vn_ext_row(vn_ctx *cx, int scale, int fast, int e, int rows, int col
         vn_adm_limit lim = ls->lim;
         lim.round_lo = round_lo - left;
         lim.round_hi = round_hi - left;
-        ls->bound += (scale == 0 && fast ? K->restore0 : K->restore)(&lim, rs, ts, ms, w, rr, aa,
-                                                                      count);
+        ls->bound +=
+            (scale == 0 && fast ? K->restore0 : K->restore)(&lim, rs, ts, ms, w, rr, aa, count);
         for (int side = 0; side < 2; side++) {
             int col = side == 0 ? ledge : redge;
             int pos = side == 0 ? 0 : w + 1;
@@ -314,7 +286,8 @@ static void vn_ext_row(vn_ctx *cx, int scale, int fast, int e, int rows, int col
             K->flt0(c0s, slot, w + 2);
         else
             K->flt123(c123, slot, w + 2);
-        if (e < top + 1) continue;
+        if (e < top + 1)
+            continue;
         int i = e - 1;
         const vn_adm_ring_row *up = &ring[(e - top + 2) % 3];
         const vn_adm_ring_row *mid = &ring[(e - top) % 3];
@@ -339,7 +312,8 @@ static void vn_ext_row(vn_ctx *cx, int scale, int fast, int e, int rows, int col
 
 /* One scale: wavelet level, denominator, decoupling, and every limit's numerators.
  * fast: scale 0 in 32-bit lanes; returns VN_NEED_WIDE if a coefficient is too large for it. */
-static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
+static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast)
+{
     const vn_adm_kernels *K = cx->K;
     vn_bufs *b = &cx->b;
     int cols = (in_w + 1) / 2, rows = (in_h + 1) / 2;
@@ -350,19 +324,20 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
     int r0 = top > 0 ? top - 1 : 0, r1 = bottom < rows ? bottom + 1 : rows;
     int c0 = left > 0 ? left - 1 : 0, c1 = right < cols ? right + 1 : cols;
 
-    vn_dwt_src ref_src = {scale, cx->bitdepth, in_w, in_h, cx->ref, cx->stride, b->ain[0]};
-    vn_dwt_src dis_src = {scale, cx->bitdepth, in_w, in_h, cx->dis, cx->stride, b->ain[1]};
+    vn_dwt_src ref_src = { scale, cx->bitdepth, in_w, in_h, cx->ref, cx->stride, b->ain[0] };
+    vn_dwt_src dis_src = { scale, cx->bitdepth, in_w, in_h, cx->dis, cx->stride, b->ain[1] };
 
     int den_shift0 = 0, den_sc = 0, den_sr = 0, den_q = 0;
     if (scale == 0) {
         den_shift0 = (int)ceil(log2((double)area) - 20);
-        if (den_shift0 < 0) den_shift0 = 0;
+        if (den_shift0 < 0)
+            den_shift0 = 0;
     } else {
         den_sc = vn_ceil_log2(w);
         den_sr = vn_ceil_log2(bottom - top);
         den_q = vn_s123_den_q[scale - 1];
     }
-    int64_t den_acc[3] = {0, 0, 0};
+    int64_t den_acc[3] = { 0, 0, 0 };
 
     vn_adm_s0_consts c0s;
     vn_adm_s123_consts c123;
@@ -395,7 +370,8 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
     if (lanes == 14 || (lanes == 6 && scale == 0)) {
         int raw = (int)(cols * 0.1 - 0.5 - 1);
         int dlo = raw > 0 ? raw : 0, dhi = cols - raw + 2;
-        if (dhi > cols) dhi = cols;
+        if (dhi > cols)
+            dhi = cols;
         int stop = lanes == 14 ? dhi - (dhi - dlo) % 16 : dhi - dhi % 8;
         if (stop > dlo) {
             round_lo = dlo;
@@ -405,7 +381,8 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
 
     for (int l = 0; l < cx->n_limits; l++) {
         vn_limit_state *ls = &b->lims[l];
-        for (int k = 0; k < 3; k++) ls->acc_d[k] = ls->acc_a[k] = 0;
+        for (int k = 0; k < 3; k++)
+            ls->acc_d[k] = ls->acc_a[k] = 0;
         ls->bound = 0;
     }
 
@@ -428,19 +405,20 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
             }
         }
         if (i >= r0 && i < r1) {
-            const int32_t *o3[3] = {b->orow[0] + c0, b->orow[1] + c0, b->orow[2] + c0};
-            const int32_t *t3[3] = {dr->t[0] + c0, dr->t[1] + c0, dr->t[2] + c0};
-            int32_t *rst3[3] = {dr->rst[0] + c0, dr->rst[1] + c0, dr->rst[2] + c0};
-            int32_t *md3[3] = {dr->mode[0] + c0, dr->mode[1] + c0, dr->mode[2] + c0};
+            const int32_t *o3[3] = { b->orow[0] + c0, b->orow[1] + c0, b->orow[2] + c0 };
+            const int32_t *t3[3] = { dr->t[0] + c0, dr->t[1] + c0, dr->t[2] + c0 };
+            int32_t *rst3[3] = { dr->rst[0] + c0, dr->rst[1] + c0, dr->rst[2] + c0 };
+            int32_t *md3[3] = { dr->mode[0] + c0, dr->mode[1] + c0, dr->mode[2] + c0 };
             if (scale == 0 && fast) {
-                if (K->decouple0(o3, t3, c1 - c0, rst3, md3, b->flag) > 32768) return VN_NEED_WIDE;
+                if (K->decouple0(o3, t3, c1 - c0, rst3, md3, b->flag) > 32768)
+                    return VN_NEED_WIDE;
             } else {
                 K->decouple(scale == 0, o3, t3, c1 - c0, rst3, md3, b->flag);
             }
         }
         while (next_e <= bottom && vn_cm_row(next_e, rows) <= i) {
-            vn_ext_row(cx, scale, fast, next_e, rows, cols, top, bottom, left, right, &c0s,
-                       &c123, vec_row0, vec_row1, vec_hi, round_lo, round_hi);
+            vn_ext_row(cx, scale, fast, next_e, rows, cols, top, bottom, left, right, &c0s, &c123,
+                       vec_row0, vec_row1, vec_hi, round_lo, round_hi);
             next_e++;
         }
     }
@@ -453,8 +431,8 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
         if (scale == 0)
             value = (double)den_acc[k] / ldexp(1.0, 18 - den_shift0) * rf3;
         else
-            value = (double)den_acc[k] /
-                    ldexp(1.0, vn_s123_den_exp[scale - 1] - den_sr - den_sc) * rf3;
+            value =
+                (double)den_acc[k] / ldexp(1.0, vn_s123_den_exp[scale - 1] - den_sr - den_sc) * rf3;
         parts[k] = vn_cbrtf((float)value) + noise;
     }
     cx->den[scale] = vn_sum3(parts);
@@ -470,8 +448,7 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
                 fd = (float)((double)ls->acc_d[k] / unit);
                 fa = (float)((double)ls->acc_a[k] / unit);
             } else {
-                float unit =
-                    (float)ldexp(1.0, vn_s123_cm_exp[scale - 1] - c123.shift_c - shift_r);
+                float unit = (float)ldexp(1.0, vn_s123_cm_exp[scale - 1] - c123.shift_c - shift_r);
                 fd = (float)ls->acc_d[k] / unit;
                 fa = (float)ls->acc_a[k] / unit;
             }
@@ -485,10 +462,12 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast) {
     return 0;
 }
 
-static void vn_adm_run(vn_ctx *cx, const double *limits, double nvd, int rdh, double *out) {
+static void vn_adm_run(vn_ctx *cx, const double *limits, double nvd, int rdh, double *out)
+{
     vn_bufs *b = &cx->b;
     for (int s = 0; s < 4; s++)
-        for (int k = 0; k < 3; k++) cx->rf[s][k] = vn_watson_rf(s, k == 2 ? 2 : 1, nvd, rdh);
+        for (int k = 0; k < 3; k++)
+            cx->rf[s][k] = vn_watson_rf(s, k == 2 ? 2 : 1, nvd, rdh);
     if (fabs(nvd * rdh - 3240.0) < 1.0e-8) {
         memcpy(cx->irf0, vn_s0_irf, sizeof cx->irf0);
     } else {
@@ -543,26 +522,38 @@ static void vn_adm_run(vn_ctx *cx, const double *limits, double nvd, int rdh, do
     }
 }
 
-int vn_adm_multi_ws(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width,
-                    int height, int bitdepth, const double *gain_limits, int n_limits, int lanes,
-                    int simd, double *out, size_t out_len, void *workspace,
-                    size_t workspace_len) {
+int vn_adm_multi_ws(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width, int height,
+                    int bitdepth, const double *gain_limits, int n_limits, int lanes, int simd,
+                    double *out, size_t out_len, void *workspace, size_t workspace_len)
+{
     if (ref == NULL || dis == NULL || gain_limits == NULL || out == NULL || workspace == NULL)
         return VN_EINVAL;
-    if (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16) return VN_EINVAL;
-    if (!vn_sizes_ok(width, height)) return VN_EINVAL;
-    if (stride_bytes < (ptrdiff_t)width * (bitdepth == 8 ? 1 : 2)) return VN_EINVAL;
-    if (lanes != 0 && lanes != 6 && lanes != 14) return VN_EINVAL;
+    if (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16)
+        return VN_EINVAL;
+    if (!vn_sizes_ok(width, height))
+        return VN_EINVAL;
+    if (!vn_stride_ok(stride_bytes, width, bitdepth))
+        return VN_EINVAL;
+    if (bitdepth > 8 && (((uintptr_t)ref | (uintptr_t)dis) & 1))
+        return VN_EINVAL;
+    if (lanes != 0 && lanes != 6 && lanes != 14)
+        return VN_EINVAL;
     int wide = simd >= 0 && (simd & 256);
     simd = simd >= 0 ? simd & 255 : simd;
-    if (simd < -1 || simd > 2) return VN_EINVAL;
-    if (n_limits < 1 || n_limits > 1024) return VN_EINVAL;
-    if (out_len < (size_t)n_limits * VN_ADM_NOUT) return VN_EINVAL;
+    if (n_limits < 1 || n_limits > VN_MAX_GAIN_LIMITS)
+        return VN_EINVAL;
+    if (out_len < (size_t)n_limits * VN_ADM_NOUT)
+        return VN_EINVAL;
     for (int l = 0; l < n_limits; l++)
-        if (!(gain_limits[l] >= 1.0 && gain_limits[l] <= 100.0)) return VN_EINVAL;
-    if (workspace_len < vn_adm_workspace_size(width, height, n_limits)) return VN_EINVAL;
-    const vn_adm_kernels *K = vn_kernels_for(simd);
-    if (K == NULL) return VN_ENOTSUP;
+        if (!(gain_limits[l] >= 1.0 && gain_limits[l] <= 100.0))
+            return VN_EINVAL;
+    if (workspace_len < vn_adm_workspace_size(width, height, n_limits))
+        return VN_EINVAL;
+    const vn_kernels *ks;
+    int rc = vn_select(simd, &ks);
+    if (rc != VN_OK)
+        return rc;
+    const vn_adm_kernels *K = ks->adm;
 
     vn_ctx cx;
     memset(&cx, 0, sizeof cx);
@@ -577,7 +568,7 @@ int vn_adm_multi_ws(const void *ref, const void *dis, ptrdiff_t stride_bytes, in
     cx.n_limits = n_limits;
     cx.wide = wide;
     uintptr_t base = ((uintptr_t)workspace + 63) & ~(uintptr_t)63;
-    vn_arena ar = {(char *)base, 0};
+    vn_arena ar = { (char *)base, 0 };
     vn_layout(&ar, &cx.b, width, height, n_limits);
     vn_adm_run(&cx, gain_limits, 3.0, 1080, out);
     return 0;
@@ -585,13 +576,16 @@ int vn_adm_multi_ws(const void *ref, const void *dis, ptrdiff_t stride_bytes, in
 
 int vn_adm_multi(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width, int height,
                  int bitdepth, const double *gain_limits, int n_limits, int lanes, int simd,
-                 double *out, size_t out_len) {
+                 double *out, size_t out_len)
+{
     size_t need = vn_adm_workspace_size(width, height, n_limits);
-    if (need == 0) return VN_EINVAL;
+    if (need == 0)
+        return VN_EINVAL;
     void *ws = malloc(need);
-    if (ws == NULL) return VN_ENOMEM;
-    int rc = vn_adm_multi_ws(ref, dis, stride_bytes, width, height, bitdepth, gain_limits,
-                             n_limits, lanes, simd, out, out_len, ws, need);
+    if (ws == NULL)
+        return VN_ENOMEM;
+    int rc = vn_adm_multi_ws(ref, dis, stride_bytes, width, height, bitdepth, gain_limits, n_limits,
+                             lanes, simd, out, out_len, ws, need);
     free(ws);
     return rc;
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "vn_internal.h"
+
 #define VN_ADM_NOUT 11
 #define VN_ADM_MIN_SIZE 33
 #define VN_ADM_MAX_SIZE 32768
@@ -17,7 +19,7 @@ static inline int32_t vn_w16(int32_t x) { return (int16_t)(uint16_t)(uint32_t)x;
 
 /* Restoration of one band row for one gain limit. */
 typedef struct {
-    double egl;  /* the gain limit */
+    double egl;      /* the gain limit */
     int32_t egl_int; /* egl when it is an integer, else 0 */
     /* Non-integer egl: coefficients [round_lo, round_hi) of the row given to the kernel
      * round rst * egl to nearest (ties to even), as libvmaf's vector decoupling does;
@@ -41,29 +43,27 @@ typedef struct {
 typedef struct {
     int32_t *r[3];
     int32_t *a[3];
-    int64_t *flt_dlm; /* sum over bands of the masking filter of a (DLM) */
-    int64_t *flt_aim; /* ... of r (AIM) */
+    int64_t *flt_dlm;               /* sum over bands of the masking filter of a (DLM) */
+    int64_t *flt_aim;               /* ... of r (AIM) */
     int32_t *flt32_dlm, *flt32_aim; /* the same in 32 bits (scale-0 fast path) */
 } vn_adm_ring_row;
 
-typedef struct {
+typedef struct vn_adm_kernels {
     /* Scale-0 wavelet: vertical pass over 4 source rows into lo/hi (int32 arithmetic). */
-    void (*dwt0_vert_u8)(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2,
-                         const uint8_t *r3, int n, int shift, int32_t add_lo, int32_t add_hi,
-                         int32_t *lo, int32_t *hi);
+    void (*dwt0_vert_u8)(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, const uint8_t *r3,
+                         int n, int shift, int32_t add_lo, int32_t add_hi, int32_t *lo,
+                         int32_t *hi);
     void (*dwt0_vert_u16)(const uint16_t *r0, const uint16_t *r1, const uint16_t *r2,
                           const uint16_t *r3, int n, int shift, int32_t add_lo, int32_t add_hi,
                           int32_t *lo, int32_t *hi);
     /* Horizontal pass of a row already split in phases (odd[m] = x[2m-1], even[m] = x[2m],
      * m = 0 .. half), int32 arithmetic: lo and hi outputs of half samples. */
-    void (*dwt0_horiz)(const int32_t *odd, const int32_t *even, int half, int32_t *lo,
-                       int32_t *hi);
+    void (*dwt0_horiz)(const int32_t *odd, const int32_t *even, int half, int32_t *lo, int32_t *hi);
     /* Scales 1..3: int64 arithmetic, results wrapped to int32. */
-    void (*dwt_vert64)(const int32_t *r0, const int32_t *r1, const int32_t *r2,
-                       const int32_t *r3, int n, int shift, int64_t add, int32_t *lo,
-                       int32_t *hi);
-    void (*dwt_horiz64)(const int32_t *odd, const int32_t *even, int half, int shift,
-                        int64_t add, int32_t *lo, int32_t *hi);
+    void (*dwt_vert64)(const int32_t *r0, const int32_t *r1, const int32_t *r2, const int32_t *r3,
+                       int n, int shift, int64_t add, int32_t *lo, int32_t *hi);
+    void (*dwt_horiz64)(const int32_t *odd, const int32_t *even, int half, int shift, int64_t add,
+                        int32_t *lo, int32_t *hi);
     /* Split a row of n samples into the wavelet's phases (see adm.c). */
     void (*split)(const int32_t *x, int n, int32_t *odd, int32_t *even);
     /* Decoupling core of one row of the three bands: rst (k * o) and the cap mode
@@ -91,13 +91,12 @@ typedef struct {
     void (*flt123)(const vn_adm_s123_consts *c, vn_adm_ring_row *row, int w2);
     /* Pooled values of one window row (w columns): adds the row sums per band for DLM and AIM.
      * vec_lo/vec_hi: window columns [vec_lo, vec_hi) keep the centre term unwrapped. */
-    void (*pool0)(const vn_adm_s0_consts *c, const vn_adm_ring_row *up,
-                  const vn_adm_ring_row *mid, const vn_adm_ring_row *down, int w, int vec_lo,
-                  int vec_hi, int64_t sum_dlm[3], int64_t sum_aim[3], int64_t *scratch);
+    void (*pool0)(const vn_adm_s0_consts *c, const vn_adm_ring_row *up, const vn_adm_ring_row *mid,
+                  const vn_adm_ring_row *down, int w, int vec_lo, int vec_hi, int64_t sum_dlm[3],
+                  int64_t sum_aim[3], int64_t *scratch);
     void (*pool0_fast)(const vn_adm_s0_consts *c, const vn_adm_ring_row *up,
-                       const vn_adm_ring_row *mid, const vn_adm_ring_row *down, int w,
-                       int vec_lo, int vec_hi, int64_t sum_dlm[3], int64_t sum_aim[3],
-                       int64_t *scratch);
+                       const vn_adm_ring_row *mid, const vn_adm_ring_row *down, int w, int vec_lo,
+                       int vec_hi, int64_t sum_dlm[3], int64_t sum_aim[3], int64_t *scratch);
     void (*pool123)(const vn_adm_s123_consts *c, const vn_adm_ring_row *up,
                     const vn_adm_ring_row *mid, const vn_adm_ring_row *down, int w,
                     int64_t sum_dlm[3], int64_t sum_aim[3], int64_t *scratch);
@@ -106,11 +105,10 @@ typedef struct {
 /* trunc(2^30 / m), m = 0 .. 32768 (0 at 0); filled once when the module loads. */
 extern int32_t vn_adm_div_table[32769];
 
-extern const vn_adm_kernels vn_adm_kernels_c;
-#if defined(__x86_64__) && defined(__GNUC__)
-#define VN_ADM_HAVE_X86 1
-extern const vn_adm_kernels vn_adm_kernels_avx2;
-extern const vn_adm_kernels vn_adm_kernels_avx512;
-#endif
+/* The wavelet's edge rule for row or column j of n: -1 -> 1, j >= n -> 2n - j - 1. */
+static inline int vn_src(int j, int n) { return j < 0 ? -j : (j >= n ? 2 * n - j - 1 : j); }
+
+/* Fills vn_adm_div_table (engine.c calls it once, at load). */
+void vn_adm_init(void);
 
 #endif

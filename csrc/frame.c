@@ -12,74 +12,70 @@
 #include "vif.h"
 #include "vn_internal.h"
 
-#define VN_FRAME_MAX_LIMITS 16
-#define VN_FRAME_METRICS 10
+enum { VN_FRAME_METRICS = 10 };
 
 int vn_frame_metric_outputs(void) { return VN_FRAME_METRICS; }
 
-/* PSNR of the planes metrics ask for, then float SSIM, into out[0..VN_FRAME_METRICS). */
+/* PSNR of the planes metrics ask for, then float SSIM, into out[0 .. VN_FRAME_METRICS). */
 static int frame_metrics(const vn_metrics *m, const void *ref, const void *dis, int width,
-                         int height, int64_t stride, int bitdepth, const void *const *chroma,
+                         int height, ptrdiff_t stride, int bitdepth, const void *const *chroma,
                          double *out)
 {
     if (m->psnr_planes != 0 && m->psnr_planes != 1 && m->psnr_planes != 3)
-        return VN_ERR_ARGS;
+        return VN_EINVAL;
     if (m->psnr_planes == 3 && !chroma)
-        return VN_ERR_ARGS;
+        return VN_EINVAL;
     for (int p = 0; p < m->psnr_planes; p++) {
         const void *r = p ? chroma[p - 1] : ref;
         const void *d = p ? chroma[p + 1] : dis;
         const int w = p ? m->chroma_width : width, h = p ? m->chroma_height : height;
-        const int64_t s = p ? m->chroma_stride : stride;
+        const ptrdiff_t s = p ? m->chroma_stride : stride;
         uint64_t sse;
         int rc = vn_psnr_sse(r, d, w, h, s, s, bitdepth, &sse);
-        if (!rc)
+        if (rc == VN_OK)
             rc = vn_psnr_from_sse(sse, w, h, m->psnr_peak_sq, m->psnr_max[p], out + p,
                                   out + 3 + p);
-        if (rc)
+        if (rc != VN_OK)
             return rc;
     }
     if (m->ssim)
         return vn_float_ssim(ref, dis, width, height, stride, stride, bitdepth, m->ssim_scale,
                              out + 6);
-    return 0;
+    return VN_OK;
 }
 
 int vn_frame(const void *prev, const void *ref, const void *dis, int width, int height,
-             int64_t stride, int bitdepth, const double *vif_limits, int n_vif,
-             const double *adm_limits, int n_adm, int lanes, int level, int adm_level,
-             int features, const vn_metrics *metrics, const void *const *chroma, double *out,
-             size_t out_len)
+             ptrdiff_t stride, int bitdepth, const double *vif_limits, int n_vif,
+             const double *adm_limits, int n_adm, int lanes, int simd, int features,
+             const vn_metrics *metrics, const void *const *chroma, double *out, size_t out_len)
 {
-    if (!ref || !dis || !out || n_vif < 0 || n_adm < 0 || n_vif > VN_FRAME_MAX_LIMITS ||
-        n_adm > VN_FRAME_MAX_LIMITS)
-        return VN_ERR_ARGS;
+    if (!ref || !dis || !out || n_vif < 0 || n_adm < 0 || n_vif > VN_MAX_GAIN_LIMITS ||
+        n_adm > VN_MAX_GAIN_LIMITS)
+        return VN_EINVAL;
     const size_t n_a = (size_t)n_adm * (size_t)vn_adm_outputs_per_limit();
     const size_t sad = n_a + 8 * (size_t)n_vif;
     const size_t need = sad + 1 + (metrics ? VN_FRAME_METRICS : 0);
     if (out_len < need)
-        return VN_ERR_ARGS;
+        return VN_EINVAL;
     for (size_t i = 0; i < need; i++)
         out[i] = NAN;
     int rc;
     if (prev) {
-        rc = vn_motion_sad(prev, ref, width, height, stride, stride, bitdepth, level,
-                           out + sad);
+        rc = vn_motion_sad(prev, ref, width, height, stride, stride, bitdepth, simd, out + sad);
         if (rc)
             return rc;
     }
     if (!features)
-        return 0;
+        return VN_OK;
     if (n_adm) {
-        const ptrdiff_t sb = (ptrdiff_t)stride * (bitdepth == 8 ? 1 : 2);
-        rc = vn_adm_multi(ref, dis, sb, width, height, bitdepth, adm_limits, n_adm, lanes,
-                          adm_level, out, n_a);
+        rc = vn_adm_multi(ref, dis, stride, width, height, bitdepth, adm_limits, n_adm, lanes, simd,
+                          out, n_a);
         if (rc)
             return rc;
     }
     if (n_vif) {
-        int64_t capped[4 * VN_FRAME_MAX_LIMITS], locations[4];
-        rc = vn_vif(ref, dis, width, height, stride, stride, bitdepth, vif_limits, n_vif, level,
+        int64_t capped[4 * VN_MAX_GAIN_LIMITS], locations[4];
+        rc = vn_vif(ref, dis, width, height, stride, stride, bitdepth, vif_limits, n_vif, simd,
                     out + n_a, capped, locations);
         if (rc)
             return rc;
@@ -89,25 +85,24 @@ int vn_frame(const void *prev, const void *ref, const void *dis, int width, int 
     if (metrics)
         return frame_metrics(metrics, ref, dis, width, height, stride, bitdepth, chroma,
                              out + sad + 1);
-    return 0;
+    return VN_OK;
 }
 
 int vn_frames(int n, const void *const *prev, const void *const *ref, const void *const *dis,
-              const int *features, int width, int height, int64_t stride, int bitdepth,
-              const double *vif_limits, int n_vif, const double *adm_limits, int n_adm,
-              int lanes, int level, int adm_level, const vn_metrics *metrics,
-              const void *const *chroma, double *out, size_t out_len)
+              const int *features, int width, int height, ptrdiff_t stride, int bitdepth,
+              const double *vif_limits, int n_vif, const double *adm_limits, int n_adm, int lanes,
+              int simd, const vn_metrics *metrics, const void *const *chroma, double *out,
+              size_t out_len)
 {
     if (n < 0 || !prev || !ref || !dis || !features || !out)
-        return VN_ERR_ARGS;
+        return VN_EINVAL;
     for (int i = 0; i < n; i++) {
         const int rc = vn_frame(prev[i], ref[i], dis[i], width, height, stride, bitdepth,
-                                vif_limits, n_vif, adm_limits, n_adm, lanes, level, adm_level,
-                                features[i], metrics,
-                                chroma ? chroma + 4 * (size_t)i : NULL,
+                                vif_limits, n_vif, adm_limits, n_adm, lanes, simd, features[i],
+                                metrics, chroma ? chroma + 4 * (size_t)i : NULL,
                                 out + (size_t)i * out_len, out_len);
         if (rc)
             return rc;
     }
-    return 0;
+    return VN_OK;
 }

@@ -7,12 +7,14 @@
  * summation order gives the same sse.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "psnr.h"
 #include "vn_internal.h"
 
-static uint64_t sse8(const uint8_t *r, const uint8_t *d, int w, int h, int64_t sr, int64_t sd)
+static uint64_t sse8(const uint8_t *r, const uint8_t *d, int w, int h, ptrdiff_t sr,
+                     ptrdiff_t sd)
 {
     uint64_t total = 0;
     for (int y = 0; y < h; y++, r += sr, d += sd) {
@@ -26,7 +28,9 @@ static uint64_t sse8(const uint8_t *r, const uint8_t *d, int w, int h, int64_t s
     return total;
 }
 
-static uint64_t sse16(const uint16_t *r, const uint16_t *d, int w, int h, int64_t sr, int64_t sd)
+/* sr, sd in samples */
+static uint64_t sse16(const uint16_t *r, const uint16_t *d, int w, int h, ptrdiff_t sr,
+                      ptrdiff_t sd)
 {
     uint64_t total = 0;
     for (int y = 0; y < h; y++, r += sr, d += sd) {
@@ -40,27 +44,29 @@ static uint64_t sse16(const uint16_t *r, const uint16_t *d, int w, int h, int64_
     return total;
 }
 
-int vn_psnr_sse(const void *ref, const void *dis, int width, int height, int64_t stride_ref,
-                int64_t stride_dis, int bitdepth, uint64_t *sse)
+int vn_psnr_sse(const void *ref, const void *dis, int width, int height, ptrdiff_t stride_ref,
+                ptrdiff_t stride_dis, int bitdepth, uint64_t *sse)
 {
-    if (!ref || !dis || !sse || width < 1 || height < 1 || stride_ref < width ||
-        stride_dis < width || bitdepth < 8 || bitdepth > 16)
-        return VN_ERR_ARGS;
+    if (!ref || !dis || !sse || width < 1 || height < 1 || bitdepth < 8 || bitdepth > 16 ||
+        !vn_stride_ok(stride_ref, width, bitdepth) || !vn_stride_ok(stride_dis, width, bitdepth))
+        return VN_EINVAL;
     if (bitdepth == 8)
         *sse = sse8(ref, dis, width, height, stride_ref, stride_dis);
+    else if (((uintptr_t)ref | (uintptr_t)dis) & 1)
+        return VN_EINVAL;
     else
-        *sse = sse16(ref, dis, width, height, stride_ref, stride_dis);
-    return 0;
+        *sse = sse16(ref, dis, width, height, stride_ref / 2, stride_dis / 2);
+    return VN_OK;
 }
 
 int vn_psnr_from_sse(uint64_t sse, int width, int height, double peak_sq, double psnr_max,
                      double *psnr, double *mse)
 {
     if (!psnr || !mse || width < 1 || height < 1)
-        return VN_ERR_ARGS;
+        return VN_EINVAL;
     const double m = (double)sse / (double)((unsigned)width * (unsigned)height);
     const double p = 10. * log10(peak_sq / (m > 1e-16 ? m : 1e-16));
     *mse = m;
     *psnr = p < psnr_max ? p : psnr_max;
-    return 0;
+    return VN_OK;
 }

@@ -20,6 +20,7 @@
  * lanes) gives the same floats.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -123,7 +124,8 @@ static void gauss_valid(const float *src, int w, int h, float *tmp, float *dst)
     }
 }
 
-static void to_float(const void *src, int w, int h, int64_t stride, int bitdepth, float *dst)
+/* stride in bytes */
+static void to_float(const void *src, int w, int h, ptrdiff_t stride, int bitdepth, float *dst)
 {
     if (bitdepth == 8) {
         const uint8_t *p = src;
@@ -134,18 +136,19 @@ static void to_float(const void *src, int w, int h, int64_t stride, int bitdepth
     }
     const float div = bitdepth == 10 ? 4.0f : (bitdepth == 12 ? 16.0f : 256.0f);
     const uint16_t *p = src;
-    for (int y = 0; y < h; y++, p += stride)
+    for (int y = 0; y < h; y++, p += stride / 2)
         for (int x = 0; x < w; x++)
             dst[(size_t)y * (size_t)w + (size_t)x] = (float)p[x] / div;
 }
 
-int vn_float_ssim(const void *ref, const void *dis, int width, int height, int64_t stride_ref,
-                  int64_t stride_dis, int bitdepth, int scale, double *out)
+int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdiff_t stride_ref,
+                  ptrdiff_t stride_dis, int bitdepth, int scale, double *out)
 {
-    if (!ref || !dis || !out || width < 1 || height < 1 || stride_ref < width ||
-        stride_dis < width || scale < 0 || scale > 10 ||
-        (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16))
-        return VN_ERR_ARGS;
+    if (!ref || !dis || !out || width < 1 || height < 1 || scale < 0 || scale > 10 ||
+        (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16) ||
+        !vn_stride_ok(stride_ref, width, bitdepth) || !vn_stride_ok(stride_dis, width, bitdepth) ||
+        (bitdepth > 8 && (((uintptr_t)ref | (uintptr_t)dis) & 1)))
+        return VN_EINVAL;
     const int f = scale > 0 ? scale : vn_float_ssim_auto_scale(width, height);
     int w = width, h = height;
     if (f > 1) {
@@ -154,10 +157,10 @@ int vn_float_ssim(const void *ref, const void *dis, int width, int height, int64
         /* a box must stay within one mirror of the plane */
         if (f / 2 >= width || f / 2 >= height || (w - 1) * f + f - f / 2 > 2 * width ||
             (h - 1) * f + f - f / 2 > 2 * height)
-            return VN_ERR_ARGS;
+            return VN_EINVAL;
     }
     if (w < TAPS || h < TAPS)
-        return VN_ERR_ARGS;
+        return VN_EINVAL;
     const size_t n = (size_t)width * (size_t)height;
     const int dw = w - (TAPS - 1), dh = h - (TAPS - 1);
     const size_t m = (size_t)w * (size_t)h;
@@ -167,7 +170,7 @@ int vn_float_ssim(const void *ref, const void *dis, int width, int height, int64
     float *sq = malloc(m * sizeof(float));
     float *tmp = malloc((size_t)h * (size_t)dw * sizeof(float));
     float *mom = malloc(5 * nd * sizeof(float));
-    int rc = VN_ERR_NOMEM;
+    int rc = VN_ENOMEM;
     if (!r || !d || !sq || !tmp || !mom)
         goto done;
     to_float(ref, width, height, stride_ref, bitdepth, r);
@@ -219,7 +222,7 @@ int vn_float_ssim(const void *ref, const void *dis, int width, int height, int64
     out[1] = (double)(float)(sum_l / count);
     out[2] = (double)(float)(sum_c / count);
     out[3] = (double)(float)(sum_s / count);
-    rc = 0;
+    rc = VN_OK;
 done:
     free(r);
     free(d);

@@ -2,8 +2,10 @@
 
 Every ``import`` and ``from ... import`` in the package, at module level or
 inside a function, is checked: a module imports only from its own layer
-package or from layers below it, and the NumPy reference never imports the
-libvmaf binding or the native engine.
+package or from layers below it. Inside ``engines/``, three floors: the
+shared base (``engines/_*.py``), the engines (``libvmaf/``, ``native/``,
+``reference/``, ``_ffmpeg.py``), which never import each other, and the
+registry on top, which reaches the engines through their packages only.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ LAYERS: dict[str, int] = {
     "_version": 0,
     "_outputs": 1,
     "_optional": 1,
+    "_dask": 1,
     "io": 2,
     "results": 3,
     "engines": 4,
@@ -46,11 +49,12 @@ def _module_name(path: Path) -> tuple[str, str]:
     return ".".join(parts), ".".join(parts[:-1])
 
 
-def _imports(path: Path) -> list[tuple[int, str]]:
-    """``(line, dotted target)`` of every import of this package in the file."""
+def _imports(path: Path, source: str | None = None) -> list[tuple[int, str]]:
+    """``(line, dotted target)`` of every import of this package in the file (or ``source``)."""
     _, package = _module_name(path)
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    text = path.read_text(encoding="utf-8") if source is None else source
+    for node in ast.walk(ast.parse(text)):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
@@ -93,12 +97,83 @@ def test_no_module_imports_from_a_layer_above(path: Path) -> None:
     assert not wrong, f"{module} ({own}) imports from its own level or above: {wrong}"
 
 
-def test_the_reference_is_independent_of_the_engines_it_witnesses() -> None:
-    for path in sorted((PACKAGE / "engines" / "reference").glob("*.py")):
-        for line, target in _imports(path):
-            assert not target.startswith(
-                ("pyvmafneg.engines.libvmaf", "pyvmafneg.engines.native")
-            ), f"{path.name} line {line} imports {target}"
+#: The engines, each a package or module of ``engines/``.
+ENGINES: dict[str, str] = {
+    "libvmaf": "pyvmafneg.engines.libvmaf",
+    "native": "pyvmafneg.engines.native",
+    "reference": "pyvmafneg.engines.reference",
+    "ffmpeg": "pyvmafneg.engines._ffmpeg",
+}
+REGISTRY = "pyvmafneg.engines._registry"
+
+
+def _within(dotted: str, root: str) -> bool:
+    return dotted == root or dotted.startswith(root + ".")
+
+
+def _engine_of(dotted: str) -> str | None:
+    return next((name for name, root in ENGINES.items() if _within(dotted, root)), None)
+
+
+def _engines_floor(path: Path) -> str:
+    """``base``, ``engine``, ``registry`` or ``package`` (``engines/__init__``)."""
+    module, _ = _module_name(path)
+    if module == REGISTRY:
+        return "registry"
+    if module == "pyvmafneg.engines":
+        return "package"
+    return "engine" if _engine_of(module) else "base"
+
+
+ENGINE_SOURCES = sorted((PACKAGE / "engines").rglob("*.py"))
+
+
+def test_the_shared_base_is_the_engines_private_modules() -> None:
+    base = sorted(p.name for p in ENGINE_SOURCES if _engines_floor(p) == "base")
+    assert base, "no shared base found"
+    assert all(name.startswith("_") and name != "__init__.py" for name in base), base
+
+
+def _engine_crossings(path: Path, source: str | None = None) -> list[str]:
+    """Imports of ``path`` that break the floors inside ``engines/``."""
+    module, _ = _module_name(path)
+    floor = _engines_floor(path)
+    own = _engine_of(module)
+    wrong = []
+    for line, target in _imports(path, source):
+        if not _within(target, "pyvmafneg.engines") or target == "pyvmafneg.engines":
+            continue
+        other = _engine_of(target)
+        if floor == "base" and (other or _within(target, REGISTRY)):
+            wrong.append(f"line {line}: the shared base imports {target}")
+        elif floor == "engine" and ((other and other != own) or _within(target, REGISTRY)):
+            wrong.append(f"line {line}: engine {own} imports {target}")
+        elif floor == "registry" and other and target != ENGINES[other]:
+            wrong.append(f"line {line}: the registry imports {target}, not the engine's package")
+    return wrong
+
+
+@pytest.mark.parametrize(
+    "path", ENGINE_SOURCES, ids=lambda p: str(p.relative_to(PACKAGE / "engines"))
+)
+def test_no_engine_imports_another_engine(path: Path) -> None:
+    """An engine imports the shared base, never another engine nor the registry above it;
+    the shared base imports no engine; the registry reaches the engines' packages only."""
+    wrong = _engine_crossings(path)
+    assert not wrong, f"{_module_name(path)[0]}: {wrong}"
+
+
+def test_the_engine_checker_sees_crossings() -> None:
+    """The rule fails where it should, on probe sources placed in each floor."""
+    engines = PACKAGE / "engines"
+    native = engines / "native" / "_probe.py"
+    assert _engine_crossings(native, "from ..reference._motion import Motion\n")
+    assert _engine_crossings(engines / "reference" / "_probe.py", "from ..native import x\n")
+    assert _engine_crossings(native, "from .._registry import score\n")
+    assert not _engine_crossings(native, "from .._motion import MotionChain\nfrom . import _k\n")
+    assert _engine_crossings(engines / "_probe.py", "from .reference._vif import x\n")
+    assert _engine_crossings(engines / "_registry.py", "from .native._kernels import x\n")
+    assert not _engine_crossings(engines / "_registry.py", "from .native import available\n")
 
 
 def test_the_checker_sees_imports_of_every_kind() -> None:

@@ -206,7 +206,7 @@ def test_ffmpeg_quality_metrics_logs(sharpened_pair: tuple[Path, Path], tmp_path
 @pytest.mark.parametrize("clip_scores", [False, True])
 def test_predict_many_matches_libvmaf(sharpened_pair: tuple[Path, Path], clip_scores: bool) -> None:
     """The vectorised SVM the check uses gives libvmaf's scores, as the frame-by-frame one does."""
-    from pyvmafneg.engines.reference._model import load_model
+    from pyvmafneg.engines._svm import load_model
 
     ref, dis = sharpened_pair
     result = score(open_video(ref), open_video(dis), clip=clip_scores)

@@ -364,10 +364,10 @@ def test_dask_local_scheduler_option(scored, sample: Path, tmp_path: Path) -> No
 
 def test_unreachable_scheduler_is_a_clear_error(sample: Path, tmp_path: Path, monkeypatch) -> None:
     pytest.importorskip("distributed")
-    import pyvmafneg.comparison._batch as batch
+    import pyvmafneg._dask as dask_helper
 
-    monkeypatch.setattr(batch, "DASK_CONNECT_TIMEOUT", 1.0)
-    with pytest.raises(pyvmafneg.OptionError, match="cannot reach the Dask scheduler"):
+    monkeypatch.setattr(dask_helper, "DASK_CONNECT_TIMEOUT", 1.0)
+    with pytest.raises(pyvmafneg.SchedulerError, match="cannot reach the Dask scheduler"):
         run_comparison(sample, store=tmp_path / "x.jsonl", scheduler="tcp://127.0.0.1:9")
     assert not (tmp_path / "x.jsonl").exists() or not (tmp_path / "x.jsonl").read_text()
 

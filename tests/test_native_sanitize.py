@@ -38,7 +38,8 @@ CHILD = textwrap.dedent(
     spec.loader.exec_module(mod)
     sys.modules["pyvmafneg.engines.native._engine"] = mod
     from pyvmafneg.engines.native import _kernels as k
-    from pyvmafneg.engines.reference._adm import ADM_KERNELS, adm_features_multi, default_kernel
+    from pyvmafneg.engines._paths import ADM_KERNELS, default_kernel
+    from pyvmafneg.engines.reference._adm import adm_features_multi
     from pyvmafneg.engines.reference._motion import motion_sad
     from pyvmafneg.engines.reference._vif import vif_features_multi
     rng = np.random.default_rng(7)

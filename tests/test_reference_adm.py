@@ -11,17 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import ndimage
 
+from pyvmafneg.engines._paths import ADM_KERNELS, default_kernel, kernel_for_cpumask
 from pyvmafneg.engines.reference._adm import (
     ADM_FEATURES,
-    ADM_KERNELS,
     BANDS,
     MIN_SIZE,
     AdmExplain,
     adm_explain,
     adm_features,
     adm_features_multi,
-    default_kernel,
-    kernel_for_cpumask,
 )
 
 # --------------------------------------------------------------------------- frames
@@ -86,7 +84,7 @@ def _natural_pairs(
 
 # libvmaf 3.2.0 outputs for the self-contained clip above (352x288, 8-bit), as
 # generated with the libvmaf bundled in PyAV 19.0.2 and listed in
-# vmaf-internals.md, section 7 ("Self-contained vectors"), at 10 significant
+# docs/internals.md, "Test vectors", at 10 significant
 # digits: integer_adm2 (egl 100) and integer_adm2_egl_1, frames t = 0, 1, 2.
 _VECTOR_ADM2 = {
     "enh": ("0.9461362727", "0.9585554669", "0.9465404131"),
@@ -441,8 +439,8 @@ def _plane(shape=(48, 64), dtype=np.uint8) -> np.ndarray:
         (_plane(), _plane(), 8, 0.5, "gain_limit"),
         (_plane(), _plane(), 8, 100.5, "gain_limit"),
         (_plane(), _plane(), 8, math.nan, "gain_limit"),
-        (_plane((32, 64)), _plane((32, 64)), 8, 1.0, "at least 33x33"),
-        (_plane(dtype=np.uint16) + 1024, _plane(dtype=np.uint16), 10, 1.0, "above 1023"),
+        (_plane((32, 64)), _plane((32, 64)), 8, 1.0, "both sides must be >= 33"),
+        (_plane(dtype=np.uint16) + 1024, _plane(dtype=np.uint16), 10, 1.0, r"max 1023"),
     ],
 )
 def test_invalid_input(ref, dis, bitdepth, gain, message) -> None:

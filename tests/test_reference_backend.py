@@ -35,8 +35,8 @@ from pyvmafneg.demo import _enhance as enhance
 from pyvmafneg.demo._clips import natural_clip
 from pyvmafneg.demo._encode import x264_roundtrip
 from pyvmafneg.engines._models import ModelSpec
+from pyvmafneg.engines._paths import kernel_for_cpumask
 from pyvmafneg.engines.reference import ReferenceScorer, score_reference
-from pyvmafneg.engines.reference._adm import kernel_for_cpumask
 from pyvmafneg.errors import (
     FrameError,
     FrameMismatchError,

@@ -1,8 +1,8 @@
 """NumPy reference motion (SAD, motion2, motion3) and the libvmaf SVM models.
 
-Expected values are from ``/work/shared/docs/vmaf-internals.md``: §1 (model
-constants) and §7 "Self-contained vectors" (libvmaf 3.2.0 from PyAV 19.0.2,
-clip disabled), printed there with 10 significant digits.
+Expected values are from docs/internals.md, "Models" and "Test vectors" (model
+constants, and libvmaf 3.2.0 from PyAV 19.0.2 with clip disabled, printed there
+with 10 significant digits).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from test_reference_vif import DISTORTIONS, doc_dis, doc_ref, natural_planes
 
+from pyvmafneg.engines._motion import MotionScores, motion_blend
 from pyvmafneg.engines.reference import (
     BUNDLED_MODELS,
     Motion2,
@@ -28,7 +29,7 @@ from pyvmafneg.engines.reference import (
     motion_sad,
     vif_features,
 )
-from pyvmafneg.engines.reference._motion import Motion, MotionScores, motion_blend, motion_scores
+from pyvmafneg.engines.reference._motion import Motion, motion_scores
 from pyvmafneg.errors import ModelError, ScorerStateError
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "pyvmafneg" / "model_files"
@@ -41,7 +42,7 @@ V061_FEATURES = (
     "VMAF_integer_feature_vif_scale3_score",
 )
 
-# §7 self-contained vectors, frames t = 0, 1, 2.
+# docs/internals.md, "Test vectors", frames t = 0, 1, 2.
 DOC_MOTION2 = ["0", "8.874804526", "8.889764111"]
 DOC_ADM2 = {
     "enh": ["0.9461362727", "0.9585554669", "0.9465404131"],
@@ -413,7 +414,7 @@ def _doc_vector(kind: str, t: int, neg: bool, adm2: float) -> list[float]:
 @pytest.mark.parametrize("kind", ["enh", "mild"])
 @pytest.mark.parametrize("t", [0, 1, 2])
 def test_doc_vmaf_vectors(kind: str, t: int) -> None:
-    """vif/motion from the reference, adm2 from the doc (10 digits) => ~1e-8 off."""
+    """vif/motion from the reference, adm2 from docs/internals.md (10 digits) => ~1e-8 off."""
     vmaf = load_model("vmaf_v0.6.1", disable_clip=True)
     neg = load_model("vmaf_v0.6.1neg", disable_clip=True)
     got = vmaf.predict(_doc_vector(kind, t, False, float(DOC_ADM2[kind][t])))

@@ -1,8 +1,7 @@
 """NumPy reference integer VIF: exact vectors, libvmaf equality, cap properties.
 
-Exact expected values come from the "Self-contained vectors" table of
-``/work/shared/docs/vmaf-internals.md`` §7 (libvmaf 3.2.0 from PyAV 19.0.2),
-printed there with 10 significant digits.
+Exact expected values come from the table in docs/internals.md, "Test vectors"
+(libvmaf 3.2.0 from PyAV 19.0.2), printed there with 10 significant digits.
 """
 
 from __future__ import annotations
@@ -20,13 +19,13 @@ KEYS = [f"vif_scale{s}" for s in range(4)]
 
 # Per-pixel log-table quantisation bound for a capped (egl=1) score: each
 # pixel's numerator term can exceed its denominator term by at most ~1.7
-# table units out of >= 2048 (see the doc's §2 and the L(x) error analysis),
+# table units out of >= 2048 (docs/internals.md, "VIF", where the cap acts),
 # so a scale score stays below 1 + 1.7/2048 < 1 + 1e-3.
 EGL1_QUANT = 1e-3
 
 
 # --------------------------------------------------------------------------
-# the doc's self-contained vectors
+# the self-contained vectors of docs/internals.md, "Test vectors"
 # --------------------------------------------------------------------------
 
 W, H = 352, 288

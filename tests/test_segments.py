@@ -414,9 +414,9 @@ def test_unreachable_scheduler_is_said_before_anything_is_written(
     small: dict[str, Path], tmp_path: Path, monkeypatch
 ) -> None:
     pytest.importorskip("distributed")
-    import pyvmafneg.segments._dask as seg
+    import pyvmafneg._dask as dask_helper
 
-    monkeypatch.setattr(seg, "DASK_CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(dask_helper, "DASK_CONNECT_TIMEOUT", 1.0)
     with pytest.raises(pyvmafneg.SchedulerError, match="cannot reach the Dask scheduler") as err:
         score_segments(
             small["ref.y4m"], small["x264.mkv"], segments=2, scheduler="tcp://127.0.0.1:9",

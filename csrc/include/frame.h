@@ -9,7 +9,7 @@
  *   ssim           1: libvmaf's "float_ssim" of the luma pair (vn_float_ssim)
  *   ssim_scale     its scale (0 automatic, 1..10)
  *   chroma_width, chroma_height, chroma_stride   the geometry of both chroma planes of
- *                  both frames (stride in samples), when psnr_planes is 3
+ *                  both frames (stride in bytes), when psnr_planes is 3
  */
 typedef struct {
     int psnr_planes;
@@ -19,7 +19,7 @@ typedef struct {
     int ssim_scale;
     int chroma_width;
     int chroma_height;
-    int64_t chroma_stride;
+    ptrdiff_t chroma_stride;
 } vn_metrics;
 
 /* Values vn_frame adds to a row when given metrics: psnr_y, psnr_cb, psnr_cr, mse_y,
@@ -29,12 +29,13 @@ int vn_frame_metric_outputs(void);
 /* One frame's features.
  *
  * vn_frame(prev, ref, dis, width, height, stride, bitdepth, vif_limits, n_vif, adm_limits,
- *          n_adm, lanes, level, adm_level, features, metrics, chroma, out, out_len)
+ *          n_adm, lanes, simd, features, metrics, chroma, out, out_len)
  *   prev          previous reference plane (NULL: no motion SAD), same layout as ref.
  *   ref, dis      planes of width x height samples (uint8_t for 8-bit, else uint16_t), rows
- *                 `stride` samples apart (one stride for all three planes).
- *   vif_limits    n_vif (0..16) VIF gain limits; adm_limits: n_adm (0..16) ADM gain limits.
- *   lanes, adm_level   as vn_adm_multi's lanes and simd; level as vn_vif's and vn_motion_sad's.
+ *                 `stride` bytes apart (one stride for all three planes).
+ *   vif_limits    n_vif (0 .. VN_MAX_GAIN_LIMITS) VIF gain limits; adm_limits: n_adm
+ *                 (0 .. VN_MAX_GAIN_LIMITS) ADM gain limits.
+ *   lanes         as vn_adm_multi's; simd: SIMD level for every kernel (enum vn_simd).
  *   features      0: the motion SAD only (the other outputs are NaN).
  *   metrics       PSNR and SSIM settings, or NULL for none.
  *   chroma        with metrics->psnr_planes 3: four planes, reference Cb, Cr, distorted
@@ -47,18 +48,17 @@ int vn_frame_metric_outputs(void);
  * vn_psnr_sse, vn_float_ssim).
  */
 int vn_frame(const void *prev, const void *ref, const void *dis, int width, int height,
-             int64_t stride, int bitdepth, const double *vif_limits, int n_vif,
-             const double *adm_limits, int n_adm, int lanes, int level, int adm_level,
-             int features, const vn_metrics *metrics, const void *const *chroma, double *out,
-             size_t out_len);
+             ptrdiff_t stride, int bitdepth, const double *vif_limits, int n_vif,
+             const double *adm_limits, int n_adm, int lanes, int simd, int features,
+             const vn_metrics *metrics, const void *const *chroma, double *out, size_t out_len);
 
 /* vn_frame for n frames in one call: frame i reads prev[i] (may be NULL), ref[i], dis[i],
  * computes features when features[i] != 0, takes chroma planes chroma[4 i .. 4 i + 3] (when
- * metrics ask for chroma) and writes row i of out (out_len doubles a row, rows out_len
- * apart). Returns 0 or the first error code; frames after a failing one are
+ * metrics ask for chroma) and writes row i of out (out_len doubles a row,
+ * rows out_len apart). Returns 0 or the first error code; frames after a failing one are
  * not scored. */
 int vn_frames(int n, const void *const *prev, const void *const *ref, const void *const *dis,
-              const int *features, int width, int height, int64_t stride, int bitdepth,
-              const double *vif_limits, int n_vif, const double *adm_limits, int n_adm,
-              int lanes, int level, int adm_level, const vn_metrics *metrics,
-              const void *const *chroma, double *out, size_t out_len);
+              const int *features, int width, int height, ptrdiff_t stride, int bitdepth,
+              const double *vif_limits, int n_vif, const double *adm_limits, int n_adm, int lanes,
+              int simd, const vn_metrics *metrics, const void *const *chroma, double *out,
+              size_t out_len);

@@ -6,14 +6,16 @@
  * automatic max(1, round(min(w, h) / 256))), the 11x11 Gaussian window over the region it
  * fits, float32 moments, and the mean of l * c * s in doubles rounded to a float.
  *   ref, dis       uint8_t (bitdepth 8) or uint16_t samples (bitdepth 10, 12, 16)
- *   width/height   luma size, each >= 1; strides in samples (>= width)
+ *   width/height   luma size, each >= 1; strides in bytes (>= width samples; even for
+ *                  uint16 samples)
  *   scale          0 (automatic) or 1..10
  *   out            4 doubles: ssim, and the means of l, c and s
- * Returns 0, VN_ERR_ARGS (-1) for bad arguments or a plane too small for the window
- * after scaling (fewer than 11 samples a side), VN_ERR_NOMEM (-2).
+ * Returns VN_OK, VN_EINVAL for bad arguments or a plane too small for the window after
+ * scaling (fewer than 11 samples a side), or VN_ENOMEM (enum vn_status). Portable C at
+ * every SIMD level: libvmaf has one code path for it (docs/internals-metrics.md).
  */
-int vn_float_ssim(const void *ref, const void *dis, int width, int height, int64_t stride_ref,
-                  int64_t stride_dis, int bitdepth, int scale, double *out);
+int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdiff_t stride_ref,
+                  ptrdiff_t stride_dis, int bitdepth, int scale, double *out);
 
 /* The scale vn_float_ssim uses for a width x height plane when asked for 0 (automatic). */
 int vn_float_ssim_auto_scale(int width, int height);

@@ -35,9 +35,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from .._defaults import DEFAULT_SCALER
 from ..engines._models import ModelSpec
 from ..errors import OptionError, VmafNegError, python_option
-from ..io._prepare import DEFAULT_SCALER
 from ..results._store import HashCache, ResultStore, pair_key
 from ..verdict._check import check
 from ._analysis import Comparison, EncodeRow, analyse
@@ -55,9 +55,6 @@ __all__ = [
 #: libvmaf metrics scored beside the VMAF models in every pair, and the series
 #: of each that the comparison reports (with BD-rates): PSNR of the luma, SSIM.
 CLASSIC_METRICS: dict[str, str] = {"psnr": "psnr_y", "ssim": "float_ssim"}
-
-#: Seconds to wait for a Dask scheduler to answer.
-DASK_CONNECT_TIMEOUT = 20.0
 
 
 @dataclass(frozen=True)
@@ -345,33 +342,12 @@ def _iter_local(tasks: list[PairTask], workers: int) -> Iterator[dict[str, Any]]
 
 
 def _iter_dask(tasks: list[PairTask], scheduler: str, workers: int) -> Iterator[dict[str, Any]]:
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        from ..errors import MissingDependencyError
+    from .._dask import connect_dask
 
-        raise MissingDependencyError(
-            "scoring on Dask needs dask.distributed: python3 -m pip install 'pyvmafneg[dask]' "
-            "(or pip install 'dask[distributed]')"
-        ) from None
-    cluster = None
+    cluster, client = connect_dask(scheduler, workers)
+    from distributed import as_completed
+
     try:
-        if scheduler == "local":
-            cluster = LocalCluster(
-                n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                dashboard_address=None,
-            )  # fmt: skip
-            client = Client(cluster)
-        else:
-            try:
-                client = Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT:g}s")
-            except (OSError, TimeoutError) as exc:
-                raise OptionError(
-                    f"cannot reach the Dask scheduler at {scheduler!r} ({exc})",
-                    advice="start one with `dask scheduler` and workers with `dask worker "
-                    "ADDRESS`, or {scheduler} to score on this machine",
-                    options={"scheduler": None},
-                ) from None
         with client:
             futures = [
                 client.submit(score_pair, task, key=f"pyvmafneg-pair-{task.key}", pure=False)

@@ -64,9 +64,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._defaults import DEFAULT_SCALER
 from ..engines._models import DEFAULT_MODELS, ModelSpec, resolve_models
 from ..errors import ManifestError, ModelError
-from ..io._prepare import DEFAULT_SCALER
 
 __all__ = [
     "Clip",

@@ -5,10 +5,13 @@
 * ``reference``: the NumPy reference, the independent witness (:mod:`.reference`);
 * ``native``: this package's C engine (:mod:`.native`), when it is built.
 
-Below the engines and shared by them: model resolution (:mod:`._models`),
-option checks (:mod:`._options`), the streaming scorer scaffold and the one
-place a Result is built (:mod:`._scaffold`), and the backend registry
-(:mod:`._registry`).
+Below the engines and shared by them: model resolution (:mod:`._models`), the
+SVM models (:mod:`._svm`), the integer features' names and models
+(:mod:`._integer`), the motion chain (:mod:`._motion`), plane checks
+(:mod:`._planes`), libvmaf's ADM code paths (:mod:`._paths`), option checks
+(:mod:`._options`), extra libvmaf features (:mod:`._features`) and the
+streaming scorer scaffold with the one place a Result is built
+(:mod:`._scaffold`). Above them, the backend registry (:mod:`._registry`).
 """
 
 import importlib

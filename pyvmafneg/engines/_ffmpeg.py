@@ -34,9 +34,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._defaults import DEFAULT_SCALER
 from ..errors import FFmpegError, FrameCountMismatchError, FrameError, UnsupportedOptionError
 from ..io._frame import MIN_SIDE, ClipChecker, FrameLike, iter_pairs
-from ..io._prepare import DEFAULT_SCALER, ScalePlan, offset_counts, plan_scaling, prepare_pair
+from ..io._prepare import ScalePlan, offset_counts, plan_scaling, prepare_pair
 from ..io._rawyuv import ffmpeg_pix_fmt
 from ..io._sources import VideoSource, known_frame_count, open_video
 from ..results._result import Result

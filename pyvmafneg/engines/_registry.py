@@ -141,7 +141,12 @@ register_backend(
 
 
 def backend_names() -> list[str]:
-    """Names :func:`score` accepts as ``backend``, default first."""
+    """Names :func:`score` accepts as ``backend``, in the order they were registered.
+
+    ``libvmaf``, ``ffmpeg``, ``reference``, ``native``, then any added with
+    :func:`register_backend`; :func:`default_backend` says which one runs when
+    none is named.
+    """
     return list(_BACKENDS)
 
 
@@ -162,7 +167,7 @@ def default_backend(
     """
     if libvmaf_only or os.environ.get("PYVMAFNEG_LIBVMAF"):
         return "libvmaf"
-    from .native._kernels import available
+    from .native import available, native_model
 
     if not available():
         return "libvmaf"
@@ -170,7 +175,6 @@ def default_backend(
     from ._features import resolve_features
     from ._models import resolve_models
     from .native._metrics import split_features
-    from .native._scorer import native_model
 
     try:
         for spec in resolve_models(models):

@@ -25,9 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from .._defaults import DEFAULT_SCALER
 from ..errors import SyncError
 from ._frame import Frame, FrameLike, as_frame
-from ._prepare import DEFAULT_SCALER, check_scaler, check_size, plan_scaling, scale_frames
+from ._prepare import check_scaler, check_size, plan_scaling, scale_frames
 from ._sources import VideoSource, open_video
 
 __all__ = ["DEFAULT_SYNC_FRAMES", "DEFAULT_SYNC_WINDOW", "SyncResult", "find_offset"]

@@ -6,15 +6,13 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import MissingDependencyError, SchedulerError, WorkerFileError, WorkerLostError
+from .._dask import connect_dask as connect
+from ..errors import WorkerFileError, WorkerLostError
 from ._local import MAX_ATTEMPTS
 from ._plan import SegmentTask
 from ._segment import score_segment
 
-__all__ = ["DASK_CONNECT_TIMEOUT", "check_workers", "connect", "iter_dask"]
-
-#: Seconds to wait for a Dask scheduler to answer.
-DASK_CONNECT_TIMEOUT = 20.0
+__all__ = ["check_workers", "connect", "iter_dask"]
 
 
 def _file_facts(paths: list[tuple[str, int]]) -> list[tuple[str, str]]:
@@ -31,31 +29,6 @@ def _file_facts(paths: list[tuple[str, int]]) -> list[tuple[str, str]]:
         elif not os.access(path, os.R_OK):
             problems.append((path, "not readable"))
     return problems
-
-
-def connect(scheduler: str, workers: int) -> tuple[Any, Any]:
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise MissingDependencyError(
-            "scoring on Dask needs dask.distributed: python3 -m pip install 'pyvmafneg[dask]' "
-            "(or pip install 'dask[distributed]')"
-        ) from None
-    if scheduler == "local":
-        cluster = LocalCluster(
-            n_workers=max(1, workers), threads_per_worker=1, processes=True,
-            dashboard_address=None,
-        )  # fmt: skip
-        return cluster, Client(cluster)
-    try:
-        return None, Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT:g}s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise SchedulerError(
-            f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start one with "
-            "`dask scheduler` and workers with `dask worker ADDRESS`, or leave out the "
-            "scheduler to score on this machine",
-            address=scheduler,
-        ) from None
 
 
 def check_workers(client: Any, paths: list[str]) -> None:

@@ -12,7 +12,7 @@ frame can earn by fidelity is
 No loss of fidelity can push a frame above it; only credit for enhancement
 (local gains above 1 that the default model does not cap) can. The ceiling is
 computed here from the model file with the NumPy reference's SVM
-(:mod:`pyvmafneg.engines.reference._model`), frame by frame, from the
+(:mod:`pyvmafneg.engines._svm`), frame by frame, from the
 ``integer_motion2`` that every libvmaf log carries (the ``vmaf`` tool,
 FFmpeg's filter, ffmpeg-quality-metrics and this package; ``motion2`` in older logs).
 
@@ -38,7 +38,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..engines.reference._model import VmafModel, load_model
+from ..engines._svm import VmafModel, load_model
 
 __all__ = [
     "Ceiling",

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from ..._defaults import DEFAULT_SCALER
 from ...errors import ScorerStateError
 from ...io._frame import FrameLike
-from ...io._prepare import DEFAULT_SCALER
 from ...results._result import Result
 from .._features import FeatureSpec, resolve_features
 from .._models import ModelSpec, resolve_models

@@ -21,8 +21,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ...errors import BackendUnavailableError, FrameError, OptionError
+from .._integer import ADM_KEYS as _LIBVMAF_ADM_KEYS
 from .._models import GAIN_LIMIT_RANGE
-from ..reference._vif import check_plane_layout
+from .._planes import check_plane_layout
 
 __all__ = [
     "ENV_SIMD",
@@ -33,6 +34,7 @@ __all__ = [
     "available",
     "available_levels",
     "float_ssim",
+    "max_gain_limits",
     "motion_sad",
     "psnr",
     "resolve_simd",
@@ -42,26 +44,15 @@ __all__ = [
 
 #: Environment variable that forces a kernel level (``c``, ``avx2``, ``avx512``).
 ENV_SIMD: Final[str] = "PYVMAFNEG_NATIVE_SIMD"
-#: Kernel level name -> the C engine's level number.
+#: Kernel level name -> the C engine's level number (``enum vn_simd`` in ``csrc/include/engine.h``).
 LEVELS: Final[dict[str, int]] = {"c": 0, "avx2": 1, "avx512": 2}
 _NAMES: Final[dict[int, str]] = {v: k for k, v in LEVELS.items()}
 #: Per gain limit, what the ADM call returns, in order (``cap_share_scale*`` are the
 #: engine's own cap-activity shares).
 ADM_KEYS: Final[tuple[str, ...]] = (
-    "adm2",
-    "aim",
-    "adm3",
-    "adm_scale0",
-    "adm_scale1",
-    "adm_scale2",
-    "adm_scale3",
-    "cap_share_scale0",
-    "cap_share_scale1",
-    "cap_share_scale2",
-    "cap_share_scale3",
+    *_LIBVMAF_ADM_KEYS,
+    *(f"cap_share_scale{s}" for s in range(4)),
 )
-#: Most gain limits one VIF call evaluates.
-MAX_LIMITS: Final[int] = 16
 #: What a frame row holds after the motion SAD when PSNR or SSIM are asked for, in order
 #: (libvmaf's feature names; NaN where not computed).
 METRIC_KEYS: Final[tuple[str, ...]] = (
@@ -132,6 +123,12 @@ def _load() -> tuple[Any, Any]:
             available=("libvmaf", "ffmpeg", "reference"),
         )
     return _ffi, _lib
+
+
+def max_gain_limits() -> int:
+    """Most gain limits one call into the engine evaluates (the C ``VN_MAX_GAIN_LIMITS``)."""
+    _, lib = _load()
+    return int(lib.VN_MAX_GAIN_LIMITS)
 
 
 def available() -> bool:
@@ -213,10 +210,27 @@ def _ptr(ffi: Any, plane: NDArray[np.unsignedinteger]) -> Any:
 
 
 def _check_rc(rc: int, what: str) -> None:
-    if rc in (-2, -12):  # the kernels' two out-of-memory codes
+    """Raise the Python error for a return code of the engine (``enum vn_status``).
+
+    ``VN_ENOMEM`` raises MemoryError; ``VN_EINVAL`` (a plane layout, size or
+    argument the engine refuses: the checks here normally rule it out) raises
+    FrameError; ``VN_ENOTSUP`` (a kernel level this CPU or build cannot run)
+    raises OptionError; any other non-zero code raises RuntimeError.
+    """
+    if rc == 0:
+        return
+    ffi, lib = _load()
+    name = ffi.string(lib.vn_error_name(rc)).decode()
+    if rc == lib.VN_ENOMEM:
         raise MemoryError(f"the native engine could not allocate memory for {what}")
-    if rc != 0:  # pragma: no cover - the Python checks above rule these out
-        raise RuntimeError(f"the native engine refused the {what} call (code {rc})")
+    if rc == lib.VN_EINVAL:
+        raise FrameError(f"the native engine refused the {what} call: {name} (code {rc})")
+    if rc == lib.VN_ENOTSUP:
+        raise OptionError(
+            f"the native engine cannot run the {what} call at the kernel level asked for: "
+            f"{name} (code {rc}); it runs {', '.join(available_levels())}"
+        )
+    raise RuntimeError(f"the native engine failed the {what} call: {name} (code {rc})")
 
 
 def vif(
@@ -236,7 +250,8 @@ def vif(
     bitdepth:
         Sample bit depth, 8..16.
     gain_limits:
-        ``vif_enhn_gain_limit`` values, 1..16 of them, each in [1, 100].
+        ``vif_enhn_gain_limit`` values, 1 to :func:`max_gain_limits` of them,
+        each in [1, 100].
     simd:
         Kernel level (see :func:`resolve_simd`).
 
@@ -250,8 +265,9 @@ def vif(
     ffi, lib = _load()
     r, rs, d, ds = _pair(ref, dis, bitdepth, 16)
     limits = np.array([float(g) for g in gain_limits], dtype=np.float64)
-    if not 1 <= limits.size <= MAX_LIMITS:
-        raise OptionError(f"give 1 to {MAX_LIMITS} gain limits, got {limits.size}")
+    most = int(lib.VN_MAX_GAIN_LIMITS)
+    if not 1 <= limits.size <= most:
+        raise OptionError(f"give 1 to {most} gain limits, got {limits.size}")
     lo, hi = GAIN_LIMIT_RANGE
     if not np.all((limits >= lo) & (limits <= hi)):
         raise OptionError(f"gain limits must be in [{lo:g}, {hi:g}], got {limits.tolist()}")
@@ -265,8 +281,8 @@ def vif(
         _ptr(ffi, d),
         w,
         h,
-        rs,
-        ds,
+        rs * r.itemsize,
+        ds * d.itemsize,
         int(bitdepth),
         ffi.cast("const double *", limits.ctypes.data),
         limits.size,
@@ -296,7 +312,17 @@ def motion_sad(
     out = ffi.new("double *")
     h, w = p.shape
     level = LEVELS[resolve_simd(simd)]
-    rc = lib.vn_motion_sad(_ptr(ffi, p), _ptr(ffi, c), w, h, ps, cs, int(bitdepth), level, out)
+    rc = lib.vn_motion_sad(
+        _ptr(ffi, p),
+        _ptr(ffi, c),
+        w,
+        h,
+        ps * p.itemsize,
+        cs * c.itemsize,
+        int(bitdepth),
+        level,
+        out,
+    )
     _check_rc(rc, "motion")
     return float(out[0])
 
@@ -344,11 +370,12 @@ def adm(
         rs = r.strides[0] // r.itemsize
     limits = np.array([float(g) for g in gain_limits], dtype=np.float64)
     lo, hi = GAIN_LIMIT_RANGE
-    if not 1 <= limits.size <= MAX_LIMITS or not np.all((limits >= lo) & (limits <= hi)):
+    most = int(lib.VN_MAX_GAIN_LIMITS)
+    if not 1 <= limits.size <= most or not np.all((limits >= lo) & (limits <= hi)):
         raise OptionError(
-            f"give 1 to {MAX_LIMITS} gain limits in [{lo:g}, {hi:g}], got {limits.tolist()}"
+            f"give 1 to {most} gain limits in [{lo:g}, {hi:g}], got {limits.tolist()}"
         )
-    level = min(LEVELS[resolve_simd(simd)], int(lib.vn_adm_simd_best()))
+    level = LEVELS[resolve_simd(simd)]
     n = int(lib.vn_adm_outputs_per_limit())
     out = np.full((limits.size, n), np.nan, dtype=np.float64)
     rc = lib.vn_adm_multi(
@@ -365,8 +392,6 @@ def adm(
         ffi.cast("double *", out.ctypes.data),
         out.size,
     )
-    if rc == -12:
-        raise MemoryError("the native engine could not allocate memory for ADM")
     _check_rc(rc, "ADM")
     return out
 
@@ -400,7 +425,10 @@ def psnr(
     r, rs, d, ds = _pair(ref, dis, bitdepth, 1)
     h, w = r.shape
     sse = ffi.new("uint64_t *")
-    _check_rc(lib.vn_psnr_sse(_ptr(ffi, r), _ptr(ffi, d), w, h, rs, ds, int(bitdepth), sse), "PSNR")
+    rc = lib.vn_psnr_sse(
+        _ptr(ffi, r), _ptr(ffi, d), w, h, rs * r.itemsize, ds * d.itemsize, int(bitdepth), sse
+    )
+    _check_rc(rc, "PSNR")
     p, m = ffi.new("double *"), ffi.new("double *")
     _check_rc(lib.vn_psnr_from_sse(sse[0], w, h, float(peak_sq), float(psnr_max), p, m), "PSNR")
     return float(p[0]), float(m[0]), int(sse[0])
@@ -455,8 +483,8 @@ def float_ssim(
         _ptr(ffi, d),
         w,
         h,
-        rs,
-        ds,
+        rs * r.itemsize,
+        ds * d.itemsize,
         int(bitdepth),
         int(scale),
         ffi.cast("double *", out.ctypes.data),
@@ -485,7 +513,8 @@ class FrameKernels:
     Parameters
     ----------
     vif_limits, adm_limits:
-        Gain limits of the VIF and ADM features (each 0..16 of them, in [1, 100]).
+        Gain limits of the VIF and ADM features (each 0 to :func:`max_gain_limits`
+        of them, in [1, 100]).
     lanes:
         libvmaf's scale-0 ADM masking code path (see :func:`adm`).
     simd:
@@ -519,16 +548,15 @@ class FrameKernels:
         lo, hi = GAIN_LIMIT_RANGE
         self.vif_limits = np.array([float(g) for g in vif_limits], dtype=np.float64)
         self.adm_limits = np.array([float(g) for g in adm_limits], dtype=np.float64)
+        most = int(self._lib.VN_MAX_GAIN_LIMITS)
         for limits in (self.vif_limits, self.adm_limits):
-            if limits.size > MAX_LIMITS or not np.all((limits >= lo) & (limits <= hi)):
+            if limits.size > most or not np.all((limits >= lo) & (limits <= hi)):
                 raise OptionError(
-                    f"give at most {MAX_LIMITS} gain limits in [{lo:g}, {hi:g}], "
-                    f"got {limits.tolist()}"
+                    f"give at most {most} gain limits in [{lo:g}, {hi:g}], got {limits.tolist()}"
                 )
         self.lanes = int(lanes)
         self.simd = resolve_simd(simd)
         self._level = LEVELS[self.simd]
-        self._adm_level = min(self._level, int(self._lib.vn_adm_simd_best()))
         self._n_adm = int(self._lib.vn_adm_outputs_per_limit())
         self.adm_width = self._n_adm
         nv, na = self.vif_limits.size, self.adm_limits.size
@@ -606,7 +634,7 @@ class FrameKernels:
             ffi.cast(ctype, dis.ctypes.data),
             w,
             h,
-            w,
+            ref.strides[0],
             bitdepth,
             self._vif_ptr,
             self.vif_limits.size,
@@ -614,7 +642,6 @@ class FrameKernels:
             self.adm_limits.size,
             self.lanes,
             self._level,
-            self._adm_level,
             1 if features else 0,
             self._metrics_ptr,
             self._chroma_pointers([chroma]),
@@ -714,7 +741,7 @@ class FrameKernels:
             flags,
             w,
             h,
-            w,
+            w * self._layout[1].itemsize,  # type: ignore[index]
             bitdepth,
             self._vif_ptr,
             self.vif_limits.size,
@@ -722,7 +749,6 @@ class FrameKernels:
             self.adm_limits.size,
             self.lanes,
             self._level,
-            self._adm_level,
             self._metrics_ptr,
             self._chroma_pointers(planes),
             ffi.cast("double *", out.ctypes.data),
@@ -777,7 +803,7 @@ class FrameKernels:
                 self._chroma_shape = (ch, cw)
                 self._metrics_ptr.chroma_width = cw
                 self._metrics_ptr.chroma_height = ch
-                self._metrics_ptr.chroma_stride = cw
+                self._metrics_ptr.chroma_stride = cw * ref.itemsize
             self._layout = (ref.shape, ref.dtype, int(bitdepth))
             self._u8 = ref.dtype == np.uint8
         return row

@@ -3,8 +3,8 @@
 Same interface and the same :class:`~pyvmafneg.results._result.Result` as the
 libvmaf scorer (:class:`pyvmafneg.Scorer`) and the NumPy reference
 (:class:`~pyvmafneg.engines.reference.ReferenceScorer`); the features come from
-the compiled engine (``csrc/``), the model prediction from the reference's SVM
-code (libvmaf's doubles).
+the compiled engine (``csrc/``), the model prediction from the SVM code every
+engine shares (:mod:`pyvmafneg.engines._svm`, libvmaf's doubles).
 
 Feature keys are libvmaf's (``integer_vif_scale0``, ``integer_vif_scale0_egl_1``,
 ``integer_adm2_egl_1``, ``integer_motion2``, ...), plus the engine's cap-share
@@ -32,24 +32,32 @@ at most ``2 * threads`` batches are in flight, so memory stays flat over a clip.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..._defaults import DEFAULT_SCALER
 from ...errors import FeatureError, FrameError, ModelError
 from ...io._frame import ClipChecker, Frame, FrameLike
-from ...io._prepare import DEFAULT_SCALER
 from ...results._result import Result
 from .._features import FEATURES, FeatureSpec, resolve_features
+from .._integer import (
+    ADM_KEYS,
+    LIBVMAF_VERSION,
+    MOTION_NAMES,
+    SUPPORTED_MODELS,
+    IntegerModel,
+    distinct_limits,
+    integer_model,
+)
 from .._models import ModelSpec, feature_suffix, resolve_models
-from .._options import check_threads, exact_cpumask
+from .._motion import MotionChain, MotionScores
+from .._options import check_threads
+from .._paths import ADM_KERNELS, adm_kernel, default_kernel
 from .._scaffold import EngineOutput, StreamingScorer, score_clips
-from ..reference._adm import ADM_KERNELS, kernel_for_cpumask
-from ..reference._backend import LIBVMAF_VERSION, ReferenceModel, reference_model
-from ..reference._motion import MOTION_MAX_VAL, MotionScores, motion_blend
 from . import _kernels
 from ._metrics import NativeMetrics, split_features
 
@@ -61,28 +69,6 @@ __all__ = [
     "score_native",
 ]
 
-#: Built-in models the native engine scores (the v0.6.1 family and its gain-limit overloads).
-SUPPORTED_MODELS: Final[tuple[str, ...]] = (
-    "vmaf_v0.6.1",
-    "vmaf_v0.6.1neg",
-    "vmaf_4k_v0.6.1",
-    "vmaf_4k_v0.6.1neg",
-)
-_ADM_KEYS: Final[tuple[str, ...]] = (
-    "adm2",
-    "aim",
-    "adm3",
-    "adm_scale0",
-    "adm_scale1",
-    "adm_scale2",
-    "adm_scale3",
-)
-_MOTION_NAMES: Final[Mapping[str, str]] = {
-    "sad": "VMAF_integer_feature_motion_sad_score",
-    "motion2": "integer_motion2",
-    "motion3": "integer_motion3",
-}
-_DEFAULT_LIMIT: Final[float] = 100.0
 #: Frames handed to a worker at once: about this many pixels, at most _MAX_BATCH frames.
 _BATCH_PIXELS: Final[int] = 1_500_000
 _MAX_BATCH: Final[int] = 8
@@ -106,7 +92,7 @@ def cap_share_key(scale: int, gain_limit: float, extractor: str = "vif") -> str:
 
 def native_model(
     spec: ModelSpec | str, *, clip: bool = True, transform: bool | None = None
-) -> ReferenceModel:
+) -> IntegerModel:
     """Load a model for the native engine (the same models the NumPy reference scores).
 
     Raises
@@ -119,7 +105,7 @@ def native_model(
         For a gain limit outside [1, 100].
     """
     try:
-        return reference_model(spec, clip=clip, transform=transform)
+        return integer_model(spec, clip=clip, transform=transform, backend="native")
     except ModelError as exc:
         name = spec.source if isinstance(spec, ModelSpec) else str(spec)
         raise ModelError(
@@ -128,45 +114,6 @@ def native_model(
             "overloads and JSON models built on those features; score it with "
             f"backend='libvmaf' ({exc})"
         ) from None
-
-
-def _distinct(limits: Iterable[float | None]) -> tuple[float, ...]:
-    found = {g for g in limits if g is not None}
-    return tuple(sorted(found, key=lambda g: (g != _DEFAULT_LIMIT, g)))
-
-
-class _MotionChain:
-    """motion2 / motion3 from the per-frame SADs, as libvmaf finalizes them."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.prev_sad = 0.0
-
-    @staticmethod
-    def _m3(score: float) -> float:
-        return min(motion_blend(score), MOTION_MAX_VAL)
-
-    def push(self, sad: float | None) -> list[tuple[int, MotionScores]]:
-        index = self.count
-        self.count += 1
-        if index == 0:
-            return []
-        assert sad is not None
-        if index == 1:
-            out = [(0, MotionScores(0.0, 0.0, self._m3(sad)))]
-        else:
-            m2 = min(self.prev_sad, sad)
-            out = [(index - 1, MotionScores(self.prev_sad, m2, self._m3(m2)))]
-        self.prev_sad = sad
-        return out
-
-    def flush(self) -> list[tuple[int, MotionScores]]:
-        if self.count == 1:
-            return [(0, MotionScores(0.0, 0.0, 0.0))]
-        if self.count >= 2:
-            last = self.prev_sad
-            return [(self.count - 1, MotionScores(last, last, self._m3(last)))]
-        return []
 
 
 class NativeScorer(StreamingScorer):
@@ -242,13 +189,13 @@ class NativeScorer(StreamingScorer):
         self.models = tuple(native_model(s, clip=clip, transform=transform) for s in self.specs)
         self.bitdepth = bitdepth
         # libvmaf's scale-0 ADM masking path on this CPU (what it computes by default)
-        self._adm_lanes = ADM_KERNELS[kernel_for_cpumask(0)]
-        self._vif_limits = _distinct(m.vif_gain_limit for m in self.models)
-        self._adm_limits = _distinct(m.adm_gain_limit for m in self.models)
-        motion_keys = set(_MOTION_NAMES.values())
+        self._adm_lanes = ADM_KERNELS[default_kernel()]
+        self._vif_limits = distinct_limits(m.vif_gain_limit for m in self.models)
+        self._adm_limits = distinct_limits(m.adm_gain_limit for m in self.models)
+        motion_keys = set(MOTION_NAMES.values())
         self._needs_motion = any(k in motion_keys for m in self.models for _, k in m.inputs)
         self._check = ClipChecker(bitdepth)
-        self._chain = _MotionChain()
+        self._chain = MotionChain()
         self._prev_ref: NDArray[np.unsignedinteger] | None = None
         self._pool = ThreadPoolExecutor(self.threads) if self.threads > 0 else None
         self._kernels = _kernels.FrameKernels(
@@ -272,12 +219,12 @@ class NativeScorer(StreamingScorer):
         """Result keys of the features this scorer writes (libvmaf's names, then cap shares)."""
         if self._feature_keys is not None:
             return list(self._feature_keys)
-        keys = [f"integer_{k}{feature_suffix(g)}" for g in self._adm_limits for k in _ADM_KEYS]
+        keys = [f"integer_{k}{feature_suffix(g)}" for g in self._adm_limits for k in ADM_KEYS]
         keys += [
             f"integer_vif_scale{s}{feature_suffix(g)}" for g in self._vif_limits for s in range(4)
         ]
         if self._needs_motion:
-            keys += _MOTION_NAMES.values()
+            keys += MOTION_NAMES.values()
         keys += [cap_share_key(s, g) for g in self._vif_limits for s in range(4)]
         keys += [cap_share_key(s, g, "adm") for g in self._adm_limits for s in range(4)]
         if self._metrics is not None:
@@ -343,7 +290,7 @@ class NativeScorer(StreamingScorer):
             # libvmaf's ADM path for this width, as the libvmaf binding chooses it (its
             # scalar code where its vector code disagrees with it)
             width = ref.luma.shape[1]
-            self._adm_lanes = ADM_KERNELS[kernel_for_cpumask(exact_cpumask(width, 0))]
+            self._adm_lanes = ADM_KERNELS[adm_kernel(width)]
             self._kernels.lanes = self._adm_lanes
         bitdepth = ref.bitdepth
         prev = self._prev_ref
@@ -435,7 +382,7 @@ class NativeScorer(StreamingScorer):
         n_adm = kn.adm_width
         for i, g in enumerate(self._adm_limits):
             suffix = feature_suffix(g)
-            for j, k in enumerate(_ADM_KEYS):
+            for j, k in enumerate(ADM_KEYS):
                 cols[f"integer_{k}{suffix}"] = rows[:, i * n_adm + j]
             for s in range(4):
                 cols[cap_share_key(s, g, "adm")] = rows[:, i * n_adm + 7 + s]
@@ -450,7 +397,7 @@ class NativeScorer(StreamingScorer):
         if self._needs_motion:
             motion = np.array(self._motion, dtype=np.float64).reshape(len(self._motion), 3)
             for j, key in enumerate(("sad", "motion2", "motion3")):
-                cols[_MOTION_NAMES[key]] = motion[:, j]
+                cols[MOTION_NAMES[key]] = motion[:, j]
         if self._metrics is not None:
             cols.update(self._metrics.columns(rows[:, kn.metric_slice]))
         self._cols = cols

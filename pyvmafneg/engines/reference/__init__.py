@@ -1,9 +1,10 @@
 """Independent NumPy reference of libvmaf 3.2.0's integer VMAF features.
 
-Pure functions on luma arrays (no I/O, no libvmaf): VIF (:mod:`.vif`), ADM
-(:mod:`.adm`), motion (:mod:`.motion`) and the SVM model (:mod:`.model`),
+Pure functions on luma arrays (no I/O, no libvmaf): VIF (:func:`vif_features`),
+ADM (:func:`adm_features`), motion (:func:`motion2_scores`) and the SVM model
+every engine shares (:func:`load_model`, from :mod:`pyvmafneg.engines._svm`),
 plus introspection of where the enhancement-gain caps act
-(:func:`vif_explain`, :func:`adm_explain`, per frame :mod:`.explain`) and a
+(:func:`vif_explain`, :func:`adm_explain`, per frame :func:`explain_frames`) and a
 scoring backend with the libvmaf scorer's interface (:class:`ReferenceScorer`,
 :func:`score_reference`, which ``pyvmafneg.score(..., backend="reference")`` calls).
 
@@ -16,14 +17,9 @@ Example::
 
 from __future__ import annotations
 
-from ._adm import (
-    AdmBandCap,
-    AdmExplain,
-    adm_explain,
-    adm_features,
-    adm_features_multi,
-    default_kernel,
-)
+from .._paths import default_kernel
+from .._svm import BUNDLED_MODELS, ScoreTransform, SvmModel, VmafModel, load_model, model_from_dict
+from ._adm import AdmBandCap, AdmExplain, adm_explain, adm_features, adm_features_multi
 from ._backend import ReferenceScorer, score_reference
 from ._explain import (
     CapSummary,
@@ -34,7 +30,6 @@ from ._explain import (
     format_summary,
     summarize,
 )
-from ._model import BUNDLED_MODELS, ScoreTransform, SvmModel, VmafModel, load_model, model_from_dict
 from ._motion import Motion, Motion2, MotionScores, motion2_scores, motion_sad, motion_scores
 from ._vif import VifExplain, vif_explain, vif_features, vif_features_multi
 

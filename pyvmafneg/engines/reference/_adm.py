@@ -69,22 +69,20 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import functools
-import importlib
 import math
-import platform
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import FrameError, OptionError
+from ...errors import OptionError
 from .._models import GAIN_LIMIT_RANGE
+from .._paths import ADM_KERNELS, default_kernel
+from .._planes import check_pair
 
 __all__ = [
     "ADM_FEATURES",
-    "ADM_KERNELS",
     "BANDS",
     "DEFAULT_GAIN_LIMIT",
     "FFMPEG_AVX2_KERNEL",
@@ -94,8 +92,6 @@ __all__ = [
     "adm_explain",
     "adm_features",
     "adm_features_multi",
-    "default_kernel",
-    "kernel_for_cpumask",
 ]
 
 #: Keys of the dict :func:`adm_features` returns, in this order.
@@ -115,11 +111,6 @@ DEFAULT_GAIN_LIMIT = 100.0
 #: Smallest width and height accepted. libvmaf's wavelet index tables read outside the
 #: picture when any scale's input is shorter than 5 samples, i.e. below 33 pixels.
 MIN_SIZE = 33
-
-#: libvmaf's scale-0 contrast-masking kernels, by the columns one vector step covers:
-#: the portable C code (0), x86 AVX2 (6) and AVX-512 (14). They differ only where a
-#: masking term reaches the int16 limit (see :func:`default_kernel`).
-ADM_KERNELS: dict[str, int] = {"c": 0, "avx2": 6, "avx512": 14}
 
 #: A kernel no PyAV libvmaf 3.2.0 takes, reproduced for the libvmaf built into
 #: imageio-ffmpeg's FFmpeg (it reports version ``86da14d``): AVX2 masking (6 columns
@@ -142,9 +133,6 @@ _ROUNDING: dict[str, tuple[tuple[int, bool], tuple[int, bool]]] = {
 _LANES: dict[str, int] = {**ADM_KERNELS, FFMPEG_AVX2_KERNEL: ADM_KERNELS["avx2"]}
 
 _INT16_MAX = (1 << 15) - 1
-# libvmaf's VmafCpuFlags bits (cpumask disables them).
-_VMAF_FLAG_AVX2 = 1 << 3
-_VMAF_FLAG_AVX512 = 1 << 4
 _BITDEPTHS = (8, 10, 12, 16)
 _DEFAULT_NVD = 3.0
 _DEFAULT_RDH = 1080
@@ -242,59 +230,6 @@ def _cbrt_f32(x: float) -> np.float32:
     if _POWF is not None:
         return np.float32(_POWF(float(xf), float(_F32_THIRD)))
     return np.float32(math.pow(float(xf), float(_F32_THIRD)))
-
-
-# --------------------------------------------------------------------------- kernel choice
-
-
-def _cpu_features() -> dict[str, bool]:
-    """NumPy's run-time CPU feature table (cpuid plus OS support), or {} if unavailable."""
-    for module in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
-        try:
-            table = getattr(importlib.import_module(module), "__cpu_features__", None)
-        except ImportError:
-            continue
-        if isinstance(table, dict):
-            return {str(k): bool(v) for k, v in table.items()}
-    return {}
-
-
-@functools.cache
-def default_kernel() -> str:
-    """The scale-0 masking kernel libvmaf 3.2.0 dispatches to on this CPU.
-
-    libvmaf picks its ADM code by CPU: AVX-512 (F, CD, BW, DQ and VL) when the
-    build has it, as PyAV's does, else AVX2, else portable C (every non-x86
-    CPU; libvmaf's ARM code vectorises only the 8-bit wavelet). Their
-    results differ only where a contrast-masking term is 15360 or more, i.e.
-    a CSF-weighted coefficient of the masking band (the additive band for
-    ``adm2``, the restored band for ``aim``) at about 60 % of full scale, as
-    sharpened or contrast-stretched edges reach: the C code wraps the term to
-    int16 there, the vector kernels do not, and which columns each kernel
-    covers differs. The reference reproduces all three (``kernel=``); this
-    is the one libvmaf uses here with ``cpumask=0``. See
-    :func:`kernel_for_cpumask` for other masks.
-    """
-    return kernel_for_cpumask(0)
-
-
-def kernel_for_cpumask(cpumask: int) -> str:
-    """The kernel libvmaf uses on this CPU with ``VmafConfiguration.cpumask`` set.
-
-    ``cpumask`` disables libvmaf's CPU flags (bit 3 AVX2, bit 4 AVX-512; 0 =
-    auto-detect, ``0xffff`` = portable C), as in :class:`pyvmafneg.Scorer`.
-    """
-    if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
-        return "c"
-    features = _cpu_features()
-    avx512 = features.get("AVX512_SKX", False) or all(
-        features.get(f"AVX512{x}", False) for x in ("F", "CD", "BW", "DQ", "VL")
-    )
-    if avx512 and not cpumask & _VMAF_FLAG_AVX512:
-        return "avx512"
-    if features.get("AVX2", False) and not cpumask & _VMAF_FLAG_AVX2:
-        return "avx2"
-    return "c"
 
 
 def _kernel_name(kernel: str | None) -> str:
@@ -431,28 +366,7 @@ def _check_options(
 
 
 def _check_planes(ref: np.ndarray, dis: np.ndarray, bitdepth: int) -> None:
-    for name, plane in (("ref", ref), ("dis", dis)):
-        if not isinstance(plane, np.ndarray):
-            raise FrameError(f"{name} must be a NumPy array, got {type(plane).__name__}")
-        if plane.ndim != 2:
-            raise FrameError(f"{name} must be a 2-D luma plane, got {plane.ndim} dimensions")
-    if ref.shape != dis.shape:
-        raise FrameError(f"ref and dis must have the same shape, got {ref.shape} and {dis.shape}")
-    height, width = ref.shape
-    if height < MIN_SIZE or width < MIN_SIZE:
-        raise FrameError(
-            f"ADM needs planes of at least {MIN_SIZE}x{MIN_SIZE} pixels, got {width}x{height}"
-        )
-    want = np.dtype(np.uint8) if bitdepth == 8 else np.dtype(np.uint16)
-    for name, plane in (("ref", ref), ("dis", dis)):
-        if plane.dtype != want:
-            raise FrameError(
-                f"{name} has dtype {plane.dtype}, but {bitdepth}-bit samples must be {want}"
-            )
-        if bitdepth not in (8, 16) and int(plane.max()) >= 1 << bitdepth:
-            raise FrameError(
-                f"{name} has samples above {(1 << bitdepth) - 1}, the maximum at {bitdepth} bits"
-            )
+    check_pair(ref, dis, bitdepth, min_side=MIN_SIZE)
 
 
 # --------------------------------------------------------------------------- CSF weights

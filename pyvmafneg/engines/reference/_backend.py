@@ -3,7 +3,8 @@
 Same interface and the same :class:`~pyvmafneg.results._result.Result` as the libvmaf
 scorer (:class:`pyvmafneg.Scorer` / :func:`pyvmafneg.score`), computed by
 this package's own NumPy reference of libvmaf 3.2.0's integer features
-(:mod:`.vif`, :mod:`.adm`, :mod:`.motion`) and its SVM model (:mod:`.model`).
+(:mod:`._vif`, :mod:`._adm`, :mod:`._motion`) and the SVM model every engine
+shares (:mod:`pyvmafneg.engines._svm`).
 libvmaf is never loaded, so the two backends can be held against each other.
 
 Keys are libvmaf's, the same set its log has: model scores under the model
@@ -34,21 +35,31 @@ Example::
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from ...errors import FrameError, ModelError
+from ..._defaults import DEFAULT_SCALER
+from ...errors import FrameError
 from ...io._frame import ClipChecker, FrameLike
-from ...io._prepare import DEFAULT_SCALER
 from ...results._result import Result
-from .._models import ModelSpec, check_gain_limit, feature_suffix, resolve_models
-from .._options import check_threads, exact_cpumask
+from .._integer import (
+    ADM_KEYS,
+    LIBVMAF_VERSION,
+    MOTION_NAMES,
+    SUPPORTED_MODELS,
+    VIF_KEYS,
+    IntegerModel,
+    distinct_limits,
+    feature_key,
+    integer_model,
+)
+from .._models import ModelSpec, resolve_models
+from .._motion import MotionScores
+from .._options import check_threads
+from .._paths import adm_kernel, kernel_for_cpumask
 from .._scaffold import EngineOutput, StreamingScorer, score_clips
-from ._adm import adm_features_multi, kernel_for_cpumask
-from ._model import VmafModel, load_model
-from ._motion import Motion, MotionScores
+from ._adm import adm_features_multi
+from ._motion import Motion
 from ._vif import vif_features_multi
 
 __all__ = [
@@ -60,109 +71,16 @@ __all__ = [
     "score_reference",
 ]
 
-#: The libvmaf release whose integer features the reference reproduces.
-LIBVMAF_VERSION: Final[str] = "3.2.0"
-
-#: Built-in model names the reference scores, and the bundled JSON each loads.
-#: ``vmaf_4k_v0.6.1neg`` is the 4K model with both gain limits at 1.0 (its
-#: limits come from :attr:`pyvmafneg.engines._models.ModelSpec.effective_limits`).
-SUPPORTED_MODELS: Final[Mapping[str, str]] = {
-    "vmaf_v0.6.1": "vmaf_v0.6.1",
-    "vmaf_v0.6.1neg": "vmaf_v0.6.1neg",
-    "vmaf_4k_v0.6.1": "vmaf_4k_v0.6.1",
-    "vmaf_4k_v0.6.1neg": "vmaf_4k_v0.6.1",
-}
-
-#: ADM features in libvmaf's order (each gain limit's extractor writes all of them).
-_ADM_KEYS: Final[tuple[str, ...]] = (
-    "adm2",
-    "aim",
-    "adm3",
-    "adm_scale0",
-    "adm_scale1",
-    "adm_scale2",
-    "adm_scale3",
-)
-_VIF_KEYS: Final[tuple[str, ...]] = tuple(f"vif_scale{s}" for s in range(4))
-#: Motion features (always at the default options) -> libvmaf's log names.
-_MOTION_NAMES: Final[Mapping[str, str]] = {
-    "sad": "VMAF_integer_feature_motion_sad_score",
-    "motion2": "integer_motion2",
-    "motion3": "integer_motion3",
-}
-_DEFAULT_LIMIT: Final[float] = 100.0
-
-#: Model feature name (``model_dict.feature_names``) -> (extractor, reference key).
-_MODEL_FEATURES: Final[Mapping[str, tuple[str, str]]] = {
-    **{f"VMAF_integer_feature_{k}_score": ("adm", k) for k in _ADM_KEYS},
-    **{f"VMAF_integer_feature_{k}_score": ("vif", k) for k in _VIF_KEYS},
-    "VMAF_integer_feature_motion2_score": ("motion", "motion2"),
-    "VMAF_integer_feature_motion3_score": ("motion", "motion3"),
-}
-#: Extractor options the reference understands in a JSON model's ``feature_opts_dicts``.
-_KNOWN_OPTS: Final[Mapping[str, str]] = {
-    "adm": "adm_enhn_gain_limit",
-    "vif": "vif_enhn_gain_limit",
-}
-
 ProgressCallback = Callable[[int], None]
 
-
-def _feature_key(extractor: str, key: str, limit: float) -> str:
-    """libvmaf's log name of a reference feature at a gain limit."""
-    if extractor == "motion":
-        return _MOTION_NAMES[key]
-    return f"integer_{key}{feature_suffix(limit)}"
-
-
-@dataclass(frozen=True, eq=False)
-class ReferenceModel:
-    """One model ready for the reference: the SVM, its gain limits and its inputs.
-
-    Attributes
-    ----------
-    spec:
-        The :class:`~pyvmafneg.engines._models.ModelSpec` it was made from.
-    model:
-        The loaded :class:`~pyvmafneg.engines.reference._model.VmafModel` (clip and
-        transform already set as requested).
-    vif_gain_limit, adm_gain_limit:
-        Gain limits in force, in [1, 100]; None when the model reads no VIF
-        (or no ADM) feature.
-    inputs:
-        ``(model feature name, Result key)`` pairs in the model's order, e.g.
-        ``("VMAF_integer_feature_adm2_score", "integer_adm2_egl_1")``.
-    """
-
-    spec: ModelSpec
-    model: VmafModel
-    vif_gain_limit: float | None
-    adm_gain_limit: float | None
-    inputs: tuple[tuple[str, str], ...]
-
-    def predict(self, features: Mapping[str, float]) -> float:
-        """Score one frame from its features keyed by Result names."""
-        return self.model.predict({name: features[key] for name, key in self.inputs})
+#: One model ready for the reference (the integer engines' model).
+ReferenceModel = IntegerModel
 
 
 def reference_model(
     spec: ModelSpec | str, *, clip: bool = True, transform: bool | None = None
-) -> ReferenceModel:
-    """Load a model for the reference backend.
-
-    Parameters
-    ----------
-    spec:
-        A :class:`~pyvmafneg.engines._models.ModelSpec` or model string (see
-        :func:`pyvmafneg.engines._models.parse_model`): one of :data:`SUPPORTED_MODELS`
-        or the path of a libvmaf JSON model whose features are integer ADM
-        (``adm2``, ``aim``, ``adm3``, scales), VIF and motion (``motion2``,
-        ``motion3``) features at libvmaf's default options but the gain limits.
-    clip:
-        Clip scores to the model's ``score_clip`` (libvmaf's default).
-    transform:
-        None keeps the model's own ``score_transform`` setting; True/False
-        force it on/off.
+) -> IntegerModel:
+    """Load a model for the reference backend (:func:`~pyvmafneg.engines._integer.integer_model`).
 
     Raises
     ------
@@ -172,70 +90,7 @@ def reference_model(
     GainLimitError
         For a gain limit outside [1, 100].
     """
-    spec = resolve_models([spec])[0]
-    if spec.is_path:
-        source = spec.source
-    elif spec.source in SUPPORTED_MODELS:
-        source = SUPPORTED_MODELS[spec.source]
-    else:
-        raise ModelError(
-            f"the reference backend cannot score {spec.source!r}: it computes the v0.6.1 "
-            f"features only, for the models {', '.join(SUPPORTED_MODELS)} (or a JSON model "
-            "using integer ADM, VIF and motion)",
-            advice="score it with {backend} instead",
-            options={"backend": "libvmaf"},
-            model=spec.source,
-        )
-    try:
-        model = load_model(source, enable_transform=transform is True, disable_clip=not clip)
-    except ValueError as exc:
-        raise ModelError(
-            f"cannot load model {spec.source!r} for the reference: {exc}", model=spec.source
-        ) from None
-    if transform is False and model.transform.enabled:
-        model = dataclasses.replace(
-            model, transform=dataclasses.replace(model.transform, enabled=False)
-        )
-
-    used: set[str] = set()
-    for name, opts in zip(model.feature_names, model.feature_opts, strict=True):
-        if name not in _MODEL_FEATURES:
-            raise ModelError(
-                f"model {spec.source!r} reads the feature {name!r}, which the reference does "
-                f"not compute (it has {', '.join(_MODEL_FEATURES)})",
-                advice="use {backend}",
-                options={"backend": "libvmaf"},
-                model=spec.source,
-            )
-        extractor = _MODEL_FEATURES[name][0]
-        extra = set(opts) - {_KNOWN_OPTS.get(extractor, "")}
-        if extra:
-            raise ModelError(
-                f"model {spec.source!r} sets {', '.join(sorted(extra))} on {name!r}; the "
-                "reference supports only the default extractor options and the enhancement "
-                "gain limits",
-                advice="use {backend}",
-                options={"backend": "libvmaf"},
-                model=spec.source,
-            )
-        used.add(extractor)
-
-    try:
-        json_limits = (model.vif_gain_limit, model.adm_gain_limit)
-    except ValueError as exc:
-        raise ModelError(f"model {spec.source!r}: {exc}", model=spec.source) from None
-    base = json_limits if spec.is_path else spec.effective_limits
-    vif = spec.vif_gain_limit if spec.vif_gain_limit is not None else base[0]
-    adm = spec.adm_gain_limit if spec.adm_gain_limit is not None else base[1]
-    vif_limit = check_gain_limit(vif, "vif_enhn_gain_limit") if "vif" in used else None
-    adm_limit = check_gain_limit(adm, "adm_enhn_gain_limit") if "adm" in used else None
-
-    limits = {"vif": vif_limit, "adm": adm_limit, "motion": _DEFAULT_LIMIT}
-    inputs = []
-    for name in model.feature_names:
-        extractor, key = _MODEL_FEATURES[name]
-        inputs.append((name, _feature_key(extractor, key, limits[extractor] or _DEFAULT_LIMIT)))
-    return ReferenceModel(spec, model, vif_limit, adm_limit, tuple(inputs))
+    return integer_model(spec, clip=clip, transform=transform, backend="reference")
 
 
 class ReferenceScorer(StreamingScorer):
@@ -266,7 +121,7 @@ class ReferenceScorer(StreamingScorer):
         The libvmaf code path to reproduce, as :class:`pyvmafneg.Scorer`'s
         ``cpumask``: 0 (default) is the path libvmaf takes on this CPU,
         ``0xffff`` its portable C code (see
-        :func:`~pyvmafneg.engines.reference._adm.kernel_for_cpumask`). Only ADM
+        :func:`~pyvmafneg.engines._paths.kernel_for_cpumask`). Only ADM
         depends on it: the masking of near-full-scale coefficients and the
         rounding of non-integer gain limits. With 0, frame widths where
         libvmaf's vector ADM disagrees with its scalar code
@@ -298,15 +153,15 @@ class ReferenceScorer(StreamingScorer):
     ) -> None:
         _, self.subsample = check_threads(0, subsample)
         super().__init__(resolve_models(models), clip=clip)
-        self.models = tuple(reference_model(s, clip=clip, transform=transform) for s in self.specs)
+        self.models = tuple(integer_model(s, clip=clip, transform=transform) for s in self.specs)
         self.bitdepth = bitdepth
         self.cpumask = int(cpumask)
         # Chosen again from the first frame's width, as the libvmaf binding chooses its path.
         self._fixed_kernel = kernel
         self.kernel = kernel_for_cpumask(self.cpumask) if kernel is None else kernel
-        self._vif_limits = _distinct(m.vif_gain_limit for m in self.models)
-        self._adm_limits = _distinct(m.adm_gain_limit for m in self.models)
-        motion_keys = set(_MOTION_NAMES.values())
+        self._vif_limits = distinct_limits(m.vif_gain_limit for m in self.models)
+        self._adm_limits = distinct_limits(m.adm_gain_limit for m in self.models)
+        motion_keys = set(MOTION_NAMES.values())
         self._needs_motion = any(k in motion_keys for m in self.models for _, k in m.inputs)
         self._motion: Motion | None = None
         self._check = ClipChecker(bitdepth)
@@ -321,16 +176,16 @@ class ReferenceScorer(StreamingScorer):
     @property
     def feature_keys(self) -> list[str]:
         """Result keys of the features this scorer computes (libvmaf's names)."""
-        keys = [_feature_key("adm", k, g) for g in self._adm_limits for k in _ADM_KEYS]
-        keys += [_feature_key("vif", k, g) for g in self._vif_limits for k in _VIF_KEYS]
+        keys = [feature_key("adm", k, g) for g in self._adm_limits for k in ADM_KEYS]
+        keys += [feature_key("vif", k, g) for g in self._vif_limits for k in VIF_KEYS]
         if self._needs_motion:
-            keys += _MOTION_NAMES.values()
+            keys += MOTION_NAMES.values()
         return keys
 
     def _score_pair(self, reference: FrameLike, distorted: FrameLike, index: int) -> None:
         ref, dis = self._check(reference, distorted, index)
         if index == 0 and self._fixed_kernel is None:
-            self.kernel = kernel_for_cpumask(exact_cpumask(ref.luma.shape[1], self.cpumask))
+            self.kernel = adm_kernel(ref.luma.shape[1], self.cpumask)
         if self._motion is None:
             self._motion = Motion(ref.bitdepth)
         try:
@@ -371,12 +226,12 @@ class ReferenceScorer(StreamingScorer):
         if self._adm_limits:
             adm = adm_features_multi(ref, dis, bitdepth, self._adm_limits, kernel=self.kernel)
             for g, feats in adm.items():
-                for k in _ADM_KEYS:
-                    values[_feature_key("adm", k, g)] = feats[k]
+                for k in ADM_KEYS:
+                    values[feature_key("adm", k, g)] = feats[k]
         if self._vif_limits:
             for g, feats in vif_features_multi(ref, dis, bitdepth, self._vif_limits).items():
-                for k in _VIF_KEYS:
-                    values[_feature_key("vif", k, g)] = feats[k]
+                for k in VIF_KEYS:
+                    values[feature_key("vif", k, g)] = feats[k]
         return values
 
     def _finalize(self, index: int, motion: MotionScores | None) -> None:
@@ -384,19 +239,13 @@ class ReferenceScorer(StreamingScorer):
         if values is None:  # a frame skipped by subsampling
             return
         if motion is not None:
-            for key, name in _MOTION_NAMES.items():
+            for key, name in MOTION_NAMES.items():
                 values[name] = getattr(motion, key)
         for spec, model in zip(self.specs, self.models, strict=True):
             self._scores[spec.name].append(model.predict(values))
         for key in self.feature_keys:
             self._features.setdefault(key, []).append(values[key])
         self._frames.append(index)
-
-
-def _distinct(limits: Iterable[float | None]) -> tuple[float, ...]:
-    """The distinct gain limits in use, default (100) first."""
-    found = {g for g in limits if g is not None}
-    return tuple(sorted(found, key=lambda g: (g != _DEFAULT_LIMIT, g)))
 
 
 def score_reference(

@@ -35,32 +35,24 @@ partial sum is an integer of magnitude below 2**33, so it is exact.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ...errors import FrameError, ScorerStateError
-from ._vif import check_bitdepth, check_plane, correlate1d
+from .._motion import MOTION_MAX_VAL, MotionChain, MotionScores
+from .._planes import check_bitdepth, check_plane
+from ._vif import correlate1d
 
 __all__ = [
-    "MOTION_MAX_VAL",
     "Motion",
     "Motion2",
     "MotionScores",
     "motion2_scores",
-    "motion_blend",
     "motion_sad",
     "motion_scores",
 ]
-
-#: libvmaf's default ``motion_max_val`` (the clamp applied to each SAD and to motion3).
-MOTION_MAX_VAL: Final[float] = 10000.0
-#: libvmaf's default ``motion_blend_factor`` (v0.6.1 sets none of the motion options).
-MOTION_BLEND_FACTOR: Final[float] = 1.0
-#: libvmaf's default ``motion_blend_offset``.
-MOTION_BLEND_OFFSET: Final[float] = 40.0
 
 #: Smallest frame side the mirrored 5-tap filter supports.
 MIN_SIDE: Final[int] = 3
@@ -103,43 +95,6 @@ def _sad(prev: NDArray[np.unsignedinteger], cur: NDArray[np.unsignedinteger], b:
     return min(total / 256.0 / (w * h), MOTION_MAX_VAL)
 
 
-def motion_blend(
-    score: float, factor: float = MOTION_BLEND_FACTOR, offset: float = MOTION_BLEND_OFFSET
-) -> float:
-    """libvmaf's motion3 blend, ``score * factor + (1 - factor) * min(offset, score)``.
-
-    With the default factor 1.0 it returns ``score`` unchanged (as a double,
-    exactly); smaller factors compress motion above ``offset``.
-    """
-    return score * factor + (1.0 - factor) * min(offset, score)
-
-
-def _motion3(score: float) -> float:
-    return min(motion_blend(score), MOTION_MAX_VAL)
-
-
-@dataclass(frozen=True)
-class MotionScores:
-    """libvmaf's motion features of one frame, in 8-bit luma levels per pixel.
-
-    Attributes
-    ----------
-    sad:
-        ``VMAF_integer_feature_motion_sad_score``: the blurred SAD against the
-        previous reference frame (0 for frame 0).
-    motion2:
-        ``integer_motion2``: the smaller of this frame's and the next frame's SAD.
-    motion3:
-        ``integer_motion3``: ``motion2`` blended and clamped with v0.6.1's
-        defaults (equal to ``motion2`` from frame 1 on; frame 0 takes the
-        blended SAD of frame 1).
-    """
-
-    sad: float
-    motion2: float
-    motion3: float
-
-
 class Motion:
     """Streaming motion features (SAD, ``motion2``, ``motion3``) of reference luma planes.
 
@@ -161,8 +116,7 @@ class Motion:
         """Start a stream of ``bitdepth``-bit planes (8..16)."""
         self._bitdepth = check_bitdepth(bitdepth)
         self._prev: NDArray[np.unsignedinteger] | None = None
-        self._prev_sad = 0.0
-        self._count = 0
+        self._chain = MotionChain()
         self._flushed = False
 
     @property
@@ -173,7 +127,7 @@ class Motion:
     @property
     def frames_pushed(self) -> int:
         """Number of planes pushed so far."""
-        return self._count
+        return self._chain.count
 
     def push(self, ref: NDArray[np.unsignedinteger]) -> list[tuple[int, MotionScores]]:
         """Add the next reference luma plane.
@@ -193,24 +147,16 @@ class Motion:
         if self._flushed:
             raise ScorerStateError("Motion stream already flushed; start a new one")
         plane = check_plane(ref, self._bitdepth, name="ref", min_side=MIN_SIDE)
-        index = self._count
+        index = self._chain.count
         if self._prev is not None and plane.shape != self._prev.shape:
             raise FrameError(
                 f"frame {index} has shape {plane.shape}, but the stream started "
                 f"with {self._prev.shape}"
             )
-        out: list[tuple[int, MotionScores]] = []
-        if index > 0:
-            sad = _sad(self._prev, plane, self._bitdepth)  # type: ignore[arg-type]
-            if index == 1:
-                out.append((0, MotionScores(0.0, 0.0, _motion3(sad))))
-            else:
-                motion2 = min(self._prev_sad, sad)
-                out.append((index - 1, MotionScores(self._prev_sad, motion2, _motion3(motion2))))
-            self._prev_sad = sad
+        sad = None if self._prev is None else _sad(self._prev, plane, self._bitdepth)
+        out = self._chain.push(sad)
         # Keep a private copy: callers may reuse their buffer.
         self._prev = np.array(plane, copy=True)
-        self._count += 1
         return out
 
     def flush(self) -> list[tuple[int, MotionScores]]:
@@ -223,12 +169,7 @@ class Motion:
             return []
         self._flushed = True
         self._prev = None
-        if self._count == 1:
-            return [(0, MotionScores(0.0, 0.0, 0.0))]
-        if self._count >= 2:
-            last = self._prev_sad
-            return [(self._count - 1, MotionScores(last, last, _motion3(last)))]
-        return []
+        return self._chain.flush()
 
 
 def motion_scores(refs: Iterable[NDArray[np.unsignedinteger]], bitdepth: int) -> list[MotionScores]:

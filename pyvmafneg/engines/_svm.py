@@ -37,7 +37,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from ...errors import ModelError
+from ..errors import ModelError
 
 __all__ = [
     "BUNDLED_MODELS",

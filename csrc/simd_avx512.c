@@ -1,0 +1,20 @@
+/* The kernels compiled for SIMD level VN_SIMD_AVX512 (target VN_TARGET_AVX512: AVX-512 F, BW,
+ * DQ, VL, CD on top of AVX2's set); chosen at run time by engine.c when the CPU has every
+ * feature in VN_NEEDS_AVX512. */
+#include "adm_internal.h"
+#include "motion_internal.h"
+#include "vif_internal.h"
+
+#if VN_X86
+VN_PRAGMA(GCC push_options)
+VN_PRAGMA(GCC target(VN_TARGET_AVX512))
+#define VN_LEVEL_NEEDS VN_NEEDS_AVX512
+#include "vn_target_check.h"
+#include <immintrin.h>
+
+#define VN_SIMD VN_ISA_AVX512
+#define VN_K(name) vn_avx512_##name
+#define VN_VBYTES 64
+#include "kernels.inc"
+VN_PRAGMA(GCC pop_options)
+#endif

@@ -1,0 +1,50 @@
+/* Internal declarations of the native VIF: row kernels compiled once per SIMD level. */
+#ifndef VN_VIF_INTERNAL_H
+#define VN_VIF_INTERNAL_H
+
+#include <stdint.h>
+
+#include "vn_internal.h"
+
+#define VN_VIF_SIGMA_NSQ 131072
+#define VN_VIF_LOG_SIGMA_NSQ (2048 * 17)
+
+/* 2048 * log2(i) rounded, for i in [32767, 65535] (0 below); filled once at load. */
+extern int32_t vn_vif_log2[65536];
+
+/* Fills vn_vif_log2 (engine.c calls it once, at load). */
+void vn_vif_init(void);
+
+/* Sums of the per-location statistic over one scale. */
+typedef struct {
+    int64_t den_log, num_nonlog, den_nonlog;
+    int64_t num_log[VN_MAX_GAIN_LIMITS];
+    int64_t capped[VN_MAX_GAIN_LIMITS];
+} vn_vif_acc;
+
+typedef struct vn_vif_kernels {
+    /* Vertical moments of one output row (mu_a, mu_b, aa, bb, ab), from the rows of the
+     * filter's support: 8-bit scale 0, and 16-bit samples by scale (17, 9, 5, 3 taps) with
+     * the shifts q1 (means) and q2 (second moments). */
+    void (*vmom8)(const uint8_t *const *ra, const uint8_t *const *rb, int w, uint32_t *oa,
+                  uint32_t *ob, uint32_t *oaa, uint32_t *obb, uint32_t *oab);
+    void (*vmom16[4])(const uint16_t *const *ra, const uint16_t *const *rb, int w, int q1, int q2,
+                      uint32_t *oa, uint32_t *ob, uint32_t *oaa, uint32_t *obb, uint32_t *oab);
+    /* Horizontal moments of a row padded by the filter's radius each side, by scale. */
+    void (*hmom[4])(const uint32_t *va, const uint32_t *vb, const uint32_t *vaa,
+                    const uint32_t *vbb, const uint32_t *vab, int w, uint32_t *oa, uint32_t *ob,
+                    uint32_t *oaa, uint32_t *obb, uint32_t *oab);
+    /* Decimation filter, by destination scale (1..3; [0] unused): vertical pass (8-bit input
+     * for scale 1 only), then the horizontal pass keeping even columns. */
+    void (*dvert8)(const uint8_t *const *r, int w, int q, uint16_t *out);
+    void (*dvert16[4])(const uint16_t *const *r, int w, int q, uint16_t *out);
+    void (*dhor[4])(const uint16_t *v, int w, uint32_t *tmp, uint16_t *out);
+    /* Moments of one row -> sigma1^2, sigma2^2, sigma12. */
+    void (*sigmas)(const uint32_t *ma, const uint32_t *mb, const uint32_t *aa, const uint32_t *bb,
+                   const uint32_t *ab, int w, int32_t *s1, int32_t *s2, int32_t *s12);
+    /* The per-location statistic of one row for ne gain limits, added to acc. */
+    void (*stat)(const int32_t *s1, const int32_t *s2, const int32_t *s12, int w, const double *egl,
+                 int ne, vn_vif_acc *acc);
+} vn_vif_kernels;
+
+#endif
