@@ -44,7 +44,9 @@ def score(
     ``backend`` is ``'libvmaf'``,
     ``'ffmpeg'``, ``'reference'`` or ``'native'``; None (default) is
     ``'native'`` when the compiled engine is built and computes the models
-    and features (without ``library`` or ``cpumask``), else ``'libvmaf'``
+    and features (without ``library`` or ``cpumask``), ``'native+libvmaf'``
+    when it computes some of them (libvmaf the rest, in the same pass), else
+    ``'libvmaf'``
     (in segments, ``'libvmaf'``); every backend
     takes the same inputs (paths, opened videos, frame iterables) and
     refuses an option it cannot honour with

@@ -57,7 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="libvmaf in-process, FFmpeg's libvmaf filter, the NumPy reference, or the native "
         "engine (libvmaf's numbers, NEG from the same filtering pass). Default: native when it "
-        "is built and computes the models and features (psnr, ssim; no --libvmaf), else libvmaf; "
+        "is built and no --libvmaf is given: it computes what it can (v0.6.1 models, psnr, ssim) "
+        "and libvmaf the rest in the same pass; "
         "--segments use libvmaf unless told otherwise",
     )
     p.add_argument(

@@ -185,7 +185,7 @@ class NativeScorer(StreamingScorer):
             )
         self._metrics: NativeMetrics | None = None
         self.threads, self.subsample = check_threads(threads, subsample)
-        super().__init__(resolve_models(models), clip=clip)
+        super().__init__(resolve_models(models, allow_none=bool(self.features)), clip=clip)
         self.models = tuple(native_model(s, clip=clip, transform=transform) for s in self.specs)
         self.bitdepth = bitdepth
         # libvmaf's scale-0 ADM masking path on this CPU (what it computes by default)
