@@ -59,7 +59,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
-    from ._score import score
+    from ._score import score, score_many
     from .engines._models import BUILTIN_MODELS, DEFAULT_MODELS, ModelSpec, parse_model
     from .engines._registry import backend_names
     from .engines.libvmaf._binding import library_info, load_library
@@ -96,6 +96,7 @@ _LAZY: dict[str, str] = {
     "pool": ".results._result",
     "read_log": ".results._logs",
     "score": "._score",
+    "score_many": "._score",
 }
 
 
@@ -185,4 +186,5 @@ __all__ = [
     "pool",
     "read_log",
     "score",
+    "score_many",
 ]

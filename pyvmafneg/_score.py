@@ -8,14 +8,14 @@ the engines, so the choice between them is made here, at the top.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .engines._models import ModelSpec
     from .results._result import Result
 
-__all__ = ["score"]
+__all__ = ["score", "score_many"]
 
 #: Options of a one-pass run that segments do not take.
 _ONE_PASS_ONLY = frozenset({"library", "bitdepth", "ffmpeg", "cpumask"})
@@ -94,3 +94,114 @@ def score(
         backend=backend or "libvmaf",
         **options,
     ).result
+
+
+def score_many(
+    reference: Iterable[Any] | str | os.PathLike[str],
+    encodes: Iterable[Iterable[Any] | str | os.PathLike[str]],
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
+    *,
+    backend: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    **options: Any,
+) -> list[Result]:
+    """Score several encodes against one reference, reading the reference once.
+
+    Each encode is scored as :func:`score` would score it alone (one pass of
+    the chosen backend, with the same ``models``, ``backend`` and keywords:
+    ``threads``, ``subsample``, ``clip``, ``transform``, ``bitdepth``,
+    ``frames``, ``scale``, ``size``, ``offset``, ``convert_bitdepth``,
+    ``cpumask``, ``library``, ``ffmpeg``, ``features``), so each result
+    equals that single run as doubles; encodes at another resolution are
+    scaled to the reference's as :func:`score` scales them. The reference
+    (a path, an opened video or an iterable of frames) is decoded once and
+    its frames handed to every encode's run; the runs go on side by side, one
+    thread each (the engines release the interpreter lock while they score).
+
+    Parameters
+    ----------
+    reference:
+        The reference clip.
+    encodes:
+        The encodes (paths, opened videos or iterables of frames), at least one.
+    progress:
+        Called with the number of reference frames every encode has scored.
+
+    Returns
+    -------
+    list[Result]
+        One result per encode, in the order given.
+
+    Raises
+    ------
+    OptionError
+        No encodes, or a segments option (segments decode their own frames).
+    VmafNegError
+        The first error of any encode's run (the other runs are stopped).
+    """
+    import threading
+
+    from .engines._registry import score as score_one_pass
+    from .engines._scaffold import open_if_path
+    from .errors import OptionError
+    from .io._broadcast import Broadcast, BroadcastAborted
+
+    encodes = list(encodes)
+    if not encodes:
+        raise OptionError("give at least one encode to score against the reference")
+    refused = sorted(set(options) & {"segments", "segment_frames", "scheduler", "workers", "store"})
+    if refused:
+        raise OptionError(
+            f"{', '.join(refused)} cannot be combined with scoring several encodes at once",
+            advice="score each encode with score() to split it into segments",
+        )
+    source = open_if_path(reference)
+    shared = Broadcast(source, len(encodes))
+    results: list[Result | None] = [None] * len(encodes)
+    errors: list[BaseException | None] = [None] * len(encodes)
+    done = [0] * len(encodes)
+    running = set(range(len(encodes)))
+    reported = [0]
+    lock = threading.Lock()
+
+    def report(i: int, n: int | None) -> None:
+        """Frames done by encode i (None: its run ended); progress gets the slowest running."""
+        with lock:
+            if n is None:
+                running.discard(i)
+            else:
+                done[i] = n
+            slowest = min((done[j] for j in running), default=0)
+            if progress is None or slowest <= reported[0]:
+                return
+            reported[0] = slowest
+        progress(slowest)
+
+    def run(i: int) -> None:
+        try:
+            results[i] = score_one_pass(
+                shared.view(i),
+                encodes[i],
+                models,
+                backend=backend,
+                progress=lambda n: report(i, n),
+                **options,
+            )
+        except BroadcastAborted:
+            pass
+        except BaseException as exc:  # the first one is raised on the calling thread
+            errors[i] = exc
+            shared.abort()
+        finally:
+            shared.done(i)
+            report(i, None)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(encodes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for exc in errors:
+        if exc is not None:
+            raise exc
+    return [r for r in results if r is not None]
