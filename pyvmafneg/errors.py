@@ -20,6 +20,7 @@ __all__ = [
     "BDRateError",
     "BackendUnavailableError",
     "DecodeError",
+    "DiskFullError",
     "FFmpegError",
     "FeatureError",
     "FormatMismatchError",
@@ -578,3 +579,19 @@ class NoVmafScoresError(LogFormatError):
     def __init__(self, message: str = "", **facts: Any) -> None:
         super().__init__(message, **facts)
         self.keys = self.metrics  # the series it holds, as LogFormatError names them
+
+
+class DiskFullError(OutputFileError):
+    """An output could not be written because its file system is full.
+
+    The previous file at that path, if any, is left as it was.
+
+    Attributes
+    ----------
+    path:
+        The output asked for.
+    free:
+        Bytes free on its file system when the write failed (-1 when unknown).
+    """
+
+    _facts = {"path": "", "free": -1}

@@ -106,16 +106,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from .._outputs import check_output_dir, check_output_file
+    from .._outputs import check_output_dir, check_output_file, write_file
     from ..comparison._analysis import GATING_FLAGS, to_csv, to_text
     from ..comparison._batch import run_comparison
     from ..errors import OptionError
 
     if bool(args.manifest) == bool(args.sample):
         raise OptionError("give a MANIFEST, or --sample DIR to build and compare the sample")
-    if args.csv:
-        check_output_file(args.csv)
-    if args.report:
+    if args.csv is not None:
+        check_output_file(args.csv, "--csv")
+    if args.report is not None:
         check_output_dir(args.report, "--report folder")
     manifest = args.manifest
     if args.sample:
@@ -145,8 +145,7 @@ def run(args: argparse.Namespace) -> int:
         return 130
     comparison = outcome.comparison
     if args.csv:
-        with open(args.csv, "w", encoding="utf-8", newline="") as fh:
-            fh.write(to_csv(comparison))
+        write_file(args.csv, to_csv(comparison), "the CSV")
     report_path = None
     if args.report:
         from ..comparison._report import write_report

@@ -394,7 +394,7 @@ def check_outputs(args: argparse.Namespace) -> None:
                     f"{option} {out!r} is the {role} video; writing there would destroy it: "
                     "give another path"
                 )
-    if args.output:
+    if args.output is not None:
         fmt = (args.format or Path(args.output).suffix.lstrip(".") or "json").lower()
         if fmt not in LOG_FORMATS:
             raise LogFormatError(
@@ -402,7 +402,7 @@ def check_outputs(args: argparse.Namespace) -> None:
                 "*.xml or *.csv, or say the format with --format"
             )
         check_output_file(args.output, "--output")
-    if args.plot:
+    if args.plot is not None:
         check_plot_path(args.plot)
 
 

@@ -36,8 +36,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .._optional import matplotlib_agg
-from .._outputs import check_output_dir
-from ..errors import MissingDependencyError, OptionError, OutputFileError
+from .._outputs import make_output_dir, write_file
+from ..errors import MissingDependencyError, OptionError
 from ._analysis import AVERAGE, BDEntry, Comparison, EncodeRow, Flag
 
 __all__ = ["draw_rd_curves", "render_html", "write_report"]
@@ -934,7 +934,7 @@ def write_report(
     comparison:
         The analysed comparison.
     directory:
-        Where to write; created (with parents) if missing. Existing files of
+        Where to write; created if missing (the directory above it must exist). Existing files of
         the same names are overwritten.
     title:
         Page title; default names the anchor.
@@ -949,29 +949,14 @@ def write_report(
     OutputFileError
         The directory cannot be created or written.
     """
-    out = check_output_dir(directory, "the report directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputFileError(
-            f"cannot create the report directory {str(out)!r}: {exc.strerror or exc}; "
-            "choose a directory you can write to"
-        ) from None
+    out = make_output_dir(directory, "the report directory")
     figures, reason = _draw_all(comparison)
     files = _figure_names(comparison)
     page = _page(comparison, figures, title=title, reason=reason, files=files)
     index = out / "index.html"
-    try:
-        for source, png in figures.items():
-            (out / files[source]).write_bytes(png)
-        (out / "comparison.json").write_text(
-            json.dumps(comparison.as_dict(), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-        index.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise OutputFileError(
-            f"cannot write the report in {str(out)!r}: {exc.strerror or exc}; "
-            "choose a directory you can write to"
-        ) from None
+    for source, png in figures.items():
+        write_file(out / files[source], png, "the report's figure")
+    data = json.dumps(comparison.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    write_file(out / "comparison.json", data, "the report's data")
+    write_file(index, page, "the report")
     return index

@@ -23,7 +23,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import OptionError, OutputFileError
+from .._outputs import make_output_dir, write_file
+from ..errors import OptionError
 
 __all__ = ["SAMPLE_CRFS", "SAMPLE_SOURCES", "build_sample_comparison"]
 
@@ -85,12 +86,9 @@ def build_sample_comparison(
         raise OptionError("use at least 2 frames and an even size of at least 64x64")
     if not crfs or any(not 0 <= c <= 51 for c in crfs):
         raise OptionError(f"CRFs must be in [0, 51]; got {list(crfs)}")
-    out = Path(directory)
-    try:
-        (out / "refs").mkdir(parents=True, exist_ok=True)
-        (out / "encodes").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputFileError(f"cannot write the sample into {str(out)!r}: {exc}") from None
+    out = make_output_dir(directory, "the sample's directory")
+    make_output_dir(out / "refs", "the sample's reference directory")
+    make_output_dir(out / "encodes", "the sample's encode directory")
     settings = {
         "plain": lambda clip: clip,
         "sharpened": lambda clip: apply_to_frames(clip, "unsharp", **SHARPEN),
@@ -124,5 +122,5 @@ def build_sample_comparison(
                     "",
                 ]
     manifest = out / "comparison.toml"
-    manifest.write_text("\n".join(lines))
+    write_file(manifest, "\n".join(lines), "the sample's manifest")
     return manifest

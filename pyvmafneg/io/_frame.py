@@ -117,6 +117,8 @@ class Frame:
     pixel_format:
         ``'420'``, ``'422'``, ``'444'`` or ``'400'``.
 
+    Notes
+    -----
     Use :meth:`from_planes` or :func:`as_frame` to build one with the format
     inferred and everything validated.
     """

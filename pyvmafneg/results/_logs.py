@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from .._defaults import LOG_FORMATS
+from .._outputs import write_file
 from ..errors import LogFormatError, NoVmafScoresError
 from ._result import Result, format_value, pool
 
@@ -946,7 +947,7 @@ def to_xml(result: Result, path: str | os.PathLike[str] | None = None) -> str:
     ET.indent(root, space="  ")
     text = ET.tostring(root, encoding="unicode") + "\n"
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_file(path, text, "the log")
     return text
 
 

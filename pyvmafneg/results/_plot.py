@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .._optional import matplotlib_agg
-from .._outputs import check_output_file
+from .._outputs import check_output_file, save_figure
 from ..errors import ModelError, OutputFileError
 from ._result import Result
 
@@ -151,10 +151,5 @@ def plot_result(
         g.legend(loc="best", fontsize=8)
     axes[-1].set_xlabel("frame")
     fig.tight_layout()
-    try:
-        fig.savefig(out)
-    except OSError as exc:
-        raise OutputFileError(
-            f"cannot write the plot {str(out)!r}: {exc.strerror or exc}; choose another path"
-        ) from None
+    save_figure(fig, out, "the plot")
     return out

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._outputs import write_file
 from ..errors import LogFormatError, ResultError, python_option
 
 __all__ = ["Pooled", "Result", "format_value", "pool"]
@@ -267,7 +268,7 @@ class Result:
         """
         text = _dump_json(self.to_dict())
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            write_file(path, text, "the log")
         return text
 
     def to_csv(self, path: str | Path | None = None) -> str:
@@ -287,7 +288,7 @@ class Result:
             writer.writerow(row)
         text = buf.getvalue()
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            write_file(path, text, "the log")
         return text
 
     def write(self, path: str | Path, fmt: str | None = None) -> Path:

@@ -15,6 +15,7 @@ advisory lock on the store file stops two runs from writing it at once.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -22,7 +23,8 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
-from ..errors import ResultStoreError
+from .._outputs import write_error, write_file
+from ..errors import OutputFileError, ResultStoreError
 
 __all__ = ["HashCache", "ResultStore", "file_hash", "pair_key"]
 
@@ -89,17 +91,11 @@ class HashCache:
         """Write the cache file (atomically); a failure is ignored, it is only a cache."""
         if self.path is None or not self._dirty:
             return
-        tmp = f"{self.path}.{os.getpid()}.tmp"
         try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(self._entries, fh, sort_keys=True)
-            os.replace(tmp, self.path)
+            write_file(self.path, json.dumps(self._entries, sort_keys=True), "the hash cache")
             self._dirty = False
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        except OutputFileError:
+            pass
 
 
 def pair_key(
@@ -230,6 +226,8 @@ class ResultStore:
             self._fh.flush()
             os.fsync(self._fh.fileno())
         except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise write_error(exc, self.path, "the result store") from None
             raise ResultStoreError(
                 f"cannot write to the result store {self.path!r}: {exc.strerror or exc}"
             ) from None

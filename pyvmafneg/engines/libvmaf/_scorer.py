@@ -79,6 +79,8 @@ class Scorer(StreamingScorer):
         libvmaf's CPU mask: 0 (default) uses every code path this CPU has;
         ``0x38`` switches off AVX2 and AVX-512 (libvmaf's exact scalar ADM).
 
+    Notes
+    -----
     Memory does not grow with clip length: each pair is copied into libvmaf
     and released; only per-frame numbers are kept. A scorer may pass from
     thread to thread but is not used by two at once (see

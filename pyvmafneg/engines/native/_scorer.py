@@ -155,6 +155,8 @@ class NativeScorer(StreamingScorer):
     FeatureError
         For a feature the engine does not compute (score those with libvmaf).
 
+    Notes
+    -----
     Use from threads as :class:`pyvmafneg.Scorer`: one thread at a time.
     """
 
