@@ -163,9 +163,19 @@ def score_many(
     running = set(range(len(encodes)))
     reported = [0]
     lock = threading.Lock()
+    # Runs start one at a time, each until its first pair is scored: modules imported on
+    # first use (decoders, scalers) are then imported by one thread, never by two at once.
+    starting = threading.Lock()
+    started = [False] * len(encodes)
+
+    def start_done(i: int) -> None:
+        if not started[i]:
+            started[i] = True
+            starting.release()
 
     def report(i: int, n: int | None) -> None:
         """Frames done by encode i (None: its run ended); progress gets the slowest running."""
+        start_done(i)
         with lock:
             if n is None:
                 running.discard(i)
@@ -178,6 +188,7 @@ def score_many(
         progress(slowest)
 
     def run(i: int) -> None:
+        starting.acquire()
         try:
             results[i] = score_one_pass(
                 shared.view(i),

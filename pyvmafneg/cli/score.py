@@ -224,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_many(args: argparse.Namespace, models: list | None) -> int:
     """Several encodes against one reference (``score_many``): one log and one line each."""
-    from .._outputs import check_output_file
+    from .._outputs import check_output_dir, check_output_file, make_output_dir
     from .._score import score_many
     from ..errors import OptionError
     from ..io._sources import open_video
@@ -250,9 +250,7 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
         raise LogFormatError(f"--format {fmt!r}: use json, xml or csv")
     outputs: list[Path | None] = [None] * len(args.distorted)
     if args.output_dir:
-        out_dir = Path(args.output_dir)
-        if not out_dir.is_dir():
-            raise OutputFileError(f"--output-dir {args.output_dir!r} is not a directory")
+        out_dir = check_output_dir(args.output_dir, "--output-dir")
         outputs = [out_dir / f"{Path(d).stem}.{fmt}" for d in args.distorted]
         names = [p.name for p in outputs if p is not None]
         if len(set(names)) != len(names):
@@ -265,7 +263,8 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
             assert out is not None
             if out.resolve() in inputs:
                 raise OutputFileError(f"{out} is one of the videos; writing there would destroy it")
-            check_output_file(str(out), "--output-dir")
+            if out_dir.is_dir():
+                check_output_file(str(out), "--output-dir")
     geometry = dict(
         width=args.width, height=args.height, pixel_format=args.pixel_format, bitdepth=args.bitdepth
     )
@@ -292,6 +291,8 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
     )
     from ..results._logs import write_log
 
+    if args.output_dir:
+        make_output_dir(args.output_dir, "--output-dir")
     for path, out, result in zip(args.distorted, outputs, results, strict=True):
         if out is not None:
             write_log(result, out, fmt)
