@@ -109,6 +109,23 @@ CHILD = textwrap.dedent(
             wide = np.array(rng.integers(0, 1 << bitdepth, (h, w + 9)), dtype=dt)
             k.vif(wide[:, :w], dis, bitdepth, (1.0,))
             k.motion_sad(wide[:, 3 : 3 + w], dis, bitdepth)
+    # uint16 planes one byte off their alignment, through the public scorer and the
+    # kernels: each is copied to an aligned buffer before the engine loads from it
+    from pyvmafneg.engines.native import NativeScorer
+    for h, w in ((40, 68), (48, 96)):
+        base = np.array(rng.integers(0, 1 << 10, (h, w)), dtype=np.uint16)
+        raw = np.zeros(base.nbytes + 1, dtype=np.uint8)
+        odd = np.ndarray(base.shape, dtype=np.uint16, buffer=raw, offset=1)
+        odd[...] = base
+        assert not odd.flags.aligned
+        for simd in k.available_levels():
+            k.vif(odd, base, 10, (1.0,), simd)
+            k.adm(odd, base, 10, (1.0, 1.3), lanes, simd)
+        for threads in (0, 2):
+            with NativeScorer(bitdepth=10, threads=threads) as scorer:
+                scorer.feed(odd, base)
+                scorer.feed(base, odd)
+                scorer.flush()
     print("SANITIZED-OK", checked)
     """
 )

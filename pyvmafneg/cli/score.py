@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._defaults import LOG_FORMATS
+from ..engines import backend_names
 from ..engines._models import GAIN_LIMIT_RANGE
-from ..engines._registry import backend_names
 from ..errors import LogFormatError, OutputFileError
 from ._advice import flag
 from .check import add_gate_options, draw_plot, emit
 from .common import add_input_arguments, add_prepare_arguments, count, open_pair, sync_offset
 
 if TYPE_CHECKING:  # the scoring machinery is imported when the command runs
-    from ..io._sources import VideoSource
     from ..results._result import Result
+    from ..segments._run import SegmentRun
     from ._progress import Progress
 
 
@@ -158,9 +161,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Word the flags as :func:`pyvmafneg.score` keywords, score, word the result."""
+    from .._score import score
     from ..engines._models import parse_model
-    from ..engines._registry import score
-    from ..io._prepare import plan_scaling
     from ..io._sources import known_frame_count
     from ._progress import Progress
 
@@ -174,49 +177,30 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         for text in warnings:
             print(f"pyvmafneg score: warning: {text}", file=sys.stderr)
-    plan = plan_scaling(
-        (ref.width, ref.height), (dis.width, dis.height), scale=args.scale, size=args.size
-    )
-    if plan is not None and not args.quiet:
-        print(f"pyvmafneg score: scaled {plan.describe()}", file=sys.stderr)
-    if args.offset and not args.sync and not args.quiet:
-        side = "distorted" if args.offset > 0 else "reference"
-        print(
-            f"pyvmafneg score: offset {args.offset:+d}: the first {abs(args.offset)} {side} "
-            "frames dropped",
-            file=sys.stderr,
-        )
-    if args.convert_bitdepth and not args.quiet:
-        for role, src in (("reference", ref), ("distorted", dis)):
-            if src.bitdepth != args.convert_bitdepth:
-                print(
-                    f"pyvmafneg score: {role} converted from {src.bitdepth}-bit to "
-                    f"{args.convert_bitdepth}-bit (libswscale)",
-                    file=sys.stderr,
-                )
     total = args.frames if args.frames is not None else ref.frame_count
     bar = Progress(total, enabled=False if args.quiet else None)
     if bar.enabled and total is None:
         # Matroska/WebM do not record a length: count packets so the bar has an ETA.
         bar.total = known_frame_count(ref)
-    transform = {"model": None, "on": True, "off": False}[args.transform]
-    if args.segments or args.segment_frames or args.scheduler:
-        if args.backend is None:
-            args.backend = "libvmaf"
-        try:
-            result = _run_segments(args, ref, dis, models, transform, bar)
-        finally:
-            bar.close()
-        return _finish(result, args)
+    segmented = bool(args.segments or args.segment_frames)
+    report = _SegmentReport(args, bar, None if args.no_store else args.store)
     try:
-        result = score(
-            ref,
-            dis,
-            models,
-            **_run_options(args, transform, bar),
-            library=args.libvmaf,
-            ffmpeg=args.ffmpeg,
-        )
+        with _said_by_the_library(args):
+            result = score(
+                ref,
+                dis,
+                models,
+                **_run_options(args, bar),
+                library=args.libvmaf,
+                ffmpeg=args.ffmpeg,
+                segments=args.segments,
+                segment_frames=args.segment_frames,
+                scheduler=args.scheduler,
+                workers=args.workers,
+                store=report.store if segmented else None,
+                on_segment=report.segment if segmented else None,
+                on_run=report.run if segmented else None,
+            )
     finally:
         bar.close()
     return _finish(result, args)
@@ -304,14 +288,14 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
     return 0
 
 
-def _run_options(args: argparse.Namespace, transform: bool | None, bar: Progress) -> dict[str, Any]:
-    """The keywords a whole run (``score``) and a segmented one take alike, from the flags."""
+def _run_options(args: argparse.Namespace, bar: Progress) -> dict[str, Any]:
+    """The keywords a whole run and a segmented one take alike, from the flags."""
     return {
         "backend": args.backend,
         "threads": args.threads,
         "subsample": args.subsample,
         "clip": not args.no_clip,
-        "transform": transform,
+        "transform": {"model": None, "on": True, "off": False}[args.transform],
         "frames": args.frames,
         "progress": bar,
         "scale": args.scale,
@@ -322,65 +306,69 @@ def _run_options(args: argparse.Namespace, transform: bool | None, bar: Progress
     }
 
 
-def _run_segments(
-    args: argparse.Namespace,
-    ref: VideoSource,
-    dis: VideoSource,
-    models: list | None,
-    transform: bool | None,
-    bar: Progress,
-) -> Result:
-    from ..errors import OptionError
-    from ..segments import score_segments
+@contextmanager
+def _said_by_the_library(args: argparse.Namespace) -> Iterator[None]:
+    """Print what :func:`pyvmafneg.score` says it does to the pair (its logger), one line each."""
+    if args.quiet:
+        yield
+        return
+    logger = logging.getLogger("pyvmafneg")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LibraryWords())
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
-    if not (args.segments or args.segment_frames):
-        raise OptionError("--scheduler needs --segments N or --segment-frames K")
-    store = None if args.no_store else args.store
-    started = time.perf_counter()
-    done = [0, 0]  # frames done, frames scored in this run
 
-    def report(row: dict) -> None:
-        """One line per finished segment where no progress bar is drawn (logs, CI)."""
+class _LibraryWords(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        kind = "warning: " if record.levelno >= logging.WARNING else ""
+        return f"pyvmafneg score: {kind}{record.getMessage()}"
+
+
+class _SegmentReport:
+    """Words a segmented run: one line per finished segment (where no bar is drawn), a summary."""
+
+    def __init__(self, args: argparse.Namespace, bar: Progress, store: str | None) -> None:
+        self.args, self.bar, self.store = args, bar, store
+        self.started = time.perf_counter()
+        self.done = [0, 0]  # frames done, frames scored in this run
+
+    def segment(self, row: dict) -> None:
         frames = row["stop"] - row["start"]
-        done[0] += frames
+        self.done[0] += frames
         if not row.get("reused"):
-            done[1] += frames
-        if args.quiet or bar.enabled:
+            self.done[1] += frames
+        if self.args.quiet or self.bar.enabled:
             return
         where = "taken from the store"
         if not row.get("reused"):
-            fps = done[1] / max(time.perf_counter() - started, 1e-9)
+            fps = self.done[1] / max(time.perf_counter() - self.started, 1e-9)
             where = f"scored on {row.get('worker')}, {fps:.1f} frames/s so far"
-        total = f"/{bar.total}" if bar.total else ""
+        total = f"/{self.bar.total}" if self.bar.total else ""
         print(
             f"segment {row['segment']} (frames {row['start']}..{row['stop'] - 1}) {where}; "
-            f"{done[0]}{total} frames done",
+            f"{self.done[0]}{total} frames done",
             file=sys.stderr,
         )
 
-    run = score_segments(
-        ref,
-        dis,
-        models,
-        segments=args.segments,
-        segment_frames=args.segment_frames,
-        scheduler=args.scheduler,
-        workers=args.workers,
-        store=store,
-        on_segment=report,
-        **_run_options(args, transform, bar),
-    )
-    if not args.quiet:
-        bar.close()
+    def run(self, run: SegmentRun) -> None:
+        if self.args.quiet:
+            return
+        self.bar.close()
         text = f"{len(run.segments)} segments: {len(run.scored)} scored on {run.where}"
         if not run.scored:
             text = f"{len(run.segments)} segments: all"
         if run.reused:
-            text += f"{', ' if run.scored else ' '}{len(run.reused)} reused from {store}"
+            text += f"{', ' if run.scored else ' '}{len(run.reused)} reused from {self.store}"
         print(text, file=sys.stderr)
         for index, what in sorted(run.retried.items()):
             print(f"pyvmafneg score: segment {index}: {what}", file=sys.stderr)
-    return run.result
 
 
 def check_outputs(args: argparse.Namespace) -> None:

@@ -161,7 +161,7 @@ DEFAULT_MODELS: tuple[ModelSpec, ...] = (
 )
 
 
-def check_gain_limit(value: float, option: str = "gain limit") -> float:
+def check_gain_limit(value: float | str, option: str = "gain limit") -> float:
     """Return ``value`` as float, or raise :class:`GainLimitError` outside :data:`GAIN_LIMIT_RANGE`.
 
     Booleans are refused (``True`` is not a gain limit).

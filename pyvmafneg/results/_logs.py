@@ -572,7 +572,7 @@ _FQM_TEXT = ("input_file_dist", "input_file_ref")
 
 def _is_fqm_json(data: Mapping[str, Any]) -> bool:
     """True for the JSON ffmpeg-quality-metrics writes: metric groups of rows with ``n``."""
-    groups = [data.get(g) for g in _FQM_GROUPS if isinstance(data.get(g), list)]
+    groups = [v for g in _FQM_GROUPS if isinstance(v := data.get(g), list)]
     return bool(groups) and all(
         all(isinstance(row, dict) and "n" in row for row in group) for group in groups
     )

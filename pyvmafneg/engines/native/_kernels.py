@@ -184,8 +184,10 @@ def _plane(
     w = plane.shape[1]
     item = plane.itemsize
     s0, s1 = plane.strides
-    if s1 != item or s0 < w * item or s0 % item:
-        plane = np.ascontiguousarray(plane)  # the one copy, for strided views
+    if s1 != item or s0 < w * item or s0 % item or not plane.flags.aligned:
+        # the one copy, for strided views and samples at an address the C code
+        # may not load a uint16 from (ascontiguousarray keeps a misaligned buffer)
+        plane = np.array(plane, order="C", copy=True)
         s0 = plane.strides[0]
     return plane, s0 // item
 
@@ -591,6 +593,7 @@ class FrameKernels:
         return (
             layout is not None
             and type(plane) is np.ndarray
+            and plane.flags.aligned
             and plane.shape == layout[0]
             and plane.dtype == layout[1]
             and plane.strides[1] == plane.itemsize

@@ -55,8 +55,8 @@ from .._integer import (
 )
 from .._models import ModelSpec, feature_suffix, resolve_models
 from .._motion import MotionChain, MotionScores
-from .._options import check_threads
-from .._paths import ADM_KERNELS, adm_kernel, default_kernel
+from .._options import check_threads, scalar_rule_cpumask
+from .._paths import ADM_KERNELS, default_kernel, kernel_for_cpumask
 from .._scaffold import EngineOutput, StreamingScorer, score_clips
 from . import _kernels
 from ._metrics import NativeMetrics, split_features
@@ -114,6 +114,11 @@ def native_model(
             "overloads and JSON models built on those features; score it with "
             f"backend='libvmaf' ({exc})"
         ) from None
+
+
+def _aligned(plane: NDArray[np.unsignedinteger]) -> NDArray[np.unsignedinteger]:
+    """``plane``, or an aligned copy of it where its samples are misaligned in memory."""
+    return plane if plane.flags.aligned else np.array(plane, copy=True)
 
 
 class NativeScorer(StreamingScorer):
@@ -282,7 +287,9 @@ class NativeScorer(StreamingScorer):
         planes = tuple(p[:ch, :cw] for p in (*ref.planes[1:3], *dis.planes[1:3]))
         if copy:
             return tuple(np.array(p, copy=True) for p in planes)  # type: ignore[return-value]
-        return tuple(p if p.flags.c_contiguous else np.ascontiguousarray(p) for p in planes)  # type: ignore[return-value]
+        return tuple(  # type: ignore[return-value]
+            _aligned(p) if p.flags.c_contiguous else np.ascontiguousarray(p) for p in planes
+        )
 
     def _score_pair(self, reference: FrameLike, distorted: FrameLike, index: int) -> None:
         ref, dis = self._check(reference, distorted, index)
@@ -290,14 +297,17 @@ class NativeScorer(StreamingScorer):
             if self.features:
                 self._start_metrics(ref)
             # libvmaf's ADM path for this width, as the libvmaf binding chooses it (its
-            # scalar code where its vector code disagrees with it)
+            # scalar code where its vector code disagrees with it, or where it is not
+            # repeatable: the widths the libvmaf engine refuses without a cpumask)
             width = ref.luma.shape[1]
-            self._adm_lanes = ADM_KERNELS[adm_kernel(width)]
+            self._adm_lanes = ADM_KERNELS[kernel_for_cpumask(scalar_rule_cpumask(width, 0))]
             self._kernels.lanes = self._adm_lanes
         bitdepth = ref.bitdepth
         prev = self._prev_ref
         if self._pool is None:
-            ref_y, dis_y = ref.luma, dis.luma
+            # a plane at an address its sample type may not be loaded from (a uint16
+            # view at an odd offset) is copied here, before any C code sees it
+            ref_y, dis_y = _aligned(ref.luma), _aligned(dis.luma)
             try:
                 row = self._frame(
                     index, prev, ref_y, dis_y, bitdepth, self._chroma(ref, dis, False)
