@@ -189,9 +189,17 @@ def test_split_features() -> None:
     )
     assert [s.extractor for s in native] == ["psnr", "float_ssim"]
     assert [s.extractor for s in rest] == ["cambi", "float_ms_ssim", "ciede"]
-    # options the engine does not know, values libvmaf would refuse: left to libvmaf
-    for text in ("psnr:enable_chroma=yes", "psnr:min_sse=-1", "ssim:scale=11", "ssim:foo=1"):
-        assert split_features(resolve_features([text]))[0] == []
+    # values libvmaf would refuse, and two requests of one extractor, are refused before
+    # any engine runs
+    for text in (
+        "psnr:enable_chroma=yes",
+        "psnr:min_sse=-1",
+        "ssim:scale=11",
+        "ssim:foo=1",
+        ["psnr", "psnr:enable_mse=true"],
+    ):
+        with pytest.raises(FeatureError):
+            resolve_features(text if isinstance(text, list) else [text])
 
 
 def test_native_backend_refuses_other_features_and_small_frames() -> None:
