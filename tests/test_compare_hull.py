@@ -285,6 +285,13 @@ def test_sharpened_low_rungs_move_the_default_hull_not_the_neg_hull(ladder, tmp_
     assert "hull_shift" in {f.kind for f in c.flags}
     text = to_text(c)
     assert "hull shift, cat: x264 sharp-low:" in text
+    # The report lists the ladder's encodes and shades the rungs on one model's hull only.
+    from pyvmafneg.comparison._report import render_html
+
+    page = render_html(c, figures={})
+    changed = set(shift.default_hull) ^ set(shift.neg_hull)
+    assert page.count('<tr class="shift">') == len(changed) > 0
+    assert "Hull shift" in page and first["default_pick"] in page
 
 
 # -- a series at one resolution behaves as before ----------------------------------------
@@ -327,6 +334,23 @@ def test_hull_with_too_few_points_is_na():
     c = analyse(_rows([*good, *two]))
     e = c.entry("a", "x b", "vmaf")
     assert e.bd_rate is None and "has 2 point(s)" in e.problem and "need at least 4" in e.problem
+
+
+def test_cli_refuses_a_series_at_two_frame_rates_in_one_line(ladder, tmp_path, capsys):
+    tmp, ref, _, _ = ladder
+    fast = tmp_path / "fast.mkv"
+    ffmpeg("-r", "30", "-i", str(ref), "-vf", "scale=128:72:flags=bicubic",
+           "-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", str(fast))  # fmt: skip
+    (tmp_path / "slow.mkv").write_bytes((tmp / "x264-108p-26.mkv").read_bytes())
+    (tmp_path / ref.name).write_bytes(ref.read_bytes())
+    manifest = _ladder_manifest(
+        tmp_path, tmp_path / ref.name,
+        [("x264", "ladder", "slow", "slow.mkv"), ("x264", "ladder", "fast", "fast.mkv")],
+    )  # fmt: skip
+    code = main(["compare", str(manifest), "--store", str(tmp_path / "s.jsonl"), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert "different frame rates" in err and "30 fps" in err and "25 fps" in err
 
 
 def test_one_series_at_two_frame_rates_is_refused():
