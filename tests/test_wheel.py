@@ -178,10 +178,11 @@ def test_quick_tier_passes_against_the_installed_wheel(built):
     ignore = [f"--ignore={run / 'tests' / name}" for name in REPOSITORY_TESTS]
     done = subprocess.run(
         ["nice", str(python), "-m", "pytest", str(run / "tests"), "-c", str(run / "pytest.ini"),
-         "--rootdir", str(run), "-m", "not slow", "-q", "-x", *ignore],
+         "--rootdir", str(run), "-m", "not slow", "-q", "-rf", *ignore],
         cwd=elsewhere, env=env, capture_output=True, text=True, timeout=3600,
     )  # fmt: skip
-    tail = "\n".join(done.stdout.splitlines()[-25:])
+    tail = "\n".join(line for line in done.stdout.splitlines() if line.startswith("FAILED"))
+    tail += "\n" + "\n".join(done.stdout.splitlines()[-3:])
     assert done.returncode == 0, tail + done.stderr[-2000:]
     assert " passed" in tail and " failed" not in tail
 
