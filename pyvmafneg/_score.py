@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .results._result import Result
     from .segments._run import SegmentRun
 
-__all__ = ["score"]
+__all__ = ["score", "score_many"]
 
 #: The package's logger: what is done to a pair before it is scored (see the module notes).
 log = logging.getLogger("pyvmafneg")
@@ -59,7 +59,9 @@ def score(
     ``backend`` is ``'libvmaf'``,
     ``'ffmpeg'``, ``'reference'`` or ``'native'``; None (default) is
     ``'native'`` when the compiled engine is built and computes the models
-    (without ``library``, ``cpumask`` or ``features``), else ``'libvmaf'``
+    and features (without ``library`` or ``cpumask``), ``'native+libvmaf'``
+    when it computes some of them (libvmaf the rest, in the same pass), else
+    ``'libvmaf'``
     (in segments, ``'libvmaf'``); every backend
     takes the same inputs (paths, opened videos, frame iterables) and
     refuses an option it cannot honour with
@@ -183,3 +185,125 @@ def _check_progress(progress: Any) -> Any:
             value=progress,
         )
     return progress
+
+
+def score_many(
+    reference: Iterable[Any] | str | os.PathLike[str],
+    encodes: Iterable[Iterable[Any] | str | os.PathLike[str]],
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
+    *,
+    backend: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    **options: Any,
+) -> list[Result]:
+    """Score several encodes against one reference, reading the reference once.
+
+    Each encode is scored as :func:`score` would score it alone (one pass of
+    the chosen backend, with the same ``models``, ``backend`` and keywords:
+    ``threads``, ``subsample``, ``clip``, ``transform``, ``bitdepth``,
+    ``frames``, ``scale``, ``size``, ``offset``, ``convert_bitdepth``,
+    ``cpumask``, ``library``, ``ffmpeg``, ``features``), so each result
+    equals that single run as doubles; encodes at another resolution are
+    scaled to the reference's as :func:`score` scales them. The reference
+    (a path, an opened video or an iterable of frames) is decoded once and
+    its frames handed to every encode's run; the runs go on side by side, one
+    thread each (the engines release the interpreter lock while they score).
+
+    Parameters
+    ----------
+    reference:
+        The reference clip.
+    encodes:
+        The encodes (paths, opened videos or iterables of frames), at least one.
+    progress:
+        Called with the number of reference frames every encode has scored.
+
+    Returns
+    -------
+    list[Result]
+        One result per encode, in the order given.
+
+    Raises
+    ------
+    OptionError
+        No encodes, or a segments option (segments decode their own frames).
+    VmafNegError
+        The first error of any encode's run (the other runs are stopped).
+    """
+    import threading
+
+    from .engines._registry import score as score_one_pass
+    from .engines._scaffold import open_if_path
+    from .errors import OptionError
+    from .io._broadcast import Broadcast, BroadcastAborted
+
+    encodes = list(encodes)
+    if not encodes:
+        raise OptionError("give at least one encode to score against the reference")
+    refused = sorted(set(options) & {"segments", "segment_frames", "scheduler", "workers", "store"})
+    if refused:
+        raise OptionError(
+            f"{', '.join(refused)} cannot be combined with scoring several encodes at once",
+            advice="score each encode with score() to split it into segments",
+        )
+    source = open_if_path(reference)
+    shared = Broadcast(source, len(encodes))
+    results: list[Result | None] = [None] * len(encodes)
+    errors: list[BaseException | None] = [None] * len(encodes)
+    done = [0] * len(encodes)
+    running = set(range(len(encodes)))
+    reported = [0]
+    lock = threading.Lock()
+    # Runs start one at a time, each until its first pair is scored: modules imported on
+    # first use (decoders, scalers) are then imported by one thread, never by two at once.
+    starting = threading.Lock()
+    started = [False] * len(encodes)
+
+    def start_done(i: int) -> None:
+        if not started[i]:
+            started[i] = True
+            starting.release()
+
+    def report(i: int, n: int | None) -> None:
+        """Frames done by encode i (None: its run ended); progress gets the slowest running."""
+        start_done(i)
+        with lock:
+            if n is None:
+                running.discard(i)
+            else:
+                done[i] = n
+            slowest = min((done[j] for j in running), default=0)
+            if progress is None or slowest <= reported[0]:
+                return
+            reported[0] = slowest
+        progress(slowest)
+
+    def run(i: int) -> None:
+        starting.acquire()
+        try:
+            results[i] = score_one_pass(
+                shared.view(i),
+                encodes[i],
+                models,
+                backend=backend,
+                progress=lambda n: report(i, n),
+                **options,
+            )
+        except BroadcastAborted:
+            pass
+        except BaseException as exc:  # the first one is raised on the calling thread
+            errors[i] = exc
+            shared.abort()
+        finally:
+            shared.done(i)
+            report(i, None)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(encodes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for exc in errors:
+        if exc is not None:
+            raise exc
+    return [r for r in results if r is not None]

@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "in one pass and reports the gap between them. With --check, exits 0 clean / 1 "
         "flagged like 'pyvmafneg check'.",
     )
-    add_input_arguments(p)
+    add_input_arguments(p, many=True)
     p.add_argument(
         "-m",
         "--model",
@@ -60,7 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="libvmaf in-process, FFmpeg's libvmaf filter, the NumPy reference, or the native "
         "engine (libvmaf's numbers, NEG from the same filtering pass). Default: native when it "
-        "is built and computes the models (and no --libvmaf/--feature), else libvmaf; "
+        "is built and no --libvmaf is given: it computes what it can (v0.6.1 models, psnr, ssim) "
+        "and libvmaf the rest in the same pass; "
         "--segments use libvmaf unless told otherwise",
     )
     p.add_argument(
@@ -98,6 +99,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_prepare_arguments(p)
     p.add_argument("-o", "--output", metavar="PATH", help="write the per-frame log here")
+    p.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="with several -d: write each encode's log here, named after its file "
+        "(ENCODE.json, or --format's suffix)",
+    )
     p.add_argument(
         "--format",
         choices=list(LOG_FORMATS),
@@ -142,7 +149,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     seg.add_argument(
         "--store",
         metavar="PATH",
-        default="pyvmafneg-segments.jsonl",
         help="result store of finished segments, reused when a run is repeated or resumed "
         "(default: ./pyvmafneg-segments.jsonl)",
     )
@@ -153,6 +159,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+#: Where a segmented run keeps its finished segments unless told otherwise.
+_DEFAULT_STORE = "pyvmafneg-segments.jsonl"
+
+
 def run(args: argparse.Namespace) -> int:
     """Word the flags as :func:`pyvmafneg.score` keywords, score, word the result."""
     from .._score import score
@@ -161,6 +171,9 @@ def run(args: argparse.Namespace) -> int:
     from ._progress import Progress
 
     models = [parse_model(m) for m in args.model] if args.model else None
+    if len(args.distorted) > 1 or args.output_dir:
+        return _run_many(args, models)
+    args.distorted = args.distorted[0]
     check_outputs(args)
     sync_offset(args, "pyvmafneg score")
     ref, dis, warnings = open_pair(args)
@@ -173,7 +186,10 @@ def run(args: argparse.Namespace) -> int:
         # Matroska/WebM do not record a length: count packets so the bar has an ETA.
         bar.total = known_frame_count(ref)
     segmented = bool(args.segments or args.segment_frames)
-    report = _SegmentReport(args, bar, None if args.no_store else args.store)
+    store = args.store  # a store given without segments is refused by pyvmafneg.score
+    if segmented:
+        store = None if args.no_store else (args.store or _DEFAULT_STORE)
+    report = _SegmentReport(args, bar, store)
     try:
         with _said_by_the_library(args):
             result = score(
@@ -187,13 +203,95 @@ def run(args: argparse.Namespace) -> int:
                 segment_frames=args.segment_frames,
                 scheduler=args.scheduler,
                 workers=args.workers,
-                store=report.store if segmented else None,
+                store=store,
                 on_segment=report.segment if segmented else None,
                 on_run=report.run if segmented else None,
             )
     finally:
         bar.close()
     return _finish(result, args)
+
+
+def _run_many(args: argparse.Namespace, models: list | None) -> int:
+    """Several encodes against one reference (``score_many``): one log and one line each."""
+    from .._outputs import check_output_dir, check_output_file, make_output_dir
+    from .._score import score_many
+    from ..errors import OptionError
+    from ..io._sources import open_video
+
+    alone = [
+        flag
+        for flag, given in (
+            ("--output", args.output),
+            ("--check", args.check),
+            ("--plot", args.plot),
+            ("--json", args.json),
+            ("--segments", args.segments or args.segment_frames or args.scheduler),
+            ("--sync", args.sync),
+        )
+        if given
+    ]
+    if alone:
+        raise OptionError(
+            f"{', '.join(alone)} score one encode; with several -d give --output-dir for the logs"
+        )
+    fmt = (args.format or "json").lower()
+    if fmt not in LOG_FORMATS:
+        raise LogFormatError(f"--format {fmt!r}: use json, xml or csv")
+    outputs: list[Path | None] = [None] * len(args.distorted)
+    if args.output_dir:
+        out_dir = check_output_dir(args.output_dir, "--output-dir")
+        outputs = [out_dir / f"{Path(d).stem}.{fmt}" for d in args.distorted]
+        names = [p.name for p in outputs if p is not None]
+        if len(set(names)) != len(names):
+            raise OutputFileError(
+                f"--output-dir: two encodes share a file name ({', '.join(names)}); their logs "
+                "would overwrite each other"
+            )
+        inputs = {Path(x).resolve() for x in (args.reference, *args.distorted)}
+        for out in outputs:
+            assert out is not None
+            if out.resolve() in inputs:
+                raise OutputFileError(f"{out} is one of the videos; writing there would destroy it")
+            if out_dir.is_dir():
+                check_output_file(str(out), "--output-dir")
+    geometry = dict(
+        width=args.width, height=args.height, pixel_format=args.pixel_format, bitdepth=args.bitdepth
+    )
+    ref = open_video(args.reference, **geometry)
+    encodes = [open_video(d, **geometry) for d in args.distorted]
+    transform = {"model": None, "on": True, "off": False}[args.transform]
+    results = score_many(
+        ref,
+        encodes,
+        models,
+        backend=args.backend,
+        threads=args.threads,
+        subsample=args.subsample,
+        clip=not args.no_clip,
+        transform=transform,
+        frames=args.frames,
+        scale=args.scale,
+        size=args.size,
+        offset=args.offset,
+        features=args.feature,
+        convert_bitdepth=args.convert_bitdepth,
+        library=args.libvmaf,
+        ffmpeg=args.ffmpeg,
+    )
+    from ..results._logs import write_log
+
+    if args.output_dir:
+        make_output_dir(args.output_dir, "--output-dir")
+    for path, out, result in zip(args.distorted, outputs, results, strict=True):
+        if out is not None:
+            write_log(result, out, fmt)
+        shown = [f"{k} {result.pooled(k).mean:.2f}" for k in result.scores]
+        if result.has_gap:
+            shown.append(f"gap {result.pooled_gap:+.2f}")
+        where = f" -> {out}" if out is not None else ""
+        print(f"{path}: {len(result)} frames ({result.backend}): {', '.join(shown)}{where}")
+    return 0
 
 
 def _run_options(args: argparse.Namespace, bar: Progress) -> dict[str, Any]:
