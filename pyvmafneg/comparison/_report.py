@@ -679,6 +679,12 @@ def _bd_table(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
         "source and averaged over sources (last row). BD-rate: percent bitrate change at equal "
         "quality (negative = saves bits). BD-VMAF: score change at equal bitrate, in points."
         + (" Δ = BD-rate under VMAF-NEG − BD-rate under default VMAF." if both else "")
+        + (
+            " Ladders (series spanning resolutions) are compared by their convex hulls, one "
+            'per metric (see <a href="#ladders">Ladders</a>).'
+            if comparison.hulls
+            else ""
+        )
         + "</p>"
     )
     columns: list[tuple[str, str, str | None]] = [("rate", "BD-rate", m) for m in metrics]
