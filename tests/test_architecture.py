@@ -187,6 +187,23 @@ def test_the_checker_sees_imports_of_every_kind() -> None:
     assert "pyvmafneg.engines.native._kernels" in native  # from . import _kernels
 
 
+def test_the_score_command_scores_through_the_library() -> None:
+    """``cli/score.py`` scores with :func:`pyvmafneg.score` only: it reaches no engine, no
+    registry, no segments and no pair preparation (scaling plans, offsets) itself."""
+    path = PACKAGE / "cli" / "score.py"
+    typing_only = {
+        n.lineno
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+        for n in ast.walk(node)
+        if isinstance(n, ast.ImportFrom)
+    }
+    targets = {t for line, t in _imports(path) if line not in typing_only}
+    assert "pyvmafneg._score" in targets
+    below = ("pyvmafneg.engines._registry", "pyvmafneg.segments", "pyvmafneg.io._prepare")
+    assert not {t for t in targets if t.startswith(below)}, sorted(targets)
+
+
 def test_only_the_command_line_names_flags() -> None:
     """No message outside ``cli/`` names a command-line flag (``--frames``, ``--backend`` ...).
 

@@ -62,8 +62,11 @@ def test_api_segments_pick_the_engine_a_plain_run_picks(pair) -> None:
     assert list(run.result.keys()) == list(plain.keys())
     for key in plain.keys():
         assert run.result[key].tobytes() == plain[key].tobytes(), key
-    with_psnr = score_segments(pair["ref"], pair["dis"], segments=2, workers=1, features="psnr")
-    assert with_psnr.result.backend == "libvmaf"
+    shared = score_segments(pair["ref"], pair["dis"], segments=2, workers=1, features="ciede")
+    plain = pyvmafneg.score(pair["ref"], pair["dis"], features="ciede")
+    assert shared.result.backend == plain.backend != "libvmaf"
+    for key in plain.keys():
+        assert shared.result[key].tobytes() == plain[key].tobytes(), key
 
 
 # -- where the store lives --------------------------------------------------------------

@@ -146,9 +146,10 @@ def score_segments(
         hash cache (which checks path, size, inode, times and the first and
         last 64 KiB of each file).
     backend:
-        ``'native'``, ``'libvmaf'`` or ``'reference'``; None (default) picks
-        as one pass does: ``'native'`` when it is built and computes the
-        models (and no ``features`` are asked for), else ``'libvmaf'``.
+        ``'native'``, ``'native+libvmaf'``, ``'libvmaf'`` or ``'reference'``;
+        None (default) picks as one pass does (:func:`~pyvmafneg.engines._registry.default_backend`):
+        ``'native'`` when it is built and computes the models and features,
+        ``'native+libvmaf'`` when it computes some, else ``'libvmaf'``.
     threads:
         libvmaf threads inside each worker (0 or None = on the worker's own
         thread: the parallelism comes from the segments).
@@ -195,7 +196,7 @@ def score_segments(
     if backend is None:
         from ..engines._registry import default_backend
 
-        backend = default_backend(models, libvmaf_only=bool(resolve_features(features)))
+        backend = default_backend(models, features=features or None)
     extra = _check_options(backend, workers, subsample, features)
     offset = check_offset(offset)
     title = _open_title(
@@ -270,7 +271,7 @@ def _check_options(
             value=subsample,
         )
     extra = resolve_features(features)
-    if extra and backend != "libvmaf":
+    if extra and backend == "reference":
         from ..engines._features import refuse_features
 
         refuse_features(features, backend)
@@ -340,6 +341,8 @@ def _key(
     backend = tasks[0].backend
     hasher = HashCache(store + ".hashes.json", rehash=rehash)
     version = library_info().version if backend == "libvmaf" else backend
+    if backend not in ("libvmaf", "native", "reference"):  # shared: both engines' numbers
+        version = f"{backend} {library_info().version}"
     keyed = key_tasks(
         tasks,
         title.reference,
