@@ -171,6 +171,16 @@ def _say_what_is_done(reference: Any, distorted: Any, options: dict[str, Any]) -
         log.info(line)
 
 
+def default_segment_store() -> str:
+    """Where the command line keeps finished segments: the user's cache directory.
+
+    See :func:`pyvmafneg.segments.default_store`.
+    """
+    from .segments import default_store
+
+    return default_store()
+
+
 def _check_progress(progress: Any) -> Any:
     """None for no progress (None or False); a callable as given; else OptionError."""
     from .errors import OptionError

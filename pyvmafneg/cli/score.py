@@ -166,10 +166,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Word the flags as :func:`pyvmafneg.score` keywords, score, word the result."""
-    from .._score import score
+    from .._score import default_segment_store, score
     from ..engines._models import parse_model
     from ..io._sources import known_frame_count
-    from ..segments import default_store
     from ._progress import Progress
 
     models = [parse_model(m) for m in args.model] if args.model else None
@@ -191,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     segmented = bool(args.segments or args.segment_frames)
     store = args.store  # a store given without segments is refused by pyvmafneg.score
     if segmented:
-        store = None if args.no_store else (args.store or default_store())
+        store = None if args.no_store else (args.store or default_segment_store())
     report = _SegmentReport(args, bar, store)
     try:
         with _said_by_the_library(args):

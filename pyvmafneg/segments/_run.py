@@ -147,8 +147,9 @@ def score_segments(
         last 64 KiB of each file).
     backend:
         ``'native'``, ``'native+libvmaf'``, ``'libvmaf'`` or ``'reference'``;
-        None (default) picks as one pass does (:func:`~pyvmafneg.engines._registry.default_backend`):
-        ``'native'`` when it is built and computes the models and features,
+        None (default) picks as one pass does
+        (:func:`~pyvmafneg.engines._registry.default_backend`): ``'native'``
+        when it is built and computes the models and features,
         ``'native+libvmaf'`` when it computes some, else ``'libvmaf'``.
     threads:
         libvmaf threads inside each worker (0 or None = on the worker's own
