@@ -381,32 +381,22 @@ class _SegmentReport:
 
 
 def refuse_conflicts(args: argparse.Namespace) -> None:
-    """Refuse flags that contradict each other or apply only to what was not asked for."""
+    """Refuse flags that contradict each other, or that only the command line has.
+
+    The rest (``--workers``/``--store`` without segments, ``--libvmaf`` or
+    ``--ffmpeg`` with them) :func:`pyvmafneg.score` refuses itself.
+    """
     from ..errors import OptionError
 
-    segmented = bool(args.segments or args.segment_frames)
     if args.store is not None and args.no_store:
         raise OptionError("--store and --no-store contradict each other; give one of them")
-    if not segmented:
-        for flag, given in (
-            ("--workers", args.workers is not None),
-            ("--store", args.store is not None),
-            ("--no-store", args.no_store),
-            ("--rehash", args.rehash),
-        ):
+    if not (args.segments or args.segment_frames):
+        for flag, given in (("--no-store", args.no_store), ("--rehash", args.rehash)):
             if given:
                 raise OptionError(
-                    f"{flag} applies to scoring in segments; add --segments N or "
-                    "--segment-frames K, or leave it out"
+                    f"{flag} applies to scoring in segments; give --segments N or "
+                    "--segment-frames K as well, or leave it out"
                 )
-        return
-    for flag, given in (("--libvmaf", args.libvmaf), ("--ffmpeg", args.ffmpeg)):
-        if given:
-            raise OptionError(
-                f"{flag} cannot be combined with --segments or --segment-frames (segments read "
-                "frames in worker processes with the libvmaf the package loads); score in one "
-                "pass, or leave it out"
-            )
 
 
 def check_outputs(args: argparse.Namespace) -> None:
