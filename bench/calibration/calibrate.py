@@ -253,6 +253,31 @@ def results_text(all_rows: list[Row], fqm: dict[str, object]) -> str:
     return "\n".join(out) + "\n"
 
 
+def sizes_text(all_rows: list[Row]) -> str:
+    """Honest gaps and detection by variant: frame size, bit depth and frame count."""
+    out = ["## By frame size, bit depth and length\n"]
+    out.append(
+        "| variant | size | bits | frames | honest items | largest honest gap | honest "
+        f"flagged | lift >= {STRONG:g} | flagged | uncalibrated |"
+    )
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for r in all_rows:
+        groups[r.variant if not r.still else "stills"].append(r)
+    for name, members in groups.items():
+        m0 = members[0]
+        honest = [r for r in members if r.honest]
+        strong = [r for r in members if r.strong]
+        out.append(
+            f"| {name} | {m0.width}x{m0.height} | {m0.bits} | {m0.frames} | {len(honest)} | "
+            f"{max((r.gap for r in honest), default=math.nan):.2f} | "
+            f"{sum(r.grade_clipped == 'flagged' for r in honest)} | {len(strong)} | "
+            f"{sum(r.grade_clipped == 'flagged' for r in strong)} | "
+            f"{sum(r.grade_clipped == 'uncalibrated' for r in strong)} |"
+        )
+    return "\n".join(out) + "\n"
+
+
 def former_text(all_rows: list[Row]) -> str:
     """The former default (plain gap rule at 3.25) on the same items."""
     out = ["## The former default on the same items\n"]
@@ -285,6 +310,10 @@ CANDIDATES: dict[str, Callable[[Row], float]] = {
     "credit removed by capping VIF alone (points)": lambda r: r.vif,
     "adm2 uncapped - capped (feature space)": lambda r: r.d_adm2,
     "largest frame gap (points)": lambda r: r.frame_max,
+    "90th-percentile frame gap (points)": lambda r: r.extra.get("frame_p90", math.nan),
+    "per-frame consistency: standard deviation of frame gaps (points)": lambda r: r.extra.get(
+        "frame_sd", math.nan
+    ),
 }
 
 
@@ -467,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
         SOURCES_TEXT,
         method_text(fit, all_rows, len(all_rows), n_video),
         results_text(all_rows, fqm),
+        sizes_text(all_rows),
         former_text(all_rows),
         min_neg_table(all_rows, fqm),
         candidates_text(all_rows, fit),

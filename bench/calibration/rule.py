@@ -107,6 +107,8 @@ def _measure(row: Row, path: Path) -> Row:
     row.adm = float(c.adm.mean())
     row.vif = float(c.vif.mean())
     row.frame_max = float(c.total.max())
+    row.extra["frame_p90"] = float(np.percentile(c.total, 90))
+    row.extra["frame_sd"] = float(np.std(c.total))
     u, k = lookup(result.features, "adm2"), lookup(result.features, "adm2_egl_1")
     row.d_adm2 = float(np.mean(u - k))  # type: ignore[operator]
     row.gap_clipped = float(clipped.pooled_gap)
