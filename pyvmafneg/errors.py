@@ -30,6 +30,7 @@ __all__ = [
     "FrameMismatchError",
     "GainLimitError",
     "InputFileError",
+    "LadderError",
     "LibvmafError",
     "LibvmafNotFoundError",
     "LogFormatError",
@@ -524,9 +525,12 @@ class FeatureError(OptionError):
         The feature names accepted.
     backend:
         The backend that cannot compute it, when that was the problem.
+    option, value:
+        The extractor option refused and the value given, when that was the
+        problem (else ``''`` and None).
     """
 
-    _facts = {"feature": "", "known": (), "backend": None}
+    _facts = {"feature": "", "known": (), "backend": None, "option": "", "value": None}
 
 
 class SegmentError(VmafNegError, ValueError):
@@ -666,3 +670,21 @@ class BaselineMismatchError(FrameMismatchError):
     """
 
     _facts = {"frames": _REQUIRED, "baseline_frames": _REQUIRED, "frame": None}
+
+
+class LadderError(VmafNegError, ValueError):
+    """The encodes of a comparison series cannot form one ladder.
+
+    Raised when the encodes of one series (codec and setting) of one source
+    come at different frame rates, or when an encode (a rung) is larger than
+    its reference.
+
+    Attributes
+    ----------
+    source:
+        The reference (source) name, or ``''``.
+    series:
+        The series (``'<codec> <setting>'``), or ``''``.
+    """
+
+    _facts = {"source": "", "series": ""}

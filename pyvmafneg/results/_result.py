@@ -128,6 +128,10 @@ class Result:
         Model name -> short description of what was loaded.
     fps:
         Frames scored per second of wall time, when measured.
+    engines:
+        Model or feature name -> the engine that computed it (``'native'``,
+        ``'libvmaf'``), for runs shared between engines (``backend``
+        ``'native+libvmaf'``); empty when one engine computed everything.
     """
 
     frames: np.ndarray
@@ -140,6 +144,7 @@ class Result:
     version: str = ""
     models: dict[str, str] = field(default_factory=dict)
     fps: float | None = None
+    engines: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.frames = np.asarray(self.frames, dtype=np.int64)
@@ -245,6 +250,8 @@ class Result:
                 "models": dict(self.models),
             }
         )
+        if self.engines:
+            extras["engines"] = dict(self.engines)
         return {
             "version": self.version,
             "fps": None if self.fps is None else round(self.fps, 2),
