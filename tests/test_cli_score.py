@@ -150,6 +150,7 @@ def test_python_dash_m(tmp_path):
         # and the options of segments mean nothing without them
         (["--workers", "2"], {"workers": 2}, "give --segments N or --segment-frames K"),
         (["--scheduler", "local"], {"scheduler": "local"}, "give --segments N"),
+        (["--store", "s.jsonl"], {"store": "s.jsonl"}, "give --segments N"),
     ],
 )  # fmt: skip
 def test_cli_refuses_what_the_api_refuses(raw_pair, capsys, flags, keywords, words):

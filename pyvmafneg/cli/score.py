@@ -149,7 +149,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     seg.add_argument(
         "--store",
         metavar="PATH",
-        default="pyvmafneg-segments.jsonl",
         help="result store of finished segments, reused when a run is repeated or resumed "
         "(default: ./pyvmafneg-segments.jsonl)",
     )
@@ -158,6 +157,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or warnings")
     p.set_defaults(func=run)
+
+
+#: Where a segmented run keeps its finished segments unless told otherwise.
+_DEFAULT_STORE = "pyvmafneg-segments.jsonl"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -183,7 +186,10 @@ def run(args: argparse.Namespace) -> int:
         # Matroska/WebM do not record a length: count packets so the bar has an ETA.
         bar.total = known_frame_count(ref)
     segmented = bool(args.segments or args.segment_frames)
-    report = _SegmentReport(args, bar, None if args.no_store else args.store)
+    store = args.store  # a store given without segments is refused by pyvmafneg.score
+    if segmented:
+        store = None if args.no_store else (args.store or _DEFAULT_STORE)
+    report = _SegmentReport(args, bar, store)
     try:
         with _said_by_the_library(args):
             result = score(
@@ -197,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
                 segment_frames=args.segment_frames,
                 scheduler=args.scheduler,
                 workers=args.workers,
-                store=report.store if segmented else None,
+                store=store,
                 on_segment=report.segment if segmented else None,
                 on_run=report.run if segmented else None,
             )

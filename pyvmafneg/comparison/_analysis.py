@@ -504,6 +504,23 @@ class Comparison:
         """The ``winner_flip`` flags."""
         return [f for f in self.flags if f.kind == "winner_flip"]
 
+    def to_pandas(self, table: str = "encodes") -> Any:
+        """A table of the comparison as a ``pandas.DataFrame`` (pandas is optional).
+
+        ``table`` is ``'encodes'`` (one row per encode, one column per pooled
+        score), ``'bd'`` (one row per BD entry) or ``'flags'``; see
+        :func:`pyvmafneg.comparison.load` to open a finished comparison.
+        """
+        from ._frames import comparison_frame
+
+        return comparison_frame(self, table)
+
+    def _repr_html_(self) -> str:
+        """Notebook view: averaged BD-rates, the flags and one source's RD curves."""
+        from ._frames import comparison_html
+
+        return comparison_html(self)
+
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict of everything."""
         return {

@@ -34,13 +34,14 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .._optional import matplotlib_agg
 from .._outputs import make_output_dir, write_file
 from ..errors import MissingDependencyError, OptionError
 from ._analysis import AVERAGE, BDEntry, Comparison, EncodeRow, Flag
 
-__all__ = ["draw_rd_curves", "render_html", "write_report"]
+__all__ = ["draw_rd_curves", "rd_figure", "render_html", "write_report"]
 
 #: Colour of the anchor's curve; test series cycle through :data:`_COLOURS`.
 _ANCHOR_COLOUR = "#222222"
@@ -295,6 +296,19 @@ def draw_rd_curves(comparison: Comparison, source: str, *, dpi: int = 100) -> by
     OptionError
         ``source`` is not a source of the comparison.
     """
+    fig = rd_figure(comparison, source, dpi=dpi)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def rd_figure(comparison: Comparison, source: str, *, dpi: int = 100) -> Any:
+    """The rate-quality figure of :func:`draw_rd_curves`, as a matplotlib ``Figure``.
+
+    Drawn on matplotlib's Agg canvas (no pyplot state); in a notebook it shows
+    as a cell's value, and ``fig.savefig(path)`` writes it. Raises as
+    :func:`draw_rd_curves`.
+    """
     if source not in comparison.sources:
         raise OptionError(
             f"{source!r} is not a source of this comparison; sources are: "
@@ -395,9 +409,8 @@ def draw_rd_curves(comparison: Comparison, source: str, *, dpi: int = 100) -> by
         ax.set_ylabel(unit.get(metric, "pooled score"), fontsize=9)
     fig.suptitle(_mpl_text(f"{source}: rate-quality curves"), fontsize=12)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+    fig.set_dpi(dpi)
+    return fig
 
 
 def _changed_rungs(comparison: Comparison, source: str, series: str) -> set[str]:
@@ -666,6 +679,12 @@ def _bd_table(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
         "source and averaged over sources (last row). BD-rate: percent bitrate change at equal "
         "quality (negative = saves bits). BD-VMAF: score change at equal bitrate, in points."
         + (" Δ = BD-rate under VMAF-NEG − BD-rate under default VMAF." if both else "")
+        + (
+            " Ladders (series spanning resolutions) are compared by their convex hulls, one "
+            'per metric (see <a href="#ladders">Ladders</a>).'
+            if comparison.hulls
+            else ""
+        )
         + "</p>"
     )
     columns: list[tuple[str, str, str | None]] = [("rate", "BD-rate", m) for m in metrics]
