@@ -86,6 +86,13 @@ def score(
 
     if "progress" in options:
         options["progress"] = _check_progress(options["progress"])
+    reference, distorted = _conform(
+        reference,
+        distorted,
+        {k: options.pop(k) for k in ("deinterlace", "fps", "crop") if k in options},
+        segmented=segments is not None or segment_frames is not None,
+        backend=backend,
+    )
     _say_what_is_done(reference, distorted, options)
     if segments is None and segment_frames is None:
         given = {
@@ -133,6 +140,73 @@ def score(
     if on_run is not None:
         on_run(run)
     return run.result
+
+
+def _openable(clip: Any) -> bool:
+    """True for an opened video or the path of a file that records its own geometry."""
+    from .io._sources import VideoSource, detect_kind
+
+    if isinstance(clip, VideoSource):
+        return True
+    if isinstance(clip, (str, bytes, os.PathLike)):
+        path = os.fsdecode(clip)
+        return os.path.isfile(path) and detect_kind(path) != "raw"
+    return False
+
+
+def _conform(
+    reference: Any, distorted: Any, given: dict[str, Any], *, segmented: bool, backend: str | None
+) -> tuple[Any, Any]:
+    """Deinterlace, convert the frame rate of and crop a pair of videos (``deinterlace``,
+    ``fps``, ``crop``; see :func:`pyvmafneg.io.conform_pair`), logging each step.
+
+    Returns the pair unchanged when no step applies; frames (not videos) and
+    segments take no explicit step.
+    """
+    from .engines._scaffold import open_if_path
+    from .errors import OptionError
+    from .io._conform import DEINTERLACERS, check_crop, check_deinterlace, check_fps, conform_pair
+
+    mode = check_deinterlace(given.get("deinterlace", "auto"))
+    rate = check_fps(given.get("fps", "off"))
+    box = check_crop(given.get("crop"))
+    explicit = sorted(
+        k
+        for k, on in (
+            ("deinterlace", mode in DEINTERLACERS),
+            ("fps", rate != "off"),
+            ("crop", box is not None),
+        )
+        if on
+    )
+    if segmented:
+        if explicit:
+            raise OptionError(
+                f"{', '.join(explicit)} cannot be combined with scoring in segments",
+                advice="score the pair in one pass, or filter both videos first",
+                options=dict.fromkeys(explicit),
+            )
+        return reference, distorted
+    if not (_openable(reference) and _openable(distorted)):
+        if explicit:
+            raise OptionError(
+                f"{', '.join(explicit)} apply to videos (paths or opened videos), whose streams "
+                "record their frame rate and field order; these are frames",
+                advice="give the videos, or filter the frames first",
+                options=dict.fromkeys(explicit),
+            )
+        return reference, distorted
+    if mode == "off" and not explicit:
+        return reference, distorted
+    ref, dis = open_if_path(reference), open_if_path(distorted)
+    pair = conform_pair(ref, dis, deinterlace=mode, fps=rate, crop=box)
+    if not pair.filters:
+        # Nothing to do: paths stay paths (each engine opens them its own way).
+        return (
+            ref if not isinstance(reference, (str, bytes, os.PathLike)) else reference,
+            dis if not isinstance(distorted, (str, bytes, os.PathLike)) else distorted,
+        )
+    return pair.for_backend(backend)
 
 
 def _say_what_is_done(reference: Any, distorted: Any, options: dict[str, Any]) -> None:

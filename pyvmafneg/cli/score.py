@@ -98,6 +98,34 @@ def register(sub: argparse._SubParsersAction) -> None:
         "lengths differ)",
     )
     add_prepare_arguments(p)
+    bc = p.add_argument_group(
+        "broadcast inputs",
+        "interlaced sources, other frame rates and letterboxed encodes, filtered in-process "
+        "with FFmpeg's own filters (bwdif/yadif, fps, crop) as a hand-written -vf would",
+    )
+    bc.add_argument(
+        "--deinterlace",
+        choices=["auto", "off", "bwdif", "yadif"],
+        default="auto",
+        help="auto (default): deinterlace with bwdif each video whose stream is interlaced, "
+        "in its field order; bwdif or yadif: deinterlace both videos with that filter; "
+        "off: score the frames as stored",
+    )
+    bc.add_argument(
+        "--fps",
+        default="off",
+        metavar="auto|off|N/D",
+        help="frame-rate conversion with FFmpeg's fps filter (frames dropped or repeated): auto "
+        "converts the reference to the distorted rate when they differ by a simple ratio "
+        "(50 and 25, 59.94 and 29.97); N/D converts both to that rate; off (default) pairs "
+        "frames by position",
+    )
+    bc.add_argument(
+        "--crop",
+        metavar="W:H:X:Y",
+        help="crop the distorted video (a letterboxed encode) to W x H at X,Y before scaling, "
+        "as FFmpeg's crop filter",
+    )
     p.add_argument("-o", "--output", metavar="PATH", help="write the per-frame log here")
     p.add_argument(
         "--output-dir",
@@ -178,16 +206,24 @@ def run(args: argparse.Namespace) -> int:
     args.distorted = args.distorted[0]
     check_outputs(args)
     sync_offset(args, "pyvmafneg score")
-    ref, dis, warnings = open_pair(args)
+    segmented = bool(args.segments or args.segment_frames)
+    # Unsegmented, the pair is filtered here (before its frame counts are checked).
+    broadcast: dict[str, Any] = {"deinterlace": "off"}
+    if segmented:
+        broadcast = {"deinterlace": args.deinterlace, "fps": args.fps, "crop": args.crop}
+        ref, dis, warnings = open_pair(args)
+        inputs, filtered = (ref, dis), False
+    else:
+        with _said_by_the_library(args):
+            ref, dis, warnings, inputs, filtered = _open_conformed(args)
     if not args.quiet:
         for text in warnings:
             print(f"pyvmafneg score: warning: {text}", file=sys.stderr)
     total = args.frames if args.frames is not None else ref.frame_count
     bar = Progress(total, enabled=False if args.quiet else None)
-    if bar.enabled and total is None:
+    if bar.enabled and total is None and not filtered:
         # Matroska/WebM do not record a length: count packets so the bar has an ETA.
         bar.total = known_frame_count(ref)
-    segmented = bool(args.segments or args.segment_frames)
     store = args.store  # a store given without segments is refused by pyvmafneg.score
     if segmented:
         store = None if args.no_store else (args.store or default_segment_store())
@@ -195,8 +231,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _said_by_the_library(args):
             result = score(
-                ref,
-                dis,
+                *inputs,
                 models,
                 **_run_options(args, bar),
                 library=args.libvmaf,
@@ -209,10 +244,53 @@ def run(args: argparse.Namespace) -> int:
                 rehash=args.rehash,
                 on_segment=report.segment if segmented else None,
                 on_run=report.run if segmented else None,
+                **broadcast,
             )
     finally:
         bar.close()
     return _finish(result, args)
+
+
+def _open_conformed(
+    args: argparse.Namespace,
+) -> tuple[Any, Any, list[str], tuple[Any, Any], bool]:
+    """Open both videos and deinterlace, convert and crop them (--deinterlace, --fps, --crop).
+
+    Returns both sources, the warnings, what the backend scores and whether
+    a filter applies.
+    """
+    from ..io._conform import conform_pair
+    from ..io._sources import match_sources, open_video
+
+    if args.deinterlace == "off" and args.fps == "off" and args.crop is None:
+        ref, dis, warnings = open_pair(args)
+        return ref, dis, warnings, (ref, dis), False
+    geometry = dict(
+        width=args.width, height=args.height, pixel_format=args.pixel_format, bitdepth=args.bitdepth
+    )
+    pair = conform_pair(
+        open_video(args.reference, **geometry),
+        open_video(args.distorted, **geometry),
+        deinterlace=args.deinterlace,
+        fps=args.fps,
+        crop=args.crop,
+    )
+    warnings = match_sources(
+        pair.reference,
+        pair.distorted,
+        frames=args.frames,
+        scale=args.scale,
+        size=args.size,
+        offset=args.offset,
+        convert_bitdepth=args.convert_bitdepth,
+    )
+    return (
+        pair.reference,
+        pair.distorted,
+        warnings,
+        pair.for_backend(args.backend),
+        bool(pair.filters),
+    )
 
 
 def _run_many(args: argparse.Namespace, models: list | None) -> int:
@@ -231,6 +309,9 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
             ("--json", args.json),
             ("--segments", args.segments or args.segment_frames or args.scheduler),
             ("--sync", args.sync),
+            ("--fps", args.fps != "off"),
+            ("--crop", args.crop),
+            ("--deinterlace", args.deinterlace in ("bwdif", "yadif")),
         )
         if given
     ]
