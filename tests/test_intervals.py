@@ -8,6 +8,8 @@ large n, sigma / ((1 - phi) sqrt(n)). A 95 % interval must be about
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,16 @@ def test_long_title_bootstraps_in_flat_memory():
     x = np.random.default_rng(4).normal(90.0, 1.0, size=200_000)
     interval = block_bootstrap(x, block=1, replicates=200)
     assert interval.high - interval.low == pytest.approx(2 * Z / np.sqrt(x.size), rel=0.25)
+
+
+def test_json_log_carries_the_intervals(tmp_path):
+    clip = natural_clip("coffee", frames=6, width=176, height=144)
+    result = pyvmafneg.score(clip, map_frames(clip, lambda y: unsharp_mask(y, amount=1.0)))
+    log = json.loads(result.to_json(tmp_path / "log.json"))
+    intervals = log["pyvmafneg"]["intervals"]
+    for key in ("vmaf", "vmaf_neg"):
+        expected = result.interval(key)
+        assert intervals[key]["block"] == expected.block
+        assert intervals[key]["low"] == pytest.approx(expected.low, abs=5e-7)
+        assert intervals[key]["high"] == pytest.approx(expected.high, abs=5e-7)
+    assert intervals["gap"]["low"] == pytest.approx(result.gap_interval().low, abs=5e-7)

@@ -243,6 +243,12 @@ class Result:
                     "max": float(gap.max()),
                     "min": float(gap.min()),
                 }
+            if len(self) >= 2:
+                # 95 % moving-block bootstrap intervals of the pooled means over frames
+                intervals = {k: self.interval(k).as_dict() for k in self.scores}
+                if self.has_gap:
+                    intervals["gap"] = self.gap_interval().as_dict()
+                extras["intervals"] = intervals
         extras.update(
             {
                 "backend": self.backend,
