@@ -339,7 +339,7 @@ def ffmpeg_command(
     frames: int | None = None,
     loop: bool = False,
 ) -> list[str]:
-    """The command :func:`pyvmafneg.score_ffmpeg` runs (default pair, log ``vmaf.json``).
+    """The command the FFmpeg backend runs (default pair, log ``vmaf.json``).
 
     ``loop`` repeats raw inputs endlessly (``-stream_loop -1``); with
     ``frames`` the filter graph stops after that many pairs.

@@ -1,6 +1,6 @@
 """In-process scoring against the FFmpeg ``libvmaf`` filter on the same files, same run.
 
-Two in-process paths, each timed against :func:`pyvmafneg.score_ffmpeg` on
+Two in-process paths, each timed against :func:`pyvmafneg.engines._ffmpeg.score_ffmpeg` on
 the same inputs, rounds alternating (FFmpeg, ours, FFmpeg, ours, ...) after
 one untimed warm-up round of each (5 timed rounds at 576x324, 3 at 1920x1080):
 

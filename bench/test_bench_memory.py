@@ -2,7 +2,7 @@
 
 * ``test_peak_memory_vs_ffmpeg``: one fresh interpreter scoring the default
   pair with the binding (Python, NumPy, PyAV and libvmaf together) against
-  the FFmpeg process running the command :func:`pyvmafneg.score_ffmpeg`
+  the FFmpeg process running the command :func:`pyvmafneg.engines._ffmpeg.score_ffmpeg`
   runs, on the same files: raw YUV, or the x264 Matroska file decoded by
   PyAV. ``memory_ratio_vs_ffmpeg`` < 1 means the Python process peaks lower.
 * ``test_streaming_memory``: 1920x1080, 24 and then 240 frames fed from a

@@ -4,7 +4,7 @@ The reference scores default VMAF and VMAF-NEG (``vmaf_v0.6.1`` and
 ``vmaf_v0.6.1neg``, every feature at gain limits 100 and 1) on in-memory
 frames: the first frames of the benchmark clip (``astronaut`` panning,
 8-bit 4:2:0) and an unsharp-masked copy. Before each reference round, the
-same frames are scored by :func:`pyvmafneg.score_ffmpeg` (from raw files,
+same frames are scored by :func:`pyvmafneg.engines._ffmpeg.score_ffmpeg` (from raw files,
 libvmaf with 1 thread) and by the binding in memory with ``threads=0`` (the
 calling thread only, one core like the reference). ``extra_info`` holds
 ``ours_fps`` (the reference), ``ffmpeg_fps``, ``ratio_vs_ffmpeg``,

@@ -9,7 +9,7 @@ holds ``kind='startup'``, ``command``, ``ours_ms``, ``baseline_ms`` and
 
 The second benchmark times what a user types, start to finish:
 ``python3 -m pyvmafneg score -r ref.y4m -d dis.mkv --threads 2 -o log.json``
-against the ``ffmpeg`` command :func:`pyvmafneg.score_ffmpeg` runs on the same
+against the ``ffmpeg`` command :func:`pyvmafneg.engines._ffmpeg.score_ffmpeg` runs on the same
 files (libvmaf filter, both models in one pass, same thread count, JSON log),
 interleaved. Both processes start cold, so this includes Python's and
 FFmpeg's start-up, imports, library loading and decoding. It is recorded as a

@@ -8,101 +8,45 @@ Quick use::
 
 ``pyvmafneg.score(..., backend="native")`` uses the compiled engine instead of libvmaf.
 
-Importing the package is cheap: the exceptions are defined at once, every other
-name below is imported on first use (so ``pyvmafneg --help`` starts without
-NumPy, CFFI or PyAV, and ``import pyvmafneg`` never loads SciPy, scikit-image,
-matplotlib, Dask or PyAV).
+The public names are listed once, in ``__init__.pyi`` beside this file: type
+checkers read it as the package's stub, and this module reads it on import to
+build ``__all__`` and import each name from its module on first use (so
+``pyvmafneg --help`` starts without NumPy, CFFI or PyAV, and ``import
+pyvmafneg`` never loads SciPy, scikit-image, matplotlib, Dask or PyAV). Every
+error class is in :mod:`pyvmafneg.errors`; the common ones are also here.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import os
+import re
+from typing import Any
 
-from .errors import (
-    BackendUnavailableError,
-    BDRateError,
-    DecodeError,
-    FeatureError,
-    FFmpegError,
-    FormatMismatchError,
-    FrameCountMismatchError,
-    FrameError,
-    FrameMismatchError,
-    GainLimitError,
-    InputFileError,
-    LibvmafError,
-    LibvmafNotFoundError,
-    LogFormatError,
-    ManifestError,
-    MissingDependencyError,
-    ModelError,
-    NoVmafScoresError,
-    OffsetError,
-    OptionError,
-    OutputFileError,
-    RawGeometryError,
-    ResultError,
-    ResultStoreError,
-    ScalerError,
-    SchedulerError,
-    ScorerStateError,
-    SegmentError,
-    SizeMismatchError,
-    SyncError,
-    TruncatedInputError,
-    UnstableWidthError,
-    UnsupportedOptionError,
-    VmafNegError,
-    WorkerFileError,
-    WorkerLostError,
-)
+#: ``from MODULE import NAME as NAME``, one a line: the stub's only form of import.
+_IMPORT = re.compile(r"^from (\.[\w.]*) import (\w+) as (\w+)$", re.MULTILINE)
 
-if TYPE_CHECKING:  # the same names, for type checkers and editors
-    from ._score import score
-    from .engines._models import BUILTIN_MODELS, DEFAULT_MODELS, ModelSpec, parse_model
-    from .engines._registry import backend_names
-    from .engines.libvmaf._binding import library_info, load_library
-    from .engines.libvmaf._scorer import Scorer
-    from .io._frame import Frame, as_frame
-    from .io._sources import VideoSource, open_video
-    from .io._sync import SyncResult, find_offset
-    from .results._logs import read_log
-    from .results._result import Pooled, Result, pool
-    from .verdict._check import CheckReport, check
 
-    __version__: str
+def _read_stub() -> tuple[dict[str, str], frozenset[str]]:
+    """``{name: module}`` of the public names, and the subpackages, from ``__init__.pyi``."""
+    with open(os.path.join(os.path.dirname(__file__), "__init__.pyi"), encoding="utf-8") as fh:
+        text = fh.read()
+    names: dict[str, str] = {}
+    packages = set()
+    for module, name, alias in _IMPORT.findall(text):
+        if name != alias:
+            raise ImportError(f"pyvmafneg/__init__.pyi: {name} is exported as {alias}")
+        if module == ".":
+            packages.add(name)
+        else:
+            names[name] = module
+    return names, frozenset(packages)
+
 
 #: Name -> module (relative to this package) that defines it, imported on first use.
-_LAZY: dict[str, str] = {
-    "BUILTIN_MODELS": ".engines._models",
-    "CheckReport": ".verdict._check",
-    "DEFAULT_MODELS": ".engines._models",
-    "Frame": ".io._frame",
-    "ModelSpec": ".engines._models",
-    "Pooled": ".results._result",
-    "Result": ".results._result",
-    "Scorer": ".engines.libvmaf._scorer",
-    "SyncResult": ".io._sync",
-    "VideoSource": ".io._sources",
-    "as_frame": ".io._frame",
-    "backend_names": ".engines._registry",
-    "check": ".verdict._check",
-    "find_offset": ".io._sync",
-    "library_info": ".engines.libvmaf._binding",
-    "load_library": ".engines.libvmaf._binding",
-    "open_video": ".io._sources",
-    "parse_model": ".engines._models",
-    "pool": ".results._result",
-    "read_log": ".results._logs",
-    "score": "._score",
-}
+_LAZY, _SUBPACKAGES = _read_stub()
 
-
-#: Subpackages reachable as attributes (``pyvmafneg.engines.libvmaf.live_objects()``).
-_SUBPACKAGES = frozenset(
-    {"cli", "comparison", "demo", "engines", "errors", "io", "results", "segments", "verdict"}
-)
+__all__ = sorted([*_LAZY, "__version__"])
 
 
 def __getattr__(name: str) -> Any:
@@ -112,77 +56,19 @@ def __getattr__(name: str) -> Any:
         value: Any = package_version()
     elif name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    elif name == "score_ffmpeg":  # as in earlier releases; now score(..., backend="ffmpeg")
-        from .engines._ffmpeg import score_ffmpeg as value
     elif name in _SUBPACKAGES:
         value = importlib.import_module(f".{name}", __name__)
     else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        # Every error class stays reachable here (pyvmafneg.SyncError), as in
+        # earlier versions of this module, though only the common ones are listed.
+        from . import errors
+
+        value = getattr(errors, name, None)
+        if not (isinstance(value, type) and issubclass(value, errors.VmafNegError)):
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value  # later look-ups skip this function
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
-
-__all__ = [
-    "BUILTIN_MODELS",
-    "DEFAULT_MODELS",
-    "BDRateError",
-    "BackendUnavailableError",
-    "CheckReport",
-    "DecodeError",
-    "FFmpegError",
-    "FeatureError",
-    "FormatMismatchError",
-    "Frame",
-    "FrameCountMismatchError",
-    "FrameError",
-    "FrameMismatchError",
-    "GainLimitError",
-    "InputFileError",
-    "LibvmafError",
-    "LibvmafNotFoundError",
-    "LogFormatError",
-    "ManifestError",
-    "MissingDependencyError",
-    "ModelError",
-    "ModelSpec",
-    "NoVmafScoresError",
-    "OffsetError",
-    "OptionError",
-    "OutputFileError",
-    "Pooled",
-    "RawGeometryError",
-    "Result",
-    "ResultError",
-    "ResultStoreError",
-    "ScalerError",
-    "SchedulerError",
-    "Scorer",
-    "ScorerStateError",
-    "SegmentError",
-    "SizeMismatchError",
-    "SyncError",
-    "SyncResult",
-    "TruncatedInputError",
-    "UnstableWidthError",
-    "UnsupportedOptionError",
-    "VideoSource",
-    "VmafNegError",
-    "WorkerFileError",
-    "WorkerLostError",
-    "__version__",
-    "as_frame",
-    "backend_names",
-    "check",
-    "find_offset",
-    "library_info",
-    "load_library",
-    "open_video",
-    "parse_model",
-    "pool",
-    "read_log",
-    "score",
-]
+    return sorted({*globals(), *__all__, *_SUBPACKAGES})

@@ -1,34 +1,62 @@
-"""Checks that an output path can be written, made before the work that fills it.
+"""Every file the package writes: checked before the work, written whole or not at all.
 
 A scoring run can take minutes; a log, plot or map directory that cannot be
-written should fail at once, with the reason, not after the run. Both checks
-raise :class:`~pyvmafneg.errors.OutputFileError`.
+written should fail at once, with the reason, not after the run
+(:func:`check_output_file`, :func:`check_output_dir`).
+
+Then every file is written by :func:`atomic_file` (or :func:`write_file`,
+:func:`save_figure`): into a temporary file beside the target, flushed and
+forced to disk, then renamed over the target. A failure at any point (a
+full disk, a kill) leaves the previous file at that path as it was and no
+partial file; a full disk raises :class:`~pyvmafneg.errors.DiskFullError`
+naming the path and the space left.
+
+One rule for directories: the package creates the one file or directory it
+is asked to write, never the directories above it. ``log.json`` in a
+missing folder, or a map directory inside a missing folder, is refused
+before the work starts.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
-from .errors import OutputFileError
+from .errors import DiskFullError, OutputFileError
 
-__all__ = ["check_output_dir", "check_output_file"]
+__all__ = [
+    "atomic_file",
+    "check_output_dir",
+    "check_output_file",
+    "make_output_dir",
+    "save_figure",
+    "write_error",
+    "write_file",
+]
+
+#: errno values that mean "no space left" (a full disk or an exhausted quota).
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
-def _existing_ancestor(path: Path) -> Path:
-    """The nearest directory above ``path`` (or ``path`` itself) that exists."""
-    here = path
-    while not here.exists() and here != here.parent:
-        here = here.parent
-    return here
+def _empty(path: str | os.PathLike[str], what: str) -> None:
+    if os.fspath(path) == "":
+        raise OutputFileError(f"{what} was given as an empty path; give a file name", path="")
 
 
 def check_output_file(path: str | os.PathLike[str], what: str = "output") -> Path:
     """Check that the file ``path`` can be created or overwritten; returns it as a Path.
 
-    Its directory must exist and be writable, and ``path`` must not be a
-    directory. ``what`` names the output in the message (e.g. ``'the log'``).
+    Its directory must exist and be writable, and ``path`` must be neither
+    empty nor a directory. ``what`` names the output in the message (e.g.
+    ``'the log'``).
     """
+    _empty(path, what)
     out = Path(path)
     if out.is_dir():
         raise OutputFileError(
@@ -53,7 +81,12 @@ def check_output_file(path: str | os.PathLike[str], what: str = "output") -> Pat
 
 
 def check_output_dir(path: str | os.PathLike[str], what: str = "output directory") -> Path:
-    """Check that the directory ``path`` exists and is writable, or can be created."""
+    """Check that the directory ``path`` exists and is writable, or can be created.
+
+    As for a file, the directory above it must exist: ``path`` itself is
+    created (by :func:`make_output_dir`), never its parents.
+    """
+    _empty(path, what)
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise OutputFileError(
@@ -61,11 +94,17 @@ def check_output_dir(path: str | os.PathLike[str], what: str = "output directory
             "(it is created if missing)",
             path=str(out),
         )
-    base = _existing_ancestor(out)
-    if not base.is_dir():
+    base = out if out.is_dir() else out.absolute().parent
+    if base.exists() and not base.is_dir():
         raise OutputFileError(
             f"cannot create {what} {str(out)!r}: {str(base)!r} is a file, not a directory; "
             "choose another path",
+            path=str(out),
+        )
+    if not base.is_dir():
+        raise OutputFileError(
+            f"cannot create {what} {str(out)!r}: the directory above it, {str(base)!r}, does "
+            "not exist; create it first or choose another path",
             path=str(out),
         )
     if not os.access(base, os.W_OK | os.X_OK):
@@ -75,3 +114,147 @@ def check_output_dir(path: str | os.PathLike[str], what: str = "output directory
             path=str(out),
         )
     return out
+
+
+def make_output_dir(path: str | os.PathLike[str], what: str = "output directory") -> Path:
+    """Create the directory ``path`` if missing (not its parents; see the module notes)."""
+    out = check_output_dir(path, what)
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise write_error(exc, out, what) from None
+    return out
+
+
+def _size(n: int) -> str:
+    """Bytes in words: ``'0 bytes'``, ``'12.0 KiB'``, ``'3.4 GiB'``."""
+    if n < 1024:
+        return f"{n} bytes"
+    value = float(n)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        if value < 1024 or unit == "TiB":
+            return f"{value:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def write_error(exc: OSError, path: str | os.PathLike[str], what: str) -> OutputFileError:
+    """The error to raise for ``exc`` met while writing ``path``: one line, the facts in it.
+
+    A full disk (``ENOSPC``, ``EDQUOT``) gives :class:`~pyvmafneg.errors.DiskFullError`
+    with the bytes still free on the path's file system.
+    """
+    where = str(path)
+    if exc.errno in _NO_SPACE:
+        try:
+            free = shutil.disk_usage(Path(where).absolute().parent).free
+        except OSError:
+            free = -1
+        left = f"{_size(free)} free" if free >= 0 else "free space unknown"
+        return DiskFullError(
+            f"cannot write {what} {where!r}: its file system is full ({left}); "
+            "the previous file, if any, is unchanged",
+            advice="free some space or choose another place",
+            path=where,
+            free=free,
+        )
+    return OutputFileError(
+        f"cannot write {what} {where!r}: {exc.strerror or exc}; the previous file, if any, "
+        "is unchanged",
+        path=where,
+    )
+
+
+def _new_file_mode(target: Path) -> int:
+    """The permission bits the file gets: the old file's, else what ``open`` would give."""
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+@contextmanager
+def atomic_file(
+    path: str | os.PathLike[str],
+    what: str = "output",
+    *,
+    text: bool = False,
+    encoding: str = "utf-8",
+    newline: str | None = None,
+) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success it replaces ``path`` atomically.
+
+    The body writes to the file object yielded (binary, or text with
+    ``text=True``). When the body ends, the file is flushed, forced to disk
+    (``fsync``) and renamed over ``path``; if the body or any of those steps
+    fails, the temporary file is removed and ``path`` keeps its old content.
+
+    Raises
+    ------
+    DiskFullError
+        The file system is full (the message names the path and the free space).
+    OutputFileError
+        Any other failure to write (permissions, a missing directory ...).
+    """
+    _empty(path, what)
+    out = Path(path)
+    folder = out.parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise write_error(exc, out, what) from None
+    try:
+        mode = "w" if text else "wb"
+        with os.fdopen(fd, mode, encoding=encoding if text else None, newline=newline) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _new_file_mode(out))
+        os.replace(tmp, out)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError) and not isinstance(exc, OutputFileError):
+            raise write_error(exc, out, what) from None
+        raise
+    _sync_dir(folder)
+
+
+def _sync_dir(folder: Path) -> None:
+    """Force a directory's entries (the rename) to disk; where this is not possible, skip it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_file(path: str | os.PathLike[str], data: str | bytes, what: str = "output") -> Path:
+    """Write ``data`` (text as UTF-8, or bytes) to ``path`` with :func:`atomic_file`."""
+    text = isinstance(data, str)
+    with atomic_file(path, what, text=text) as fh:
+        fh.write(data)
+    return Path(path)
+
+
+def save_figure(
+    fig: Any, path: str | os.PathLike[str], what: str = "figure", **kwargs: Any
+) -> Path:
+    """Save a matplotlib figure to ``path`` with :func:`atomic_file`.
+
+    The format is the suffix's (``png`` without one); ``kwargs`` go to
+    ``savefig`` (``dpi`` ...).
+    """
+    fmt = Path(path).suffix.lstrip(".").lower() or "png"
+    with atomic_file(path, what) as fh:
+        fig.savefig(fh, format=fmt, **kwargs)
+    return Path(path)

@@ -19,7 +19,9 @@ from typing import Any, ClassVar
 __all__ = [
     "BDRateError",
     "BackendUnavailableError",
+    "BaselineMismatchError",
     "DecodeError",
+    "DiskFullError",
     "FFmpegError",
     "FeatureError",
     "FormatMismatchError",
@@ -28,12 +30,14 @@ __all__ = [
     "FrameMismatchError",
     "GainLimitError",
     "InputFileError",
+    "LadderError",
     "LibvmafError",
     "LibvmafNotFoundError",
     "LogFormatError",
     "ManifestError",
     "MissingDependencyError",
     "ModelError",
+    "ModelFamilyError",
     "NoVmafScoresError",
     "OffsetError",
     "OptionError",
@@ -43,6 +47,7 @@ __all__ = [
     "ResultStoreError",
     "ScalerError",
     "SchedulerError",
+    "ScoreRangeError",
     "ScorerStateError",
     "SegmentError",
     "SizeMismatchError",
@@ -520,9 +525,12 @@ class FeatureError(OptionError):
         The feature names accepted.
     backend:
         The backend that cannot compute it, when that was the problem.
+    option, value:
+        The extractor option refused and the value given, when that was the
+        problem (else ``''`` and None).
     """
 
-    _facts = {"feature": "", "known": (), "backend": None}
+    _facts = {"feature": "", "known": (), "backend": None, "option": "", "value": None}
 
 
 class SegmentError(VmafNegError, ValueError):
@@ -574,7 +582,109 @@ class NoVmafScoresError(LogFormatError):
     """
 
     _facts = {"path": "", "tool": "", "metrics": ()}
+    metrics: tuple[str, ...]
 
     def __init__(self, message: str = "", **facts: Any) -> None:
         super().__init__(message, **facts)
         self.keys = self.metrics  # the series it holds, as LogFormatError names them
+
+
+class DiskFullError(OutputFileError):
+    """An output could not be written because its file system is full.
+
+    The previous file at that path, if any, is left as it was.
+
+    Attributes
+    ----------
+    path:
+        The output asked for.
+    free:
+        Bytes free on its file system when the write failed (-1 when unknown).
+    """
+
+    _facts = {"path": "", "free": -1}
+
+
+class ScoreRangeError(ResultError):
+    """A model score no model of its kind can produce: NaN, infinite or out of range.
+
+    The range is taken from the model file: the extremes its SVM reaches over
+    every feature value an encode can have, widened by a margin (and always
+    including 0-100, where clipped scores lie).
+
+    Attributes
+    ----------
+    key:
+        The score's name (``'vmaf'``, ``'vmaf_neg'`` ...).
+    frame:
+        The first frame holding such a score.
+    value:
+        The score there (VMAF points; NaN or infinite included).
+    low, high:
+        The range the model can produce (points), or None for a NaN/infinite value.
+    model:
+        The model file the range comes from (empty for a NaN/infinite value).
+    """
+
+    _facts = {
+        "key": "",
+        "frame": _REQUIRED,
+        "value": _REQUIRED,
+        "low": None,
+        "high": None,
+        "model": "",
+    }
+
+
+class ModelFamilyError(ModelError):
+    """The default and NEG scores come from models of different families (e.g. 4K and HD).
+
+    ``model`` is the default side's model file, as for any :class:`ModelError`.
+
+    The gap between two models of different SVMs measures the models' difference,
+    not the credit NEG's caps remove, so no verdict can be drawn from it.
+
+    Attributes
+    ----------
+    default_model:
+        The model file that reproduces the default scores from their features.
+    neg_model:
+        The model file that reproduces the NEG scores from their capped features.
+    """
+
+    _facts = {"model": "", "default_model": _REQUIRED, "neg_model": _REQUIRED}
+
+
+class BaselineMismatchError(FrameMismatchError):
+    """A baseline that is not another encode of the same frames of the same source.
+
+    Attributes
+    ----------
+    frames:
+        Frames of the checked result.
+    baseline_frames:
+        Frames of the baseline.
+    frame:
+        The first frame whose reference motion differs (None when the frame
+        counts or numbers differ).
+    """
+
+    _facts = {"frames": _REQUIRED, "baseline_frames": _REQUIRED, "frame": None}
+
+
+class LadderError(VmafNegError, ValueError):
+    """The encodes of a comparison series cannot form one ladder.
+
+    Raised when the encodes of one series (codec and setting) of one source
+    come at different frame rates, or when an encode (a rung) is larger than
+    its reference.
+
+    Attributes
+    ----------
+    source:
+        The reference (source) name, or ``''``.
+    series:
+        The series (``'<codec> <setting>'``), or ``''``.
+    """
+
+    _facts = {"source": "", "series": ""}

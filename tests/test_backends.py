@@ -255,12 +255,12 @@ def test_a_scorer_is_not_used_by_two_threads_at_once(make: Any) -> None:
     assert list(result.frames) == [0, 1]
 
 
-def test_every_error_is_exported_and_derives_from_the_base() -> None:
+def test_every_error_is_reachable_and_derives_from_the_base() -> None:
     for name in errors.__all__:
         cls = getattr(errors, name)
         if isinstance(cls, type):
             assert issubclass(cls, VmafNegError), name
-            assert getattr(pyvmafneg, name) is cls and name in pyvmafneg.__all__, name
+            assert getattr(pyvmafneg, name) is cls, name
 
 
 def test_errors_keep_their_facts_across_processes() -> None:

@@ -21,7 +21,7 @@ from pyvmafneg.verdict._check import check
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("check")
-    ref = clip(8)
+    ref = clip(24)
     ref_y4m = to_y4m(ref, d / "ref.y4m")
     sharp_y4m = to_y4m(sharpen(ref, 1.5), d / "sharp.y4m")
     return {
@@ -87,7 +87,7 @@ def test_ffmpeg_log_sharpened_flagged_compressed_clean(
         assert out.strip().splitlines()[-1].startswith("CLEAN:" if expected == 0 else "FLAGGED:")
     assert reports["compressed"]["gap"]["overall"] <= 3.0 < reports["sharpened"]["gap"]["overall"]
     # Sharpened before a light encode: above the frames' own ceiling as well.
-    assert [f["code"] for f in reports["sharpened"]["flags"]] == ["gap", "above_ceiling"]
+    assert [f["code"] for f in reports["sharpened"]["flags"]] == ["excess", "above_ceiling"]
     assert reports["sharpened"]["ceiling"]["frames_above"]
     assert reports["compressed"]["ceiling"]["max_excess"] < 0
     assert reports["compressed"]["flags"] == []
@@ -109,13 +109,13 @@ def test_frames_above_100_are_information_only(
     assert code == 1 and above
     assert report["clipped"] is False
     assert report["frames_above_100"] == above
-    assert [f["code"] for f in report["flags"]] == ["gap", "above_ceiling"]
+    assert [f["code"] for f in report["flags"]] == ["excess", "above_ceiling"]
     assert any("above 100" in n for n in report["notes"])
     # Even with a huge threshold the own-ceiling flag alone fails the gate.
     code, out, _ = _run(capsys, "check", str(path), "--threshold", "1000")
     assert code == 1
     n_above = len(report["ceiling"]["frames_above"])
-    assert f"FLAGGED: gap {report['gap']['overall']:.2f} points; {n_above}/8 frames above" in out
+    assert f"FLAGGED: gap {report['gap']['overall']:.2f} points; {n_above}/24 frames above" in out
 
 
 def test_threshold_and_floor(ffmpeg_logs: dict, capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,7 +157,7 @@ def test_score_check_in_process(
     )
     report = json.loads(out)
     assert code == 1 and report["clipped"] is False
-    assert [f["code"] for f in report["flags"]] == ["gap", "above_ceiling"]
+    assert [f["code"] for f in report["flags"]] == ["excess", "above_ceiling"]
     direct = score(open_video(clips["ref"]), open_video(clips["sharpened"]), clip=False)
     assert abs(report["gap"]["overall"] - direct.pooled_gap) <= 1e-6
     # The log written by the same run checks the same way, and knows it is unclipped.

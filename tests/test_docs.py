@@ -1,4 +1,4 @@
-"""The Python examples in README.md and docs/*.md run as written."""
+"""The Python examples in README.md and the documentation pages (docs/**/*.md) run as written."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [
+    ROOT / "README.md",
+    *sorted(p for p in (ROOT / "docs").rglob("*.md") if "_build" not in p.parts),
+]
 
 
 def _blocks(path: Path) -> list[tuple[int, str]]:
@@ -26,13 +29,33 @@ def _blocks(path: Path) -> list[tuple[int, str]]:
 FILES = [p for p in DOCS if p.exists() and _blocks(p)]
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(ROOT)) for p in FILES])
 def test_python_examples_run(path, tmp_path, monkeypatch):
     """Each file's blocks run in order in one namespace, as a reader would paste them."""
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": "__docs__"}
     for line, code in _blocks(path):
         exec(compile(code, f"{path.name}:{line}", "exec"), namespace)  # noqa: S102
+
+
+def test_readme_is_a_front_page():
+    """The README stays a front page; the details live on the documentation site."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) < 300
+
+
+def test_every_page_is_on_the_site():
+    """Each Markdown page under docs/ is named in a toctree (Sphinx -W would fail otherwise)."""
+    site = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in (ROOT / "docs").rglob("*")
+        if p.suffix in {".md", ".rst"} and "_build" not in p.parts
+    )
+    for page in (ROOT / "docs").rglob("*.md"):
+        if "_build" in page.parts or page.name == "index.md":
+            continue
+        name = page.relative_to(ROOT / "docs").with_suffix("").as_posix()
+        assert re.search(rf"^{re.escape(name)}$", site, flags=re.M), name
 
 
 def test_readme_names_the_exact_test_command():

@@ -123,5 +123,5 @@ def test_find_ffmpeg_env(monkeypatch, tmp_path) -> None:
         x264_roundtrip(frames)
     write_y4m(frames, tmp_path / "clip.y4m")
     with pytest.raises(FFmpegError, match="from PYVMAFNEG_FFMPEG"):
-        pyvmafneg.score_ffmpeg(tmp_path / "clip.y4m", tmp_path / "clip.y4m")
+        pyvmafneg.score(tmp_path / "clip.y4m", tmp_path / "clip.y4m", backend="ffmpeg")
     assert find_ffmpeg(exe) == exe  # an explicit executable wins over the variable

@@ -10,6 +10,7 @@ machinery at all. How long that takes is measured in
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import pyvmafneg
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Never loaded by ``import pyvmafneg``.
-HEAVY = ("scipy", "skimage", "matplotlib", "dask", "distributed", "av")
+HEAVY = ("scipy", "skimage", "matplotlib", "dask", "distributed", "av", "pandas")
 #: Never loaded to build the argument parsers either (nor any scoring module).
 MACHINERY = (*HEAVY, "numpy", "cffi", "_cffi_backend", "imageio_ffmpeg")
 
@@ -114,24 +115,64 @@ def test_every_public_name_resolves():
         pyvmafneg.nonesuch  # noqa: B018
 
 
-def test_type_checking_imports_match_the_lazy_table():
-    """The names editors and type checkers see are the names imported on first use."""
-    tree = ast.parse((ROOT / "pyvmafneg" / "__init__.py").read_text(encoding="utf-8"))
-    guarded: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
-            for stmt in node.body:
-                if isinstance(stmt, ast.ImportFrom):
-                    for alias in stmt.names:
-                        guarded[alias.name] = "." * stmt.level + (stmt.module or "")
-    table = next(
-        ast.literal_eval(node.value)
-        for node in tree.body
-        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "_LAZY"
+def _stub_imports() -> list[tuple[str, str, str | None]]:
+    """``(module, name, alias)`` of every import in ``pyvmafneg/__init__.pyi``."""
+    tree = ast.parse((ROOT / "pyvmafneg" / "__init__.pyi").read_text(encoding="utf-8"))
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            found += [(module, a.name, a.asname) for a in node.names]
+        else:
+            assert isinstance(node, ast.AnnAssign), ast.dump(node)  # __version__: str
+    return found
+
+
+def test_the_stub_is_the_one_list_of_public_names():
+    """``__init__.pyi`` lists the public names once; ``__all__`` and the lazy imports follow it."""
+    imports = _stub_imports()
+    assert all(alias == name for _, name, alias in imports), "every name is exported as itself"
+    names = {name: module for module, name, _ in imports if module != "."}
+    assert set(pyvmafneg.__all__) == {*names, "__version__"}
+    assert len(pyvmafneg.__all__) <= 32, "the top level holds what most users need"
+    for name, module in names.items():
+        defined = getattr(importlib.import_module(module, "pyvmafneg"), name)
+        assert getattr(pyvmafneg, name) is defined, name
+    packages = {name for module, name, _ in imports if module == "."}
+    subpackages = {p.name for p in (ROOT / "pyvmafneg").iterdir() if (p / "__init__.py").is_file()}
+    assert packages == subpackages | {"errors"}
+    # the module reads the stub with its own pattern: every import of the stub has that form
+    assert len(pyvmafneg._IMPORT.findall((ROOT / "pyvmafneg" / "__init__.pyi").read_text())) == len(
+        imports
     )
-    assert guarded == table
-    errors = {n for n in pyvmafneg.__all__ if n.endswith("Error")}
-    assert set(pyvmafneg.__all__) == set(guarded) | errors | {"__version__"}
+    assert "TYPE_CHECKING" not in (ROOT / "pyvmafneg" / "__init__.py").read_text()
+
+
+def test_every_error_is_one_import_away():
+    """Every error class is in pyvmafneg.errors and still reachable as pyvmafneg.NAME."""
+    from pyvmafneg import errors
+
+    common = {n for n in pyvmafneg.__all__ if n.endswith("Error")}
+    assert common < set(errors.__all__)
+    for name in errors.__all__:
+        assert getattr(pyvmafneg, name) is getattr(errors, name), name
+    namespace: dict[str, object] = {}
+    exec("from pyvmafneg import SyncError", namespace)  # noqa: S102
+    assert namespace["SyncError"] is errors.SyncError
+
+
+def test_the_public_api_is_type_checked_module_by_module():
+    """``[tool.mypy] files`` in pyproject.toml covers the stub and every module it names."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    files = set(config["tool"]["mypy"]["files"])
+    wanted = {"pyvmafneg/__init__.pyi"}
+    for module, _, _ in _stub_imports():
+        if module != ".":
+            wanted.add("pyvmafneg/" + module.lstrip(".").replace(".", "/") + ".py")
+    assert wanted <= files, sorted(wanted - files)
+    assert (ROOT / "pyvmafneg" / "py.typed").is_file()
 
 
 def test_ffmpeg_backend_loads_no_libvmaf_binding(tmp_path):

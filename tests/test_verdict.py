@@ -20,7 +20,7 @@ from pyvmafneg.verdict._check import check
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("verdict")
-    ref = clip(8)
+    ref = clip(24)
     ref_y4m = to_y4m(ref, d / "ref.y4m")
     return {
         "ref": ref_y4m,
@@ -40,14 +40,14 @@ def test_sharpened_flagged_with_numbers_from_libvmaf(pair: dict[str, Path]) -> N
     report = check(clipped)
     assert report.grade == "flagged" and report.exit_code == 1
     codes = [e.code for e in report.evidence]
-    assert codes[:2] == ["gap", "above_ceiling"]
+    assert codes[:2] == ["excess", "above_ceiling"]
     gap = report.evidence[0]
     # The gap tested is libvmaf's unclipped gap, recomputed from the clipped run's features.
     assert report.tested_gap == pytest.approx(unclipped.pooled_gap, abs=0.01)
     assert gap.numbers["gap"] == pytest.approx(unclipped.pooled_gap, abs=0.01)
     assert gap.numbers["gap_as_given"] == pytest.approx(clipped.pooled_gap, abs=1e-9)
     assert report.tested_gap > report.overall_gap + 0.1
-    expected = unclipped.frames[unclipped.gap > report.threshold]
+    expected = unclipped.frames[unclipped.gap > report.rule.threshold]
     assert sorted(gap.frames) == sorted(int(f) for f in expected)
     # Where the credit comes from: capping one feature family removes part of the gap.
     assert report.credit is not None
@@ -62,11 +62,21 @@ def test_sharpened_flagged_with_numbers_from_libvmaf(pair: dict[str, Path]) -> N
         atol=1e-12,
     )
     data = report.as_dict()
-    assert data["verdict"] == "flagged" and data["evidence"][0]["code"] == "gap"
+    assert data["verdict"] == "flagged" and data["evidence"][0]["code"] == "excess"
     np.testing.assert_allclose(
         [f["gap_unclipped"] for f in data["per_frame"]], unclipped.gap, atol=0.01
     )
-    assert report.verdict.startswith(f"FLAGGED: gap {report.tested_gap:.2f} > 3.25 points")
+    assert report.verdict.startswith(
+        f"FLAGGED: gap {report.tested_gap:.2f} > {report.rule.threshold:.2f} points"
+    )
+    # The words say what was measured, and name the cause the evidence supports.
+    assert gap.message.startswith(f"vmaf credits {report.tested_gap:.2f} points that vmaf_neg caps")
+    assert f"capping ADM alone removes {gap.numbers['adm_credit']:.2f}" in gap.message
+    assert "Likely cause: enhancement" in gap.message
+    # The plain gap rule names no cause: honest low-rate encodes reach large gaps too.
+    plain = check(clipped, threshold=3.25)
+    assert plain.evidence[0].code == "gap" and "Likely cause" not in plain.evidence[0].message
+    assert "does not tell enhancement from honest encodes" in plain.evidence[0].message
 
 
 def test_honest_clean_and_borderline_limits(pair: dict[str, Path]) -> None:
@@ -112,8 +122,10 @@ def test_cli_strict_and_exit_codes(
     assert again["gap"]["tested"] == pytest.approx(report["gap"]["tested"], abs=1e-4)
 
 
-def test_other_model_under_a_plain_name_is_not_assumed(pair: dict[str, Path]) -> None:
-    """4K scores logged as 'vmaf': the recomputed v0.6.1 scores disagree, so nothing is assumed."""
+def test_other_model_under_a_plain_name_is_identified_from_its_features(
+    pair: dict[str, Path],
+) -> None:
+    """4K scores logged as 'vmaf': the logged features say which model made them."""
     four_k = score(
         open_video(pair["ref"]),
         open_video(pair["honest"]),
@@ -122,13 +134,18 @@ def test_other_model_under_a_plain_name_is_not_assumed(pair: dict[str, Path]) ->
     assert four_k.scores["vmaf"].max() < 100.0
     as_log = replace(four_k, models={}, backend="log")
     report = check(as_log)
-    assert report.credit is None and report.ceiling is None
-    assert report.tested_gap == pytest.approx(four_k.pooled_gap, abs=1e-12)
-    assert any("not those of vmaf_v0.6.1" in n for n in report.notes)
-    # Told the model file, the check uses it (and agrees with libvmaf).
-    told = check(as_log, ceiling_model="vmaf_4k_v0.6.1")
-    assert told.credit is not None
-    np.testing.assert_allclose(told.credit.default, four_k.scores["vmaf"], atol=0.01)
+    # The credit is the 4K model's, recomputed as libvmaf computed it.
+    assert report.credit is not None and report.ceiling_model == "vmaf_4k_v0.6.1"
+    np.testing.assert_allclose(report.credit.default, four_k.scores["vmaf"], atol=0.01)
+    assert report.tested_gap == pytest.approx(four_k.pooled_gap, abs=0.01)
+    # The calibration covers vmaf_v0.6.1 only: the verdict says so instead of guessing.
+    assert report.rule is not None and not report.rule.calibrated
+    assert "vmaf_4k_v0.6.1" in report.rule.outside[0]
+    assert report.grade == "uncalibrated" and report.exit_code == 0
+    # Told another model file, the check takes it (the scores then disagree with it).
+    told = check(as_log, ceiling_model="vmaf_v0.6.1")
+    assert told.credit is None
+    assert any("not those of vmaf_v0.6.1" in n for n in told.notes)
     # Every frame clipped: nothing to confirm the model by, and the report says so.
     flat = replace(as_log, scores={k: np.full(len(four_k), 100.0) for k in four_k.scores})
     assert any("is taken to be vmaf_v0.6.1" in n for n in check(flat).notes)

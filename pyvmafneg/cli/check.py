@@ -1,7 +1,9 @@
 """``pyvmafneg check``: the enhancement-gain gate on existing VMAF logs.
 
-Exit codes: 0 clean, 1 flagged, 2 unusable input (bad, truncated or empty
-logs, logs that do not match, non-VMAF files).
+Exit codes: 0 clean, borderline or uncalibrated, 1 flagged, 2 unusable input
+(bad, truncated or empty logs, logs that do not match, scores no model can
+produce, default and NEG logs of different model families, a baseline of other
+frames or another source, non-VMAF files).
 """
 
 from __future__ import annotations
@@ -23,18 +25,21 @@ def add_gate_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--threshold",
         type=float,
-        default=DEFAULT_THRESHOLD,
+        default=None,
         metavar="POINTS",
-        help=f"flag a pooled gap (default - NEG, unclipped when the features allow) above "
-        f"this many points (default {DEFAULT_THRESHOLD:g}, calibrated on honest encodes)",
+        help="use the plain gap rule: flag a pooled gap (default - NEG, unclipped when the "
+        "features allow) above this many points, whatever the quality (e.g. "
+        f"{DEFAULT_THRESHOLD:g}); default: the calibrated rule, which flags a gap beyond what "
+        "honest encodes of the same quality show and grades clips outside its calibrated "
+        "range 'uncalibrated' (docs/calibration.md)",
     )
     p.add_argument(
         "--borderline",
         type=float,
         default=DEFAULT_BORDERLINE,
         metavar="POINTS",
-        help=f"call a pooled gap above this (and not above --threshold) borderline "
-        f"(default {DEFAULT_BORDERLINE:g})",
+        help=f"with --threshold, call a pooled gap above this (and not above --threshold) "
+        f"borderline (default {DEFAULT_BORDERLINE:g})",
     )
     p.add_argument(
         "--strict",
@@ -61,14 +66,17 @@ def add_gate_options(p: argparse.ArgumentParser) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "check",
-        help="check VMAF logs for enhancement gain (a CI gate: exit 0 clean/borderline, 1 flagged)",
+        help="check VMAF logs for enhancement gain (a CI gate: exit 0 clean/borderline/"
+        "uncalibrated, 1 flagged)",
         description="Read libvmaf logs (JSON, XML or CSV from the vmaf tool, FFmpeg's libvmaf "
         "filter or pyvmafneg) or ffmpeg-quality-metrics logs (JSON or CSV, one VMAF model per "
         "run) holding default VMAF and VMAF-NEG, in one log or one model per log, and grade "
-        "them clean, borderline or flagged with the evidence that fired: the gap (default - "
-        "NEG), frames above their own ceiling, where the credit comes from. Says on stderr "
-        "which tool wrote each log. Exit status: 0 clean or borderline (1 with --strict), 1 "
-        "flagged, 2 unusable input.",
+        "them clean, borderline, uncalibrated or flagged with the evidence that fired: the gap "
+        "(default - NEG) against what honest encodes of the same quality show, frames above "
+        "their own ceiling, where the credit comes from. Says on stderr which tool wrote each "
+        "log. Exit status: 0 clean, uncalibrated or borderline (1 with --strict), 1 flagged, 2 "
+        "unusable input (including scores no model can produce and logs of different model "
+        "families).",
     )
     p.add_argument("logs", nargs="+", metavar="LOG", help="one log with both models, or two logs")
     add_gate_options(p)
@@ -78,8 +86,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--baseline",
         metavar="LOG",
-        help="a log of another encode of the same source (with psnr_y and float_ssim, as "
-        "this one): report a possible residual gain when NEG rises while PSNR-Y and SSIM fall",
+        help="a log of another encode of the same frames of the same source (with psnr_y and "
+        "float_ssim, as this one): report a possible residual gain when NEG rises while PSNR-Y "
+        "and SSIM fall",
     )
     p.add_argument(
         "--neg-log",
@@ -129,7 +138,7 @@ def draw_plot(result: Result, report: CheckReport, args: argparse.Namespace) -> 
     path = plot_result(
         result,
         args.plot,
-        threshold=args.threshold,
+        threshold=report.threshold if report.rule is None else report.rule.threshold,
         ceiling=report.ceiling,
         ceiling_margin=report.ceiling_margin,
     )

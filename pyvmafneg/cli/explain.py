@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"pyvmafneg explain: warning: {text}", file=sys.stderr)
         return _native_report(args, ref, dis)
     save = None
-    if args.maps:
+    if args.maps is not None:
         from .._outputs import check_output_dir
         from ..verdict._capmaps import save_cap_maps
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._outputs import atomic_file
 from ..engines._ffmpeg import find_ffmpeg
 from ..errors import FFmpegError, FrameError, FrameMismatchError
 from ..io._frame import Frame
@@ -257,7 +258,8 @@ def x264_roundtrip(
         ]
         nbytes = mkv.stat().st_size
         if keep is not None:
-            shutil.copyfile(mkv, keep)
+            with open(mkv, "rb") as src, atomic_file(keep, "the encode") as dst:
+                shutil.copyfileobj(src, dst)
     if len(decoded) != len(frames):
         raise FFmpegError(
             f"FFmpeg returned {len(decoded)} decoded frames for {len(frames)} encoded ones"

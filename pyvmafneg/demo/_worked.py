@@ -41,7 +41,7 @@ import numpy as np
 
 from .._defaults import DEMO_IMAGE, DEMO_MAX_FRAMES, DEMO_OUT
 from .._optional import matplotlib_agg
-from .._outputs import check_output_dir
+from .._outputs import check_output_dir, make_output_dir, save_figure, write_file
 from ..engines._registry import score
 from ..errors import OptionError
 from ..io._frame import Frame
@@ -530,8 +530,9 @@ def run_demo(
     if figures and out is not None:
         _figure(1, 1, 1, 1)  # fail now, not after the scoring, when matplotlib is missing
     if out is not None:
-        (out / "logs").mkdir(parents=True, exist_ok=True)
-        (out / "streams").mkdir(parents=True, exist_ok=True)
+        make_output_dir(out, "the demo's output directory")
+        make_output_dir(out / "logs", "the demo's log directory")
+        make_output_dir(out / "streams", "the demo's stream directory")
     files: list[Path] = []
 
     say(f"building a {frames}-frame {width}x{height} clip from '{image}'")
@@ -601,7 +602,8 @@ def run_demo(
             say("drawing figures")
             files.extend(draw_figures(report, ref, first_frames, out))
         report.elapsed = time.perf_counter() - t0
-        (out / "table.txt").write_text(
+        write_file(
+            out / "table.txt",
             header(report)
             + "\n\n"
             + report.table()
@@ -610,10 +612,10 @@ def run_demo(
             + "\n\n"
             + textwrap.fill(report.verdict(), width=100)
             + "\n",
-            encoding="utf-8",
+            "the demo's table",
         )
         files.append(out / "table.txt")
-        (out / "demo.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+        write_file(out / "demo.json", json.dumps(report.as_dict(), indent=2) + "\n", "demo.json")
         files.append(out / "demo.json")
     report.elapsed = time.perf_counter() - t0
     return report
@@ -720,7 +722,7 @@ def draw_per_frame(report: DemoReport, path: str | os.PathLike[str]) -> Path:
     )
     fig.tight_layout()
     p = Path(path)
-    fig.savefig(p, dpi=FIGURE_DPI)
+    save_figure(fig, p, "a demo figure", dpi=FIGURE_DPI)
     return p
 
 
@@ -770,7 +772,7 @@ def draw_cap_curve(cap: CapCurve, path: str | os.PathLike[str]) -> Path:
     )
     fig.tight_layout()
     p = Path(path)
-    fig.savefig(p, dpi=FIGURE_DPI)
+    save_figure(fig, p, "a demo figure", dpi=FIGURE_DPI)
     return p
 
 
@@ -810,5 +812,5 @@ def draw_variants(
     )
     fig.tight_layout()
     p = Path(path)
-    fig.savefig(p, dpi=85, pil_kwargs={"optimize": True})
+    save_figure(fig, p, "a demo figure", dpi=85, pil_kwargs={"optimize": True})
     return p

@@ -18,6 +18,7 @@ a name to an extractor, for the in-process binding and FFmpeg's filter alike.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,8 +26,11 @@ from dataclasses import dataclass
 from ..errors import FeatureError
 
 __all__ = [
+    "EXTRACTOR_OPTIONS",
     "FEATURES",
+    "WITHHELD_OPTIONS",
     "FeatureSpec",
+    "OptionSpec",
     "ffmpeg_feature_option",
     "refuse_features",
     "resolve_features",
@@ -42,6 +46,107 @@ FEATURES: dict[str, str] = {
     "psnr_hvs": "psnr_hvs",
     "float_ssim": "float_ssim",
     "float_ms_ssim": "float_ms_ssim",
+}
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option an extractor declares: its type and accepted range.
+
+    Attributes
+    ----------
+    kind:
+        ``'bool'`` (``true`` or ``false``), ``'int'``, ``'float'`` or
+        ``'choice'`` (one of ``choices``).
+    low, high:
+        Inclusive bounds of an ``int`` or ``float`` option (None: unbounded).
+    choices:
+        The values a ``choice`` option takes.
+    """
+
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """What a value must be, e.g. ``'an integer from 15 to 127'``."""
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        what = "an integer" if self.kind == "int" else "a finite number"
+        if self.low is not None and self.high is not None:
+            return f"{what} from {self.low:g} to {self.high:g}"
+        if self.low is not None:
+            return f"{what} >= {self.low:g}"
+        return what
+
+    def check(self, value: str) -> bool:
+        """Whether ``value`` (as text) is one this option takes."""
+        if self.kind == "bool":
+            return value in ("true", "false")
+        if self.kind == "choice":
+            return value in self.choices
+        try:
+            number = int(value) if self.kind == "int" else float(value)
+        except ValueError:
+            return False
+        if not math.isfinite(number):
+            return False
+        return (self.low is None or number >= self.low) and (
+            self.high is None or number <= self.high
+        )
+
+
+_BOOL = OptionSpec("bool")
+_SSIM_OPTIONS = {"enable_lcs": _BOOL, "enable_db": _BOOL, "clip_db": _BOOL}
+_EOTF = OptionSpec("choice", choices=("bt1886", "pq"))
+
+#: Options each extractor of libvmaf 3.2.0 declares (name -> type and range), as
+#: its option tables give them. libvmaf parses integers with ``atoi`` and
+#: numbers with ``atof`` (so ``3.5`` would silently become 3) and some bad values
+#: crash it; every value is checked here first, strictly. Two declared options
+#: are not offered (:data:`WITHHELD_OPTIONS`).
+EXTRACTOR_OPTIONS: dict[str, dict[str, OptionSpec]] = {
+    "psnr": {
+        "enable_chroma": _BOOL,
+        "enable_mse": _BOOL,
+        "enable_apsnr": _BOOL,
+        "reduced_hbd_peak": _BOOL,
+        "min_sse": OptionSpec("float", 0.0, None),
+    },
+    "float_ssim": {**_SSIM_OPTIONS, "scale": OptionSpec("int", 0, 10)},
+    "float_ms_ssim": dict(_SSIM_OPTIONS),
+    "ciede": {},
+    "psnr_hvs": {},
+    "cambi": {
+        "cambi_max_val": OptionSpec("float", 0.0, 1000.0),
+        "enc_width": OptionSpec("int", 180, 7680),
+        "enc_height": OptionSpec("int", 150, 7680),
+        "enc_bitdepth": OptionSpec("int", 6, 16),
+        "src_width": OptionSpec("int", 320, 7680),
+        "src_height": OptionSpec("int", 200, 4320),
+        "window_size": OptionSpec("int", 15, 127),
+        "topk": OptionSpec("float", 0.0001, 1.0),
+        "cambi_topk": OptionSpec("float", 0.0001, 1.0),
+        "tvi_threshold": OptionSpec("float", 0.0001, 1.0),
+        "max_log_contrast": OptionSpec("int", 0, 5),
+        "full_ref": _BOOL,
+        "eotf": _EOTF,
+        "cambi_eotf": _EOTF,
+        "cambi_high_res_speedup": OptionSpec("int", 0, 2160),
+    },
+}
+
+#: Declared options refused on purpose, with the reason given to the caller.
+WITHHELD_OPTIONS: dict[tuple[str, str], str] = {
+    ("cambi", "heatmaps_path"): "libvmaf would write heat-map files outside the run's outputs",
+    ("cambi", "cambi_vis_lum_threshold"): (
+        "libvmaf 3.2.0 crashes on values inside its own declared range (0 to 300 cd/m2), "
+        "e.g. 100 with the other options at their defaults, or 11 with tvi_threshold=1 and "
+        "max_log_contrast=5"
+    ),
 }
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -103,14 +208,61 @@ def parse_feature(text: str | FeatureSpec) -> FeatureSpec:
                 feature=raw,
                 known=tuple(FEATURES),
             )
+        _check_option(raw, FEATURES[key], k, v)
+        if any(k == seen for seen, _ in options):
+            raise FeatureError(
+                f"feature option {k!r} is given twice in {raw!r}",
+                feature=raw,
+                known=tuple(FEATURES),
+            )
         options.append((k, v))
     return FeatureSpec(key, FEATURES[key], tuple(options))
+
+
+def _check_option(raw: str, extractor: str, key: str, value: str) -> None:
+    """Raise :class:`FeatureError` unless ``extractor`` declares ``key`` and takes ``value``."""
+    declared = EXTRACTOR_OPTIONS[extractor]
+    withheld = WITHHELD_OPTIONS.get((extractor, key))
+    if withheld is not None:
+        raise FeatureError(
+            f"feature {raw!r}: {extractor} option {key} is not offered: {withheld}",
+            feature=raw,
+            known=tuple(FEATURES),
+            option=key,
+            value=value,
+        )
+    spec = declared.get(key)
+    if spec is None:
+        takes = f"it takes {', '.join(sorted(declared))}" if declared else "it takes no options"
+        raise FeatureError(
+            f"feature {raw!r}: {extractor} has no option {key!r}; {takes}",
+            feature=raw,
+            known=tuple(FEATURES),
+            option=key,
+            value=value,
+        )
+    if not spec.check(value):
+        raise FeatureError(
+            f"feature {raw!r}: {extractor} option {key} must be {spec.describe()}, got {value!r}",
+            feature=raw,
+            known=tuple(FEATURES),
+            option=key,
+            value=value,
+        )
 
 
 def resolve_features(
     features: Iterable[str | FeatureSpec] | str | FeatureSpec | None,
 ) -> list[FeatureSpec]:
-    """Parse a feature list (None: none), dropping repeats of the same extractor and options."""
+    """Parse a feature list (None: none), dropping exact repeats.
+
+    Raises
+    ------
+    FeatureError
+        A feature is malformed (see :func:`parse_feature`), or one extractor is
+        asked for twice with different options: libvmaf would compute it once
+        and keep one set of values under the same names.
+    """
     if features is None:
         return []
     if isinstance(features, (str, FeatureSpec)):
@@ -118,8 +270,19 @@ def resolve_features(
     out: list[FeatureSpec] = []
     for item in features:
         spec = parse_feature(item)
-        if all((s.extractor, s.options) != (spec.extractor, spec.options) for s in out):
+        if isinstance(item, FeatureSpec):
+            for key, value in spec.options:
+                _check_option(spec.describe(), spec.extractor, key, value)
+        same = [s for s in out if s.extractor == spec.extractor]
+        if not same:
             out.append(spec)
+        elif same[0].options != spec.options:
+            raise FeatureError(
+                f"{spec.extractor} is asked for twice, as {same[0].describe()!r} and "
+                f"{spec.describe()!r}; give it once, with all its options",
+                feature=spec.describe(),
+                known=tuple(FEATURES),
+            )
     return out
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "check_stable_width",
     "check_threads",
     "exact_cpumask",
+    "scalar_rule_cpumask",
 ]
 
 #: Most libvmaf worker threads accepted. libvmaf starts every thread up front; far
@@ -65,6 +66,20 @@ def exact_cpumask(width: int, cpumask: int) -> int:
     if cpumask == 0 and width in VECTOR_MISMATCH_WIDTHS:
         return VECTOR_CPUMASK
     return cpumask
+
+
+def scalar_rule_cpumask(width: int, cpumask: int) -> int:
+    """The libvmaf path an engine other than libvmaf reproduces at ``width``.
+
+    As :func:`exact_cpumask`, and also the scalar code at
+    :data:`UNSTABLE_WIDTHS`: there libvmaf's vector ADM reads memory it never
+    wrote, so its only repeatable result is the scalar one (the libvmaf
+    engine refuses those widths unless the vector code is switched off; an
+    engine that does not read past the row can simply follow the scalar code).
+    """
+    if cpumask == 0 and width in UNSTABLE_WIDTHS:
+        return VECTOR_CPUMASK
+    return exact_cpumask(width, cpumask)
 
 
 def available_cpus() -> int:

@@ -117,6 +117,8 @@ class Frame:
     pixel_format:
         ``'420'``, ``'422'``, ``'444'`` or ``'400'``.
 
+    Notes
+    -----
     Use :meth:`from_planes` or :func:`as_frame` to build one with the format
     inferred and everything validated.
     """
@@ -297,7 +299,20 @@ def as_frame(
                 obj[0], obj[1], obj[2], bitdepth=bitdepth, pixel_format=pixel_format
             )
         raise FrameError(f"a frame is 1 plane (gray) or 3 planes (Y, U, V); got {len(obj)}")
-    raise FrameError(f"cannot use an object of type {type(obj).__name__} as a frame")
+    raise FrameError(f"cannot use {_short_repr(obj)} as a frame; {FRAME_IS}")
+
+
+#: What every frame-taking function accepts, said once for its errors.
+FRAME_IS = (
+    "a frame is a pyvmafneg Frame, a 2-D luma array (height, width) of uint8 or uint16, "
+    "or a (Y, U, V) sequence of such arrays"
+)
+
+
+def _short_repr(obj: object) -> str:
+    text = repr(obj)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    return f"an object of type {type(obj).__name__} ({text})"
 
 
 def check_pair(reference: Frame, distorted: Frame, index: int | None = None) -> None:
@@ -348,6 +363,9 @@ def check_pair(reference: Frame, distorted: Frame, index: int | None = None) -> 
         )
 
 
+_END = object()
+
+
 def iter_pairs(
     reference: Iterable[FrameLike], distorted: Iterable[FrameLike], frames: int | None = None
 ) -> Iterator[tuple[FrameLike, FrameLike]]:
@@ -361,22 +379,25 @@ def iter_pairs(
     dis_it = iter(distorted)
     done = 0
     while frames is None or done < frames:
-        ref = next(ref_it, None)
-        dis = next(dis_it, None)
-        if ref is None and dis is None:
+        ref = next(ref_it, _END)
+        dis = next(dis_it, _END)
+        for role, item in (("reference", ref), ("distorted", dis)):
+            if item is None:
+                raise FrameError(f"frame {done} of the {role} clip is None; {FRAME_IS}")
+        if ref is _END and dis is _END:
             break
-        if ref is None or dis is None:
-            shorter = "reference" if ref is None else "distorted"
+        if ref is _END or dis is _END:
+            shorter = "reference" if ref is _END else "distorted"
             raise FrameCountMismatchError(
                 f"the {shorter} clip ended after {done} frames but the other goes on",
                 advice="pass {frames} to score the common prefix",
                 options={"frames": done},
-                reference_frames=done if ref is None else None,
-                distorted_frames=done if dis is None else None,
+                reference_frames=done if ref is _END else None,
+                distorted_frames=done if dis is _END else None,
                 common=done,
                 requested=frames,
             )
-        yield ref, dis
+        yield ref, dis  # type: ignore[misc]  # neither is _END nor None here
         done += 1
     if frames is not None and done < frames:
         raise FrameCountMismatchError(

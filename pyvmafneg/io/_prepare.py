@@ -33,6 +33,7 @@ same plan.
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,13 +87,23 @@ def check_scaler(scale: str | None) -> str | None:
     return name
 
 
+#: Largest display width or height accepted, in pixels: the native engine's and
+#: libvmaf's ADM take at most 32768 a side, and FFmpeg's image allocator (which
+#: PyAV's frames and libswscale use) refuses any picture whose
+#: ``(width + 128) * (height + 128)`` reaches ``2**31 / 8``, so 16384 is the
+#: largest square side it takes.
+MAX_DISPLAY_SIDE = 16384
+_MAX_IMAGE_AREA = 2**31 // 8
+
+
 def check_size(size: tuple[int, int] | Sequence[int] | str | None) -> tuple[int, int] | None:
     """``(width, height)`` in pixels from a pair or a ``'WxH'`` string; None stays None.
 
     Raises
     ------
     ScalerError
-        Not two positive integers.
+        Not two positive integers, or a picture larger than libswscale can
+        allocate (:data:`MAX_DISPLAY_SIDE`).
     """
     if size is None:
         return None
@@ -109,6 +120,13 @@ def check_size(size: tuple[int, int] | Sequence[int] | str | None) -> tuple[int,
         ) from None
     if w < 1 or h < 1:
         raise ScalerError(f"a display size must be positive; got {w}x{h}", size=(w, h))
+    if max(w, h) > MAX_DISPLAY_SIDE or (w + 128) * (h + 128) >= _MAX_IMAGE_AREA:
+        raise ScalerError(
+            f"a display size of {w}x{h} is larger than libswscale can allocate (at most "
+            f"{MAX_DISPLAY_SIDE} pixels a side, and (width + 128) x (height + 128) below "
+            f"{_MAX_IMAGE_AREA})",
+            size=(w, h),
+        )
     return w, h
 
 
@@ -340,14 +358,28 @@ def convert_frames(
         yield scaler(f)
 
 
+#: Largest offset accepted, either sign (frames): the most items Python can skip.
+MAX_OFFSET = sys.maxsize
+
+
 def check_offset(offset: int) -> int:
-    """``offset`` as an int (any sign)."""
+    """``offset`` as an int (any sign, at most :data:`MAX_OFFSET` frames either way)."""
+    if isinstance(offset, bool):
+        raise OffsetError(
+            f"offset must be an integer number of frames; got {offset!r}", offset=offset
+        )
     try:
-        return int(offset)
-    except (TypeError, ValueError):
+        value = int(offset)
+    except (TypeError, ValueError, OverflowError):
         raise OffsetError(
             f"offset must be an integer number of frames; got {offset!r}", offset=offset
         ) from None
+    if abs(value) > MAX_OFFSET:
+        raise OffsetError(
+            f"offset {value} is beyond any clip: at most {MAX_OFFSET} frames either way",
+            offset=value,
+        )
+    return value
 
 
 def offset_counts(
@@ -415,7 +447,7 @@ class PreparedPair:
             for role, (old, new) in self.converted.items()
         ]
         if self.offset > 0:
-            lines.append(f"offset {self.offset}: the first {self.offset} distorted frames dropped")
+            lines.append(f"offset +{self.offset}: the first {self.offset} distorted frames dropped")
         elif self.offset < 0:
             lines.append(f"offset {self.offset}: the first {-self.offset} reference frames dropped")
         if self.plan is not None:
@@ -423,10 +455,15 @@ class PreparedPair:
         return lines
 
 
+_NOTHING = object()
+
+
 def _luma_size(obj: Any) -> tuple[int, int]:
     """``(width, height)`` of a frame-like without validating it."""
     if isinstance(obj, Frame):
         return obj.width, obj.height
+    if obj is None or not isinstance(obj, (np.ndarray, Sequence)) or isinstance(obj, (str, bytes)):
+        as_frame(obj)  # raises, saying what a frame must be
     plane = obj if isinstance(obj, np.ndarray) else np.asarray(obj[0])
     shape = np.shape(plane)
     if len(shape) != 2:
@@ -437,9 +474,11 @@ def _luma_size(obj: Any) -> tuple[int, int]:
 
 def _peek(frames: Iterable[Any]) -> tuple[Any, Iterator[Any]]:
     it = iter(frames)
-    first = next(it, None)
-    if first is None:
+    first = next(it, _NOTHING)
+    if first is _NOTHING:
         return None, iter(())
+    if first is None:
+        as_frame(first)  # raises: a None frame is refused, not taken for the clip's end
     return first, itertools.chain((first,), it)
 
 

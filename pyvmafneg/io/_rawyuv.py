@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from .._outputs import atomic_file
 from ..errors import InputFileError, TruncatedInputError
 from ._frame import Frame, chroma_shape, normalize_pixel_format
 
@@ -139,7 +140,7 @@ def _read_exact(fh: BinaryIO, size: int, path: Path, index: int) -> bytes:
 def write_yuv(frames: Iterable[Frame], path: str | os.PathLike[str]) -> int:
     """Write frames to a raw planar file (little-endian above 8 bits); returns the count."""
     count = 0
-    with open(path, "wb") as fh:
+    with atomic_file(path, "the raw YUV file") as fh:
         for frame in frames:
             for plane in frame.planes:
                 data = plane if frame.bitdepth == 8 else plane.astype("<u2", copy=False)

@@ -100,7 +100,7 @@ def _read(clip: Any, count: int, bitdepth: int | None) -> list[Frame]:
         )
     elif isinstance(clip, (str, bytes, os.PathLike)):
         clip = open_video(os.fsdecode(clip))
-    out = []
+    out: list[Frame] = []
     for frame in clip:
         if len(out) == count:
             break

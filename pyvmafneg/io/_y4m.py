@@ -30,6 +30,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from .._outputs import atomic_file
 from ..errors import InputFileError, OptionError, TruncatedInputError
 from ._frame import Frame, chroma_shape, normalize_pixel_format
 
@@ -386,7 +387,7 @@ def write_y4m(
         rate = Fraction(fps).limit_denominator(1001000)
     count = 0
     first: Frame | None = None
-    with open(path, "wb") as fh:
+    with atomic_file(path, "the Y4M file") as fh:
         for frame in frames:
             if first is None:
                 first = frame

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from .._defaults import LOG_FORMATS
+from .._outputs import write_file
 from ..errors import LogFormatError, NoVmafScoresError
 from ._result import Result, format_value, pool
 
@@ -571,7 +572,7 @@ _FQM_TEXT = ("input_file_dist", "input_file_ref")
 
 def _is_fqm_json(data: Mapping[str, Any]) -> bool:
     """True for the JSON ffmpeg-quality-metrics writes: metric groups of rows with ``n``."""
-    groups = [data.get(g) for g in _FQM_GROUPS if isinstance(data.get(g), list)]
+    groups = [v for g in _FQM_GROUPS if isinstance(v := data.get(g), list)]
     return bool(groups) and all(
         all(isinstance(row, dict) and "n" in row for row in group) for group in groups
     )
@@ -946,7 +947,7 @@ def to_xml(result: Result, path: str | os.PathLike[str] | None = None) -> str:
     ET.indent(root, space="  ")
     text = ET.tostring(root, encoding="unicode") + "\n"
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_file(path, text, "the log")
     return text
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._optional import matplotlib_agg
+from .._outputs import make_output_dir, save_figure
 from ..engines.reference._explain import FrameCap
 from ..errors import OptionError
 
@@ -35,18 +36,17 @@ __all__ = ["save_cap_maps"]
 def save_cap_maps(cap: FrameCap, directory: str | os.PathLike[str], *, dpi: int = 90) -> list[Path]:
     """Write the VIF and ADM cap maps of one frame as PNG files; return their paths.
 
-    ``directory`` is created if missing. Raises ValueError when ``cap`` was
-    made without its maps (``keep_maps=False``).
+    ``directory`` is created if missing (the directory above it must exist).
+    Raises ValueError when ``cap`` was made without its maps (``keep_maps=False``).
     """
     if cap.vif_maps is None or cap.adm_maps is None:
         raise OptionError(f"frame {cap.frame} was explained without its maps; use keep_maps=True")
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_output_dir(directory, "the map directory")
     Figure, Canvas = matplotlib_agg("cap maps")
     stem = f"frame{cap.frame:05d}"
     paths = [out / f"{stem}_vif.png", out / f"{stem}_adm.png"]
-    _draw_vif(cap, Figure, Canvas).savefig(paths[0], dpi=dpi)
-    _draw_adm(cap, Figure, Canvas).savefig(paths[1], dpi=dpi)
+    save_figure(_draw_vif(cap, Figure, Canvas), paths[0], "the VIF map", dpi=dpi)
+    save_figure(_draw_adm(cap, Figure, Canvas), paths[1], "the ADM map", dpi=dpi)
     return paths
 
 

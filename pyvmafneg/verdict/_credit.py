@@ -26,7 +26,7 @@ import numpy as np
 
 from ._ceiling import CeilingUnavailable, _model_from, find_motion
 
-__all__ = ["FEATURES", "Credit", "credit_of"]
+__all__ = ["FEATURES", "Credit", "credit_of", "lookup"]
 
 #: The uncapped features of the v0.6.1 family, in the models' order after motion2.
 FEATURES: tuple[str, ...] = (
@@ -75,7 +75,7 @@ class Credit:
         return float(self.total.mean())
 
 
-def _lookup(features: Mapping[str, np.ndarray], name: str) -> np.ndarray | None:
+def lookup(features: Mapping[str, np.ndarray], name: str) -> np.ndarray | None:
     for key in (f"integer_{name}", name, f"VMAF_integer_feature_{name}_score"):
         if key in features:
             return np.asarray(features[key], dtype=np.float64)
@@ -112,7 +112,7 @@ def credit_of(model: str, features: Mapping[str, np.ndarray]) -> Credit:
     plain: dict[str, np.ndarray] = {}
     capped: dict[str, np.ndarray] = {}
     for name in FEATURES:
-        u, c = _lookup(features, name), _lookup(features, name + _CAPPED)
+        u, c = lookup(features, name), lookup(features, name + _CAPPED)
         if u is None:
             missing.append(f"integer_{name}")
         else:

@@ -454,7 +454,7 @@ class Context:
         shift = _CHROMA_SHIFT.get(frame.pixel_format)
         crashing = sorted(m.spec.version for m in self._models) if shift else []
         crashing = [v for v in crashing if v in PRESCALED_CHROMA_MODELS]
-        if not crashing:
+        if not crashing or shift is None:
             return
         width, height = frame.width >> shift[0], frame.height >> shift[1]
         if min(width, height) >= MIN_PRESCALED_CHROMA:

@@ -79,6 +79,8 @@ class Scorer(StreamingScorer):
         libvmaf's CPU mask: 0 (default) uses every code path this CPU has;
         ``0x38`` switches off AVX2 and AVX-512 (libvmaf's exact scalar ADM).
 
+    Notes
+    -----
     Memory does not grow with clip length: each pair is copied into libvmaf
     and released; only per-frame numbers are kept. A scorer may pass from
     thread to thread but is not used by two at once (see
@@ -104,8 +106,8 @@ class Scorer(StreamingScorer):
         features: Iterable[str | FeatureSpec] | str | None = None,
     ) -> None:
         threads, subsample = check_threads(threads, subsample)
-        super().__init__(resolve_models(models), clip=clip)
         self.features = resolve_features(features)
+        super().__init__(resolve_models(models, allow_none=bool(self.features)), clip=clip)
         self.bitdepth = bitdepth
         lib = library if isinstance(library, Libvmaf) else load_library(library)
         self._context: Context | None = Context(

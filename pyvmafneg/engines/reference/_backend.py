@@ -133,6 +133,8 @@ class ReferenceScorer(StreamingScorer):
         :data:`~pyvmafneg.engines.reference._adm.FFMPEG_AVX2_KERNEL`) fixes
         it for every frame width, e.g. to reproduce another libvmaf build.
 
+    Notes
+    -----
     Frames may be any pixel format (4:2:0, 4:2:2, 4:4:4, 4:0:0; only luma is
     used) at 8, 10, 12 or 16 bits, at least 33x33 pixels. Use from threads
     as :class:`pyvmafneg.Scorer`: one thread at a time.

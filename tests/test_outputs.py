@@ -1,0 +1,263 @@
+"""Every file the package writes is written whole or not at all; one rule for directories.
+
+A full disk is simulated two ways: a write that raises ``OSError(ENOSPC)``
+after some bytes (every writer), and a real 64 KiB tmpfs filled to the
+brim (where this machine lets the tests mount one).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+import pyvmafneg
+from pyvmafneg import _outputs
+from pyvmafneg.cli import main
+from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.errors import DiskFullError, OutputFileError
+from pyvmafneg.io._rawyuv import write_yuv
+from pyvmafneg.io._y4m import write_y4m
+from pyvmafneg.results._logs import write_log
+from pyvmafneg.results._plot import plot_result
+from pyvmafneg.results._store import HashCache, ResultStore
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("outputs")
+    ref = natural_clip("astronaut", frames=3, width=96, height=64)
+    write_y4m(ref, root / "ref.y4m")
+    return {"ref": root / "ref.y4m", "frames": ref}  # type: ignore[dict-item]
+
+
+@pytest.fixture(scope="module")
+def result(pair: dict[str, Path]) -> pyvmafneg.Result:
+    return pyvmafneg.score(pair["ref"], pair["ref"])
+
+
+class _FillingFile:
+    """A file object that takes ``room`` bytes, then raises ENOSPC as a full disk does."""
+
+    def __init__(self, fh, room: int) -> None:  # type: ignore[no-untyped-def]
+        self._fh = fh
+        self._room = room
+
+    def write(self, data):  # type: ignore[no-untyped-def]
+        if len(data) > self._room:
+            self._fh.write(data[: self._room])
+            self._room = 0
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self._room -= len(data)
+        return self._fh.write(data)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._fh, name)
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        return self
+
+    def __exit__(self, *exc) -> None:  # type: ignore[no-untyped-def]
+        self._fh.close()
+
+
+@pytest.fixture
+def full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file the package opens for writing fills up after 100 bytes."""
+    real = os.fdopen
+
+    def fdopen(fd, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        fh = real(fd, mode, *args, **kwargs)
+        return _FillingFile(fh, 100) if "w" in mode else fh
+
+    monkeypatch.setattr(_outputs.os, "fdopen", fdopen)
+
+
+def _leftovers(folder: Path, keep: set[str]) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name not in keep)
+
+
+WRITERS = {
+    "json log": lambda r, p: r.to_json(p),
+    "csv log": lambda r, p: r.to_csv(p),
+    "xml log": lambda r, p: write_log(r, p, "xml"),
+    "plot": lambda r, p: plot_result(r, p),
+    "y4m": lambda r, p: write_y4m(natural_clip("coffee", frames=2, width=64, height=48), p),
+    "raw yuv": lambda r, p: write_yuv(natural_clip("coffee", frames=2, width=64, height=48), p),
+}
+SUFFIX = {"json log": ".json", "csv log": ".csv", "xml log": ".xml", "plot": ".png"}
+
+
+@pytest.mark.parametrize("name", WRITERS)
+def test_a_full_disk_keeps_the_previous_file_and_says_so(
+    name: str, result: pyvmafneg.Result, tmp_path: Path, full_disk: None
+) -> None:
+    if name == "plot":
+        pytest.importorskip("matplotlib")
+    path = tmp_path / f"out{SUFFIX.get(name, '.bin')}"
+    path.write_bytes(b"the previous file\n")
+    with pytest.raises(DiskFullError) as err:
+        WRITERS[name](result, path)
+    assert path.read_bytes() == b"the previous file\n"
+    assert _leftovers(tmp_path, {path.name}) == []
+    free = shutil.disk_usage(tmp_path).free
+    assert err.value.path == str(path)
+    assert abs(err.value.free - free) < 64 << 20
+    assert str(path) in str(err.value) and "free" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_failed_write_leaves_no_new_file(tmp_path: Path, full_disk: None) -> None:
+    with pytest.raises(DiskFullError):
+        _outputs.write_file(tmp_path / "new.json", "x" * 1000)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_write_keeps_an_existing_files_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "log.json"
+    path.write_text("{}")
+    path.chmod(0o640)
+    _outputs.write_file(path, "[]")
+    assert path.read_text() == "[]" and (path.stat().st_mode & 0o777) == 0o640
+    fresh = _outputs.write_file(tmp_path / "fresh.json", "[]")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (fresh.stat().st_mode & 0o777) == 0o666 & ~mask
+
+
+def test_cli_log_on_a_full_disk_is_one_line_exit_2(
+    pair: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], full_disk: None
+) -> None:
+    log = tmp_path / "log.json"
+    log.write_text('{"previous": true}\n')
+    rc = main(["score", "-r", str(pair["ref"]), "-d", str(pair["ref"]), "-o", str(log), "-q"])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(log) in err[0] and "full" in err[0] and "free" in err[0]
+    assert json.loads(log.read_text()) == {"previous": True}
+    assert _leftovers(tmp_path, {"log.json"}) == []
+
+
+def test_result_store_on_a_full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = ResultStore(tmp_path / "s.jsonl")
+    with store:
+        store.append({"key": "a", "v": 1})
+
+        def no_room(fd: int) -> None:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(os, "fsync", no_room)
+        with pytest.raises(DiskFullError, match="s.jsonl"):
+            store.append({"key": "b", "v": 2})
+    monkeypatch.undo()
+    assert store.latest()["a"]["v"] == 1
+
+
+def test_hash_cache_survives_a_full_disk(tmp_path: Path, full_disk: None) -> None:
+    target = tmp_path / "data.bin"
+    target.write_bytes(b"abc")
+    cache = HashCache(tmp_path / "h.json")
+    (tmp_path / "h.json").write_text("{}")
+    cache(target)
+    cache.save()  # only a cache: a failure is not an error
+    assert (tmp_path / "h.json").read_text() == "{}"
+    assert _leftovers(tmp_path, {"data.bin", "h.json"}) == []
+
+
+# -- a real, small file system ----------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_fs(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A 64 KiB tmpfs (needs the right to mount; skipped elsewhere)."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_cli_log_on_a_really_full_file_system(
+    pair: dict[str, Path], tiny_fs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tiny_fs / "log.json"
+    assert main(["score", "-r", str(pair["ref"]), "-d", str(pair["ref"]), "-o", str(log)]) == 0
+    before = log.read_bytes()
+    with open(tiny_fs / "filler", "wb", buffering=0) as fh:  # fill what is left
+        try:
+            while True:
+                fh.write(b"\0" * 1024)
+        except OSError:
+            pass
+    capsys.readouterr()
+    rc = main(["score", "-r", str(pair["ref"]), "-d", str(pair["ref"]), "-o", str(log), "-q"])
+    assert rc == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert str(log) in line and "free" in line
+    assert log.read_bytes() == before
+    assert sorted(p.name for p in tiny_fs.iterdir()) == ["filler", "log.json"]
+
+
+# -- one rule for directories -----------------------------------------------------------
+
+
+def test_empty_output_path_is_refused(pair: dict[str, Path], capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["score", "-r", str(pair["ref"]), "-d", str(pair["ref"]), "-o", ""]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "empty" in line
+
+
+def test_plot_with_empty_path_is_refused(pair: dict[str, Path], capsys) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("matplotlib")
+    assert main(["score", "-r", str(pair["ref"]), "-d", str(pair["ref"]), "--plot", ""]) == 2
+    assert "empty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("make", ["file", "dir"])
+def test_outputs_in_a_missing_directory_are_refused_alike(make: str, tmp_path: Path) -> None:
+    missing = tmp_path / f"missing-{uuid.uuid4().hex[:6]}"
+    check = _outputs.check_output_file if make == "file" else _outputs.check_output_dir
+    with pytest.raises(OutputFileError, match="does not exist"):
+        check(missing / "out")
+    assert not missing.exists()
+    # The one thing named is created, never the directories above it.
+    made = _outputs.make_output_dir(tmp_path / "maps")
+    assert made.is_dir()
+
+
+def test_explain_maps_in_a_missing_directory_is_refused(pair, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("matplotlib")
+    maps = tmp_path / "nowhere" / "maps"
+    ref = str(pair["ref"])
+    assert main(["explain", "-r", ref, "-d", ref, "--frames", "1", "--maps", str(maps)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_demo_out_in_a_missing_directory_is_refused(tmp_path: Path) -> None:
+    from pyvmafneg.demo._worked import run_demo
+
+    with pytest.raises(OutputFileError, match="does not exist"):
+        run_demo(out_dir=tmp_path / "nowhere" / "demo", frames=2)
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_writes_replace_whole_files(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    _outputs.write_file(path, "long content " * 100)
+    _outputs.write_file(path, "short")
+    assert path.read_text() == "short"
