@@ -61,8 +61,7 @@ def score(
     ``'native'`` when the compiled engine is built and computes the models
     and features (without ``library`` or ``cpumask``), ``'native+libvmaf'``
     when it computes some of them (libvmaf the rest, in the same pass), else
-    ``'libvmaf'``
-    (in segments, ``'libvmaf'``); every backend
+    ``'libvmaf'`` (in segments too); every backend
     takes the same inputs (paths, opened videos, frame iterables) and
     refuses an option it cannot honour with
     :class:`~pyvmafneg.errors.UnsupportedOptionError`.
@@ -77,8 +76,8 @@ def score(
     :class:`~pyvmafneg.segments.SegmentRun` (what ran where, what was reused)
     before the result is returned. ``options`` then take ``threads``,
     ``clip``, ``transform``, ``frames``, ``progress``, ``raw``, ``offset``,
-    ``scale``, ``size``, ``convert_bitdepth``, ``features`` and
-    ``subsample`` (see :func:`pyvmafneg.segments.score_segments`).
+    ``scale``, ``size``, ``convert_bitdepth``, ``features``, ``subsample``
+    and ``rehash`` (see :func:`pyvmafneg.segments.score_segments`).
 
     ``progress`` is a callable taking the number of frame pairs done, or
     None or False for no progress reports.
@@ -95,6 +94,7 @@ def score(
             "store": store,
             "on_segment": on_segment,
             "on_run": on_run,
+            "rehash": options.pop("rehash", None) or None,
         }
         extra = sorted(k for k, v in given.items() if v is not None)
         if extra:
@@ -126,7 +126,7 @@ def score(
         scheduler=scheduler,
         workers=workers,
         store=store,
-        backend=backend or "libvmaf",
+        backend=backend,
         on_segment=on_segment,
         **{k: v for k, v in options.items() if k not in _ONE_PASS_ONLY},
     )
@@ -169,6 +169,16 @@ def _say_what_is_done(reference: Any, distorted: Any, options: dict[str, Any]) -
     }
     for line in PreparedPair((), (), plan, offset, converted).describe():
         log.info(line)
+
+
+def default_segment_store() -> str:
+    """Where the command line keeps finished segments: the user's cache directory.
+
+    See :func:`pyvmafneg.segments.default_store`.
+    """
+    from .segments import default_store
+
+    return default_store()
 
 
 def _check_progress(progress: Any) -> Any:

@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "engine (libvmaf's numbers, NEG from the same filtering pass). Default: native when it "
         "is built and no --libvmaf is given: it computes what it can (v0.6.1 models, psnr, ssim) "
         "and libvmaf the rest in the same pass; "
-        "--segments use libvmaf unless told otherwise",
+        "--segments choose the same way",
     )
     p.add_argument(
         "--ffmpeg",
@@ -150,27 +150,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--store",
         metavar="PATH",
         help="result store of finished segments, reused when a run is repeated or resumed "
-        "(default: ./pyvmafneg-segments.jsonl)",
+        "(default: segments.jsonl in $XDG_CACHE_HOME/pyvmafneg or ~/.cache/pyvmafneg)",
     )
     seg.add_argument(
         "--no-store", action="store_true", help="keep no finished segments (no resuming)"
+    )
+    seg.add_argument(
+        "--rehash",
+        action="store_true",
+        help="hash the inputs' whole content again instead of trusting the store's hash cache",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or warnings")
     p.set_defaults(func=run)
 
 
-#: Where a segmented run keeps its finished segments unless told otherwise.
-_DEFAULT_STORE = "pyvmafneg-segments.jsonl"
-
-
 def run(args: argparse.Namespace) -> int:
     """Word the flags as :func:`pyvmafneg.score` keywords, score, word the result."""
-    from .._score import score
+    from .._score import default_segment_store, score
     from ..engines._models import parse_model
     from ..io._sources import known_frame_count
     from ._progress import Progress
 
     models = [parse_model(m) for m in args.model] if args.model else None
+    refuse_conflicts(args)
     if len(args.distorted) > 1 or args.output_dir:
         return _run_many(args, models)
     args.distorted = args.distorted[0]
@@ -188,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     segmented = bool(args.segments or args.segment_frames)
     store = args.store  # a store given without segments is refused by pyvmafneg.score
     if segmented:
-        store = None if args.no_store else (args.store or _DEFAULT_STORE)
+        store = None if args.no_store else (args.store or default_segment_store())
     report = _SegmentReport(args, bar, store)
     try:
         with _said_by_the_library(args):
@@ -204,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
                 scheduler=args.scheduler,
                 workers=args.workers,
                 store=store,
+                rehash=args.rehash,
                 on_segment=report.segment if segmented else None,
                 on_run=report.run if segmented else None,
             )
@@ -375,6 +378,25 @@ class _SegmentReport:
         print(text, file=sys.stderr)
         for index, what in sorted(run.retried.items()):
             print(f"pyvmafneg score: segment {index}: {what}", file=sys.stderr)
+
+
+def refuse_conflicts(args: argparse.Namespace) -> None:
+    """Refuse flags that contradict each other, or that only the command line has.
+
+    The rest (``--workers``/``--store`` without segments, ``--libvmaf`` or
+    ``--ffmpeg`` with them) :func:`pyvmafneg.score` refuses itself.
+    """
+    from ..errors import OptionError
+
+    if args.store is not None and args.no_store:
+        raise OptionError("--store and --no-store contradict each other; give one of them")
+    if not (args.segments or args.segment_frames):
+        for flag, given in (("--no-store", args.no_store), ("--rehash", args.rehash)):
+            if given:
+                raise OptionError(
+                    f"{flag} applies to scoring in segments; give --segments N or "
+                    "--segment-frames K as well, or leave it out"
+                )
 
 
 def check_outputs(args: argparse.Namespace) -> None:
