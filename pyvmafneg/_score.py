@@ -6,10 +6,15 @@ the engines, so the choice between them is made here, at the top. The
 command line's ``score`` calls this function and nothing below it: an option
 refused here is refused there too.
 
-What is done to a pair of opened videos before scoring (scaling, bit-depth
-conversion, an offset) is said once, here, on the ``pyvmafneg`` logger at
-level INFO. The package adds no handler of its own (``logging.NullHandler``);
-the command line prints what it says.
+Two opened videos are checked against each other here, before any engine
+or segment runs (sizes, formats, frame counts after the offset), so a pair
+that cannot be scored is refused in the same words and at the same moment
+whichever way it is scored. What is done to the pair before scoring (the
+offset found by ``sync``, scaling, bit-depth conversion, an offset) is said
+once, here, on the ``pyvmafneg`` logger at level INFO, and what may spoil the
+scores without stopping them (frame rates or colour ranges that differ) at
+level WARNING. The package adds no handler of its own
+(``logging.NullHandler``); the command line prints what it says.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ def score(
     store: str | os.PathLike[str] | None = None,
     on_segment: Callable[[dict[str, Any]], None] | None = None,
     on_run: Callable[[SegmentRun], None] | None = None,
+    sync: bool = False,
     **options: Any,
 ) -> Result:
     """Score ``distorted`` against ``reference`` with default VMAF and VMAF-NEG (or ``models``).
@@ -81,11 +87,25 @@ def score(
 
     ``progress`` is a callable taking the number of frame pairs done, or
     None or False for no progress reports.
+
+    With ``sync=True`` the offset is found first (:func:`pyvmafneg.find_offset`
+    on the pair, given as paths or opened videos, with the same ``scale`` and
+    ``size``), said on the ``pyvmafneg`` logger at level INFO (the record's
+    ``sync`` attribute holds the :class:`~pyvmafneg.SyncResult`) and scored
+    from; ``offset`` cannot be given with it.
+
+    Two opened videos (:func:`pyvmafneg.open_video`) are checked against each
+    other before anything is scored: sizes (unless scaled), pixel formats, bit
+    depths (unless converted) and frame counts after the offset; a pair that
+    does not fit raises a :class:`~pyvmafneg.FrameMismatchError` naming both.
     """
     from .errors import OptionError
 
     if "progress" in options:
         options["progress"] = _check_progress(options["progress"])
+    if sync:
+        options["offset"] = _find_offset(reference, distorted, options)
+    _check_pair(reference, distorted, options)
     _say_what_is_done(reference, distorted, options)
     if segments is None and segment_frames is None:
         given = {
@@ -133,6 +153,65 @@ def score(
     if on_run is not None:
         on_run(run)
     return run.result
+
+
+def _find_offset(reference: Any, distorted: Any, options: dict[str, Any]) -> int:
+    """The offset :func:`pyvmafneg.find_offset` finds for the pair, said on the logger."""
+    from ._defaults import DEFAULT_SCALER
+    from .errors import OptionError
+    from .io._sources import VideoSource
+    from .io._sync import find_offset
+
+    if options.get("offset"):
+        raise OptionError(
+            f"offset={options['offset']!r} and sync=True both set the offset",
+            advice="give {offset} or {sync}, not both",
+            options={"offset": options["offset"], "sync": True},
+            option="offset",
+            value=options["offset"],
+        )
+    for role, clip in (("reference", reference), ("distorted", distorted)):
+        if not isinstance(clip, (str, os.PathLike, VideoSource)):
+            raise OptionError(
+                f"sync=True needs the {role} clip as a path or an opened video, not "
+                f"{type(clip).__name__} (the search would use up its frames)",
+                option="sync",
+                value=True,
+            )
+    found = find_offset(
+        reference,
+        distorted,
+        scale=options.get("scale", DEFAULT_SCALER),
+        size=options.get("size"),
+    )
+    log.info("sync: %s", found.describe(), extra={"sync": found})
+    return found.offset
+
+
+def _check_pair(reference: Any, distorted: Any, options: dict[str, Any]) -> None:
+    """Refuse two opened videos that cannot be scored together; log what may spoil the scores.
+
+    Options of the wrong type are left to the scoring itself to refuse, in its own words.
+    """
+    from ._defaults import DEFAULT_SCALER
+    from .io._sources import VideoSource, match_sources
+
+    if not (isinstance(reference, VideoSource) and isinstance(distorted, VideoSource)):
+        return
+    frames, offset = options.get("frames"), options.get("offset") or 0
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (frames or 1, offset)):
+        return
+    warnings = match_sources(
+        reference,
+        distorted,
+        frames=frames,
+        scale=options.get("scale", DEFAULT_SCALER),
+        size=options.get("size"),
+        offset=offset,
+        convert_bitdepth=options.get("convert_bitdepth"),
+    )
+    for text in warnings:
+        log.warning(text)
 
 
 def _say_what_is_done(reference: Any, distorted: Any, options: dict[str, Any]) -> None:
