@@ -197,9 +197,9 @@ def _conform(
     :class:`~pyvmafneg.io._conform.ConformedPair` (None when no step
     applies); frames (not videos) and segments take no explicit step.
     """
-    from .engines._scaffold import open_if_path
     from .errors import OptionError
     from .io._conform import DEINTERLACERS, check_crop, check_deinterlace, check_fps, conform_pair
+    from .io._sources import open_video
 
     mode = check_deinterlace(given.get("deinterlace", "auto"))
     rate = check_fps(given.get("fps", "off"))
@@ -240,7 +240,13 @@ def _conform(
         return reference, distorted, None
     if mode == "off" and not explicit:
         return reference, distorted, None
-    ref, dis = open_if_path(reference), open_if_path(distorted)
+    # Interlaced Y4M headers are read only when they will be deinterlaced.
+    ref, dis = (
+        open_video(os.fsdecode(c), interlaced=mode != "off")
+        if isinstance(c, (str, bytes, os.PathLike))
+        else c
+        for c in (reference, distorted)
+    )
     pair = conform_pair(ref, dis, deinterlace=mode, fps=rate, crop=box)
     if not pair.filters:
         # Nothing to do: paths stay paths (each engine opens them its own way).

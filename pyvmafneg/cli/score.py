@@ -202,7 +202,11 @@ def run(args: argparse.Namespace) -> int:
         return _run_many(args, models)
     args.distorted = args.distorted[0]
     check_outputs(args)
-    ref, dis = _open(args, args.reference), _open(args, args.distorted)
+    segmented = bool(args.segments or args.segment_frames)
+    # Interlaced Y4M is opened when one pass will deinterlace it (segments do not).
+    interlaced = args.deinterlace != "off" and not segmented
+    ref = _open(args, args.reference, interlaced=interlaced)
+    dis = _open(args, args.distorted, interlaced=interlaced)
     if not args.quiet:
         for text in _ignored_geometry(args, ref, dis):
             print(f"pyvmafneg score: warning: {text}", file=sys.stderr)
@@ -212,7 +216,6 @@ def run(args: argparse.Namespace) -> int:
     if bar.enabled and total is None and not converted:
         # Matroska/WebM do not record a length: count packets so the bar has an ETA.
         bar.total = ref.count_frames()
-    segmented = bool(args.segments or args.segment_frames)
     store = args.store  # a store given without segments is refused by pyvmafneg.score
     if segmented:
         store = None if args.no_store else (args.store or default_segment_store())
@@ -325,7 +328,7 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
     return 0
 
 
-def _open(args: argparse.Namespace, path: str) -> VideoSource:
+def _open(args: argparse.Namespace, path: str, *, interlaced: bool = False) -> VideoSource:
     """:func:`pyvmafneg.open_video` with the raw-YUV geometry flags."""
     from .. import open_video
 
@@ -335,6 +338,7 @@ def _open(args: argparse.Namespace, path: str) -> VideoSource:
         height=args.height,
         pixel_format=args.pixel_format,
         bitdepth=args.bitdepth,
+        interlaced=interlaced,
     )
 
 

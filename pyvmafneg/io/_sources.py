@@ -126,6 +126,7 @@ def open_video(
     pixel_format: str | None = None,
     bitdepth: int | None = None,
     kind: str | None = None,
+    interlaced: bool = False,
 ) -> VideoSource:
     """Open a video file for reading frames.
 
@@ -133,6 +134,9 @@ def open_video(
     420 and ``bitdepth`` to 8. For Y4M and containers the geometry comes
     from the file and these arguments are ignored. ``kind`` forces
     ``'raw'``, ``'y4m'`` or ``'container'`` instead of detecting it.
+    ``interlaced`` opens a Y4M file whose header says it is interlaced
+    (``It``, ``Ib``), to be deinterlaced (its ``field_order`` says which);
+    without it such a file is refused.
 
     Raises :class:`~pyvmafneg.errors.InputFileError` (or its subclasses) for
     missing, empty, truncated or undecodable files.
@@ -169,7 +173,7 @@ def open_video(
     if kind == "raw":
         return _open_raw(path, width, height, pixel_format, bitdepth)
     if kind == "y4m":
-        return _open_y4m(path)
+        return _open_y4m(path, interlaced)
     if kind == "container":
         return _open_container(path)
     raise InputFileError(f"unknown input kind {kind!r}; use 'raw', 'y4m' or 'container'")
@@ -205,10 +209,10 @@ def _open_raw(
     )
 
 
-def _open_y4m(path: str) -> VideoSource:
+def _open_y4m(path: str, interlaced: bool = False) -> VideoSource:
     from ._y4m import count_y4m_frames, read_y4m, read_y4m_header
 
-    info = read_y4m_header(path)
+    info = read_y4m_header(path, interlaced=interlaced)
     n = count_y4m_frames(path, info)
     if n == 0:
         raise InputFileError(
@@ -226,6 +230,7 @@ def _open_y4m(path: str) -> VideoSource:
         frame_count=n,
         fps=float(info.fps) if info.fps else None,
         color_range=info.color_range,
+        field_order=info.field_order,
         _frames=read_y4m(path, info=info, check_range=True),
     )
 
