@@ -35,9 +35,8 @@
 #define HALF 5
 
 /* The normalized sigma-1.5 Gaussian, each weight rounded to six decimals. */
-static const float GAUSS[TAPS] = {0.001028f, 0.007599f, 0.036001f, 0.109361f,
-                                  0.213006f, 0.266012f, 0.213006f, 0.109361f,
-                                  0.036001f, 0.007599f, 0.001028f};
+static const float GAUSS[TAPS] = { 0.001028f, 0.007599f, 0.036001f, 0.109361f, 0.213006f, 0.266012f,
+                                   0.213006f, 0.109361f, 0.036001f, 0.007599f, 0.001028f };
 
 static int round_half_away(float a)
 {
