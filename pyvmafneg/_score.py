@@ -6,10 +6,15 @@ the engines, so the choice between them is made here, at the top. The
 command line's ``score`` calls this function and nothing below it: an option
 refused here is refused there too.
 
-What is done to a pair of opened videos before scoring (scaling, bit-depth
-conversion, an offset) is said once, here, on the ``pyvmafneg`` logger at
-level INFO. The package adds no handler of its own (``logging.NullHandler``);
-the command line prints what it says.
+Two opened videos are checked against each other here, before any engine
+or segment runs (sizes, formats, frame counts after the offset), so a pair
+that cannot be scored is refused in the same words and at the same moment
+whichever way it is scored. What is done to the pair before scoring (the
+offset found by ``sync``, scaling, bit-depth conversion, an offset) is said
+once, here, on the ``pyvmafneg`` logger at level INFO, and what may spoil the
+scores without stopping them (frame rates or colour ranges that differ) at
+level WARNING. The package adds no handler of its own
+(``logging.NullHandler``); the command line prints what it says.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .engines._models import ModelSpec
+    from .io._conform import ConformedPair
     from .results._result import Result
     from .segments._run import SegmentRun
 
@@ -47,6 +53,7 @@ def score(
     store: str | os.PathLike[str] | None = None,
     on_segment: Callable[[dict[str, Any]], None] | None = None,
     on_run: Callable[[SegmentRun], None] | None = None,
+    sync: bool = False,
     **options: Any,
 ) -> Result:
     """Score ``distorted`` against ``reference`` with default VMAF and VMAF-NEG (or ``models``).
@@ -61,8 +68,7 @@ def score(
     ``'native'`` when the compiled engine is built and computes the models
     and features (without ``library`` or ``cpumask``), ``'native+libvmaf'``
     when it computes some of them (libvmaf the rest, in the same pass), else
-    ``'libvmaf'``
-    (in segments, ``'libvmaf'``); every backend
+    ``'libvmaf'`` (in segments too); every backend
     takes the same inputs (paths, opened videos, frame iterables) and
     refuses an option it cannot honour with
     :class:`~pyvmafneg.errors.UnsupportedOptionError`.
@@ -77,17 +83,50 @@ def score(
     :class:`~pyvmafneg.segments.SegmentRun` (what ran where, what was reused)
     before the result is returned. ``options`` then take ``threads``,
     ``clip``, ``transform``, ``frames``, ``progress``, ``raw``, ``offset``,
-    ``scale``, ``size``, ``convert_bitdepth``, ``features`` and
-    ``subsample`` (see :func:`pyvmafneg.segments.score_segments`).
+    ``scale``, ``size``, ``convert_bitdepth``, ``features``, ``subsample``
+    and ``rehash`` (see :func:`pyvmafneg.segments.score_segments`).
 
     ``progress`` is a callable taking the number of frame pairs done, or
     None or False for no progress reports.
+
+    With ``sync=True`` the offset is found first (:func:`pyvmafneg.find_offset`
+    on the pair, given as paths or opened videos, with the same ``scale`` and
+    ``size``), said on the ``pyvmafneg`` logger at level INFO (the record's
+    ``sync`` attribute holds the :class:`~pyvmafneg.SyncResult`) and scored
+    from; ``offset`` cannot be given with it.
+
+    Broadcast inputs (videos given as paths or opened videos; one pass only,
+    see :func:`pyvmafneg.io._conform.conform_pair`): ``deinterlace`` is
+    ``'auto'`` (default: ``bwdif`` on each clip whose stream is interlaced, in
+    its field order), ``'off'``, ``'bwdif'`` or ``'yadif'`` (that filter on
+    both clips); ``fps`` is ``'off'`` (default), ``'auto'`` (the reference
+    converted to the distorted clip's rate when the two differ by a simple
+    ratio) or a rate ``'N/D'`` both clips are converted to, dropping or
+    repeating frames as FFmpeg's ``fps`` filter does; ``crop='W:H:X:Y'`` crops
+    the distorted clip before any scaling. Each step is said on the logger.
+
+    Two opened videos (:func:`pyvmafneg.open_video`) are checked against each
+    other before anything is scored: sizes (unless scaled), pixel formats, bit
+    depths (unless converted) and frame counts after the offset; a pair that
+    does not fit raises a :class:`~pyvmafneg.FrameMismatchError` naming both.
     """
     from .errors import OptionError
 
     if "progress" in options:
         options["progress"] = _check_progress(options["progress"])
+    if sync:
+        options["offset"] = _find_offset(reference, distorted, options)
+    reference, distorted, conformed = _conform(
+        reference,
+        distorted,
+        {k: options.pop(k) for k in ("deinterlace", "fps", "crop") if k in options},
+        segmented=segments is not None or segment_frames is not None,
+        sync=bool(sync),
+    )
+    _check_pair(reference, distorted, options)
     _say_what_is_done(reference, distorted, options)
+    if conformed is not None:
+        reference, distorted = conformed.for_backend(backend)
     if segments is None and segment_frames is None:
         given = {
             "scheduler": scheduler,
@@ -95,6 +134,7 @@ def score(
             "store": store,
             "on_segment": on_segment,
             "on_run": on_run,
+            "rehash": options.pop("rehash", None) or None,
         }
         extra = sorted(k for k, v in given.items() if v is not None)
         if extra:
@@ -126,13 +166,149 @@ def score(
         scheduler=scheduler,
         workers=workers,
         store=store,
-        backend=backend or "libvmaf",
+        backend=backend,
         on_segment=on_segment,
         **{k: v for k, v in options.items() if k not in _ONE_PASS_ONLY},
     )
     if on_run is not None:
         on_run(run)
     return run.result
+
+
+def _openable(clip: Any) -> bool:
+    """True for an opened video or the path of a file that records its own geometry."""
+    from .io._sources import VideoSource, detect_kind
+
+    if isinstance(clip, VideoSource):
+        return True
+    if isinstance(clip, (str, bytes, os.PathLike)):
+        path = os.fsdecode(clip)
+        return os.path.isfile(path) and detect_kind(path) != "raw"
+    return False
+
+
+def _conform(
+    reference: Any, distorted: Any, given: dict[str, Any], *, segmented: bool, sync: bool
+) -> tuple[Any, Any, ConformedPair | None]:
+    """Deinterlace, convert the frame rate of and crop a pair of videos (``deinterlace``,
+    ``fps``, ``crop``; see :func:`pyvmafneg.io.conform_pair`), logging each step.
+
+    Returns the pair (opened, when a step applies) and the
+    :class:`~pyvmafneg.io._conform.ConformedPair` (None when no step
+    applies); frames (not videos) and segments take no explicit step.
+    """
+    from .engines._scaffold import open_if_path
+    from .errors import OptionError
+    from .io._conform import DEINTERLACERS, check_crop, check_deinterlace, check_fps, conform_pair
+
+    mode = check_deinterlace(given.get("deinterlace", "auto"))
+    rate = check_fps(given.get("fps", "off"))
+    box = check_crop(given.get("crop"))
+    explicit = sorted(
+        k
+        for k, on in (
+            ("deinterlace", mode in DEINTERLACERS),
+            ("fps", rate != "off"),
+            ("crop", box is not None),
+        )
+        if on
+    )
+    if segmented:
+        if explicit:
+            raise OptionError(
+                f"{', '.join(explicit)} cannot be combined with scoring in segments",
+                advice="score the pair in one pass, or filter both videos first",
+                options=dict.fromkeys(explicit),
+            )
+        return reference, distorted, None
+    if sync and rate != "off":
+        raise OptionError(
+            "fps and sync cannot be combined: the offset is searched at the files' own rates",
+            advice="give {offset} (in frames at the converted rate) instead of {sync}",
+            options={"offset": ..., "sync": None},
+            option="fps",
+            value=given.get("fps"),
+        )
+    if not (_openable(reference) and _openable(distorted)):
+        if explicit:
+            raise OptionError(
+                f"{', '.join(explicit)} apply to videos (paths or opened videos), whose streams "
+                "record their frame rate and field order; these are frames",
+                advice="give the videos, or filter the frames first",
+                options=dict.fromkeys(explicit),
+            )
+        return reference, distorted, None
+    if mode == "off" and not explicit:
+        return reference, distorted, None
+    ref, dis = open_if_path(reference), open_if_path(distorted)
+    pair = conform_pair(ref, dis, deinterlace=mode, fps=rate, crop=box)
+    if not pair.filters:
+        # Nothing to do: paths stay paths (each engine opens them its own way).
+        return (
+            ref if not isinstance(reference, (str, bytes, os.PathLike)) else reference,
+            dis if not isinstance(distorted, (str, bytes, os.PathLike)) else distorted,
+            None,
+        )
+    return pair.reference, pair.distorted, pair
+
+
+def _find_offset(reference: Any, distorted: Any, options: dict[str, Any]) -> int:
+    """The offset :func:`pyvmafneg.find_offset` finds for the pair, said on the logger."""
+    from ._defaults import DEFAULT_SCALER
+    from .errors import OptionError
+    from .io._sources import VideoSource
+    from .io._sync import find_offset
+
+    if options.get("offset"):
+        raise OptionError(
+            f"offset={options['offset']!r} and sync=True both set the offset",
+            advice="give {offset} or {sync}, not both",
+            options={"offset": options["offset"], "sync": True},
+            option="offset",
+            value=options["offset"],
+        )
+    for role, clip in (("reference", reference), ("distorted", distorted)):
+        if not isinstance(clip, (str, os.PathLike, VideoSource)):
+            raise OptionError(
+                f"sync=True needs the {role} clip as a path or an opened video, not "
+                f"{type(clip).__name__} (the search would use up its frames)",
+                option="sync",
+                value=True,
+            )
+    found = find_offset(
+        reference,
+        distorted,
+        scale=options.get("scale", DEFAULT_SCALER),
+        size=options.get("size"),
+    )
+    log.info("sync: %s", found.describe(), extra={"sync": found})
+    return found.offset
+
+
+def _check_pair(reference: Any, distorted: Any, options: dict[str, Any]) -> None:
+    """Refuse two opened videos that cannot be scored together; log what may spoil the scores.
+
+    Options of the wrong type are left to the scoring itself to refuse, in its own words.
+    """
+    from ._defaults import DEFAULT_SCALER
+    from .io._sources import VideoSource, match_sources
+
+    if not (isinstance(reference, VideoSource) and isinstance(distorted, VideoSource)):
+        return
+    frames, offset = options.get("frames"), options.get("offset") or 0
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (frames or 1, offset)):
+        return
+    warnings = match_sources(
+        reference,
+        distorted,
+        frames=frames,
+        scale=options.get("scale", DEFAULT_SCALER),
+        size=options.get("size"),
+        offset=offset,
+        convert_bitdepth=options.get("convert_bitdepth"),
+    )
+    for text in warnings:
+        log.warning(text)
 
 
 def _say_what_is_done(reference: Any, distorted: Any, options: dict[str, Any]) -> None:
@@ -169,6 +345,16 @@ def _say_what_is_done(reference: Any, distorted: Any, options: dict[str, Any]) -
     }
     for line in PreparedPair((), (), plan, offset, converted).describe():
         log.info(line)
+
+
+def default_segment_store() -> str:
+    """Where the command line keeps finished segments: the user's cache directory.
+
+    See :func:`pyvmafneg.segments.default_store`.
+    """
+    from .segments import default_store
+
+    return default_store()
 
 
 def _check_progress(progress: Any) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,6 @@ __all__ = [
     "count",
     "display_size",
     "open_pair",
-    "sync_offset",
 ]
 
 
@@ -123,29 +121,6 @@ def add_prepare_arguments(p: argparse.ArgumentParser) -> None:
         help="find the offset first: the one in -12..+12 frames with the highest PSNR-Y over "
         "the first 48 frames; prints it and how sure the search is",
     )
-
-
-def sync_offset(args: argparse.Namespace, where: str) -> None:
-    """With ``--sync``, find the offset, print it on one line and set ``args.offset``."""
-    if not getattr(args, "sync", False):
-        return
-    from ..io._sources import open_video
-    from ..io._sync import find_offset
-
-    geometry = dict(
-        width=args.width,
-        height=args.height,
-        pixel_format=args.pixel_format,
-        bitdepth=args.bitdepth,
-    )
-    found = find_offset(
-        open_video(args.reference, **geometry),
-        open_video(args.distorted, **geometry),
-        scale=args.scale,
-        size=args.size,
-    )
-    args.offset = found.offset
-    print(f"{where}: sync: {found.describe()}", file=sys.stderr)
 
 
 def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[str]]:

@@ -63,6 +63,10 @@ class VideoSource:
         ``'full'`` or ``'limited'``; None when the file does not say.
     codec:
         The decoder's name for containers (e.g. ``'h264'``), else ``''``.
+    field_order:
+        ``'progressive'``, ``'tff'`` or ``'bff'`` (interlaced, top or bottom
+        field first), from the stream or the Y4M header; None when the file
+        does not say (raw YUV).
     """
 
     path: str
@@ -75,6 +79,7 @@ class VideoSource:
     fps: float | None = None
     color_range: str | None = None
     codec: str = ""
+    field_order: str | None = None
     _frames: Iterator[Frame] | None = field(default=None, repr=False)
 
     def __iter__(self) -> Iterator[Frame]:
@@ -84,6 +89,14 @@ class VideoSource:
             )
         frames, self._frames = self._frames, None
         return frames
+
+    def count_frames(self) -> int | None:
+        """``frame_count``, or for a container that does not record it, its packets counted.
+
+        Matroska, WebM, IVF ... store no count: the file is demultiplexed
+        without decoding, one packet per frame. None when it cannot be known.
+        """
+        return known_frame_count(self)
 
     def describe(self) -> str:
         """E.g. ``'176x144 420 8-bit, 8 frames, 25 fps'``."""
@@ -232,6 +245,7 @@ def _open_container(path: str) -> VideoSource:
         fps=info.fps,
         color_range=info.color_range,
         codec=info.codec,
+        field_order=info.field_order,
         _frames=decode_frames(path, expect=info),
     )
 
