@@ -32,6 +32,7 @@ def score(
     scheduler: str | None = None,
     workers: int | None = None,
     store: str | os.PathLike[str] | None = None,
+    sync: bool = False,
     **options: Any,
 ) -> Result:
     """Score ``distorted`` against ``reference`` with default VMAF and VMAF-NEG (or ``models``).
@@ -62,11 +63,23 @@ def score(
 
     ``progress`` is a callable taking the number of frame pairs done, or
     None or False for no progress reports.
+
+    ``sync=True`` finds the frame offset first
+    (:func:`pyvmafneg.io.find_offset`, ``scale``, ``size`` and
+    ``convert_bitdepth`` applied before comparing) and scores with it; it
+    raises :class:`~pyvmafneg.errors.SyncUncertainError` when the search's
+    confidence is below :data:`pyvmafneg.io._sync.MIN_SYNC_CONFIDENCE`
+    (then give ``offset`` yourself). It cannot be combined with ``offset``.
+    When the clips' frame counts differ and a quick search finds a clearly
+    better alignment, the :class:`~pyvmafneg.errors.FrameCountMismatchError`
+    says so (``suggested_offset``) instead of advising a common prefix.
     """
     from .errors import OptionError
 
     if "progress" in options:
         options["progress"] = _check_progress(options["progress"])
+    if sync:
+        options["offset"] = _sync_offset(reference, distorted, options)
     if segments is None and segment_frames is None:
         if scheduler is not None or store is not None or workers is not None:
             raise OptionError(
@@ -75,8 +88,15 @@ def score(
                 options={"segments": ..., "segment_frames": ...},
             )
         from .engines._registry import score as score_one_pass
+        from .errors import FrameCountMismatchError
 
-        return score_one_pass(reference, distorted, models, backend=backend, **options)
+        try:
+            return score_one_pass(reference, distorted, models, backend=backend, **options)
+        except FrameCountMismatchError as exc:
+            better = _suggest_sync(exc, reference, distorted, options)
+            if better is exc:
+                raise
+            raise better from None
     refused = sorted(set(options) & _ONE_PASS_ONLY)
     if refused:
         raise OptionError(
@@ -113,3 +133,46 @@ def _check_progress(progress: Any) -> Any:
             value=progress,
         )
     return progress
+
+
+def _prepare_options(options: dict[str, Any]) -> dict[str, Any]:
+    from ._defaults import DEFAULT_SCALER
+
+    return {
+        "scale": options.get("scale", DEFAULT_SCALER),
+        "size": options.get("size"),
+        "convert_bitdepth": options.get("convert_bitdepth"),
+    }
+
+
+def _sync_offset(reference: Any, distorted: Any, options: dict[str, Any]) -> int:
+    """The offset a trusted search finds (``sync=True``)."""
+    from .errors import OptionError
+    from .io._sync import check_sync, find_offset
+
+    if options.get("offset"):
+        raise OptionError(
+            "sync finds the offset itself; give sync=True or an offset, not both",
+            option="sync",
+            value=True,
+        )
+    for clip in (reference, distorted):
+        if not isinstance(clip, (str, bytes, os.PathLike)) and iter(clip) is clip:
+            raise OptionError(
+                "sync reads the clips' first frames twice: give paths, opened videos or lists "
+                "of frames, not one-shot iterators",
+                option="sync",
+                value=True,
+            )
+    found = find_offset(
+        reference, distorted, bitdepth=options.get("bitdepth"), **_prepare_options(options)
+    )
+    return check_sync(found).offset
+
+
+def _suggest_sync(exc: Any, reference: Any, distorted: Any, options: dict[str, Any]) -> Any:
+    from .io._sync import suggest_sync
+
+    return suggest_sync(
+        exc, reference, distorted, offset=options.get("offset", 0), **_prepare_options(options)
+    )

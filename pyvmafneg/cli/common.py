@@ -109,7 +109,8 @@ def add_prepare_arguments(p: argparse.ArgumentParser) -> None:
         "--sync",
         action="store_true",
         help="find the offset first: the one in -12..+12 frames with the highest PSNR-Y over "
-        "the first 48 frames; prints it and how sure the search is",
+        "the first 48 frames (after --scale/--size and --convert-bitdepth); prints it and how "
+        "sure the search is, and stops when it is not sure enough (confidence below 0.5)",
     )
 
 
@@ -118,7 +119,7 @@ def sync_offset(args: argparse.Namespace, where: str) -> None:
     if not getattr(args, "sync", False):
         return
     from ..io._sources import open_video
-    from ..io._sync import find_offset
+    from ..io._sync import check_sync, find_offset
 
     geometry = dict(
         width=args.width,
@@ -131,8 +132,9 @@ def sync_offset(args: argparse.Namespace, where: str) -> None:
         open_video(args.distorted, **geometry),
         scale=args.scale,
         size=args.size,
+        convert_bitdepth=getattr(args, "convert_bitdepth", None),
     )
-    args.offset = found.offset
+    args.offset = check_sync(found).offset
     print(f"{where}: sync: {found.describe()}", file=sys.stderr)
 
 

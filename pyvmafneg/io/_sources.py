@@ -332,14 +332,25 @@ def match_sources(
                     **counts,
                 )
     elif None not in (n_ref, n_dis) and n_ref != n_dis:
+        from ._sync import suggest_sync
+
         common = min(n_ref, n_dis)  # type: ignore[type-var]
-        raise FrameCountMismatchError(
+        mismatch = FrameCountMismatchError(
             f"reference {ref.path!r} has {n_ref} frames but distorted "
             f"{dis.path!r} has {n_dis}{after}",
             advice="pass {frames} to score the common prefix (the first frames of both)",
             options={"frames": common},
             common=common,
             **counts,
+        )
+        raise suggest_sync(
+            mismatch,
+            ref,
+            dis,
+            offset=offset,
+            scale=scale,
+            size=size,
+            convert_bitdepth=convert_bitdepth,
         )
     warnings = []
     if ref.fps and dis.fps and abs(ref.fps - dis.fps) > 1e-3 * max(ref.fps, dis.fps):
