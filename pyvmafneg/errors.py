@@ -42,6 +42,7 @@ __all__ = [
     "OptionError",
     "OutputFileError",
     "RawGeometryError",
+    "RawLayoutWarning",
     "ResultError",
     "ResultStoreError",
     "ScalerError",
@@ -690,3 +691,11 @@ class SyncUncertainError(SyncError):
     """
 
     _facts = {"offset": None, "confidence": None, "limit": None}
+
+
+class RawLayoutWarning(UserWarning):
+    """A raw YUV file's size fits another chroma layout that reads as a clearly better picture.
+
+    Issued when a raw file is opened (:func:`pyvmafneg.io.open_video`); the
+    command line prints it as one warning line.
+    """

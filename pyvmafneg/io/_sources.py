@@ -16,6 +16,7 @@ sources can be scored together and returns the warnings worth printing.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,10 +27,11 @@ from ..errors import (
     InputFileError,
     OptionError,
     RawGeometryError,
+    RawLayoutWarning,
     SizeMismatchError,
 )
 from ._frame import Frame, normalize_pixel_format
-from ._rawyuv import count_frames, read_yuv
+from ._rawyuv import count_frames, layout_warning, read_yuv
 
 __all__ = [
     "VideoSource",
@@ -180,6 +182,9 @@ def _open_raw(
     fmt = normalize_pixel_format(pixel_format or "420")
     bd = int(bitdepth or 8)
     n = count_frames(path, width, height, fmt, bd)
+    doubt = layout_warning(path, width, height, fmt, bd)
+    if doubt is not None:
+        warnings.warn(doubt, RawLayoutWarning, stacklevel=3)
     return VideoSource(
         path=path,
         kind="raw",
