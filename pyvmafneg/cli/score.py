@@ -39,8 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         metavar="MODEL",
         help="model to score with, repeatable: a built-in name or JSON path, optionally "
-        "followed by :name=KEY, :vif_enhn_gain_limit=X, :adm_enhn_gain_limit=X (X in "
-        f"[{GAIN_LIMIT_RANGE[0]:g},{GAIN_LIMIT_RANGE[1]:g}]). "
+        "followed by :name=KEY, :vif_enhn_gain_limit=X, :adm_enhn_gain_limit=X, or :egl=X "
+        "for both limits at once (X in "
+        f"[{GAIN_LIMIT_RANGE[0]:g},{GAIN_LIMIT_RANGE[1]:g}]; e.g. vmaf_v0.6.1:egl=1.5). "
         "Default: vmaf_v0.6.1:name=vmaf and vmaf_v0.6.1neg:name=vmaf_neg",
     )
     p.add_argument(
