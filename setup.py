@@ -29,4 +29,7 @@ class OptionalBuildExt(build_ext):
 setup(
     cffi_modules=["pyvmafneg/engines/native/_build.py:ffibuilder"],
     cmdclass={"build_ext": OptionalBuildExt},
+    # The engine uses only the stable ABI (cffi builds it with Py_LIMITED_API, as
+    # ``_engine.abi3.so``): one wheel serves CPython 3.12 and later.
+    options={"bdist_wheel": {"py_limited_api": "cp312"}},
 )

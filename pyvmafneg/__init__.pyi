@@ -19,6 +19,7 @@ from . import verdict as verdict
 
 # Scoring
 from ._score import score as score
+from ._score import score_many as score_many
 from .engines._models import BUILTIN_MODELS as BUILTIN_MODELS
 from .engines._models import DEFAULT_MODELS as DEFAULT_MODELS
 from .engines._models import ModelSpec as ModelSpec

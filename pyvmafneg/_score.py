@@ -2,20 +2,33 @@
 
 One pass is :func:`pyvmafneg.engines.score` (any backend in the registry);
 segments are :func:`pyvmafneg.segments.score_segments`, which sits above
-the engines, so the choice between them is made here, at the top.
+the engines, so the choice between them is made here, at the top. The
+command line's ``score`` calls this function and nothing below it: an option
+refused here is refused there too.
+
+What is done to a pair of opened videos before scoring (scaling, bit-depth
+conversion, an offset) is said once, here, on the ``pyvmafneg`` logger at
+level INFO. The package adds no handler of its own (``logging.NullHandler``);
+the command line prints what it says.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .engines._models import ModelSpec
     from .results._result import Result
+    from .segments._run import SegmentRun
 
-__all__ = ["score"]
+__all__ = ["score", "score_many"]
+
+#: The package's logger: what is done to a pair before it is scored (see the module notes).
+log = logging.getLogger("pyvmafneg")
+log.addHandler(logging.NullHandler())
 
 #: Options of a one-pass run that segments do not take.
 _ONE_PASS_ONLY = frozenset({"library", "bitdepth", "ffmpeg", "cpumask"})
@@ -32,6 +45,8 @@ def score(
     scheduler: str | None = None,
     workers: int | None = None,
     store: str | os.PathLike[str] | None = None,
+    on_segment: Callable[[dict[str, Any]], None] | None = None,
+    on_run: Callable[[SegmentRun], None] | None = None,
     sync: bool = False,
     **options: Any,
 ) -> Result:
@@ -45,7 +60,9 @@ def score(
     ``backend`` is ``'libvmaf'``,
     ``'ffmpeg'``, ``'reference'`` or ``'native'``; None (default) is
     ``'native'`` when the compiled engine is built and computes the models
-    (without ``library``, ``cpumask`` or ``features``), else ``'libvmaf'``
+    and features (without ``library`` or ``cpumask``), ``'native+libvmaf'``
+    when it computes some of them (libvmaf the rest, in the same pass), else
+    ``'libvmaf'``
     (in segments, ``'libvmaf'``); every backend
     takes the same inputs (paths, opened videos, frame iterables) and
     refuses an option it cannot honour with
@@ -56,7 +73,10 @@ def score(
     parallel (``workers`` local processes, or Dask when ``scheduler`` is
     ``'local'`` or ``'tcp://host:port'``) and stitched into one Result equal,
     as doubles, to one uninterrupted run; ``store`` names a result store
-    that makes the run resumable. ``options`` then take ``threads``,
+    that makes the run resumable; ``on_segment`` is called with each
+    finished segment's row and ``on_run`` once with the
+    :class:`~pyvmafneg.segments.SegmentRun` (what ran where, what was reused)
+    before the result is returned. ``options`` then take ``threads``,
     ``clip``, ``transform``, ``frames``, ``progress``, ``raw``, ``offset``,
     ``scale``, ``size``, ``convert_bitdepth``, ``features`` and
     ``subsample`` (see :func:`pyvmafneg.segments.score_segments`).
@@ -80,10 +100,19 @@ def score(
         options["progress"] = _check_progress(options["progress"])
     if sync:
         options["offset"] = _sync_offset(reference, distorted, options)
+    _say_what_is_done(reference, distorted, options)
     if segments is None and segment_frames is None:
-        if scheduler is not None or store is not None or workers is not None:
+        given = {
+            "scheduler": scheduler,
+            "workers": workers,
+            "store": store,
+            "on_segment": on_segment,
+            "on_run": on_run,
+        }
+        extra = sorted(k for k, v in given.items() if v is not None)
+        if extra:
             raise OptionError(
-                "scheduler, workers and store apply to scoring in segments",
+                f"{', '.join(extra)} apply to scoring in segments",
                 advice="give {segments} or {segment_frames} as well",
                 options={"segments": ..., "segment_frames": ...},
             )
@@ -97,15 +126,18 @@ def score(
             if better is exc:
                 raise
             raise better from None
-    refused = sorted(set(options) & _ONE_PASS_ONLY)
+    refused = sorted(k for k in _ONE_PASS_ONLY if options.get(k) is not None)
     if refused:
         raise OptionError(
             f"{', '.join(refused)} cannot be combined with scoring in segments",
-            advice="prepare the pair first or score it in one pass",
+            advice="leave out "
+            + " and ".join("{" + k + "}" for k in refused)
+            + ", or score the pair in one pass",
+            options=dict.fromkeys(refused),
         )
     from .segments import score_segments
 
-    return score_segments(
+    run = score_segments(
         reference,  # type: ignore[arg-type]
         distorted,  # type: ignore[arg-type]
         models,
@@ -115,8 +147,48 @@ def score(
         workers=workers,
         store=store,
         backend=backend or "libvmaf",
-        **options,
-    ).result
+        on_segment=on_segment,
+        **{k: v for k, v in options.items() if k not in _ONE_PASS_ONLY},
+    )
+    if on_run is not None:
+        on_run(run)
+    return run.result
+
+
+def _say_what_is_done(reference: Any, distorted: Any, options: dict[str, Any]) -> None:
+    """Log what scoring will do to two opened videos (nothing for frames or paths).
+
+    The words are those of :meth:`pyvmafneg.io.PreparedPair.describe`; a pair
+    that does not fit is left to the scoring itself to refuse.
+    """
+    from .io._sources import VideoSource
+
+    if not (isinstance(reference, VideoSource) and isinstance(distorted, VideoSource)):
+        return
+    if not log.isEnabledFor(logging.INFO):
+        return
+    from ._defaults import DEFAULT_SCALER
+    from .errors import VmafNegError
+    from .io._prepare import PreparedPair, check_bitdepth, plan_scaling
+
+    offset = options.get("offset") or 0
+    try:
+        plan = plan_scaling(
+            (reference.width, reference.height),
+            (distorted.width, distorted.height),
+            scale=options.get("scale", DEFAULT_SCALER),
+            size=options.get("size"),
+        )
+        depth = check_bitdepth(options.get("convert_bitdepth"))
+    except VmafNegError:
+        return  # scoring refuses the options, in its own words
+    converted = {
+        role: (src.bitdepth, depth)
+        for role, src in (("reference", reference), ("distorted", distorted))
+        if depth is not None and src.bitdepth != depth
+    }
+    for line in PreparedPair((), (), plan, offset, converted).describe():
+        log.info(line)
 
 
 def _check_progress(progress: Any) -> Any:
@@ -176,3 +248,125 @@ def _suggest_sync(exc: Any, reference: Any, distorted: Any, options: dict[str, A
     return suggest_sync(
         exc, reference, distorted, offset=options.get("offset", 0), **_prepare_options(options)
     )
+
+
+def score_many(
+    reference: Iterable[Any] | str | os.PathLike[str],
+    encodes: Iterable[Iterable[Any] | str | os.PathLike[str]],
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
+    *,
+    backend: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    **options: Any,
+) -> list[Result]:
+    """Score several encodes against one reference, reading the reference once.
+
+    Each encode is scored as :func:`score` would score it alone (one pass of
+    the chosen backend, with the same ``models``, ``backend`` and keywords:
+    ``threads``, ``subsample``, ``clip``, ``transform``, ``bitdepth``,
+    ``frames``, ``scale``, ``size``, ``offset``, ``convert_bitdepth``,
+    ``cpumask``, ``library``, ``ffmpeg``, ``features``), so each result
+    equals that single run as doubles; encodes at another resolution are
+    scaled to the reference's as :func:`score` scales them. The reference
+    (a path, an opened video or an iterable of frames) is decoded once and
+    its frames handed to every encode's run; the runs go on side by side, one
+    thread each (the engines release the interpreter lock while they score).
+
+    Parameters
+    ----------
+    reference:
+        The reference clip.
+    encodes:
+        The encodes (paths, opened videos or iterables of frames), at least one.
+    progress:
+        Called with the number of reference frames every encode has scored.
+
+    Returns
+    -------
+    list[Result]
+        One result per encode, in the order given.
+
+    Raises
+    ------
+    OptionError
+        No encodes, or a segments option (segments decode their own frames).
+    VmafNegError
+        The first error of any encode's run (the other runs are stopped).
+    """
+    import threading
+
+    from .engines._registry import score as score_one_pass
+    from .engines._scaffold import open_if_path
+    from .errors import OptionError
+    from .io._broadcast import Broadcast, BroadcastAborted
+
+    encodes = list(encodes)
+    if not encodes:
+        raise OptionError("give at least one encode to score against the reference")
+    refused = sorted(set(options) & {"segments", "segment_frames", "scheduler", "workers", "store"})
+    if refused:
+        raise OptionError(
+            f"{', '.join(refused)} cannot be combined with scoring several encodes at once",
+            advice="score each encode with score() to split it into segments",
+        )
+    source = open_if_path(reference)
+    shared = Broadcast(source, len(encodes))
+    results: list[Result | None] = [None] * len(encodes)
+    errors: list[BaseException | None] = [None] * len(encodes)
+    done = [0] * len(encodes)
+    running = set(range(len(encodes)))
+    reported = [0]
+    lock = threading.Lock()
+    # Runs start one at a time, each until its first pair is scored: modules imported on
+    # first use (decoders, scalers) are then imported by one thread, never by two at once.
+    starting = threading.Lock()
+    started = [False] * len(encodes)
+
+    def start_done(i: int) -> None:
+        if not started[i]:
+            started[i] = True
+            starting.release()
+
+    def report(i: int, n: int | None) -> None:
+        """Frames done by encode i (None: its run ended); progress gets the slowest running."""
+        start_done(i)
+        with lock:
+            if n is None:
+                running.discard(i)
+            else:
+                done[i] = n
+            slowest = min((done[j] for j in running), default=0)
+            if progress is None or slowest <= reported[0]:
+                return
+            reported[0] = slowest
+        progress(slowest)
+
+    def run(i: int) -> None:
+        starting.acquire()
+        try:
+            results[i] = score_one_pass(
+                shared.view(i),
+                encodes[i],
+                models,
+                backend=backend,
+                progress=lambda n: report(i, n),
+                **options,
+            )
+        except BroadcastAborted:
+            pass
+        except BaseException as exc:  # the first one is raised on the calling thread
+            errors[i] = exc
+            shared.abort()
+        finally:
+            shared.done(i)
+            report(i, None)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(encodes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for exc in errors:
+        if exc is not None:
+            raise exc
+    return [r for r in results if r is not None]

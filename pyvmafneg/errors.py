@@ -30,6 +30,7 @@ __all__ = [
     "FrameMismatchError",
     "GainLimitError",
     "InputFileError",
+    "LadderError",
     "LibvmafError",
     "LibvmafNotFoundError",
     "LogFormatError",
@@ -699,3 +700,21 @@ class RawLayoutWarning(UserWarning):
     Issued when a raw file is opened (:func:`pyvmafneg.io.open_video`); the
     command line prints it as one warning line.
     """
+
+
+class LadderError(VmafNegError, ValueError):
+    """The encodes of a comparison series cannot form one ladder.
+
+    Raised when the encodes of one series (codec and setting) of one source
+    come at different frame rates, or when an encode (a rung) is larger than
+    its reference.
+
+    Attributes
+    ----------
+    source:
+        The reference (source) name, or ``''``.
+    series:
+        The series (``'<codec> <setting>'``), or ``''``.
+    """
+
+    _facts = {"source": "", "series": ""}

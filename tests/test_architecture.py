@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "_version": 0,
     "_outputs": 1,
     "_optional": 1,
+    "_workers": 1,
     "_dask": 1,
     "io": 2,
     "results": 3,
@@ -184,6 +185,23 @@ def test_the_checker_sees_imports_of_every_kind() -> None:
     assert any(t.startswith("pyvmafneg.engines._features") for t in targets)  # inside score()
     native = {t for _, t in _imports(PACKAGE / "engines" / "native" / "_scorer.py")}
     assert "pyvmafneg.engines.native._kernels" in native  # from . import _kernels
+
+
+def test_the_score_command_scores_through_the_library() -> None:
+    """``cli/score.py`` scores with :func:`pyvmafneg.score` only: it reaches no engine, no
+    registry, no segments and no pair preparation (scaling plans, offsets) itself."""
+    path = PACKAGE / "cli" / "score.py"
+    typing_only = {
+        n.lineno
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+        for n in ast.walk(node)
+        if isinstance(n, ast.ImportFrom)
+    }
+    targets = {t for line, t in _imports(path) if line not in typing_only}
+    assert "pyvmafneg._score" in targets
+    below = ("pyvmafneg.engines._registry", "pyvmafneg.segments", "pyvmafneg.io._prepare")
+    assert not {t for t in targets if t.startswith(below)}, sorted(targets)
 
 
 def test_only_the_command_line_names_flags() -> None:

@@ -21,7 +21,7 @@ from pyvmafneg.verdict._check import check
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("check")
-    ref = clip(8)
+    ref = clip(24)
     ref_y4m = to_y4m(ref, d / "ref.y4m")
     sharp_y4m = to_y4m(sharpen(ref, 1.5), d / "sharp.y4m")
     return {
@@ -115,7 +115,7 @@ def test_frames_above_100_are_information_only(
     code, out, _ = _run(capsys, "check", str(path), "--threshold", "1000")
     assert code == 1
     n_above = len(report["ceiling"]["frames_above"])
-    assert f"FLAGGED: gap {report['gap']['overall']:.2f} points; {n_above}/8 frames above" in out
+    assert f"FLAGGED: gap {report['gap']['overall']:.2f} points; {n_above}/24 frames above" in out
 
 
 def test_threshold_and_floor(ffmpeg_logs: dict, capsys: pytest.CaptureFixture[str]) -> None:

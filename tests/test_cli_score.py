@@ -137,3 +137,33 @@ def test_python_dash_m(tmp_path):
         [sys.executable, "-m", "pyvmafneg", "--version"], capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0 and out.stdout.startswith("pyvmafneg ")
+
+
+@pytest.mark.parametrize(
+    ("flags", "keywords", "words"),
+    [
+        # scoring in segments takes neither a libvmaf library nor an FFmpeg executable
+        (["--segments", "2", "--libvmaf", "/no/libvmaf.so"],
+         {"segments": 2, "library": "/no/libvmaf.so"}, "leave out --libvmaf"),
+        (["--segment-frames", "2", "--ffmpeg", "/no/ffmpeg"],
+         {"segment_frames": 2, "ffmpeg": "/no/ffmpeg"}, "leave out --ffmpeg"),
+        # and the options of segments mean nothing without them
+        (["--workers", "2"], {"workers": 2}, "give --segments N or --segment-frames K"),
+        (["--scheduler", "local"], {"scheduler": "local"}, "give --segments N"),
+        (["--store", "s.jsonl"], {"store": "s.jsonl"}, "give --segments N"),
+    ],
+)  # fmt: skip
+def test_cli_refuses_what_the_api_refuses(raw_pair, capsys, flags, keywords, words):
+    """``score`` hands its flags to pyvmafneg.score, which refuses the same combinations."""
+    tmp, ref, dis, bitdepth, fmt = raw_pair
+    opened = [
+        pyvmafneg.open_video(tmp / name, width=176, height=144, pixel_format=fmt, bitdepth=bitdepth)
+        for name in ("ref.yuv", "dis.yuv")
+    ]
+    with pytest.raises(pyvmafneg.OptionError) as info:
+        pyvmafneg.score(*opened, **keywords)
+    capsys.readouterr()
+    assert main([*_score_args(tmp, fmt, bitdepth), *flags]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and words in err[0], err
+    assert info.value.message in err[0]  # the same facts, worded for flags

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -20,14 +21,22 @@ import pytest
 
 import pyvmafneg
 from pyvmafneg.cli import main
-from pyvmafneg.comparison._analysis import AVERAGE
+from pyvmafneg.comparison._analysis import AVERAGE, to_text
 from pyvmafneg.comparison._batch import run_comparison
 from pyvmafneg.comparison._manifest import load_manifest
-from pyvmafneg.demo._sample_comparison import SAMPLE_CRFS, SAMPLE_SOURCES, build_sample_comparison
+from pyvmafneg.demo._sample_comparison import (
+    LADDER_CRFS,
+    SAMPLE_CRFS,
+    SAMPLE_SOURCES,
+    build_sample_comparison,
+)
 from pyvmafneg.errors import ManifestError, ResultStoreError
 from pyvmafneg.results._store import ResultStore
 
-N_PAIRS = len(SAMPLE_SOURCES) * 2 * len(SAMPLE_CRFS)
+#: Pairs scored: two settings at every CRF and the ladder's half-size rung, per source.
+N_PAIRS = len(SAMPLE_SOURCES) * (2 * len(SAMPLE_CRFS) + len(LADDER_CRFS))
+#: Manifest entries: the ladder lists the plain encodes again as its full-size rung.
+N_ENCODES = N_PAIRS + len(SAMPLE_SOURCES) * len(SAMPLE_CRFS)
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +63,8 @@ def _numbers(comparison) -> dict:
 
 def test_sample_manifest_lists_every_pair(sample: Path) -> None:
     manifest = load_manifest(sample)
-    assert len(manifest.encodes) == N_PAIRS
-    assert manifest.series == ["x264 plain", "x264 sharpened"]
+    assert len(manifest.encodes) == N_ENCODES
+    assert manifest.series == ["x264 plain", "x264 sharpened", "x264 ladder"]
     assert manifest.anchor == "x264 plain"
     assert set(manifest.references) == set(SAMPLE_SOURCES)
 
@@ -133,7 +142,7 @@ def test_rerun_skips_finished_pairs(scored, sample: Path, tmp_path: Path) -> Non
     store = tmp_path / "results.jsonl"
     shutil.copy(scored.store, store)
     again = run_comparison(sample, store=store, workers=1, progress=False)
-    assert (again.scored, again.reused) == (0, N_PAIRS)
+    assert (again.scored, again.reused) == (0, N_ENCODES)
     assert _numbers(again.comparison) == _numbers(scored.comparison)
 
 
@@ -203,7 +212,7 @@ def test_killed_run_loses_only_pairs_in_flight(sample: Path, tmp_path: Path) -> 
     out = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 1, out.stderr  # the sample is flagged
     run = json.loads(out.stdout)["run"]
-    assert run["reused"] == len(before)
+    assert run["reused"] == len(before) + N_ENCODES - N_PAIRS
     assert run["scored"] == N_PAIRS - len(before)
     keys = [json.loads(line)["key"] for line in store.read_text().splitlines()]
     assert len(keys) == len(set(keys)) == N_PAIRS, "a pair was scored twice"
@@ -258,9 +267,9 @@ def test_cli_compare_text_csv_and_report(scored, sample: Path, tmp_path: Path, c
                  "--report", str(tmp_path / "rep")])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 1
-    assert "[winner_flip] on average" in out and "reused 24" in out
+    assert "[winner_flip] on average" in out and f"reused {N_ENCODES}" in out
     lines = csv_path.read_text().splitlines()
-    assert len(lines) == N_PAIRS + 1 and lines[0].startswith("source,codec,setting,point")
+    assert len(lines) == N_ENCODES + 1 and lines[0].startswith("source,codec,setting,point")
 
 
 @pytest.mark.parametrize(
@@ -386,7 +395,7 @@ def test_cli_sample_builds_and_compares(tmp_path: Path, capsys) -> None:
     assert len(lines) == N_PAIRS
     assert main(argv) == 1
     again = json.loads(capsys.readouterr().out)
-    assert (again["run"]["scored"], again["run"]["reused"]) == (0, N_PAIRS)
+    assert (again["run"]["scored"], again["run"]["reused"]) == (0, N_ENCODES)
     assert again["rows"] == data["rows"]
     assert _store_lines(store) == lines
     assert sorted(p.name for p in store.parent.glob("*.results.jsonl*")) == [
@@ -402,12 +411,13 @@ def test_rebuilt_sample_is_the_same_bytes_and_scores_nothing(tmp_path: Path) -> 
     before = {p: p.read_bytes() for p in sorted((tmp_path / "s").rglob("*.*"))}
     store = tmp_path / "store.jsonl"
     first = run_comparison(manifest, store=store, workers=1, progress=False)
-    assert (first.scored, first.reused) == (len(SAMPLE_CRFS) * 2, 0)
+    pairs = len(SAMPLE_CRFS) * 2 + len(LADDER_CRFS)
+    assert (first.scored, first.reused) == (pairs, len(SAMPLE_CRFS))
     lines = _store_lines(store)
     assert build_sample_comparison(tmp_path / "s", **small) == manifest
     assert {p: p.read_bytes() for p in before} == before
     again = run_comparison(manifest, store=store, workers=1, progress=False)
-    assert (again.scored, again.reused) == (0, len(SAMPLE_CRFS) * 2)
+    assert (again.scored, again.reused) == (0, pairs + len(SAMPLE_CRFS))
     assert _store_lines(store) == lines
     assert not list(tmp_path.glob("*.lock")), "the store leaves no lock file behind"
 
@@ -461,7 +471,7 @@ def test_ctrl_c_keeps_finished_pairs_and_says_how_to_go_on(sample: Path, tmp_pat
     kept = len(_store_lines(store))
     assert 1 <= kept < N_PAIRS
     again = run_comparison(sample, store=store, workers=2, progress=False)
-    assert (again.reused, again.scored) == (kept, N_PAIRS - kept)
+    assert (again.reused, again.scored) == (kept + N_ENCODES - N_PAIRS, N_PAIRS - kept)
 
 
 def test_encode_shorter_than_its_reference(sample: Path, tmp_path: Path) -> None:
@@ -490,3 +500,62 @@ def test_encode_shorter_than_its_reference(sample: Path, tmp_path: Path) -> None
     direct = pyvmafneg.score(open_video(ref), open_video(short), frames=8, backend="libvmaf")
     assert row.scores["vmaf_neg"] == direct.pooled("vmaf_neg").mean
     assert row.bitrate_kbps == pytest.approx(short.stat().st_size * 8 / 1000 / (8 / 24))
+
+
+def _sample_digest(sample: Path) -> str:
+    """First 16 hex digits of the sha256 over the sample's encodes (names and bytes)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted((sample.parent / "encodes").glob("*.mkv")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _numbers_of(line: str) -> list[float]:
+    return [float(v.rstrip("%")) for v in re.findall(r"[+-]\d+\.\d+%?", line)]
+
+
+def test_readme_sample_figures_match_a_fresh_run(scored, sample: Path) -> None:
+    """The sample output the README quotes: its numbers where the encodes are the same bytes.
+
+    libx264's output differs between CPUs, so elsewhere only what does not
+    depend on it is compared: the rows, the flags and the sign of each figure.
+    """
+    root = Path(__file__).resolve().parent.parent
+    docs = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    pattern = r"<!-- sample encodes sha256 ([0-9a-f]+) -->\n```\n(.*?)```"
+    found = [m.groups() for d in docs for m in re.finditer(pattern, d.read_text(), re.S)]
+    assert len(found) >= 2, "the README and the tutorial quote the sample, with its digest"
+    fresh = to_text(scored.comparison).splitlines()
+    for digest, block in found:
+        same_bytes = digest == _sample_digest(sample)
+        rows = [line for line in block.splitlines() if re.match(r"^\w[\w ]{13} x264 ", line)]
+        for line in rows:
+            (mine,) = [f for f in fresh if f.startswith(line[:37])]
+            quoted = _numbers_of(line)
+            now = _numbers_of(mine)[: len(quoted)]
+            if same_bytes:
+                assert quoted == now, (line, mine)
+            else:
+                assert [v < 0 for v in quoted] == [v < 0 for v in now], (line, mine)
+        for line in block.splitlines():
+            if line.startswith("  ["):
+                kind_and_where = line.split(":")[0]
+                assert [f for f in fresh if f.startswith(kind_and_where)], line
+            if (line.startswith("  [") or line.startswith("  chelsea: ")) and same_bytes:
+                assert line in fresh, line
+
+
+def test_sample_ladder_is_compared_by_its_hull(scored) -> None:
+    """The sample's two-rung ladder: a hull per source and metric, BD against the anchor."""
+    c = scored.comparison
+    for source in SAMPLE_SOURCES:
+        assert c.resolutions(source, "x264 ladder") == ["320x192", "160x96"]
+        for metric in c.metrics:
+            hull = c.hull(source, "x264 ladder", metric)
+            assert hull is not None and len(hull.encodes) >= 2
+            assert len(c.bd_curve(source, "x264 ladder", metric)) >= 4
+        assert c.entry(source, "x264 ladder", "vmaf").bd_rate is not None
+    assert not c.is_ladder(SAMPLE_SOURCES[0], "x264 plain")

@@ -123,9 +123,9 @@ def test_bad_features_are_refused_with_facts(files, tmp_path, capsys):
     assert info.value.feature == "vmaf_ssim" and "ms_ssim" in info.value.known
     with pytest.raises(pyvmafneg.FeatureError, match="key=value"):
         pyvmafneg.score(ref, dis, features=["cambi:full_ref"], backend="libvmaf")
-    for backend in ("reference", "native"):
+    for backend, feature in (("reference", "psnr"), ("native", "ciede")):
         with pytest.raises(pyvmafneg.FeatureError) as info:
-            pyvmafneg.score(ref, dis, backend=backend, features=["psnr"])
+            pyvmafneg.score(ref, dis, backend=backend, features=[feature])
         assert info.value.backend == backend
     out = tmp_path / "never.json"
     argv = ["score", "-r", str(ref), "-d", str(dis), "--feature", "psrn", "-o", str(out)]

@@ -290,7 +290,9 @@ def test_native_is_the_default_for_the_models_it_computes(monkeypatch):
     assert default_backend(["vmaf_4k_v0.6.1neg", "vmaf_v0.6.1:vif_enhn_gain_limit=1.5"]) == "native"
     assert default_backend(["vmaf_v1.0.16_3d0h"]) == "libvmaf"
     assert default_backend(None, libvmaf_only=True) == "libvmaf"
-    assert pyvmafneg.score(ref, ref, features=["psnr"]).backend == "libvmaf"
+    # PSNR and SSIM are computed by the engine in the same pass
+    assert pyvmafneg.score(ref, ref, features=["psnr", "ssim"]).backend == "native"
+    assert default_backend(None, features=["psnr", "ssim:scale=2"]) == "native"
     assert pyvmafneg.score(ref, ref, cpumask=0x38).backend == "libvmaf"
     monkeypatch.setenv("PYVMAFNEG_LIBVMAF", "/some/libvmaf.so")
     assert default_backend() == "libvmaf"

@@ -150,10 +150,20 @@ def test_odd_stride_or_address_of_16_bit_planes_is_refused() -> None:
     for stride_, want in ((stride, lib.VN_OK), (97, lib.VN_EINVAL)):
         rc = lib.vn_frame(
             ffi.NULL, ref, dis, 48, 39, stride_, 10, ffi.cast("const double *", limits.ctypes.data),
-            1, ffi.cast("const double *", limits.ctypes.data), 1, 0, -1, 1,
+            1, ffi.cast("const double *", limits.ctypes.data), 1, 0, -1, 1, ffi.NULL, ffi.NULL,
             ffi.cast("double *", row.ctypes.data), row.size,
         )  # fmt: skip
         assert rc == want
+    sse = ffi.new("uint64_t *")
+    ssim = np.zeros(4)
+    for args, want in (
+        ((ref, dis, 48, 40, stride, stride, 10), lib.VN_OK),
+        ((ref, dis, 48, 39, 97, 97, 10), lib.VN_EINVAL),
+        ((ref + 1, dis + 1, 47, 39, stride, stride, 10), lib.VN_EINVAL),
+        ((ref + 1, dis + 1, 48, 39, 97, 97, 8), lib.VN_OK),
+    ):
+        assert lib.vn_psnr_sse(*args, sse) == want
+        assert lib.vn_float_ssim(*args, 1, ffi.cast("double *", ssim.ctypes.data)) == want
 
 
 def test_simd_levels_outside_the_enum_are_invalid() -> None:

@@ -3,7 +3,8 @@
 The extension is compiled again into a temporary directory with
 ``-fsanitize=address,undefined`` (through ``PYVMAFNEG_NATIVE_CFLAGS``) and run
 in a child Python with the sanitizer runtimes preloaded, on odd frame sizes
-at every bit depth and kernel level: any read or write outside the planes
+at every bit depth and kernel level (PSNR of three planes and float SSIM at
+every scale that fits, too): any read or write outside the planes
 or work buffers, and any undefined behaviour, aborts the child. The child
 also checks that the sanitized build computes the reference's numbers.
 """
@@ -83,6 +84,27 @@ CHILD = textwrap.dedent(
                         assert np.array_equal(row, a, equal_nan=True)
                         assert np.array_equal(row, b, equal_nan=True)
                 checked += 1
+            # PSNR (exact sums) and float SSIM at every scale that fits, on odd sizes
+            e = ref.astype(np.int64) - dis.astype(np.int64)
+            assert k.psnr(ref, dis, bitdepth, 65025.0, 60.0)[2] == int((e * e).sum())
+            for scale in range(0, 11):
+                f = k.ssim_scale(w, h, scale)
+                if min(w // f + (w & 1), h // f + (h & 1)) >= 11:
+                    assert np.all(np.isfinite(k.float_ssim(ref, dis, bitdepth, scale)))
+            # whole frames with PSNR of three planes and SSIM equal the checked calls
+            ch, cw = h // 2, w // 2
+            chroma = tuple(
+                np.array(rng.integers(0, 1 << bitdepth, (ch, cw)), dtype=dt) for _ in range(4)
+            )
+            settings = k.MetricSettings(3, 65025.0, (60.0, 60.0, 60.0), True, 0)
+            fk = k.FrameKernels((1.0,), (), lanes, None, settings)
+            first = fk.run(None, ref, dis, bitdepth, True, chroma)
+            again = fk.run(None, ref, dis, bitdepth, True, chroma)
+            pair = fk.run_batch([(None, ref, dis, True), (ref, dis, ref, True)], bitdepth,
+                                [chroma, chroma])
+            assert np.array_equal(first, again, equal_nan=True)
+            assert np.array_equal(first, pair[0], equal_nan=True)
+            assert np.all(np.isfinite(first[fk.metric_slice]))
             # a view with a row stride larger than its width
             wide = np.array(rng.integers(0, 1 << bitdepth, (h, w + 9)), dtype=dt)
             k.vif(wide[:, :w], dis, bitdepth, (1.0,))

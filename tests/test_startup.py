@@ -24,7 +24,7 @@ import pyvmafneg
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Never loaded by ``import pyvmafneg``.
-HEAVY = ("scipy", "skimage", "matplotlib", "dask", "distributed", "av")
+HEAVY = ("scipy", "skimage", "matplotlib", "dask", "distributed", "av", "pandas")
 #: Never loaded to build the argument parsers either (nor any scoring module).
 MACHINERY = (*HEAVY, "numpy", "cffi", "_cffi_backend", "imageio_ffmpeg")
 

@@ -20,7 +20,7 @@ from pyvmafneg.verdict._check import check
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("verdict")
-    ref = clip(8)
+    ref = clip(24)
     ref_y4m = to_y4m(ref, d / "ref.y4m")
     return {
         "ref": ref_y4m,

@@ -91,8 +91,6 @@ ENCODERS: dict[str, tuple[list[str], str, tuple[int, ...]]] = {
         (30, 44, 56, 63),
     ),
 }
-#: Encoders of the 10-bit variant (those that write 10-bit 4:2:0).
-ENCODERS_10BIT = ("libx265", "libaom-av1", "libsvtav1", "libvpx-vp9")
 #: Ladder rungs: (divisor, libx264 CRF) of each rung, scored scaled back with each scaler.
 RUNGS: tuple[tuple[int, int], ...] = ((2, 30), (2, 42), (3, 30), (3, 42), (4, 30), (4, 42))
 RUNG_SCALERS: tuple[str, ...] = ("bicubic", "lanczos")
@@ -106,6 +104,8 @@ ENHANCEMENTS: dict[str, list[tuple[str, str]]] = {
 }
 #: Encoders (and rate indices) carrying the enhanced items.
 ENHANCED: dict[str, tuple[int, ...]] = {"libx264": (0, 1, 2), "libsvtav1": (0, 1)}
+#: Frame area (pixels) from which a variant gets the smaller item set (compute budget).
+LARGE = 640 * 360
 
 
 @dataclass(frozen=True)
@@ -151,37 +151,72 @@ def available() -> list[Source]:
     return [s for s in SOURCES if input_file(s) is not None]
 
 
+#: The smaller item set of a large variant (compute budget): encoder -> rate indices.
+LARGE_RATES: dict[str, tuple[int, ...]] = {
+    "libx264": (0, 1, 2, 3),
+    "libx264-ssim": (0, 1, 2, 3),
+    "libx265": (0, 1, 2, 3),
+    "libaom-av1": (0, 1, 2, 3),
+    "libsvtav1": (2, 3),
+    "libvpx-vp9": (2, 3),
+}
+#: Rungs of a large variant: (divisor, CRF, scaler).
+LARGE_RUNGS: tuple[tuple[int, int, str], ...] = (
+    (2, 30, "bicubic"),
+    (2, 42, "bicubic"),
+    (3, 42, "bicubic"),
+    (3, 42, "lanczos"),
+    (4, 42, "bicubic"),
+)
+#: Enhancements of a large variant: the strongest of each kind.
+LARGE_ENHANCEMENTS = {k: v[-1:] for k, v in ENHANCEMENTS.items()}
+#: Items of the extra variants (1080p upscale, 10 bits): encoder -> rates, rungs, enhanced.
+EXTRA: dict[str, tuple[dict[str, tuple[int, ...]], tuple[tuple[int, int, str], ...], str, int]] = {
+    "bbb-1080": ({"libx264": (1, 2, 3), "libsvtav1": (3,)}, ((2, 42, "bicubic"),), "libx264", 1),
+    "cockatoo-10bit": ({"libx265": (2, 3), "libsvtav1": (1, 2, 3)}, (), "libsvtav1", 1),
+}
+
+
 def _variant_items(src: Source) -> list[Item]:
-    out: list[Item] = []
     v = src.variant
     full = src.variant == src.name
-    encoders = ENCODERS_10BIT if src.bits == 10 else tuple(ENCODERS)
-    if not full and src.bits == 8:
-        encoders = ("libx264", "libsvtav1", "libvpx-vp9")
-    for enc in encoders:
-        for r in ENCODERS[enc][2]:
+    large = src.width * src.height > LARGE
+    if full and not large:
+        rates = {enc: tuple(range(4)) for enc in ENCODERS}
+        rungs = tuple((d, c, s) for d, c in RUNGS for s in RUNG_SCALERS)
+        kinds, enhanced = ENHANCEMENTS, ENHANCED
+    elif full:
+        rates, rungs = LARGE_RATES, LARGE_RUNGS
+        kinds, enhanced = LARGE_ENHANCEMENTS, {"libx264": (0, 2)}
+    elif v in EXTRA:
+        rates, rungs, enc, idx = EXTRA[v]
+        kinds = {k: LARGE_ENHANCEMENTS[k] for k in ("unsharp_r5", "cas")}
+        enhanced = {enc: (idx,)}
+    else:
+        rates = {"libx264": (0, 1, 2, 3), "libsvtav1": (0, 1, 2, 3)}
+        rungs = tuple((d, c, "bicubic") for d, c in RUNGS if c == 42)
+        kinds, enhanced = ENHANCEMENTS, {"libx264": (0, 2)}
+    out: list[Item] = []
+    for enc, idxs in rates.items():
+        for i in idxs:
+            r = ENCODERS[enc][2][i]
             out.append(Item(f"{v}.{enc}.{r}", src.name, v, True, enc, encoder=enc, rate=r))
-    if src.bits == 8:
-        for div, crf in RUNGS:
-            for scaler in RUNG_SCALERS if full else RUNG_SCALERS[:1]:
-                out.append(
-                    Item(
-                        f"{v}.rung{div}-{scaler}.libx264.{crf}",
-                        src.name,
-                        v,
-                        True,
-                        "rung",
-                        strength=f"1/{div}",
-                        encoder="libx264",
-                        rate=crf,
-                        divisor=div,
-                        scaler=scaler,
-                    )
-                )
-    enhanced = ENHANCED if full else {"libx264": (0, 2)}
-    if src.bits == 10:
-        enhanced = {"libsvtav1": (0, 1)}
-    for kind, variants in ENHANCEMENTS.items():
+    for div, crf, scaler in rungs:
+        out.append(
+            Item(
+                f"{v}.rung{div}-{scaler}.libx264.{crf}",
+                src.name,
+                v,
+                True,
+                "rung",
+                strength=f"1/{div}",
+                encoder="libx264",
+                rate=crf,
+                divisor=div,
+                scaler=scaler,
+            )
+        )
+    for kind, variants in kinds.items():
         for strength, filt in variants:
             for enc, idxs in enhanced.items():
                 for idx in idxs:
@@ -306,6 +341,12 @@ def _work(item: Item, cache: Path) -> str:
     return item.id
 
 
+def _order(item: Item) -> tuple[int, int, int]:
+    src = variant(item.variant)
+    main_variant = 0 if src.variant == src.name else 1
+    return (main_variant, src.width * src.height, 0 if item.honest else 1)
+
+
 def build(
     selected: Iterable[Item] | None = None,
     *,
@@ -318,8 +359,9 @@ def build(
     for name in dict.fromkeys(i.variant for i in todo):
         source_path(name, cache)
     missing = [i for i in todo if not score_path(i.id, cache).exists()]
-    # Small variants first, so a partial build already covers every source.
-    missing.sort(key=lambda i: variant(i.variant).width * variant(i.variant).height)
+    # Small variants first, honest items and plain encodes first within a size, so a
+    # partial build already covers every source.
+    missing.sort(key=_order)
     if missing and not quiet:
         print(f"video suite: {len(missing)} of {len(todo)} items to make", file=sys.stderr)
     if not missing:

@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from ..errors import VmafNegError
 
@@ -27,6 +27,39 @@ EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 #: Exit code when stdout's reader went away (128 + SIGPIPE), as shells report it.
 EXIT_BROKEN_PIPE = 141
+#: Ended by SIGTERM (128 + 15), after the same cleanup as Ctrl-C.
+EXIT_TERMINATED = 143
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so it unwinds as Ctrl-C does (workers stopped)."""
+
+
+class _TerminateAsInterrupt:
+    """While active, SIGTERM raises :class:`_Terminated` (when its handler is the default)."""
+
+    def __init__(self) -> None:
+        self.fired = False
+        self._before: Any = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.fired = True
+        raise _Terminated()
+
+    def __enter__(self) -> _TerminateAsInterrupt:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+                self._before = signal.signal(signal.SIGTERM, self._handle)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import signal
+
+        if self._before is not None:
+            signal.signal(signal.SIGTERM, self._before)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,7 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``pyvmafneg`` console script; returns the exit code."""
+    """Entry point of the ``pyvmafneg`` console script; returns the exit code.
+
+    SIGTERM ends a command as Ctrl-C does (workers stopped, nothing
+    half-written), with exit code 143.
+    """
+    with _TerminateAsInterrupt() as term:
+        code = _main(argv)
+    return EXIT_TERMINATED if term.fired else code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -112,6 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, _Terminated):
+            print(f"{where}: terminated", file=sys.stderr)
+            return EXIT_TERMINATED
         print(f"{where}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -40,10 +40,22 @@ def count(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def add_input_arguments(p: argparse.ArgumentParser) -> None:
-    """``-r/--reference``, ``-d/--distorted`` and the raw-YUV geometry flags."""
+def add_input_arguments(p: argparse.ArgumentParser, *, many: bool = False) -> None:
+    """``-r/--reference``, ``-d/--distorted`` (repeatable with ``many``) and the raw-YUV
+    geometry flags."""
     p.add_argument("-r", "--reference", required=True, metavar="REF", help="reference video")
-    p.add_argument("-d", "--distorted", required=True, metavar="DIST", help="distorted video")
+    if many:
+        p.add_argument(
+            "-d",
+            "--distorted",
+            required=True,
+            action="append",
+            metavar="DIST",
+            help="distorted video; repeat to score several encodes against one reference "
+            "(decoded once), one log each in --output-dir",
+        )
+    else:
+        p.add_argument("-d", "--distorted", required=True, metavar="DIST", help="distorted video")
     p.add_argument("-w", "--width", type=count(1), help="frame width (raw YUV input)")
     p.add_argument("-H", "--height", type=count(1), help="frame height (raw YUV input)")
     p.add_argument(

@@ -36,8 +36,14 @@ manifest format (TOML; paths relative to the manifest's folder):
   # bitrate_kbps = 812.5           # default: file size * 8 / duration
   # frames = 240                  # score only the first 240 frames of both
   # scale = "lanczos"              # this encode's own scale (and size)
+  # resolution = "854x480"         # checked against the file (read from it if left out)
 
 PSNR-Y and SSIM are scored in the same pass, with BD-rates beside VMAF's.
+
+Ladders: a series whose encodes come at several resolutions (rungs scaled back to the
+reference) is compared by its convex hull; the hull under default VMAF and under VMAF-NEG
+are shown side by side (hull_shift when they differ). --ladder-targets 200,400,800 lists the
+hull encode nearest each bitrate under each model; --ladder-quality 80,90,95 each score.
 
 Results are stored as each pair finishes (MANIFEST.results.jsonl by default); a rerun
 skips pairs already scored. Try it: pyvmafneg compare --sample DIR --report DIR/report
@@ -66,8 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--sample",
         metavar="DIR",
-        help="build the sample comparison (3 sources x 2 x264 settings x 4 CRFs, from images "
-        "shipped with scikit-image) in DIR and compare it",
+        help="build the sample comparison (3 sources x 2 x264 settings x 4 CRFs, and a "
+        "two-rung ladder, from images shipped with scikit-image) in DIR and compare it",
     )
     p.add_argument("--store", metavar="JSONL", help="result store (default: next to the manifest)")
     p.add_argument(
@@ -99,13 +105,52 @@ def register(sub: argparse._SubParsersAction) -> None:
         "VMAF-NEG are always scored",
     )
     p.add_argument("--report", metavar="DIR", help="write an HTML report with RD curves into DIR")
-    p.add_argument("--csv", metavar="PATH", help="write one CSV row per encode")
+    p.add_argument(
+        "--ladder-targets",
+        metavar="KBPS,...",
+        help="per source and series, the hull encode nearest each bitrate (kbps) under each "
+        "model, e.g. 200,400,800,1600",
+    )
+    p.add_argument(
+        "--ladder-quality",
+        metavar="SCORE,...",
+        help="per source and series, the hull encode whose score is nearest each target "
+        "under each model, e.g. 80,90,95",
+    )
+    p.add_argument(
+        "--csv",
+        metavar="PATH",
+        help="write one CSV row per encode to PATH, the BD table beside it (PATH's stem + "
+        ".bd.csv) and, with --ladder-targets/--ladder-quality, the ladder (.ladder.csv)",
+    )
     p.add_argument("--json", action="store_true", help="print everything as JSON (for machines)")
     p.add_argument(
         "--no-retry", action="store_true", help="keep stored failures instead of retrying them"
     )
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
+
+
+def _targets(text: str | None, flag: str) -> list[float]:
+    """Comma-separated numbers of a --ladder-* flag."""
+    from ..errors import OptionError
+
+    if not text:
+        return []
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise OptionError(
+            f"{flag} takes comma-separated numbers, e.g. 200,400,800; got {text!r}"
+        ) from None
+
+
+def _sibling(path: str, suffix: str) -> str:
+    """``rows.csv`` -> ``rows.bd.csv``."""
+    import os
+
+    stem, ext = os.path.splitext(path)
+    return f"{stem}{suffix}{ext or '.csv'}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -118,6 +163,8 @@ def run(args: argparse.Namespace) -> int:
 
     if bool(args.manifest) == bool(args.sample):
         raise OptionError("give a MANIFEST, or --sample DIR to build and compare the sample")
+    kbps = _targets(args.ladder_targets, "--ladder-targets")
+    quality = _targets(args.ladder_quality, "--ladder-quality")
     if args.csv is not None:
         check_output_file(args.csv, "--csv")
     if args.report is not None:
@@ -149,8 +196,15 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
     comparison = outcome.comparison
+    if kbps or quality:
+        comparison.suggest_ladder(kbps, quality)
     if args.csv:
+        from ..comparison._analysis import to_bd_csv, to_ladder_csv
+
         write_file(args.csv, to_csv(comparison), "the CSV")
+        write_file(_sibling(args.csv, ".bd"), to_bd_csv(comparison), "the BD CSV")
+        if comparison.ladder:
+            write_file(_sibling(args.csv, ".ladder"), to_ladder_csv(comparison), "the ladder CSV")
     report_path = None
     if args.report:
         from ..comparison._report import write_report

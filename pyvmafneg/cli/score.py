@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._defaults import LOG_FORMATS
+from ..engines import backend_names
 from ..engines._models import GAIN_LIMIT_RANGE
-from ..engines._registry import backend_names
 from ..errors import LogFormatError, OutputFileError
 from ._advice import flag
 from .check import add_gate_options, draw_plot, emit
 from .common import add_input_arguments, add_prepare_arguments, count, open_pair, sync_offset
 
 if TYPE_CHECKING:  # the scoring machinery is imported when the command runs
-    from ..io._sources import VideoSource
     from ..results._result import Result
+    from ..segments._run import SegmentRun
     from ._progress import Progress
 
 
@@ -32,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "in one pass and reports the gap between them. With --check, exits 0 clean / 1 "
         "flagged like 'pyvmafneg check'.",
     )
-    add_input_arguments(p)
+    add_input_arguments(p, many=True)
     p.add_argument(
         "-m",
         "--model",
@@ -58,7 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="libvmaf in-process, FFmpeg's libvmaf filter, the NumPy reference, or the native "
         "engine (libvmaf's numbers, NEG from the same filtering pass). Default: native when it "
-        "is built and computes the models (and no --libvmaf/--feature), else libvmaf; "
+        "is built and no --libvmaf is given: it computes what it can (v0.6.1 models, psnr, ssim) "
+        "and libvmaf the rest in the same pass; "
         "--segments use libvmaf unless told otherwise",
     )
     p.add_argument(
@@ -96,6 +100,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_prepare_arguments(p)
     p.add_argument("-o", "--output", metavar="PATH", help="write the per-frame log here")
+    p.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="with several -d: write each encode's log here, named after its file "
+        "(ENCODE.json, or --format's suffix)",
+    )
     p.add_argument(
         "--format",
         choices=list(LOG_FORMATS),
@@ -140,7 +150,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     seg.add_argument(
         "--store",
         metavar="PATH",
-        default="pyvmafneg-segments.jsonl",
         help="result store of finished segments, reused when a run is repeated or resumed "
         "(default: ./pyvmafneg-segments.jsonl)",
     )
@@ -151,76 +160,149 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+#: Where a segmented run keeps its finished segments unless told otherwise.
+_DEFAULT_STORE = "pyvmafneg-segments.jsonl"
+
+
 def run(args: argparse.Namespace) -> int:
+    """Word the flags as :func:`pyvmafneg.score` keywords, score, word the result."""
+    from .._score import score
     from ..engines._models import parse_model
-    from ..engines._registry import score
-    from ..io._prepare import plan_scaling
     from ..io._sources import known_frame_count
     from ._progress import Progress
 
     models = [parse_model(m) for m in args.model] if args.model else None
+    if len(args.distorted) > 1 or args.output_dir:
+        return _run_many(args, models)
+    args.distorted = args.distorted[0]
     check_outputs(args)
     sync_offset(args, "pyvmafneg score")
     ref, dis, warnings = open_pair(args)
     if not args.quiet:
         for text in warnings:
             print(f"pyvmafneg score: warning: {text}", file=sys.stderr)
-    plan = plan_scaling(
-        (ref.width, ref.height), (dis.width, dis.height), scale=args.scale, size=args.size
-    )
-    if plan is not None and not args.quiet:
-        print(f"pyvmafneg score: scaled {plan.describe()}", file=sys.stderr)
-    if args.offset and not args.sync and not args.quiet:
-        side = "distorted" if args.offset > 0 else "reference"
-        print(
-            f"pyvmafneg score: offset {args.offset:+d}: the first {abs(args.offset)} {side} "
-            "frames dropped",
-            file=sys.stderr,
-        )
-    if args.convert_bitdepth and not args.quiet:
-        for role, src in (("reference", ref), ("distorted", dis)):
-            if src.bitdepth != args.convert_bitdepth:
-                print(
-                    f"pyvmafneg score: {role} converted from {src.bitdepth}-bit to "
-                    f"{args.convert_bitdepth}-bit (libswscale)",
-                    file=sys.stderr,
-                )
     total = args.frames if args.frames is not None else ref.frame_count
     bar = Progress(total, enabled=False if args.quiet else None)
     if bar.enabled and total is None:
         # Matroska/WebM do not record a length: count packets so the bar has an ETA.
         bar.total = known_frame_count(ref)
-    transform = {"model": None, "on": True, "off": False}[args.transform]
-    if args.segments or args.segment_frames or args.scheduler:
-        if args.backend is None:
-            args.backend = "libvmaf"
-        try:
-            result = _run_segments(args, ref, dis, models, transform, bar)
-        finally:
-            bar.close()
-        return _finish(result, args)
+    segmented = bool(args.segments or args.segment_frames)
+    store = args.store  # a store given without segments is refused by pyvmafneg.score
+    if segmented:
+        store = None if args.no_store else (args.store or _DEFAULT_STORE)
+    report = _SegmentReport(args, bar, store)
     try:
-        result = score(
-            ref,
-            dis,
-            models,
-            **_run_options(args, transform, bar),
-            library=args.libvmaf,
-            ffmpeg=args.ffmpeg,
-        )
+        with _said_by_the_library(args):
+            result = score(
+                ref,
+                dis,
+                models,
+                **_run_options(args, bar),
+                library=args.libvmaf,
+                ffmpeg=args.ffmpeg,
+                segments=args.segments,
+                segment_frames=args.segment_frames,
+                scheduler=args.scheduler,
+                workers=args.workers,
+                store=store,
+                on_segment=report.segment if segmented else None,
+                on_run=report.run if segmented else None,
+            )
     finally:
         bar.close()
     return _finish(result, args)
 
 
-def _run_options(args: argparse.Namespace, transform: bool | None, bar: Progress) -> dict[str, Any]:
-    """The keywords a whole run (``score``) and a segmented one take alike, from the flags."""
+def _run_many(args: argparse.Namespace, models: list | None) -> int:
+    """Several encodes against one reference (``score_many``): one log and one line each."""
+    from .._outputs import check_output_dir, check_output_file, make_output_dir
+    from .._score import score_many
+    from ..errors import OptionError
+    from ..io._sources import open_video
+
+    alone = [
+        flag
+        for flag, given in (
+            ("--output", args.output),
+            ("--check", args.check),
+            ("--plot", args.plot),
+            ("--json", args.json),
+            ("--segments", args.segments or args.segment_frames or args.scheduler),
+            ("--sync", args.sync),
+        )
+        if given
+    ]
+    if alone:
+        raise OptionError(
+            f"{', '.join(alone)} score one encode; with several -d give --output-dir for the logs"
+        )
+    fmt = (args.format or "json").lower()
+    if fmt not in LOG_FORMATS:
+        raise LogFormatError(f"--format {fmt!r}: use json, xml or csv")
+    outputs: list[Path | None] = [None] * len(args.distorted)
+    if args.output_dir:
+        out_dir = check_output_dir(args.output_dir, "--output-dir")
+        outputs = [out_dir / f"{Path(d).stem}.{fmt}" for d in args.distorted]
+        names = [p.name for p in outputs if p is not None]
+        if len(set(names)) != len(names):
+            raise OutputFileError(
+                f"--output-dir: two encodes share a file name ({', '.join(names)}); their logs "
+                "would overwrite each other"
+            )
+        inputs = {Path(x).resolve() for x in (args.reference, *args.distorted)}
+        for out in outputs:
+            assert out is not None
+            if out.resolve() in inputs:
+                raise OutputFileError(f"{out} is one of the videos; writing there would destroy it")
+            if out_dir.is_dir():
+                check_output_file(str(out), "--output-dir")
+    geometry = dict(
+        width=args.width, height=args.height, pixel_format=args.pixel_format, bitdepth=args.bitdepth
+    )
+    ref = open_video(args.reference, **geometry)
+    encodes = [open_video(d, **geometry) for d in args.distorted]
+    transform = {"model": None, "on": True, "off": False}[args.transform]
+    results = score_many(
+        ref,
+        encodes,
+        models,
+        backend=args.backend,
+        threads=args.threads,
+        subsample=args.subsample,
+        clip=not args.no_clip,
+        transform=transform,
+        frames=args.frames,
+        scale=args.scale,
+        size=args.size,
+        offset=args.offset,
+        features=args.feature,
+        convert_bitdepth=args.convert_bitdepth,
+        library=args.libvmaf,
+        ffmpeg=args.ffmpeg,
+    )
+    from ..results._logs import write_log
+
+    if args.output_dir:
+        make_output_dir(args.output_dir, "--output-dir")
+    for path, out, result in zip(args.distorted, outputs, results, strict=True):
+        if out is not None:
+            write_log(result, out, fmt)
+        shown = [f"{k} {result.pooled(k).mean:.2f}" for k in result.scores]
+        if result.has_gap:
+            shown.append(f"gap {result.pooled_gap:+.2f}")
+        where = f" -> {out}" if out is not None else ""
+        print(f"{path}: {len(result)} frames ({result.backend}): {', '.join(shown)}{where}")
+    return 0
+
+
+def _run_options(args: argparse.Namespace, bar: Progress) -> dict[str, Any]:
+    """The keywords a whole run and a segmented one take alike, from the flags."""
     return {
         "backend": args.backend,
         "threads": args.threads,
         "subsample": args.subsample,
         "clip": not args.no_clip,
-        "transform": transform,
+        "transform": {"model": None, "on": True, "off": False}[args.transform],
         "frames": args.frames,
         "progress": bar,
         "scale": args.scale,
@@ -231,65 +313,69 @@ def _run_options(args: argparse.Namespace, transform: bool | None, bar: Progress
     }
 
 
-def _run_segments(
-    args: argparse.Namespace,
-    ref: VideoSource,
-    dis: VideoSource,
-    models: list | None,
-    transform: bool | None,
-    bar: Progress,
-) -> Result:
-    from ..errors import OptionError
-    from ..segments import score_segments
+@contextmanager
+def _said_by_the_library(args: argparse.Namespace) -> Iterator[None]:
+    """Print what :func:`pyvmafneg.score` says it does to the pair (its logger), one line each."""
+    if args.quiet:
+        yield
+        return
+    logger = logging.getLogger("pyvmafneg")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LibraryWords())
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
-    if not (args.segments or args.segment_frames):
-        raise OptionError("--scheduler needs --segments N or --segment-frames K")
-    store = None if args.no_store else args.store
-    started = time.perf_counter()
-    done = [0, 0]  # frames done, frames scored in this run
 
-    def report(row: dict) -> None:
-        """One line per finished segment where no progress bar is drawn (logs, CI)."""
+class _LibraryWords(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        kind = "warning: " if record.levelno >= logging.WARNING else ""
+        return f"pyvmafneg score: {kind}{record.getMessage()}"
+
+
+class _SegmentReport:
+    """Words a segmented run: one line per finished segment (where no bar is drawn), a summary."""
+
+    def __init__(self, args: argparse.Namespace, bar: Progress, store: str | None) -> None:
+        self.args, self.bar, self.store = args, bar, store
+        self.started = time.perf_counter()
+        self.done = [0, 0]  # frames done, frames scored in this run
+
+    def segment(self, row: dict) -> None:
         frames = row["stop"] - row["start"]
-        done[0] += frames
+        self.done[0] += frames
         if not row.get("reused"):
-            done[1] += frames
-        if args.quiet or bar.enabled:
+            self.done[1] += frames
+        if self.args.quiet or self.bar.enabled:
             return
         where = "taken from the store"
         if not row.get("reused"):
-            fps = done[1] / max(time.perf_counter() - started, 1e-9)
+            fps = self.done[1] / max(time.perf_counter() - self.started, 1e-9)
             where = f"scored on {row.get('worker')}, {fps:.1f} frames/s so far"
-        total = f"/{bar.total}" if bar.total else ""
+        total = f"/{self.bar.total}" if self.bar.total else ""
         print(
             f"segment {row['segment']} (frames {row['start']}..{row['stop'] - 1}) {where}; "
-            f"{done[0]}{total} frames done",
+            f"{self.done[0]}{total} frames done",
             file=sys.stderr,
         )
 
-    run = score_segments(
-        ref,
-        dis,
-        models,
-        segments=args.segments,
-        segment_frames=args.segment_frames,
-        scheduler=args.scheduler,
-        workers=args.workers,
-        store=store,
-        on_segment=report,
-        **_run_options(args, transform, bar),
-    )
-    if not args.quiet:
-        bar.close()
+    def run(self, run: SegmentRun) -> None:
+        if self.args.quiet:
+            return
+        self.bar.close()
         text = f"{len(run.segments)} segments: {len(run.scored)} scored on {run.where}"
         if not run.scored:
             text = f"{len(run.segments)} segments: all"
         if run.reused:
-            text += f"{', ' if run.scored else ' '}{len(run.reused)} reused from {store}"
+            text += f"{', ' if run.scored else ' '}{len(run.reused)} reused from {self.store}"
         print(text, file=sys.stderr)
         for index, what in sorted(run.retried.items()):
             print(f"pyvmafneg score: segment {index}: {what}", file=sys.stderr)
-    return run.result
 
 
 def check_outputs(args: argparse.Namespace) -> None:

@@ -11,8 +11,9 @@ Example::
 from ._analysis import Comparison, analyse
 from ._batch import run_comparison
 from ._bdrate import bd_quality, bd_rate
+from ._frames import load
 from ._manifest import Manifest, load_manifest
-from ._report import write_report
+from ._report import rd_figure, write_report
 
 __all__ = [
     "Comparison",
@@ -20,7 +21,9 @@ __all__ = [
     "analyse",
     "bd_quality",
     "bd_rate",
+    "load",
     "load_manifest",
+    "rd_figure",
     "run_comparison",
     "write_report",
 ]

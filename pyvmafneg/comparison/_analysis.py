@@ -13,7 +13,15 @@ sources, and the flags a codec evaluator must not miss:
 - ``curve``: a curve cannot be used (fewer than four points, not monotonic,
   failed encodes, no overlap); the message says why, nothing crashes;
 - ``encode_gap``: one encode's pooled default − NEG gap is above the
-  enhancement-gain checker's threshold.
+  enhancement-gain checker's threshold;
+- ``hull_shift``: in a ladder (a series whose encodes span resolutions),
+  default VMAF and VMAF-NEG put different encodes on the convex hull, so
+  they would send different rungs at some bitrate.
+
+A series whose encodes come at more than one resolution is a ladder: its
+curve is the convex hull of its points (:mod:`pyvmafneg.comparison._hull`),
+and BD-rates are taken between hulls. A series at one resolution keeps all
+its points.
 
 Example
 -------
@@ -49,9 +57,15 @@ __all__ = [
     "Comparison",
     "EncodeRow",
     "Flag",
+    "Hull",
+    "HullShift",
+    "LadderPick",
     "analyse",
+    "rung_label",
     "series_name",
+    "to_bd_csv",
     "to_csv",
+    "to_ladder_csv",
     "to_text",
 ]
 
@@ -98,7 +112,10 @@ class EncodeRow:
         Per model: ``mean``, ``harmonic_mean``, ``min``, ``max``, ``p1``,
         ``p5``, ``p50`` of the per-frame scores.
     frames, width, height, fps:
-        What was scored.
+        What was scored (``width`` x ``height`` is the size scored at).
+    resolution:
+        The encode's own coded size, ``'WxH'`` (a rung of a ladder), or None
+        when unknown.
     status:
         ``'ok'`` or ``'error'``.
     error:
@@ -126,6 +143,7 @@ class EncodeRow:
     width: int | None = None
     height: int | None = None
     fps: float | None = None
+    resolution: str | None = None
     status: str = "ok"
     error: str | None = None
     key: str = ""
@@ -208,6 +226,89 @@ class Flag:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Hull:
+    """The convex hull of one ladder (source and series) under one metric.
+
+    Attributes
+    ----------
+    source, series, metric:
+        Where it belongs.
+    encodes:
+        Point labels of the encodes on the hull, by rising rate.
+    resolutions:
+        Their coded sizes (``'WxH'``), same order.
+    points:
+        Their ``(kbps, score)``.
+    curve:
+        The ``(kbps, score)`` points BD uses: the hull of every rung's
+        interpolated points (see :func:`pyvmafneg.comparison._hull.ladder_curve`).
+    dominated:
+        Point labels of the scored encodes not on the hull.
+    """
+
+    source: str
+    series: str
+    metric: str
+    encodes: list[str]
+    resolutions: list[str]
+    points: list[tuple[float, float]]
+    curve: list[tuple[float, float]]
+    dominated: list[str]
+
+
+@dataclass(frozen=True)
+class HullShift:
+    """Where default VMAF and VMAF-NEG would send different rungs of one ladder.
+
+    Attributes
+    ----------
+    source, series:
+        The ladder.
+    default_hull, neg_hull:
+        Point labels on the hull under each model, by rising rate.
+    choices:
+        One dict per bitrate (a rate of a hull encode under either model)
+        where the two models pick different encodes: ``kbps``, the encode
+        each picks (``default_pick``, ``neg_pick``, labels with resolution),
+        and the cost in the other model's terms: ``default_pick_neg`` and
+        ``neg_pick_neg`` (both picks' VMAF-NEG scores), ``default_pick_default``
+        and ``neg_pick_default`` (their default VMAF scores).
+    """
+
+    source: str
+    series: str
+    default_hull: list[str]
+    neg_hull: list[str]
+    choices: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class LadderPick:
+    """The hull encode of one ladder nearest one target, under one model.
+
+    Attributes
+    ----------
+    source, series, metric:
+        The ladder and the model whose hull the encode is taken from.
+    target, unit:
+        The target and its unit: ``'kbps'`` (nearest on a log-rate axis) or
+        ``'score'`` (nearest score under ``metric``).
+    point, resolution, kbps, score:
+        The encode picked (None when the ladder has no hull under ``metric``).
+    """
+
+    source: str
+    series: str
+    metric: str
+    target: float
+    unit: str
+    point: str | None
+    resolution: str | None
+    kbps: float | None
+    score: float | None
+
+
 @dataclass
 class Comparison:
     """A whole comparison: scored encodes, BD table, flags, provenance.
@@ -236,6 +337,13 @@ class Comparison:
     provenance:
         Models, options and versions (pyvmafneg, libvmaf, FFmpeg, ...) that
         produced every number.
+    hulls:
+        The convex hull of every ladder (a source's series spanning
+        resolutions) under every metric.
+    hull_shifts:
+        Ladders whose hull differs between default VMAF and VMAF-NEG.
+    ladder:
+        Per-title ladder suggestion, filled by :meth:`suggest_ladder`.
     """
 
     rows: list[EncodeRow]
@@ -249,6 +357,9 @@ class Comparison:
     bd_gap_threshold: float = 5.0
     gap_threshold: float = 3.5
     provenance: dict[str, str] = field(default_factory=dict)
+    hulls: list[Hull] = field(default_factory=list)
+    hull_shifts: list[HullShift] = field(default_factory=list)
+    ladder: list[LadderPick] = field(default_factory=list)
 
     @property
     def sources(self) -> list[str]:
@@ -277,6 +388,111 @@ class Comparison:
         ]
         return sorted(points)
 
+    def resolutions(self, source: str, series: str) -> list[str]:
+        """Coded sizes (``'WxH'``) of the scored encodes of one series of one source."""
+        return list(
+            dict.fromkeys(
+                r.resolution
+                for r in self.rows
+                if r.source == source and r.series == series and r.ok and r.resolution
+            )
+        )
+
+    def is_ladder(self, source: str, series: str) -> bool:
+        """True when the series' scored encodes of this source span resolutions."""
+        return len(self.resolutions(source, series)) > 1
+
+    def hull(self, source: str, series: str, metric: str) -> Hull | None:
+        """The convex hull of a ladder under one metric (None if not a ladder)."""
+        for h in self.hulls:
+            if (h.source, h.series, h.metric) == (source, series, metric):
+                return h
+        return None
+
+    def bd_curve(self, source: str, series: str, metric: str) -> list[tuple[float, float]]:
+        """The curve BD uses: a ladder's hull curve, else every point (:meth:`curve`)."""
+        h = self.hull(source, series, metric)
+        return list(h.curve) if h is not None else self.curve(source, series, metric)
+
+    def suggest_ladder(
+        self,
+        kbps: Sequence[float] = (),
+        scores: Sequence[float] = (),
+    ) -> list[LadderPick]:
+        """Per source and series, the hull encode nearest each target, under each model.
+
+        Parameters
+        ----------
+        kbps:
+            Bitrate targets in kbps (> 0): the hull encode nearest each on a
+            log-rate axis.
+        scores:
+            Quality targets in score points (e.g. VMAF 80, 90, 95): the hull
+            encode whose score under each model is nearest.
+
+        Returns
+        -------
+        list of LadderPick
+            Also kept as :attr:`ladder`. Series at one resolution use all
+            their points as their hull.
+
+        Raises
+        ------
+        OptionError
+            A target that is not a finite number (rates: > 0).
+        """
+        from ._hull import hull_indices, pick_nearest_quality, pick_nearest_rate
+
+        for value in kbps:
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise OptionError(f"ladder bitrate targets must be numbers > 0 kbps; got {value!r}")
+        for value in scores:
+            if not (isinstance(value, (int, float)) and math.isfinite(value)):
+                raise OptionError(f"ladder quality targets must be finite numbers; got {value!r}")
+        models = [m for m in (self.default_metric, self.neg_metric) if m is not None]
+        picks: list[LadderPick] = []
+        for source in self.sources:
+            for series in self.series:
+                for metric in models:
+                    rows = _curve_rows(self, source, series, metric)
+                    pts = [(r.bitrate_kbps, r.scores[metric]) for r in rows]
+                    hull = [rows[i] for i in hull_indices(pts)]  # type: ignore[arg-type]
+                    hpts = [(r.bitrate_kbps, r.scores[metric]) for r in hull]
+                    for unit, targets in (("kbps", kbps), ("score", scores)):
+                        for target in targets:
+                            if not hull:
+                                picks.append(
+                                    LadderPick(
+                                        source,
+                                        series,
+                                        metric,
+                                        float(target),
+                                        unit,
+                                        None,
+                                        None,
+                                        None,
+                                        None,
+                                    )  # fmt: skip
+                                )
+                                continue
+                            pick = pick_nearest_rate if unit == "kbps" else pick_nearest_quality
+                            r = hull[pick(hpts, float(target))]  # type: ignore[arg-type]
+                            picks.append(
+                                LadderPick(
+                                    source,
+                                    series,
+                                    metric,
+                                    float(target),
+                                    unit,
+                                    r.point,
+                                    r.resolution,
+                                    r.bitrate_kbps,
+                                    r.scores[metric],
+                                )  # fmt: skip
+                            )
+        self.ladder = picks
+        return picks
+
     def entry(self, source: str, test: str, metric: str) -> BDEntry | None:
         """The BD entry of ``test`` vs the anchor for one source (or :data:`AVERAGE`)."""
         for e in self.bd:
@@ -287,6 +503,23 @@ class Comparison:
     def flips(self) -> list[Flag]:
         """The ``winner_flip`` flags."""
         return [f for f in self.flags if f.kind == "winner_flip"]
+
+    def to_pandas(self, table: str = "encodes") -> Any:
+        """A table of the comparison as a ``pandas.DataFrame`` (pandas is optional).
+
+        ``table`` is ``'encodes'`` (one row per encode, one column per pooled
+        score), ``'bd'`` (one row per BD entry) or ``'flags'``; see
+        :func:`pyvmafneg.comparison.load` to open a finished comparison.
+        """
+        from ._frames import comparison_frame
+
+        return comparison_frame(self, table)
+
+    def _repr_html_(self) -> str:
+        """Notebook view: averaged BD-rates, the flags and one source's RD curves."""
+        from ._frames import comparison_html
+
+        return comparison_html(self)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict of everything."""
@@ -302,6 +535,9 @@ class Comparison:
             "rows": [r.as_dict() for r in self.rows],
             "bd": [asdict(e) for e in self.bd],
             "flags": [f.as_dict() for f in self.flags],
+            "hulls": [asdict(h) for h in self.hulls],
+            "hull_shifts": [asdict(h) for h in self.hull_shifts],
+            "ladder": [asdict(p) for p in self.ladder],
         }
 
 
@@ -314,6 +550,160 @@ def _order_metrics(rows: Sequence[EncodeRow], default: str | None, neg: str | No
     first = [m for m in (default, neg) if m is not None and m in seen]
     last = [m for m in CLASSIC_SERIES if m in seen]
     return first + [m for m in seen if m not in first and m not in last] + last
+
+
+def _curve_rows(c: Comparison, source: str, series: str, metric: str) -> list[EncodeRow]:
+    """Scored encodes of one curve with a bitrate and a score under ``metric``, by rate."""
+    rows = [
+        r
+        for r in c.rows
+        if r.source == source
+        and r.series == series
+        and r.ok
+        and r.bitrate_kbps is not None
+        and r.scores.get(metric) is not None
+    ]
+    return sorted(rows, key=lambda r: (r.bitrate_kbps, -r.scores[metric]))  # type: ignore[operator]
+
+
+def rung_label(row: EncodeRow) -> str:
+    """An encode named as a rung: ``'crf26 at 426x240'`` (or its point label alone)."""
+    label = row.point or row.file
+    return f"{label} at {row.resolution}" if row.resolution else label
+
+
+def _check_frame_rates(rows: Sequence[EncodeRow]) -> None:
+    """Refuse a series of one source whose encodes come at different frame rates."""
+    from ..errors import LadderError
+
+    groups: dict[tuple[str, str], list[EncodeRow]] = {}
+    for r in rows:
+        if r.ok and r.fps:
+            groups.setdefault((r.source, r.series), []).append(r)
+    for (source, series), members in groups.items():
+        rates = sorted({round(float(r.fps), 6) for r in members})  # type: ignore[arg-type]
+        if rates[-1] > rates[0] * (1 + 1e-3):
+            shown = ", ".join(
+                f"{rung_label(r)} {float(r.fps):g} fps"  # type: ignore[arg-type]
+                for r in members
+                if round(float(r.fps), 6) in (rates[0], rates[-1])  # type: ignore[arg-type]
+            )
+            raise LadderError(
+                f"{source}: the encodes of series {series!r} come at different frame rates "
+                f"({shown}); the rate points of one series must share a frame rate, or their "
+                "bitrates and scores do not compare",
+                advice="give each frame rate its own setting (series), or re-encode at one rate",
+                source=source,
+                series=series,
+            )
+
+
+def _build_hulls(c: Comparison) -> None:
+    """The convex hull of every ladder (series spanning resolutions) under every metric."""
+    from ._hull import hull_indices, ladder_curve
+
+    for source in c.sources:
+        for series in c.series:
+            if not c.is_ladder(source, series):
+                continue
+            for metric in c.metrics:
+                rows = _curve_rows(c, source, series, metric)
+                pts = [(r.bitrate_kbps, r.scores[metric]) for r in rows]
+                on = hull_indices(pts)  # type: ignore[arg-type]
+                rungs: dict[str, list[tuple[float, float]]] = {}
+                for r in rows:
+                    rungs.setdefault(r.resolution or "", []).append(
+                        (r.bitrate_kbps, r.scores[metric])  # type: ignore[arg-type]
+                    )
+                c.hulls.append(
+                    Hull(
+                        source=source,
+                        series=series,
+                        metric=metric,
+                        encodes=[rows[i].point for i in on],
+                        resolutions=[rows[i].resolution or "" for i in on],
+                        points=[pts[i] for i in on],  # type: ignore[misc]
+                        curve=ladder_curve(list(rungs.values())),
+                        dominated=[r.point for i, r in enumerate(rows) if i not in on],
+                    )
+                )
+
+
+def _hull_problem(c: Comparison, source: str, series: str, metric: str) -> str | None:
+    """Why a ladder's hull cannot give a BD value (fewer than four points), or None."""
+    h = c.hull(source, series, metric)
+    if h is None or len(h.curve) >= 4:
+        return None
+    if len(h.encodes) == 1 and h.dominated:
+        return (
+            f"{series}: the convex hull across resolutions is one point: every other encode "
+            f"({', '.join(h.dominated)}) is dominated by {h.encodes[0]} at {h.resolutions[0]}; "
+            "BD-rate and BD-quality need at least 4 hull points"
+        )
+    return (
+        f"{series}: the convex hull across resolutions has {len(h.curve)} point(s) "
+        f"({len(h.encodes)} encode(s): {', '.join(h.encodes) or 'none'}); BD-rate and "
+        "BD-quality need at least 4"
+    )
+
+
+def _flag_hull_shifts(c: Comparison) -> None:
+    """``hull_shift``: default VMAF and VMAF-NEG would send different rungs of a ladder."""
+    from ._hull import pick_at_rate
+
+    d, n = c.default_metric, c.neg_metric
+    if d is None or n is None:
+        return
+    for source in c.sources:
+        for series in c.series:
+            hd, hn = c.hull(source, series, d), c.hull(source, series, n)
+            if hd is None or hn is None or not hd.encodes or not hn.encodes:
+                continue
+            if list(hd.encodes) == list(hn.encodes):
+                continue
+            rows = {
+                r.point: r for r in c.rows if r.source == source and r.series == series and r.ok
+            }
+            choices = []
+            for kbps in sorted({p[0] for p in (*hd.points, *hn.points)}):
+                pd = rows[hd.encodes[pick_at_rate(hd.points, kbps)]]
+                pn = rows[hn.encodes[pick_at_rate(hn.points, kbps)]]
+                if pd.point == pn.point:
+                    continue
+                choices.append(
+                    {
+                        "kbps": kbps,
+                        "default_pick": rung_label(pd),
+                        "neg_pick": rung_label(pn),
+                        "default_pick_kbps": pd.bitrate_kbps,
+                        "neg_pick_kbps": pn.bitrate_kbps,
+                        "default_pick_default": pd.scores.get(d),
+                        "neg_pick_default": pn.scores.get(d),
+                        "default_pick_neg": pd.scores.get(n),
+                        "neg_pick_neg": pn.scores.get(n),
+                    }
+                )
+            shift = HullShift(source, series, list(hd.encodes), list(hn.encodes), choices)
+            c.hull_shifts.append(shift)
+            if choices:
+                first = choices[0]
+                more = f" (and at {len(choices) - 1} more rate(s))" if len(choices) > 1 else ""
+                loss = first["neg_pick_neg"] - first["default_pick_neg"]
+                gain = first["default_pick_default"] - first["neg_pick_default"]
+                message = (
+                    f"{source}: {series}: at {first['kbps']:.0f} kbps default VMAF picks "
+                    f"{first['default_pick']} but VMAF-NEG picks {first['neg_pick']}{more}; "
+                    f"the default's pick scores {first['default_pick_neg']:.2f} under VMAF-NEG, "
+                    f"{loss:.2f} below NEG's pick, which scores {gain:.2f} below the default's "
+                    "pick under default VMAF: the default hull rides on enhancement"
+                )
+            else:
+                message = (
+                    f"{source}: {series}: the convex hull under default VMAF "
+                    f"({', '.join(hd.encodes)}) differs from the hull under VMAF-NEG "
+                    f"({', '.join(hn.encodes)}), though no bitrate picks a different encode"
+                )
+            c.flags.append(Flag("hull_shift", message, source, series))
 
 
 def analyse(
@@ -373,6 +763,7 @@ def analyse(
             f"anchor {anchor!r} is not a series of this comparison; "
             f"series are: {', '.join(repr(s) for s in all_series)}"
         )
+    _check_frame_rates(rows)
     metrics = _order_metrics(rows, default_metric, neg_metric)
     comparison = Comparison(
         rows=rows,
@@ -387,6 +778,7 @@ def analyse(
         gap_threshold=float(gap_threshold),
         provenance=dict(provenance or {}),
     )
+    _build_hulls(comparison)
     flags = comparison.flags
     high: dict[tuple[str, str], list[EncodeRow]] = {}
     for r in rows:
@@ -426,14 +818,18 @@ def analyse(
         for test in tests:
             per_source: list[BDEntry] = []
             for source in comparison.sources:
-                a = comparison.curve(source, anchor, metric)
-                t = comparison.curve(source, test, metric)
+                a = comparison.bd_curve(source, anchor, metric)
+                t = comparison.bd_curve(source, test, metric)
                 problem = None
                 rate = quality = None
                 if not a or not t:
                     missing = anchor if not a else test
                     problem = f"no scored encodes of {missing!r} for this source"
                 else:
+                    problem = _hull_problem(comparison, source, anchor, metric) or _hull_problem(
+                        comparison, source, test, metric
+                    )
+                if problem is None and a and t:
                     for name, pts in ((anchor, a), (test, t)):
                         check = check_curve([p[0] for p in pts], [p[1] for p in pts])
                         if not check.ok:
@@ -479,9 +875,11 @@ def analyse(
                     )
                 )
     _flag_default_vs_neg(comparison, tests)
+    _flag_hull_shifts(comparison)
     if neg_metric is not None:
         _flag_residual_gain(comparison, neg_metric)
-    order = {kind: i for i, kind in enumerate(("winner_flip", "bd_gap", "encode_gap", "curve"))}
+    kinds = ("winner_flip", "bd_gap", "hull_shift", "encode_gap", "curve")
+    order = {kind: i for i, kind in enumerate(kinds)}
     comparison.flags.sort(key=lambda f: order.get(f.kind, len(order)))
     return comparison
 
@@ -583,7 +981,7 @@ def _flag_default_vs_neg(comparison: Comparison, tests: Sequence[str]) -> None:
 
 
 #: Flag kinds that make ``pyvmafneg compare`` exit with status 1.
-GATING_FLAGS: tuple[str, ...] = ("winner_flip", "bd_gap", "encode_gap")
+GATING_FLAGS: tuple[str, ...] = ("winner_flip", "bd_gap", "hull_shift", "encode_gap")
 
 
 def _fmt(value: float | None, spec: str, na: str = "n/a") -> str:
@@ -620,15 +1018,35 @@ def to_text(comparison: Comparison) -> str:
         for m in metrics:
             head += f" {('BD-rate ' + m)[:18]:>18} {('BD-' + m)[:14]:>14}"
         lines += [head, "-" * len(head)]
+        total = len(c.sources)
         for test in tests:
             for source in [*c.sources, AVERAGE]:
-                line = f"{source[:14]:<14} {test[:22]:<22}"
+                label = source
+                if source == AVERAGE:
+                    counts = {e.sources for m in metrics if (e := c.entry(source, test, m))}
+                    if counts and max(counts) < total:
+                        label = f"mean of {max(counts)}/{total}"
+                line = f"{label[:14]:<14} {test[:22]:<22}"
                 for m in metrics:
                     e = c.entry(source, test, m)
-                    line += f" {_fmt(e and e.bd_rate, '+17.2f', '              n/a')}%"
+                    rate = _fmt(e and e.bd_rate, "+17.2f", "")
+                    if e is not None and e.bd_rate is not None:
+                        if source == AVERAGE and 0 < e.sources < total:
+                            rate = f"{e.bd_rate:+.2f}% ({e.sources}/{total})"
+                        else:
+                            rate += "%"
+                    line += f" {rate or 'n/a':>18}"
                     digits = "+14.4f" if m == "float_ssim" else "+14.2f"
                     line += f" {_fmt(e and e.bd_quality, digits, '           n/a')}"
                 lines.append(line)
+        if any(c.is_ladder(s, t) for s in c.sources for t in c.series):
+            lines.append("ladders (series spanning resolutions) are compared by their convex hulls")
+        if len(c.sources) > 1:
+            lines.append(
+                f"'{AVERAGE}' is the mean over the sources with a value; (k/{total}) marks a "
+                "mean over fewer than all"
+            )
+    lines += _ladder_text(c)
     if c.flags:
         lines += ["", "flags:"]
         lines += [f"  [{f.kind}] {f.message}" for f in c.flags]
@@ -637,8 +1055,53 @@ def to_text(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
+def _ladder_text(c: Comparison) -> list[str]:
+    """The hulls of every ladder, the hull shifts and the ladder suggestion, as text."""
+    lines: list[str] = []
+    if c.hulls:
+        lines += ["", "convex hulls of ladders (encodes on the hull, by rising bitrate):"]
+        for h in c.hulls:
+            on = ", ".join(
+                f"{p} {res} ({kbps:.0f} kbps, {score:.2f})"
+                for p, res, (kbps, score) in zip(h.encodes, h.resolutions, h.points, strict=True)
+            )
+            lines.append(f"  {h.source}: {h.series}: {h.metric}: {on or 'none'}")
+    for shift in c.hull_shifts:
+        lines += ["", f"hull shift, {shift.source}: {shift.series}:"]
+        lines.append(f"  hull under default VMAF: {', '.join(shift.default_hull)}")
+        lines.append(f"  hull under VMAF-NEG:     {', '.join(shift.neg_hull)}")
+        for ch in shift.choices:
+            lines.append(
+                f"  at {ch['kbps']:.0f} kbps default VMAF picks {ch['default_pick']}, "
+                f"VMAF-NEG picks {ch['neg_pick']}: under VMAF-NEG "
+                f"{ch['default_pick_neg']:.2f} vs {ch['neg_pick_neg']:.2f}, under default "
+                f"{ch['default_pick_default']:.2f} vs {ch['neg_pick_default']:.2f}"
+            )
+    if c.ladder:
+        lines += [
+            "",
+            "ladder suggestion: the hull encode nearest each target, under each model",
+            f"{'source':<12} {'series':<22} {'target':>12} {'model':<10} {'point':<10} "
+            f"{'resolution':<11} {'kbps':>8} {'score':>7}",
+        ]
+        lines.append("-" * len(lines[-1]))
+        for p in c.ladder:
+            target = f"{p.target:g} kbps" if p.unit == "kbps" else f"score {p.target:g}"
+            lines.append(
+                f"{p.source[:12]:<12} {p.series[:22]:<22} {target:>12} {p.metric[:10]:<10} "
+                f"{(p.point or 'n/a')[:10]:<10} {(p.resolution or 'n/a'):<11} "
+                f"{_fmt(p.kbps, '8.1f', '     n/a')} {_fmt(p.score, '7.2f', '    n/a')}"
+            )
+    return lines
+
+
 def to_csv(comparison: Comparison) -> str:
-    """One CSV row per encode: labels, bitrate, pooled score per model, gap, status."""
+    """One CSV row per encode: labels, bitrate, pooled score per model, gap, status.
+
+    The last columns give the encode's coded ``resolution`` and, per metric,
+    ``hull_<metric>``: ``yes``/``no`` whether it is on its ladder's convex
+    hull (empty for a series at one resolution).
+    """
     import csv
     import io
 
@@ -648,13 +1111,65 @@ def to_csv(comparison: Comparison) -> str:
     writer.writerow(
         ["source", "codec", "setting", "point", "file", "bitrate_kbps", "bitrate_from", "frames"]
         + metrics
-        + ["gap", "max_frame_gap", "status", "error", "key", "verdict"]
+        + ["gap", "max_frame_gap", "status", "error", "key", "verdict", "resolution"]
+        + [f"hull_{m}" for m in metrics]
     )
     for r in comparison.rows:
+        on_hull = []
+        for m in metrics:
+            h = comparison.hull(r.source, r.series, m)
+            on_hull.append("" if h is None else ("yes" if r.point in h.encodes else "no"))
         writer.writerow(
             [r.source, r.codec, r.setting, r.point, r.file, r.bitrate_kbps, r.bitrate_from]
             + [r.frames]
             + [r.scores.get(m) for m in metrics]
             + [r.gap, r.max_frame_gap, r.status, r.error or "", r.key, r.verdict or ""]
+            + [r.resolution or ""]
+            + on_hull
+        )
+    return out.getvalue()
+
+
+def to_bd_csv(comparison: Comparison) -> str:
+    """One CSV row per BD entry: source, anchor, test, metric, BD-rate, BD-quality, why not.
+
+    ``curve`` says what was compared: ``hull`` when either series is a ladder
+    (BD between convex hulls), else ``points``; ``sources`` is how many
+    sources a mean over :data:`AVERAGE` covers.
+    """
+    import csv
+    import io
+
+    c = comparison
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["source", "anchor", "test", "metric", "bd_rate_percent", "bd_quality", "curve"]
+        + ["sources", "problem"]
+    )
+    for e in c.bd:
+        sources = c.sources if e.source == AVERAGE else [e.source]
+        hull = any(c.is_ladder(s, t) for s in sources for t in (e.anchor, e.test))
+        writer.writerow(
+            [e.source, e.anchor, e.test, e.metric, e.bd_rate, e.bd_quality]
+            + ["hull" if hull else "points", e.sources, e.problem or ""]
+        )
+    return out.getvalue()
+
+
+def to_ladder_csv(comparison: Comparison) -> str:
+    """One CSV row per ladder pick (:meth:`Comparison.suggest_ladder`)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["source", "series", "metric", "target", "unit", "point", "resolution", "kbps", "score"]
+    )
+    for p in comparison.ladder:
+        writer.writerow(
+            [p.source, p.series, p.metric, p.target, p.unit, p.point or "", p.resolution or ""]
+            + [p.kbps, p.score]
         )
     return out.getvalue()

@@ -31,11 +31,12 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .._defaults import DEFAULT_SCALER
+from .._workers import process_pool, stop_workers
 from ..engines._models import ModelSpec
 from ..errors import OptionError, VmafNegError, python_option
 from ..results._store import HashCache, ResultStore, pair_key
@@ -76,6 +77,7 @@ class PairTask:
     frames: int | None = None
     scale: str | None = DEFAULT_SCALER
     size: tuple[int, int] | None = None
+    resolution: tuple[int, int] | None = None
 
 
 def _finite(value: float) -> float | None:
@@ -106,6 +108,7 @@ def score_pair(task: PairTask) -> dict[str, Any]:
         enc_path, enc_raw, enc_fps = task.encode
         ref = open_video(ref_path, **ref_raw)
         enc = open_video(enc_path, **enc_raw)
+        _check_rung(task, ref, enc)
         match_sources(ref, enc, frames=task.frames, scale=task.scale, size=task.size)
         fed = [0]
         result = score(
@@ -128,6 +131,7 @@ def score_pair(task: PairTask) -> dict[str, Any]:
             width=task.size[0] if task.size else ref.width,
             height=task.size[1] if task.size else ref.height,
             fps=fps,
+            resolution=f"{enc.width}x{enc.height}",
             scores={k: _finite(result.pooled(k).mean) for k in shown},
             pooled={
                 k: {s: _finite(v) for s, v in result.pooled(k).as_dict().items() if s != "count"}
@@ -162,6 +166,48 @@ def score_pair(task: PairTask) -> dict[str, Any]:
         row.update(status="error", error=f"{type(exc).__name__}: {exc}")
     row["seconds"] = round(time.perf_counter() - start, 3)
     return row
+
+
+def _check_rung(task: PairTask, ref: Any, enc: Any) -> None:
+    """Refuse a rung larger than its reference, or of another size than the manifest says."""
+    from ..errors import LadderError
+
+    labels = task.row
+    where = {"source": labels.get("source", ""), "series": _series(labels)}
+    if task.resolution is not None and tuple(task.resolution) != (enc.width, enc.height):
+        w, h = task.resolution
+        raise LadderError(
+            f"the manifest gives resolution {w}x{h} but {enc.path!r} is {enc.width}x{enc.height}",
+            advice="correct the resolution of this [[encode]] entry, or leave it out to read "
+            "it from the file",
+            **where,
+        )
+    if task.size is None and (enc.width > ref.width or enc.height > ref.height):
+        raise LadderError(
+            f"{enc.path!r} is {enc.width}x{enc.height}, larger than its reference "
+            f"{ref.width}x{ref.height}: a rung is never larger than its source, so it is "
+            "refused rather than scaled down",
+            advice="list the encode against a reference at least as large, or give a display "
+            'size = "WxH" to score every pair at',
+            **where,
+        )
+
+
+def _series(labels: Mapping[str, Any]) -> str:
+    from ._analysis import series_name
+
+    return series_name(str(labels.get("codec", "")), str(labels.get("setting", "")))
+
+
+def _coded_size(path: str, raw: Mapping[str, Any]) -> str | None:
+    """``'WxH'`` of a video file as coded, or None when it cannot be read."""
+    from ..io._sources import open_video
+
+    try:
+        video = open_video(path, **raw)
+    except Exception:  # noqa: BLE001 - an unreadable file is reported by its pair
+        return None
+    return f"{video.width}x{video.height}"
 
 
 def default_store_path(manifest_path: str | os.PathLike[str]) -> str:
@@ -211,6 +257,7 @@ def plan(
                 frames=enc.frames,
                 scale=enc.scale,
                 size=enc.size,
+                resolution=enc.resolution,
             )
         )
     return tasks
@@ -303,13 +350,6 @@ class Outcome:
     seconds: float
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the coordinating process's to handle."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _iter_local(tasks: list[PairTask], workers: int) -> Iterator[dict[str, Any]]:
     if workers <= 1:
         for task in tasks:
@@ -318,9 +358,8 @@ def _iter_local(tasks: list[PairTask], workers: int) -> Iterator[dict[str, Any]]
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_ignore_sigint
-    ) as pool:
+    # Workers end with this process, however it ends (pyvmafneg._workers).
+    with process_pool(workers, ctx) as pool:
         pending: set[Future[dict[str, Any]]] = set()
         queue = iter(tasks)
         try:
@@ -336,6 +375,9 @@ def _iter_local(tasks: list[PairTask], workers: int) -> Iterator[dict[str, Any]]
                     nxt = next(queue, None)
                     if nxt is not None:
                         pending.add(pool.submit(score_pair, nxt))
+        except BaseException:
+            stop_workers(pool)  # interrupted or failed: do not wait for the running pairs
+            raise
         finally:
             for fut in pending:
                 fut.cancel()
@@ -493,9 +535,11 @@ def run_comparison(
         else:
             bar = BatchProgress(len(todo), quiet=not progress)
             if progress and todo:
+                unique = len({t.key for t in tasks})
+                twice = f", {len(tasks) - unique} listed twice" if unique < len(tasks) else ""
                 print(
-                    f"scoring {len(todo)} of {len(tasks)} pairs on {where} "
-                    f"({len(tasks) - len(todo)} already in {store_path})",
+                    f"scoring {len(todo)} of {unique} pairs on {where} "
+                    f"({unique - len(todo)} already in {store_path}{twice})",
                     file=bar.stream,
                 )
         rows = (
@@ -514,6 +558,8 @@ def run_comparison(
     final = []
     for task in tasks:
         row = dict(stored[task.key], **task.row)
+        if row.get("status") == "ok" and not row.get("resolution"):
+            row["resolution"] = _coded_size(task.encode[0], task.encode[1])  # older stores
         final.append(EncodeRow.from_dict(row))
     comparison = analyse(
         final,

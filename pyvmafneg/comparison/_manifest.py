@@ -42,12 +42,18 @@ Example ``comparison.toml``::
     # bitrate_kbps = 812.5            # optional; else file size * 8 / duration
     # frames = 240                    # optional; score only the first 240 frames of both
     # scale = "lanczos"               # optional; this encode's scaling (and size = "WxH")
+    # resolution = "854x480"          # optional; checked against the file's coded size
 
 Encodes at another resolution than their reference (the rungs of an ABR
 ladder) are scaled to the reference size in the scoring pipeline, so a
-ladder comparison runs from the manifest alone. Besides VMAF and VMAF-NEG,
-every pair is scored for PSNR-Y and SSIM in the same pass, with BD-rates on
-them too.
+ladder comparison runs from the manifest alone. A series whose encodes come
+at more than one resolution is a ladder: its rate-quality curve is the
+convex hull of its points (see :mod:`pyvmafneg.comparison._hull`). An
+encode larger than its reference is refused (a rung is never larger than its
+source), and so is a series whose encodes differ in frame rate.
+
+Besides VMAF and VMAF-NEG, every pair is scored for PSNR-Y and SSIM in the
+same pass, with BD-rates on them too.
 
 The bitrate of an encode, unless given, is its file size in bits divided by
 its duration (frames / fps), so container overhead is included; give
@@ -90,6 +96,21 @@ _SETTINGS = {
     "scale",
     "size",
 }
+_REFERENCE_KEYS = {"name", "file", "fps", *_RAW_KEYS}
+_ENCODE_KEYS = {
+    "reference",
+    "codec",
+    "setting",
+    "point",
+    "file",
+    "fps",
+    "bitrate_kbps",
+    "frames",
+    "scale",
+    "size",
+    "resolution",
+    *_RAW_KEYS,
+}
 
 
 @dataclass(frozen=True)
@@ -127,6 +148,9 @@ class Encode:
         Scaling algorithm for an encode of another size than its reference
         (None: refuse) and the display size to score at (None: the
         reference's); see :func:`pyvmafneg.io.prepare_pair`.
+    resolution:
+        The coded size the manifest states for the encode (checked against
+        the file when it is scored), or None to read it from the file.
     """
 
     reference: str
@@ -138,6 +162,7 @@ class Encode:
     frames: int | None = None
     scale: str | None = DEFAULT_SCALER
     size: tuple[int, int] | None = None
+    resolution: tuple[int, int] | None = None
 
     @property
     def series(self) -> str:
@@ -248,6 +273,8 @@ def _number(value: Any, key: str, where: str, *, low: float, integer: bool = Fal
 def _clip(entry: Mapping[str, Any], where: str, base: str) -> Clip:
     file = _text(entry, "file", where)
     full = os.path.normpath(os.path.join(base, os.path.expanduser(file)))
+    if os.path.isdir(full):
+        raise ManifestError(f"{where}: file {full!r} is a directory; give the path of a video file")
     if not os.path.isfile(full):
         raise ManifestError(
             f"{where}: file {full!r} does not exist (relative paths start at {base!r})"
@@ -273,6 +300,15 @@ def _clip(entry: Mapping[str, Any], where: str, base: str) -> Clip:
             "bitdepth unless 8-bit 4:2:0) to the entry"
         )
     return Clip(file=full, raw=raw, fps=fps)
+
+
+def _known_keys(entry: Mapping[str, Any], known: set[str], where: str, table: str) -> None:
+    """Refuse a key the table does not take (a typo would otherwise be ignored)."""
+    unknown = sorted(set(entry) - known)
+    if unknown:
+        raise ManifestError(
+            f"{where}: unknown key {unknown[0]!r} in {table}; known: {', '.join(sorted(known))}"
+        )
 
 
 def _entries(data: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
@@ -308,6 +344,7 @@ def parse_manifest(
     references: dict[str, Clip] = {}
     for i, entry in enumerate(_entries(data, "reference", path), start=1):
         where = f"{path}: [[reference]] #{i}"
+        _known_keys(entry, _REFERENCE_KEYS, where, "[[reference]]")
         name = _text(entry, "name", where)
         if name in references:
             raise ManifestError(f"{where}: a reference named {name!r} is already listed")
@@ -318,6 +355,7 @@ def parse_manifest(
     seen: set[tuple[str, str, str, str]] = set()
     for i, entry in enumerate(_entries(data, "encode", path), start=1):
         where = f"{path}: [[encode]] #{i}"
+        _known_keys(entry, _ENCODE_KEYS, where, "[[encode]]")
         ref = _text(entry, "reference", where)
         if ref not in references:
             raise ManifestError(
@@ -349,7 +387,23 @@ def parse_manifest(
         if frames is not None:
             frames = _number(frames, "frames", where, low=1, integer=True)
         enc_scale, enc_size = _scaling(entry, where, default_scale, default_size)
-        encodes.append(Encode(ref, codec, setting, point, clip, rate, frames, enc_scale, enc_size))
+        resolution = None
+        if "resolution" in entry:
+            from ..errors import ScalerError
+            from ..io._prepare import check_size
+
+            value = entry["resolution"]
+            try:
+                resolution = check_size(value) if isinstance(value, (str, list)) else None
+            except ScalerError:
+                resolution = None
+            if resolution is None:
+                raise ManifestError(
+                    f'{where}: resolution must be "WxH" or [W, H] in pixels; got {value!r}'
+                )
+        encodes.append(
+            Encode(ref, codec, setting, point, clip, rate, frames, enc_scale, enc_size, resolution)
+        )
     if not encodes:
         raise ManifestError(f"{path}: no encodes; add [[encode]] blocks")
     models_value = settings.get("models")

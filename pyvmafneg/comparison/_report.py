@@ -34,13 +34,14 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .._optional import matplotlib_agg
 from .._outputs import make_output_dir, write_file
 from ..errors import MissingDependencyError, OptionError
 from ._analysis import AVERAGE, BDEntry, Comparison, EncodeRow, Flag
 
-__all__ = ["draw_rd_curves", "render_html", "write_report"]
+__all__ = ["draw_rd_curves", "rd_figure", "render_html", "write_report"]
 
 #: Colour of the anchor's curve; test series cycle through :data:`_COLOURS`.
 _ANCHOR_COLOUR = "#222222"
@@ -70,6 +71,12 @@ _KINDS: dict[str, tuple[str, str]] = {
         "Default vs NEG BD-rate gaps",
         "The BD-rate under VMAF-NEG differs from the BD-rate under default VMAF by more than "
         "the threshold: part of the default gain is enhancement, not coding efficiency.",
+    ),
+    "hull_shift": (
+        "Ladder hulls that differ between the models",
+        "In a ladder (a series spanning resolutions), default VMAF and VMAF-NEG put different "
+        "encodes on the convex hull, so a per-title ladder tuned on default VMAF would send "
+        "other rungs at some bitrates than fidelity would choose.",
     ),
     "curve": (
         "Curves that could not be used",
@@ -127,6 +134,7 @@ td.high { background: var(--high); font-weight: 700; }
 tr.avg th, tr.avg td { font-weight: 700; border-top: 3px double #888; }
 .na { color: #80868b; font-style: italic; text-decoration: underline dotted; cursor: help; }
 tr.failed td, tr.failed th { background: #fff1f1; }
+tr.shift td { background: var(--gap); }
 td.error { color: #8a1c1c; white-space: normal; min-width: 16em; }
 .legend { font-size: .86em; color: #3c4043; margin: .3em 0 1em; }
 .legend .item { display: inline-block; margin-right: 1.6em; }
@@ -288,6 +296,19 @@ def draw_rd_curves(comparison: Comparison, source: str, *, dpi: int = 100) -> by
     OptionError
         ``source`` is not a source of the comparison.
     """
+    fig = rd_figure(comparison, source, dpi=dpi)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def rd_figure(comparison: Comparison, source: str, *, dpi: int = 100) -> Any:
+    """The rate-quality figure of :func:`draw_rd_curves`, as a matplotlib ``Figure``.
+
+    Drawn on matplotlib's Agg canvas (no pyplot state); in a notebook it shows
+    as a cell's value, and ``fig.savefig(path)`` writes it. Raises as
+    :func:`draw_rd_curves`.
+    """
     if source not in comparison.sources:
         raise OptionError(
             f"{source!r} is not a source of this comparison; sources are: "
@@ -332,10 +353,30 @@ def draw_rd_curves(comparison: Comparison, source: str, *, dpi: int = 100) -> by
                     if entry is not None and entry.bd_rate is not None
                     else "BD-rate n/a"
                 )
+            marker = "s" if name == comparison.anchor else _MARKERS[i % len(_MARKERS)]
+            hull = comparison.hull(source, name, metric)
+            if hull is not None:
+                # A ladder: every encode as a point, its convex hull as the line, and the
+                # rungs on one model's hull but not the other's ringed.
+                ax.scatter(
+                    [p[0] for p in points], [p[1] for p in points], marker=marker, s=16,
+                    color=colours[name], alpha=0.45, linewidths=0,
+                )  # fmt: skip
+                points = [(x, y) for x, y in hull.points if x > 0]
+                note += ", convex hull"
+                changed = _changed_rungs(comparison, source, name)
+                ringed = [
+                    pt for pt, enc in zip(hull.points, hull.encodes, strict=True) if enc in changed
+                ]
+                if ringed:
+                    ax.scatter(
+                        [p[0] for p in ringed], [p[1] for p in ringed], s=110,
+                        facecolors="none", edgecolors="#c0392b", linewidths=1.6, zorder=5,
+                    )  # fmt: skip
             ax.plot(
                 [p[0] for p in points],
                 [p[1] for p in points],
-                marker="s" if name == comparison.anchor else _MARKERS[i % len(_MARKERS)],
+                marker=marker,
                 ms=5,
                 lw=2.0 if name == comparison.anchor else 1.6,
                 color=colours[name],
@@ -368,9 +409,16 @@ def draw_rd_curves(comparison: Comparison, source: str, *, dpi: int = 100) -> by
         ax.set_ylabel(unit.get(metric, "pooled score"), fontsize=9)
     fig.suptitle(_mpl_text(f"{source}: rate-quality curves"), fontsize=12)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+    fig.set_dpi(dpi)
+    return fig
+
+
+def _changed_rungs(comparison: Comparison, source: str, series: str) -> set[str]:
+    """Point labels on the hull under one of default VMAF and VMAF-NEG but not the other."""
+    for shift in comparison.hull_shifts:
+        if (shift.source, shift.series) == (source, series):
+            return set(shift.default_hull) ^ set(shift.neg_hull)
+    return set()
 
 
 def _draw_all(comparison: Comparison) -> tuple[dict[str, bytes], str | None]:
@@ -408,6 +456,14 @@ def _ordered(flags: Sequence[Flag], comparison: Comparison) -> list[Flag]:
     """Averaged flags first, then in source order."""
     order = {s: i for i, s in enumerate([AVERAGE, *comparison.sources])}
     return sorted(flags, key=lambda f: order.get(f.source or "", len(order)))
+
+
+def _mean_of(comparison: Comparison, entry: BDEntry) -> str:
+    """`` (k of n sources)`` for a mean over fewer than all sources, else ``''``."""
+    total = len(comparison.sources)
+    if entry.source == AVERAGE and 0 < entry.sources < total:
+        return f" ({entry.sources} of {total} sources)"
+    return ""
 
 
 def _summary(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
@@ -473,7 +529,8 @@ def _summary(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
             if e is None or e.bd_rate is None:
                 cells.append(_na(e.problem if e else None))
             else:
-                cells.append(_value_cell(_fmt_rate(e.bd_rate), ["flip"] if flip else [], e.problem))
+                text = _fmt_rate(e.bd_rate) + _mean_of(comparison, e)
+                cells.append(_value_cell(text, ["flip"] if flip else [], e.problem))
         values = [e.bd_rate if e else None for e in entries]
         if len(metrics) == 2:
             if values[0] is not None and values[1] is not None:
@@ -622,6 +679,12 @@ def _bd_table(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
         "source and averaged over sources (last row). BD-rate: percent bitrate change at equal "
         "quality (negative = saves bits). BD-VMAF: score change at equal bitrate, in points."
         + (" Δ = BD-rate under VMAF-NEG − BD-rate under default VMAF." if both else "")
+        + (
+            " Ladders (series spanning resolutions) are compared by their convex hulls, one "
+            'per metric (see <a href="#ladders">Ladders</a>).'
+            if comparison.hulls
+            else ""
+        )
         + "</p>"
     )
     columns: list[tuple[str, str, str | None]] = [("rate", "BD-rate", m) for m in metrics]
@@ -683,6 +746,8 @@ def _bd_table(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
                         missing[(source, test, reason)].append(metric)
                     continue
                 text = _fmt_rate(value) if kind == "rate" else _fmt_points(value)
+                if e is not None and kind == "rate":
+                    text += _mean_of(comparison, e)
                 classes = ["flip"] if flip and kind == "rate" else []
                 cells.append(_value_cell(text, classes, e.problem if e else None))
                 if e is not None and e.problem and kind == "rate":
@@ -708,6 +773,88 @@ def _bd_table(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
         out.append('<h3>Notes</h3><ul class="notes">')
         out.extend(f"<li>{_e(n)}</li>" for n in notes)
         out.append("</ul>")
+    out.append("</section>")
+    return out
+
+
+def _ladders(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
+    """Every ladder's encodes with their place on the hull under each model; shifts; picks."""
+    c = comparison
+    ladders = [(s, t) for s in c.sources for t in c.series if c.is_ladder(s, t)]
+    if not ladders and not c.ladder:
+        return []
+    d, n = c.default_metric, c.neg_metric
+    out = ['<section id="ladders">', "<h2>Ladders: convex hulls under both models</h2>"]
+    out.append(
+        "<p>A series whose encodes come at several resolutions is a ladder. Its curve is the "
+        "convex hull of its points: the encodes no other encode, and no mix of two others, "
+        "beats (bitrate on a linear axis, as in AOM's common test conditions for adaptive "
+        "streaming); BD-rates of a ladder are taken between hulls. ✓ marks an encode on the "
+        "hull under that model; a shaded row is on one model's hull only: the rung the two "
+        "models would send differs there. In the figures, the hull is the line, every encode a "
+        "dot, and such rungs are ringed in red.</p>"
+    )
+    for source, series in ladders:
+        changed = _changed_rungs(c, source, series)
+        hulls = {m: c.hull(source, series, m) for m in (d, n) if m is not None}
+        out.append(f"<h3>{_e(source)}: {_swatch(colours.get(series, '#999'))}{_e(series)}</h3>")
+        out.append('<div class="scroll"><table class="ladder"><thead><tr>')
+        heads = ["Point", "Resolution", "kbps"]
+        for m in hulls:
+            heads += [_metric_label(c, m), f"hull, {_metric_label(c, m, short=True)}"]
+        out.append("".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr></thead><tbody>")
+        rows = sorted(
+            (r for r in c.rows if r.source == source and r.series == series and r.ok),
+            key=lambda r: r.bitrate_kbps if r.bitrate_kbps is not None else math.inf,
+        )
+        for r in rows:
+            cells = [f"<td>{_e(_point_label(r))}</td>", f"<td>{_e(r.resolution or '')}</td>"]
+            cells.append(_value_cell("" if r.bitrate_kbps is None else _fmt_kbps(r.bitrate_kbps)))
+            for m, h in hulls.items():
+                cells.append(_value_cell(_fmt_score(r.scores.get(m))))
+                on = h is not None and r.point in h.encodes
+                cells.append(f'<td class="num">{"✓" if on else ""}</td>')
+            cls = ' class="shift"' if r.point in changed else ""
+            out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+        out.append("</tbody></table></div>")
+        for shift in c.hull_shifts:
+            if (shift.source, shift.series) != (source, series):
+                continue
+            items = [
+                f"at {ch['kbps']:.0f} kbps default VMAF picks {ch['default_pick']}, VMAF-NEG "
+                f"picks {ch['neg_pick']}: under VMAF-NEG {ch['default_pick_neg']:.2f} vs "
+                f"{ch['neg_pick_neg']:.2f}, under default VMAF {ch['default_pick_default']:.2f} "
+                f"vs {ch['neg_pick_default']:.2f}"
+                for ch in shift.choices
+            ] or ["the hulls differ, but no bitrate picks a different encode"]
+            out.append(
+                '<div class="callout gap"><span class="tag">Hull shift</span><ul>'
+                + "".join(f"<li>{_e(i)}</li>" for i in items)
+                + "</ul></div>"
+            )
+    if c.ladder:
+        out.append("<h3>Ladder suggestion</h3>")
+        out.append(
+            "<p>Per source and series, the hull encode nearest each target (bitrates on a "
+            "log axis; scores under the model named), under each model.</p>"
+        )
+        out.append('<div class="scroll"><table class="ladder"><thead><tr>')
+        heads = ["Source", "Series", "Target", "Model", "Point", "Resolution", "kbps", "Score"]
+        out.append("".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr></thead><tbody>")
+        for p in c.ladder:
+            target = f"{p.target:g} kbps" if p.unit == "kbps" else f"score {p.target:g}"
+            out.append(
+                "<tr>"
+                + f"<td>{_e(p.source)}</td>"
+                + _series_cell(p.series, colours, "td")
+                + _value_cell(target)
+                + f"<td>{_e(_metric_label(c, p.metric))}</td>"
+                + f"<td>{_e(p.point or 'n/a')}</td><td>{_e(p.resolution or '')}</td>"
+                + _value_cell("n/a" if p.kbps is None else _fmt_kbps(p.kbps))
+                + _value_cell(_fmt_score(p.score))
+                + "</tr>"
+            )
+        out.append("</tbody></table></div>")
     out.append("</section>")
     return out
 
@@ -847,6 +994,7 @@ def _page(
 
     title = title or f"Codec comparison against {comparison.anchor}: default VMAF vs VMAF-NEG"
     colours = _colours(comparison)
+    ladders = _ladders(comparison, colours)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -863,13 +1011,16 @@ def _page(
         "Where they disagree, the default score is rewarding enhancement (sharpening, "
         "contrast) rather than fidelity.</p>",
         '<nav><a href="#summary">Summary</a><a href="#curves">RD curves</a>'
-        '<a href="#bd">BD table</a><a href="#encodes">Encodes</a><a href="#flags">Flags</a>'
+        '<a href="#bd">BD table</a>'
+        + ('<a href="#ladders">Ladders</a>' if ladders else "")
+        + '<a href="#encodes">Encodes</a><a href="#flags">Flags</a>'
         '<a href="#provenance">Provenance</a></nav></header>',
         "<main>",
         *_summary(comparison, colours),
         *_curves(comparison, figures, reason, files),
         *_bd_table(comparison, colours),
         *_classic_bd_table(comparison, colours),
+        *ladders,
         *_encodes(comparison, colours),
         *_flags(comparison),
         *_provenance(comparison),

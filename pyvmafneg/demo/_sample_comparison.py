@@ -8,7 +8,14 @@ manifest:
 
 - ``x264 plain``: the clip as it is;
 - ``x264 sharpened``: the clip pre-sharpened with an unsharp mask, the kind of
-  enhancement that default VMAF rewards and VMAF-NEG does not.
+  enhancement that default VMAF rewards and VMAF-NEG does not;
+- ``x264 ladder``: a small two-rung ladder, the ``plain`` encodes at full size
+  and the clip scaled down to half size (bicubic) at two more CRFs; the
+  comparison scales the low rung back up and compares the ladder by its
+  convex hull.
+
+Every encode runs libx264 on one thread: its output then does not depend on
+how many cores the machine has (it may still differ between CPUs).
 
 Example
 -------
@@ -26,12 +33,14 @@ from pathlib import Path
 from .._outputs import make_output_dir, write_file
 from ..errors import OptionError
 
-__all__ = ["SAMPLE_CRFS", "SAMPLE_SOURCES", "build_sample_comparison"]
+__all__ = ["LADDER_CRFS", "SAMPLE_CRFS", "SAMPLE_SOURCES", "build_sample_comparison"]
 
 #: Photographs (scikit-image names) the sample sources are made from.
 SAMPLE_SOURCES: tuple[str, ...] = ("chelsea", "coffee", "astronaut")
 #: libx264 CRFs of the four rate points.
 SAMPLE_CRFS: tuple[int, ...] = (24, 28, 32, 36)
+#: libx264 CRFs of the ladder's half-size rung.
+LADDER_CRFS: tuple[int, ...] = (28, 36)
 #: Unsharp mask of the sharpened setting: blur radius (px) and amount.
 SHARPEN = {"sigma": 1.0, "amount": 1.5}
 
@@ -46,6 +55,7 @@ def build_sample_comparison(
     height: int = 192,
     fps: int = 24,
     preset: str = "veryfast",
+    ladder: bool = True,
 ) -> Path:
     """Write references, encodes and a manifest into ``directory``; return the manifest.
 
@@ -62,6 +72,9 @@ def build_sample_comparison(
         Clip length (frames), size (pixels, even) and frame rate.
     preset:
         libx264 preset.
+    ladder:
+        Also write the ``x264 ladder`` series (the plain encodes plus a
+        half-size rung at :data:`LADDER_CRFS`).
 
     Raises
     ------
@@ -72,6 +85,7 @@ def build_sample_comparison(
     FFmpegError
         FFmpeg with libx264 is missing or fails.
     """
+    from ..io._prepare import scale_frames
     from ..io._y4m import write_y4m
     from ._clips import IMAGES, natural_clip
     from ._encode import x264_roundtrip
@@ -94,7 +108,8 @@ def build_sample_comparison(
         "sharpened": lambda clip: apply_to_frames(clip, "unsharp", **SHARPEN),
     }
     lines = [
-        "# A sample comparison: two libx264 settings, one pre-sharpened, over three sources.",
+        "# A sample comparison: two libx264 settings, one pre-sharpened, and a two-rung",
+        "# ladder, over three sources.",
         "# Made by pyvmafneg.demo._sample_comparison.build_sample_comparison.",
         "",
         "[comparison]",
@@ -107,20 +122,37 @@ def build_sample_comparison(
         )
         write_y4m(clip, out / "refs" / f"{name}.y4m", fps=fps)
         lines += ["[[reference]]", f'name = "{name}"', f'file = "refs/{name}.y4m"', ""]
+        plain: list[str] = []
         for setting, prepare in settings.items():
             prepared = prepare(clip)
             for crf in crfs:
                 rel = f"encodes/{name}-{setting}-crf{crf:g}.mkv"
-                x264_roundtrip(prepared, crf=crf, preset=preset, fps=fps, keep=out / rel)
-                lines += [
-                    "[[encode]]",
-                    f'reference = "{name}"',
-                    'codec = "x264"',
-                    f'setting = "{setting}"',
-                    f'point = "crf{crf:g}"',
-                    f'file = "{rel}"',
-                    "",
-                ]
+                x264_roundtrip(prepared, crf=crf, preset=preset, fps=fps, threads=1, keep=out / rel)
+                lines += _entry(name, setting, f"crf{crf:g}", rel)
+                if setting == "plain":
+                    plain.append(rel)
+        if ladder:
+            # The ladder: the plain encodes are its full-size rung; a half-size rung joins.
+            for crf, rel in zip(crfs, plain, strict=True):
+                lines += _entry(name, "ladder", f"{height}p_crf{crf:g}", rel)
+            low = list(scale_frames(clip, width // 2, height // 2, scale="bicubic"))
+            for crf in LADDER_CRFS:
+                rel = f"encodes/{name}-ladder-{height // 2}p-crf{crf:g}.mkv"
+                x264_roundtrip(low, crf=crf, preset=preset, fps=fps, threads=1, keep=out / rel)
+                lines += _entry(name, "ladder", f"{height // 2}p_crf{crf:g}", rel)
     manifest = out / "comparison.toml"
     write_file(manifest, "\n".join(lines), "the sample's manifest")
     return manifest
+
+
+def _entry(source: str, setting: str, point: str, rel: str) -> list[str]:
+    """The manifest lines of one x264 encode."""
+    return [
+        "[[encode]]",
+        f'reference = "{source}"',
+        'codec = "x264"',
+        f'setting = "{setting}"',
+        f'point = "{point}"',
+        f'file = "{rel}"',
+        "",
+    ]

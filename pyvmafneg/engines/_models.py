@@ -264,12 +264,15 @@ def parse_model(text: str) -> ModelSpec:
 
 def resolve_models(
     models: Iterable[ModelSpec | str] | ModelSpec | str | None,
+    *,
+    allow_none: bool = False,
 ) -> tuple[ModelSpec, ...]:
     """Turn user input into specs with unique names (the default pair if None).
 
     Unknown built-in names and missing JSON files raise :class:`ModelError`;
     a repeated name gets ``_2``, ``_3``... appended, because libvmaf would
-    otherwise hand back the first model's scores for the second.
+    otherwise hand back the first model's scores for the second. An empty
+    list raises too, unless ``allow_none`` (a run of extra features only).
     """
     if models is None:
         return DEFAULT_MODELS
@@ -300,7 +303,7 @@ def resolve_models(
                 model=spec.source,
             )
         specs.append(spec)
-    if not specs:
+    if not specs and not allow_none:
         raise ModelError("no model given; pass at least one model or None for the default pair")
     seen: dict[str, int] = {}
     unique: list[ModelSpec] = []

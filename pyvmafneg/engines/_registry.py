@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the engines are imported when a backend runs, not with the 
 
 __all__ = [
     "OPTIONAL_KEYWORDS",
+    "SHARED_BACKEND",
     "Backend",
     "backend_names",
     "default_backend",
@@ -135,7 +136,7 @@ register_backend(
         "native",
         "the compiled engine: every gain limit from one filtering pass",
         ".native._scorer:score_native",
-        frozenset({"threads"}),
+        frozenset({"threads", "features"}),
     )
 )
 
@@ -154,31 +155,176 @@ def default_backend(
     models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
     *,
     libvmaf_only: bool = False,
+    features: Iterable[str] | str | None = None,
 ) -> str:
     """The backend :func:`score` uses when none is named.
 
     ``'native'`` when the compiled engine is built in this installation and
     computes every model in ``models`` (the v0.6.1 family and its gain-limit
-    overloads); otherwise ``'libvmaf'``, which is also the answer when
-    ``libvmaf_only`` says the run needs libvmaf itself (a chosen library,
-    extra libvmaf features, a CPU mask) or ``$PYVMAFNEG_LIBVMAF`` names a
-    library.
+    overloads) and every extra feature in ``features`` (PSNR and float SSIM);
+    :data:`SHARED_BACKEND` (``'native+libvmaf'``) when it computes some of
+    them and libvmaf the others, in the same pass (:func:`score_shared`);
+    ``'libvmaf'`` when the engine computes none of them, is not built, or
+    ``libvmaf_only`` says the run needs libvmaf itself (a chosen library, a
+    CPU mask) or ``$PYVMAFNEG_LIBVMAF`` names a library.
     """
     if libvmaf_only or os.environ.get("PYVMAFNEG_LIBVMAF"):
         return "libvmaf"
-    from .native import available, native_model
+    from .native import available
 
     if not available():
         return "libvmaf"
-    from ..errors import ModelError
-    from ._models import resolve_models
+    split = split_engines(models, features)
+    if not split.libvmaf_models and not split.libvmaf_features:
+        return "native"
+    return SHARED_BACKEND if split.shared else "libvmaf"
 
-    try:
-        for spec in resolve_models(models):
+
+#: ``Result.backend`` of a run shared between the native engine and libvmaf.
+SHARED_BACKEND = "native+libvmaf"
+
+
+@dataclass(frozen=True)
+class EngineSplit:
+    """Which models and extra features each engine computes in a run of the default backend."""
+
+    native_models: tuple[ModelSpec, ...]
+    libvmaf_models: tuple[ModelSpec, ...]
+    native_features: tuple[Any, ...]
+    libvmaf_features: tuple[Any, ...]
+
+    @property
+    def shared(self) -> bool:
+        """True when both engines have something to compute."""
+        native = self.native_models or self.native_features
+        return bool(native and (self.libvmaf_models or self.libvmaf_features))
+
+
+def split_engines(
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None,
+    features: Iterable[str] | str | None,
+) -> EngineSplit:
+    """Share a run between the engines: the native engine takes every model and feature it
+    computes, libvmaf the rest (VMAF v1 models, CAMBI, CIEDE, PSNR-HVS, MS-SSIM...)."""
+    from ..errors import ModelError
+    from ._features import resolve_features
+    from ._models import resolve_models
+    from .native import native_model, split_features
+
+    native, other = [], []
+    for spec in resolve_models(models):
+        try:
             native_model(spec)
-    except ModelError:
-        return "libvmaf"
-    return "native"
+        except ModelError:
+            other.append(spec)
+        else:
+            native.append(spec)
+    nf, lf = split_features(resolve_features(features))
+    return EngineSplit(tuple(native), tuple(other), tuple(nf), tuple(lf))
+
+
+def _shared_scorer(split: EngineSplit, specs: tuple[ModelSpec, ...], **options: Any) -> Any:
+    """A scorer feeding each pair to the native engine and to libvmaf (the same pass)."""
+    from ._scaffold import EngineOutput, StreamingScorer
+    from .libvmaf import Scorer
+    from .native import NativeScorer
+
+    class SharedScorer(StreamingScorer):
+        backend = SHARED_BACKEND
+
+        def __init__(self) -> None:
+            super().__init__(specs, clip=options["clip"])
+            self._native = NativeScorer(
+                split.native_models, features=split.native_features, **options
+            )
+            try:
+                self._libvmaf = Scorer(
+                    split.libvmaf_models, features=split.libvmaf_features, **options
+                )
+            except BaseException:
+                self._native.close()
+                raise
+
+        def _score_pair(self, reference: Any, distorted: Any, index: int) -> None:
+            self._native.feed(reference, distorted)
+            self._libvmaf.feed(reference, distorted)
+
+        def _finish(self) -> EngineOutput:
+            ours, theirs = self._native.flush(), self._libvmaf.flush()
+            features = {**theirs.features, **ours.features}
+            self.engines = {k: "native" for k in [*ours.scores, *ours.features]}
+            for key in [*theirs.scores, *theirs.features]:
+                self.engines.setdefault(key, "libvmaf")
+            return EngineOutput(
+                frames=ours.frames,
+                scores={s.name: {**theirs.scores, **ours.scores}[s.name] for s in specs},
+                features=features,
+                version=f"{ours.version}; {theirs.version} for "
+                + ", ".join(k for k, e in self.engines.items() if e == "libvmaf"),
+            )
+
+        def flush(self) -> Result:
+            result = super().flush()
+            result.engines = dict(self.engines)
+            return result
+
+        def _release(self) -> None:
+            self._native.close()
+            self._libvmaf.close()
+
+    return SharedScorer()
+
+
+def score_shared(
+    reference: Any,
+    distorted: Any,
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None = None,
+    *,
+    features: Iterable[str] | str | None = None,
+    threads: int | None = 0,
+    subsample: int = 1,
+    clip: bool = True,
+    transform: bool | None = None,
+    bitdepth: int | None = None,
+    frames: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    scale: str | None = DEFAULT_SCALER,
+    size: tuple[int, int] | str | None = None,
+    offset: int = 0,
+    convert_bitdepth: int | None = None,
+) -> Result:
+    """Score with the native engine and libvmaf in one pass over the frames.
+
+    The native engine computes every model and feature it can (the v0.6.1
+    family, PSNR, float SSIM); libvmaf only the rest. Each pair is decoded
+    once and handed to both. ``Result.backend`` is :data:`SHARED_BACKEND`
+    and :attr:`Result.engines` names the engine of every model and feature.
+    Keywords as for :func:`score`.
+    """
+    from ._models import resolve_models
+    from ._scaffold import score_clips
+
+    specs = resolve_models(models)
+    split = split_engines(specs, features)
+    options = {
+        "threads": threads,
+        "subsample": subsample,
+        "clip": clip,
+        "transform": transform,
+        "bitdepth": bitdepth,
+    }
+    return score_clips(
+        lambda: _shared_scorer(split, specs, **options),
+        reference,
+        distorted,
+        frames=frames,
+        progress=progress,
+        scale=scale,
+        size=size,
+        offset=offset,
+        bitdepth=bitdepth,
+        convert_bitdepth=convert_bitdepth,
+    )
 
 
 def get_backend(name: str) -> Backend:
@@ -236,8 +382,10 @@ def score(
         ``'reference'`` (the NumPy reference), ``'native'`` (the compiled
         engine, when built), or any other name in :func:`backend_names`.
         None (default): ``'native'`` when it is built and computes every
-        model, with no ``library``, ``cpumask`` or ``features`` given;
-        otherwise ``'libvmaf'`` (:func:`default_backend`).
+        model and feature, with no ``library`` or ``cpumask`` given; when it
+        computes only some, ``'native+libvmaf'``: libvmaf computes the rest
+        in the same pass (:func:`score_shared`); otherwise ``'libvmaf'``
+        (:func:`default_backend`).
     threads:
         Worker threads, 0 to 1024; None (default) uses the CPUs this process
         may use, at most 8; 0 scores on the calling thread. libvmaf, FFmpeg
@@ -285,7 +433,8 @@ def score(
         Extra libvmaf extractors in the same pass (``'psnr'``, ``'ssim'``,
         ``'ms_ssim'``, ``'ciede'``, ``'cambi'``, ``'psnr_hvs'``, with libvmaf
         options as ``'cambi:full_ref=true'``), under libvmaf's names in
-        :attr:`Result.features`; libvmaf and FFmpeg only.
+        :attr:`Result.features`; libvmaf and FFmpeg compute every one, the
+        native engine ``psnr`` and ``ssim`` (equal to libvmaf's values).
 
     Returns
     -------
@@ -305,9 +454,26 @@ def score(
     if backend is None:
         backend = default_backend(
             models,
-            libvmaf_only=library is not None
-            or cpumask != 0
-            or features not in OPTIONAL_KEYWORDS["features"],
+            libvmaf_only=library is not None or cpumask != 0,
+            features=None if features in OPTIONAL_KEYWORDS["features"] else features,
+        )
+    if backend == SHARED_BACKEND:
+        return score_shared(
+            reference,
+            distorted,
+            models,
+            features=features,
+            threads=threads,
+            subsample=subsample,
+            clip=clip,
+            transform=transform,
+            bitdepth=bitdepth,
+            frames=frames,
+            progress=progress,
+            scale=scale,
+            size=size,
+            offset=offset,
+            convert_bitdepth=convert_bitdepth,
         )
     entry = get_backend(backend)
     given = {

@@ -397,7 +397,7 @@ def iter_pairs(
                 common=done,
                 requested=frames,
             )
-        yield ref, dis
+        yield ref, dis  # type: ignore[misc]  # neither is _END nor None here
         done += 1
     if frames is not None and done < frames:
         raise FrameCountMismatchError(

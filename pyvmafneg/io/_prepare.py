@@ -447,7 +447,7 @@ class PreparedPair:
             for role, (old, new) in self.converted.items()
         ]
         if self.offset > 0:
-            lines.append(f"offset {self.offset}: the first {self.offset} distorted frames dropped")
+            lines.append(f"offset +{self.offset}: the first {self.offset} distorted frames dropped")
         elif self.offset < 0:
             lines.append(f"offset {self.offset}: the first {-self.offset} reference frames dropped")
         if self.plan is not None:

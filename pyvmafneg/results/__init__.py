@@ -3,9 +3,26 @@
 :class:`Result` holds per-frame model scores and features under libvmaf's
 names; :func:`read_log` and :func:`write_log` read and write the log formats
 of libvmaf's ``vmaf`` tool, FFmpeg's ``libvmaf`` filter and this package.
+:meth:`Result.to_pandas` gives the per-frame series as a data frame, and
+:func:`figure_result` the per-frame plot as a matplotlib figure.
 """
 
+from ._intervals import Interval, block_bootstrap, block_length
 from ._logs import LOG_FORMATS, load_logs, read_log, write_log
+from ._plot import figure_result, plot_result
 from ._result import Pooled, Result, pool
 
-__all__ = ["LOG_FORMATS", "Pooled", "Result", "load_logs", "pool", "read_log", "write_log"]
+__all__ = [
+    "LOG_FORMATS",
+    "Interval",
+    "Pooled",
+    "Result",
+    "block_bootstrap",
+    "block_length",
+    "figure_result",
+    "load_logs",
+    "plot_result",
+    "pool",
+    "read_log",
+    "write_log",
+]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from .._outputs import check_output_file, save_figure
 from ..errors import ModelError, OutputFileError
 from ._result import Result
 
-__all__ = ["ceiling_marks", "check_plot_path", "plot_result"]
+__all__ = ["ceiling_marks", "check_plot_path", "figure_result", "plot_result"]
 
 
 def check_plot_path(path: str | os.PathLike[str]) -> Path:
@@ -94,17 +95,48 @@ def plot_result(
 ) -> Path:
     """Draw default and NEG per frame to an image file (PNG, SVG, PDF by suffix).
 
+    The figure is :func:`figure_result`'s; the path is checked before any
+    drawing. Returns the path written.
+    """
+    if not result.has_gap:
+        raise ModelError("a plot needs a default and a NEG model in the result")
+    out = check_plot_path(path)
+    fig = figure_result(
+        result,
+        title=title,
+        threshold=threshold,
+        ceiling=ceiling,
+        ceiling_margin=ceiling_margin,
+        dpi=dpi,
+    )
+    save_figure(fig, out, "the plot")
+    return out
+
+
+def figure_result(
+    result: Result,
+    *,
+    title: str | None = None,
+    threshold: float | None = None,
+    ceiling: np.ndarray | None = None,
+    ceiling_margin: float = 0.0,
+    dpi: int = 110,
+) -> Any:
+    """The per-frame figure of default and NEG, as a matplotlib ``Figure``.
+
     The area between the two curves (the gap) is shaded and a faint dashed
     line shows 100. ``ceiling`` (per-frame VMAF points, e.g.
     :attr:`pyvmafneg.verdict.CheckReport.ceiling`) draws each frame's own
     ceiling and marks the frames whose default score exceeds it by more than
     ``ceiling_margin`` points (:func:`ceiling_marks`). ``threshold``
     (points) adds the per-frame gap on a second axis with that level marked.
-    Returns the path written.
+
+    The figure is drawn on matplotlib's Agg canvas (no pyplot state): show it
+    in a notebook by leaving it as a cell's value, or save it with
+    ``fig.savefig(path)``.
     """
     if not result.has_gap:
         raise ModelError("a plot needs a default and a NEG model in the result")
-    out = check_plot_path(path)
     marked = ceiling_marks(result, ceiling, ceiling_margin)
     Figure, Canvas = matplotlib_agg("plots")
     d_key, n_key = str(result.default_model), str(result.neg_model)
@@ -151,5 +183,4 @@ def plot_result(
         g.legend(loc="best", fontsize=8)
     axes[-1].set_xlabel("frame")
     fig.tight_layout()
-    save_figure(fig, out, "the plot")
-    return out
+    return fig

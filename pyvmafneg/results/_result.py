@@ -128,6 +128,10 @@ class Result:
         Model name -> short description of what was loaded.
     fps:
         Frames scored per second of wall time, when measured.
+    engines:
+        Model or feature name -> the engine that computed it (``'native'``,
+        ``'libvmaf'``), for runs shared between engines (``backend``
+        ``'native+libvmaf'``); empty when one engine computed everything.
     """
 
     frames: np.ndarray
@@ -140,6 +144,7 @@ class Result:
     version: str = ""
     models: dict[str, str] = field(default_factory=dict)
     fps: float | None = None
+    engines: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.frames = np.asarray(self.frames, dtype=np.int64)
@@ -238,6 +243,12 @@ class Result:
                     "max": float(gap.max()),
                     "min": float(gap.min()),
                 }
+            if len(self) >= 2:
+                # 95 % moving-block bootstrap intervals of the pooled means over frames
+                intervals = {k: self.interval(k).as_dict() for k in self.scores}
+                if self.has_gap:
+                    intervals["gap"] = self.gap_interval().as_dict()
+                extras["intervals"] = intervals
         extras.update(
             {
                 "backend": self.backend,
@@ -245,6 +256,8 @@ class Result:
                 "models": dict(self.models),
             }
         )
+        if self.engines:
+            extras["engines"] = dict(self.engines)
         return {
             "version": self.version,
             "fps": None if self.fps is None else round(self.fps, 2),
@@ -318,6 +331,8 @@ class Result:
                 f"{'gap':>{w}}: {self.pooled_gap:+.4f} points (default - NEG), "
                 f"largest on a frame {float(self.gap.max()):+.4f}"
             )
+            if len(self) >= 2:
+                lines.append(self._interval_line())
             above = self.frames_above(self.default_model)  # type: ignore[arg-type]
             if not self.clipped:
                 lines.append(f"{'above 100':>{w}}: {above.size} frame(s) of {len(self)}")
@@ -331,6 +346,72 @@ class Result:
                 f"max {p.max:8.4f}"
             )
         return "\n".join(lines)
+
+    # -- uncertainty -------------------------------------------------------------
+    def interval(self, key: str | None = None, *, level: float = 0.95) -> Any:
+        """Bootstrap interval of the pooled mean of a model or feature over frames.
+
+        A moving-block bootstrap (blocks of neighbouring frames, their length
+        chosen from the series' autocorrelation; see
+        :mod:`pyvmafneg.results._intervals`), repeatable (fixed seed). It
+        covers how the pooled mean would move over other frames of the same
+        kind, not the model's own error. Returns an
+        :class:`~pyvmafneg.results.Interval`.
+        """
+        from ._intervals import block_bootstrap
+
+        if key is None:
+            key = self.default_model or next(iter(self.scores))
+        return block_bootstrap(self[key], level=level)
+
+    def _interval_line(self) -> str:
+        """95 % intervals of both pooled scores and the gap, for :meth:`summary`."""
+        d, n = self.interval(self.default_model), self.interval(self.neg_model)
+        g = self.gap_interval()
+        return (
+            f"{'95% interval':>16}: {self.default_model} [{d.low:.2f}, {d.high:.2f}], "
+            f"{self.neg_model} [{n.low:.2f}, {n.high:.2f}], gap [{g.low:+.2f}, {g.high:+.2f}] "
+            f"(block bootstrap over frames, blocks of {g.block})"
+        )
+
+    def gap_interval(self, *, level: float = 0.95) -> Any:
+        """Bootstrap interval of the pooled default - NEG gap (see :meth:`interval`)."""
+        from ._intervals import block_bootstrap
+
+        return block_bootstrap(self.gap, level=level)
+
+    # -- notebooks and data frames -----------------------------------------------
+    def to_pandas(self) -> Any:
+        """The per-frame series as a ``pandas.DataFrame``: one row per frame.
+
+        The index is the frame number (``frame``); there is one column per
+        model score (VMAF points) and per feature (libvmaf's names and
+        units), scores first. ``DataFrame.attrs`` carries ``default_model``,
+        ``neg_model``, ``backend`` and ``clipped``, so the gap is
+        ``df[df.attrs["default_model"]] - df[df.attrs["neg_model"]]``.
+
+        pandas is optional (``pip install 'pyvmafneg[pandas]'``) and imported
+        only here; without it this raises
+        :class:`~pyvmafneg.errors.MissingDependencyError`.
+        """
+        from .._optional import pandas_module
+
+        pd = pandas_module("Result.to_pandas()")
+        columns = {key: self[key] for key in self.keys()}
+        frame = pd.DataFrame(columns, index=pd.Index(self.frames, name="frame"))
+        frame.attrs.update(
+            default_model=self.default_model,
+            neg_model=self.neg_model,
+            backend=self.backend,
+            clipped=self.clipped,
+        )
+        return frame
+
+    def _repr_html_(self) -> str:
+        """Notebook view: pooled scores per model, the gap and (with matplotlib) the plot."""
+        from ._html import result_html
+
+        return result_html(self)
 
     def extra_metrics(self) -> list[str]:
         """Feature series of libvmaf's extra extractors (``psnr_y``, ``float_ssim`` ...)."""

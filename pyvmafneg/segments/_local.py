@@ -1,12 +1,16 @@
-"""Run segments in local worker processes, starting again those whose worker died."""
+"""Run segments in local worker processes, starting again those whose worker died.
+
+The workers end with the process that started them (:mod:`pyvmafneg._workers`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from .._workers import process_pool, stop_workers
 from ..errors import WorkerLostError
 from ._plan import SegmentTask
 from ._segment import score_segment
@@ -15,12 +19,6 @@ __all__ = ["MAX_ATTEMPTS", "iter_local"]
 
 #: Times a segment is started before a dying worker fails the run.
 MAX_ATTEMPTS = 3
-
-
-def _ignore_sigint() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _process_context() -> Any:
@@ -42,13 +40,6 @@ def _process_context() -> Any:
     return ctx
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End a pool's worker processes at once (their segments are lost, not half-stored)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        if process.is_alive():
-            process.terminate()
-
-
 def iter_local(
     tasks: list[SegmentTask], workers: int, retried: dict[int, str]
 ) -> Iterator[dict[str, Any]]:
@@ -66,7 +57,7 @@ def iter_local(
     attempts = {t.index: 0 for t in tasks}
     todo = list(tasks)
     while todo:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+        pool = process_pool(workers, ctx)
         pending: dict[Future[dict[str, Any]], SegmentTask] = {}
         waiting = list(todo)
         lost: list[SegmentTask] = []
@@ -100,7 +91,7 @@ def iter_local(
             if stopped:
                 # Interrupted or failed: finished segments are kept (in the store);
                 # do not wait for the running ones.
-                _stop_workers(pool)
+                stop_workers(pool)
             pool.shutdown(wait=True, cancel_futures=True)
         for task in lost:
             retried.setdefault(

@@ -356,6 +356,24 @@ class CheckReport:
         """The report as indented JSON text."""
         return json.dumps(self.as_dict(per_frame=per_frame), indent=2) + "\n"
 
+    def to_pandas(self) -> Any:
+        """One row per frame as a ``pandas.DataFrame`` (pandas is optional).
+
+        Columns: both models' scores, ``gap``, ``ceiling``, ``ceiling_excess``
+        (VMAF points; NaN without a ceiling) and ``above_ceiling``; the index
+        is the frame number. ``DataFrame.attrs`` carries the grade, the
+        verdict line and the limits applied.
+        """
+        from ._frames import report_frame
+
+        return report_frame(self)
+
+    def _repr_html_(self) -> str:
+        """Notebook view: the verdict, pooled scores, the evidence and the per-frame plot."""
+        from ._frames import report_html
+
+        return report_html(self)
+
     def to_text(self, *, per_frame: bool = False) -> str:
         """A short human report: numbers, then each piece of evidence, then the verdict line."""
         lines = []

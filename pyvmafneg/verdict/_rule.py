@@ -41,10 +41,18 @@ __all__ = [
 #: fewest frames of a calibrated clip. Written by ``bench/calibration/calibrate.py
 #: --write-rule``; do not edit by hand.
 # -- calibrated: begin
-ENVELOPE: tuple[tuple[float, float], ...] = ((0, 3.25), (100, 3.25))
-MARGIN = 0
-MIN_NEG = 0
-MIN_FRAMES = 1
+ENVELOPE: tuple[tuple[float, float], ...] = (
+    (40, 2.635),
+    (50, 3.686),
+    (60, 3.686),
+    (70, 3.641),
+    (80, 3.641),
+    (90, 3.427),
+    (100, 3.171),
+)
+MARGIN = 0.25
+MIN_NEG = 40
+MIN_FRAMES = 24
 # -- calibrated: end
 #: Smallest and largest frame sizes the calibration covers, in pixels.
 MIN_PIXELS = 176 * 144

@@ -106,8 +106,8 @@ class Scorer(StreamingScorer):
         features: Iterable[str | FeatureSpec] | str | None = None,
     ) -> None:
         threads, subsample = check_threads(threads, subsample)
-        super().__init__(resolve_models(models), clip=clip)
         self.features = resolve_features(features)
+        super().__init__(resolve_models(models, allow_none=bool(self.features)), clip=clip)
         self.bitdepth = bitdepth
         lib = library if isinstance(library, Libvmaf) else load_library(library)
         self._context: Context | None = Context(

@@ -1,4 +1,5 @@
-"""The native engine: VIF, ADM and motion for several gain limits from one pass (C, ``csrc/``).
+"""The native engine: VIF, ADM and motion for several gain limits from one pass, PSNR and SSIM
+(C, ``csrc/``).
 
 :class:`NativeScorer` / :func:`score_native` score clips like :func:`pyvmafneg.score`
 with libvmaf 3.2.0's numbers; :func:`available` says whether the engine is
@@ -6,6 +7,7 @@ compiled in this installation and :func:`simd_level` which kernels it runs.
 """
 
 from ._kernels import ENV_SIMD, LEVELS, available, available_levels, resolve_simd, simd_level
+from ._metrics import split_features
 from ._scorer import SUPPORTED_MODELS, NativeScorer, cap_share_key, native_model, score_native
 
 __all__ = [
@@ -20,4 +22,5 @@ __all__ = [
     "resolve_simd",
     "score_native",
     "simd_level",
+    "split_features",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -27,11 +28,15 @@ from .._planes import check_plane_layout
 __all__ = [
     "ENV_SIMD",
     "LEVELS",
+    "METRIC_KEYS",
+    "MetricSettings",
     "adm",
     "available",
     "available_levels",
+    "float_ssim",
     "max_gain_limits",
     "motion_sad",
+    "psnr",
     "resolve_simd",
     "simd_level",
     "vif",
@@ -48,6 +53,49 @@ ADM_KEYS: Final[tuple[str, ...]] = (
     *_LIBVMAF_ADM_KEYS,
     *(f"cap_share_scale{s}" for s in range(4)),
 )
+#: What a frame row holds after the motion SAD when PSNR or SSIM are asked for, in order
+#: (libvmaf's feature names; NaN where not computed).
+METRIC_KEYS: Final[tuple[str, ...]] = (
+    "psnr_y",
+    "psnr_cb",
+    "psnr_cr",
+    "mse_y",
+    "mse_cb",
+    "mse_cr",
+    "float_ssim",
+    "float_ssim_l",
+    "float_ssim_c",
+    "float_ssim_s",
+)
+#: Samples a side the SSIM window needs after scaling.
+SSIM_WINDOW: Final[int] = 11
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    """A clip's PSNR and SSIM settings, as libvmaf's extractors derive them at start-up.
+
+    Attributes
+    ----------
+    psnr_planes:
+        0 (no PSNR), 1 (luma) or 3 (luma, Cb, Cr).
+    psnr_peak_sq:
+        The squared peak PSNR divides by (65025 for 8-bit samples).
+    psnr_max:
+        Each plane's PSNR ceiling in dB.
+    ssim:
+        Whether float SSIM is computed.
+    ssim_scale:
+        Its scale: 0 (automatic) or 1..10.
+    """
+
+    psnr_planes: int = 0
+    psnr_peak_sq: float = 65025.0
+    psnr_max: tuple[float, float, float] = (60.0, 60.0, 60.0)
+    ssim: bool = False
+    ssim_scale: int = 0
+
+
 _lib: Any = None
 _ffi: Any = None
 _import_error: str | None = None
@@ -350,6 +398,112 @@ def adm(
     return out
 
 
+def psnr(
+    ref: NDArray[np.unsignedinteger],
+    dis: NDArray[np.unsignedinteger],
+    bitdepth: int,
+    peak_sq: float,
+    psnr_max: float,
+) -> tuple[float, float, int]:
+    """libvmaf's PSNR of one plane pair: ``(psnr, mse, sse)``.
+
+    Parameters
+    ----------
+    ref, dis:
+        One plane of each frame (any size >= 1x1), ``uint8`` for 8-bit,
+        ``uint16`` for 9..16-bit samples.
+    bitdepth:
+        Sample bit depth, 8..16.
+    peak_sq, psnr_max:
+        The squared peak and the ceiling in dB (see :class:`MetricSettings`).
+
+    Returns
+    -------
+    psnr, mse, sse
+        PSNR in dB (at most ``psnr_max``), the mean squared error in squared
+        sample levels, and the exact sum of squared differences.
+    """
+    ffi, lib = _load()
+    r, rs, d, ds = _pair(ref, dis, bitdepth, 1)
+    h, w = r.shape
+    sse = ffi.new("uint64_t *")
+    rc = lib.vn_psnr_sse(
+        _ptr(ffi, r), _ptr(ffi, d), w, h, rs * r.itemsize, ds * d.itemsize, int(bitdepth), sse
+    )
+    _check_rc(rc, "PSNR")
+    p, m = ffi.new("double *"), ffi.new("double *")
+    _check_rc(lib.vn_psnr_from_sse(sse[0], w, h, float(peak_sq), float(psnr_max), p, m), "PSNR")
+    return float(p[0]), float(m[0]), int(sse[0])
+
+
+def ssim_scale(width: int, height: int, scale: int = 0) -> int:
+    """The scale float SSIM averages a ``width`` x ``height`` plane down by (0: automatic)."""
+    _, lib = _load()
+    return int(scale) if scale > 0 else int(lib.vn_float_ssim_auto_scale(width, height))
+
+
+def check_ssim_size(width: int, height: int, scale: int = 0) -> None:
+    """Raise :class:`FrameError` when the SSIM window does not fit the scaled plane."""
+    f = ssim_scale(width, height, scale)
+    sw, sh = (width // f + (width & 1), height // f + (height & 1)) if f > 1 else (width, height)
+    if min(sw, sh) < SSIM_WINDOW or (f > 1 and min(width, height) < 2 * f):
+        raise FrameError(
+            f"float SSIM needs at least {SSIM_WINDOW} samples a side after scaling by {f}; "
+            f"a {width}x{height} plane has {sw}x{sh}"
+        )
+
+
+def float_ssim(
+    ref: NDArray[np.unsignedinteger],
+    dis: NDArray[np.unsignedinteger],
+    bitdepth: int,
+    scale: int = 0,
+) -> NDArray[np.float64]:
+    """libvmaf's float SSIM of one luma pair: ``[ssim, l, c, s]`` (each in [-1, 1]).
+
+    Parameters
+    ----------
+    ref, dis:
+        Luma planes, ``uint8`` for 8-bit, ``uint16`` for 10, 12 or 16-bit.
+    bitdepth:
+        8, 10, 12 or 16.
+    scale:
+        0: libvmaf's automatic scale, max(1, round(min(w, h) / 256)); 1..10:
+        that scale.
+    """
+    ffi, lib = _load()
+    if int(bitdepth) not in (8, 10, 12, 16):
+        raise FrameError(f"float SSIM takes 8, 10, 12 or 16-bit samples, got {bitdepth}")
+    if isinstance(scale, bool) or not 0 <= int(scale) <= 10:
+        raise OptionError(f"the SSIM scale must be 0 (automatic) to 10, got {scale!r}")
+    r, rs, d, ds = _pair(ref, dis, bitdepth, 1)
+    h, w = r.shape
+    check_ssim_size(w, h, int(scale))
+    out = np.full(4, np.nan, dtype=np.float64)
+    rc = lib.vn_float_ssim(
+        _ptr(ffi, r),
+        _ptr(ffi, d),
+        w,
+        h,
+        rs * r.itemsize,
+        ds * d.itemsize,
+        int(bitdepth),
+        int(scale),
+        ffi.cast("double *", out.ctypes.data),
+    )
+    _check_rc(rc, "SSIM")
+    return out
+
+
+#: A frame pair's chroma planes: reference Cb, Cr, distorted Cb, Cr.
+Chroma = tuple[
+    NDArray[np.unsignedinteger],
+    NDArray[np.unsignedinteger],
+    NDArray[np.unsignedinteger],
+    NDArray[np.unsignedinteger],
+]
+
+
 class FrameKernels:
     """One clip's calls into the engine: motion SAD, ADM and VIF of a frame into one row.
 
@@ -367,6 +521,9 @@ class FrameKernels:
         libvmaf's scale-0 ADM masking code path (see :func:`adm`).
     simd:
         Kernel level (see :func:`resolve_simd`).
+    metrics:
+        PSNR and SSIM settings (None: neither); chroma planes are then given
+        to :meth:`run` as ``(ref_cb, ref_cr, dis_cb, dis_cr)``.
 
     Attributes
     ----------
@@ -375,7 +532,8 @@ class FrameKernels:
         limit, in :data:`ADM_KEYS` order), then ``4 * len(vif_limits)`` VIF
         scores (per limit, scales 0..3), then as many counts of capped VIF
         locations (exact integers held as doubles), then the motion SAD
-        (NaN when not computed).
+        (NaN when not computed), then with ``metrics`` the values of
+        :data:`METRIC_KEYS` (:attr:`metric_slice`).
     locations:
         Locations per VIF scale (set by the first frame scored).
     """
@@ -386,6 +544,7 @@ class FrameKernels:
         adm_limits: Sequence[float],
         lanes: int,
         simd: str | None = None,
+        metrics: MetricSettings | None = None,
     ) -> None:
         self._ffi, self._lib = _load()
         lo, hi = GAIN_LIMIT_RANGE
@@ -407,9 +566,24 @@ class FrameKernels:
         self.vif_slice = slice(self.adm_slice.stop, self.adm_slice.stop + 4 * nv)
         self.capped_slice = slice(self.vif_slice.stop, self.vif_slice.stop + 4 * nv)
         self.sad_index = self.capped_slice.stop
-        self.size = self.sad_index + 1
+        self.metrics = metrics
+        n_metrics = int(self._lib.vn_frame_metric_outputs()) if metrics is not None else 0
+        assert n_metrics in (0, len(METRIC_KEYS))
+        self.metric_slice = slice(self.sad_index + 1, self.sad_index + 1 + n_metrics)
+        self.size = self.metric_slice.stop
         self.locations: NDArray[np.int64] | None = None
         self._layout: tuple[tuple[int, int], np.dtype[Any], int] | None = None
+        self._chroma_shape: tuple[int, int] | None = None
+        self._metrics_ptr = self._ffi.NULL
+        if metrics is not None:
+            m = self._ffi.new("vn_metrics *")
+            m.psnr_planes = metrics.psnr_planes
+            m.psnr_peak_sq = metrics.psnr_peak_sq
+            for i in range(3):
+                m.psnr_max[i] = metrics.psnr_max[i]
+            m.ssim = 1 if metrics.ssim else 0
+            m.ssim_scale = metrics.ssim_scale
+            self._metrics_ptr = m
         self._vif_ptr = self._ffi.cast("const double *", self.vif_limits.ctypes.data)
         self._adm_ptr = self._ffi.cast("const double *", self.adm_limits.ctypes.data)
         self._u8 = True
@@ -433,10 +607,13 @@ class FrameKernels:
         dis: NDArray[np.unsignedinteger],
         bitdepth: int,
         features: bool = True,
+        chroma: Chroma | None = None,
     ) -> NDArray[np.float64]:
         """Score one frame: a row of :attr:`size` values (features only when ``features``).
 
-        ``prev`` is the previous reference luma plane (None: no motion SAD).
+        ``prev`` is the previous reference luma plane (None: no motion SAD);
+        ``chroma`` the frames' ``(ref_cb, ref_cr, dis_cb, dis_cr)`` planes when
+        the metrics ask for chroma PSNR.
         """
         fast = (
             self._layout is not None
@@ -444,10 +621,11 @@ class FrameKernels:
             and self._fits(ref)
             and self._fits(dis)
             and (prev is None or self._fits(prev))
+            and self._chroma_fits(chroma)
         )
         if not fast:
             row = np.full(self.size, np.nan, dtype=np.float64)
-            return self._run_checked(prev, ref, dis, bitdepth, features, row)
+            return self._run_checked(prev, ref, dis, bitdepth, features, row, chroma)
         # one call for the whole frame: the engine fills every value of the row
         ffi = self._ffi
         row = np.empty(self.size, dtype=np.float64)
@@ -468,11 +646,45 @@ class FrameKernels:
             self.lanes,
             self._level,
             1 if features else 0,
+            self._metrics_ptr,
+            self._chroma_pointers([chroma]),
             ffi.cast("double *", row.ctypes.data),
             self.size,
         )
         _check_rc(rc, "frame")
         return row
+
+    def _wants_chroma(self) -> bool:
+        return self.metrics is not None and self.metrics.psnr_planes == 3
+
+    def _chroma_fits(self, chroma: Chroma | None) -> bool:
+        if not self._wants_chroma():
+            return True
+        shape = self._chroma_shape
+        return (
+            chroma is not None
+            and shape is not None
+            and len(chroma) == 4
+            and all(
+                type(p) is np.ndarray
+                and p.shape == shape
+                and p.dtype == self._layout[1]  # type: ignore[index]
+                and p.strides == (shape[1] * p.itemsize, p.itemsize)
+                for p in chroma
+            )
+        )
+
+    def _chroma_pointers(self, frames: Sequence[Chroma | None]) -> Any:
+        """The engine's chroma pointer array for frames already checked (NULL: no chroma)."""
+        ffi = self._ffi
+        if not self._wants_chroma():
+            return ffi.NULL
+        ptrs = ffi.new("const void *[]", 4 * len(frames))
+        for i, chroma in enumerate(frames):
+            assert chroma is not None
+            for j, plane in enumerate(chroma):
+                ptrs[4 * i + j] = ffi.cast("const void *", plane.ctypes.data)
+        return ptrs
 
     def run_batch(
         self,
@@ -485,12 +697,15 @@ class FrameKernels:
             ]
         ],
         bitdepth: int,
+        chroma: Sequence[Chroma | None] | None = None,
     ) -> NDArray[np.float64]:
         """Score ``(prev, ref, dis, features)`` frames: one row each, as :meth:`run` gives.
 
-        Frames of the checked layout go to the engine in one call; otherwise
-        each frame goes through :meth:`run`.
+        ``chroma`` holds each frame's chroma planes (as for :meth:`run`), or is
+        None. Frames of the checked layout go to the engine in one call;
+        otherwise each frame goes through :meth:`run`.
         """
+        planes: Sequence[Chroma | None] = chroma if chroma is not None else [None] * len(frames)
         fast = (
             self._layout is not None
             and bitdepth == self._layout[2]
@@ -498,12 +713,13 @@ class FrameKernels:
                 self._fits(ref) and self._fits(dis) and (prev is None or self._fits(prev))
                 for prev, ref, dis, _ in frames
             )
+            and all(self._chroma_fits(c) for c in planes)
         )
         if not fast:
             return np.array(
                 [
-                    self.run(prev, ref, dis, bitdepth, features)
-                    for prev, ref, dis, features in frames
+                    self.run(prev, ref, dis, bitdepth, features, c)
+                    for (prev, ref, dis, features), c in zip(frames, planes, strict=True)
                 ],
                 dtype=np.float64,
             ).reshape(len(frames), self.size)
@@ -536,6 +752,8 @@ class FrameKernels:
             self.adm_limits.size,
             self.lanes,
             self._level,
+            self._metrics_ptr,
+            self._chroma_pointers(planes),
             ffi.cast("double *", out.ctypes.data),
             self.size,
         )
@@ -550,11 +768,25 @@ class FrameKernels:
         bitdepth: int,
         features: bool,
         row: NDArray[np.float64],
+        chroma: Chroma | None = None,
     ) -> NDArray[np.float64]:
         if prev is not None:
             row[self.sad_index] = motion_sad(prev, ref, bitdepth, self.simd)
         if not features:
             return row
+        m = self.metrics
+        if m is not None:
+            if self._wants_chroma() and (chroma is None or len(chroma) != 4):
+                raise FrameError("chroma PSNR needs both frames' Cb and Cr planes")
+            out = row[self.metric_slice]
+            planes = [(ref, dis)]
+            if self._wants_chroma():
+                assert chroma is not None
+                planes += [(chroma[0], chroma[2]), (chroma[1], chroma[3])]
+            for p, (r, d) in enumerate(planes[: m.psnr_planes]):
+                out[p], out[3 + p], _ = psnr(r, d, bitdepth, m.psnr_peak_sq, m.psnr_max[p])
+            if m.ssim:
+                out[6:10] = float_ssim(ref, dis, bitdepth, m.ssim_scale)
         if self.adm_limits.size:
             values = adm(ref, dis, bitdepth, self.adm_limits.tolist(), self.lanes, self.simd)
             row[self.adm_slice] = values.ravel()
@@ -565,6 +797,16 @@ class FrameKernels:
             self.locations = locations
         if self._layout is None and isinstance(ref, np.ndarray):
             # the first frame passed every check: later frames of this layout go straight to C
+            if self._wants_chroma():
+                assert chroma is not None
+                shapes = {np.shape(p) for p in chroma}
+                if len(shapes) != 1:
+                    raise FrameError(f"the frames' chroma planes differ in shape: {shapes}")
+                ch, cw = shapes.pop()
+                self._chroma_shape = (ch, cw)
+                self._metrics_ptr.chroma_width = cw
+                self._metrics_ptr.chroma_height = ch
+                self._metrics_ptr.chroma_stride = cw * ref.itemsize
             self._layout = (ref.shape, ref.dtype, int(bitdepth))
             self._u8 = ref.dtype == np.uint8
         return row

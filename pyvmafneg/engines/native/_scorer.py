@@ -40,9 +40,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..._defaults import DEFAULT_SCALER
-from ...errors import FrameError, ModelError
-from ...io._frame import ClipChecker, FrameLike
+from ...errors import FeatureError, FrameError, ModelError
+from ...io._frame import ClipChecker, Frame, FrameLike
 from ...results._result import Result
+from .._features import FEATURES, FeatureSpec, resolve_features
 from .._integer import (
     ADM_KEYS,
     LIBVMAF_VERSION,
@@ -58,6 +59,7 @@ from .._options import check_threads, scalar_rule_cpumask
 from .._paths import ADM_KERNELS, default_kernel, kernel_for_cpumask
 from .._scaffold import EngineOutput, StreamingScorer, score_clips
 from . import _kernels
+from ._metrics import NativeMetrics, split_features
 
 __all__ = [
     "SUPPORTED_MODELS",
@@ -70,12 +72,14 @@ __all__ = [
 #: Frames handed to a worker at once: about this many pixels, at most _MAX_BATCH frames.
 _BATCH_PIXELS: Final[int] = 1_500_000
 _MAX_BATCH: Final[int] = 8
-#: A frame waiting for a worker: index, previous reference luma, reference and distorted luma.
+#: A frame waiting for a worker: index, previous reference luma, reference and distorted luma,
+#: and the chroma planes PSNR needs (or None).
 _Queued = tuple[
     int,
     NDArray[np.unsignedinteger] | None,
     NDArray[np.unsignedinteger],
     NDArray[np.unsignedinteger],
+    "_kernels.Chroma | None",
 ]
 
 ProgressCallback = Callable[[int], None]
@@ -143,11 +147,18 @@ class NativeScorer(StreamingScorer):
     simd:
         Kernel level: ``'c'``, ``'avx2'`` or ``'avx512'`` (identical numbers);
         None uses ``$PYVMAFNEG_NATIVE_SIMD`` or the best this CPU runs.
+    features:
+        Extra metrics computed in the same per-frame call: libvmaf's ``psnr``
+        and ``float_ssim`` (``'ssim'``), with the options listed in
+        :mod:`pyvmafneg.engines.native._metrics`; their values land in
+        :attr:`Result.features` under libvmaf's names, equal to libvmaf's.
 
     Raises
     ------
     BackendUnavailableError
         When the engine is not compiled in this installation.
+    FeatureError
+        For a feature the engine does not compute (score those with libvmaf).
 
     Notes
     -----
@@ -166,10 +177,22 @@ class NativeScorer(StreamingScorer):
         transform: bool | None = None,
         bitdepth: int | None = None,
         simd: str | None = None,
+        features: Iterable[str | FeatureSpec] | str | None = None,
     ) -> None:
         self.simd = _kernels.resolve_simd(simd)  # raises BackendUnavailableError first
+        self.features, others = split_features(resolve_features(features))
+        if others:
+            raise FeatureError(
+                f"the native backend computes psnr and float_ssim, not "
+                f"{', '.join(s.describe() for s in others)}; score them with the 'libvmaf' "
+                "backend, or leave the backend unnamed to have libvmaf compute only those",
+                feature=others[0].describe(),
+                known=tuple(FEATURES),
+                backend="native",
+            )
+        self._metrics: NativeMetrics | None = None
         self.threads, self.subsample = check_threads(threads, subsample)
-        super().__init__(resolve_models(models), clip=clip)
+        super().__init__(resolve_models(models, allow_none=bool(self.features)), clip=clip)
         self.models = tuple(native_model(s, clip=clip, transform=transform) for s in self.specs)
         self.bitdepth = bitdepth
         # libvmaf's scale-0 ADM masking path on this CPU (what it computes by default)
@@ -211,6 +234,10 @@ class NativeScorer(StreamingScorer):
             keys += MOTION_NAMES.values()
         keys += [cap_share_key(s, g) for g in self._vif_limits for s in range(4)]
         keys += [cap_share_key(s, g, "adm") for g in self._adm_limits for s in range(4)]
+        if self._metrics is not None:
+            keys += self._metrics.keys
+        if self._metrics is None and self.features:
+            return keys  # the metric names follow from the first frame
         self._feature_keys = keys
         return list(keys)
 
@@ -222,19 +249,59 @@ class NativeScorer(StreamingScorer):
         ref: NDArray[np.unsignedinteger],
         dis: NDArray[np.unsignedinteger],
         bitdepth: int,
+        chroma: _kernels.Chroma | None = None,
     ) -> NDArray[np.float64]:
         """One frame's row of engine outputs (see :class:`_kernels.FrameKernels`)."""
         prev = prev if self._needs_motion else None
-        return self._kernels.run(prev, ref, dis, bitdepth, features=not index % self.subsample)
+        features = not index % self.subsample
+        return self._kernels.run(prev, ref, dis, bitdepth, features, chroma)
+
+    def _start_metrics(self, ref: Frame) -> None:
+        """Set up PSNR and SSIM for the clip's geometry (first frame)."""
+        metrics = NativeMetrics.for_clip(
+            self.features,
+            bitdepth=ref.bitdepth,
+            pixel_format=ref.pixel_format,
+            width=ref.width,
+            height=ref.height,
+        )
+        if metrics.settings.ssim:
+            try:
+                _kernels.check_ssim_size(ref.width, ref.height, metrics.settings.ssim_scale)
+            except FrameError as exc:
+                raise FrameError(f"frame 0: {exc}") from None
+        self._metrics = metrics
+        self._kernels = _kernels.FrameKernels(
+            self._vif_limits, self._adm_limits, self._adm_lanes, self.simd, metrics.settings
+        )
+        self._feature_keys = None
+
+    def _chroma(self, ref: Frame, dis: Frame, copy: bool) -> _kernels.Chroma | None:
+        if self._metrics is None or self._metrics.settings.psnr_planes != 3:
+            return None
+        # libvmaf's pictures hold subsampled chroma sizes rounded down (w >> 1), so an odd
+        # size's last chroma column or row is not part of its PSNR
+        h, w = ref.height, ref.width
+        fmt = ref.pixel_format
+        ch, cw = (h >> 1 if fmt == "420" else h), (w if fmt == "444" else w >> 1)
+        planes = tuple(p[:ch, :cw] for p in (*ref.planes[1:3], *dis.planes[1:3]))
+        if copy:
+            return tuple(np.array(p, copy=True) for p in planes)  # type: ignore[return-value]
+        return tuple(  # type: ignore[return-value]
+            _aligned(p) if p.flags.c_contiguous else np.ascontiguousarray(p) for p in planes
+        )
 
     def _score_pair(self, reference: FrameLike, distorted: FrameLike, index: int) -> None:
         ref, dis = self._check(reference, distorted, index)
         if index == 0:
+            if self.features:
+                self._start_metrics(ref)
             # libvmaf's ADM path for this width, as the libvmaf binding chooses it (its
             # scalar code where its vector code disagrees with it, or where it is not
             # repeatable: the widths the libvmaf engine refuses without a cpumask)
             width = ref.luma.shape[1]
-            self._kernels.lanes = ADM_KERNELS[kernel_for_cpumask(scalar_rule_cpumask(width, 0))]
+            self._adm_lanes = ADM_KERNELS[kernel_for_cpumask(scalar_rule_cpumask(width, 0))]
+            self._kernels.lanes = self._adm_lanes
         bitdepth = ref.bitdepth
         prev = self._prev_ref
         if self._pool is None:
@@ -242,7 +309,9 @@ class NativeScorer(StreamingScorer):
             # view at an odd offset) is copied here, before any C code sees it
             ref_y, dis_y = _aligned(ref.luma), _aligned(dis.luma)
             try:
-                row = self._frame(index, prev, ref_y, dis_y, bitdepth)
+                row = self._frame(
+                    index, prev, ref_y, dis_y, bitdepth, self._chroma(ref, dis, False)
+                )
             except ValueError as exc:
                 raise FrameError(f"frame {index}: {exc}") from None
             # motion needs this reference plane with the next frame: keep one copy
@@ -254,7 +323,7 @@ class NativeScorer(StreamingScorer):
         # takes the interpreter lock once per batch rather than once per frame.
         ref_y = np.array(ref.luma, copy=True)
         dis_y = np.array(dis.luma, copy=True)
-        self._batch.append((index, prev, ref_y, dis_y))
+        self._batch.append((index, prev, ref_y, dis_y, self._chroma(ref, dis, True)))
         self._batch_bitdepth = bitdepth
         self._prev_ref = ref_y if self._needs_motion else None
         if len(self._batch) >= max(1, min(_MAX_BATCH, _BATCH_PIXELS // max(1, ref_y.size))):
@@ -274,14 +343,15 @@ class NativeScorer(StreamingScorer):
         motion = self._needs_motion
         items = [
             (prev if motion else None, ref, dis, not index % self.subsample)
-            for index, prev, ref, dis in batch
+            for index, prev, ref, dis, _ in batch
         ]
+        chroma = [c for *_, c in batch]
         try:
-            return self._kernels.run_batch(items, bitdepth)
+            return self._kernels.run_batch(items, bitdepth, chroma)
         except ValueError:
-            for index, prev, ref, dis in batch:  # name the frame at fault
+            for index, prev, ref, dis, c in batch:  # name the frame at fault
                 try:
-                    self._frame(index, prev, ref, dis, bitdepth)
+                    self._frame(index, prev, ref, dis, bitdepth, c)
                 except ValueError as exc:
                     raise FrameError(f"frame {index}: {exc}") from None
             raise
@@ -340,6 +410,8 @@ class NativeScorer(StreamingScorer):
             motion = np.array(self._motion, dtype=np.float64).reshape(len(self._motion), 3)
             for j, key in enumerate(("sad", "motion2", "motion3")):
                 cols[MOTION_NAMES[key]] = motion[:, j]
+        if self._metrics is not None:
+            cols.update(self._metrics.columns(rows[:, kn.metric_slice]))
         self._cols = cols
         return {key: cols[key].tolist() for key in self.feature_keys}
 
@@ -405,6 +477,7 @@ def score_native(
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
     convert_bitdepth: int | None = None,
+    features: Iterable[str | FeatureSpec] | str | None = None,
 ) -> Result:
     """Score two clips with the native engine, mirroring :func:`pyvmafneg.score`.
 
@@ -429,6 +502,7 @@ def score_native(
             transform=transform,
             bitdepth=bitdepth,
             simd=simd,
+            features=features,
         ),
         reference,
         distorted,

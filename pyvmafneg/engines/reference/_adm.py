@@ -77,6 +77,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import OptionError
+from .._integer import ADM_KEYS
 from .._models import GAIN_LIMIT_RANGE
 from .._paths import ADM_KERNELS, default_kernel
 from .._planes import check_pair
@@ -94,15 +95,10 @@ __all__ = [
     "adm_features_multi",
 ]
 
-#: Keys of the dict :func:`adm_features` returns, in this order.
-ADM_FEATURES: tuple[str, ...] = (
-    "adm2",
-    "adm_scale0",
-    "adm_scale1",
-    "adm_scale2",
-    "adm_scale3",
-    "aim",
-    "adm3",
+#: Keys of the dict :func:`adm_features` returns, in this order: libvmaf's ADM
+#: features (:data:`pyvmafneg.engines._integer.ADM_KEYS`), the pooled score first.
+ADM_FEATURES: tuple[str, ...] = tuple(
+    sorted(ADM_KEYS, key=lambda k: (k != "adm2", k in ("aim", "adm3")))
 )
 #: Detail bands in libvmaf's order: h (vertical high-pass), v (horizontal high-pass), d.
 BANDS: tuple[str, ...] = ("h", "v", "d")
@@ -900,6 +896,19 @@ def _finish(
     return _pool(nums, aims, [sc.den for sc in scales], shape), restored_all
 
 
+def _decompose(
+    ref: np.ndarray,
+    dis: np.ndarray,
+    bitdepth: int,
+    norm_view_dist: float,
+    ref_display_height: int,
+    kernel: str | None,
+) -> tuple[str, _Csf, list[_Scale]]:
+    """The kernel's name, the CSF weights and every scale's bands of checked planes."""
+    csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
+    return _kernel_name(kernel), csf, _analyse(ref, dis, bitdepth, csf)
+
+
 def adm_features(
     ref: np.ndarray,
     dis: np.ndarray,
@@ -955,9 +964,7 @@ def adm_features(
         If the planes, bit depth or options are invalid.
     """
     _check_inputs(ref, dis, bitdepth, gain_limit, norm_view_dist, ref_display_height)
-    name = _kernel_name(kernel)
-    csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
-    scales = _analyse(ref, dis, bitdepth, csf)
+    name, csf, scales = _decompose(ref, dis, bitdepth, norm_view_dist, ref_display_height, kernel)
     return _finish(scales, csf, float(gain_limit), ref.shape, name)[0]
 
 
@@ -1003,9 +1010,7 @@ def adm_features_multi(
     for g in limits:
         _check_options(bitdepth, g, norm_view_dist, ref_display_height)
     _check_planes(ref, dis, bitdepth)
-    name = _kernel_name(kernel)
-    csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
-    scales = _analyse(ref, dis, bitdepth, csf)
+    name, csf, scales = _decompose(ref, dis, bitdepth, norm_view_dist, ref_display_height, kernel)
     out: dict[float, dict[str, float]] = {}
     for g in limits:
         if float(g) not in out:
@@ -1052,9 +1057,7 @@ def adm_explain(
         If the planes, bit depth or options are invalid.
     """
     _check_inputs(ref, dis, bitdepth, gain_limit, norm_view_dist, ref_display_height)
-    name = _kernel_name(kernel)
-    csf = _csf_weights(float(norm_view_dist), int(ref_display_height))
-    scales = _analyse(ref, dis, bitdepth, csf)
+    name, csf, scales = _decompose(ref, dis, bitdepth, norm_view_dist, ref_display_height, kernel)
     uncapped, free_bands = _finish(scales, csf, DEFAULT_GAIN_LIMIT, ref.shape, name)
     if float(gain_limit) == DEFAULT_GAIN_LIMIT:
         capped_feats, capped_bands = dict(uncapped), free_bands

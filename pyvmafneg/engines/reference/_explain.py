@@ -40,8 +40,9 @@ from numpy.typing import NDArray
 
 from ...errors import FrameError, OptionError
 from ...io._frame import ClipChecker, FrameLike, iter_pairs
+from .._integer import VIF_KEYS
 from .._models import ModelSpec, check_gain_limit, feature_suffix
-from ._adm import BANDS, AdmExplain, adm_explain
+from ._adm import ADM_FEATURES, BANDS, AdmExplain, adm_explain
 from ._backend import ReferenceModel, reference_model
 from ._motion import Motion2
 from ._vif import VifExplain, vif_explain
@@ -57,13 +58,7 @@ __all__ = [
 ]
 
 #: Features reported, by libvmaf's (default-limit) names.
-FEATURES: Final[tuple[str, ...]] = (
-    *(f"integer_vif_scale{s}" for s in range(4)),
-    "integer_adm2",
-    *(f"integer_adm_scale{s}" for s in range(4)),
-    "integer_aim",
-    "integer_adm3",
-)
+FEATURES: Final[tuple[str, ...]] = tuple(f"integer_{k}" for k in (*VIF_KEYS, *ADM_FEATURES))
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,252 @@
+"""Fit the calibrated rule (honest envelope, margin, operating range) and report it held out.
+
+Used by ``calibrate.py``; reads the cached logs of the still-image suite
+(``suite.py``) and the real-video suite (``video.py``).
+
+The rule's statistic is the pooled gap recomputed unclipped from the features,
+compared with the *honest envelope*: the largest gap honest encodes of the
+fitting sources showed at the same pooled NEG level (knots every 10 points,
+each the largest honest gap within 10 points of it, linear between knots).
+The rule flags a gap above the envelope plus a fixed margin (``MARGIN``); the
+held-out sources (``HELD_OUT``, never used to fit) say how far below that their
+honest items stay, and leave-one-source-out over the fitting sources says how
+far above the envelope a source unlike the others can go.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import suite  # noqa: E402
+import video  # noqa: E402
+
+from pyvmafneg.results._logs import load_logs  # noqa: E402
+from pyvmafneg.results._result import Result  # noqa: E402
+from pyvmafneg.verdict import _check, _rule  # noqa: E402
+from pyvmafneg.verdict._credit import credit_of, lookup  # noqa: E402
+
+ROOT = HERE.parent.parent
+RULE_FILE = ROOT / "pyvmafneg" / "verdict" / "_rule.py"
+#: Sources the rule never sees while it is fitted (reported as held out).
+HELD_OUT: tuple[str, ...] = ("bbb", "cockatoo")
+#: Lift (points of default VMAF) from which an enhancement must be detected.
+STRONG = 3.0
+#: Knots of the envelope (pooled NEG level, points) and the half-width of each knot's window.
+STEP = 10.0
+#: Candidate lower ends of the operating range (pooled NEG, points).
+MIN_NEG_CANDIDATES: tuple[float, ...] = (0.0, 20.0, 30.0, 40.0, 50.0, 60.0)
+#: The lower end shipped (chosen from the table of candidates, see docs/calibration.md).
+MIN_NEG = 40.0
+#: Fewest frames of a calibrated clip (the suites' clips have 24 and 48 frames).
+MIN_FRAMES = 24
+#: Points above the envelope before the rule flags.
+MARGIN = 0.25
+
+
+@dataclass
+class Row:
+    """One item of either suite with the statistics the rule and the tables need."""
+
+    id: str
+    source: str
+    variant: str
+    honest: bool
+    kind: str
+    strength: str
+    encoder: str
+    rate: int | None
+    base: str
+    frames: int
+    width: int
+    height: int
+    bits: int
+    gap: float = math.nan  # pooled gap recomputed unclipped (points)
+    gap_clipped: float = math.nan  # pooled gap of the clipped scores as given
+    neg: float = math.nan  # pooled NEG recomputed unclipped (points)
+    default: float = math.nan  # pooled default recomputed unclipped (points)
+    adm: float = math.nan
+    vif: float = math.nan
+    d_adm2: float = math.nan
+    frame_max: float = math.nan
+    lift: float | None = None
+    grade_clipped: str = ""
+    grade_unclipped: str = ""
+    plain_clipped: str = ""  # the former default (plain gap rule at 3.25)
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def still(self) -> bool:
+        return self.variant == "still"
+
+    @property
+    def strong(self) -> bool:
+        return not self.honest and self.lift is not None and self.lift >= STRONG
+
+
+def _clipped(result: Result) -> Result:
+    scores = {k: np.clip(v, 0.0, 100.0) for k, v in result.scores.items()}
+    return replace(result, scores=scores, clipped=True)
+
+
+def _measure(row: Row, path: Path) -> Row:
+    result = load_logs([path]).result
+    c = credit_of("vmaf_v0.6.1", result.features)
+    clipped = _clipped(result)
+    row.gap = c.pooled
+    row.default = float(c.default.mean())
+    row.neg = float(np.mean(c.default - c.total))
+    row.adm = float(c.adm.mean())
+    row.vif = float(c.vif.mean())
+    row.frame_max = float(c.total.max())
+    row.extra["frame_p90"] = float(np.percentile(c.total, 90))
+    row.extra["frame_sd"] = float(np.std(c.total))
+    u, k = lookup(result.features, "adm2"), lookup(result.features, "adm2_egl_1")
+    row.d_adm2 = float(np.mean(u - k))  # type: ignore[operator]
+    row.gap_clipped = float(clipped.pooled_gap)
+    return row
+
+
+def path_of(r: Row) -> Path:
+    return suite.score_path(r.id) if r.still else video.score_path(r.id)
+
+
+def grade(all_rows: list[Row]) -> None:
+    """The shipped verdict of every row, clipped and unclipped, and the former plain rule."""
+    for r in all_rows:
+        result = load_logs([path_of(r)]).result
+        clipped = _clipped(result)
+        r.grade_clipped = _check.check(clipped).grade
+        r.grade_unclipped = _check.check(result).grade
+        r.plain_clipped = _check.check(clipped, threshold=3.25).grade
+
+
+def rows() -> list[Row]:
+    """Every scored item of both suites (what the caches hold)."""
+    out: list[Row] = []
+    for it in suite.items():
+        path = suite.score_path(it.id)
+        if path.exists():
+            r = Row(
+                it.id, it.source, "still", it.honest, it.kind, it.strength, it.encoder,
+                it.rate, it.base, suite.FRAMES, suite.WIDTH, suite.HEIGHT, 8,
+            )  # fmt: skip
+            out.append(_measure(r, path))
+    for it in video.items():
+        path = video.score_path(it.id)
+        if path.exists():
+            src = video.variant(it.variant)
+            r = Row(
+                it.id, it.source, it.variant, it.honest, it.kind, it.strength, it.encoder,
+                it.rate, it.base, video.FRAMES, src.width, src.height, src.bits,
+            )  # fmt: skip
+            out.append(_measure(r, path))
+    by_id = {r.id: r for r in out}
+    for r in out:
+        base = by_id.get(r.base)
+        if base is not None:
+            r.lift = r.default - base.default
+    return out
+
+
+# -- fitting -------------------------------------------------------------------
+
+
+def fit_envelope(honest: list[Row], min_neg: float) -> tuple[tuple[float, float], ...]:
+    """Knots (NEG level, largest honest gap within STEP of it) from ``min_neg`` to 100."""
+    levels = np.arange(min_neg, 100.0 + 1e-9, STEP)
+    pts = [(r.neg, r.gap) for r in honest if r.neg >= min_neg - STEP]
+    knots = []
+    for level in levels:
+        near = [g for n, g in pts if abs(n - level) <= STEP]
+        knots.append((float(level), max(near) if near else math.nan))
+    values = np.array([k[1] for k in knots])
+    if np.isnan(values).all():
+        return ((min_neg, 0.0), (100.0, 0.0))
+    # A level without honest items nearby takes the larger of its neighbours.
+    for i in np.flatnonzero(np.isnan(values)):
+        values[i] = np.nanmax(values[max(0, i - 1) : i + 2])
+    values = np.where(np.isnan(values), np.nanmax(values), values)
+    return tuple((float(lv), round(float(v), 3)) for lv, v in zip(levels, values, strict=True))
+
+
+def envelope_at(knots: tuple[tuple[float, float], ...], neg: float) -> float:
+    return float(np.interp(neg, [k[0] for k in knots], [k[1] for k in knots]))
+
+
+def in_range(r: Row, min_neg: float) -> bool:
+    return r.neg >= min_neg and r.frames >= MIN_FRAMES
+
+
+def loso(fit: list[Row], min_neg: float) -> dict[str, float]:
+    """Leave-one-source-out: the largest excess of each left-out source's honest items."""
+    worst: dict[str, float] = {}
+    for src in sorted({r.source for r in fit}):
+        train = [r for r in fit if r.honest and r.source != src]
+        knots = fit_envelope(train, min_neg)
+        held = [r for r in fit if r.honest and r.source == src and in_range(r, min_neg)]
+        worst[src] = max((r.gap - envelope_at(knots, r.neg) for r in held), default=-math.inf)
+    return worst
+
+
+@dataclass
+class Fit:
+    min_neg: float
+    knots: tuple[tuple[float, float], ...]
+    margin: float
+    loso: dict[str, float]
+
+    def threshold(self, neg: float) -> float:
+        return envelope_at(self.knots, neg) + self.margin
+
+    def fires(self, r: Row) -> bool:
+        return in_range(r, self.min_neg) and r.gap > self.threshold(r.neg)
+
+
+def fit_rule(all_rows: list[Row], min_neg: float = MIN_NEG) -> Fit:
+    fit = [r for r in all_rows if r.source not in HELD_OUT]
+    knots = fit_envelope([r for r in fit if r.honest], min_neg)
+    return Fit(min_neg, knots, MARGIN, loso(fit, min_neg))
+
+
+# -- writing the shipped constants ---------------------------------------------------
+
+_BLOCK = re.compile(r"(# -- calibrated: begin\n)(.*?)(# -- calibrated: end\n)", re.S)
+
+
+def constants_text(f: Fit) -> str:
+    knots = "".join(f"    ({a:g}, {b:.3f}),\n" for a, b in f.knots)
+    return (
+        f"ENVELOPE: tuple[tuple[float, float], ...] = (\n{knots})\n"
+        f"MARGIN = {f.margin:g}\n"
+        f"MIN_NEG = {f.min_neg:g}\n"
+        f"MIN_FRAMES = {MIN_FRAMES}\n"
+    )
+
+
+def shipped_matches(f: Fit) -> bool:
+    return (
+        tuple(_rule.ENVELOPE) == f.knots
+        and _rule.MARGIN == f.margin
+        and _rule.MIN_NEG == f.min_neg
+        and _rule.MIN_FRAMES == MIN_FRAMES
+    )
+
+
+def write_constants(f: Fit) -> None:
+    """Rewrite the calibrated block of pyvmafneg/verdict/_rule.py."""
+    text = RULE_FILE.read_text(encoding="utf-8")
+    new, n = _BLOCK.subn(lambda m: m.group(1) + constants_text(f) + m.group(3), text)
+    if n != 1:
+        raise SystemExit(f"{RULE_FILE}: no calibrated block")
+    tmp = RULE_FILE.with_suffix(".tmp")
+    tmp.write_text(new, encoding="utf-8")
+    tmp.replace(RULE_FILE)

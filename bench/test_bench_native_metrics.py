@@ -1,0 +1,174 @@
+"""PSNR and SSIM in the native pass, one reference for many encodes, compare's scoring.
+
+Three figures, each a ratio measured side by side in one run (rounds
+interleaved, medians; the CPU's SIMD level and the load average recorded):
+
+* **metrics overhead**: native VMAF + NEG with ``psnr`` and ``ssim`` against
+  native VMAF + NEG alone, same frames in memory, one thread (goal: at most
+  1.15x the time). Before the engine computed them these features sent the run
+  to libvmaf; that run (libvmaf VMAF + NEG + PSNR + SSIM) is timed too, as
+  ``libvmaf_ratio``.
+* **score_many**: six x264 encodes of one 1080p source (files on disk),
+  ``score_many`` against six separate native runs, the same CPU budget on both
+  sides (each separate run uses two threads; ``score_many`` runs the six side
+  by side on one thread each); goal: at least 1.5x the throughput. Every
+  result is checked equal, as doubles, to its separate run.
+* **compare's scoring**: every pair of ``compare --sample`` scored as
+  ``compare`` scores it (VMAF + NEG + PSNR + SSIM, one thread), by the default
+  backend (now the native engine) against libvmaf, which scored them before;
+  goal: at least 2x faster.
+
+Run: ``nice python3 -m pytest bench/test_bench_native_metrics.py --benchmark-only -s``
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from benchkit import interleave, soft_check, versions
+
+import pyvmafneg
+from pyvmafneg.demo._encode import x264_roundtrip
+from pyvmafneg.io._rawyuv import read_yuv
+
+native = pytest.importorskip("pyvmafneg.engines.native")
+if not native.available():
+    pytest.skip("the native engine is not built", allow_module_level=True)
+
+PAIR = ["vmaf_v0.6.1:name=vmaf", "vmaf_v0.6.1neg:name=vmaf_neg"]
+METRICS = ["psnr", "ssim"]
+#: Size -> (frames, rounds).
+RUNS = {"576x324": (48, 5), "1920x1080": (12, 3)}
+ENCODES = 6
+MANY_FRAMES = 8
+
+
+def _same(a: pyvmafneg.Result, b: pyvmafneg.Result) -> None:
+    for key in b.keys():
+        assert np.array_equal(a[key], b[key]), key
+
+
+def _info(benchmark, **extra) -> None:
+    benchmark.extra_info.update(
+        simd=native.simd_level(), load_avg=round(os.getloadavg()[0], 2), **versions(), **extra
+    )
+
+
+@pytest.mark.parametrize("size", list(RUNS))
+def test_psnr_ssim_overhead(benchmark, media, size) -> None:
+    source = media(size)
+    n, rounds = RUNS[size]
+    ref = source.reference[:n]
+    dis = list(itertools.islice(read_yuv(source.dis_yuv, source.width, source.height), n))
+    benchmark.group = f"native VMAF + NEG + PSNR + SSIM, {size}"
+    run = interleave(
+        benchmark,
+        lambda: pyvmafneg.score(ref, dis, PAIR, features=METRICS, threads=0),
+        {
+            "plain": lambda: pyvmafneg.score(ref, dis, PAIR, threads=0),
+            "libvmaf": lambda: pyvmafneg.score(
+                ref, dis, PAIR, features=METRICS, backend="libvmaf", threads=0
+            ),
+        },
+        rounds=rounds,
+    )
+    assert run.ours.backend == "native"
+    _same(run.ours, run.theirs["libvmaf"])  # every model and feature, as doubles
+    overhead = 1 / run.ratio("plain")  # time with the metrics / time without
+    _info(
+        benchmark,
+        kind="native-metrics",
+        size=size,
+        frames=n,
+        threads=1,
+        overhead=round(overhead, 3),
+        libvmaf_ratio=round(run.ratio("libvmaf"), 3),
+        native_fps=round(n / run.median(), 2),
+        plain_fps=round(n / run.median("plain"), 2),
+        libvmaf_fps=round(n / run.median("libvmaf"), 2),
+    )
+    print(
+        f"{size}: VMAF+NEG+PSNR+SSIM {n / run.median():.2f} fps, VMAF+NEG "
+        f"{n / run.median('plain'):.2f} fps: {overhead:.3f}x the time; libvmaf with the "
+        f"metrics {run.ratio('libvmaf'):.2f}x the native time"
+    )
+    soft_check(benchmark, overhead <= 1.15, "≤ 1.15× the time of VMAF + NEG alone")
+
+
+@pytest.fixture(scope="module")
+def encodes(media, tmp_path_factory) -> tuple[Path, list[Path]]:
+    source = media("1920x1080")
+    folder = tmp_path_factory.mktemp("ladder")
+    ref = source.reference[:MANY_FRAMES]
+    ref_path = folder / "ref.y4m"
+    pyvmafneg.io.write_y4m(ref, ref_path)
+    paths = []
+    for crf in np.linspace(18, 38, ENCODES):
+        path = folder / f"crf{int(crf)}.mkv"
+        x264_roundtrip(ref, crf=float(crf), preset="ultrafast", keep=path)
+        paths.append(path)
+    return ref_path, paths
+
+
+def test_score_many_six_encodes(benchmark, encodes) -> None:
+    ref, paths = encodes
+    benchmark.group = "score_many, six 1080p encodes"
+    run = interleave(
+        benchmark,
+        lambda: pyvmafneg.score_many(ref, paths, PAIR, threads=0),
+        {"separate": lambda: [pyvmafneg.score(ref, p, PAIR, threads=2) for p in paths]},
+        rounds=2,
+    )
+    for ours, theirs in zip(run.ours, run.theirs["separate"], strict=True):
+        _same(ours, theirs)
+    gain = run.ratio("separate")
+    frames = MANY_FRAMES * len(paths)
+    _info(
+        benchmark,
+        kind="score-many",
+        encodes=len(paths),
+        frames=frames,
+        throughput_ratio=round(gain, 3),
+        many_fps=round(frames / run.median(), 2),
+        separate_fps=round(frames / run.median("separate"), 2),
+    )
+    print(
+        f"score_many: {frames / run.median():.2f} fps against {frames / run.median('separate'):.2f}"
+        f" fps for six separate runs: {gain:.2f}x"
+    )
+    soft_check(benchmark, gain >= 1.5, "≥ 1.5× the throughput of six separate native runs")
+
+
+def test_compare_sample_scoring(benchmark, tmp_path_factory) -> None:
+    from pyvmafneg.demo._sample_comparison import build_sample_comparison
+
+    folder = tmp_path_factory.mktemp("sample")
+    manifest = build_sample_comparison(folder)
+    data = tomllib.loads(manifest.read_text())
+    refs = {r["name"]: folder / r["file"] for r in data["reference"]}
+    pairs = [(refs[e["reference"]], folder / e["file"]) for e in data["encode"]]
+    benchmark.group = "compare --sample scoring"
+
+    def score_all(**kw):
+        return [pyvmafneg.score(r, e, features=METRICS, threads=1, **kw) for r, e in pairs]
+
+    run = interleave(benchmark, score_all, {"libvmaf": lambda: score_all(backend="libvmaf")})
+    for ours, theirs in zip(run.ours, run.theirs["libvmaf"], strict=True):
+        assert ours.backend == "native"
+        _same(ours, theirs)
+    speedup = run.ratio("libvmaf")
+    _info(
+        benchmark,
+        kind="compare-sample",
+        pairs=len(pairs),
+        speedup=round(speedup, 3),
+        native_seconds=round(run.median(), 3),
+        libvmaf_seconds=round(run.median("libvmaf"), 3),
+    )
+    print(f"compare --sample scoring: {run.median():.2f} s against {run.median('libvmaf'):.2f} s")
+    soft_check(benchmark, speedup >= 2.0, "≥ 2× faster than scoring with libvmaf")
