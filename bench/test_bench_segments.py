@@ -51,6 +51,8 @@ WIDTH, HEIGHT, FRAMES = 1920, 1080, 240
 #: Goal: segmented time on two cores within 10 % of one process using both cores.
 EFFICIENCY_TARGET = 0.9
 ROUNDS = 3
+#: The engine of every run: the default one, which segments use too.
+ENGINE = os.environ.get("PYVMAFNEG_BENCH_SEGMENTS_ENGINE", "native")
 
 
 @dataclass(frozen=True)
@@ -93,19 +95,17 @@ def test_two_segments_vs_one_process_two_threads(benchmark, title: Title) -> Non
     plain: dict[str, pyvmafneg.Result] = {}
 
     def one_process() -> pyvmafneg.Result:
-        plain["2"] = pyvmafneg.score(
-            title.open_ref(), open_video(dis), threads=2, backend="libvmaf"
-        )
+        plain["2"] = pyvmafneg.score(title.open_ref(), open_video(dis), threads=2, backend=ENGINE)
         return plain["2"]
 
     def one_thread() -> pyvmafneg.Result:
-        plain["0"] = pyvmafneg.score(
-            title.open_ref(), open_video(dis), threads=0, backend="libvmaf"
-        )
+        plain["0"] = pyvmafneg.score(title.open_ref(), open_video(dis), threads=0, backend=ENGINE)
         return plain["0"]
 
     def segmented() -> pyvmafneg.Result:
-        return score_segments(title.open_ref(), dis, segments=2, workers=2, threads=0).result
+        return score_segments(
+            title.open_ref(), dis, segments=2, workers=2, threads=0, backend=ENGINE
+        ).result
 
     benchmark.group = "segments, 1920x1080"
     run = interleave(
@@ -119,7 +119,7 @@ def test_two_segments_vs_one_process_two_threads(benchmark, title: Title) -> Non
     seg_fps = FRAMES / run.median()
     benchmark.extra_info.update(
         kind="segments",
-        path="score_segments(segments=2, workers=2, threads=0) vs score(threads=2)",
+        path=f"score_segments(segments=2, workers=2, threads=0) vs score(threads=2), {ENGINE}",
         size=f"{WIDTH}x{HEIGHT}",
         frames=FRAMES,
         segmented_fps=round(seg_fps, 2),

@@ -95,32 +95,43 @@ static void box_down(float *img, int w, int h, int f, int *ow, int *oh)
     *oh = sh;
 }
 
-/* Step 3 for one plane: src (w x h) -> dst ((w-10) x (h-10)); tmp holds h x (w-10). */
-static void gauss_valid(const float *src, int w, int h, float *tmp, float *dst)
+/* Step 3 for one plane: src (w x h) -> dst ((w-10) x (h-10)); tmp holds h x (w-10), acc
+ * w - 10 doubles. Each output is its own double sum over the taps in tap order; the loops
+ * run over positions innermost, so the compiler may use vector lanes across positions
+ * without reordering any one sum. */
+static void gauss_valid(const float *src, int w, int h, float *tmp, double *acc, float *dst)
 {
     const int dw = w - (TAPS - 1), dh = h - (TAPS - 1);
     for (int y = 0; y < h; y++) {
         const float *row = src + (size_t)y * (size_t)w;
         float *out = tmp + (size_t)y * (size_t)dw;
-        for (int x = 0; x < dw; x++) {
-            double sum = 0.0;
-            for (int i = 0; i < TAPS; i++) {
-                const float prod = row[x + i] * GAUSS[i];
-                sum += (double)prod;
+        for (int x = 0; x < dw; x++)
+            acc[x] = 0.0;
+        for (int i = 0; i < TAPS; i++) {
+            const float g = GAUSS[i];
+            const float *in = row + i;
+            for (int x = 0; x < dw; x++) {
+                const float prod = in[x] * g;
+                acc[x] += (double)prod;
             }
-            out[x] = (float)sum;
         }
+        for (int x = 0; x < dw; x++)
+            out[x] = (float)acc[x];
     }
     for (int y = 0; y < dh; y++) {
         float *out = dst + (size_t)y * (size_t)dw;
-        for (int x = 0; x < dw; x++) {
-            double sum = 0.0;
-            for (int i = 0; i < TAPS; i++) {
-                const float prod = tmp[(size_t)(y + i) * (size_t)dw + (size_t)x] * GAUSS[i];
-                sum += (double)prod;
+        for (int x = 0; x < dw; x++)
+            acc[x] = 0.0;
+        for (int i = 0; i < TAPS; i++) {
+            const float g = GAUSS[i];
+            const float *in = tmp + (size_t)(y + i) * (size_t)dw;
+            for (int x = 0; x < dw; x++) {
+                const float prod = in[x] * g;
+                acc[x] += (double)prod;
             }
-            out[x] = (float)sum;
         }
+        for (int x = 0; x < dw; x++)
+            out[x] = (float)acc[x];
     }
 }
 
@@ -170,8 +181,10 @@ int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdi
     float *sq = malloc(m * sizeof(float));
     float *tmp = malloc((size_t)h * (size_t)dw * sizeof(float));
     float *mom = malloc(5 * nd * sizeof(float));
+    double *acc = malloc((size_t)dw * sizeof(double));
+    double *lcs = malloc(4 * (size_t)dw * sizeof(double));
     int rc = VN_ENOMEM;
-    if (!r || !d || !sq || !tmp || !mom)
+    if (!r || !d || !sq || !tmp || !mom || !acc || !lcs)
         goto done;
     to_float(ref, width, height, stride_ref, bitdepth, r);
     to_float(dis, width, height, stride_dis, bitdepth, d);
@@ -181,41 +194,54 @@ int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdi
     }
     float *mu_r = mom, *mu_d = mom + nd, *e_rr = mom + 2 * nd, *e_dd = mom + 3 * nd,
           *e_rd = mom + 4 * nd;
-    gauss_valid(r, w, h, tmp, mu_r);
-    gauss_valid(d, w, h, tmp, mu_d);
+    gauss_valid(r, w, h, tmp, acc, mu_r);
+    gauss_valid(d, w, h, tmp, acc, mu_d);
     for (size_t i = 0; i < m; i++)
         sq[i] = r[i] * r[i];
-    gauss_valid(sq, w, h, tmp, e_rr);
+    gauss_valid(sq, w, h, tmp, acc, e_rr);
     for (size_t i = 0; i < m; i++)
         sq[i] = d[i] * d[i];
-    gauss_valid(sq, w, h, tmp, e_dd);
+    gauss_valid(sq, w, h, tmp, acc, e_dd);
     for (size_t i = 0; i < m; i++)
         sq[i] = r[i] * d[i];
-    gauss_valid(sq, w, h, tmp, e_rd);
+    gauss_valid(sq, w, h, tmp, acc, e_rd);
 
     const float k1 = 0.01f, k2 = 0.03f;
     const int peak = 255;
     const float c1 = (k1 * peak) * (k1 * peak);
     const float c2 = (k2 * peak) * (k2 * peak);
     const float c3 = c2 / 2.0f;
+    /* per position in vector-friendly loops (one row at a time), then the four sums in
+     * position order, as one loop would add them */
     double sum = 0.0, sum_l = 0.0, sum_c = 0.0, sum_s = 0.0;
-    for (size_t i = 0; i < nd; i++) {
-        const float mr = mu_r[i], md = mu_d[i];
-        float vr = e_rr[i] - mr * mr;
-        float vd = e_dd[i] - md * md;
-        vr = 0.0 > vr ? 0.0f : vr;
-        vd = 0.0 > vd ? 0.0f : vd;
-        const float cov = e_rd[i] - mr * md;
-        const float sd = (float)sqrt((double)(vr * vd));
-        const double l = (2.0 * (double)mr * (double)md + (double)c1) /
-                         (double)(mr * mr + md * md + c1);
-        const double c = (2.0 * (double)sd + (double)c2) / (double)(vr + vd + c2);
-        const float cv = (cov < 0.0f && sd <= 0.0f) ? 0.0f : cov;
-        const double s = (double)((cv + c3) / (sd + c3));
-        sum += l * c * s;
-        sum_l += l;
-        sum_c += c;
-        sum_s += s;
+    double *pl = lcs, *pc = lcs + dw, *ps = lcs + 2 * (size_t)dw, *pp = lcs + 3 * (size_t)dw;
+    for (int y = 0; y < dh; y++) {
+        const size_t o = (size_t)y * (size_t)dw;
+        for (int x = 0; x < dw; x++) {
+            const size_t i = o + (size_t)x;
+            const float mr = mu_r[i], md = mu_d[i];
+            float vr = e_rr[i] - mr * mr;
+            float vd = e_dd[i] - md * md;
+            vr = 0.0 > vr ? 0.0f : vr;
+            vd = 0.0 > vd ? 0.0f : vd;
+            const float cov = e_rd[i] - mr * md;
+            const float sd = (float)sqrt((double)(vr * vd));
+            const double l = (2.0 * (double)mr * (double)md + (double)c1) /
+                             (double)(mr * mr + md * md + c1);
+            const double c = (2.0 * (double)sd + (double)c2) / (double)(vr + vd + c2);
+            const float cv = (cov < 0.0f && sd <= 0.0f) ? 0.0f : cov;
+            const double sv = (double)((cv + c3) / (sd + c3));
+            pl[x] = l;
+            pc[x] = c;
+            ps[x] = sv;
+            pp[x] = l * c * sv;
+        }
+        for (int x = 0; x < dw; x++) {
+            sum += pp[x];
+            sum_l += pl[x];
+            sum_c += pc[x];
+            sum_s += ps[x];
+        }
     }
     const double count = (double)(dw * dh);
     out[0] = (double)(float)(sum / count);
@@ -229,5 +255,7 @@ done:
     free(sq);
     free(tmp);
     free(mom);
+    free(acc);
+    free(lcs);
     return rc;
 }

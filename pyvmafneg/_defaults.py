@@ -16,9 +16,14 @@ __all__ = [
     "DEMO_IMAGES",
     "DEMO_MAX_FRAMES",
     "DEMO_OUT",
+    "GAIN_LIMIT_RANGE",
     "LOG_FORMATS",
     "SCALERS",
 ]
+
+#: libvmaf's accepted range for both enhancement gain limits, inclusive: the one
+#: definition (:mod:`pyvmafneg.engines`).
+GAIN_LIMIT_RANGE: tuple[float, float] = (1.0, 100.0)
 
 #: Log formats :func:`pyvmafneg.results.write_log` writes and ``read_log`` reads.
 LOG_FORMATS: tuple[str, ...] = ("json", "xml", "csv")

@@ -6,10 +6,15 @@ the engines, so the choice between them is made here, at the top. The
 command line's ``score`` calls this function and nothing below it: an option
 refused here is refused there too.
 
-What is done to a pair of opened videos before scoring (scaling, bit-depth
-conversion, an offset) is said once, here, on the ``pyvmafneg`` logger at
-level INFO. The package adds no handler of its own (``logging.NullHandler``);
-the command line prints what it says.
+Two opened videos are checked against each other here, before any engine
+or segment runs (sizes, formats, frame counts after the offset), so a pair
+that cannot be scored is refused in the same words and at the same moment
+whichever way it is scored. What is done to the pair before scoring (the
+offset found by ``sync``, scaling, bit-depth conversion, an offset) is said
+once, here, on the ``pyvmafneg`` logger at level INFO, and what may spoil the
+scores without stopping them (frame rates or colour ranges that differ) at
+level WARNING. The package adds no handler of its own
+(``logging.NullHandler``); the command line prints what it says.
 """
 
 from __future__ import annotations
@@ -62,8 +67,7 @@ def score(
     ``'native'`` when the compiled engine is built and computes the models
     and features (without ``library`` or ``cpumask``), ``'native+libvmaf'``
     when it computes some of them (libvmaf the rest, in the same pass), else
-    ``'libvmaf'``
-    (in segments, ``'libvmaf'``); every backend
+    ``'libvmaf'`` (in segments too); every backend
     takes the same inputs (paths, opened videos, frame iterables) and
     refuses an option it cannot honour with
     :class:`~pyvmafneg.errors.UnsupportedOptionError`.
@@ -78,18 +82,27 @@ def score(
     :class:`~pyvmafneg.segments.SegmentRun` (what ran where, what was reused)
     before the result is returned. ``options`` then take ``threads``,
     ``clip``, ``transform``, ``frames``, ``progress``, ``raw``, ``offset``,
-    ``scale``, ``size``, ``convert_bitdepth``, ``features`` and
-    ``subsample`` (see :func:`pyvmafneg.segments.score_segments`).
+    ``scale``, ``size``, ``convert_bitdepth``, ``features``, ``subsample``
+    and ``rehash`` (see :func:`pyvmafneg.segments.score_segments`).
 
     ``progress`` is a callable taking the number of frame pairs done, or
     None or False for no progress reports.
 
-    ``sync=True`` finds the frame offset first
-    (:func:`pyvmafneg.io.find_offset`, ``scale``, ``size`` and
-    ``convert_bitdepth`` applied before comparing) and scores with it; it
-    raises :class:`~pyvmafneg.errors.SyncUncertainError` when the search's
-    confidence is below :data:`pyvmafneg.io._sync.MIN_SYNC_CONFIDENCE`
-    (then give ``offset`` yourself). It cannot be combined with ``offset``.
+    With ``sync=True`` the offset is found first (:func:`pyvmafneg.find_offset`
+    on the pair, given as paths or opened videos, with the same ``scale`` and
+    ``size``), said on the ``pyvmafneg`` logger at level INFO (the record's
+    ``sync`` attribute holds the :class:`~pyvmafneg.SyncResult`) and scored
+    from; ``offset`` cannot be given with it.
+
+    Two opened videos (:func:`pyvmafneg.open_video`) are checked against each
+    other before anything is scored: sizes (unless scaled), pixel formats, bit
+    depths (unless converted) and frame counts after the offset; a pair that
+    does not fit raises a :class:`~pyvmafneg.FrameMismatchError` naming both.
+
+    The search's answer is used only when its confidence reaches
+    :data:`pyvmafneg.io._sync.MIN_SYNC_CONFIDENCE`; below it
+    :class:`~pyvmafneg.errors.SyncUncertainError` is raised (then give
+    ``offset`` yourself). ``convert_bitdepth`` is applied before comparing.
     When the clips' frame counts differ and a quick search finds a clearly
     better alignment, the :class:`~pyvmafneg.errors.FrameCountMismatchError`
     says so (``suggested_offset``) instead of advising a common prefix.
@@ -99,7 +112,8 @@ def score(
     if "progress" in options:
         options["progress"] = _check_progress(options["progress"])
     if sync:
-        options["offset"] = _sync_offset(reference, distorted, options)
+        options["offset"] = _find_offset(reference, distorted, options)
+    _check_pair(reference, distorted, options)
     _say_what_is_done(reference, distorted, options)
     if segments is None and segment_frames is None:
         given = {
@@ -108,6 +122,7 @@ def score(
             "store": store,
             "on_segment": on_segment,
             "on_run": on_run,
+            "rehash": options.pop("rehash", None) or None,
         }
         extra = sorted(k for k, v in given.items() if v is not None)
         if extra:
@@ -146,13 +161,73 @@ def score(
         scheduler=scheduler,
         workers=workers,
         store=store,
-        backend=backend or "libvmaf",
+        backend=backend,
         on_segment=on_segment,
         **{k: v for k, v in options.items() if k not in _ONE_PASS_ONLY},
     )
     if on_run is not None:
         on_run(run)
     return run.result
+
+
+def _find_offset(reference: Any, distorted: Any, options: dict[str, Any]) -> int:
+    """The offset :func:`pyvmafneg.find_offset` finds for the pair, said on the logger."""
+    from ._defaults import DEFAULT_SCALER
+    from .errors import OptionError
+    from .io._sources import VideoSource
+    from .io._sync import check_sync, find_offset
+
+    if options.get("offset"):
+        raise OptionError(
+            f"offset={options['offset']!r} and sync=True both set the offset",
+            advice="give {offset} or {sync}, not both",
+            options={"offset": options["offset"], "sync": True},
+            option="offset",
+            value=options["offset"],
+        )
+    for role, clip in (("reference", reference), ("distorted", distorted)):
+        if not isinstance(clip, (str, os.PathLike, VideoSource)):
+            raise OptionError(
+                f"sync=True needs the {role} clip as a path or an opened video, not "
+                f"{type(clip).__name__} (the search would use up its frames)",
+                option="sync",
+                value=True,
+            )
+    found = find_offset(
+        reference,
+        distorted,
+        scale=options.get("scale", DEFAULT_SCALER),
+        size=options.get("size"),
+        convert_bitdepth=options.get("convert_bitdepth"),
+    )
+    log.info("sync: %s", found.describe(), extra={"sync": found})
+    return check_sync(found).offset
+
+
+def _check_pair(reference: Any, distorted: Any, options: dict[str, Any]) -> None:
+    """Refuse two opened videos that cannot be scored together; log what may spoil the scores.
+
+    Options of the wrong type are left to the scoring itself to refuse, in its own words.
+    """
+    from ._defaults import DEFAULT_SCALER
+    from .io._sources import VideoSource, match_sources
+
+    if not (isinstance(reference, VideoSource) and isinstance(distorted, VideoSource)):
+        return
+    frames, offset = options.get("frames"), options.get("offset") or 0
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (frames or 1, offset)):
+        return
+    warnings = match_sources(
+        reference,
+        distorted,
+        frames=frames,
+        scale=options.get("scale", DEFAULT_SCALER),
+        size=options.get("size"),
+        offset=offset,
+        convert_bitdepth=options.get("convert_bitdepth"),
+    )
+    for text in warnings:
+        log.warning(text)
 
 
 def _say_what_is_done(reference: Any, distorted: Any, options: dict[str, Any]) -> None:
@@ -191,6 +266,16 @@ def _say_what_is_done(reference: Any, distorted: Any, options: dict[str, Any]) -
         log.info(line)
 
 
+def default_segment_store() -> str:
+    """Where the command line keeps finished segments: the user's cache directory.
+
+    See :func:`pyvmafneg.segments.default_store`.
+    """
+    from .segments import default_store
+
+    return default_store()
+
+
 def _check_progress(progress: Any) -> Any:
     """None for no progress (None or False); a callable as given; else OptionError."""
     from .errors import OptionError
@@ -215,31 +300,6 @@ def _prepare_options(options: dict[str, Any]) -> dict[str, Any]:
         "size": options.get("size"),
         "convert_bitdepth": options.get("convert_bitdepth"),
     }
-
-
-def _sync_offset(reference: Any, distorted: Any, options: dict[str, Any]) -> int:
-    """The offset a trusted search finds (``sync=True``)."""
-    from .errors import OptionError
-    from .io._sync import check_sync, find_offset
-
-    if options.get("offset"):
-        raise OptionError(
-            "sync finds the offset itself; give sync=True or an offset, not both",
-            option="sync",
-            value=True,
-        )
-    for clip in (reference, distorted):
-        if not isinstance(clip, (str, bytes, os.PathLike)) and iter(clip) is clip:
-            raise OptionError(
-                "sync reads the clips' first frames twice: give paths, opened videos or lists "
-                "of frames, not one-shot iterators",
-                option="sync",
-                value=True,
-            )
-    found = find_offset(
-        reference, distorted, bitdepth=options.get("bitdepth"), **_prepare_options(options)
-    )
-    return check_sync(found).offset
 
 
 def _suggest_sync(exc: Any, reference: Any, distorted: Any, options: dict[str, Any]) -> Any:

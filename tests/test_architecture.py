@@ -74,8 +74,13 @@ def _imports(path: Path, source: str | None = None) -> list[tuple[int, str]]:
 
 
 def _layer(dotted: str) -> str:
+    """The layer of a module, or ``__init__`` for a name the package exports (``score``)."""
     parts = dotted.split(".")
-    return parts[1] if len(parts) > 1 else "__init__"
+    if len(parts) == 1:
+        return "__init__"
+    if (PACKAGE / parts[1]).is_dir() or (PACKAGE / f"{parts[1]}.py").is_file():
+        return parts[1]
+    return "__init__"  # from .. import score: a public name of the package itself
 
 
 SOURCES = sorted(PACKAGE.rglob("*.py"))
@@ -188,20 +193,35 @@ def test_the_checker_sees_imports_of_every_kind() -> None:
 
 
 def test_the_score_command_scores_through_the_library() -> None:
-    """``cli/score.py`` scores with :func:`pyvmafneg.score` only: it reaches no engine, no
-    registry, no segments and no pair preparation (scaling plans, offsets) itself."""
+    """``cli/score.py`` scores with :func:`pyvmafneg.score` and :func:`pyvmafneg.score_many`
+    only: it imports nothing from the readers (``io``), the engines or the segments, not even
+    for type hints, and opens, syncs and checks no pair itself; it words flags and results."""
     path = PACKAGE / "cli" / "score.py"
-    typing_only = {
-        n.lineno
+    targets = {t for _, t in _imports(path)}
+    assert {"pyvmafneg.score", "pyvmafneg.score_many", "pyvmafneg.open_video"} <= targets
+    below = ("pyvmafneg.io", "pyvmafneg.engines", "pyvmafneg.segments")
+    assert not {t for t in targets if any(_within(t, b) for b in below)}, sorted(targets)
+    private = [
+        a.name
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
-        for n in ast.walk(node)
-        if isinstance(n, ast.ImportFrom)
-    }
-    targets = {t for line, t in _imports(path) if line not in typing_only}
-    assert "pyvmafneg._score" in targets
-    below = ("pyvmafneg.engines._registry", "pyvmafneg.segments", "pyvmafneg.io._prepare")
-    assert not {t for t in targets if t.startswith(below)}, sorted(targets)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("_")
+        for a in node.names
+    ]
+    assert not {"score", "score_many", "open_video"} & set(private), private
+
+
+def test_the_score_command_checker_sees_what_it_forbids() -> None:
+    """The check above fails on an import of a reader, an engine or the segments."""
+    path = PACKAGE / "cli" / "score.py"
+    below = ("pyvmafneg.io", "pyvmafneg.engines", "pyvmafneg.segments")
+    for line in (
+        "from ..io._sources import match_sources\n",
+        "from ..engines import backend_names\n",
+        "def f():\n    from ..segments._run import SegmentRun\n",
+        "from pyvmafneg.io import open_video\n",
+    ):
+        targets = {t for _, t in _imports(path, line)}
+        assert {t for t in targets if any(_within(t, b) for b in below)}, line
 
 
 def test_only_the_command_line_names_flags() -> None:

@@ -376,22 +376,32 @@ def test_bad_file(media: Path, capsys: pytest.CaptureFixture[str], case: Case) -
 
 
 def test_longer_reference_needs_frames(media: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """6 whole reference frames against 4: an error unless the common prefix is asked for."""
-    ref, short = media / "ref.yuv", media / "short.yuv"
+    """6 whole reference frames against 4: an error unless the common prefix is asked for.
 
-    def api(frames: int | None = None) -> pyvmafneg.Result:
+    Both counts are known from the file sizes, so the library refuses the pair
+    before any frame is scored, naming both, whichever backend would score it
+    and from the command line alike.
+    """
+    ref, short = media / "ref.yuv", media / "short.yuv"
+    done: list[int] = []
+
+    def api(frames: int | None = None, backend: str = "libvmaf") -> pyvmafneg.Result:
         return pyvmafneg.score(
             open_video(ref, **RAW_GEOMETRY),
             open_video(short, **RAW_GEOMETRY),
             frames=frames,
-            backend="libvmaf",
+            backend=backend,
+            progress=done.append,
         )
 
-    _raises_exactly(FrameCountMismatchError, api, "ended after 4 frames", "pass frames=4")
+    fragments = ("ref.yuv' has 6 frames but distorted", "short.yuv' has 4", "pass frames=4")
+    for backend in ("libvmaf", "reference"):
+        _raises_exactly(FrameCountMismatchError, lambda b=backend: api(backend=b), *fragments)
+    assert done == []  # refused before any frame pair was scored
     with pytest.raises(FrameCountMismatchError) as info:
         api()
     facts = info.value
-    assert (facts.reference_frames, facts.distorted_frames) == (None, 4)
+    assert (facts.reference_frames, facts.distorted_frames) == (6, 4)
     assert (facts.common, facts.requested, facts.options) == (4, None, {"frames": 4})
     assert len(api(frames=4)) == 4
     argv = ["score", "-r", str(ref), "-d", str(short), "-q", *RAW_FLAGS]

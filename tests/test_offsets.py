@@ -9,6 +9,7 @@ x264-encoded pair and asks :func:`pyvmafneg.find_offset` to recover ``-k``.
 from __future__ import annotations
 
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -94,6 +95,24 @@ def test_cli_sync_prints_and_scores_from_the_offset(pair, capsys):
     want = pyvmafneg.score(ref[3:], dis[3:], backend="libvmaf")
     got = [f["metrics"]["vmaf"] for f in json.loads(out.read_text())["frames"]]
     np.testing.assert_allclose(got, want["vmaf"], atol=1e-6)
+
+
+def test_score_sync_scores_from_the_offset_it_finds_and_says_it(pair, caplog):
+    """``score(..., sync=True)``: the command line's ``--sync`` is this call."""
+    tmp, ref, dis = pair
+    late = to_y4m(dis[3:], tmp / "late_api.y4m")
+    with caplog.at_level(logging.INFO, logger="pyvmafneg"):
+        got = pyvmafneg.score(str(tmp / "ref.y4m"), str(late), sync=True, backend="libvmaf")
+    found = [r.sync for r in caplog.records if hasattr(r, "sync")]
+    assert [f.offset for f in found] == [-3], caplog.text
+    assert "sync: offset -3 (the first 3 reference frames dropped)" in caplog.text
+    want = pyvmafneg.score(ref[3:], dis[3:], backend="libvmaf")
+    np.testing.assert_array_equal(got["vmaf"], want["vmaf"])
+    np.testing.assert_array_equal(got["vmaf_neg"], want["vmaf_neg"])
+    with pytest.raises(pyvmafneg.OptionError, match="both set the offset"):
+        pyvmafneg.score(str(tmp / "ref.y4m"), str(late), sync=True, offset=2)
+    with pytest.raises(pyvmafneg.OptionError, match="path or an opened video"):
+        pyvmafneg.score(ref, dis, sync=True)
 
 
 def test_offset_larger_than_a_clip_is_refused(pair, capsys):

@@ -86,8 +86,8 @@ def _raw1080(path: Path):
 
 @pytest.fixture(scope="module")
 def hd_plain(hd: dict[str, Path]) -> pyvmafneg.Result:
-    """One uninterrupted libvmaf run of the 1080p pair: the oracle."""
-    return pyvmafneg.score(_raw1080(hd["ref"]), open_video(hd["mkv"]), backend="libvmaf")
+    """One uninterrupted run of the 1080p pair on the default engine (as segments): the oracle."""
+    return pyvmafneg.score(_raw1080(hd["ref"]), open_video(hd["mkv"]))
 
 
 def _frame_types(path: Path) -> str:
@@ -168,7 +168,7 @@ def test_a_stream_without_timestamps_is_counted_from_its_start(small: dict[str, 
     assert plan.count_from_start and (plan.skip, plan.take) == (17, 3)
     run = score_segments(small["ref.y4m"], small["annexb.h264"], segments=3, workers=1)
     _assert_same(
-        pyvmafneg.score(str(small["ref.y4m"]), str(small["annexb.h264"]), backend="libvmaf"),
+        pyvmafneg.score(str(small["ref.y4m"]), str(small["annexb.h264"])),
         run.result,
     )
 
@@ -178,9 +178,7 @@ def test_variable_frame_rate_is_read_by_timestamp(small: dict[str, Path]) -> Non
     gaps = np.diff(index.display_pts())
     assert len(set(gaps.tolist())) > 1  # the encode really is variable-rate
     run = score_segments(small["ref.y4m"], small["vfr.mkv"], segments=4, workers=1)
-    _assert_same(
-        pyvmafneg.score(str(small["ref.y4m"]), str(small["vfr.mkv"]), backend="libvmaf"), run.result
-    )
+    _assert_same(pyvmafneg.score(str(small["ref.y4m"]), str(small["vfr.mkv"])), run.result)
 
 
 # -- stitched results equal one run -----------------------------------------------------
@@ -188,7 +186,7 @@ def test_variable_frame_rate_is_read_by_timestamp(small: dict[str, Path]) -> Non
 
 def test_padding_is_what_makes_motion_exact(small: dict[str, Path]) -> None:
     """A range scored alone gets motion wrong at both ends; the stitched run does not."""
-    plain = pyvmafneg.score(str(small["ref.y4m"]), str(small["x264.mkv"]), backend="libvmaf")
+    plain = pyvmafneg.score(str(small["ref.y4m"]), str(small["x264.mkv"]))
     sad = plain["VMAF_integer_feature_motion_sad_score"]
     # A range ending where the next frame moves less: motion2 of its last frame must see it.
     stop = next(i for i in range(12, N_SMALL) if sad[i] < sad[i - 1])
@@ -209,7 +207,7 @@ def test_padding_is_what_makes_motion_exact(small: dict[str, Path]) -> None:
 
 @pytest.mark.parametrize("name", ["x264.mp4", "x265.mkv", "vp9.webm", "av1.mkv"])
 def test_segments_equal_one_run_for_every_codec(small: dict[str, Path], name: str) -> None:
-    plain = pyvmafneg.score(str(small["ref.y4m"]), str(small[name]), backend="libvmaf")
+    plain = pyvmafneg.score(str(small["ref.y4m"]), str(small[name]))
     run = score_segments(small["ref.y4m"], small[name], segment_frames=7, workers=1)
     _assert_same(plain, run.result)
 
@@ -217,9 +215,7 @@ def test_segments_equal_one_run_for_every_codec(small: dict[str, Path], name: st
 def test_raw_yuv_segments_equal_one_run(small: dict[str, Path], tmp_path: Path) -> None:
     dist = decode_to_yuv(small["x264.mkv"], tmp_path / "dist.yuv")
     raw = {"width": 176, "height": 144}
-    plain = pyvmafneg.score(
-        open_video(small["ref.yuv"], **raw), open_video(dist, **raw), backend="libvmaf"
-    )
+    plain = pyvmafneg.score(open_video(small["ref.yuv"], **raw), open_video(dist, **raw))
     for n in (1, 2, 7, N_SMALL):
         run = score_segments(small["ref.yuv"], dist, segments=n, workers=1, raw=raw)
         _assert_same(plain, run.result)
@@ -233,9 +229,7 @@ def test_1080p_x264_mkv_segments_at_every_frame_type(hd, hd_plain) -> None:
     starts = {types[a] for a, _ in ranges[1:]}
     ends = {types[b - 1] for _, b in ranges[:-1]}
     assert {"P", "B"} <= starts and {"I", "P", "B"} <= ends, (types, ranges)
-    run = pyvmafneg.score(
-        _raw1080(hd["ref"]), open_video(hd["mkv"]), segment_frames=5, workers=1, backend="libvmaf"
-    )
+    run = pyvmafneg.score(_raw1080(hd["ref"]), open_video(hd["mkv"]), segment_frames=5, workers=1)
     _assert_same(hd_plain, run)
 
 
@@ -344,9 +338,7 @@ def test_a_changed_option_rescores_instead_of_reusing(small, tmp_path: Path) -> 
         small["ref.y4m"], small["x264.mkv"], segments=3, store=store, workers=1, frames=20
     )
     assert prefix.scored == [0, 1, 2]  # the title's last frame changes the last segment
-    one_run = pyvmafneg.score(
-        str(small["ref.y4m"]), str(small["x264.mkv"]), frames=20, backend="libvmaf"
-    )
+    one_run = pyvmafneg.score(str(small["ref.y4m"]), str(small["x264.mkv"]), frames=20)
     _assert_same(one_run, prefix.result)
 
 
@@ -377,7 +369,7 @@ def test_a_dead_worker_has_its_segment_retried(hd, hd_plain) -> None:
 @pytest.mark.slow
 def test_local_cluster_of_four_workers_equals_one_run(small: dict[str, Path]) -> None:
     pytest.importorskip("distributed")
-    plain = pyvmafneg.score(str(small["ref.y4m"]), str(small["x264.mkv"]), backend="libvmaf")
+    plain = pyvmafneg.score(str(small["ref.y4m"]), str(small["x264.mkv"]))
     run = score_segments(
         small["ref.y4m"], small["x264.mkv"], segments=8, scheduler="local", workers=4
     )

@@ -73,7 +73,7 @@ def banded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _both(ref: Path, dis: Path, segments: int = 3, workers: int = 1, **options):
-    one = pyvmafneg.score(ref, dis, backend="libvmaf", threads=0, **options)
+    one = pyvmafneg.score(ref, dis, threads=0, **options)
     seg = score_segments(ref, dis, segments=segments, workers=workers, **options).result
     return one, seg
 
@@ -83,7 +83,7 @@ def test_offset_equals_one_pass(files, ref, dis, offset) -> None:
     one, seg = _both(files[ref], files[dis], offset=offset)
     assert len(one) == N
     assert_same_scores(one, seg)
-    plain = pyvmafneg.score(files["ref"], files["dis"], backend="libvmaf", threads=0)
+    plain = pyvmafneg.score(files["ref"], files["dis"], threads=0)
     assert_same_scores(plain, seg)  # the offset paired the same frames as the trimmed files
 
 
@@ -97,7 +97,7 @@ def test_scaling_equals_one_pass(files, options) -> None:
 def test_display_size_scales_both_in_segments(files) -> None:
     one, seg = _both(files["ref"], files["dis"], size=(256, 208), segments=4)
     assert_same_scores(one, seg)
-    unscaled = pyvmafneg.score(files["ref"], files["dis"], backend="libvmaf", threads=0)
+    unscaled = pyvmafneg.score(files["ref"], files["dis"], threads=0)
     assert not np.array_equal(unscaled["vmaf"], seg["vmaf"])
     assert seg["vmaf"].max() < 100
 
@@ -118,9 +118,7 @@ def test_frame_local_features_equal_one_pass(banded) -> None:
 
 @pytest.mark.parametrize(("subsample", "segment_frames"), [(2, 5), (3, 4), (5, 2)])
 def test_subsample_equals_one_pass(files, subsample, segment_frames) -> None:
-    one = pyvmafneg.score(
-        files["ref"], files["dis"], backend="libvmaf", threads=0, subsample=subsample
-    )
+    one = pyvmafneg.score(files["ref"], files["dis"], threads=0, subsample=subsample)
     run = score_segments(
         files["ref"], files["dis"], segment_frames=segment_frames, workers=1, subsample=subsample
     )
@@ -130,7 +128,7 @@ def test_subsample_equals_one_pass(files, subsample, segment_frames) -> None:
 
 def test_options_in_worker_processes_and_from_the_store(files, tmp_path) -> None:
     options = {"offset": 3, "size": (128, 96), "features": ["psnr"], "subsample": 2}
-    one = pyvmafneg.score(files["ref"], files["early"], backend="libvmaf", threads=0, **options)
+    one = pyvmafneg.score(files["ref"], files["early"], threads=0, **options)
     store = tmp_path / "store.jsonl"
     first = score_segments(
         files["ref"], files["early"], segments=3, workers=2, store=store, **options

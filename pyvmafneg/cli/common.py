@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import warnings as warnings_module
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -20,7 +19,6 @@ __all__ = [
     "count",
     "display_size",
     "open_pair",
-    "sync_offset",
 ]
 
 
@@ -126,30 +124,6 @@ def add_prepare_arguments(p: argparse.ArgumentParser) -> None:
         "the first 48 frames (after --scale/--size and --convert-bitdepth); prints it and how "
         "sure the search is, and stops when it is not sure enough (confidence below 0.5)",
     )
-
-
-def sync_offset(args: argparse.Namespace, where: str) -> None:
-    """With ``--sync``, find the offset, print it on one line and set ``args.offset``."""
-    if not getattr(args, "sync", False):
-        return
-    from ..io._sources import open_video
-    from ..io._sync import check_sync, find_offset
-
-    geometry = dict(
-        width=args.width,
-        height=args.height,
-        pixel_format=args.pixel_format,
-        bitdepth=args.bitdepth,
-    )
-    found = find_offset(
-        open_video(args.reference, **geometry),
-        open_video(args.distorted, **geometry),
-        scale=args.scale,
-        size=args.size,
-        convert_bitdepth=getattr(args, "convert_bitdepth", None),
-    )
-    args.offset = check_sync(found).offset
-    print(f"{where}: sync: {found.describe()}", file=sys.stderr)
 
 
 def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[str]]:

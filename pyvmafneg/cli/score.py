@@ -11,17 +11,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._defaults import LOG_FORMATS
-from ..engines import backend_names
-from ..engines._models import GAIN_LIMIT_RANGE
+from .. import backend_names
+from .._defaults import GAIN_LIMIT_RANGE, LOG_FORMATS
 from ..errors import LogFormatError, OutputFileError
 from ._advice import flag
 from .check import add_gate_options, draw_plot, emit
-from .common import add_input_arguments, add_prepare_arguments, count, open_pair, sync_offset
+from .common import add_input_arguments, add_prepare_arguments, count
 
 if TYPE_CHECKING:  # the scoring machinery is imported when the command runs
-    from ..results._result import Result
-    from ..segments._run import SegmentRun
+    from .. import Result, VideoSource
     from ._progress import Progress
 
 
@@ -63,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "engine (libvmaf's numbers, NEG from the same filtering pass). Default: native when it "
         "is built and no --libvmaf is given: it computes what it can (v0.6.1 models, psnr, ssim) "
         "and libvmaf the rest in the same pass; "
-        "--segments use libvmaf unless told otherwise",
+        "--segments choose the same way",
     )
     p.add_argument(
         "--ffmpeg",
@@ -151,45 +149,45 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--store",
         metavar="PATH",
         help="result store of finished segments, reused when a run is repeated or resumed "
-        "(default: ./pyvmafneg-segments.jsonl)",
+        "(default: segments.jsonl in $XDG_CACHE_HOME/pyvmafneg or ~/.cache/pyvmafneg)",
     )
     seg.add_argument(
         "--no-store", action="store_true", help="keep no finished segments (no resuming)"
+    )
+    seg.add_argument(
+        "--rehash",
+        action="store_true",
+        help="hash the inputs' whole content again instead of trusting the store's hash cache",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or warnings")
     p.set_defaults(func=run)
 
 
-#: Where a segmented run keeps its finished segments unless told otherwise.
-_DEFAULT_STORE = "pyvmafneg-segments.jsonl"
-
-
 def run(args: argparse.Namespace) -> int:
     """Word the flags as :func:`pyvmafneg.score` keywords, score, word the result."""
-    from .._score import score
-    from ..engines._models import parse_model
-    from ..io._sources import known_frame_count
+    from .. import parse_model, score
+    from .._score import default_segment_store
     from ._progress import Progress
 
     models = [parse_model(m) for m in args.model] if args.model else None
+    refuse_conflicts(args)
     if len(args.distorted) > 1 or args.output_dir:
         return _run_many(args, models)
     args.distorted = args.distorted[0]
     check_outputs(args)
-    sync_offset(args, "pyvmafneg score")
-    ref, dis, warnings = open_pair(args)
+    ref, dis = _open(args, args.reference), _open(args, args.distorted)
     if not args.quiet:
-        for text in warnings:
+        for text in _ignored_geometry(args, ref, dis):
             print(f"pyvmafneg score: warning: {text}", file=sys.stderr)
     total = args.frames if args.frames is not None else ref.frame_count
     bar = Progress(total, enabled=False if args.quiet else None)
     if bar.enabled and total is None:
         # Matroska/WebM do not record a length: count packets so the bar has an ETA.
-        bar.total = known_frame_count(ref)
+        bar.total = ref.count_frames()
     segmented = bool(args.segments or args.segment_frames)
     store = args.store  # a store given without segments is refused by pyvmafneg.score
     if segmented:
-        store = None if args.no_store else (args.store or _DEFAULT_STORE)
+        store = None if args.no_store else (args.store or default_segment_store())
     report = _SegmentReport(args, bar, store)
     try:
         with _said_by_the_library(args):
@@ -205,8 +203,10 @@ def run(args: argparse.Namespace) -> int:
                 scheduler=args.scheduler,
                 workers=args.workers,
                 store=store,
+                rehash=args.rehash,
                 on_segment=report.segment if segmented else None,
                 on_run=report.run if segmented else None,
+                sync=args.sync,
             )
     finally:
         bar.close()
@@ -215,10 +215,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_many(args: argparse.Namespace, models: list | None) -> int:
     """Several encodes against one reference (``score_many``): one log and one line each."""
+    from .. import score_many
     from .._outputs import check_output_dir, check_output_file, make_output_dir
-    from .._score import score_many
     from ..errors import OptionError
-    from ..io._sources import open_video
 
     alone = [
         flag
@@ -256,11 +255,8 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
                 raise OutputFileError(f"{out} is one of the videos; writing there would destroy it")
             if out_dir.is_dir():
                 check_output_file(str(out), "--output-dir")
-    geometry = dict(
-        width=args.width, height=args.height, pixel_format=args.pixel_format, bitdepth=args.bitdepth
-    )
-    ref = open_video(args.reference, **geometry)
-    encodes = [open_video(d, **geometry) for d in args.distorted]
+    ref = _open(args, args.reference)
+    encodes = [_open(args, d) for d in args.distorted]
     transform = {"model": None, "on": True, "off": False}[args.transform]
     results = score_many(
         ref,
@@ -295,6 +291,34 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
     return 0
 
 
+def _open(args: argparse.Namespace, path: str) -> VideoSource:
+    """:func:`pyvmafneg.open_video` with the raw-YUV geometry flags."""
+    from .. import open_video
+
+    return open_video(
+        path,
+        width=args.width,
+        height=args.height,
+        pixel_format=args.pixel_format,
+        bitdepth=args.bitdepth,
+    )
+
+
+def _ignored_geometry(args: argparse.Namespace, ref: VideoSource, dis: VideoSource) -> list[str]:
+    """A warning when raw-YUV geometry flags are given but neither input is raw YUV."""
+    given = [
+        f"--{k.replace('_', '-')}"
+        for k in ("width", "height", "pixel_format", "bitdepth")
+        if getattr(args, k) is not None
+    ]
+    if not given or "raw" in (ref.kind, dis.kind):
+        return []
+    return [
+        f"{'/'.join(given)} describe raw YUV only and were ignored: both inputs carry their "
+        f"own geometry ({ref.describe()})"
+    ]
+
+
 def _run_options(args: argparse.Namespace, bar: Progress) -> dict[str, Any]:
     """The keywords a whole run and a segmented one take alike, from the flags."""
     return {
@@ -316,12 +340,11 @@ def _run_options(args: argparse.Namespace, bar: Progress) -> dict[str, Any]:
 @contextmanager
 def _said_by_the_library(args: argparse.Namespace) -> Iterator[None]:
     """Print what :func:`pyvmafneg.score` says it does to the pair (its logger), one line each."""
-    if args.quiet:
-        yield
-        return
     logger = logging.getLogger("pyvmafneg")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LibraryWords())
+    if args.quiet:  # the offset --sync found is printed all the same
+        handler.addFilter(lambda record: hasattr(record, "sync"))
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -364,7 +387,8 @@ class _SegmentReport:
             file=sys.stderr,
         )
 
-    def run(self, run: SegmentRun) -> None:
+    def run(self, run: Any) -> None:
+        """The summary of a :class:`pyvmafneg.segments.SegmentRun`."""
         if self.args.quiet:
             return
         self.bar.close()
@@ -376,6 +400,25 @@ class _SegmentReport:
         print(text, file=sys.stderr)
         for index, what in sorted(run.retried.items()):
             print(f"pyvmafneg score: segment {index}: {what}", file=sys.stderr)
+
+
+def refuse_conflicts(args: argparse.Namespace) -> None:
+    """Refuse flags that contradict each other, or that only the command line has.
+
+    The rest (``--workers``/``--store`` without segments, ``--libvmaf`` or
+    ``--ffmpeg`` with them) :func:`pyvmafneg.score` refuses itself.
+    """
+    from ..errors import OptionError
+
+    if args.store is not None and args.no_store:
+        raise OptionError("--store and --no-store contradict each other; give one of them")
+    if not (args.segments or args.segment_frames):
+        for flag, given in (("--no-store", args.no_store), ("--rehash", args.rehash)):
+            if given:
+                raise OptionError(
+                    f"{flag} applies to scoring in segments; give --segments N or "
+                    "--segment-frames K as well, or leave it out"
+                )
 
 
 def check_outputs(args: argparse.Namespace) -> None:

@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from .._defaults import GAIN_LIMIT_RANGE
 from ..errors import GainLimitError, ModelError
 
 __all__ = [
@@ -48,9 +49,6 @@ BUILTIN_MODELS: tuple[str, ...] = (
     "vmaf_v1.0.16_hfr_5d0h",
     "vmaf_v1.0.16_hfr_1d5h_2160",
 )
-
-#: libvmaf's accepted range for both enhancement gain limits: the one definition.
-GAIN_LIMIT_RANGE: tuple[float, float] = (1.0, 100.0)
 
 #: Gain limits each built-in model applies on its own (from its JSON).
 _BUILTIN_LIMITS: dict[str, tuple[float, float]] = {

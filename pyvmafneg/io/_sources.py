@@ -87,6 +87,14 @@ class VideoSource:
         frames, self._frames = self._frames, None
         return frames
 
+    def count_frames(self) -> int | None:
+        """``frame_count``, or for a container that does not record it, its packets counted.
+
+        Matroska, WebM, IVF ... store no count: the file is demultiplexed
+        without decoding, one packet per frame. None when it cannot be known.
+        """
+        return known_frame_count(self)
+
     def describe(self) -> str:
         """E.g. ``'176x144 420 8-bit, 8 frames, 25 fps'``."""
         n = "?" if self.frame_count is None else str(self.frame_count)

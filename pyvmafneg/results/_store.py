@@ -24,11 +24,13 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from .._outputs import write_error, write_file
-from ..errors import OutputFileError, ResultStoreError
+from ..errors import ResultStoreError
 
 __all__ = ["HashCache", "ResultStore", "file_hash", "pair_key"]
 
 _CHUNK = 1 << 20
+#: Bytes read from each end of a file for the cheap content check of :class:`HashCache`.
+PROBE_BYTES = 64 << 10
 
 
 def file_hash(path: str | os.PathLike[str]) -> str:
@@ -43,20 +45,45 @@ def file_hash(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+def _probe(path: str, size: int) -> str:
+    """SHA-256 (hex) of a file's first and last :data:`PROBE_BYTES` bytes: a cheap content check."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            digest.update(fh.read(PROBE_BYTES))
+            if size > PROBE_BYTES:
+                fh.seek(max(PROBE_BYTES, size - PROBE_BYTES))
+                digest.update(fh.read(PROBE_BYTES))
+    except OSError as exc:
+        raise ResultStoreError(f"cannot read {path!r} to hash it: {exc}") from None
+    return digest.hexdigest()
+
+
 class HashCache:
-    """SHA-256 of files, remembered across runs by path, size, inode and mtime.
+    """SHA-256 of files, remembered across runs while a file is unchanged.
 
     A rerun of a large comparison then reads no file again unless it
     changed. The cache lives in a JSON file (normally beside the result
     store); a missing or damaged cache file only costs re-hashing.
 
+    A file counts as unchanged when its path, size, inode, modification time
+    and status-change time (``ctime``, which a rewrite sets even when the
+    modification time is put back) are as remembered and the SHA-256 of its
+    first and last :data:`PROBE_BYTES` bytes matches: a cheap check, about
+    128 KiB read per file. ``rehash=True`` hashes every file in full again.
+
     Parameters
     ----------
     path:
         The cache file, or None to remember hashes for this process only.
+    rehash:
+        Ignore what the cache remembers: hash every file's whole content
+        once each (the new hashes are remembered).
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, rehash: bool = False) -> None:
+        self.rehash = bool(rehash)
+        self._fresh: set[str] = set()  # hashed in full by this object
         self.path = None if path is None else os.fspath(path)
         self._entries: dict[str, dict[str, Any]] = {}
         self._dirty = False
@@ -76,14 +103,25 @@ class HashCache:
             st = os.stat(full)
         except OSError as exc:
             raise ResultStoreError(f"cannot read {full!r} to hash it: {exc}") from None
-        stamp = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
-        entry = self._entries.get(full)
+        stamp: dict[str, Any] = {
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "ctime_ns": st.st_ctime_ns,
+            "inode": st.st_ino,
+        }
+        stale = self.rehash and full not in self._fresh
+        entry = None if stale else self._entries.get(full)
         if entry is not None and all(entry.get(k) == v for k, v in stamp.items()):
             digest = entry.get("sha256")
-            if isinstance(digest, str) and len(digest) == 64:
+            if (
+                isinstance(digest, str)
+                and len(digest) == 64
+                and entry.get("probe") == _probe(full, st.st_size)
+            ):
                 return digest
         digest = file_hash(full)
-        self._entries[full] = {**stamp, "sha256": digest}
+        self._entries[full] = {**stamp, "probe": _probe(full, st.st_size), "sha256": digest}
+        self._fresh.add(full)
         self._dirty = True
         return digest
 
@@ -92,9 +130,11 @@ class HashCache:
         if self.path is None or not self._dirty:
             return
         try:
+            # Beside the store, whose folder the store creates too (the first run's cache).
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
             write_file(self.path, json.dumps(self._entries, sort_keys=True), "the hash cache")
             self._dirty = False
-        except OutputFileError:
+        except OSError:  # OutputFileError included
             pass
 
 

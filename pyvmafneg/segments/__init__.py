@@ -9,6 +9,7 @@ Example::
 """
 
 from ._plan import SegmentTask, plan_ranges
+from ._resume import default_store
 from ._run import SegmentRun, score_segments
 
-__all__ = ["SegmentRun", "SegmentTask", "plan_ranges", "score_segments"]
+__all__ = ["SegmentRun", "SegmentTask", "default_store", "plan_ranges", "score_segments"]

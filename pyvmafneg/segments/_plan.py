@@ -60,7 +60,7 @@ from ..io._sources import VideoSource, open_video
 __all__ = ["BACKENDS", "FRAME_LOCAL_FEATURES", "SegmentTask", "plan_ranges", "plan_segments"]
 
 #: Backends that can score a segment (they read frames, not whole files).
-BACKENDS: tuple[str, ...] = ("libvmaf", "native", "reference")
+BACKENDS: tuple[str, ...] = ("native", "native+libvmaf", "libvmaf", "reference")
 #: libvmaf extractors that compute a frame from that pair alone (checked by
 #: scoring cuts of a clip against the whole clip), so segments take them.
 FRAME_LOCAL_FEATURES: frozenset[str] = frozenset(

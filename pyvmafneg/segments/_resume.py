@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..io._sources import VideoSource
 from ..results._store import HashCache, pair_key
 from ._plan import SegmentTask
 
-__all__ = ["key_tasks", "row_fits"]
+__all__ = ["default_store", "key_tasks", "row_fits"]
+
+#: File name of the default segment store inside the cache directory.
+STORE_NAME = "segments.jsonl"
+
+
+def default_store() -> str:
+    """Where finished segments are kept unless told otherwise: the user's cache directory.
+
+    ``$XDG_CACHE_HOME/pyvmafneg/segments.jsonl``, or
+    ``~/.cache/pyvmafneg/segments.jsonl`` when ``XDG_CACHE_HOME`` is unset or
+    not an absolute path (as the XDG base directory rules say). Rows are keyed
+    by content, so one store serves every title; its hash cache sits beside it.
+    """
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pyvmafneg", STORE_NAME)
 
 
 def key_tasks(

@@ -96,7 +96,8 @@ def score_segments(
     scheduler: str | None = None,
     workers: int | None = None,
     store: str | os.PathLike[str] | None = None,
-    backend: str = "libvmaf",
+    rehash: bool = False,
+    backend: str | None = None,
     threads: int | None = 0,
     clip: bool = True,
     transform: bool | None = None,
@@ -138,9 +139,18 @@ def score_segments(
         A JSON-lines result store (the kind comparisons use). Finished
         segments are appended as they finish and reused by a later run of
         the same files, models and options, so a killed run resumes. None
-        keeps nothing.
+        keeps nothing; :func:`default_store` is where the command line keeps
+        them.
+    rehash:
+        Hash the inputs' whole content again instead of trusting the store's
+        hash cache (which checks path, size, inode, times and the first and
+        last 64 KiB of each file).
     backend:
-        ``'libvmaf'`` (default), ``'native'`` or ``'reference'``.
+        ``'native'``, ``'native+libvmaf'``, ``'libvmaf'`` or ``'reference'``;
+        None (default) picks as one pass does
+        (:func:`~pyvmafneg.engines._registry.default_backend`): ``'native'``
+        when it is built and computes the models and features,
+        ``'native+libvmaf'`` when it computes some, else ``'libvmaf'``.
     threads:
         libvmaf threads inside each worker (0 or None = on the worker's own
         thread: the parallelism comes from the segments).
@@ -184,6 +194,10 @@ def score_segments(
     from ..engines._options import available_cpus
 
     started = time.perf_counter()
+    if backend is None:
+        from ..engines._registry import default_backend
+
+        backend = default_backend(models, features=features or None)
     extra = _check_options(backend, workers, subsample, features)
     offset = check_offset(offset)
     title = _open_title(
@@ -220,7 +234,7 @@ def score_segments(
     run = SegmentRun(result=None, segments=ranges)  # type: ignore[arg-type]
     result_store = None
     if store is not None:
-        tasks = _key(tasks, title, os.fspath(store), offset=offset)
+        tasks = _key(tasks, title, os.fspath(store), offset=offset, rehash=rehash)
         result_store = ResultStore(store)
     rows = _Rows(progress, on_segment)
     todo = _reuse(tasks, result_store, run, rows)
@@ -258,7 +272,7 @@ def _check_options(
             value=subsample,
         )
     extra = resolve_features(features)
-    if extra and backend != "libvmaf":
+    if extra and backend == "reference":
         from ..engines._features import refuse_features
 
         refuse_features(features, backend)
@@ -319,13 +333,17 @@ def _open_title(
     return _Title(ref, dis, total, plan is not None)
 
 
-def _key(tasks: list[SegmentTask], title: _Title, store: str, *, offset: int) -> list[SegmentTask]:
+def _key(
+    tasks: list[SegmentTask], title: _Title, store: str, *, offset: int, rehash: bool = False
+) -> list[SegmentTask]:
     """Key each task for the store (content hashes, cached beside it)."""
     from ..engines.libvmaf._binding import library_info
 
     backend = tasks[0].backend
-    hasher = HashCache(store + ".hashes.json")
+    hasher = HashCache(store + ".hashes.json", rehash=rehash)
     version = library_info().version if backend == "libvmaf" else backend
+    if backend not in ("libvmaf", "native", "reference"):  # shared: both engines' numbers
+        version = f"{backend} {library_info().version}"
     keyed = key_tasks(
         tasks,
         title.reference,

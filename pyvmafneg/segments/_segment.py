@@ -46,13 +46,14 @@ def score_segment(task: SegmentTask) -> dict[str, Any]:
     Errors of the inputs (damaged files, mismatched frames ...) are raised as
     they are; the caller decides what a failed segment means for the run.
     """
-    from ..engines._registry import get_backend, score
+    from ..engines._registry import SHARED_BACKEND, get_backend, score
 
     started = time.perf_counter()
     ref = open_range(task.reference)
     dis = open_range(task.distorted)
     opened = time.perf_counter()
-    workers = {"threads": task.threads} if "threads" in get_backend(task.backend).options else {}
+    threaded = task.backend == SHARED_BACKEND or "threads" in get_backend(task.backend).options
+    workers = {"threads": task.threads} if threaded else {}
     extra = {"features": list(task.features)} if task.features else {}
     result = score(
         ref,
