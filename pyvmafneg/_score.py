@@ -200,8 +200,9 @@ def _find_offset(reference: Any, distorted: Any, options: dict[str, Any]) -> int
         size=options.get("size"),
         convert_bitdepth=options.get("convert_bitdepth"),
     )
+    check_sync(found)  # an answer it cannot vouch for is refused, not said
     log.info("sync: %s", found.describe(), extra={"sync": found})
-    return check_sync(found).offset
+    return found.offset
 
 
 def _check_pair(reference: Any, distorted: Any, options: dict[str, Any]) -> None:
