@@ -31,9 +31,8 @@
 #define HALF 5
 
 /* The normalized sigma-1.5 Gaussian, each weight rounded to six decimals. */
-static const float GAUSS[TAPS] = {0.001028f, 0.007599f, 0.036001f, 0.109361f,
-                                  0.213006f, 0.266012f, 0.213006f, 0.109361f,
-                                  0.036001f, 0.007599f, 0.001028f};
+static const float GAUSS[TAPS] = { 0.001028f, 0.007599f, 0.036001f, 0.109361f, 0.213006f, 0.266012f,
+                                   0.213006f, 0.109361f, 0.036001f, 0.007599f, 0.001028f };
 
 static int round_half_away(float a)
 {
@@ -226,8 +225,8 @@ int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdi
             vd = 0.0 > vd ? 0.0f : vd;
             const float cov = e_rd[i] - mr * md;
             const float sd = (float)sqrt((double)(vr * vd));
-            const double l = (2.0 * (double)mr * (double)md + (double)c1) /
-                             (double)(mr * mr + md * md + c1);
+            const double l =
+                (2.0 * (double)mr * (double)md + (double)c1) / (double)(mr * mr + md * md + c1);
             const double c = (2.0 * (double)sd + (double)c2) / (double)(vr + vd + c2);
             const float cv = (cov < 0.0f && sd <= 0.0f) ? 0.0f : cov;
             const double sv = (double)((cv + c3) / (sd + c3));

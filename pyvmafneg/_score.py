@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .engines._models import ModelSpec
+    from .io._conform import ConformedPair
     from .results._result import Result
     from .segments._run import SegmentRun
 
@@ -94,6 +95,16 @@ def score(
     ``sync`` attribute holds the :class:`~pyvmafneg.SyncResult`) and scored
     from; ``offset`` cannot be given with it.
 
+    Broadcast inputs (videos given as paths or opened videos; one pass only,
+    see :func:`pyvmafneg.io._conform.conform_pair`): ``deinterlace`` is
+    ``'auto'`` (default: ``bwdif`` on each clip whose stream is interlaced, in
+    its field order), ``'off'``, ``'bwdif'`` or ``'yadif'`` (that filter on
+    both clips); ``fps`` is ``'off'`` (default), ``'auto'`` (the reference
+    converted to the distorted clip's rate when the two differ by a simple
+    ratio) or a rate ``'N/D'`` both clips are converted to, dropping or
+    repeating frames as FFmpeg's ``fps`` filter does; ``crop='W:H:X:Y'`` crops
+    the distorted clip before any scaling. Each step is said on the logger.
+
     Two opened videos (:func:`pyvmafneg.open_video`) are checked against each
     other before anything is scored: sizes (unless scaled), pixel formats, bit
     depths (unless converted) and frame counts after the offset; a pair that
@@ -113,8 +124,17 @@ def score(
         options["progress"] = _check_progress(options["progress"])
     if sync:
         options["offset"] = _find_offset(reference, distorted, options)
+    reference, distorted, conformed = _conform(
+        reference,
+        distorted,
+        {k: options.pop(k) for k in ("deinterlace", "fps", "crop") if k in options},
+        segmented=segments is not None or segment_frames is not None,
+        sync=bool(sync),
+    )
     _check_pair(reference, distorted, options)
     _say_what_is_done(reference, distorted, options)
+    if conformed is not None:
+        reference, distorted = conformed.for_backend(backend)
     if segments is None and segment_frames is None:
         given = {
             "scheduler": scheduler,
@@ -168,6 +188,83 @@ def score(
     if on_run is not None:
         on_run(run)
     return run.result
+
+
+def _openable(clip: Any) -> bool:
+    """True for an opened video or the path of a file that records its own geometry."""
+    from .io._sources import VideoSource, detect_kind
+
+    if isinstance(clip, VideoSource):
+        return True
+    if isinstance(clip, (str, bytes, os.PathLike)):
+        path = os.fsdecode(clip)
+        return os.path.isfile(path) and detect_kind(path) != "raw"
+    return False
+
+
+def _conform(
+    reference: Any, distorted: Any, given: dict[str, Any], *, segmented: bool, sync: bool
+) -> tuple[Any, Any, ConformedPair | None]:
+    """Deinterlace, convert the frame rate of and crop a pair of videos (``deinterlace``,
+    ``fps``, ``crop``; see :func:`pyvmafneg.io.conform_pair`), logging each step.
+
+    Returns the pair (opened, when a step applies) and the
+    :class:`~pyvmafneg.io._conform.ConformedPair` (None when no step
+    applies); frames (not videos) and segments take no explicit step.
+    """
+    from .engines._scaffold import open_if_path
+    from .errors import OptionError
+    from .io._conform import DEINTERLACERS, check_crop, check_deinterlace, check_fps, conform_pair
+
+    mode = check_deinterlace(given.get("deinterlace", "auto"))
+    rate = check_fps(given.get("fps", "off"))
+    box = check_crop(given.get("crop"))
+    explicit = sorted(
+        k
+        for k, on in (
+            ("deinterlace", mode in DEINTERLACERS),
+            ("fps", rate != "off"),
+            ("crop", box is not None),
+        )
+        if on
+    )
+    if segmented:
+        if explicit:
+            raise OptionError(
+                f"{', '.join(explicit)} cannot be combined with scoring in segments",
+                advice="score the pair in one pass, or filter both videos first",
+                options=dict.fromkeys(explicit),
+            )
+        return reference, distorted, None
+    if sync and rate != "off":
+        raise OptionError(
+            "fps and sync cannot be combined: the offset is searched at the files' own rates",
+            advice="give {offset} (in frames at the converted rate) instead of {sync}",
+            options={"offset": ..., "sync": None},
+            option="fps",
+            value=given.get("fps"),
+        )
+    if not (_openable(reference) and _openable(distorted)):
+        if explicit:
+            raise OptionError(
+                f"{', '.join(explicit)} apply to videos (paths or opened videos), whose streams "
+                "record their frame rate and field order; these are frames",
+                advice="give the videos, or filter the frames first",
+                options=dict.fromkeys(explicit),
+            )
+        return reference, distorted, None
+    if mode == "off" and not explicit:
+        return reference, distorted, None
+    ref, dis = open_if_path(reference), open_if_path(distorted)
+    pair = conform_pair(ref, dis, deinterlace=mode, fps=rate, crop=box)
+    if not pair.filters:
+        # Nothing to do: paths stay paths (each engine opens them its own way).
+        return (
+            ref if not isinstance(reference, (str, bytes, os.PathLike)) else reference,
+            dis if not isinstance(distorted, (str, bytes, os.PathLike)) else distorted,
+            None,
+        )
+    return pair.reference, pair.distorted, pair
 
 
 def _find_offset(reference: Any, distorted: Any, options: dict[str, Any]) -> int:

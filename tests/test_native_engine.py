@@ -176,3 +176,21 @@ def test_simd_levels_outside_the_enum_are_invalid() -> None:
         assert _vif(ref, dis, stride, width=48, simd=simd)[0] == want
     for simd in range(best + 1, 3):
         assert _vif(ref, dis, stride, width=48, simd=simd)[0] == lib.VN_ENOTSUP
+
+
+@pytest.mark.parametrize("bitdepth", [8, 10, 16])
+def test_every_level_equals_the_reference_across_column_blocks(bitdepth) -> None:
+    """Widths on both sides of the kernels' vector steps (16 columns) and column blocks (256)."""
+    from pyvmafneg.engines.reference._vif import vif_features_multi
+
+    rng = np.random.default_rng(bitdepth)
+    peak = (1 << bitdepth) - 1
+    dt = np.uint8 if bitdepth == 8 else np.uint16
+    for h, w in ((20, 271), (18, 256), (17, 529), (16, 47)):
+        base = rng.integers(0, peak + 1, (h, w))
+        ref = base.astype(dt)
+        dis = np.clip(base * 5 // 4 - peak // 8, 0, peak).astype(dt)
+        want = vif_features_multi(ref, dis, bitdepth, (100.0, 1.0))
+        want = [[want[g][f"vif_scale{s}"] for s in range(4)] for g in (100.0, 1.0)]
+        for simd in _kernels.available_levels():
+            assert _kernels.vif(ref, dis, bitdepth, (100.0, 1.0), simd)[0].tolist() == want

@@ -48,7 +48,7 @@ CHILD = textwrap.dedent(
     for bitdepth in (8, 10, 12, 16):
         dt = np.uint8 if bitdepth == 8 else np.uint16
         for h, w in ((16, 16), (17, 19), (33, 35), (40, 36), (41, 67), (37, 65), (68, 67),
-                     (57, 101), (45, 97), (77, 130)):
+                     (57, 101), (45, 97), (77, 130), (34, 529)):
             base = rng.integers(0, 1 << bitdepth, (h, w))
             # exact-size heap buffers: one sample past either plane is a redzone
             ref = np.array(base, dtype=dt)

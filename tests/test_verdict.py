@@ -91,7 +91,10 @@ def test_honest_clean_and_borderline_limits(pair: dict[str, Path]) -> None:
     assert near.verdict.startswith(f"BORDERLINE: gap {g:.2f} points; near the threshold")
     strict = check(result, threshold=g + 0.5, borderline=g - 0.5, strict=True)
     assert strict.exit_code == 1
-    frames = check(result, frame_threshold=float(report.credit.total.max()) - 1e-6)  # type: ignore[union-attr]
+    top = float(report.credit.total.max())  # type: ignore[union-attr]
+    # The calibrated rule does not use per-frame gaps; the plain rule does.
+    assert check(result, frame_threshold=top - 1e-6).evidence == []
+    frames = check(result, threshold=g + 0.5, borderline=g + 0.5, frame_threshold=top - 1e-6)
     assert [e.code for e in frames.evidence] == ["frame_gap"]
     assert frames.evidence[0].frames == (int(result.frames[np.argmax(report.credit.total)]),)  # type: ignore[union-attr]
 

@@ -97,6 +97,34 @@ def register(sub: argparse._SubParsersAction) -> None:
         "lengths differ)",
     )
     add_prepare_arguments(p)
+    bc = p.add_argument_group(
+        "broadcast inputs",
+        "interlaced sources, other frame rates and letterboxed encodes, filtered in-process "
+        "with FFmpeg's own filters (bwdif/yadif, fps, crop) as a hand-written -vf would",
+    )
+    bc.add_argument(
+        "--deinterlace",
+        choices=["auto", "off", "bwdif", "yadif"],
+        default="auto",
+        help="auto (default): deinterlace with bwdif each video whose stream is interlaced, "
+        "in its field order; bwdif or yadif: deinterlace both videos with that filter; "
+        "off: score the frames as stored",
+    )
+    bc.add_argument(
+        "--fps",
+        default="off",
+        metavar="auto|off|N/D",
+        help="frame-rate conversion with FFmpeg's fps filter (frames dropped or repeated): auto "
+        "converts the reference to the distorted rate when they differ by a simple ratio "
+        "(50 and 25, 59.94 and 29.97); N/D converts both to that rate; off (default) pairs "
+        "frames by position",
+    )
+    bc.add_argument(
+        "--crop",
+        metavar="W:H:X:Y",
+        help="crop the distorted video (a letterboxed encode) to W x H at X,Y before scaling, "
+        "as FFmpeg's crop filter",
+    )
     p.add_argument("-o", "--output", metavar="PATH", help="write the per-frame log here")
     p.add_argument(
         "--output-dir",
@@ -179,9 +207,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         for text in _ignored_geometry(args, ref, dis):
             print(f"pyvmafneg score: warning: {text}", file=sys.stderr)
-    total = args.frames if args.frames is not None else ref.frame_count
+    converted = args.fps != "off"  # the scored frames are not the file's
+    total = args.frames if args.frames is not None or converted else ref.frame_count
     bar = Progress(total, enabled=False if args.quiet else None)
-    if bar.enabled and total is None:
+    if bar.enabled and total is None and not converted:
         # Matroska/WebM do not record a length: count packets so the bar has an ETA.
         bar.total = ref.count_frames()
     segmented = bool(args.segments or args.segment_frames)
@@ -207,6 +236,9 @@ def run(args: argparse.Namespace) -> int:
                 on_segment=report.segment if segmented else None,
                 on_run=report.run if segmented else None,
                 sync=args.sync,
+                deinterlace=args.deinterlace,
+                fps=args.fps,
+                crop=args.crop,
             )
     finally:
         bar.close()
@@ -228,6 +260,9 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
             ("--json", args.json),
             ("--segments", args.segments or args.segment_frames or args.scheduler),
             ("--sync", args.sync),
+            ("--fps", args.fps != "off"),
+            ("--crop", args.crop),
+            ("--deinterlace", args.deinterlace in ("bwdif", "yadif")),
         )
         if given
     ]

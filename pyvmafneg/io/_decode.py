@@ -52,7 +52,9 @@ class ContainerInfo:
 
     ``frame_count`` is None when the container does not record it (e.g.
     Matroska); ``fps`` (frames per second) and ``color_range`` (``'full'``
-    or ``'limited'``) are None when unknown. ``expected_frames`` is what the
+    or ``'limited'``) are None when unknown. ``field_order`` is
+    ``'progressive'``, ``'tff'`` (top field first), ``'bff'`` (bottom field
+    first) or None (the stream does not say). ``expected_frames`` is what the
     stream's recorded duration implies at ``fps`` where no count is recorded
     (None when neither is known): decoding far fewer means a truncated file.
     """
@@ -66,6 +68,7 @@ class ContainerInfo:
     frame_count: int | None
     fps: float | None
     color_range: str | None
+    field_order: str | None = None
     expected_frames: int | None = None
 
 
@@ -209,12 +212,28 @@ def probe(path: str | os.PathLike[str]) -> ContainerInfo:
             frame_count=int(stream.frames) or None,
             fps=_rate(stream),
             color_range=rng,
+            field_order=_field_order(stream, first),
             expected_frames=None
             if int(stream.frames)
             else _frames_from_duration(container, stream),
         )
     finally:
         container.close()
+
+
+#: FFmpeg's field orders (``AVFieldOrder``) by the field coded first: TT and TB are
+#: top field first, BB and BT bottom field first; 1 is progressive, 0 unknown.
+_FIELD_ORDERS = {1: "progressive", 2: "tff", 4: "tff", 3: "bff", 5: "bff"}
+
+
+def _field_order(stream: Any, first: Any) -> str | None:
+    """The stream's field order from the decoder, or from the first frame's interlace flag."""
+    order = _FIELD_ORDERS.get(int(getattr(stream.codec_context, "field_order", 0) or 0))
+    if order is None and getattr(first, "interlaced_frame", False):
+        return "tff"  # interlaced, field order not recorded: FFmpeg's deinterlacers' default
+    if order == "progressive" and getattr(first, "interlaced_frame", False):
+        return "tff"
+    return order
 
 
 def _layout_for(path: str, name: str) -> tuple[str, int, str | None]:

@@ -65,6 +65,10 @@ class VideoSource:
         ``'full'`` or ``'limited'``; None when the file does not say.
     codec:
         The decoder's name for containers (e.g. ``'h264'``), else ``''``.
+    field_order:
+        ``'progressive'``, ``'tff'`` or ``'bff'`` (interlaced, top or bottom
+        field first), from the stream or the Y4M header; None when the file
+        does not say (raw YUV).
     """
 
     path: str
@@ -77,6 +81,7 @@ class VideoSource:
     fps: float | None = None
     color_range: str | None = None
     codec: str = ""
+    field_order: str | None = None
     _frames: Iterator[Frame] | None = field(default=None, repr=False)
 
     def __iter__(self) -> Iterator[Frame]:
@@ -245,6 +250,7 @@ def _open_container(path: str) -> VideoSource:
         fps=info.fps,
         color_range=info.color_range,
         codec=info.codec,
+        field_order=info.field_order,
         _frames=decode_frames(path, expect=info),
     )
 

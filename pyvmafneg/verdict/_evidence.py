@@ -23,7 +23,9 @@ Evidence codes
     The gap is beyond the honest envelope but within the margin (calibrated
     rule), or above the borderline limit (plain rule).
 ``frame_gap`` (borderline)
-    Some frames' gap is above the per-frame limit.
+    Plain rule only: some frames' gap is above the per-frame limit (per-frame
+    gaps of honest real video vary too much between sources for the
+    calibrated rule to use them, see ``docs/calibration.md``).
 ``residual_gain`` (borderline)
     Against a baseline encode: see :mod:`pyvmafneg.verdict._baseline`.
 """
@@ -81,7 +83,9 @@ def weigh(
         )
     flagged_gap = any(e.code in ("gap", "excess") for e in out)
     high = frame_gaps > frame_threshold
-    if high.any() and not flagged_gap and (threshold is not None or assessment.calibrated):
+    # Per-frame gaps do not carry from one source to another (honest real video reaches
+    # 8 points on single frames), so only the plain rule, whose limits the user sets, uses them.
+    if high.any() and not flagged_gap and threshold is not None:
         out.append(
             Evidence(
                 "frame_gap",
