@@ -328,15 +328,26 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
 
 def _open(args: argparse.Namespace, path: str) -> VideoSource:
     """:func:`pyvmafneg.open_video` with the raw-YUV geometry flags."""
-    from .. import open_video
+    import warnings
 
-    return open_video(
-        path,
-        width=args.width,
-        height=args.height,
-        pixel_format=args.pixel_format,
-        bitdepth=args.bitdepth,
-    )
+    from .. import open_video
+    from ..errors import RawLayoutWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RawLayoutWarning)
+        source = open_video(
+            path,
+            width=args.width,
+            height=args.height,
+            pixel_format=args.pixel_format,
+            bitdepth=args.bitdepth,
+        )
+    for w in caught:  # a doubt about a raw file's layout: one line; others as Python shows them
+        if not issubclass(w.category, RawLayoutWarning):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        elif not args.quiet:
+            print(f"pyvmafneg score: warning: {w.message}", file=sys.stderr)
+    return source
 
 
 def _ignored_geometry(args: argparse.Namespace, ref: VideoSource, dis: VideoSource) -> list[str]:
