@@ -16,6 +16,7 @@ sources can be scored together and returns the warnings worth printing.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,10 +27,11 @@ from ..errors import (
     InputFileError,
     OptionError,
     RawGeometryError,
+    RawLayoutWarning,
     SizeMismatchError,
 )
 from ._frame import Frame, normalize_pixel_format
-from ._rawyuv import count_frames, read_yuv
+from ._rawyuv import count_frames, layout_warning, read_yuv
 
 __all__ = [
     "VideoSource",
@@ -197,6 +199,9 @@ def _open_raw(
     fmt = normalize_pixel_format(pixel_format or "420")
     bd = int(bitdepth or 8)
     n = count_frames(path, width, height, fmt, bd)
+    doubt = layout_warning(path, width, height, fmt, bd)
+    if doubt is not None:
+        warnings.warn(doubt, RawLayoutWarning, stacklevel=3)
     return VideoSource(
         path=path,
         kind="raw",
@@ -351,14 +356,25 @@ def match_sources(
                     **counts,
                 )
     elif None not in (n_ref, n_dis) and n_ref != n_dis:
+        from ._sync import suggest_sync
+
         common = min(n_ref, n_dis)  # type: ignore[type-var]
-        raise FrameCountMismatchError(
+        mismatch = FrameCountMismatchError(
             f"reference {ref.path!r} has {n_ref} frames but distorted "
             f"{dis.path!r} has {n_dis}{after}",
             advice="pass {frames} to score the common prefix (the first frames of both)",
             options={"frames": common},
             common=common,
             **counts,
+        )
+        raise suggest_sync(
+            mismatch,
+            ref,
+            dis,
+            offset=offset,
+            scale=scale,
+            size=size,
+            convert_bitdepth=convert_bitdepth,
         )
     warnings = []
     if ref.fps and dis.fps and abs(ref.fps - dis.fps) > 1e-3 * max(ref.fps, dis.fps):
