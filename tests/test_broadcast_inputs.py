@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-from media_helpers import assert_same_scores, ffmpeg, series, to_y4m
+from media_helpers import FFMPEG, assert_same_scores, ffmpeg, series, to_y4m
 
 import pyvmafneg
 from pyvmafneg.cli import main
@@ -156,6 +158,24 @@ def test_crop_scores_a_letterboxed_encode_as_crop_by_hand(
     assert score(media["src50"], media["lb"]).pooled("vmaf").mean < got.pooled("vmaf").mean
 
 
+def test_crop_detect_equals_cropdetect_then_crop_by_hand(
+    tmp_path: Path, media: dict[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    proc = subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostdin", "-i", str(media["lb"]), "-vf", "cropdetect"]
+        + ["-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    )
+    window = re.findall(r"crop=(\d+:\d+:\d+:\d+)", proc.stderr)[-1]
+    hand = by_hand(media["lb"], tmp_path / "cropped.mkv", f"crop={window}")
+    expected = score(media["src50"], hand)
+    with caplog.at_level(logging.INFO, logger="pyvmafneg"):
+        got = score(media["src50"], media["lb"], crop="detect")
+    assert_same_scores(got, expected)
+    assert f"distorted crop window detected with FFmpeg's cropdetect: {window}" in caplog.text
+
+
 def test_the_ffmpeg_backend_scores_the_filtered_frames(media: dict[str, Path]) -> None:
     expected = score(media["src50"], media["lb"], crop="320:180:0:30")
     got = pyvmafneg.score(media["src50"], media["lb"], backend="ffmpeg", crop="320:180:0:30")
@@ -205,6 +225,7 @@ def test_frames_refuse_explicit_steps_and_segments_too(media: dict[str, Path]) -
     [
         ("s50", "p25", ["--fps", "auto"], {"fps": "auto"}),
         ("src50", "lb", ["--crop", "320:180:0:30"], {"crop": "320:180:0:30"}),
+        ("src50", "lb", ["--crop", "detect"], {"crop": "detect"}),
         ("i25", "p25", ["--deinterlace", "yadif"], {"deinterlace": "yadif"}),
         ("i25", "p25", [], {}),
         ("i25", "p25", ["--deinterlace", "off"], {"deinterlace": "off"}),
@@ -230,7 +251,7 @@ def test_cli_flags_equal_the_library(
         np.testing.assert_allclose(series(logged, key), expected[key], atol=1e-6, rtol=0)
     said = {
         "s50": "reference converted from 50 to 25 fps",
-        "src50": "distorted cropped to 320x180",
+        "src50": "distorted cropped to 320x1",
         "i25": "reference deinterlaced with",
         "y4m_i25": "reference deinterlaced with bwdif (interlaced, top field first)",
     }[ref]
