@@ -109,6 +109,14 @@ def score(
     other before anything is scored: sizes (unless scaled), pixel formats, bit
     depths (unless converted) and frame counts after the offset; a pair that
     does not fit raises a :class:`~pyvmafneg.FrameMismatchError` naming both.
+
+    The search's answer is used only when its confidence reaches
+    :data:`pyvmafneg.io._sync.MIN_SYNC_CONFIDENCE`; below it
+    :class:`~pyvmafneg.errors.SyncUncertainError` is raised (then give
+    ``offset`` yourself). ``convert_bitdepth`` is applied before comparing.
+    When the clips' frame counts differ and a quick search finds a clearly
+    better alignment, the :class:`~pyvmafneg.errors.FrameCountMismatchError`
+    says so (``suggested_offset``) instead of advising a common prefix.
     """
     from .errors import OptionError
 
@@ -144,8 +152,15 @@ def score(
                 options={"segments": ..., "segment_frames": ...},
             )
         from .engines._registry import score as score_one_pass
+        from .errors import FrameCountMismatchError
 
-        return score_one_pass(reference, distorted, models, backend=backend, **options)
+        try:
+            return score_one_pass(reference, distorted, models, backend=backend, **options)
+        except FrameCountMismatchError as exc:
+            better = _suggest_sync(exc, reference, distorted, options)
+            if better is exc:
+                raise
+            raise better from None
     refused = sorted(k for k in _ONE_PASS_ONLY if options.get(k) is not None)
     if refused:
         raise OptionError(
@@ -197,9 +212,9 @@ def _conform(
     :class:`~pyvmafneg.io._conform.ConformedPair` (None when no step
     applies); frames (not videos) and segments take no explicit step.
     """
-    from .engines._scaffold import open_if_path
     from .errors import OptionError
     from .io._conform import DEINTERLACERS, check_crop, check_deinterlace, check_fps, conform_pair
+    from .io._sources import open_video
 
     mode = check_deinterlace(given.get("deinterlace", "auto"))
     rate = check_fps(given.get("fps", "off"))
@@ -240,7 +255,13 @@ def _conform(
         return reference, distorted, None
     if mode == "off" and not explicit:
         return reference, distorted, None
-    ref, dis = open_if_path(reference), open_if_path(distorted)
+    # Interlaced Y4M headers are read only when they will be deinterlaced.
+    ref, dis = (
+        open_video(os.fsdecode(c), interlaced=mode != "off")
+        if isinstance(c, (str, bytes, os.PathLike))
+        else c
+        for c in (reference, distorted)
+    )
     pair = conform_pair(ref, dis, deinterlace=mode, fps=rate, crop=box)
     if not pair.filters:
         # Nothing to do: paths stay paths (each engine opens them its own way).
@@ -257,7 +278,7 @@ def _find_offset(reference: Any, distorted: Any, options: dict[str, Any]) -> int
     from ._defaults import DEFAULT_SCALER
     from .errors import OptionError
     from .io._sources import VideoSource
-    from .io._sync import find_offset
+    from .io._sync import check_sync, find_offset
 
     if options.get("offset"):
         raise OptionError(
@@ -280,7 +301,9 @@ def _find_offset(reference: Any, distorted: Any, options: dict[str, Any]) -> int
         distorted,
         scale=options.get("scale", DEFAULT_SCALER),
         size=options.get("size"),
+        convert_bitdepth=options.get("convert_bitdepth"),
     )
+    check_sync(found)  # an answer it cannot vouch for is refused, not said
     log.info("sync: %s", found.describe(), extra={"sync": found})
     return found.offset
 
@@ -371,6 +394,24 @@ def _check_progress(progress: Any) -> Any:
             value=progress,
         )
     return progress
+
+
+def _prepare_options(options: dict[str, Any]) -> dict[str, Any]:
+    from ._defaults import DEFAULT_SCALER
+
+    return {
+        "scale": options.get("scale", DEFAULT_SCALER),
+        "size": options.get("size"),
+        "convert_bitdepth": options.get("convert_bitdepth"),
+    }
+
+
+def _suggest_sync(exc: Any, reference: Any, distorted: Any, options: dict[str, Any]) -> Any:
+    from .io._sync import suggest_sync
+
+    return suggest_sync(
+        exc, reference, distorted, offset=options.get("offset", 0), **_prepare_options(options)
+    )
 
 
 def score_many(

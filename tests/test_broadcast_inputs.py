@@ -20,7 +20,7 @@ from media_helpers import assert_same_scores, ffmpeg, series, to_y4m
 import pyvmafneg
 from pyvmafneg.cli import main
 from pyvmafneg.demo._clips import natural_clip
-from pyvmafneg.errors import OptionError
+from pyvmafneg.errors import InputFileError, OptionError
 from pyvmafneg.io import open_video
 from pyvmafneg.io._conform import check_crop, check_fps, conform_pair
 
@@ -49,6 +49,11 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ffmpeg(
         "-i", str(src), "-vf", "tinterlace=mode=interleave_bottom,setfield=bff", *X264,
         "-crf", "18", "-flags", "+ildct+ilme", "-x264-params", "bff=1", str(m["b25"]),
+    )  # fmt: skip
+    m["y4m_i25"] = d / "i25.y4m"  # an interlaced Y4M master (header: It)
+    ffmpeg(
+        "-i", str(src), "-vf", "tinterlace=mode=interleave_top,setfield=tff",
+        "-strict", "-1", str(m["y4m_i25"]),
     )  # fmt: skip
     m["p25"] = d / "p25.mkv"  # a progressive 25p encode
     ffmpeg("-i", str(src), "-vf", "fps=25", *X264, "-crf", "32", str(m["p25"]))
@@ -84,6 +89,22 @@ def test_auto_deinterlaces_an_interlaced_master_as_bwdif_by_hand(
     # Off scores the woven fields as stored: a different (lower) number.
     woven = score(media[master], media["p25"], deinterlace="off")
     assert woven.pooled("vmaf").mean < got.pooled("vmaf").mean
+
+
+def test_an_interlaced_y4m_header_is_read_and_deinterlaced_on_request(
+    tmp_path: Path, media: dict[str, Path]
+) -> None:
+    path = media["y4m_i25"]
+    assert b" It " in path.read_bytes()[:80]
+    with pytest.raises(InputFileError, match=r"is interlaced \(It, top field first\)"):
+        open_video(path)
+    assert open_video(path, interlaced=True).field_order == "tff"
+    hand = by_hand(path, tmp_path / "deint.mkv", "bwdif=mode=send_frame")
+    expected = score(hand, media["p25"], deinterlace="off")
+    assert_same_scores(score(path, media["p25"]), expected)
+    assert_same_scores(score(open_video(path, interlaced=True), media["p25"]), expected)
+    with pytest.raises(InputFileError, match="is interlaced"):
+        score(path, media["p25"], deinterlace="off")
 
 
 def test_yadif_on_both_clips_equals_yadif_by_hand(tmp_path: Path, media: dict[str, Path]) -> None:
@@ -187,6 +208,7 @@ def test_frames_refuse_explicit_steps_and_segments_too(media: dict[str, Path]) -
         ("i25", "p25", ["--deinterlace", "yadif"], {"deinterlace": "yadif"}),
         ("i25", "p25", [], {}),
         ("i25", "p25", ["--deinterlace", "off"], {"deinterlace": "off"}),
+        ("y4m_i25", "p25", [], {}),
     ],
 )
 def test_cli_flags_equal_the_library(
@@ -210,6 +232,7 @@ def test_cli_flags_equal_the_library(
         "s50": "reference converted from 50 to 25 fps",
         "src50": "distorted cropped to 320x180",
         "i25": "reference deinterlaced with",
+        "y4m_i25": "reference deinterlaced with bwdif (interlaced, top field first)",
     }[ref]
     assert (said in err) == (kw.get("deinterlace") != "off")
 
