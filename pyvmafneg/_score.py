@@ -245,6 +245,12 @@ def _conform(
                 advice="score the pair in one pass, or filter both videos first",
                 options=dict.fromkeys(explicit),
             )
+        for role, clip in (("reference", reference), ("distorted", distorted)):
+            if mode == "auto" and getattr(clip, "field_order", None) in ("tff", "bff"):
+                log.warning(
+                    f"the {role} clip is interlaced; segments score its frames as stored "
+                    "(woven fields): deinterlace it first, or score the pair in one pass"
+                )
         return reference, distorted, None
     if sync and rate != "off":
         raise OptionError(

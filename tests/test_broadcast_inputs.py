@@ -176,6 +176,40 @@ def test_crop_detect_equals_cropdetect_then_crop_by_hand(
     assert f"distorted crop window detected with FFmpeg's cropdetect: {window}" in caplog.text
 
 
+def test_a_comparison_manifest_takes_the_steps(tmp_path: Path, media: dict[str, Path]) -> None:
+    from pyvmafneg.comparison._batch import run_comparison
+
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(
+        f"[comparison]\nconvert_fps = 'auto'\n"
+        f"[[reference]]\nname = 'src'\nfile = '{media['s50']}'\n"
+        f"[[encode]]\nreference = 'src'\ncodec = 'x264'\npoint = 'p25'\n"
+        f"file = '{media['p25']}'\n"
+        f"[[encode]]\nreference = 'src'\ncodec = 'x264'\nsetting = 'bars'\npoint = 'lb'\n"
+        f"file = '{media['lb']}'\nconvert_fps = 'off'\ncrop = '320:180:0:30'\n"
+    )
+    store = tmp_path / "store.jsonl"
+    outcome = run_comparison(manifest, store=store, workers=1, progress=False)
+    rows = {r.point: r for r in outcome.comparison.rows}
+    expected = {
+        "p25": score(media["s50"], media["p25"], fps="auto"),
+        "lb": score(media["s50"], media["lb"], crop="320:180:0:30"),
+    }
+    for point, result in expected.items():
+        assert rows[point].status == "ok"
+        for key in ("vmaf", "vmaf_neg"):
+            assert rows[point].scores[key] == result.pooled(key).mean
+    bad = tmp_path / "bad.toml"
+    bad.write_text(manifest.read_text().replace("'320:180:0:30'", "'320:300:0:0'", 1))
+    again = run_comparison(bad, store=store, workers=1, progress=False)
+    assert (again.reused, again.failed) == (1, 1)  # the window is part of the pair's key
+    failed = {r.point: r for r in again.comparison.rows}["lb"]
+    assert failed.status == "error" and "reaches outside" in failed.error
+    bad.write_text(manifest.read_text().replace("'auto'", "'often'", 1))
+    with pytest.raises(pyvmafneg.errors.ManifestError, match="convert_fps: fps must be"):
+        run_comparison(bad, store=store, workers=1, progress=False)
+
+
 def test_the_ffmpeg_backend_scores_the_filtered_frames(media: dict[str, Path]) -> None:
     expected = score(media["src50"], media["lb"], crop="320:180:0:30")
     got = pyvmafneg.score(media["src50"], media["lb"], backend="ffmpeg", crop="320:180:0:30")
@@ -272,3 +306,16 @@ def test_cli_bad_values_are_one_line_exit_2(
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert words in err and "\n" not in err and "Traceback" not in err
+
+
+def test_segments_say_an_interlaced_clip_is_scored_as_stored(
+    media: dict[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    from pyvmafneg._score import _conform
+
+    ref, dis = open_video(media["i25"]), open_video(media["p25"])
+    with caplog.at_level(logging.WARNING, logger="pyvmafneg"):
+        out = _conform(ref, dis, {}, segmented=True, sync=False)
+    assert out == (ref, dis, None)
+    assert "the reference clip is interlaced; segments score its frames as stored" in caplog.text
+    assert "distorted clip is interlaced" not in caplog.text
