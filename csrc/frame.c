@@ -1,5 +1,5 @@
-/* Native engine: one frame's motion SAD, ADM, VIF, PSNR and SSIM in one call (and a batch of frames in
- * one call), so frames cost one crossing from Python and one release of the interpreter lock. */
+/* Native engine: one frame's motion SAD, ADM, VIF, PSNR and SSIM in one call (and a batch of frames
+ * in one call), so frames cost one crossing from Python and one release of the interpreter lock. */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,8 +33,7 @@ static int frame_metrics(const vn_metrics *m, const void *ref, const void *dis, 
         uint64_t sse;
         int rc = vn_psnr_sse(r, d, w, h, s, s, bitdepth, &sse);
         if (rc == VN_OK)
-            rc = vn_psnr_from_sse(sse, w, h, m->psnr_peak_sq, m->psnr_max[p], out + p,
-                                  out + 3 + p);
+            rc = vn_psnr_from_sse(sse, w, h, m->psnr_peak_sq, m->psnr_max[p], out + p, out + 3 + p);
         if (rc != VN_OK)
             return rc;
     }
@@ -97,10 +96,10 @@ int vn_frames(int n, const void *const *prev, const void *const *ref, const void
     if (n < 0 || !prev || !ref || !dis || !features || !out)
         return VN_EINVAL;
     for (int i = 0; i < n; i++) {
-        const int rc = vn_frame(prev[i], ref[i], dis[i], width, height, stride, bitdepth,
-                                vif_limits, n_vif, adm_limits, n_adm, lanes, simd, features[i],
-                                metrics, chroma ? chroma + 4 * (size_t)i : NULL,
-                                out + (size_t)i * out_len, out_len);
+        const int rc =
+            vn_frame(prev[i], ref[i], dis[i], width, height, stride, bitdepth, vif_limits, n_vif,
+                     adm_limits, n_adm, lanes, simd, features[i], metrics,
+                     chroma ? chroma + 4 * (size_t)i : NULL, out + (size_t)i * out_len, out_len);
         if (rc)
             return rc;
     }

@@ -13,8 +13,7 @@
 #include "psnr.h"
 #include "vn_internal.h"
 
-static uint64_t sse8(const uint8_t *r, const uint8_t *d, int w, int h, ptrdiff_t sr,
-                     ptrdiff_t sd)
+static uint64_t sse8(const uint8_t *r, const uint8_t *d, int w, int h, ptrdiff_t sr, ptrdiff_t sd)
 {
     uint64_t total = 0;
     for (int y = 0; y < h; y++, r += sr, d += sd) {

@@ -27,13 +27,16 @@
 #include "ssim.h"
 #include "vn_internal.h"
 
+#if VN_X86
+#include <xmmintrin.h>
+#endif
+
 #define TAPS 11
 #define HALF 5
 
 /* The normalized sigma-1.5 Gaussian, each weight rounded to six decimals. */
-static const float GAUSS[TAPS] = {0.001028f, 0.007599f, 0.036001f, 0.109361f,
-                                  0.213006f, 0.266012f, 0.213006f, 0.109361f,
-                                  0.036001f, 0.007599f, 0.001028f};
+static const float GAUSS[TAPS] = { 0.001028f, 0.007599f, 0.036001f, 0.109361f, 0.213006f, 0.266012f,
+                                   0.213006f, 0.109361f, 0.036001f, 0.007599f, 0.001028f };
 
 static int round_half_away(float a)
 {
@@ -135,6 +138,57 @@ static void gauss_valid(const float *src, int w, int h, float *tmp, double *acc,
     }
 }
 
+/* sd[x] = the correctly rounded float square root of v[x] >= 0 (equal to
+ * (float)sqrt((double)v[x]): a double square root rounded to a float is the correctly
+ * rounded float one). SSE's sqrtps is IEEE's square root, four at a time. */
+static void sqrt_row(float *v, int n)
+{
+    int x = 0;
+#if VN_X86
+    for (; x + 4 <= n; x += 4)
+        _mm_storeu_ps(v + x, _mm_sqrt_ps(_mm_loadu_ps(v + x)));
+#endif
+    for (; x < n; x++)
+        v[x] = sqrtf(v[x]);
+}
+
+/* Step 4 for one row of positions, in three loops over positions (the square roots apart,
+ * so the other two run in vector lanes); every value is computed as the specification says. */
+static void ssim_row(const float *restrict mu_r, const float *restrict mu_d,
+                     const float *restrict e_rr, const float *restrict e_dd,
+                     const float *restrict e_rd, int n, float c1, float c2, float c3,
+                     float *restrict sdv, double *restrict pl, double *restrict pc,
+                     double *restrict ps, double *restrict pp)
+{
+    for (int x = 0; x < n; x++) {
+        float vr = e_rr[x] - mu_r[x] * mu_r[x];
+        float vd = e_dd[x] - mu_d[x] * mu_d[x];
+        vr = 0.0f > vr ? 0.0f : vr;
+        vd = 0.0f > vd ? 0.0f : vd;
+        sdv[x] = vr * vd;
+    }
+    sqrt_row(sdv, n);
+    for (int x = 0; x < n; x++) {
+        const float mr = mu_r[x], md = mu_d[x];
+        float vr = e_rr[x] - mr * mr;
+        float vd = e_dd[x] - md * md;
+        vr = 0.0f > vr ? 0.0f : vr;
+        vd = 0.0f > vd ? 0.0f : vd;
+        const float cov = e_rd[x] - mr * md;
+        const float sd = sdv[x];
+        const double l =
+            (2.0 * (double)mr * (double)md + (double)c1) / (double)(mr * mr + md * md + c1);
+        const double c = (2.0 * (double)sd + (double)c2) / (double)(vr + vd + c2);
+        const int flat = (cov < 0.0f) & (sd <= 0.0f);
+        const float cv = flat ? 0.0f : cov;
+        const double sv = (double)((cv + c3) / (sd + c3));
+        pl[x] = l;
+        pc[x] = c;
+        ps[x] = sv;
+        pp[x] = l * c * sv;
+    }
+}
+
 /* stride in bytes */
 static void to_float(const void *src, int w, int h, ptrdiff_t stride, int bitdepth, float *dst)
 {
@@ -183,8 +237,9 @@ int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdi
     float *mom = malloc(5 * nd * sizeof(float));
     double *acc = malloc((size_t)dw * sizeof(double));
     double *lcs = malloc(4 * (size_t)dw * sizeof(double));
+    float *sdv = malloc((size_t)dw * sizeof(float));
     int rc = VN_ENOMEM;
-    if (!r || !d || !sq || !tmp || !mom || !acc || !lcs)
+    if (!r || !d || !sq || !tmp || !mom || !acc || !lcs || !sdv)
         goto done;
     to_float(ref, width, height, stride_ref, bitdepth, r);
     to_float(dis, width, height, stride_dis, bitdepth, d);
@@ -217,25 +272,8 @@ int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdi
     double *pl = lcs, *pc = lcs + dw, *ps = lcs + 2 * (size_t)dw, *pp = lcs + 3 * (size_t)dw;
     for (int y = 0; y < dh; y++) {
         const size_t o = (size_t)y * (size_t)dw;
-        for (int x = 0; x < dw; x++) {
-            const size_t i = o + (size_t)x;
-            const float mr = mu_r[i], md = mu_d[i];
-            float vr = e_rr[i] - mr * mr;
-            float vd = e_dd[i] - md * md;
-            vr = 0.0 > vr ? 0.0f : vr;
-            vd = 0.0 > vd ? 0.0f : vd;
-            const float cov = e_rd[i] - mr * md;
-            const float sd = (float)sqrt((double)(vr * vd));
-            const double l = (2.0 * (double)mr * (double)md + (double)c1) /
-                             (double)(mr * mr + md * md + c1);
-            const double c = (2.0 * (double)sd + (double)c2) / (double)(vr + vd + c2);
-            const float cv = (cov < 0.0f && sd <= 0.0f) ? 0.0f : cov;
-            const double sv = (double)((cv + c3) / (sd + c3));
-            pl[x] = l;
-            pc[x] = c;
-            ps[x] = sv;
-            pp[x] = l * c * sv;
-        }
+        ssim_row(mu_r + o, mu_d + o, e_rr + o, e_dd + o, e_rd + o, dw, c1, c2, c3, sdv, pl, pc,
+                 ps, pp);
         for (int x = 0; x < dw; x++) {
             sum += pp[x];
             sum_l += pl[x];
@@ -257,5 +295,6 @@ done:
     free(mom);
     free(acc);
     free(lcs);
+    free(sdv);
     return rc;
 }

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .engines._models import ModelSpec
+    from .io._conform import ConformedPair
     from .results._result import Result
     from .segments._run import SegmentRun
 
@@ -94,10 +95,28 @@ def score(
     ``sync`` attribute holds the :class:`~pyvmafneg.SyncResult`) and scored
     from; ``offset`` cannot be given with it.
 
+    Broadcast inputs (videos given as paths or opened videos; one pass only,
+    see :func:`pyvmafneg.io._conform.conform_pair`): ``deinterlace`` is
+    ``'auto'`` (default: ``bwdif`` on each clip whose stream is interlaced, in
+    its field order), ``'off'``, ``'bwdif'`` or ``'yadif'`` (that filter on
+    both clips); ``fps`` is ``'off'`` (default), ``'auto'`` (the reference
+    converted to the distorted clip's rate when the two differ by a simple
+    ratio) or a rate ``'N/D'`` both clips are converted to, dropping or
+    repeating frames as FFmpeg's ``fps`` filter does; ``crop='W:H:X:Y'`` crops
+    the distorted clip before any scaling. Each step is said on the logger.
+
     Two opened videos (:func:`pyvmafneg.open_video`) are checked against each
     other before anything is scored: sizes (unless scaled), pixel formats, bit
     depths (unless converted) and frame counts after the offset; a pair that
     does not fit raises a :class:`~pyvmafneg.FrameMismatchError` naming both.
+
+    The search's answer is used only when its confidence reaches
+    :data:`pyvmafneg.io._sync.MIN_SYNC_CONFIDENCE`; below it
+    :class:`~pyvmafneg.errors.SyncUncertainError` is raised (then give
+    ``offset`` yourself). ``convert_bitdepth`` is applied before comparing.
+    When the clips' frame counts differ and a quick search finds a clearly
+    better alignment, the :class:`~pyvmafneg.errors.FrameCountMismatchError`
+    says so (``suggested_offset``) instead of advising a common prefix.
     """
     from .errors import OptionError
 
@@ -105,8 +124,20 @@ def score(
         options["progress"] = _check_progress(options["progress"])
     if sync:
         options["offset"] = _find_offset(reference, distorted, options)
+    reference, distorted, conformed = _conform(
+        reference,
+        distorted,
+        {
+            **{k: options.pop(k) for k in ("deinterlace", "fps", "crop") if k in options},
+            "ffmpeg": options.get("ffmpeg"),
+        },
+        segmented=segments is not None or segment_frames is not None,
+        sync=bool(sync),
+    )
     _check_pair(reference, distorted, options)
     _say_what_is_done(reference, distorted, options)
+    if conformed is not None:
+        reference, distorted = conformed.for_backend(backend)
     if segments is None and segment_frames is None:
         given = {
             "scheduler": scheduler,
@@ -124,8 +155,15 @@ def score(
                 options={"segments": ..., "segment_frames": ...},
             )
         from .engines._registry import score as score_one_pass
+        from .errors import FrameCountMismatchError
 
-        return score_one_pass(reference, distorted, models, backend=backend, **options)
+        try:
+            return score_one_pass(reference, distorted, models, backend=backend, **options)
+        except FrameCountMismatchError as exc:
+            better = _suggest_sync(exc, reference, distorted, options)
+            if better is exc:
+                raise
+            raise better from None
     refused = sorted(k for k in _ONE_PASS_ONLY if options.get(k) is not None)
     if refused:
         raise OptionError(
@@ -155,12 +193,107 @@ def score(
     return run.result
 
 
+def _openable(clip: Any) -> bool:
+    """True for an opened video or the path of a file that records its own geometry."""
+    from .io._sources import VideoSource, detect_kind
+
+    if isinstance(clip, VideoSource):
+        return True
+    if isinstance(clip, (str, bytes, os.PathLike)):
+        path = os.fsdecode(clip)
+        return os.path.isfile(path) and detect_kind(path) != "raw"
+    return False
+
+
+def _conform(
+    reference: Any, distorted: Any, given: dict[str, Any], *, segmented: bool, sync: bool
+) -> tuple[Any, Any, ConformedPair | None]:
+    """Deinterlace, convert the frame rate of and crop a pair of videos (``deinterlace``,
+    ``fps``, ``crop``; see :func:`pyvmafneg.io.conform_pair`), logging each step.
+
+    Returns the pair (opened, when a step applies) and the
+    :class:`~pyvmafneg.io._conform.ConformedPair` (None when no step
+    applies); frames (not videos) and segments take no explicit step.
+    """
+    from .errors import OptionError
+    from .io._conform import (
+        DEINTERLACERS,
+        DETECT,
+        check_crop,
+        check_deinterlace,
+        check_fps,
+        conform_pair,
+    )
+    from .io._sources import open_video
+
+    mode = check_deinterlace(given.get("deinterlace", "auto"))
+    rate = check_fps(given.get("fps", "off"))
+    box = check_crop(given.get("crop"))
+    explicit = sorted(
+        k
+        for k, on in (
+            ("deinterlace", mode in DEINTERLACERS),
+            ("fps", rate != "off"),
+            ("crop", box is not None),
+        )
+        if on
+    )
+    if segmented:
+        if explicit:
+            raise OptionError(
+                f"{', '.join(explicit)} cannot be combined with scoring in segments",
+                advice="score the pair in one pass, or filter both videos first",
+                options=dict.fromkeys(explicit),
+            )
+        return reference, distorted, None
+    if sync and rate != "off":
+        raise OptionError(
+            "fps and sync cannot be combined: the offset is searched at the files' own rates",
+            advice="give {offset} (in frames at the converted rate) instead of {sync}",
+            options={"offset": ..., "sync": None},
+            option="fps",
+            value=given.get("fps"),
+        )
+    if not (_openable(reference) and _openable(distorted)):
+        if explicit:
+            raise OptionError(
+                f"{', '.join(explicit)} apply to videos (paths or opened videos), whose streams "
+                "record their frame rate and field order; these are frames",
+                advice="give the videos, or filter the frames first",
+                options=dict.fromkeys(explicit),
+            )
+        return reference, distorted, None
+    if mode == "off" and not explicit:
+        return reference, distorted, None
+    # Interlaced Y4M headers are read only when they will be deinterlaced.
+    ref, dis = (
+        open_video(os.fsdecode(c), interlaced=mode != "off")
+        if isinstance(c, (str, bytes, os.PathLike))
+        else c
+        for c in (reference, distorted)
+    )
+    ffmpeg = None
+    if box is DETECT:
+        from .engines._ffmpeg import find_ffmpeg
+
+        ffmpeg = find_ffmpeg(given.get("ffmpeg"))
+    pair = conform_pair(ref, dis, deinterlace=mode, fps=rate, crop=box, ffmpeg=ffmpeg)
+    if not pair.filters:
+        # Nothing to do: paths stay paths (each engine opens them its own way).
+        return (
+            ref if not isinstance(reference, (str, bytes, os.PathLike)) else reference,
+            dis if not isinstance(distorted, (str, bytes, os.PathLike)) else distorted,
+            None,
+        )
+    return pair.reference, pair.distorted, pair
+
+
 def _find_offset(reference: Any, distorted: Any, options: dict[str, Any]) -> int:
     """The offset :func:`pyvmafneg.find_offset` finds for the pair, said on the logger."""
     from ._defaults import DEFAULT_SCALER
     from .errors import OptionError
     from .io._sources import VideoSource
-    from .io._sync import find_offset
+    from .io._sync import check_sync, find_offset
 
     if options.get("offset"):
         raise OptionError(
@@ -183,7 +316,9 @@ def _find_offset(reference: Any, distorted: Any, options: dict[str, Any]) -> int
         distorted,
         scale=options.get("scale", DEFAULT_SCALER),
         size=options.get("size"),
+        convert_bitdepth=options.get("convert_bitdepth"),
     )
+    check_sync(found)  # an answer it cannot vouch for is refused, not said
     log.info("sync: %s", found.describe(), extra={"sync": found})
     return found.offset
 
@@ -274,6 +409,24 @@ def _check_progress(progress: Any) -> Any:
             value=progress,
         )
     return progress
+
+
+def _prepare_options(options: dict[str, Any]) -> dict[str, Any]:
+    from ._defaults import DEFAULT_SCALER
+
+    return {
+        "scale": options.get("scale", DEFAULT_SCALER),
+        "size": options.get("size"),
+        "convert_bitdepth": options.get("convert_bitdepth"),
+    }
+
+
+def _suggest_sync(exc: Any, reference: Any, distorted: Any, options: dict[str, Any]) -> Any:
+    from .io._sync import suggest_sync
+
+    return suggest_sync(
+        exc, reference, distorted, offset=options.get("offset", 0), **_prepare_options(options)
+    )
 
 
 def score_many(

@@ -43,6 +43,7 @@ __all__ = [
     "OptionError",
     "OutputFileError",
     "RawGeometryError",
+    "RawLayoutWarning",
     "ResultError",
     "ResultStoreError",
     "ScalerError",
@@ -52,6 +53,7 @@ __all__ = [
     "SegmentError",
     "SizeMismatchError",
     "SyncError",
+    "SyncUncertainError",
     "TruncatedInputError",
     "UnstableWidthError",
     "UnsupportedOptionError",
@@ -250,6 +252,9 @@ class FrameCountMismatchError(FrameMismatchError):
         Length of the common prefix: the most frames that can be scored.
     requested:
         The ``frames`` limit that was asked for, or None.
+    suggested_offset:
+        An offset (frames, as ``offset=``) a quick search found to line the
+        clips up clearly better than none, or None.
     """
 
     _facts = {
@@ -257,6 +262,7 @@ class FrameCountMismatchError(FrameMismatchError):
         "distorted_frames": _REQUIRED,
         "common": _REQUIRED,
         "requested": None,
+        "suggested_offset": None,
     }
 
 
@@ -670,6 +676,30 @@ class BaselineMismatchError(FrameMismatchError):
     """
 
     _facts = {"frames": _REQUIRED, "baseline_frames": _REQUIRED, "frame": None}
+
+
+class SyncUncertainError(SyncError):
+    """An offset search found no offset it can vouch for (confidence below its limit).
+
+    Attributes
+    ----------
+    offset:
+        The best offset found (frames), not to be trusted.
+    confidence:
+        Its confidence, in [0, 1].
+    limit:
+        The confidence needed.
+    """
+
+    _facts = {"offset": None, "confidence": None, "limit": None}
+
+
+class RawLayoutWarning(UserWarning):
+    """A raw YUV file's size fits another chroma layout that reads as a clearly better picture.
+
+    Issued when a raw file is opened (:func:`pyvmafneg.io.open_video`); the
+    command line prints it as one warning line.
+    """
 
 
 class LadderError(VmafNegError, ValueError):

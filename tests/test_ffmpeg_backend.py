@@ -173,7 +173,7 @@ def test_different_frame_rates_do_not_drift_or_repeat(tmp_path: Path) -> None:
 
 
 def test_prefix_and_subsample(tmp_path: Path, media: dict[str, Path]) -> None:
-    short = to_y4m(sharpen(clip(4), 0.5), tmp_path / "short.y4m")
+    short = to_y4m(sharpen(clip(6)[:4], 0.5), tmp_path / "short.y4m")
     with pytest.raises(FrameCountMismatchError, match="pass frames=4") as info:
         score_ffmpeg(media["ref_y4m"], short)
     counts = (info.value.reference_frames, info.value.distorted_frames, info.value.common)
@@ -187,7 +187,7 @@ def test_prefix_and_subsample(tmp_path: Path, media: dict[str, Path]) -> None:
 
 
 def test_unknown_length_containers_are_counted(tmp_path: Path, media: dict[str, Path]) -> None:
-    short = encode(to_y4m(clip(4), tmp_path / "s.y4m"), tmp_path / "short.mkv")
+    short = encode(to_y4m(clip(6)[:4], tmp_path / "s.y4m"), tmp_path / "short.mkv")
     with pytest.raises(FrameMismatchError, match="has 6 frames but distorted .* has 4"):
         score_ffmpeg(media["ref_y4m"], short)
 

@@ -261,3 +261,31 @@ def test_writes_replace_whole_files(tmp_path: Path) -> None:
     _outputs.write_file(path, "long content " * 100)
     _outputs.write_file(path, "short")
     assert path.read_text() == "short"
+
+
+# -- every writer goes through the helper -----------------------------------------------
+
+PACKAGE = Path(pyvmafneg.__file__).parent
+#: Files allowed to open files for writing themselves: the helper, the append-only result
+#: store (a row at a time, fsynced, a torn tail cut on the next open) and FFmpeg's
+#: temporary inputs and error logs (in a temporary directory of their own).
+OWN_WRITERS = {"_outputs.py", "results/_store.py", "engines/_ffmpeg.py"}
+
+
+def test_every_file_is_written_through_the_helper() -> None:
+    import re
+
+    direct = re.compile(
+        r"\.write_text\(|\.write_bytes\(|\bopen\([^)]*[\"'][wax]b?\+?[\"']|shutil\.copy(?!fileobj)"
+        r"|\.savefig\((?!buffer\b|fh\b|buf\b)"
+    )
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = path.relative_to(PACKAGE).as_posix()
+        if name in OWN_WRITERS:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#")[0]
+            if direct.search(code) and "``" not in code:
+                found.append(f"{name}:{number}: {line.strip()}")
+    assert found == []

@@ -188,7 +188,7 @@ def test_bitdepth_mismatch(tmp_path: Path, ref_y4m: Path) -> None:
 def test_frame_count_mismatch_and_common_prefix(
     tmp_path: Path, ref_y4m: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    short = to_y4m(clip(4), tmp_path / "short.y4m")
+    short = to_y4m(clip(6)[:4], tmp_path / "short.y4m")
     with pytest.raises(FrameMismatchError, match="has 6 frames but distorted .* has 4"):
         match_sources(open_video(ref_y4m), open_video(short))
     assert main(["score", "-r", str(ref_y4m), "-d", str(short), "-q"]) == 2
@@ -205,7 +205,7 @@ def test_frame_count_mismatch_and_common_prefix(
 def test_unknown_length_container_mismatch_is_caught(
     tmp_path: Path, ref_y4m: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    short = encode(to_y4m(clip(4), tmp_path / "s.y4m"), tmp_path / "short.mkv")
+    short = encode(to_y4m(clip(6)[:4], tmp_path / "s.y4m"), tmp_path / "short.mkv")
     assert open_video(short).frame_count is None  # Matroska does not record it
     assert main(["score", "-r", str(ref_y4m), "-d", str(short), "-q"]) == 2
     assert "pass --frames 4" in capsys.readouterr().err

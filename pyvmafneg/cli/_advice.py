@@ -52,6 +52,7 @@ _FLAGS: dict[str, Callable[[Any], str]] = {
     "scale": lambda v: "--scale none" if v is None else _valued("--scale", "NAME")(v),
     "size": lambda v: _valued("--size", "WxH")(v if v in (None, ...) else "x".join(map(str, v))),
     "offset": _valued("--offset", "N"),
+    "sync": lambda v: "--sync",
     "convert_bitdepth": _valued("--convert-bitdepth", "BITS"),
     "segments": _valued("--segments", "N"),
     "segment_frames": _valued("--segment-frames", "K"),

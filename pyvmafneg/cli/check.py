@@ -58,8 +58,8 @@ def add_gate_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--plot",
         metavar="PNG",
-        help="draw default and NEG per frame, gap shaded, frames above 100 marked "
-        "(needs matplotlib)",
+        help="draw default and NEG per frame, gap shaded, frames above their own ceiling "
+        "marked (needs matplotlib)",
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import warnings as warnings_module
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .._defaults import DEFAULT_SCALER, SCALERS
+from ..errors import RawLayoutWarning
 
 if TYPE_CHECKING:
     from ..io._sources import VideoSource
@@ -119,7 +121,8 @@ def add_prepare_arguments(p: argparse.ArgumentParser) -> None:
         "--sync",
         action="store_true",
         help="find the offset first: the one in -12..+12 frames with the highest PSNR-Y over "
-        "the first 48 frames; prints it and how sure the search is",
+        "the first 48 frames (after --scale/--size and --convert-bitdepth); prints it and how "
+        "sure the search is, and stops when it is not sure enough (confidence below 0.5)",
     )
 
 
@@ -133,9 +136,15 @@ def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[
         pixel_format=args.pixel_format,
         bitdepth=args.bitdepth,
     )
-    ref = open_video(args.reference, **geometry)
-    dis = open_video(args.distorted, **geometry)
-    warnings = match_sources(
+    with warnings_module.catch_warnings(record=True) as caught:
+        warnings_module.simplefilter("always", RawLayoutWarning)
+        ref = open_video(args.reference, **geometry)
+        dis = open_video(args.distorted, **geometry)
+    doubts = [str(w.message) for w in caught if issubclass(w.category, RawLayoutWarning)]
+    for w in caught:  # any other warning goes on as Python would show it
+        if not issubclass(w.category, RawLayoutWarning):
+            warnings_module.showwarning(w.message, w.category, w.filename, w.lineno)
+    warnings = doubts + match_sources(
         ref,
         dis,
         frames=getattr(args, "frames", None),

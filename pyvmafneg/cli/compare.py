@@ -54,12 +54,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare",
         help="score a codec comparison (manifest) in parallel; BD-rates under default and NEG",
-        description="Score every encode of a comparison manifest against its reference with "
-        "default VMAF and VMAF-NEG, PSNR-Y and SSIM (in parallel on this machine, or on a Dask "
-        "cluster; encodes at another resolution are scaled to their reference's), store "
-        "results as they finish (a rerun resumes), compute BD-rate and BD-quality of every "
-        "series against the anchor under each metric, and flag rankings that ride on "
-        "enhancement. Exit status: 0 clean, 1 flagged, 2 unusable input or failed pairs.",
+        description=(
+            "Score every encode of a comparison manifest against its reference with default\n"
+            "VMAF and VMAF-NEG, PSNR-Y and SSIM: in parallel on this machine, or on a Dask\n"
+            "cluster; encodes at another resolution are scaled to their reference's.\n"
+            "\n"
+            "Results are stored as they finish, so a rerun resumes. Then the BD-rate and\n"
+            "BD-quality of every series against the anchor are computed under each metric,\n"
+            "and rankings that ride on enhancement are flagged.\n"
+            "\n"
+            "Exit status: 0 clean, 1 flagged, 2 unusable input or failed pairs."
+        ),
         epilog=MANIFEST_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

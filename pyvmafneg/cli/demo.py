@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Build a short clip with camera motion from a photograph that ships with "
         "scikit-image, encode it with libx264 as it is and after sharpening, histogram "
         "equalisation and contrast stretching, score every version with default VMAF and "
-        "VMAF-NEG (libvmaf in-process), print the comparison and write figures. No network.",
+        "VMAF-NEG (the default engine: the native one where it is built, else libvmaf "
+        "in-process), print the comparison and write figures. No network.",
     )
     p.add_argument(
         "--out",

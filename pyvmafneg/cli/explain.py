@@ -21,11 +21,12 @@ def _limit(text: str) -> float:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "explain",
-        help="show, frame by frame, where the enhancement-gain cap bites (NumPy reference)",
+        help="show, frame by frame, where the enhancement-gain cap bites",
         description="For each frame, report with the NumPy reference of libvmaf's features "
-        "the share of locations where the gain cap bit (per VIF scale; per ADM scale and "
-        "band), every VIF and ADM feature without and with the cap from the same pass, and "
-        "the VMAF each implies (v0.6.1, unclipped; capped at 1.0 that is VMAF-NEG). With "
+        "(or, with --engine native, the compiled engine) the share of locations where the gain "
+        "cap acted (per VIF scale; per ADM scale and band), every VIF and ADM feature without "
+        "and with the cap from the same pass, and the VMAF each implies (v0.6.1, unclipped; "
+        "capped at 1.0 that is VMAF-NEG). With "
         "--maps, also save per-frame PNG maps of the gain before and after the cap.",
     )
     add_input_arguments(p)
@@ -168,6 +169,10 @@ def run(args: argparse.Namespace) -> int:
     for text in warnings:
         print(f"pyvmafneg explain: warning: {text}", file=sys.stderr)
     caps = []
+    # With both lengths known, open_pair has already checked them and frames print as
+    # they come; otherwise a clip may turn out shorter at its end, so the report is held
+    # back until every frame paired and the error, if any, is all that is printed.
+    held: list[str] | None = [] if None in (ref.frame_count, dis.frame_count) else None
     for cap in explain_frames(
         ref, dis, gain_limit=args.gain_limit, frames=args.frames, keep_maps=save is not None
     ):
@@ -175,8 +180,13 @@ def run(args: argparse.Namespace) -> int:
             for path in save(cap, args.maps):
                 print(f"map written to {path}", file=sys.stderr)
         if not args.json:
-            print(format_frame(cap))
+            if held is None:
+                print(format_frame(cap))
+            else:
+                held.append(format_frame(cap))
         caps.append(dataclasses.replace(cap, vif_maps=None, adm_maps=None))
+    for text in held or ():
+        print(text)
     summary = summarize(caps)
     if args.json:
         doc = {

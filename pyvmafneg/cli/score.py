@@ -40,8 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         metavar="MODEL",
         help="model to score with, repeatable: a built-in name or JSON path, optionally "
-        "followed by :name=KEY, :vif_enhn_gain_limit=X, :adm_enhn_gain_limit=X (X in "
-        f"[{GAIN_LIMIT_RANGE[0]:g},{GAIN_LIMIT_RANGE[1]:g}]). "
+        "followed by :name=KEY, :vif_enhn_gain_limit=X, :adm_enhn_gain_limit=X, or :egl=X "
+        "for both limits at once (X in "
+        f"[{GAIN_LIMIT_RANGE[0]:g},{GAIN_LIMIT_RANGE[1]:g}]; e.g. vmaf_v0.6.1:egl=1.5). "
         "Default: vmaf_v0.6.1:name=vmaf and vmaf_v0.6.1neg:name=vmaf_neg",
     )
     p.add_argument(
@@ -96,6 +97,35 @@ def register(sub: argparse._SubParsersAction) -> None:
         "lengths differ)",
     )
     add_prepare_arguments(p)
+    bc = p.add_argument_group(
+        "broadcast inputs",
+        "interlaced sources, other frame rates and letterboxed encodes, filtered in-process "
+        "with FFmpeg's own filters (bwdif/yadif, fps, crop) as a hand-written -vf would",
+    )
+    bc.add_argument(
+        "--deinterlace",
+        choices=["auto", "off", "bwdif", "yadif"],
+        default="auto",
+        help="auto (default): deinterlace with bwdif each video whose stream is interlaced, "
+        "in its field order; bwdif or yadif: deinterlace both videos with that filter; "
+        "off: score the frames as stored",
+    )
+    bc.add_argument(
+        "--fps",
+        default="off",
+        metavar="auto|off|N/D",
+        help="frame-rate conversion with FFmpeg's fps filter (frames dropped or repeated): auto "
+        "converts the reference to the distorted rate when they differ by a simple ratio "
+        "(50 and 25, 59.94 and 29.97); N/D converts both to that rate; off (default) pairs "
+        "frames by position",
+    )
+    bc.add_argument(
+        "--crop",
+        metavar="W:H:X:Y|detect",
+        help="crop the distorted video (a letterboxed encode) to W x H at X,Y before scaling, "
+        "as FFmpeg's crop filter; detect: the window FFmpeg's cropdetect finds in the whole "
+        "video (read once more for it)",
+    )
     p.add_argument("-o", "--output", metavar="PATH", help="write the per-frame log here")
     p.add_argument(
         "--output-dir",
@@ -174,16 +204,20 @@ def run(args: argparse.Namespace) -> int:
         return _run_many(args, models)
     args.distorted = args.distorted[0]
     check_outputs(args)
-    ref, dis = _open(args, args.reference), _open(args, args.distorted)
+    segmented = bool(args.segments or args.segment_frames)
+    # Interlaced Y4M is opened when one pass will deinterlace it (segments do not).
+    interlaced = args.deinterlace != "off" and not segmented
+    ref = _open(args, args.reference, interlaced=interlaced)
+    dis = _open(args, args.distorted, interlaced=interlaced)
     if not args.quiet:
         for text in _ignored_geometry(args, ref, dis):
             print(f"pyvmafneg score: warning: {text}", file=sys.stderr)
-    total = args.frames if args.frames is not None else ref.frame_count
+    converted = args.fps != "off"  # the scored frames are not the file's
+    total = args.frames if args.frames is not None or converted else ref.frame_count
     bar = Progress(total, enabled=False if args.quiet else None)
-    if bar.enabled and total is None:
+    if bar.enabled and total is None and not converted:
         # Matroska/WebM do not record a length: count packets so the bar has an ETA.
         bar.total = ref.count_frames()
-    segmented = bool(args.segments or args.segment_frames)
     store = args.store  # a store given without segments is refused by pyvmafneg.score
     if segmented:
         store = None if args.no_store else (args.store or default_segment_store())
@@ -206,6 +240,9 @@ def run(args: argparse.Namespace) -> int:
                 on_segment=report.segment if segmented else None,
                 on_run=report.run if segmented else None,
                 sync=args.sync,
+                deinterlace=args.deinterlace,
+                fps=args.fps,
+                crop=args.crop,
             )
     finally:
         bar.close()
@@ -227,6 +264,9 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
             ("--json", args.json),
             ("--segments", args.segments or args.segment_frames or args.scheduler),
             ("--sync", args.sync),
+            ("--fps", args.fps != "off"),
+            ("--crop", args.crop),
+            ("--deinterlace", args.deinterlace in ("bwdif", "yadif")),
         )
         if given
     ]
@@ -290,17 +330,29 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
     return 0
 
 
-def _open(args: argparse.Namespace, path: str) -> VideoSource:
+def _open(args: argparse.Namespace, path: str, *, interlaced: bool = False) -> VideoSource:
     """:func:`pyvmafneg.open_video` with the raw-YUV geometry flags."""
-    from .. import open_video
+    import warnings
 
-    return open_video(
-        path,
-        width=args.width,
-        height=args.height,
-        pixel_format=args.pixel_format,
-        bitdepth=args.bitdepth,
-    )
+    from .. import open_video
+    from ..errors import RawLayoutWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RawLayoutWarning)
+        source = open_video(
+            path,
+            width=args.width,
+            height=args.height,
+            pixel_format=args.pixel_format,
+            bitdepth=args.bitdepth,
+            interlaced=interlaced,
+        )
+    for w in caught:  # a doubt about a raw file's layout: one line; others as Python shows them
+        if not issubclass(w.category, RawLayoutWarning):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        elif not args.quiet:
+            print(f"pyvmafneg score: warning: {w.message}", file=sys.stderr)
+    return source
 
 
 def _ignored_geometry(args: argparse.Namespace, ref: VideoSource, dis: VideoSource) -> list[str]:

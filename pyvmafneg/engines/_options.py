@@ -16,10 +16,12 @@ __all__ = [
     "UNSTABLE_WIDTHS",
     "VECTOR_CPUMASK",
     "VECTOR_MISMATCH_WIDTHS",
+    "VECTOR_MISMATCH_WIDTHS_AVX2",
     "available_cpus",
     "check_stable_width",
     "check_threads",
     "exact_cpumask",
+    "mismatch_widths",
     "scalar_rule_cpumask",
 ]
 
@@ -55,15 +57,50 @@ VECTOR_MISMATCH_WIDTHS: frozenset[int] = frozenset(
 )  # fmt: skip
 
 
+#: The same for libvmaf's AVX2 code, which it runs on a CPU with AVX2 and no
+#: AVX-512: every width of :data:`VECTOR_MISMATCH_WIDTHS` and more. Found by scoring
+#: every width from 37 to 4099 with the vector code on (``cpumask=0x20``) and off
+#: (:data:`VECTOR_CPUMASK`) on an AMD EPYC (AVX2, no AVX-512), on two contents
+#: (high and low contrast): the same set on both, none above 532.
+VECTOR_MISMATCH_WIDTHS_AVX2: frozenset[int] = VECTOR_MISMATCH_WIDTHS | frozenset(
+    w
+    for lo, hi in (
+        (37, 40), (49, 52), (69, 84), (97, 104), (113, 116), (129, 148), (161, 168),
+        (177, 180), (193, 212), (225, 232), (241, 244), (257, 276), (289, 296), (305, 308),
+        (321, 340), (353, 360), (369, 372), (385, 392), (401, 404), (417, 424), (433, 436),
+        (449, 456), (465, 468), (481, 488), (497, 500), (513, 520), (529, 532),
+    )
+    for w in range(lo, hi + 1)
+)  # fmt: skip
+
+
+def mismatch_widths(kernel: str | None = None) -> frozenset[int]:
+    """Widths at which libvmaf's vector ADM ``kernel`` disagrees with its scalar code.
+
+    ``kernel`` is ``'avx512'``, ``'avx2'`` or ``'c'`` (no vector code: the
+    empty set); None is the one libvmaf dispatches to on this CPU.
+    """
+    if kernel is None:
+        from ._paths import default_kernel  # _paths builds on this module
+
+        kernel = default_kernel()
+    if kernel == "avx2":
+        return VECTOR_MISMATCH_WIDTHS_AVX2
+    if kernel == "avx512":
+        return VECTOR_MISMATCH_WIDTHS
+    return frozenset()
+
+
 def exact_cpumask(width: int, cpumask: int) -> int:
     """The libvmaf ``cpumask`` that scores frames ``width`` pixels wide exactly.
 
-    Where libvmaf's vector ADM disagrees with its scalar code
-    (:data:`VECTOR_MISMATCH_WIDTHS`) and the caller left the mask at 0 (every
-    code path on), the scalar code is chosen (:data:`VECTOR_CPUMASK`); any
-    other mask is returned as given.
+    Where the vector ADM libvmaf runs on this CPU disagrees with its scalar
+    code (:func:`mismatch_widths`: :data:`VECTOR_MISMATCH_WIDTHS` for AVX-512,
+    :data:`VECTOR_MISMATCH_WIDTHS_AVX2` for AVX2) and the caller left the
+    mask at 0 (every code path on), the scalar code is chosen
+    (:data:`VECTOR_CPUMASK`); any other mask is returned as given.
     """
-    if cpumask == 0 and width in VECTOR_MISMATCH_WIDTHS:
+    if cpumask == 0 and width in mismatch_widths():
         return VECTOR_CPUMASK
     return cpumask
 

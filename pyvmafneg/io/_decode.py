@@ -52,7 +52,11 @@ class ContainerInfo:
 
     ``frame_count`` is None when the container does not record it (e.g.
     Matroska); ``fps`` (frames per second) and ``color_range`` (``'full'``
-    or ``'limited'``) are None when unknown.
+    or ``'limited'``) are None when unknown. ``field_order`` is
+    ``'progressive'``, ``'tff'`` (top field first), ``'bff'`` (bottom field
+    first) or None (the stream does not say). ``expected_frames`` is what the
+    stream's recorded duration implies at ``fps`` where no count is recorded
+    (None when neither is known): decoding far fewer means a truncated file.
     """
 
     width: int
@@ -64,6 +68,8 @@ class ContainerInfo:
     frame_count: int | None
     fps: float | None
     color_range: str | None
+    field_order: str | None = None
+    expected_frames: int | None = None
 
 
 def layout_of(format_name: str) -> tuple[str, int, str | None]:
@@ -137,6 +143,32 @@ def _rate(stream: Any) -> float | None:
     return None
 
 
+def _duration_seconds(container: Any, stream: Any) -> float | None:
+    """The video stream's recorded duration in seconds, or None when it does not say."""
+    tag = str(stream.metadata.get("DURATION", ""))
+    match = re.fullmatch(r"(\d+):(\d\d):(\d\d(?:\.\d+)?)", tag)
+    if match:
+        h, m, sec = match.groups()
+        return int(h) * 3600 + int(m) * 60 + float(sec)
+    if len(container.streams) == 1 and container.duration:
+        return float(container.duration) / 1e6  # microseconds, this one stream's
+    return None
+
+
+def _frames_from_duration(container: Any, stream: Any) -> int | None:
+    seconds = _duration_seconds(container, stream)
+    rate = _rate(stream)
+    if not seconds or not rate:
+        return None
+    return round(seconds * rate)
+
+
+#: Fewest frames missing against a recorded duration that count as truncation
+#: (a fraction of the expected count; at least 2 frames), so rounding of a
+#: duration or a variable frame rate is not taken for damage.
+_SHORT_FRACTION = 0.05
+
+
 def probe(path: str | os.PathLike[str]) -> ContainerInfo:
     """Open a file with PyAV and describe its first video stream.
 
@@ -180,9 +212,28 @@ def probe(path: str | os.PathLike[str]) -> ContainerInfo:
             frame_count=int(stream.frames) or None,
             fps=_rate(stream),
             color_range=rng,
+            field_order=_field_order(stream, first),
+            expected_frames=None
+            if int(stream.frames)
+            else _frames_from_duration(container, stream),
         )
     finally:
         container.close()
+
+
+#: FFmpeg's field orders (``AVFieldOrder``) by the field coded first: TT and TB are
+#: top field first, BB and BT bottom field first; 1 is progressive, 0 unknown.
+_FIELD_ORDERS = {1: "progressive", 2: "tff", 4: "tff", 3: "bff", 5: "bff"}
+
+
+def _field_order(stream: Any, first: Any) -> str | None:
+    """The stream's field order from the decoder, or from the first frame's interlace flag."""
+    order = _FIELD_ORDERS.get(int(getattr(stream.codec_context, "field_order", 0) or 0))
+    if order is None and getattr(first, "interlaced_frame", False):
+        return "tff"  # interlaced, field order not recorded: FFmpeg's deinterlacers' default
+    if order == "progressive" and getattr(first, "interlaced_frame", False):
+        return "tff"
+    return order
 
 
 def _layout_for(path: str, name: str) -> tuple[str, int, str | None]:
@@ -327,6 +378,20 @@ def _decode(path: str, info: ContainerInfo, threads: bool, allow_corrupt: bool) 
                 f"{path!r}: the container promises {info.frame_count} frames but only "
                 f"{index} could be decoded; the file is truncated",
                 advice="score the frames present with {frames}",
+                options={"frames": index},
+                path=path,
+                decoded=index,
+            )
+        expected = info.expected_frames
+        if (
+            not info.frame_count
+            and expected
+            and expected - index >= max(2, _SHORT_FRACTION * expected)
+        ):
+            raise DecodeError(
+                f"{path!r}: the stream's recorded duration implies about {expected} frames but "
+                f"it ended after {index}; the file is truncated or damaged",
+                advice="re-create it, or score the frames present with {frames}",
                 options={"frames": index},
                 path=path,
                 decoded=index,

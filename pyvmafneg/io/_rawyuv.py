@@ -18,7 +18,23 @@ from .._outputs import atomic_file
 from ..errors import InputFileError, TruncatedInputError
 from ._frame import Frame, chroma_shape, normalize_pixel_format
 
-__all__ = ["count_frames", "ffmpeg_pix_fmt", "frame_size", "read_yuv", "write_yuv"]
+__all__ = [
+    "count_frames",
+    "ffmpeg_pix_fmt",
+    "fitting_layouts",
+    "frame_size",
+    "layout_warning",
+    "read_yuv",
+    "write_yuv",
+]
+
+#: Chroma layouts a raw file may hold, compared when its size fits several.
+_LAYOUTS = ("420", "422", "444", "400")
+#: Frames read to judge a layout.
+_PROBE_FRAMES = 3
+#: How much rougher (row-to-row against column-to-column change) the chosen
+#: layout's planes must be than another fitting layout's for a warning.
+ROUGHNESS_MARGIN = 1.5
 
 
 def frame_size(width: int, height: int, pixel_format: str, bitdepth: int) -> int:
@@ -147,3 +163,77 @@ def write_yuv(frames: Iterable[Frame], path: str | os.PathLike[str]) -> int:
                 fh.write(np.ascontiguousarray(data).tobytes())
             count += 1
     return count
+
+
+def fitting_layouts(
+    path: str | os.PathLike[str], width: int, height: int, bitdepth: int
+) -> list[str]:
+    """The chroma layouts whose frames divide the file's size into whole frames (>= 1)."""
+    size = os.path.getsize(path)
+    out = []
+    for fmt in _LAYOUTS:
+        per = frame_size(width, height, fmt, bitdepth)
+        if size >= per and size % per == 0:
+            out.append(fmt)
+    return out
+
+
+def _roughness(
+    path: str | os.PathLike[str], width: int, height: int, fmt: str, bitdepth: int
+) -> float:
+    """Row-to-row change over column-to-column change in the first frames' planes.
+
+    Read with the right layout, every plane is a picture: neighbouring rows
+    differ about as much as neighbouring columns. Read with a wrong one, plane
+    boundaries fall mid-row, so "rows" of a plane jump between unrelated
+    samples (halves of other rows, another plane): the ratio rises.
+    """
+    n = min(_PROBE_FRAMES, os.path.getsize(path) // frame_size(width, height, fmt, bitdepth))
+    vertical = horizontal = 0.0
+    for frame in _iter_frames(Path(path), n, width, height, fmt, bitdepth, False):
+        for plane in frame.planes:
+            p = plane.astype(np.float64)
+            if p.shape[0] > 1:
+                vertical += float(np.abs(np.diff(p, axis=0)).mean())
+            if p.shape[1] > 1:
+                horizontal += float(np.abs(np.diff(p, axis=1)).mean())
+    return vertical / horizontal if horizontal > 0 else (np.inf if vertical > 0 else 1.0)
+
+
+def layout_warning(
+    path: str | os.PathLike[str], width: int, height: int, pixel_format: str, bitdepth: int
+) -> str | None:
+    """A warning when another chroma layout fits the file and reads as a clearly better picture.
+
+    Only where the file's size is a whole number of frames for more than one
+    layout (4:2:0, 4:2:2, 4:4:4, 4:0:0 at this size and bit depth): each is
+    read for its first frames, and the roughness of its planes (row-to-row
+    change over column-to-column change) compared. A warning naming the
+    layouts that read :data:`ROUGHNESS_MARGIN` times smoother than
+    ``pixel_format`` is returned; else None. It tells 4:2:0, 4:2:2 and
+    4:4:4 apart, not 4:4:4 from 4:0:0 (three gray frames per 4:4:4 frame
+    read just as smoothly).
+    """
+    fmt = normalize_pixel_format(pixel_format)
+    fits = fitting_layouts(path, width, height, bitdepth)
+    if fmt not in fits or len(fits) < 2:
+        return None
+    rough = {f: _roughness(path, width, height, f, bitdepth) for f in fits}
+    better = sorted(
+        (f for f in fits if f != fmt and rough[fmt] > ROUGHNESS_MARGIN * rough[f]),
+        key=lambda f: rough[f],
+    )
+    if not better:
+        return None
+    size = os.path.getsize(path)
+
+    def frames(f: str) -> int:
+        return size // frame_size(width, height, f, bitdepth)
+
+    others = " or ".join(f"{f} ({frames(f)} frames)" for f in better)
+    return (
+        f"{os.fspath(path)!r} was read as {fmt} ({frames(fmt)} frames), but its size also fits "
+        f"{others}, as which its planes look like pictures (row-to-row change "
+        f"{rough[better[0]]:.2f} of column-to-column, against {rough[fmt]:.2f} as {fmt}); "
+        "check the pixel format"
+    )

@@ -16,6 +16,7 @@ sources can be scored together and returns the warnings worth printing.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,10 +27,11 @@ from ..errors import (
     InputFileError,
     OptionError,
     RawGeometryError,
+    RawLayoutWarning,
     SizeMismatchError,
 )
 from ._frame import Frame, normalize_pixel_format
-from ._rawyuv import count_frames, read_yuv
+from ._rawyuv import count_frames, layout_warning, read_yuv
 
 __all__ = [
     "VideoSource",
@@ -63,6 +65,10 @@ class VideoSource:
         ``'full'`` or ``'limited'``; None when the file does not say.
     codec:
         The decoder's name for containers (e.g. ``'h264'``), else ``''``.
+    field_order:
+        ``'progressive'``, ``'tff'`` or ``'bff'`` (interlaced, top or bottom
+        field first), from the stream or the Y4M header; None when the file
+        does not say (raw YUV).
     """
 
     path: str
@@ -75,6 +81,7 @@ class VideoSource:
     fps: float | None = None
     color_range: str | None = None
     codec: str = ""
+    field_order: str | None = None
     _frames: Iterator[Frame] | None = field(default=None, repr=False)
 
     def __iter__(self) -> Iterator[Frame]:
@@ -121,6 +128,7 @@ def open_video(
     pixel_format: str | None = None,
     bitdepth: int | None = None,
     kind: str | None = None,
+    interlaced: bool = False,
 ) -> VideoSource:
     """Open a video file for reading frames.
 
@@ -128,6 +136,9 @@ def open_video(
     420 and ``bitdepth`` to 8. For Y4M and containers the geometry comes
     from the file and these arguments are ignored. ``kind`` forces
     ``'raw'``, ``'y4m'`` or ``'container'`` instead of detecting it.
+    ``interlaced`` opens a Y4M file whose header says it is interlaced
+    (``It``, ``Ib``), to be deinterlaced (its ``field_order`` says which);
+    without it such a file is refused.
 
     Raises :class:`~pyvmafneg.errors.InputFileError` (or its subclasses) for
     missing, empty, truncated or undecodable files.
@@ -164,7 +175,7 @@ def open_video(
     if kind == "raw":
         return _open_raw(path, width, height, pixel_format, bitdepth)
     if kind == "y4m":
-        return _open_y4m(path)
+        return _open_y4m(path, interlaced)
     if kind == "container":
         return _open_container(path)
     raise InputFileError(f"unknown input kind {kind!r}; use 'raw', 'y4m' or 'container'")
@@ -188,6 +199,9 @@ def _open_raw(
     fmt = normalize_pixel_format(pixel_format or "420")
     bd = int(bitdepth or 8)
     n = count_frames(path, width, height, fmt, bd)
+    doubt = layout_warning(path, width, height, fmt, bd)
+    if doubt is not None:
+        warnings.warn(doubt, RawLayoutWarning, stacklevel=3)
     return VideoSource(
         path=path,
         kind="raw",
@@ -200,10 +214,10 @@ def _open_raw(
     )
 
 
-def _open_y4m(path: str) -> VideoSource:
+def _open_y4m(path: str, interlaced: bool = False) -> VideoSource:
     from ._y4m import count_y4m_frames, read_y4m, read_y4m_header
 
-    info = read_y4m_header(path)
+    info = read_y4m_header(path, interlaced=interlaced)
     n = count_y4m_frames(path, info)
     if n == 0:
         raise InputFileError(
@@ -221,6 +235,7 @@ def _open_y4m(path: str) -> VideoSource:
         frame_count=n,
         fps=float(info.fps) if info.fps else None,
         color_range=info.color_range,
+        field_order=info.field_order,
         _frames=read_y4m(path, info=info, check_range=True),
     )
 
@@ -240,6 +255,7 @@ def _open_container(path: str) -> VideoSource:
         fps=info.fps,
         color_range=info.color_range,
         codec=info.codec,
+        field_order=info.field_order,
         _frames=decode_frames(path, expect=info),
     )
 
@@ -340,14 +356,25 @@ def match_sources(
                     **counts,
                 )
     elif None not in (n_ref, n_dis) and n_ref != n_dis:
+        from ._sync import suggest_sync
+
         common = min(n_ref, n_dis)  # type: ignore[type-var]
-        raise FrameCountMismatchError(
+        mismatch = FrameCountMismatchError(
             f"reference {ref.path!r} has {n_ref} frames but distorted "
             f"{dis.path!r} has {n_dis}{after}",
             advice="pass {frames} to score the common prefix (the first frames of both)",
             options={"frames": common},
             common=common,
             **counts,
+        )
+        raise suggest_sync(
+            mismatch,
+            ref,
+            dis,
+            offset=offset,
+            scale=scale,
+            size=size,
+            convert_bitdepth=convert_bitdepth,
         )
     warnings = []
     if ref.fps and dis.fps and abs(ref.fps - dis.fps) > 1e-3 * max(ref.fps, dis.fps):

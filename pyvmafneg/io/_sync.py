@@ -9,7 +9,15 @@ mean squared error over all compared pairs::
     PSNR-Y = 10 log10(peak^2 / MSE),   peak = 2**bitdepth - 1
 
 When the sizes differ, the distorted frames are scaled to the reference size
-first, as for scoring (:func:`~pyvmafneg.io.prepare_pair`).
+first, as for scoring (:func:`~pyvmafneg.io.prepare_pair`); with
+``convert_bitdepth`` both clips are converted first, so samples of one scale
+are compared.
+
+The confidence is ``1 - MSE(best) / MSE(runner-up)``. Below
+:data:`MIN_SYNC_CONFIDENCE` (0.5: the runner-up's error less than twice the
+best's) the answer cannot be trusted, as for two unrelated clips or a still
+scene: :func:`check_sync` refuses it (:class:`~pyvmafneg.errors.SyncUncertainError`)
+and the caller must give the offset.
 
 The offset follows :func:`pyvmafneg.score`'s ``offset``: ``N > 0`` drops the
 first ``N`` distorted frames, ``N < 0`` the first ``-N`` reference frames.
@@ -26,17 +34,40 @@ from typing import Any
 import numpy as np
 
 from .._defaults import DEFAULT_SCALER
-from ..errors import SyncError
+from ..errors import FrameCountMismatchError, SyncError, SyncUncertainError, VmafNegError
 from ._frame import Frame, FrameLike, as_frame
-from ._prepare import check_scaler, check_size, plan_scaling, scale_frames
+from ._prepare import (
+    check_bitdepth,
+    check_scaler,
+    check_size,
+    convert_frames,
+    plan_scaling,
+    scale_frames,
+)
 from ._sources import VideoSource, open_video
 
-__all__ = ["DEFAULT_SYNC_FRAMES", "DEFAULT_SYNC_WINDOW", "SyncResult", "find_offset"]
+__all__ = [
+    "DEFAULT_SYNC_FRAMES",
+    "DEFAULT_SYNC_WINDOW",
+    "MIN_SYNC_CONFIDENCE",
+    "SyncResult",
+    "check_sync",
+    "find_offset",
+    "suggest_sync",
+]
 
 #: Largest offset tried either way, in frames.
 DEFAULT_SYNC_WINDOW = 12
 #: Frame pairs compared at each offset (from the start of the offset clips).
 DEFAULT_SYNC_FRAMES = 48
+#: Lowest confidence at which a found offset is used: the runner-up offset's mean
+#: squared error must be at least twice the best one's.
+MIN_SYNC_CONFIDENCE = 0.5
+#: Frame pairs the quick search behind a frame-count mismatch compares.
+QUICK_SYNC_FRAMES = 16
+#: How much better (PSNR-Y, dB) the quick search's offset must fit than none for
+#: a frame-count mismatch to suggest the offset search.
+CLEARLY_BETTER_DB = 3.0
 
 
 @dataclass(frozen=True)
@@ -123,6 +154,7 @@ def find_offset(
     scale: str | None = DEFAULT_SCALER,
     size: tuple[int, int] | str | None = None,
     bitdepth: int | None = None,
+    convert_bitdepth: int | None = None,
 ) -> SyncResult:
     """Find the frame offset that maximises PSNR-Y between two clips.
 
@@ -141,6 +173,9 @@ def find_offset(
         How to bring differing sizes to one, as for :func:`pyvmafneg.score`.
     bitdepth:
         How to read bare ``uint16`` arrays.
+    convert_bitdepth:
+        Convert both clips to this many bits first, as scoring does; clips
+        of different bit depths are refused without it.
 
     Returns
     -------
@@ -151,8 +186,9 @@ def find_offset(
     Raises
     ------
     SyncError
-        Bad window or frame count, or no offset in the window leaves a pair
-        of frames to compare.
+        Bad window or frame count, clips of different bit depths without
+        ``convert_bitdepth``, or no offset in the window leaves a pair of
+        frames to compare.
     """
     window, frames = int(window), int(frames)
     if window < 0 or frames < 1:
@@ -164,9 +200,23 @@ def find_offset(
         )
     check_scaler(scale)
     check_size(size)
+    depth = check_bitdepth(convert_bitdepth)
     need = frames + window
     ref = _read(reference, need, bitdepth)
     dis = _read(distorted, need, bitdepth)
+    if depth is not None:
+        ref, dis = list(convert_frames(ref, depth)), list(convert_frames(dis, depth))
+    if ref and dis and ref[0].bitdepth != dis[0].bitdepth:
+        raise SyncError(
+            f"the reference is {ref[0].bitdepth}-bit but the distorted clip "
+            f"{dis[0].bitdepth}-bit; their samples cannot be compared",
+            advice="search with {convert_bitdepth} to convert both first",
+            options={"convert_bitdepth": max(ref[0].bitdepth, dis[0].bitdepth)},
+            window=window,
+            frames=frames,
+            reference_frames=len(ref),
+            distorted_frames=len(dis),
+        )
     if ref and dis:
         plan = plan_scaling(ref[0].shape[::-1], dis[0].shape[::-1], scale=scale, size=size)
         if plan is not None:
@@ -231,3 +281,80 @@ def find_offset(
         pairs=pairs_by_offset[best],
         psnr_by_offset={o: psnr(m) for o, m in sorted(mse_by_offset.items())},
     )
+
+
+def check_sync(found: SyncResult, *, limit: float = MIN_SYNC_CONFIDENCE) -> SyncResult:
+    """Return ``found`` if its confidence reaches ``limit``, else refuse it.
+
+    Raises
+    ------
+    SyncUncertainError
+        The best offset fits hardly better than the runner-up (two unrelated
+        clips, a still scene, a window that misses the real offset): its
+        answer cannot be trusted, and the caller must give the offset.
+    """
+    if found.confidence >= limit:
+        return found
+    raise SyncUncertainError(
+        f"the offset search cannot be trusted: {found.describe()}, below the "
+        f"{limit:.2f} it needs (the clips may be unrelated or nearly still)",
+        advice="give the offset yourself with {offset} if you know it",
+        options={"offset": ...},
+        offset=found.offset,
+        confidence=found.confidence,
+        limit=limit,
+    )
+
+
+def suggest_sync(
+    exc: FrameCountMismatchError,
+    reference: Any,
+    distorted: Any,
+    *,
+    offset: int = 0,
+    scale: str | None = DEFAULT_SCALER,
+    size: tuple[int, int] | str | None = None,
+    convert_bitdepth: int | None = None,
+) -> FrameCountMismatchError:
+    """``exc``, or the same error advising the offset search where it finds a clear answer.
+
+    A quick search (:data:`QUICK_SYNC_FRAMES` pairs, offsets within
+    :data:`DEFAULT_SYNC_WINDOW`) runs on clips that can be read again (paths
+    or opened videos) when no offset was given. Where it finds an offset
+    other than 0 with confidence at least :data:`MIN_SYNC_CONFIDENCE` that fits
+    :data:`CLEARLY_BETTER_DB` better than none, the advice is the search
+    (``sync``) and that offset, instead of scoring a common prefix.
+    """
+    reopenable = (str, bytes, os.PathLike, VideoSource)
+    if offset or not (isinstance(reference, reopenable) and isinstance(distorted, reopenable)):
+        return exc
+    try:
+        found = find_offset(
+            reference,
+            distorted,
+            frames=QUICK_SYNC_FRAMES,
+            scale=scale,
+            size=size,
+            convert_bitdepth=convert_bitdepth,
+        )
+    except (VmafNegError, OSError, ValueError):
+        return exc
+    unshifted = found.psnr_by_offset.get(0, -math.inf)
+    if (
+        found.offset == 0
+        or found.confidence < MIN_SYNC_CONFIDENCE
+        or not found.psnr >= unshifted + CLEARLY_BETTER_DB
+    ):
+        return exc
+    new = FrameCountMismatchError(
+        f"{exc.message}; the clips line up best {abs(found.offset)} frames apart "
+        f"({found.describe()}; {unshifted:.2f} dB unshifted)",
+        advice="let {sync} find the offset, or pass {offset}",
+        options={"sync": True, "offset": found.offset},
+        reference_frames=exc.reference_frames,
+        distorted_frames=exc.distorted_frames,
+        common=exc.common,
+        requested=exc.requested,
+        suggested_offset=found.offset,
+    )
+    return new

@@ -102,6 +102,9 @@ class Y4MInfo:
         Bytes of one frame's planes (without the ``FRAME`` line).
     comments:
         The ``X`` tags without their ``X``.
+    field_order:
+        ``'progressive'`` (``Ip`` or no ``I`` tag), ``'tff'`` (``It``) or
+        ``'bff'`` (``Ib``); interlaced headers are read only on request.
     """
 
     width: int
@@ -115,6 +118,7 @@ class Y4MInfo:
     header_size: int = 0
     frame_size: int = 0
     comments: tuple[str, ...] = field(default_factory=tuple)
+    field_order: str = "progressive"
 
     @property
     def has_alpha(self) -> bool:
@@ -157,12 +161,13 @@ def _ratio(value: str, tag: str, where: str) -> tuple[int, int]:
     return n, d
 
 
-def parse_header(line: bytes, where: str = "<y4m>") -> Y4MInfo:
+def parse_header(line: bytes, where: str = "<y4m>", *, interlaced: bool = False) -> Y4MInfo:
     """Parse a Y4M header line (with or without its newline).
 
     Raises :class:`~pyvmafneg.errors.InputFileError` naming ``where`` for a
-    missing magic or size, malformed tags, interlaced video and colour spaces
-    libvmaf cannot score.
+    missing magic or size, malformed tags, interlaced video (unless
+    ``interlaced``: ``It`` and ``Ib`` are then read, to be deinterlaced;
+    mixed ``Im`` stays refused) and colour spaces libvmaf cannot score.
     """
     text = line.rstrip(b"\n").decode("ascii", errors="replace")
     tokens = text.split(" ")
@@ -174,6 +179,7 @@ def parse_header(line: bytes, where: str = "<y4m>") -> Y4MInfo:
     colorspace = "420jpeg"
     color_range: str | None = None
     comments: list[str] = []
+    field_order = "progressive"
     for tok in tokens[1:]:
         if not tok:
             continue
@@ -199,14 +205,16 @@ def parse_header(line: bytes, where: str = "<y4m>") -> Y4MInfo:
             n, d = _ratio(value, "A", where)
             aspect = (n, d) if n and d else None
         elif tag == "I":
-            if value in ("t", "b", "m"):
+            if interlaced and value in ("t", "b"):
+                field_order = {"t": "tff", "b": "bff"}[value]
+            elif value in ("t", "b", "m"):
                 kind = {"t": "top field first", "b": "bottom field first", "m": "mixed"}[value]
                 raise InputFileError(
                     f"{where} is interlaced (I{value}, {kind}); VMAF scores progressive "
                     "frames: deinterlace first, e.g. ffmpeg -i IN -vf bwdif=mode=send_frame "
                     "-strict -1 OUT.y4m"
                 )
-            if value not in ("p", "?"):
+            elif value not in ("p", "?"):
                 raise InputFileError(
                     f"{where}: unknown Y4M interlacing tag I{value}; expected Ip (progressive): "
                     "the header is damaged, re-create the file"
@@ -249,14 +257,15 @@ def parse_header(line: bytes, where: str = "<y4m>") -> Y4MInfo:
         aspect=aspect,
         header_size=len(line) if line.endswith(b"\n") else len(line) + 1,
         comments=tuple(comments),
+        field_order=field_order,
     )
     itemsize = 1 if bits == 8 else 2
     frame_size = sum(r * c for r, c in info.plane_shapes()) * itemsize
     return replace(info, frame_size=frame_size)
 
 
-def read_y4m_header(path: str | os.PathLike[str]) -> Y4MInfo:
-    """Read and parse the header of a Y4M file."""
+def read_y4m_header(path: str | os.PathLike[str], *, interlaced: bool = False) -> Y4MInfo:
+    """Read and parse the header of a Y4M file (``interlaced``: see :func:`parse_header`)."""
     where = repr(os.fspath(path))
     with open(path, "rb") as fh:
         line = fh.readline(MAX_LINE)
@@ -268,7 +277,7 @@ def read_y4m_header(path: str | os.PathLike[str]) -> Y4MInfo:
                 f"{where}: the Y4M header line does not end (no newline in its first "
                 f"{MAX_LINE} bytes); the file is truncated or not Y4M"
             )
-    return parse_header(line, where)
+    return parse_header(line, where, interlaced=interlaced)
 
 
 def _frame_line(fh: BinaryIO, where: str, index: int) -> bytes | None:

@@ -318,29 +318,32 @@ class Result:
         (``clip=False`` by default; the command line names its flag).
         """
         lines = []
+        # one label column for every line, as wide as the longest model or metric name
+        w = max([16, *map(len, self.scores), *map(len, self.extra_metrics())])
         for key in self.scores:
             p = pool(self.scores[key])
             lines.append(
-                f"{key:>16}: mean {p.mean:8.4f}  harmonic {p.harmonic_mean:8.4f}  "
+                f"{key:>{w}}: mean {p.mean:8.4f}  harmonic {p.harmonic_mean:8.4f}  "
                 f"min {p.min:8.4f}  p5 {p.p5:8.4f}"
             )
         if self.has_gap:
             lines.append(
-                f"{'gap':>16}: {self.pooled_gap:+.4f} points (default - NEG), "
+                f"{'gap':>{w}}: {self.pooled_gap:+.4f} points (default - NEG), "
                 f"largest on a frame {float(self.gap.max()):+.4f}"
             )
             if len(self) >= 2:
                 lines.append(self._interval_line())
             above = self.frames_above(self.default_model)  # type: ignore[arg-type]
             if not self.clipped:
-                lines.append(f"{'above 100':>16}: {above.size} frame(s) of {len(self)}")
+                lines.append(f"{'above 100':>{w}}: {above.size} frame(s) of {len(self)}")
             else:
                 advice = name_option("clip", False)
-                lines.append(f"{'above 100':>16}: n/a (scores clipped at 100; use {advice})")
+                lines.append(f"{'above 100':>{w}}: n/a (scores clipped at 100; use {advice})")
         for key in self.extra_metrics():
             p = pool(self.features[key])
             lines.append(
-                f"{key:>16}: mean {p.mean:8.4f}  min {p.min:8.4f}  p5 {p.p5:8.4f}  max {p.max:8.4f}"
+                f"{key:>{w}}: mean {p.mean:8.4f}  min {p.min:8.4f}  p5 {p.p5:8.4f}  "
+                f"max {p.max:8.4f}"
             )
         return "\n".join(lines)
 

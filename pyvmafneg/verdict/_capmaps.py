@@ -76,7 +76,7 @@ def _draw_vif(cap: FrameCap, Figure: Any, Canvas: Any) -> Any:
             ax.set_title(title, fontsize=9)
         ax = axes[2, s]
         ax.imshow(vif.cap_mask[s], cmap="Reds", vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(f"cap bit: {100 * cap.vif_fraction[s]:.1f}% of locations", fontsize=9)
+        ax.set_title(f"cap acted: {100 * cap.vif_fraction[s]:.1f}% of locations", fontsize=9)
         for row in range(3):
             axes[row, s].set_xticks([])
             axes[row, s].set_yticks([])
@@ -118,7 +118,7 @@ def _draw_adm(cap: FrameCap, Figure: Any, Canvas: Any) -> Any:
         top, bottom, left, right = bands[0].roi
         ax.add_patch(_rectangle(left, top, right - left, bottom - top))
         h, v, d = (100 * f for f in cap.adm_fraction[s])
-        ax.set_title(f"cap bit: h {h:.1f}% v {v:.1f}% d {d:.1f}%", fontsize=9)
+        ax.set_title(f"cap acted: h {h:.1f}% v {v:.1f}% d {d:.1f}%", fontsize=9)
         for col in range(3):
             axes[s, col].set_xticks([])
             axes[s, col].set_yticks([])
