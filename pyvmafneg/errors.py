@@ -257,6 +257,12 @@ class FrameCountMismatchError(FrameMismatchError):
         clips up clearly better than none, or None.
     """
 
+    reference_frames: int | None
+    distorted_frames: int | None
+    common: int
+    requested: int | None
+    suggested_offset: int | None
+
     _facts = {
         "reference_frames": _REQUIRED,
         "distorted_frames": _REQUIRED,

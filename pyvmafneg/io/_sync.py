@@ -325,7 +325,7 @@ def suggest_sync(
     :data:`CLEARLY_BETTER_DB` better than none, the advice is the search
     (``sync``) and that offset, instead of scoring a common prefix.
     """
-    reopenable = (str, bytes, os.PathLike, VideoSource)
+    reopenable = (str, os.PathLike, VideoSource)
     if offset or not (isinstance(reference, reopenable) and isinstance(distorted, reopenable)):
         return exc
     try:
