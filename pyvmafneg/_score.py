@@ -127,7 +127,10 @@ def score(
     reference, distorted, conformed = _conform(
         reference,
         distorted,
-        {k: options.pop(k) for k in ("deinterlace", "fps", "crop") if k in options},
+        {
+            **{k: options.pop(k) for k in ("deinterlace", "fps", "crop") if k in options},
+            "ffmpeg": options.get("ffmpeg"),
+        },
         segmented=segments is not None or segment_frames is not None,
         sync=bool(sync),
     )
@@ -213,7 +216,14 @@ def _conform(
     applies); frames (not videos) and segments take no explicit step.
     """
     from .errors import OptionError
-    from .io._conform import DEINTERLACERS, check_crop, check_deinterlace, check_fps, conform_pair
+    from .io._conform import (
+        DEINTERLACERS,
+        DETECT,
+        check_crop,
+        check_deinterlace,
+        check_fps,
+        conform_pair,
+    )
     from .io._sources import open_video
 
     mode = check_deinterlace(given.get("deinterlace", "auto"))
@@ -235,6 +245,12 @@ def _conform(
                 advice="score the pair in one pass, or filter both videos first",
                 options=dict.fromkeys(explicit),
             )
+        for role, clip in (("reference", reference), ("distorted", distorted)):
+            if mode == "auto" and getattr(clip, "field_order", None) in ("tff", "bff"):
+                log.warning(
+                    f"the {role} clip is interlaced; segments score its frames as stored "
+                    "(woven fields): deinterlace it first, or score the pair in one pass"
+                )
         return reference, distorted, None
     if sync and rate != "off":
         raise OptionError(
@@ -262,7 +278,12 @@ def _conform(
         else c
         for c in (reference, distorted)
     )
-    pair = conform_pair(ref, dis, deinterlace=mode, fps=rate, crop=box)
+    ffmpeg = None
+    if box is DETECT:
+        from .engines._ffmpeg import find_ffmpeg
+
+        ffmpeg = find_ffmpeg(given.get("ffmpeg"))
+    pair = conform_pair(ref, dis, deinterlace=mode, fps=rate, crop=box, ffmpeg=ffmpeg)
     if not pair.filters:
         # Nothing to do: paths stay paths (each engine opens them its own way).
         return (

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-from media_helpers import assert_same_scores, ffmpeg, series, to_y4m
+from media_helpers import FFMPEG, assert_same_scores, ffmpeg, series, to_y4m
 
 import pyvmafneg
 from pyvmafneg.cli import main
@@ -156,6 +158,58 @@ def test_crop_scores_a_letterboxed_encode_as_crop_by_hand(
     assert score(media["src50"], media["lb"]).pooled("vmaf").mean < got.pooled("vmaf").mean
 
 
+def test_crop_detect_equals_cropdetect_then_crop_by_hand(
+    tmp_path: Path, media: dict[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    proc = subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostdin", "-i", str(media["lb"]), "-vf", "cropdetect"]
+        + ["-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    )
+    window = re.findall(r"crop=(\d+:\d+:\d+:\d+)", proc.stderr)[-1]
+    hand = by_hand(media["lb"], tmp_path / "cropped.mkv", f"crop={window}")
+    expected = score(media["src50"], hand)
+    with caplog.at_level(logging.INFO, logger="pyvmafneg"):
+        got = score(media["src50"], media["lb"], crop="detect")
+    assert_same_scores(got, expected)
+    assert f"distorted crop window detected with FFmpeg's cropdetect: {window}" in caplog.text
+
+
+def test_a_comparison_manifest_takes_the_steps(tmp_path: Path, media: dict[str, Path]) -> None:
+    from pyvmafneg.comparison._batch import run_comparison
+
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(
+        f"[comparison]\nconvert_fps = 'auto'\n"
+        f"[[reference]]\nname = 'src'\nfile = '{media['s50']}'\n"
+        f"[[encode]]\nreference = 'src'\ncodec = 'x264'\npoint = 'p25'\n"
+        f"file = '{media['p25']}'\n"
+        f"[[encode]]\nreference = 'src'\ncodec = 'x264'\nsetting = 'bars'\npoint = 'lb'\n"
+        f"file = '{media['lb']}'\nconvert_fps = 'off'\ncrop = '320:180:0:30'\n"
+    )
+    store = tmp_path / "store.jsonl"
+    outcome = run_comparison(manifest, store=store, workers=1, progress=False)
+    rows = {r.point: r for r in outcome.comparison.rows}
+    expected = {
+        "p25": score(media["s50"], media["p25"], fps="auto"),
+        "lb": score(media["s50"], media["lb"], crop="320:180:0:30"),
+    }
+    for point, result in expected.items():
+        assert rows[point].status == "ok"
+        for key in ("vmaf", "vmaf_neg"):
+            assert rows[point].scores[key] == result.pooled(key).mean
+    bad = tmp_path / "bad.toml"
+    bad.write_text(manifest.read_text().replace("'320:180:0:30'", "'320:300:0:0'", 1))
+    again = run_comparison(bad, store=store, workers=1, progress=False)
+    assert (again.reused, again.failed) == (1, 1)  # the window is part of the pair's key
+    failed = {r.point: r for r in again.comparison.rows}["lb"]
+    assert failed.status == "error" and "reaches outside" in failed.error
+    bad.write_text(manifest.read_text().replace("'auto'", "'often'", 1))
+    with pytest.raises(pyvmafneg.errors.ManifestError, match="convert_fps: fps must be"):
+        run_comparison(bad, store=store, workers=1, progress=False)
+
+
 def test_the_ffmpeg_backend_scores_the_filtered_frames(media: dict[str, Path]) -> None:
     expected = score(media["src50"], media["lb"], crop="320:180:0:30")
     got = pyvmafneg.score(media["src50"], media["lb"], backend="ffmpeg", crop="320:180:0:30")
@@ -205,6 +259,7 @@ def test_frames_refuse_explicit_steps_and_segments_too(media: dict[str, Path]) -
     [
         ("s50", "p25", ["--fps", "auto"], {"fps": "auto"}),
         ("src50", "lb", ["--crop", "320:180:0:30"], {"crop": "320:180:0:30"}),
+        ("src50", "lb", ["--crop", "detect"], {"crop": "detect"}),
         ("i25", "p25", ["--deinterlace", "yadif"], {"deinterlace": "yadif"}),
         ("i25", "p25", [], {}),
         ("i25", "p25", ["--deinterlace", "off"], {"deinterlace": "off"}),
@@ -230,7 +285,7 @@ def test_cli_flags_equal_the_library(
         np.testing.assert_allclose(series(logged, key), expected[key], atol=1e-6, rtol=0)
     said = {
         "s50": "reference converted from 50 to 25 fps",
-        "src50": "distorted cropped to 320x180",
+        "src50": "distorted cropped to 320x1",
         "i25": "reference deinterlaced with",
         "y4m_i25": "reference deinterlaced with bwdif (interlaced, top field first)",
     }[ref]
@@ -251,3 +306,16 @@ def test_cli_bad_values_are_one_line_exit_2(
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert words in err and "\n" not in err and "Traceback" not in err
+
+
+def test_segments_say_an_interlaced_clip_is_scored_as_stored(
+    media: dict[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    from pyvmafneg._score import _conform
+
+    ref, dis = open_video(media["i25"]), open_video(media["p25"])
+    with caplog.at_level(logging.WARNING, logger="pyvmafneg"):
+        out = _conform(ref, dis, {}, segmented=True, sync=False)
+    assert out == (ref, dis, None)
+    assert "the reference clip is interlaced; segments score its frames as stored" in caplog.text
+    assert "distorted clip is interlaced" not in caplog.text

@@ -121,9 +121,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     bc.add_argument(
         "--crop",
-        metavar="W:H:X:Y",
+        metavar="W:H:X:Y|detect",
         help="crop the distorted video (a letterboxed encode) to W x H at X,Y before scaling, "
-        "as FFmpeg's crop filter",
+        "as FFmpeg's crop filter; detect: the window FFmpeg's cropdetect finds in the whole "
+        "video (read once more for it)",
     )
     p.add_argument("-o", "--output", metavar="PATH", help="write the per-frame log here")
     p.add_argument(

@@ -32,7 +32,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .._defaults import DEFAULT_SCALER
@@ -78,6 +78,7 @@ class PairTask:
     scale: str | None = DEFAULT_SCALER
     size: tuple[int, int] | None = None
     resolution: tuple[int, int] | None = None
+    broadcast: dict[str, str] = field(default_factory=dict)
 
 
 def _finite(value: float) -> float | None:
@@ -106,9 +107,19 @@ def score_pair(task: PairTask) -> dict[str, Any]:
     try:
         ref_path, ref_raw, _ = task.reference
         enc_path, enc_raw, enc_fps = task.encode
-        ref = open_video(ref_path, **ref_raw)
-        enc = open_video(enc_path, **enc_raw)
-        _check_rung(task, ref, enc)
+        interlaced = task.broadcast.get("deinterlace", "off") != "off"
+        ref = open_video(ref_path, **ref_raw, interlaced=interlaced)
+        enc = coded = open_video(enc_path, **enc_raw, interlaced=interlaced)
+        if task.broadcast:
+            from ..engines._ffmpeg import find_ffmpeg
+            from ..io._conform import conform_pair
+
+            detect = task.broadcast.get("crop", "").lower() == "detect"
+            pair = conform_pair(
+                ref, enc, **task.broadcast, ffmpeg=find_ffmpeg() if detect else None
+            )
+            ref, enc = pair.reference, pair.distorted
+        _check_rung(task, ref, enc, coded)
         match_sources(ref, enc, frames=task.frames, scale=task.scale, size=task.size)
         fed = [0]
         result = score(
@@ -131,7 +142,7 @@ def score_pair(task: PairTask) -> dict[str, Any]:
             width=task.size[0] if task.size else ref.width,
             height=task.size[1] if task.size else ref.height,
             fps=fps,
-            resolution=f"{enc.width}x{enc.height}",
+            resolution=f"{coded.width}x{coded.height}",
             scores={k: _finite(result.pooled(k).mean) for k in shown},
             pooled={
                 k: {s: _finite(v) for s, v in result.pooled(k).as_dict().items() if s != "count"}
@@ -173,16 +184,21 @@ def score_pair(task: PairTask) -> dict[str, Any]:
     return row
 
 
-def _check_rung(task: PairTask, ref: Any, enc: Any) -> None:
-    """Refuse a rung larger than its reference, or of another size than the manifest says."""
+def _check_rung(task: PairTask, ref: Any, enc: Any, coded: Any = None) -> None:
+    """Refuse a rung larger than its reference, or of another size than the manifest says.
+
+    ``coded`` is the encode's file as opened (``enc`` once cropped, when it is).
+    """
     from ..errors import LadderError
 
     labels = task.row
     where = {"source": labels.get("source", ""), "series": _series(labels)}
-    if task.resolution is not None and tuple(task.resolution) != (enc.width, enc.height):
+    coded = enc if coded is None else coded
+    if task.resolution is not None and tuple(task.resolution) != (coded.width, coded.height):
         w, h = task.resolution
         raise LadderError(
-            f"the manifest gives resolution {w}x{h} but {enc.path!r} is {enc.width}x{enc.height}",
+            f"the manifest gives resolution {w}x{h} but {coded.path!r} is "
+            f"{coded.width}x{coded.height}",
             advice="correct the resolution of this [[encode]] entry, or leave it out to read "
             "it from the file",
             **where,
@@ -248,6 +264,8 @@ def plan(
             options["scale"] = enc.scale
         if enc.size is not None:
             options["size"] = list(enc.size)
+        if enc.broadcast:
+            options["broadcast"] = dict(enc.broadcast)
         key = pair_key(digest(ref.file), digest(enc.clip.file), model_ids, options)
         tasks.append(
             PairTask(
@@ -263,6 +281,7 @@ def plan(
                 scale=enc.scale,
                 size=enc.size,
                 resolution=enc.resolution,
+                broadcast=dict(enc.broadcast),
             )
         )
     return tasks

@@ -19,6 +19,9 @@ Example ``comparison.toml``::
     scale = "bicubic"                 # encodes of another size are scaled to their reference's
                                       # (lanczos, bilinear, neighbor, spline, area; "none" refuses)
     # size = "1920x1080"              # optional display size: score every pair at this size
+    # deinterlace = "auto"            # broadcast inputs (default off): auto, bwdif, yadif
+    # convert_fps = "auto"            # frame-rate conversion (default off): auto or "N/D"
+    # crop = "1920:800:0:140"         # crop every encode ("W:H:X:Y" or "detect")
 
     [[reference]]
     name = "chelsea"
@@ -43,6 +46,7 @@ Example ``comparison.toml``::
     # frames = 240                    # optional; score only the first 240 frames of both
     # scale = "lanczos"               # optional; this encode's scaling (and size = "WxH")
     # resolution = "854x480"          # optional; checked against the file's coded size
+    # deinterlace, convert_fps, crop  # optional; this encode's (see docs/broadcast.md)
 
 Encodes at another resolution than their reference (the rungs of an ABR
 ladder) are scaled to the reference size in the scoring pipeline, so a
@@ -95,6 +99,7 @@ _SETTINGS = {
     "threads",
     "scale",
     "size",
+    *("deinterlace", "convert_fps", "crop"),
 }
 _REFERENCE_KEYS = {"name", "file", "fps", *_RAW_KEYS}
 _ENCODE_KEYS = {
@@ -109,8 +114,12 @@ _ENCODE_KEYS = {
     "scale",
     "size",
     "resolution",
+    *("deinterlace", "convert_fps", "crop"),
     *_RAW_KEYS,
 }
+
+#: Manifest keys of the broadcast-input steps -> :func:`pyvmafneg.io._conform.conform_pair`'s.
+BROADCAST_KEYS = {"deinterlace": "deinterlace", "convert_fps": "fps", "crop": "crop"}
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,10 @@ class Encode:
     resolution:
         The coded size the manifest states for the encode (checked against
         the file when it is scored), or None to read it from the file.
+    broadcast:
+        ``deinterlace``, ``fps`` and ``crop`` for
+        :func:`pyvmafneg.io._conform.conform_pair`, as ``(keyword, value)``
+        pairs (empty: the pair is scored as stored).
     """
 
     reference: str
@@ -163,6 +176,7 @@ class Encode:
     scale: str | None = DEFAULT_SCALER
     size: tuple[int, int] | None = None
     resolution: tuple[int, int] | None = None
+    broadcast: tuple[tuple[str, str], ...] = ()
 
     @property
     def series(self) -> str:
@@ -341,6 +355,7 @@ def parse_manifest(
     if method not in ("pchip", "cubic"):
         raise ManifestError(f"{path}: bd_method must be 'pchip' or 'cubic'; got {method!r}")
     default_scale, default_size = _scaling(settings, f"{path}: [comparison]", DEFAULT_SCALER, None)
+    default_broadcast = _broadcast(settings, f"{path}: [comparison]", {})
     references: dict[str, Clip] = {}
     for i, entry in enumerate(_entries(data, "reference", path), start=1):
         where = f"{path}: [[reference]] #{i}"
@@ -401,8 +416,21 @@ def parse_manifest(
                 raise ManifestError(
                     f'{where}: resolution must be "WxH" or [W, H] in pixels; got {value!r}'
                 )
+        steps = _broadcast(entry, where, default_broadcast)
         encodes.append(
-            Encode(ref, codec, setting, point, clip, rate, frames, enc_scale, enc_size, resolution)
+            Encode(
+                ref,
+                codec,
+                setting,
+                point,
+                clip,
+                rate,
+                frames,
+                enc_scale,
+                enc_size,
+                resolution,
+                tuple(sorted(steps.items())),
+            )
         )
     if not encodes:
         raise ManifestError(f"{path}: no encodes; add [[encode]] blocks")
@@ -449,6 +477,34 @@ def parse_manifest(
         scale=default_scale,
         size=default_size,
     )
+
+
+def _broadcast(entry: Mapping[str, Any], where: str, given: dict[str, str]) -> dict[str, str]:
+    """The broadcast-input steps of a table (``deinterlace``, ``convert_fps``, ``crop``).
+
+    Keyed by :func:`~pyvmafneg.io._conform.conform_pair`'s keywords, defaulting to ``given``;
+    steps that do nothing (``'off'``) are left out.
+    """
+    from ..errors import OptionError
+    from ..io._conform import check_crop, check_deinterlace, check_fps
+
+    checks = {"deinterlace": check_deinterlace, "fps": check_fps, "crop": check_crop}
+    out = dict(given)
+    for key, keyword in BROADCAST_KEYS.items():
+        if key not in entry:
+            continue
+        value = entry[key]
+        if not isinstance(value, str):
+            raise ManifestError(f"{where}: {key} must be a string; got {value!r}")
+        try:
+            checks[keyword](value)
+        except OptionError as exc:
+            raise ManifestError(f"{where}: {key}: {exc.message}") from None
+        if value.strip().lower() == "off":
+            out.pop(keyword, None)
+        else:
+            out[keyword] = value.strip()
+    return out
 
 
 def _scaling(

@@ -48,6 +48,7 @@ __all__ = [
     "check_deinterlace",
     "check_fps",
     "conform_pair",
+    "detect_crop",
     "filter_frames",
 ]
 
@@ -125,8 +126,12 @@ class Crop:
         return f"crop={self.width}:{self.height}:{self.x}:{self.y}"
 
 
+#: ``crop='detect'``: the window FFmpeg's ``cropdetect`` finds (see :func:`detect_crop`).
+DETECT = Crop(0, 0, -1, -1)
+
+
 def check_crop(value: str | Crop | Iterable[int] | None) -> Crop | None:
-    """A :class:`Crop` from ``'W:H:X:Y'`` (or ``'W:H'``, centred as FFmpeg centres it later).
+    """A :class:`Crop` from ``'W:H:X:Y'`` (``'W:H'``: centred); ``'detect'``: :data:`DETECT`.
 
     Raises
     ------
@@ -135,6 +140,8 @@ def check_crop(value: str | Crop | Iterable[int] | None) -> Crop | None:
     """
     if value is None or isinstance(value, Crop):
         return value
+    if isinstance(value, str) and value.strip().lower() == "detect":
+        return DETECT
     try:
         parts = value.split(":") if isinstance(value, str) else list(value)
         nums = [int(str(p).strip()) for p in parts]
@@ -146,8 +153,8 @@ def check_crop(value: str | Crop | Iterable[int] | None) -> Crop | None:
             raise ValueError
     except (TypeError, ValueError, AttributeError):
         raise OptionError(
-            f"crop must be 'W:H:X:Y' (or 'W:H', centred) in whole pixels, with a positive "
-            f"width and height; got {value!r}",
+            f"crop must be 'W:H:X:Y' (or 'W:H', centred, or 'detect') in whole pixels, with a "
+            f"positive width and height; got {value!r}",
             option="crop",
             value=value,
         ) from None
@@ -193,12 +200,22 @@ def filter_frames(
     ``n / rate`` seconds). Frames come out in the input's pixel format and
     bit depth; the chain may change their size and number.
     """
-    import av.filter
-
     it = iter(frames)
     head = first if first is not None else next(it, None)
     if head is None:
         return
+    dtype = np.dtype(np.uint8 if head.bitdepth == 8 else np.uint16)
+    for out in _run_graph(head, it, graph, rate):
+        planes = tuple(_plane(p, dtype) for p in out.planes[: len(head.planes)])
+        yield Frame(planes, head.bitdepth, head.pixel_format)
+
+
+def _run_graph(head: Frame, rest: Iterator[Frame], graph: str, rate: Fraction) -> Iterator[Any]:
+    """The PyAV frames ``graph`` makes of ``head`` and the frames after it."""
+    import itertools
+
+    import av.filter
+
     pix_fmt = ffmpeg_pix_fmt(head.pixel_format, head.bitdepth)
     tb = 1 / Fraction(rate)
     g = av.filter.Graph()
@@ -216,18 +233,14 @@ def filter_frames(
     g.configure()
     dtype = np.dtype(np.uint8 if head.bitdepth == 8 else np.uint16)
 
-    def pull() -> Iterator[Frame]:
+    def pull() -> Iterator[Any]:
         while True:
             try:
-                out = sink.pull()
+                yield sink.pull()
             except (av.error.BlockingIOError, av.error.EOFError):
                 return
-            planes = tuple(_plane(p, dtype) for p in out.planes[: len(head.planes)])
-            yield Frame(planes, head.bitdepth, head.pixel_format)
 
-    import itertools
-
-    for index, frame in enumerate(itertools.chain((head,), it)):
+    for index, frame in enumerate(itertools.chain((head,), rest)):
         vf = av.VideoFrame(frame.width, frame.height, pix_fmt)
         for plane, data in zip(vf.planes, frame.planes, strict=True):
             _plane_view(plane, dtype)[:] = data
@@ -238,6 +251,51 @@ def filter_frames(
         yield from pull()
     src.push(None)
     yield from pull()
+
+
+def detect_crop(source: VideoSource, ffmpeg: str) -> Crop:
+    """The window FFmpeg's ``cropdetect`` filter finds in a whole clip (its defaults).
+
+    ``cropdetect`` (``limit=24/255``, ``round=16``, ``skip=2``) widens its
+    window over every frame it sees; the window it reports after the clip's
+    last frame is returned. The clip's file is read by the FFmpeg executable
+    ``ffmpeg`` (PyAV's libraries carry no ``cropdetect``), as
+    ``ffmpeg -i CLIP -vf cropdetect -f null -`` reads it.
+
+    Raises
+    ------
+    OptionError
+        FFmpeg reports no window (a clip of 2 frames or fewer: ``cropdetect``
+        skips the first 2).
+    FFmpegError
+        FFmpeg fails on the file.
+    """
+    import re
+    import subprocess
+
+    from ..errors import FFmpegError
+
+    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"]
+    if source.kind == "raw":
+        cmd += ["-f", "rawvideo", "-video_size", f"{source.width}x{source.height}"]
+        cmd += ["-pix_fmt", ffmpeg_pix_fmt(source.pixel_format, source.bitdepth)]
+    cmd += ["-i", source.path, "-map", "0:v:0", "-vf", "cropdetect", "-f", "null", "-"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise FFmpegError(f"FFmpeg's cropdetect failed on {source.path!r}: {last}")
+    found = re.findall(r"crop=(\d+):(\d+):(\d+):(\d+)", proc.stderr)
+    if not found:
+        raise OptionError(
+            f"crop='detect' found no window in {source.path!r}: FFmpeg's cropdetect skips the "
+            "first 2 frames and reports from the 3rd on",
+            advice="give the window as {crop}",
+            options={"crop": "W:H:X:Y"},
+            option="crop",
+            value="detect",
+        )
+    w, h, x, y = (int(v) for v in found[-1])
+    return Crop(w, h, x, y)
 
 
 def _plane_view(plane: Any, dtype: np.dtype) -> np.ndarray:
@@ -292,11 +350,14 @@ def conform_pair(
     deinterlace: str | None = "auto",
     fps: str | Fraction | int | None = "off",
     crop: str | Crop | Iterable[int] | None = None,
+    ffmpeg: str | None = None,
 ) -> ConformedPair:
     """Deinterlace, convert the frame rate of and crop two opened videos (see the module notes).
 
-    Nothing is read: the returned sources filter their frames as they are
-    iterated. Each step taken is logged on the ``pyvmafneg`` logger (INFO).
+    Nothing is read (except by ``crop='detect'``, which runs the FFmpeg
+    executable ``ffmpeg`` over the distorted file, see :func:`detect_crop`):
+    the returned sources filter their frames as they are iterated. Each step
+    taken is logged on the ``pyvmafneg`` logger (INFO).
 
     Raises
     ------
@@ -323,6 +384,18 @@ def conform_pair(
         chains[role].append(f"{name}=mode=send_frame:parity={parity}:deint=all")
         deinterlaced.add(role)
         notes.append(f"{role} deinterlaced with {name} ({why}, {parity_word})")
+    if box is DETECT:
+        if ffmpeg is None:
+            raise OptionError(
+                "crop='detect' runs FFmpeg's cropdetect, which needs the FFmpeg executable",
+                option="crop",
+                value="detect",
+            )
+        box = detect_crop(distorted, ffmpeg)
+        notes.append(
+            f"distorted crop window detected with FFmpeg's cropdetect: "
+            f"{box.width}:{box.height}:{box.x}:{box.y}"
+        )
     if box is not None:
         placed = _fits(box, distorted)
         chains["distorted"].append(placed.ffmpeg_filter())
