@@ -59,12 +59,12 @@ def __getattr__(name: str) -> Any:
     elif name in _SUBPACKAGES:
         value = importlib.import_module(f".{name}", __name__)
     else:
-        # Every error class stays reachable here (pyvmafneg.SyncError), as in
-        # earlier versions of this module, though only the common ones are listed.
+        # Every error and warning class stays reachable here (pyvmafneg.SyncError),
+        # as in earlier versions of this module, though only the common ones are listed.
         from . import errors
 
-        value = getattr(errors, name, None)
-        if not (isinstance(value, type) and issubclass(value, errors.VmafNegError)):
+        value = getattr(errors, name, None) if name in errors.__all__ else None
+        if not (isinstance(value, type) and issubclass(value, errors.VmafNegError | Warning)):
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value  # later look-ups skip this function
     return value

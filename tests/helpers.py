@@ -128,3 +128,15 @@ def system_libvmaf() -> str | None:
             continue
         return name
     return None
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a child that is sent Ctrl-C: SIGINT at its default action.
+
+    A shell starts background jobs with SIGINT ignored and children inherit
+    that; Python then installs no KeyboardInterrupt handler, so a test that
+    sends SIGINT would see the child go on instead of stopping.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import default_sigint
 
 import pyvmafneg
 from pyvmafneg.cli import main
@@ -459,7 +460,12 @@ def test_ctrl_c_keeps_finished_pairs_and_says_how_to_go_on(sample: Path, tmp_pat
     cmd = [sys.executable, "-m", "pyvmafneg", "compare", str(sample), "--store", str(store),
            "--workers", "2"]  # fmt: skip
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=default_sigint,
     )
     deadline = time.monotonic() + 120
     while not _store_lines(store) and proc.poll() is None and time.monotonic() < deadline:

@@ -20,6 +20,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from helpers import default_sigint
 from media_helpers import clip, decode_to_yuv, ffmpeg, to_y4m, to_yuv
 
 import pyvmafneg
@@ -302,7 +303,9 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_segments(hd, tmp_path: Path) ->
         sys.executable, "-m", "pyvmafneg", "score", "-r", str(hd["ref"]), "-d", str(hd["mkv"]),
         "-w", "1920", "-H", "1080", "--segments", "3", "--workers", "2", "--store", str(store),
     ]  # fmt: skip
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint
+    )
     deadline = time.monotonic() + 120
     while not _store_rows(store) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
