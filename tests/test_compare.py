@@ -565,3 +565,21 @@ def test_sample_ladder_is_compared_by_its_hull(scored) -> None:
             assert len(c.bd_curve(source, "x264 ladder", metric)) >= 4
         assert c.entry(source, "x264 ladder", "vmaf").bd_rate is not None
     assert not c.is_ladder(SAMPLE_SOURCES[0], "x264 plain")
+
+
+def test_sample_flip_is_resolved_by_its_intervals(scored) -> None:
+    """The sample's flip holds beyond frame and source noise: intervals on opposite sides of 0."""
+    from pyvmafneg.comparison._analysis import AVERAGE, flip_resolved
+
+    c = scored.comparison
+    d = c.entry(AVERAGE, "x264 sharpened", "vmaf")
+    n = c.entry(AVERAGE, "x264 sharpened", "vmaf_neg")
+    assert d.has_interval and n.has_interval and d.replicates >= 270
+    assert d.bd_rate_low <= d.bd_rate <= d.bd_rate_high
+    assert n.bd_rate_low <= n.bd_rate <= n.bd_rate_high
+    assert flip_resolved(d, n)
+    assert AVERAGE in [f.source for f in c.flips() if f.series == "x264 sharpened"]
+    assert not [f for f in c.flags if f.kind == "flip_unresolved"]
+    # the ladder is compared by its hull, rebuilt in every replicate
+    for source in SAMPLE_SOURCES:
+        assert c.entry(source, "x264 ladder", "vmaf_neg").has_interval

@@ -7,8 +7,13 @@ one codec with one setting), Bjøntegaard deltas of every series against the
 anchor under default VMAF and under VMAF-NEG side by side, averaged over
 sources, and the flags a codec evaluator must not miss:
 
-- ``winner_flip``: default VMAF and VMAF-NEG disagree on which series wins
-  (the sign of the BD-rate differs), i.e. the ranking rides on enhancement;
+- ``winner_flip``: default VMAF and VMAF-NEG disagree on which series wins,
+  i.e. the ranking rides on enhancement: the BD-rates' bootstrap intervals
+  (:mod:`pyvmafneg.comparison._bdinterval`) exclude zero on opposite sides
+  (:func:`flip_resolved`); without per-frame scores, the signs of the
+  BD-rates differ;
+- ``flip_unresolved``: the BD-rates' signs differ but an interval reaches
+  across zero: the ranking is not resolved (not gating);
 - ``bd_gap``: the default-vs-NEG BD-rate difference exceeds a threshold;
 - ``curve``: a curve cannot be used (fewer than four points, not monotonic,
   failed encodes, no overlap); the message says why, nothing crashes;
@@ -61,6 +66,7 @@ __all__ = [
     "HullShift",
     "LadderPick",
     "analyse",
+    "flip_resolved",
     "rung_label",
     "series_name",
     "to_bd_csv",
@@ -124,6 +130,10 @@ class EncodeRow:
         Content key of the pair in the result store.
     seconds:
         Wall time spent scoring the pair.
+    frame_scores:
+        Per model (the keys of :attr:`scores`): the per-frame scores whose mean
+        is the pooled score, kept for the comparison's bootstrap intervals
+        (empty in rows stored before they were kept: such rows get no interval).
     """
 
     source: str
@@ -148,6 +158,7 @@ class EncodeRow:
     error: str | None = None
     key: str = ""
     seconds: float | None = None
+    frame_scores: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def series(self) -> str:
@@ -196,6 +207,16 @@ class BDEntry:
         Why a value is missing (plain English), else None.
     sources:
         For :data:`AVERAGE` entries: how many sources the mean covers.
+    bd_rate_low, bd_rate_high:
+        Bootstrap interval of :attr:`bd_rate` (percent) at :attr:`level`, over
+        frames and, for :data:`AVERAGE` entries, over sources
+        (:mod:`pyvmafneg.comparison._bdinterval`); None without per-frame scores.
+    bd_quality_low, bd_quality_high:
+        The same for :attr:`bd_quality` (score points).
+    level:
+        Coverage aimed at by the intervals, e.g. 0.95 (None without interval).
+    replicates:
+        Bootstrap replicates the interval rests on (0 without interval).
     """
 
     source: str
@@ -206,13 +227,24 @@ class BDEntry:
     bd_quality: float | None
     problem: str | None = None
     sources: int = 1
+    bd_rate_low: float | None = None
+    bd_rate_high: float | None = None
+    bd_quality_low: float | None = None
+    bd_quality_high: float | None = None
+    level: float | None = None
+    replicates: int = 0
+
+    @property
+    def has_interval(self) -> bool:
+        """True when :attr:`bd_rate` has a bootstrap interval."""
+        return self.bd_rate_low is not None and self.bd_rate_high is not None
 
 
 @dataclass(frozen=True)
 class Flag:
     """Something in a comparison a reader must look at.
 
-    ``kind`` is one of ``winner_flip``, ``bd_gap``, ``curve``, ``encode_gap``,
+    ``kind`` is one of ``winner_flip``, ``flip_unresolved``, ``bd_gap``, ``curve``, ``encode_gap``,
     ``residual_gain`` (a hint, not gating).
     """
 
@@ -716,6 +748,8 @@ def analyse(
     default_metric: str | None = "vmaf",
     neg_metric: str | None = "vmaf_neg",
     provenance: Mapping[str, str] | None = None,
+    replicates: int = 300,
+    level: float = 0.95,
 ) -> Comparison:
     """BD-rates of every series against the anchor, per source and averaged, with flags.
 
@@ -739,6 +773,11 @@ def analyse(
         Model names of default VMAF and VMAF-NEG in the rows' scores.
     provenance:
         Stored as is on the result.
+    replicates, level:
+        Bootstrap replicates (>= 100) and coverage (in (0, 1)) of the BD
+        intervals, over frames and sources
+        (:mod:`pyvmafneg.comparison._bdinterval`); rows without per-frame
+        scores get no interval.
 
     Raises
     ------
@@ -874,11 +913,15 @@ def analyse(
                         AVERAGE, anchor, test, metric, None, None, "no source has usable curves", 0
                     )
                 )
+    from ._bdinterval import _check, with_intervals
+
+    _check(level, replicates)
+    with_intervals(comparison, replicates=replicates, level=float(level))
     _flag_default_vs_neg(comparison, tests)
     _flag_hull_shifts(comparison)
     if neg_metric is not None:
         _flag_residual_gain(comparison, neg_metric)
-    kinds = ("winner_flip", "bd_gap", "hull_shift", "encode_gap", "curve")
+    kinds = ("winner_flip", "flip_unresolved", "bd_gap", "hull_shift", "encode_gap", "curve")
     order = {kind: i for i, kind in enumerate(kinds)}
     comparison.flags.sort(key=lambda f: order.get(f.kind, len(order)))
     return comparison
@@ -956,16 +999,41 @@ def _flag_default_vs_neg(comparison: Comparison, tests: Sequence[str]) -> None:
             if (ed.bd_rate < 0) != (en.bd_rate < 0):
                 winner_d = test if ed.bd_rate < 0 else comparison.anchor
                 winner_n = test if en.bd_rate < 0 else comparison.anchor
-                comparison.flags.append(
-                    Flag(
-                        "winner_flip",
-                        f"{where}: default VMAF picks {winner_d!r} (BD-rate {ed.bd_rate:+.1f} %) "
-                        f"but VMAF-NEG picks {winner_n!r} (BD-rate {en.bd_rate:+.1f} %): the "
-                        "default ranking rides on enhancement",
-                        source,
-                        test,
+                if not (ed.has_interval and en.has_interval):
+                    comparison.flags.append(
+                        Flag(
+                            "winner_flip",
+                            f"{where}: default VMAF picks {winner_d!r} (BD-rate "
+                            f"{ed.bd_rate:+.1f} %) but VMAF-NEG picks {winner_n!r} (BD-rate "
+                            f"{en.bd_rate:+.1f} %): the default ranking rides on enhancement",
+                            source,
+                            test,
+                        )
                     )
-                )
+                elif flip_resolved(ed, en):
+                    comparison.flags.append(
+                        Flag(
+                            "winner_flip",
+                            f"{where}: default VMAF picks {winner_d!r} (BD-rate "
+                            f"{_with_interval(ed)}) but VMAF-NEG picks {winner_n!r} (BD-rate "
+                            f"{_with_interval(en)}); the {_level(ed)} intervals exclude zero on "
+                            "opposite sides: the default ranking rides on enhancement",
+                            source,
+                            test,
+                        )
+                    )
+                else:
+                    comparison.flags.append(
+                        Flag(
+                            "flip_unresolved",
+                            f"{where}: default VMAF leans to {winner_d!r} (BD-rate "
+                            f"{_with_interval(ed)}) and VMAF-NEG to {winner_n!r} (BD-rate "
+                            f"{_with_interval(en)}), but an interval reaches across zero: the "
+                            "ranking is not resolved (more frames or sources would tell)",
+                            source,
+                            test,
+                        )
+                    )
             diff = en.bd_rate - ed.bd_rate
             if abs(diff) > comparison.bd_gap_threshold:
                 comparison.flags.append(
@@ -978,6 +1046,30 @@ def _flag_default_vs_neg(comparison: Comparison, tests: Sequence[str]) -> None:
                         test,
                     )
                 )
+
+
+def flip_resolved(default: BDEntry, neg: BDEntry) -> bool:
+    """True when the BD-rate intervals under the two models exclude zero on opposite sides.
+
+    That is: one interval lies wholly below zero (that model's winner is the
+    test series) and the other wholly above zero (that model's winner is the
+    anchor). The two intervals then cannot overlap, and each model's ranking
+    is itself resolved. False when either entry has no interval.
+    """
+    if not (default.has_interval and neg.has_interval):
+        return False
+    d_lo, d_hi = default.bd_rate_low, default.bd_rate_high
+    n_lo, n_hi = neg.bd_rate_low, neg.bd_rate_high
+    return (d_hi < 0 < n_lo) or (n_hi < 0 < d_lo)  # type: ignore[operator]
+
+
+def _with_interval(e: BDEntry) -> str:
+    """``'+21.6 % [+15.0, +28.1]'``."""
+    return f"{e.bd_rate:+.1f} % [{e.bd_rate_low:+.1f}, {e.bd_rate_high:+.1f}]"
+
+
+def _level(e: BDEntry) -> str:
+    return f"{100 * (e.level or 0.95):g} %"
 
 
 #: Flag kinds that make ``pyvmafneg compare`` exit with status 1.
@@ -1039,12 +1131,31 @@ def to_text(comparison: Comparison) -> str:
                     digits = "+14.4f" if m == "float_ssim" else "+14.2f"
                     line += f" {_fmt(e and e.bd_quality, digits, '           n/a')}"
                 lines.append(line)
+                spans = [c.entry(source, test, m) for m in metrics]
+                if any(e is not None and e.has_interval for e in spans):
+                    level = next(e.level for e in spans if e is not None and e.level)
+                    line = f"{'':<14} {f'{100 * level:g} % interval':>22}"
+                    for m, e in zip(metrics, spans, strict=True):
+                        digits = ".4f" if m == "float_ssim" else ".2f"
+                        rate = quality = ""
+                        if e is not None and e.has_interval:
+                            rate = f"[{e.bd_rate_low:+.1f}, {e.bd_rate_high:+.1f}]"
+                        if e is not None and e.bd_quality_low is not None:
+                            low, high = e.bd_quality_low, e.bd_quality_high
+                            quality = f"[{low:+{digits}}, {high:+{digits}}]"
+                        line += f" {rate:>18} {quality:>14}"
+                    lines.append(line.rstrip())
         if any(c.is_ladder(s, t) for s in c.sources for t in c.series):
             lines.append("ladders (series spanning resolutions) are compared by their convex hulls")
         if len(c.sources) > 1:
             lines.append(
                 f"'{AVERAGE}' is the mean over the sources with a value; (k/{total}) marks a "
                 "mean over fewer than all"
+            )
+        if any(e.has_interval for e in c.bd):
+            lines.append(
+                "intervals: percentile bootstrap over frames (moving blocks) and, for the "
+                "mean, over sources"
             )
     lines += _ladder_text(c)
     if c.flags:
@@ -1133,6 +1244,9 @@ def to_csv(comparison: Comparison) -> str:
 def to_bd_csv(comparison: Comparison) -> str:
     """One CSV row per BD entry: source, anchor, test, metric, BD-rate, BD-quality, why not.
 
+    The last columns hold the bootstrap intervals of BD-rate and BD-quality,
+    their level and replicate count (empty without per-frame scores).
+
     ``curve`` says what was compared: ``hull`` when either series is a ladder
     (BD between convex hulls), else ``points``; ``sources`` is how many
     sources a mean over :data:`AVERAGE` covers.
@@ -1146,6 +1260,8 @@ def to_bd_csv(comparison: Comparison) -> str:
     writer.writerow(
         ["source", "anchor", "test", "metric", "bd_rate_percent", "bd_quality", "curve"]
         + ["sources", "problem"]
+        + ["bd_rate_low", "bd_rate_high", "bd_quality_low", "bd_quality_high", "level"]
+        + ["replicates"]
     )
     for e in c.bd:
         sources = c.sources if e.source == AVERAGE else [e.source]
@@ -1153,6 +1269,8 @@ def to_bd_csv(comparison: Comparison) -> str:
         writer.writerow(
             [e.source, e.anchor, e.test, e.metric, e.bd_rate, e.bd_quality]
             + ["hull" if hull else "points", e.sources, e.problem or ""]
+            + [e.bd_rate_low, e.bd_rate_high, e.bd_quality_low, e.bd_quality_high, e.level]
+            + [e.replicates]
         )
     return out.getvalue()
 

@@ -148,6 +148,11 @@ def score_pair(task: PairTask) -> dict[str, Any]:
                 k: {s: _finite(v) for s, v in result.pooled(k).as_dict().items() if s != "count"}
                 for k in shown
             },
+            frame_scores={
+                k: [float(v) for v in result[k]]
+                for k in shown
+                if all(math.isfinite(v) for v in result[k])
+            },
         )
         if result.has_gap:
             row["gap"] = _finite(result.pooled_gap)

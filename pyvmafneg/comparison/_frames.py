@@ -105,8 +105,8 @@ def comparison_frame(comparison: Comparison, table: str = "encodes") -> Any:
     ``'encodes'``: one row per encode (labels, bitrate, status, the verdict,
     the gap and one column per pooled score); ``'bd'``: one row per BD entry
     (source or ``'all sources'``, test series, metric, BD-rate in percent,
-    BD-quality in points, why a value is missing); ``'flags'``: one row per
-    flag.
+    BD-quality in points, why a value is missing, and their bootstrap
+    intervals); ``'flags'``: one row per flag.
     """
     pd = pandas_module("Comparison.to_pandas()")
     if table == "encodes":
@@ -131,11 +131,10 @@ def comparison_frame(comparison: Comparison, table: str = "encodes") -> Any:
         return pd.DataFrame.from_records(records)
     if table == "bd":
         columns = ["source", "anchor", "test", "metric", "bd_rate", "bd_quality"]
-        records = [
-            {**{c: getattr(e, c) for c in columns}, "sources": e.sources, "problem": e.problem}
-            for e in comparison.bd
-        ]
-        return pd.DataFrame.from_records(records, columns=[*columns, "sources", "problem"])
+        columns += ["sources", "problem", "bd_rate_low", "bd_rate_high"]
+        columns += ["bd_quality_low", "bd_quality_high", "level", "replicates"]
+        records = [{c: getattr(e, c) for c in columns} for e in comparison.bd]
+        return pd.DataFrame.from_records(records, columns=columns)
     if table == "flags":
         records = [f.as_dict() for f in comparison.flags]
         return pd.DataFrame.from_records(records, columns=["kind", "source", "series", "message"])

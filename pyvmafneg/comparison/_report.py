@@ -64,8 +64,14 @@ _KINDS: dict[str, tuple[str, str]] = {
     "winner_flip": (
         "Winner flips",
         "Default VMAF and VMAF-NEG disagree on which series needs fewer bits for the same "
-        "quality: the default ranking rides on enhancement (sharpening, contrast) that "
-        "VMAF-NEG does not credit.",
+        "quality, and their BD-rate intervals exclude zero on opposite sides: the default "
+        "ranking rides on enhancement (sharpening, contrast) that VMAF-NEG does not credit.",
+    ),
+    "flip_unresolved": (
+        "Unresolved winner flips",
+        "Default VMAF and VMAF-NEG lean to different winners, but a BD-rate's bootstrap "
+        "interval (over frames and sources) reaches across zero: the ranking is not resolved "
+        "by these frames and sources.",
     ),
     "bd_gap": (
         "Default vs NEG BD-rate gaps",
@@ -452,6 +458,24 @@ def _value_cell(text: str, classes: Sequence[str] = (), title: str | None = None
     return f'<td class="{cls}"{attr}>{_e(text)}</td>'
 
 
+def _level_of(comparison: Comparison) -> str:
+    level = next((e.level for e in comparison.bd if e.level), 0.95)
+    return f"{100 * level:g} %"
+
+
+def _interval_of(entry: BDEntry, kind: str) -> str:
+    """`` [-15.1, -10.2]``: the bootstrap interval of a BD-rate or BD-quality, or ``''``."""
+    low, high = (
+        (entry.bd_rate_low, entry.bd_rate_high)
+        if kind == "rate"
+        else (entry.bd_quality_low, entry.bd_quality_high)
+    )
+    if low is None or high is None:
+        return ""
+    digits = ".1f" if kind == "rate" else ".2f"
+    return f" [{low:+{digits}}, {high:+{digits}}]"
+
+
 def _ordered(flags: Sequence[Flag], comparison: Comparison) -> list[Flag]:
     """Averaged flags first, then in source order."""
     order = {s: i for i, s in enumerate([AVERAGE, *comparison.sources])}
@@ -529,7 +553,7 @@ def _summary(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
             if e is None or e.bd_rate is None:
                 cells.append(_na(e.problem if e else None))
             else:
-                text = _fmt_rate(e.bd_rate) + _mean_of(comparison, e)
+                text = _fmt_rate(e.bd_rate) + _mean_of(comparison, e) + _interval_of(e, "rate")
                 cells.append(_value_cell(text, ["flip"] if flip else [], e.problem))
         values = [e.bd_rate if e else None for e in entries]
         if len(metrics) == 2:
@@ -616,7 +640,10 @@ def _classic_bd_table(comparison: Comparison, colours: Mapping[str, str]) -> lis
 def _legend(comparison: Comparison) -> str:
     items = [
         '<span class="key flip"></span>winner flip: default VMAF and VMAF-NEG disagree on the '
-        "sign of the BD-rate (which series wins)",
+        "sign of the BD-rate (which series wins), with intervals that exclude zero on opposite "
+        "sides",
+        f"[low, high]: {_level_of(comparison)} bootstrap interval over frames (and over sources "
+        "for the mean)",
         '<span class="key gap"></span>BD-rate gap: the NEG and default BD-rates differ by more '
         f"than {comparison.bd_gap_threshold:g} points",
         '<span class="na">n/a</span>: not computed; hover for the reason, also listed below',
@@ -748,6 +775,8 @@ def _bd_table(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
                 text = _fmt_rate(value) if kind == "rate" else _fmt_points(value)
                 if e is not None and kind == "rate":
                     text += _mean_of(comparison, e)
+                if e is not None:
+                    text += _interval_of(e, kind)
                 classes = ["flip"] if flip and kind == "rate" else []
                 cells.append(_value_cell(text, classes, e.problem if e else None))
                 if e is not None and e.problem and kind == "rate":

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..errors import ResultError
 
-__all__ = ["Interval", "block_bootstrap", "block_length"]
+__all__ = ["Interval", "block_bootstrap", "block_length", "block_means", "block_starts"]
 
 #: Bootstrap replicates drawn by default.
 DEFAULT_REPLICATES = 2000
@@ -207,3 +207,32 @@ def block_bootstrap(
         block=b,
         replicates=int(replicates),
     )
+
+
+def block_starts(n: int, block: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
+    """Random block starts for ``replicates`` moving-block resamples of a series of ``n`` frames.
+
+    Returns an integer array of shape ``(replicates, ceil(n / block))``, each start in
+    ``[0, n - block]``. The same starts applied to several series of the same
+    frames (:func:`block_means`) resample them together, keeping what they share.
+    """
+    b = min(max(1, int(block)), n)
+    return rng.integers(0, n - b + 1, size=(replicates, math.ceil(n / b)))
+
+
+def block_means(series: np.ndarray, starts: np.ndarray, block: int) -> np.ndarray:
+    """The mean of each moving-block resample of ``series`` drawn by ``starts``.
+
+    ``starts`` comes from :func:`block_starts` with the same ``n`` and ``block``;
+    the last block of a resample is cut so it has ``n`` frames, as in
+    :func:`block_bootstrap`. Returns one mean per row of ``starts``.
+    """
+    x = np.asarray(series, dtype=np.float64).reshape(-1)
+    n = x.size
+    b = min(max(1, int(block)), n)
+    c = np.concatenate([[0.0], np.cumsum(x)])
+    sums = c[starts + b] - c[starts]
+    tail = n - (starts.shape[1] - 1) * b
+    if tail != b:
+        sums[:, -1] = c[starts[:, -1] + tail] - c[starts[:, -1]]
+    return np.asarray(sums.sum(axis=1) / n)
