@@ -110,6 +110,20 @@ def test_self_score_above_100_is_not_flagged(reference: list) -> None:
     assert any("above 100" in n for n in report.notes)
 
 
+def test_frames_below_their_ceiling_report_no_negative_excess(reference: list) -> None:
+    """Below the ceiling the report says how close the scores came, not a negative excess."""
+    from helpers import blur
+
+    from pyvmafneg.demo._clips import map_frames
+
+    result = score(reference, map_frames(reference, lambda p: blur(p, 1.5)), clip=False)
+    report = check(result)
+    assert report.frames_above_ceiling.size == 0 and report.max_excess < 0
+    text = report.to_text()
+    assert f"no excess; closest {-report.max_excess:.3f} points below it" in text
+    assert "largest excess -" not in text
+
+
 @pytest.fixture(scope="module")
 def sharpened_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     d = tmp_path_factory.mktemp("ceiling")

@@ -410,10 +410,16 @@ class CheckReport:
                 lines.append(f"cap shares (locations where {self.neg_model}'s caps act): {shares}")
         if self.ceiling_excess is not None and self.ceiling is not None:
             worst = int(np.argmax(self.ceiling_excess))
+            # An excess is a score beyond the ceiling; below it, say how close it came.
+            nearest = (
+                f"largest excess {self.max_excess:.3f} points"
+                if self.max_excess > 0
+                else f"no excess; closest {-self.max_excess:.3f} points below it"
+            )
             lines.append(
                 f"own ceiling ({self.ceiling_model} at VIF = ADM = 1): "
                 f"{self.frames_above_ceiling.size} of {self.frames.size} frames above it; "
-                f"largest excess {self.max_excess:+.3f} points at frame "
+                f"{nearest} at frame "
                 f"{int(self.frames[worst])} (score {float(self.default_scores[worst]):.3f}, "
                 f"ceiling {float(self.ceiling[worst]):.3f})"
             )
