@@ -46,13 +46,22 @@ def _group(pgid: int) -> list[tuple[int, str]]:
 @pytest.fixture(scope="module")
 def title(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("lifetime")
+    # The segmented title is long enough that its segments are still being scored
+    # when the parent is killed, on a quiet machine too (else the SIGTERM case
+    # would see the command finish first).
+    long = natural_clip("astronaut", frames=240, width=640, height=360)
+    write_y4m(long, root / "ref.y4m")
+    write_y4m(map_frames(long, lambda p: (p // 4) * 4), root / "dis.y4m")
+    del long
     ref = natural_clip("astronaut", frames=48, width=640, height=360)
-    write_y4m(ref, root / "ref.y4m")
-    write_y4m(map_frames(ref, lambda p: (p // 4) * 4), root / "dis.y4m")
+    write_y4m(ref, root / "ref48.y4m")
     for point in range(3):  # pairs are keyed by content: each encode its own file
         step = 2 * (point + 1)
         write_y4m(map_frames(ref, lambda p, s=step: (p // s) * s), root / f"dis{point}.y4m")
-    lines = ['[comparison]\nanchor = "a plain"\n', '[[reference]]\nname = "r"\nfile = "ref.y4m"\n']
+    lines = [
+        '[comparison]\nanchor = "a plain"\n',
+        '[[reference]]\nname = "r"\nfile = "ref48.y4m"\n',
+    ]
     for setting in ("plain", "coarse"):
         for point in range(3):
             lines.append(
@@ -126,6 +135,7 @@ def test_workers_end_with_their_parent(
     try:
         # Workers, the resource tracker and (for segments) the fork server.
         _wait_for_workers(proc, at_least=4 if command == "score --segments" else 3)
+        assert proc.poll() is None, "the command finished before it could be killed"
         os.kill(proc.pid, how)
         code = proc.wait(timeout=60)
         _assert_group_ends(proc.pid)
