@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._defaults import DEFAULT_SCALER
 from ..errors import BackendUnavailableError, OptionError, UnsupportedOptionError
+from ._options import ScoreOptions
 
 if TYPE_CHECKING:  # the engines are imported when a backend runs, not with the registry
     from ..io._frame import FrameLike
@@ -223,7 +224,9 @@ def split_engines(
     return EngineSplit(tuple(native), tuple(other), tuple(nf), tuple(lf))
 
 
-def _shared_scorer(split: EngineSplit, specs: tuple[ModelSpec, ...], **options: Any) -> Any:
+def _shared_scorer(
+    split: EngineSplit, specs: tuple[ModelSpec, ...], threads: int | None, options: ScoreOptions
+) -> Any:
     """A scorer feeding each pair to the native engine and to libvmaf (the same pass)."""
     from ._scaffold import EngineOutput, StreamingScorer
     from .libvmaf import Scorer
@@ -233,13 +236,14 @@ def _shared_scorer(split: EngineSplit, specs: tuple[ModelSpec, ...], **options: 
         backend = SHARED_BACKEND
 
         def __init__(self) -> None:
-            super().__init__(specs, clip=options["clip"])
+            super().__init__(specs, clip=options.clip)
+            keywords = {"threads": threads, **options.scorer_keywords()}
             self._native = NativeScorer(
-                split.native_models, features=split.native_features, **options
+                split.native_models, features=split.native_features, **keywords
             )
             try:
                 self._libvmaf = Scorer(
-                    split.libvmaf_models, features=split.libvmaf_features, **options
+                    split.libvmaf_models, features=split.libvmaf_features, **keywords
                 )
             except BaseException:
                 self._native.close()
@@ -301,29 +305,37 @@ def score_shared(
     and :attr:`Result.engines` names the engine of every model and feature.
     Keywords as for :func:`score`.
     """
-    from ._models import resolve_models
-    from ._scaffold import score_clips
-
-    specs = resolve_models(models)
-    split = split_engines(specs, features)
-    options = {
-        "threads": threads,
-        "subsample": subsample,
-        "clip": clip,
-        "transform": transform,
-        "bitdepth": bitdepth,
-    }
-    return score_clips(
-        lambda: _shared_scorer(split, specs, **options),
-        reference,
-        distorted,
+    options = ScoreOptions(
+        subsample=subsample,
+        clip=clip,
+        transform=transform,
+        bitdepth=bitdepth,
         frames=frames,
         progress=progress,
         scale=scale,
         size=size,
         offset=offset,
-        bitdepth=bitdepth,
         convert_bitdepth=convert_bitdepth,
+    )
+    return _score_shared(reference, distorted, models, features, threads, options)
+
+
+def _score_shared(
+    reference: Any,
+    distorted: Any,
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None,
+    features: Iterable[str] | str | None,
+    threads: int | None,
+    options: ScoreOptions,
+) -> Result:
+    """:func:`score_shared` with its common keywords already in ``options``."""
+    from ._models import resolve_models
+    from ._scaffold import score_clips
+
+    specs = resolve_models(models)
+    split = split_engines(specs, features)
+    return score_clips(
+        lambda: _shared_scorer(split, specs, threads, options), reference, distorted, options
     )
 
 
@@ -451,6 +463,18 @@ def score(
     FeatureError
         An unknown feature, or features asked of a backend without them.
     """
+    options = ScoreOptions(
+        subsample=subsample,
+        clip=clip,
+        transform=transform,
+        bitdepth=bitdepth,
+        frames=frames,
+        progress=progress,
+        scale=scale,
+        size=size,
+        offset=offset,
+        convert_bitdepth=convert_bitdepth,
+    )
     if backend is None:
         backend = default_backend(
             models,
@@ -458,23 +482,7 @@ def score(
             features=None if features in OPTIONAL_KEYWORDS["features"] else features,
         )
     if backend == SHARED_BACKEND:
-        return score_shared(
-            reference,
-            distorted,
-            models,
-            features=features,
-            threads=threads,
-            subsample=subsample,
-            clip=clip,
-            transform=transform,
-            bitdepth=bitdepth,
-            frames=frames,
-            progress=progress,
-            scale=scale,
-            size=size,
-            offset=offset,
-            convert_bitdepth=convert_bitdepth,
-        )
+        return _score_shared(reference, distorted, models, features, threads, options)
     entry = get_backend(backend)
     given = {
         "threads": threads,
@@ -483,10 +491,10 @@ def score(
         "ffmpeg": ffmpeg,
         "features": features,
     }
-    options = {}
+    honoured = {}
     for key, value in given.items():
         if key in entry.options:
-            options[key] = value
+            honoured[key] = value
         elif key == "features":
             from ._features import refuse_features
 
@@ -505,19 +513,4 @@ def score(
                 supported_by=supported,
             )
     function = entry.load()
-    return function(
-        reference,
-        distorted,
-        models,
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        convert_bitdepth=convert_bitdepth,
-        **options,
-    )
+    return function(reference, distorted, models, **options.keywords(), **honoured)

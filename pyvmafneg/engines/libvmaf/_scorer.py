@@ -22,7 +22,7 @@ from ...io._frame import FrameLike
 from ...results._result import Result
 from .._features import FeatureSpec, resolve_features
 from .._models import ModelSpec, resolve_models
-from .._options import check_threads
+from .._options import ScoreOptions, check_threads
 from .._scaffold import EngineOutput, StreamingScorer, score_clips
 from ._binding import Context, Libvmaf, load_library
 
@@ -186,25 +186,28 @@ def score_libvmaf(
     for ``frames``, ``progress``, ``scale``, ``size``, ``offset`` and ``convert_bitdepth``. Other
     parameters are those of :class:`Scorer`.
     """
-    return score_clips(
-        lambda: Scorer(
-            models,
-            threads=threads,
-            subsample=subsample,
-            clip=clip,
-            transform=transform,
-            bitdepth=bitdepth,
-            library=library,
-            cpumask=cpumask,
-            features=features,
-        ),
-        reference,
-        distorted,
+    options = ScoreOptions(
+        subsample=subsample,
+        clip=clip,
+        transform=transform,
+        bitdepth=bitdepth,
         frames=frames,
         progress=progress,
         scale=scale,
         size=size,
         offset=offset,
-        bitdepth=bitdepth,
         convert_bitdepth=convert_bitdepth,
+    )
+    return score_clips(
+        lambda: Scorer(
+            models,
+            threads=threads,
+            library=library,
+            cpumask=cpumask,
+            features=features,
+            **options.scorer_keywords(),
+        ),
+        reference,
+        distorted,
+        options,
     )
