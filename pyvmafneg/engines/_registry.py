@@ -56,6 +56,7 @@ OPTIONAL_KEYWORDS: dict[str, tuple[Any, ...]] = {
     "library": (None,),
     "ffmpeg": (None,),
     "features": (None, (), [], ""),
+    "model_intervals": (False,),
 }
 
 
@@ -113,7 +114,7 @@ register_backend(
         "libvmaf",
         "libvmaf in-process through CFFI",
         ".libvmaf._scorer:score_libvmaf",
-        frozenset({"threads", "cpumask", "library", "features"}),
+        frozenset({"threads", "cpumask", "library", "features", "model_intervals"}),
     )
 )
 register_backend(
@@ -137,7 +138,7 @@ register_backend(
         "native",
         "the compiled engine: every gain limit from one filtering pass",
         ".native._scorer:score_native",
-        frozenset({"threads", "features"}),
+        frozenset({"threads", "features", "model_intervals"}),
     )
 )
 
@@ -225,7 +226,12 @@ def split_engines(
 
 
 def _shared_scorer(
-    split: EngineSplit, specs: tuple[ModelSpec, ...], threads: int | None, options: ScoreOptions
+    split: EngineSplit,
+    specs: tuple[ModelSpec, ...],
+    options: ScoreOptions,
+    *,
+    threads: int | None,
+    model_intervals: bool = False,
 ) -> Any:
     """A scorer feeding each pair to the native engine and to libvmaf (the same pass)."""
     from ._scaffold import EngineOutput, StreamingScorer
@@ -239,7 +245,10 @@ def _shared_scorer(
             super().__init__(specs, clip=options.clip)
             keywords = {"threads": threads, **options.scorer_keywords()}
             self._native = NativeScorer(
-                split.native_models, features=split.native_features, **keywords
+                split.native_models,
+                features=split.native_features,
+                model_intervals=model_intervals,
+                **keywords,
             )
             try:
                 self._libvmaf = Scorer(
@@ -263,6 +272,7 @@ def _shared_scorer(
                 frames=ours.frames,
                 scores={s.name: {**theirs.scores, **ours.scores}[s.name] for s in specs},
                 features=features,
+                intervals=ours.model_intervals,
                 version=f"{ours.version}; {theirs.version} for "
                 + ", ".join(k for k, e in self.engines.items() if e == "libvmaf"),
             )
@@ -296,6 +306,7 @@ def score_shared(
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
     convert_bitdepth: int | None = None,
+    model_intervals: bool = False,
 ) -> Result:
     """Score with the native engine and libvmaf in one pass over the frames.
 
@@ -317,16 +328,26 @@ def score_shared(
         offset=offset,
         convert_bitdepth=convert_bitdepth,
     )
-    return _score_shared(reference, distorted, models, features, threads, options)
+    return _score_shared(
+        reference,
+        distorted,
+        models,
+        options,
+        features=features,
+        threads=threads,
+        model_intervals=model_intervals,
+    )
 
 
 def _score_shared(
     reference: Any,
     distorted: Any,
     models: Iterable[ModelSpec | str] | ModelSpec | str | None,
+    options: ScoreOptions,
+    *,
     features: Iterable[str] | str | None,
     threads: int | None,
-    options: ScoreOptions,
+    model_intervals: bool,
 ) -> Result:
     """:func:`score_shared` with its common keywords already in ``options``."""
     from ._models import resolve_models
@@ -335,7 +356,12 @@ def _score_shared(
     specs = resolve_models(models)
     split = split_engines(specs, features)
     return score_clips(
-        lambda: _shared_scorer(split, specs, threads, options), reference, distorted, options
+        lambda: _shared_scorer(
+            split, specs, options, threads=threads, model_intervals=model_intervals
+        ),
+        reference,
+        distorted,
+        options,
     )
 
 
@@ -373,6 +399,7 @@ def score(
     ffmpeg: Any = None,
     features: Iterable[str] | str | None = None,
     convert_bitdepth: int | None = None,
+    model_intervals: bool = False,
 ) -> Result:
     """Score ``distorted`` against ``reference`` with default VMAF and VMAF-NEG (or ``models``).
 
@@ -447,6 +474,11 @@ def score(
         options as ``'cambi:full_ref=true'``), under libvmaf's names in
         :attr:`Result.features`; libvmaf and FFmpeg compute every one, the
         native engine ``psnr`` and ``ssim`` (equal to libvmaf's values).
+    model_intervals:
+        Also score each model's bootstrapped twin (``vmaf_b_v0.6.3`` at the
+        model's gain limits) for its per-frame 95 % interval, in
+        :attr:`Result.model_intervals`; libvmaf (its model-collection API)
+        and native (equal as doubles). Only the v0.6.1 family has a twin.
 
     Returns
     -------
@@ -482,7 +514,15 @@ def score(
             features=None if features in OPTIONAL_KEYWORDS["features"] else features,
         )
     if backend == SHARED_BACKEND:
-        return _score_shared(reference, distorted, models, features, threads, options)
+        return _score_shared(
+            reference,
+            distorted,
+            models,
+            options,
+            features=features,
+            threads=threads,
+            model_intervals=model_intervals,
+        )
     entry = get_backend(backend)
     given = {
         "threads": threads,
@@ -490,6 +530,7 @@ def score(
         "library": library,
         "ffmpeg": ffmpeg,
         "features": features,
+        "model_intervals": model_intervals,
     }
     honoured = {}
     for key, value in given.items():
