@@ -95,8 +95,9 @@ def score(
     ``sync`` attribute holds the :class:`~pyvmafneg.SyncResult`) and scored
     from; ``offset`` cannot be given with it.
 
-    Broadcast inputs (videos given as paths or opened videos; one pass only,
-    see :func:`pyvmafneg.io._conform.conform_pair`): ``deinterlace`` is
+    Broadcast inputs (videos given as paths or opened videos; see
+    :func:`pyvmafneg.io._conform.conform_pair`; segments take ``deinterlace``
+    and ``crop``, not ``fps``): ``deinterlace`` is
     ``'auto'`` (default: ``bwdif`` on each clip whose stream is interlaced, in
     its field order), ``'off'``, ``'bwdif'`` or ``'yadif'`` (that filter on
     both clips); ``fps`` is ``'off'`` (default), ``'auto'`` (the reference
