@@ -177,6 +177,33 @@ def _verdicts(rows_: list[Row], attr: str) -> dict[str, int]:
     return counts
 
 
+def report_sets(
+    all_rows: list[Row],
+) -> list[tuple[str, list[Row], list[Row], list[Row]]]:
+    """The three sets the tables report: name, honest items, lift >= STRONG, lift 1-STRONG."""
+    held = ", ".join(rule.HELD_OUT)
+    sets: list[tuple[str, Callable[[Row], bool]]] = [
+        (f"held-out real video ({held})", lambda r: r.source in rule.HELD_OUT),
+        ("fitting real video", lambda r: not r.still and r.source not in rule.HELD_OUT),
+        ("still suite", lambda r: r.still),
+    ]
+    out = []
+    for name, sel in sets:
+        part = [r for r in all_rows if sel(r)]
+        out.append(
+            (
+                name,
+                [r for r in part if r.honest],
+                [r for r in part if r.strong],
+                [
+                    r for r in part
+                    if not r.honest and r.lift is not None and 1.0 <= r.lift < STRONG
+                ],
+            )
+        )  # fmt: skip
+    return out
+
+
 def results_text(all_rows: list[Row], fqm: dict[str, object]) -> str:
     out = ["## Results of the shipped verdict\n"]
     out.append(
@@ -190,17 +217,7 @@ def results_text(all_rows: list[Row], fqm: dict[str, object]) -> str:
         "flagged |"
     )
     out.append("|---|---|---|---|---|---|")
-    held = ", ".join(rule.HELD_OUT)
-    sets: list[tuple[str, Callable[[Row], bool]]] = [
-        (f"held-out real video ({held})", lambda r: r.source in rule.HELD_OUT),
-        ("fitting real video", lambda r: not r.still and r.source not in rule.HELD_OUT),
-        ("still suite", lambda r: r.still),
-    ]
-    for name, sel in sets:
-        part = [r for r in all_rows if sel(r)]
-        honest = [r for r in part if r.honest]
-        strong = [r for r in part if r.strong]
-        mid = [r for r in part if not r.honest and r.lift is not None and 1.0 <= r.lift < STRONG]
+    for name, honest, strong, mid in report_sets(all_rows):
         for label, attr in (("clipped", "grade_clipped"), ("unclipped", "grade_unclipped")):
             c = _verdicts(honest, attr)
             det = sum(getattr(r, attr) == "flagged" for r in strong)
@@ -306,14 +323,7 @@ def former_text(all_rows: list[Row]) -> str:
         "The plain gap rule at 3.25 points (`--threshold 3.25`, the default before the "
         "calibrated rule), clipped scores:\n"
     )
-    for name, sel in (
-        ("held-out real video", lambda r: r.source in rule.HELD_OUT),
-        ("fitting real video", lambda r: not r.still and r.source not in rule.HELD_OUT),
-        ("still suite", lambda r: r.still),
-    ):
-        part = [r for r in all_rows if sel(r)]
-        honest = [r for r in part if r.honest]
-        strong = [r for r in part if r.strong]
+    for name, honest, strong, _ in report_sets(all_rows):
         out.append(
             f"- {name}: honest flagged {sum(r.plain_clipped == 'flagged' for r in honest)}/"
             f"{len(honest)}; lift >= {STRONG:g} flagged "

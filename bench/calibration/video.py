@@ -27,19 +27,20 @@ Enhanced items
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / "cache"
 INPUTS = CACHE / "inputs"
 FRAMES = 48
+
+sys.path.insert(0, str(HERE))
+
+import suite  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -316,29 +317,14 @@ def score_path(item_id: str, cache: Path = CACHE) -> Path:
 
 
 def _work(item: Item, cache: Path) -> str:
-    import pyvmafneg
-
-    try:
-        os.nice(10)
-    except OSError:
-        pass
-    dest = score_path(item.id, cache)
-    if dest.exists():
-        return item.id
-    clip = _make(item, cache)
-    options = {"scale": item.scaler} if item.scaler else {}
-    result = pyvmafneg.score(
-        str(source_path(item.variant, cache)), str(clip), clip=False, threads=1, **options
+    return suite.score_item(
+        item,
+        score_path(item.id, cache),
+        source_path(item.variant, cache),
+        lambda: _make(item, cache),
+        threads=1,
+        **({"scale": item.scaler} if item.scaler else {}),
     )
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_suffix(".part")
-    result.to_json(tmp)
-    tmp.replace(dest)
-    meta = dest.with_suffix(".meta.json")
-    meta.write_text(
-        json.dumps({**asdict(item), "bytes": clip.stat().st_size}, indent=1), encoding="utf-8"
-    )
-    return item.id
 
 
 def _order(item: Item) -> tuple[int, int, int]:
@@ -366,12 +352,7 @@ def build(
         print(f"video suite: {len(missing)} of {len(todo)} items to make", file=sys.stderr)
     if not missing:
         return todo
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(_work, i, cache) for i in missing]
-        for n, fut in enumerate(as_completed(futures), start=1):
-            fut.result()
-            if not quiet and (n % 20 == 0 or n == len(missing)):
-                print(f"video suite: {n}/{len(missing)} done", file=sys.stderr)
+    suite.run_pool(_work, missing, jobs, cache, quiet, "video suite: ")
     return todo
 
 
