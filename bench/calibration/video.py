@@ -15,8 +15,8 @@ Variants of a source keep the source's name (a split by source keeps them togeth
 ``bbb`` is also scored upscaled to 1920x1080, ``cockatoo`` at 640x360 and in 10 bits.
 
 Honest items
-    Six encoders or settings (libx264, libx264 ``-tune ssim``, libx265, libaom-av1,
-    SVT-AV1, libvpx-vp9) at fast presets and four rates down to the lowest the
+    Seven encoders or settings (libx264, libx264 ``ultrafast``, libx264 ``-tune ssim``,
+    libx265, libaom-av1, SVT-AV1, libvpx-vp9) at fast presets and four rates down to the lowest the
     encoder takes; ABR-ladder rungs at 1/2, 1/3 and 1/4 of the size (libx264),
     scored scaled back up with bicubic and lanczos, as ``score`` and ``compare`` do.
 Enhanced items
@@ -70,6 +70,8 @@ SOURCES: tuple[Source, ...] = (
 #: Encoder setting -> (FFmpeg options before the rate, rate option, rates best to worst).
 ENCODERS: dict[str, tuple[list[str], str, tuple[int, ...]]] = {
     "libx264": (["-c:v", "libx264", "-preset", "veryfast"], "-crf", (23, 35, 45, 51)),
+    # ultrafast: no deblocking filter, 16x16 partitions only: blocking adds fine-band energy.
+    "libx264-ultrafast": (["-c:v", "libx264", "-preset", "ultrafast"], "-crf", (23, 35, 45, 51)),
     "libx264-ssim": (
         ["-c:v", "libx264", "-preset", "veryfast", "-tune", "ssim"],
         "-crf",
@@ -155,6 +157,7 @@ def available() -> list[Source]:
 #: The smaller item set of a large variant (compute budget): encoder -> rate indices.
 LARGE_RATES: dict[str, tuple[int, ...]] = {
     "libx264": (0, 1, 2, 3),
+    "libx264-ultrafast": (1, 2, 3),
     "libx264-ssim": (0, 1, 2, 3),
     "libx265": (0, 1, 2, 3),
     "libaom-av1": (0, 1, 2, 3),
@@ -194,7 +197,7 @@ def _variant_items(src: Source) -> list[Item]:
         kinds = {k: LARGE_ENHANCEMENTS[k] for k in ("unsharp_r5", "cas")}
         enhanced = {enc: (idx,)}
     else:
-        rates = {"libx264": (0, 1, 2, 3), "libsvtav1": (0, 1, 2, 3)}
+        rates = {"libx264": (0, 1, 2, 3), "libsvtav1": (0, 1, 2, 3), "libx264-ultrafast": (1, 2)}
         rungs = tuple((d, c, "bicubic") for d, c in RUNGS if c == 42)
         kinds, enhanced = ENHANCEMENTS, {"libx264": (0, 2)}
     out: list[Item] = []
