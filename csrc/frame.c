@@ -18,8 +18,8 @@ int vn_frame_metric_outputs(void) { return VN_FRAME_METRICS; }
 
 /* PSNR of the planes metrics ask for, then float SSIM, into out[0 .. VN_FRAME_METRICS). */
 static int frame_metrics(const vn_metrics *m, const void *ref, const void *dis, int width,
-                         int height, ptrdiff_t stride, int bitdepth, const void *const *chroma,
-                         double *out)
+                         int height, ptrdiff_t stride, int bitdepth, int simd,
+                         const void *const *chroma, double *out)
 {
     if (m->psnr_planes != 0 && m->psnr_planes != 1 && m->psnr_planes != 3)
         return VN_EINVAL;
@@ -39,7 +39,7 @@ static int frame_metrics(const vn_metrics *m, const void *ref, const void *dis, 
     }
     if (m->ssim)
         return vn_float_ssim(ref, dis, width, height, stride, stride, bitdepth, m->ssim_scale,
-                             out + 6);
+                             simd, out + 6);
     return VN_OK;
 }
 
@@ -82,7 +82,7 @@ int vn_frame(const void *prev, const void *ref, const void *dis, int width, int 
             out[n_a + 4 * (size_t)n_vif + i] = (double)capped[i];
     }
     if (metrics)
-        return frame_metrics(metrics, ref, dis, width, height, stride, bitdepth, chroma,
+        return frame_metrics(metrics, ref, dis, width, height, stride, bitdepth, simd, chroma,
                              out + sad + 1);
     return VN_OK;
 }

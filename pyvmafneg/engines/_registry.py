@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._defaults import DEFAULT_SCALER
 from ..errors import BackendUnavailableError, OptionError, UnsupportedOptionError
+from ._options import ScoreOptions
 
 if TYPE_CHECKING:  # the engines are imported when a backend runs, not with the registry
     from ..io._frame import FrameLike
@@ -55,6 +56,7 @@ OPTIONAL_KEYWORDS: dict[str, tuple[Any, ...]] = {
     "library": (None,),
     "ffmpeg": (None,),
     "features": (None, (), [], ""),
+    "model_intervals": (False,),
 }
 
 
@@ -112,7 +114,7 @@ register_backend(
         "libvmaf",
         "libvmaf in-process through CFFI",
         ".libvmaf._scorer:score_libvmaf",
-        frozenset({"threads", "cpumask", "library", "features"}),
+        frozenset({"threads", "cpumask", "library", "features", "model_intervals"}),
     )
 )
 register_backend(
@@ -136,7 +138,7 @@ register_backend(
         "native",
         "the compiled engine: every gain limit from one filtering pass",
         ".native._scorer:score_native",
-        frozenset({"threads", "features"}),
+        frozenset({"threads", "features", "model_intervals"}),
     )
 )
 
@@ -223,7 +225,14 @@ def split_engines(
     return EngineSplit(tuple(native), tuple(other), tuple(nf), tuple(lf))
 
 
-def _shared_scorer(split: EngineSplit, specs: tuple[ModelSpec, ...], **options: Any) -> Any:
+def _shared_scorer(
+    split: EngineSplit,
+    specs: tuple[ModelSpec, ...],
+    options: ScoreOptions,
+    *,
+    threads: int | None,
+    model_intervals: bool = False,
+) -> Any:
     """A scorer feeding each pair to the native engine and to libvmaf (the same pass)."""
     from ._scaffold import EngineOutput, StreamingScorer
     from .libvmaf import Scorer
@@ -233,13 +242,17 @@ def _shared_scorer(split: EngineSplit, specs: tuple[ModelSpec, ...], **options: 
         backend = SHARED_BACKEND
 
         def __init__(self) -> None:
-            super().__init__(specs, clip=options["clip"])
+            super().__init__(specs, clip=options.clip)
+            keywords = {"threads": threads, **options.scorer_keywords()}
             self._native = NativeScorer(
-                split.native_models, features=split.native_features, **options
+                split.native_models,
+                features=split.native_features,
+                model_intervals=model_intervals,
+                **keywords,
             )
             try:
                 self._libvmaf = Scorer(
-                    split.libvmaf_models, features=split.libvmaf_features, **options
+                    split.libvmaf_models, features=split.libvmaf_features, **keywords
                 )
             except BaseException:
                 self._native.close()
@@ -259,6 +272,7 @@ def _shared_scorer(split: EngineSplit, specs: tuple[ModelSpec, ...], **options: 
                 frames=ours.frames,
                 scores={s.name: {**theirs.scores, **ours.scores}[s.name] for s in specs},
                 features=features,
+                intervals=ours.model_intervals,
                 version=f"{ours.version}; {theirs.version} for "
                 + ", ".join(k for k, e in self.engines.items() if e == "libvmaf"),
             )
@@ -292,6 +306,7 @@ def score_shared(
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
     convert_bitdepth: int | None = None,
+    model_intervals: bool = False,
 ) -> Result:
     """Score with the native engine and libvmaf in one pass over the frames.
 
@@ -301,29 +316,52 @@ def score_shared(
     and :attr:`Result.engines` names the engine of every model and feature.
     Keywords as for :func:`score`.
     """
-    from ._models import resolve_models
-    from ._scaffold import score_clips
-
-    specs = resolve_models(models)
-    split = split_engines(specs, features)
-    options = {
-        "threads": threads,
-        "subsample": subsample,
-        "clip": clip,
-        "transform": transform,
-        "bitdepth": bitdepth,
-    }
-    return score_clips(
-        lambda: _shared_scorer(split, specs, **options),
-        reference,
-        distorted,
+    options = ScoreOptions(
+        subsample=subsample,
+        clip=clip,
+        transform=transform,
+        bitdepth=bitdepth,
         frames=frames,
         progress=progress,
         scale=scale,
         size=size,
         offset=offset,
-        bitdepth=bitdepth,
         convert_bitdepth=convert_bitdepth,
+    )
+    return _score_shared(
+        reference,
+        distorted,
+        models,
+        options,
+        features=features,
+        threads=threads,
+        model_intervals=model_intervals,
+    )
+
+
+def _score_shared(
+    reference: Any,
+    distorted: Any,
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None,
+    options: ScoreOptions,
+    *,
+    features: Iterable[str] | str | None,
+    threads: int | None,
+    model_intervals: bool,
+) -> Result:
+    """:func:`score_shared` with its common keywords already in ``options``."""
+    from ._models import resolve_models
+    from ._scaffold import score_clips
+
+    specs = resolve_models(models)
+    split = split_engines(specs, features)
+    return score_clips(
+        lambda: _shared_scorer(
+            split, specs, options, threads=threads, model_intervals=model_intervals
+        ),
+        reference,
+        distorted,
+        options,
     )
 
 
@@ -361,6 +399,7 @@ def score(
     ffmpeg: Any = None,
     features: Iterable[str] | str | None = None,
     convert_bitdepth: int | None = None,
+    model_intervals: bool = False,
 ) -> Result:
     """Score ``distorted`` against ``reference`` with default VMAF and VMAF-NEG (or ``models``).
 
@@ -435,6 +474,11 @@ def score(
         options as ``'cambi:full_ref=true'``), under libvmaf's names in
         :attr:`Result.features`; libvmaf and FFmpeg compute every one, the
         native engine ``psnr`` and ``ssim`` (equal to libvmaf's values).
+    model_intervals:
+        Also score each model's bootstrapped twin (``vmaf_b_v0.6.3`` at the
+        model's gain limits) for its per-frame 95 % interval, in
+        :attr:`Result.model_intervals`; libvmaf (its model-collection API)
+        and native (equal as doubles). Only the v0.6.1 family has a twin.
 
     Returns
     -------
@@ -451,6 +495,18 @@ def score(
     FeatureError
         An unknown feature, or features asked of a backend without them.
     """
+    options = ScoreOptions(
+        subsample=subsample,
+        clip=clip,
+        transform=transform,
+        bitdepth=bitdepth,
+        frames=frames,
+        progress=progress,
+        scale=scale,
+        size=size,
+        offset=offset,
+        convert_bitdepth=convert_bitdepth,
+    )
     if backend is None:
         backend = default_backend(
             models,
@@ -458,22 +514,14 @@ def score(
             features=None if features in OPTIONAL_KEYWORDS["features"] else features,
         )
     if backend == SHARED_BACKEND:
-        return score_shared(
+        return _score_shared(
             reference,
             distorted,
             models,
+            options,
             features=features,
             threads=threads,
-            subsample=subsample,
-            clip=clip,
-            transform=transform,
-            bitdepth=bitdepth,
-            frames=frames,
-            progress=progress,
-            scale=scale,
-            size=size,
-            offset=offset,
-            convert_bitdepth=convert_bitdepth,
+            model_intervals=model_intervals,
         )
     entry = get_backend(backend)
     given = {
@@ -482,11 +530,12 @@ def score(
         "library": library,
         "ffmpeg": ffmpeg,
         "features": features,
+        "model_intervals": model_intervals,
     }
-    options = {}
+    honoured = {}
     for key, value in given.items():
         if key in entry.options:
-            options[key] = value
+            honoured[key] = value
         elif key == "features":
             from ._features import refuse_features
 
@@ -505,19 +554,4 @@ def score(
                 supported_by=supported,
             )
     function = entry.load()
-    return function(
-        reference,
-        distorted,
-        models,
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        convert_bitdepth=convert_bitdepth,
-        **options,
-    )
+    return function(reference, distorted, models, **options.keywords(), **honoured)
