@@ -78,12 +78,14 @@ unsigned vn_cpu_features(void);
 struct vn_adm_kernels;
 struct vn_vif_kernels;
 struct vn_motion_kernels;
+struct vn_vif_share_kernels;
 
 /* One SIMD level's kernels (simd_<level>.c). */
 typedef struct {
     const struct vn_adm_kernels *adm;
     const struct vn_vif_kernels *vif;
     const struct vn_motion_kernels *motion;
+    const struct vn_vif_share_kernels *vif_share;
 } vn_kernels;
 
 extern const vn_kernels vn_c_kernels;
