@@ -67,3 +67,5 @@ DEMO_IMAGE = "chelsea"
 DEMO_OUT = "pyvmafneg-demo"
 #: Longest clip the demo builds, in frames (it holds every version in memory).
 DEMO_MAX_FRAMES = 1000
+#: Bootstrap replicates of a clip's intervals (pooled scores and the gap) by default.
+DEFAULT_REPLICATES = 2000

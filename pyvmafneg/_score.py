@@ -62,8 +62,8 @@ def score(
     backend (:func:`pyvmafneg.engines.score`, whose keywords ``options``
     takes: ``threads``, ``subsample``, ``clip``, ``transform``, ``bitdepth``,
     ``frames``, ``progress``, ``scale``, ``size``, ``offset``,
-    ``convert_bitdepth``, ``cpumask``, ``library``, ``ffmpeg``, ``features``).
-    ``backend`` is ``'libvmaf'``,
+    ``convert_bitdepth``, ``cpumask``, ``library``, ``ffmpeg``, ``features``,
+    ``model_intervals``). ``backend`` is ``'libvmaf'``,
     ``'ffmpeg'``, ``'reference'`` or ``'native'``; None (default) is
     ``'native'`` when the compiled engine is built and computes the models
     and features (without ``library`` or ``cpumask``), ``'native+libvmaf'``
@@ -165,6 +165,8 @@ def score(
                 raise
             raise better from None
     refused = sorted(k for k in _ONE_PASS_ONLY if options.get(k) is not None)
+    if options.pop("model_intervals", False):
+        refused.append("model_intervals")
     if refused:
         raise OptionError(
             f"{', '.join(refused)} cannot be combined with scoring in segments",

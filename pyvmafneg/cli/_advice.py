@@ -56,6 +56,9 @@ _FLAGS: dict[str, Callable[[Any], str]] = {
     "convert_bitdepth": _valued("--convert-bitdepth", "BITS"),
     "segments": _valued("--segments", "N"),
     "segment_frames": _valued("--segment-frames", "K"),
+    "level": _valued("--interval-level", "P"),
+    "replicates": _valued("--replicates", "N"),
+    "model_intervals": lambda v: "--model-intervals" if v else "leave out --model-intervals",
 }
 
 

@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from .._defaults import DEFAULT_BORDERLINE, DEFAULT_THRESHOLD
+from .._defaults import DEFAULT_BORDERLINE, DEFAULT_REPLICATES, DEFAULT_THRESHOLD
 from ._advice import flag
 
 if TYPE_CHECKING:
@@ -54,6 +54,22 @@ def add_gate_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--per-frame", action="store_true", help="list every frame's gap in the text report"
+    )
+    p.add_argument(
+        "--interval-level",
+        type=float,
+        default=0.95,
+        metavar="P",
+        help="coverage of the reported intervals of both pooled scores and the gap, in (0, 1) "
+        "(default 0.95; a block bootstrap over frames, reported only: the grade does not use it)",
+    )
+    p.add_argument(
+        "--replicates",
+        type=int,
+        default=DEFAULT_REPLICATES,
+        metavar="N",
+        help="bootstrap replicates of those intervals, at least 100 "
+        f"(default {DEFAULT_REPLICATES})",
     )
     p.add_argument(
         "--plot",
@@ -121,6 +137,8 @@ def emit(
         sources=sources or [],
         baseline=baseline,
         name_option=flag,
+        level=args.interval_level,
+        replicates=args.replicates,
     )
     if args.plot:
         draw_plot(result, report, args)

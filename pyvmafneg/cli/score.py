@@ -126,6 +126,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "as FFmpeg's crop filter; detect: the window FFmpeg's cropdetect finds in the whole "
         "video (read once more for it)",
     )
+    p.add_argument(
+        "--model-intervals",
+        action="store_true",
+        help="also score each model's bootstrapped twin (vmaf_b_v0.6.3, its NEG twin for "
+        "vmaf_neg) and print its 95%% interval: the model's own uncertainty, from 20 SVMs "
+        "trained on resamples of its training data",
+    )
     p.add_argument("-o", "--output", metavar="PATH", help="write the per-frame log here")
     p.add_argument(
         "--output-dir",
@@ -243,6 +250,7 @@ def run(args: argparse.Namespace) -> int:
                 deinterlace=args.deinterlace,
                 fps=args.fps,
                 crop=args.crop,
+                model_intervals=args.model_intervals,
             )
     finally:
         bar.close()
@@ -314,6 +322,7 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
         convert_bitdepth=args.convert_bitdepth,
         library=args.libvmaf,
         ffmpeg=args.ffmpeg,
+        model_intervals=args.model_intervals,
     )
     from ..results._logs import write_log
 

@@ -55,6 +55,7 @@ OPTIONAL_KEYWORDS: dict[str, tuple[Any, ...]] = {
     "library": (None,),
     "ffmpeg": (None,),
     "features": (None, (), [], ""),
+    "model_intervals": (False,),
 }
 
 
@@ -112,7 +113,7 @@ register_backend(
         "libvmaf",
         "libvmaf in-process through CFFI",
         ".libvmaf._scorer:score_libvmaf",
-        frozenset({"threads", "cpumask", "library", "features"}),
+        frozenset({"threads", "cpumask", "library", "features", "model_intervals"}),
     )
 )
 register_backend(
@@ -136,7 +137,7 @@ register_backend(
         "native",
         "the compiled engine: every gain limit from one filtering pass",
         ".native._scorer:score_native",
-        frozenset({"threads", "features"}),
+        frozenset({"threads", "features", "model_intervals"}),
     )
 )
 
@@ -223,7 +224,12 @@ def split_engines(
     return EngineSplit(tuple(native), tuple(other), tuple(nf), tuple(lf))
 
 
-def _shared_scorer(split: EngineSplit, specs: tuple[ModelSpec, ...], **options: Any) -> Any:
+def _shared_scorer(
+    split: EngineSplit,
+    specs: tuple[ModelSpec, ...],
+    model_intervals: bool = False,
+    **options: Any,
+) -> Any:
     """A scorer feeding each pair to the native engine and to libvmaf (the same pass)."""
     from ._scaffold import EngineOutput, StreamingScorer
     from .libvmaf import Scorer
@@ -235,7 +241,10 @@ def _shared_scorer(split: EngineSplit, specs: tuple[ModelSpec, ...], **options: 
         def __init__(self) -> None:
             super().__init__(specs, clip=options["clip"])
             self._native = NativeScorer(
-                split.native_models, features=split.native_features, **options
+                split.native_models,
+                features=split.native_features,
+                model_intervals=model_intervals,
+                **options,
             )
             try:
                 self._libvmaf = Scorer(
@@ -259,6 +268,7 @@ def _shared_scorer(split: EngineSplit, specs: tuple[ModelSpec, ...], **options: 
                 frames=ours.frames,
                 scores={s.name: {**theirs.scores, **ours.scores}[s.name] for s in specs},
                 features=features,
+                intervals=ours.model_intervals,
                 version=f"{ours.version}; {theirs.version} for "
                 + ", ".join(k for k, e in self.engines.items() if e == "libvmaf"),
             )
@@ -292,6 +302,7 @@ def score_shared(
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
     convert_bitdepth: int | None = None,
+    model_intervals: bool = False,
 ) -> Result:
     """Score with the native engine and libvmaf in one pass over the frames.
 
@@ -314,7 +325,7 @@ def score_shared(
         "bitdepth": bitdepth,
     }
     return score_clips(
-        lambda: _shared_scorer(split, specs, **options),
+        lambda: _shared_scorer(split, specs, model_intervals, **options),
         reference,
         distorted,
         frames=frames,
@@ -361,6 +372,7 @@ def score(
     ffmpeg: Any = None,
     features: Iterable[str] | str | None = None,
     convert_bitdepth: int | None = None,
+    model_intervals: bool = False,
 ) -> Result:
     """Score ``distorted`` against ``reference`` with default VMAF and VMAF-NEG (or ``models``).
 
@@ -435,6 +447,11 @@ def score(
         options as ``'cambi:full_ref=true'``), under libvmaf's names in
         :attr:`Result.features`; libvmaf and FFmpeg compute every one, the
         native engine ``psnr`` and ``ssim`` (equal to libvmaf's values).
+    model_intervals:
+        Also score each model's bootstrapped twin (``vmaf_b_v0.6.3`` at the
+        model's gain limits) for its per-frame 95 % interval, in
+        :attr:`Result.model_intervals`; libvmaf (its model-collection API)
+        and native (equal as doubles). Only the v0.6.1 family has a twin.
 
     Returns
     -------
@@ -474,6 +491,7 @@ def score(
             size=size,
             offset=offset,
             convert_bitdepth=convert_bitdepth,
+            model_intervals=model_intervals,
         )
     entry = get_backend(backend)
     given = {
@@ -482,6 +500,7 @@ def score(
         "library": library,
         "ffmpeg": ffmpeg,
         "features": features,
+        "model_intervals": model_intervals,
     }
     options = {}
     for key, value in given.items():

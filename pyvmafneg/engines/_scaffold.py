@@ -35,6 +35,7 @@ import numpy as np
 from ..errors import OptionError, ScorerStateError
 from ..io._frame import FrameLike, iter_pairs
 from ..io._prepare import prepare_pair
+from ..results._model_interval import ModelInterval
 from ..results._result import Result
 from ._models import ModelSpec, pick_pair
 
@@ -65,12 +66,16 @@ class EngineOutput:
         libvmaf feature name -> per-frame value.
     version:
         What computed them (e.g. libvmaf's version string).
+    intervals:
+        Model name -> its bootstrapped twin's per-frame outputs
+        (:class:`~pyvmafneg.results.ModelInterval`), when asked for.
     """
 
     frames: Sequence[int] | np.ndarray
     scores: Mapping[str, Sequence[float] | np.ndarray]
     features: Mapping[str, Sequence[float] | np.ndarray] = field(default_factory=dict)
     version: str = ""
+    intervals: Mapping[str, ModelInterval] = field(default_factory=dict)
 
 
 def build_result(
@@ -109,6 +114,7 @@ def build_result(
         version=output.version,
         models={s.name: s.describe() for s in specs},
         fps=n / elapsed if elapsed else None,
+        model_intervals=dict(output.intervals),
     )
 
 

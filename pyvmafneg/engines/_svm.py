@@ -510,6 +510,7 @@ def model_from_dict(
     name: str = "vmaf",
     enable_transform: bool = False,
     disable_clip: bool = False,
+    model_types: tuple[str, ...] = ("LIBSVMNUSVR",),
 ) -> VmafModel:
     """Build a :class:`VmafModel` from a parsed libvmaf JSON model.
 
@@ -522,6 +523,10 @@ def model_from_dict(
             enable it (libvmaf's ``VMAF_MODEL_FLAG_ENABLE_TRANSFORM``).
         disable_clip: Do not clip to ``score_clip``
             (``VMAF_MODEL_FLAG_DISABLE_CLIP``).
+        model_types: The ``model_type`` values accepted: single models
+            (``LIBSVMNUSVR``) by default; one member of a bootstrapped
+            collection is a ``BOOTSTRAP_LIBSVMNUSVR`` (see
+            :mod:`pyvmafneg.engines._collection`).
 
     Raises:
         ValueError: if the document is not a single libsvm nu-SVR model with
@@ -531,7 +536,7 @@ def model_from_dict(
     if not isinstance(md, Mapping):
         raise ModelError("not a libvmaf model: no 'model_dict' object")
     model_type = md.get("model_type")
-    if model_type != "LIBSVMNUSVR":
+    if model_type not in model_types:
         raise ModelError(
             f"unsupported model_type {model_type!r}; only single 'LIBSVMNUSVR' models "
             "are supported (bootstrap collections are not)"

@@ -9,12 +9,14 @@ of libvmaf's ``vmaf`` tool, FFmpeg's ``libvmaf`` filter and this package.
 
 from ._intervals import Interval, block_bootstrap, block_length
 from ._logs import LOG_FORMATS, load_logs, read_log, write_log
+from ._model_interval import ModelInterval
 from ._plot import figure_result, plot_result
 from ._result import Pooled, Result, pool
 
 __all__ = [
     "LOG_FORMATS",
     "Interval",
+    "ModelInterval",
     "Pooled",
     "Result",
     "block_bootstrap",

@@ -33,12 +33,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._defaults import DEFAULT_REPLICATES as _DEFAULT_REPLICATES
 from ..errors import ResultError
 
 __all__ = ["Interval", "block_bootstrap", "block_length", "block_means", "block_starts"]
 
 #: Bootstrap replicates drawn by default.
-DEFAULT_REPLICATES = 2000
+DEFAULT_REPLICATES = _DEFAULT_REPLICATES
 #: Block starts drawn at once (bounds memory on long titles: 8 bytes each).
 _MAX_DRAWS = 1 << 21
 #: Seed of the default random generator, so the same series gives the same interval.

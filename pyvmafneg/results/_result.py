@@ -21,6 +21,7 @@ import numpy as np
 
 from .._outputs import write_file
 from ..errors import LogFormatError, ResultError, python_option
+from ._model_interval import ModelInterval
 
 __all__ = ["Pooled", "Result", "format_value", "pool"]
 
@@ -132,6 +133,11 @@ class Result:
         Model or feature name -> the engine that computed it (``'native'``,
         ``'libvmaf'``), for runs shared between engines (``backend``
         ``'native+libvmaf'``); empty when one engine computed everything.
+    model_intervals:
+        Model name -> the per-frame outputs of its bootstrapped twin
+        (:class:`~pyvmafneg.results.ModelInterval`: bagging score, standard
+        deviation and 95 % interval of ``vmaf_b_v0.6.3`` at the model's gain
+        limits), for runs with ``model_intervals=True``; empty otherwise.
     """
 
     frames: np.ndarray
@@ -145,6 +151,7 @@ class Result:
     models: dict[str, str] = field(default_factory=dict)
     fps: float | None = None
     engines: dict[str, str] = field(default_factory=dict)
+    model_intervals: dict[str, ModelInterval] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.frames = np.asarray(self.frames, dtype=np.int64)
@@ -249,6 +256,10 @@ class Result:
                 if self.has_gap:
                     intervals["gap"] = self.gap_interval().as_dict()
                 extras["intervals"] = intervals
+            if self.model_intervals:
+                extras["model_intervals"] = {
+                    k: v.as_dict() for k, v in self.model_intervals.items()
+                }
         extras.update(
             {
                 "backend": self.backend,
@@ -339,6 +350,13 @@ class Result:
             else:
                 advice = name_option("clip", False)
                 lines.append(f"{'above 100':>{w}}: n/a (scores clipped at 100; use {advice})")
+        for key, mi in self.model_intervals.items():
+            mp = mi.pooled()
+            lines.append(
+                f"{key + ' model':>{w}}: {mi.collection} bagging {mp['bagging']:8.4f}  "
+                f"95% [{mp['low']:.4f}, {mp['high']:.4f}]  stddev {mp['stddev']:.4f} "
+                "(bootstrapped SVMs, mean over frames)"
+            )
         for key in self.extra_metrics():
             p = pool(self.features[key])
             lines.append(

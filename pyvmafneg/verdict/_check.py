@@ -40,7 +40,8 @@ from typing import Any, Literal
 import numpy as np
 
 from .._defaults import DEFAULT_BORDERLINE, DEFAULT_THRESHOLD
-from ..errors import ModelError, python_option
+from ..errors import ModelError, OptionError, python_option
+from ..results._intervals import DEFAULT_REPLICATES, block_bootstrap
 from ..results._result import Result, pool
 from . import _evidence, _inputs, _rule
 from ._baseline import residual_gain, residual_gain_from_means
@@ -116,6 +117,8 @@ def check(
     baseline: Result | None = None,
     size: tuple[int, int] | None = None,
     name_option: Callable[[str, Any], str] = python_option,
+    level: float = 0.95,
+    replicates: int = DEFAULT_REPLICATES,
 ) -> CheckReport:
     """Check the enhancement gain of a scored clip and grade it.
 
@@ -162,6 +165,12 @@ def check(
     name_option:
         Words an option the notes advise, from its keyword and value
         (``clip=False`` by default; the command line names its flag).
+    level, replicates:
+        Coverage (in (0, 1); default 0.95) and bootstrap replicates (>= 100;
+        default 2000) of the intervals of both pooled scores and of the
+        tested gap, a moving-block bootstrap over frames
+        (:meth:`Result.interval`, :mod:`pyvmafneg.results._intervals`). They
+        are reported; the grade does not depend on them.
 
     Returns
     -------
@@ -180,6 +189,7 @@ def check(
         When ``baseline`` scores other frames or another source.
     """
     limits = _limits(result, threshold, borderline, frame_threshold, ceiling_margin, floor)
+    _check_bootstrap(level, replicates)
     family = _refuse(result, baseline, ceiling_model)
     m = measure(result, clipped, ceiling_model, ceiling_margin, family)
     d_scores, n_scores = result.scores[m.d_key], result.scores[m.n_key]
@@ -248,7 +258,45 @@ def check(
         sources=list(sources),
         rule=assessment if limits["threshold"] is None else None,
         plain_rule=limits["threshold"] is not None,
+        intervals=_intervals(
+            {m.d_key: d_scores, m.n_key: n_scores, "gap": frame_gaps}, level, replicates
+        ),
     )
+
+
+def _check_bootstrap(level: object, replicates: object) -> None:
+    """Raise OptionError for a level outside (0, 1) or fewer than 100 replicates."""
+    if (
+        isinstance(level, bool)
+        or not isinstance(level, (int, float))
+        or not math.isfinite(level)
+        or not 0.0 < level < 1.0
+    ):
+        raise OptionError(
+            f"the intervals' level must be in (0, 1); got {level!r}",
+            advice="pass {level} for 95 % intervals",
+            options={"level": 0.95},
+            option="level",
+            value=level,
+        )
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 100:
+        raise OptionError(
+            f"at least 100 bootstrap replicates are needed; got {replicates!r}",
+            advice="pass {replicates} (the default) or more",
+            options={"replicates": DEFAULT_REPLICATES},
+            option="replicates",
+            value=replicates,
+        )
+
+
+def _intervals(series: dict[str, np.ndarray], level: float, replicates: int) -> dict[str, Any]:
+    """Block-bootstrap intervals of each series' mean (none for a single frame)."""
+    if any(np.asarray(s).size < 2 for s in series.values()):
+        return {}
+    return {
+        key: block_bootstrap(values, level=float(level), replicates=int(replicates))
+        for key, values in series.items()
+    }
 
 
 def _limits(

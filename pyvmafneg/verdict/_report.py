@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .._defaults import DEFAULT_BORDERLINE
+from ..results._intervals import Interval
 from ..results._result import Pooled
 from ._credit import Credit
 from ._rule import Assessment
@@ -172,6 +173,7 @@ class CheckReport:
     sources: list[str] = field(default_factory=list)
     rule: Assessment | None = None
     plain_rule: bool = False
+    intervals: dict[str, Interval] = field(default_factory=dict)
 
     @property
     def flags(self) -> list[Evidence]:
@@ -269,6 +271,21 @@ class CheckReport:
             f"{a.gap:.2f} ({a.excess:+.2f} against the envelope)"
         )
 
+    def _interval_line(self) -> str:
+        """Both pooled scores and the tested gap with their bootstrap intervals."""
+        g = self.intervals["gap"]
+        shown = [
+            f"{name} [{self.intervals[name].low:.2f}, {self.intervals[name].high:.2f}]"
+            for name in (self.default_model, self.neg_model)
+            if name in self.intervals
+        ]
+        shown.append(f"gap [{g.low:+.2f}, {g.high:+.2f}]")
+        return (
+            f"{100 * g.level:g}% intervals of the means: {', '.join(shown)} (block bootstrap "
+            f"over frames, blocks of {g.block}, {g.replicates} replicates; they cover other "
+            "frames of this content, not the model's own error)"
+        )
+
     def largest_gaps(self, count: int = 5) -> list[tuple[int, float]]:
         """The ``count`` frames with the largest gap: ``(frame number, gap)``."""
         series = self._frame_gaps()
@@ -335,6 +352,7 @@ class CheckReport:
             "notes": list(self.notes),
             "sources": list(self.sources),
             "rule": None if self.rule is None else _rule_dict(self.rule),
+            "intervals": {k: _interval_dict(v) for k, v in self.intervals.items()},
         }
         if per_frame:
             out["per_frame"] = [
@@ -398,6 +416,8 @@ class CheckReport:
             f"gap (default - NEG): overall {self.overall_gap:+.3f} points{unclipped}; per frame "
             f"{float(series.min()):+.2f} to {float(series.max()):+.2f}; largest at frames {top}"
         )
+        if self.intervals:
+            lines.append(self._interval_line())
         if self.credit is not None:
             c = self.credit
             diffs = ", ".join(f"{k} {v:+.4f}" for k, v in c.feature_diffs.items())
@@ -465,6 +485,17 @@ _SHORT = {
     ),
     "residual_gain": lambda e: "possible residual gain against the baseline",
 }
+
+
+def _interval_dict(i: Interval) -> dict[str, Any]:
+    return {
+        "estimate": _r(i.estimate),
+        "low": _r(i.low),
+        "high": _r(i.high),
+        "level": i.level,
+        "block": i.block,
+        "replicates": i.replicates,
+    }
 
 
 def _credit_dict(c: Credit) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from ...errors import (
     ModelError,
 )
 from ...io._frame import ClipChecker, Frame, FrameLike
+from .._collection import COLLECTION, NEG_COLLECTION, CollectionSpec
 from .._features import FeatureSpec
 from .._models import ModelSpec, check_model_file
 from .._options import available_cpus, check_stable_width, check_threads, exact_cpumask
@@ -344,6 +345,95 @@ class _LoadedModel:
             _count("models", -1)
 
 
+class _LoadedCollection:
+    """A libvmaf bootstrapped model collection (its main model and the resampled ones).
+
+    The plain collection is libvmaf's built-in ``vmaf_b_v0.6.3`` with the
+    twin's gain limits overloaded on every model
+    (``vmaf_model_collection_feature_overload``); the NEG twin is the bundled
+    ``vmaf_b_v0.6.3neg.json``, which carries the same limits in its
+    ``feature_opts_dicts``, loaded from its path (``from_file=True`` loads
+    the bundled file of either twin).
+    """
+
+    def __init__(
+        self, lib: Libvmaf, spec: CollectionSpec, flags: int, *, from_file: bool | None = None
+    ) -> None:
+        ffi = lib.ffi
+        self.spec = spec
+        self._lib = lib
+        self._name = ffi.new("char[]", spec.name.encode())
+        cfg = ffi.new("VmafModelConfig *")
+        cfg.name = self._name
+        cfg.flags = flags
+        model = ffi.new("VmafModel **")
+        handle = ffi.new("VmafModelCollection **")
+        self.ptr = None
+        self.model = None
+        use_file = spec.is_neg if from_file is None else from_file
+        if use_file:
+            stem = NEG_COLLECTION if spec.is_neg else COLLECTION
+            resource = importlib.resources.files("pyvmafneg").joinpath(
+                "model_files", f"{stem}.json"
+            )
+            with importlib.resources.as_file(resource) as path:
+                rc = lib.lib.vmaf_model_collection_load_from_path(
+                    model, handle, cfg, os.fsencode(path)
+                )
+            overloads = () if spec.is_neg else self._limits(spec)
+        else:
+            rc = lib.lib.vmaf_model_collection_load(model, handle, cfg, COLLECTION.encode())
+            overloads = self._limits(spec)
+        if rc:
+            raise ModelError(
+                f"could not load the model collection {spec.describe()!r} (libvmaf status "
+                f"{rc}): this libvmaf ({lib.info.version}) has no {COLLECTION}"
+            )
+        self.ptr, self.model = handle[0], model[0]
+        _count("models", 1)
+        try:
+            for extractor, key, value in overloads:
+                self._overload(extractor, key, value)
+        except BaseException:
+            self.destroy()
+            raise
+
+    @staticmethod
+    def _limits(spec: CollectionSpec) -> tuple[tuple[str, str, float], ...]:
+        return tuple(
+            (extractor, key, value)
+            for extractor, key, value in (
+                ("vif", "vif_enhn_gain_limit", spec.vif_gain_limit),
+                ("adm", "adm_enhn_gain_limit", spec.adm_gain_limit),
+            )
+            if value != 100.0
+        )
+
+    def _overload(self, extractor: str, key: str, value: float) -> None:
+        ffi, lib = self._lib.ffi, self._lib.lib
+        d = ffi.new("VmafFeatureDictionary **")
+        rc = lib.vmaf_feature_dictionary_set(d, key.encode(), repr(float(value)).encode())
+        if rc:
+            if d[0] != ffi.NULL:
+                lib.vmaf_feature_dictionary_free(d)
+            raise ModelError(f"libvmaf rejected {key}={value!r} (status {rc})")
+        # libvmaf copies the dictionary for every resampled model and keeps it for the main one.
+        holder = ffi.new("VmafModelCollection **", self.ptr)
+        rc = lib.vmaf_model_collection_feature_overload(
+            self.model, holder, extractor.encode(), d[0]
+        )
+        self._lib.check(
+            rc, "vmaf_model_collection_feature_overload", f"could not set {key}={value!r}"
+        )
+
+    def destroy(self) -> None:
+        if getattr(self, "ptr", None) is not None:
+            self._lib.lib.vmaf_model_collection_destroy(self.ptr)
+            self._lib.lib.vmaf_model_destroy(self.model)
+            self.ptr = self.model = None
+            _count("models", -1)
+
+
 class Context:
     """One libvmaf scoring session (a ``VmafContext`` and its models).
 
@@ -367,10 +457,13 @@ class Context:
         library: Libvmaf | None = None,
         bitdepth: int | None = None,
         features: Sequence[FeatureSpec] = (),
+        collections: Sequence[CollectionSpec] = (),
     ) -> None:
         self.threads, self.subsample = check_threads(threads, subsample)
         self.lib = library or load_library()
         self._models: list[_LoadedModel] = []
+        self._collections: list[_LoadedCollection] = []
+        self._collection_specs = tuple(collections)
         self._ctx = None
         self._checker = ClipChecker(bitdepth)
         self._pool_ready = False
@@ -414,6 +507,19 @@ class Context:
                     lib.vmaf_use_features_from_model(self._ctx, model.ptr),
                     "vmaf_use_features_from_model",
                     f"could not set up the feature extractors of {spec.source!r}",
+                )
+            for cspec in self._collection_specs:
+                loaded = _LoadedCollection(self.lib, cspec, self._flags)
+                self._collections.append(loaded)
+                self.lib.check(
+                    lib.vmaf_use_features_from_model(self._ctx, loaded.model),
+                    "vmaf_use_features_from_model",
+                    f"could not set up the feature extractors of {cspec.describe()!r}",
+                )
+                self.lib.check(
+                    lib.vmaf_use_features_from_model_collection(self._ctx, loaded.ptr),
+                    "vmaf_use_features_from_model_collection",
+                    f"could not set up the feature extractors of {cspec.describe()!r}",
                 )
             for feature in self._features:
                 self._use_feature(feature)
@@ -610,6 +716,65 @@ class Context:
         self.lib.check(rc, "vmaf_score_pooled")
         return float(out[0])
 
+    def collection_outputs(self, model: str) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        """libvmaf's outputs of the collection twin of ``model`` (after flush).
+
+        Returns the per-frame ``score`` (the main model), ``bagging``,
+        ``stddev``, ``low`` and ``high`` (the 95 % interval), and the same
+        pooled as libvmaf pools them (``vmaf_score_pooled_model_collection``,
+        mean). The pooled call computes every frame's outputs and stores them
+        under the collection's name; the per-frame values are read back from
+        there.
+        """
+        loaded = next(c for c in self._collections if c.spec.model == model)
+        ffi, lib = self.lib.ffi, self.lib.lib
+        indices = self.indices
+        pooled_score = ffi.new("VmafModelCollectionScore *")
+        rc = lib.vmaf_score_pooled_model_collection(
+            self._ctx,
+            loaded.ptr,
+            self.POOLING_METHODS["mean"],
+            pooled_score,
+            indices[0],
+            indices[-1],
+        )
+        self.lib.check(rc, "vmaf_score_pooled_model_collection")
+        boot = pooled_score.bootstrap
+        pooled = {
+            "bagging": float(boot.bagging_score),
+            "stddev": float(boot.stddev),
+            "low": float(boot.ci.p95.lo),
+            "high": float(boot.ci.p95.hi),
+        }
+        value = ffi.new("double *")
+        main = np.empty(len(indices))
+        for k, i in enumerate(indices):
+            rc = lib.vmaf_score_at_index(self._ctx, loaded.model, value, i)
+            self.lib.check(rc, "vmaf_score_at_index", f"no {loaded.spec.describe()} at frame {i}")
+            main[k] = value[0]
+        per_frame = {"score": main}
+        name = loaded.spec.name
+        for key, suffix in (
+            ("bagging", "_bagging"),
+            ("stddev", "_stddev"),
+            ("low", "_ci_p95_lo"),
+            ("high", "_ci_p95_hi"),
+        ):
+            values = np.empty(len(indices))
+            for k, i in enumerate(indices):
+                rc = lib.vmaf_feature_score_at_index(
+                    self._ctx, f"{name}{suffix}".encode(), value, i
+                )
+                self.lib.check(rc, "vmaf_feature_score_at_index", f"no {name}{suffix} at {i}")
+                values[k] = value[0]
+            per_frame[key] = values
+        return per_frame, pooled
+
+    @property
+    def collection_names(self) -> tuple[str, ...]:
+        """Names libvmaf stores the collections' scores under (prefixes of their features)."""
+        return tuple(c.spec.name for c in self._collections)
+
     @property
     def uses_picture_pool(self) -> bool:
         """True once pictures come from libvmaf's own pool (worker threads, libvmaf 3)."""
@@ -652,7 +817,8 @@ class Context:
                 data = json.load(fh)
         frames = data.get("frames") or [{}]
         names = list(frames[0].get("metrics", {}))
-        return [n for n in names if n not in model_names]
+        prefixes = self.collection_names
+        return [n for n in names if n not in model_names and not n.startswith(prefixes)]
 
     def write_output(self, path: str | os.PathLike[str], fmt: str = "json") -> None:
         """Let libvmaf write its own log (``json``, ``xml`` or ``csv``)."""
@@ -671,6 +837,9 @@ class Context:
         for model in self._models:
             model.destroy()
         self._models = []
+        for collection in self._collections:
+            collection.destroy()
+        self._collections = []
 
     def __del__(self) -> None:
         try:

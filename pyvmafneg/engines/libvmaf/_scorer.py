@@ -19,7 +19,9 @@ from collections.abc import Callable, Iterable
 from ..._defaults import DEFAULT_SCALER
 from ...errors import ScorerStateError
 from ...io._frame import FrameLike
+from ...results._model_interval import ModelInterval
 from ...results._result import Result
+from .._collection import collections_for
 from .._features import FeatureSpec, resolve_features
 from .._models import ModelSpec, resolve_models
 from .._options import check_threads
@@ -78,6 +80,11 @@ class Scorer(StreamingScorer):
     cpumask:
         libvmaf's CPU mask: 0 (default) uses every code path this CPU has;
         ``0x38`` switches off AVX2 and AVX-512 (libvmaf's exact scalar ADM).
+    model_intervals:
+        Also score each model's bootstrapped twin (``vmaf_b_v0.6.3`` at the
+        model's gain limits, through libvmaf's model-collection API) and give
+        its per-frame 95 % interval in :attr:`Result.model_intervals`; only
+        the v0.6.1 family has one (see :mod:`pyvmafneg.engines._collection`).
 
     Notes
     -----
@@ -104,10 +111,12 @@ class Scorer(StreamingScorer):
         log_level: str = "none",
         cpumask: int = 0,
         features: Iterable[str | FeatureSpec] | str | None = None,
+        model_intervals: bool = False,
     ) -> None:
         threads, subsample = check_threads(threads, subsample)
         self.features = resolve_features(features)
         super().__init__(resolve_models(models, allow_none=bool(self.features)), clip=clip)
+        self.collections = collections_for(self.specs) if model_intervals else ()
         self.bitdepth = bitdepth
         lib = library if isinstance(library, Libvmaf) else load_library(library)
         self._context: Context | None = Context(
@@ -121,6 +130,7 @@ class Scorer(StreamingScorer):
             library=lib,
             bitdepth=bitdepth,
             features=self.features,
+            collections=self.collections,
         )
         self._lib = lib
 
@@ -140,11 +150,24 @@ class Scorer(StreamingScorer):
             values = ctx.feature_scores(name)
             if values is not None:
                 features[name] = values
+        intervals = {}
+        for cspec in self.collections:
+            per_frame, _ = ctx.collection_outputs(cspec.model)
+            intervals[cspec.model] = ModelInterval(
+                cspec.model,
+                cspec.describe(),
+                score=per_frame["score"],
+                bagging=per_frame["bagging"],
+                stddev=per_frame["stddev"],
+                low=per_frame["low"],
+                high=per_frame["high"],
+            )
         return EngineOutput(
             frames=ctx.indices,
             scores={spec.name: ctx.model_scores(spec.name) for spec in self.specs},
             features=features,
             version=self._lib.info.version,
+            intervals=intervals,
         )
 
     def _release(self) -> None:
@@ -178,6 +201,7 @@ def score_libvmaf(
     offset: int = 0,
     features: Iterable[str | FeatureSpec] | str | None = None,
     convert_bitdepth: int | None = None,
+    model_intervals: bool = False,
 ) -> Result:
     """Score two clips with libvmaf in one pass (``pyvmafneg.score(..., backend='libvmaf')``).
 
@@ -197,6 +221,7 @@ def score_libvmaf(
             library=library,
             cpumask=cpumask,
             features=features,
+            model_intervals=model_intervals,
         ),
         reference,
         distorted,

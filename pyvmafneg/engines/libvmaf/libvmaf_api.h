@@ -115,3 +115,43 @@ int vmaf_score_pooled(VmafContext *vmaf, VmafModel *model,
 
 int vmaf_write_output(VmafContext *vmaf, const char *output_path,
                       enum VmafOutputFormat fmt);
+
+/* Bootstrapped model collections (model.h, libvmaf.h). */
+typedef struct VmafModelCollection VmafModelCollection;
+
+enum VmafModelCollectionScoreType {
+    VMAF_MODEL_COLLECTION_SCORE_UNKNOWN = 0,
+    VMAF_MODEL_COLLECTION_SCORE_BOOTSTRAP,
+};
+
+typedef struct VmafModelCollectionScore {
+    enum VmafModelCollectionScoreType type;
+    struct {
+        double bagging_score;
+        double stddev;
+        struct {
+            struct { double lo, hi; } p95;
+        } ci;
+    } bootstrap;
+} VmafModelCollectionScore;
+
+int vmaf_model_collection_load(VmafModel **model, VmafModelCollection **model_collection,
+                               VmafModelConfig *cfg, const char *version);
+int vmaf_model_collection_load_from_path(VmafModel **model,
+                                         VmafModelCollection **model_collection,
+                                         VmafModelConfig *cfg, const char *path);
+int vmaf_model_collection_feature_overload(VmafModel *model,
+                                           VmafModelCollection **model_collection,
+                                           const char *feature_name,
+                                           VmafFeatureDictionary *opts_dict);
+void vmaf_model_collection_destroy(VmafModelCollection *model_collection);
+int vmaf_use_features_from_model_collection(VmafContext *vmaf,
+                                            VmafModelCollection *model_collection);
+int vmaf_score_at_index_model_collection(VmafContext *vmaf,
+                                         VmafModelCollection *model_collection,
+                                         VmafModelCollectionScore *score, unsigned index);
+int vmaf_score_pooled_model_collection(VmafContext *vmaf,
+                                       VmafModelCollection *model_collection,
+                                       enum VmafPoolingMethod pool_method,
+                                       VmafModelCollectionScore *score,
+                                       unsigned index_low, unsigned index_high);

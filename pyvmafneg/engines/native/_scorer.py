@@ -42,7 +42,9 @@ from numpy.typing import NDArray
 from ..._defaults import DEFAULT_SCALER
 from ...errors import FeatureError, FrameError, ModelError
 from ...io._frame import ClipChecker, Frame, FrameLike
+from ...results._model_interval import ModelInterval
 from ...results._result import Result
+from .._collection import collection_outputs, collections_for, load_collection
 from .._features import FEATURES, FeatureSpec, resolve_features
 from .._integer import (
     ADM_KEYS,
@@ -178,6 +180,7 @@ class NativeScorer(StreamingScorer):
         bitdepth: int | None = None,
         simd: str | None = None,
         features: Iterable[str | FeatureSpec] | str | None = None,
+        model_intervals: bool = False,
     ) -> None:
         self.simd = _kernels.resolve_simd(simd)  # raises BackendUnavailableError first
         self.features, others = split_features(resolve_features(features))
@@ -194,6 +197,10 @@ class NativeScorer(StreamingScorer):
         self.threads, self.subsample = check_threads(threads, subsample)
         super().__init__(resolve_models(models, allow_none=bool(self.features)), clip=clip)
         self.models = tuple(native_model(s, clip=clip, transform=transform) for s in self.specs)
+        self.collections = collections_for(self.specs) if model_intervals else ()
+        self._collection = (
+            load_collection(clip=clip, transform=transform) if self.collections else None
+        )
         self.bitdepth = bitdepth
         # libvmaf's scale-0 ADM masking path on this CPU (what it computes by default)
         self._adm_lanes = ADM_KERNELS[default_kernel()]
@@ -431,6 +438,26 @@ class NativeScorer(StreamingScorer):
             # the SVM once per clip, each score equal as a double to the frame's own prediction
             x = np.column_stack([self._cols[key] for _, key in model.inputs])
             scores[spec.name] = model.model.predict_rows(x.reshape(len(self._rows), -1))
+        intervals = {}
+        for cspec in self.collections:
+            # the twin reads the very features of its model: only the SVMs differ
+            model = next(
+                m for s, m in zip(self.specs, self.models, strict=True) if s.name == cspec.model
+            )
+            x = np.column_stack([self._cols[key] for _, key in model.inputs])
+            assert self._collection is not None
+            if tuple(n for n, _ in model.inputs) != self._collection.main.feature_names:
+                raise ModelError(f"{cspec.describe()} reads other features than {cspec.model!r}")
+            outputs = collection_outputs(self._collection, x.reshape(len(self._rows), -1))
+            intervals[cspec.model] = ModelInterval(
+                cspec.model,
+                cspec.describe(),
+                score=np.asarray(outputs["score"]),
+                bagging=np.asarray(outputs["bagging"]),
+                stddev=np.asarray(outputs["stddev"]),
+                low=np.asarray(outputs["low"]),
+                high=np.asarray(outputs["high"]),
+            )
         self._rows.clear()
         self._motion.clear()
         from ..._version import package_version
@@ -440,6 +467,7 @@ class NativeScorer(StreamingScorer):
             scores=scores,
             features=features,
             version=f"{LIBVMAF_VERSION} (pyvmafneg {package_version()} native engine, {self.simd})",
+            intervals=intervals,
         )
 
     def _shutdown(self) -> None:
@@ -478,6 +506,7 @@ def score_native(
     offset: int = 0,
     convert_bitdepth: int | None = None,
     features: Iterable[str | FeatureSpec] | str | None = None,
+    model_intervals: bool = False,
 ) -> Result:
     """Score two clips with the native engine, mirroring :func:`pyvmafneg.score`.
 
@@ -503,6 +532,7 @@ def score_native(
             bitdepth=bitdepth,
             simd=simd,
             features=features,
+            model_intervals=model_intervals,
         ),
         reference,
         distorted,
