@@ -86,7 +86,7 @@ static void vif_scale(const vn_vif_kernels *kn, int scale, const void *pa, const
 
 /* Filter one plane with F_dst and keep even rows and columns (floors odd sizes). */
 void vn_vif_decimate(const vn_vif_kernels *kn, int dst, const void *src, int is8, int w, int h,
-                         int64_t stride, int q, uint16_t *out, struct vn_vif_work *wk)
+                     int64_t stride, int q, uint16_t *out, struct vn_vif_work *wk)
 {
     const int nt = NTAPS[dst], r = nt / 2;
     const int wo = w / 2, ho = h / 2;

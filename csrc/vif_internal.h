@@ -48,9 +48,10 @@ typedef struct vn_vif_kernels {
 } vn_vif_kernels;
 
 /* Kernels for one reference against several distorted planes (vif_share_kernels.inc):
- * one moment a pass for the reference: vertical mean (8-bit scale 0, and 16-bit samples by scale) with shift q, vertical
- * second moment of two planes (equal pointers: the square) with shift q2 (16-bit), and the
- * horizontal mean and second moment of a row padded by the filter's radius each side. */
+ * one moment a pass for the reference: vertical mean (8-bit scale 0, and 16-bit samples by scale)
+ * with shift q, vertical second moment of two planes (equal pointers: the square) with shift q2
+ * (16-bit), and the horizontal mean and second moment of a row padded by the filter's radius each
+ * side. */
 typedef struct vn_vif_share_kernels {
     void (*vsum8)(const uint8_t *const *r, int w, int q, uint32_t *o);
     void (*vprod8)(const uint8_t *const *ra, const uint8_t *const *rb, int w, uint32_t *o);

@@ -153,8 +153,8 @@ int vn_vif_many(const void *ref, const void *const *dis, int n_dis, int width, i
         for (int s = 0; s < 4; s++) {
             const int w = ws[s], h = hs[s];
             if (s)
-                vn_vif_decimate(kn, s, s == 1 ? dis[i] : (const void *)dpl[s - 1],
-                                s == 1 ? is8 : 0, ws[s - 1], hs[s - 1], s == 1 ? st : ws[s - 1],
+                vn_vif_decimate(kn, s, s == 1 ? dis[i] : (const void *)dpl[s - 1], s == 1 ? is8 : 0,
+                                ws[s - 1], hs[s - 1], s == 1 ? st : ws[s - 1],
                                 s == 1 ? bitdepth : 16, dpl[s], &wk);
             const vn_plane a = { s ? (const void *)rpl[s] : ref, s ? 0 : is8, s ? w : st };
             const vn_plane b = { s ? (const void *)dpl[s] : dis[i], s ? 0 : is8, s ? w : st };

@@ -484,6 +484,7 @@ def score_many(
 
     from .engines._registry import score as score_one_pass
     from .engines._scaffold import open_if_path
+    from .engines.native import ReferenceGroup, joining
     from .errors import OptionError
     from .io._broadcast import Broadcast, BroadcastAborted
 
@@ -498,6 +499,9 @@ def score_many(
         )
     source = open_if_path(reference)
     shared = Broadcast(source, len(encodes))
+    # native runs of frames that keep the reference's geometry score them together, the
+    # reference's filtering done once a frame
+    group = ReferenceGroup() if backend in (None, "native") else None
     results: list[Result | None] = [None] * len(encodes)
     errors: list[BaseException | None] = [None] * len(encodes)
     done = [0] * len(encodes)
@@ -510,9 +514,11 @@ def score_many(
     started = [False] * len(encodes)
 
     def start_done(i: int) -> None:
-        if not started[i]:
+        with lock:
+            if started[i]:
+                return
             started[i] = True
-            starting.release()
+        starting.release()
 
     def report(i: int, n: int | None) -> None:
         """Frames done by encode i (None: its run ended); progress gets the slowest running."""
@@ -529,24 +535,27 @@ def score_many(
         progress(slowest)
 
     def run(i: int) -> None:
-        starting.acquire()
-        try:
-            results[i] = score_one_pass(
-                shared.view(i),
-                encodes[i],
-                models,
-                backend=backend,
-                progress=lambda n: report(i, n),
-                **options,
-            )
-        except BroadcastAborted:
-            pass
-        except BaseException as exc:  # the first one is raised on the calling thread
-            errors[i] = exc
-            shared.abort()
-        finally:
-            shared.done(i)
-            report(i, None)
+        # every run joins the group before it may start, so the first do not race ahead alone;
+        # a run about to wait for a later one lets the next start
+        with joining(group, before_wait=lambda: start_done(i)):
+            starting.acquire()
+            try:
+                results[i] = score_one_pass(
+                    shared.view(i),
+                    encodes[i],
+                    models,
+                    backend=backend,
+                    progress=lambda n: report(i, n),
+                    **options,
+                )
+            except BroadcastAborted:
+                pass
+            except BaseException as exc:  # the first one is raised on the calling thread
+                errors[i] = exc
+                shared.abort()
+            finally:
+                shared.done(i)
+                report(i, None)
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(encodes))]
     for t in threads:
