@@ -19,8 +19,8 @@ int vn_frame_metric_outputs(void) { return VN_FRAME_METRICS; }
 
 /* PSNR of the planes metrics ask for, then float SSIM, into out[0 .. VN_FRAME_METRICS). */
 static int frame_metrics(const vn_metrics *m, const void *ref, const void *dis, int width,
-                         int height, ptrdiff_t stride, int bitdepth, const void *const *chroma,
-                         double *out)
+                         int height, ptrdiff_t stride, int bitdepth, int simd,
+                         const void *const *chroma, double *out)
 {
     if (m->psnr_planes != 0 && m->psnr_planes != 1 && m->psnr_planes != 3)
         return VN_EINVAL;
@@ -39,7 +39,7 @@ static int frame_metrics(const vn_metrics *m, const void *ref, const void *dis, 
             return rc;
     }
     if (m->ssim)
-        return vn_float_ssim(ref, dis, width, height, stride, stride, bitdepth, m->ssim_scale,
+        return vn_float_ssim(ref, dis, width, height, stride, stride, bitdepth, m->ssim_scale, simd,
                              out + 6);
     return VN_OK;
 }
@@ -83,7 +83,7 @@ int vn_frame(const void *prev, const void *ref, const void *dis, int width, int 
             out[n_a + 4 * (size_t)n_vif + i] = (double)capped[i];
     }
     if (metrics)
-        return frame_metrics(metrics, ref, dis, width, height, stride, bitdepth, chroma,
+        return frame_metrics(metrics, ref, dis, width, height, stride, bitdepth, simd, chroma,
                              out + sad + 1);
     return VN_OK;
 }
@@ -172,7 +172,7 @@ int vn_frames_many(int n, int n_dis, const void *const *prev, const void *const 
             }
         }
         for (int i = 0; i < n_dis && rc == VN_OK && metrics; i++)
-            rc = frame_metrics(metrics, ref[f], d[i], width, height, stride, bitdepth,
+            rc = frame_metrics(metrics, ref[f], d[i], width, height, stride, bitdepth, simd,
                                chroma ? chroma + 4 * ((size_t)f * n_dis + i) : NULL,
                                rows + (size_t)i * out_len + sad + 1);
     }

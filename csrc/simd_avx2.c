@@ -2,6 +2,7 @@
  * time by engine.c when the CPU has every feature in VN_NEEDS_AVX2. */
 #include "adm_internal.h"
 #include "motion_internal.h"
+#include "ssim_internal.h"
 #include "vif_internal.h"
 
 #if VN_X86

@@ -3,6 +3,7 @@
  * feature in VN_NEEDS_AVX512. */
 #include "adm_internal.h"
 #include "motion_internal.h"
+#include "ssim_internal.h"
 #include "vif_internal.h"
 
 #if VN_X86

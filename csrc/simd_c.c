@@ -2,6 +2,7 @@
  * SSE2 on x86-64). */
 #include "adm_internal.h"
 #include "motion_internal.h"
+#include "ssim_internal.h"
 #include "vif_internal.h"
 
 #define VN_SIMD VN_ISA_C

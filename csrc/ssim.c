@@ -17,26 +17,21 @@
  *     + C3) / (sd + C3), cov' = 0 where cov < 0 and sd <= 0; sum l c s in a double.
  *  5. ssim = (float)(sum / n); the means of l, c, s likewise.
  * Every step is ordered per position, so computing positions in any order (or in vector
- * lanes) gives the same floats.
+ * lanes) gives the same floats. The filter passes and the statistic are kernels compiled per
+ * SIMD level (ssim_kernels.inc); this driver streams the planes row by row: each row is
+ * converted (or averaged down) to floats, filtered horizontally into a ring of the last 11
+ * rows, and each row of positions is filtered vertically and scored as soon as its 11 rows
+ * are in, so the moments never leave the cache and no plane-sized buffer is allocated.
  */
-#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "ssim.h"
+#include "ssim_internal.h"
 #include "vn_internal.h"
 
-#if VN_X86
-#include <xmmintrin.h>
-#endif
-
-#define TAPS 11
-#define HALF 5
-
-/* The normalized sigma-1.5 Gaussian, each weight rounded to six decimals. */
-static const float GAUSS[TAPS] = { 0.001028f, 0.007599f, 0.036001f, 0.109361f, 0.213006f, 0.266012f,
-                                   0.213006f, 0.109361f, 0.036001f, 0.007599f, 0.001028f };
+#define TAPS VN_SSIM_TAPS
 
 static int round_half_away(float a)
 {
@@ -54,166 +49,72 @@ int vn_float_ssim_auto_scale(int width, int height)
     return s > 1 ? s : 1;
 }
 
-static inline float mirrored(const float *img, int w, int h, int x, int y)
+/* Mirror index i into [0, n): -1 -> 0, n -> n - 1; the callers keep boxes within one mirror
+ * of the plane, and a clamp is the last guard. */
+static inline int mirror1(int i, int n)
 {
-    if (x < 0)
-        x = -1 - x;
-    else if (x >= w)
-        x = 2 * w - x - 1;
-    if (y < 0)
-        y = -1 - y;
-    else if (y >= h)
-        y = 2 * h - y - 1;
-    /* the callers keep boxes within one mirror of the plane; clamp as a last guard */
-    x = x < 0 ? 0 : (x >= w ? w - 1 : x);
-    y = y < 0 ? 0 : (y >= h ? h - 1 : y);
-    return img[(size_t)y * (size_t)w + (size_t)x];
+    if (i < 0)
+        i = -1 - i;
+    else if (i >= n)
+        i = 2 * n - i - 1;
+    return i < 0 ? 0 : (i >= n ? n - 1 : i);
 }
 
-/* Step 2, in place (each output lands before any sample a later output reads). */
-static void box_down(float *img, int w, int h, int f, int *ow, int *oh)
-{
-    const int sw = w / f + (w & 1);
-    const int sh = h / f + (h & 1);
-    const float k = 1.0f / (float)(f * f);
-    const int c = f / 2;
-    const int hi = f - c; /* taps -c .. hi-1 */
-    for (int y = 0; y < sh; y++) {
-        for (int x = 0; x < sw; x++) {
-            const int cx = x * f, cy = y * f;
-            const int inside = cx >= c && cy >= c && cx < w - c && cy < h - c;
-            double sum = 0.0;
-            for (int v = -c; v < hi; v++) {
-                for (int u = -c; u < hi; u++) {
-                    const float p = inside ? img[(size_t)(cy + v) * (size_t)w + (size_t)(cx + u)]
-                                           : mirrored(img, w, h, cx + u, cy + v);
-                    const float prod = p * k;
-                    sum += (double)prod;
-                }
-            }
-            img[(size_t)y * (size_t)sw + (size_t)x] = (float)sum;
-        }
-    }
-    *ow = sw;
-    *oh = sh;
-}
-
-/* Step 3 for one plane: src (w x h) -> dst ((w-10) x (h-10)); tmp holds h x (w-10), acc
- * w - 10 doubles. Each output is its own double sum over the taps in tap order; the loops
- * run over positions innermost, so the compiler may use vector lanes across positions
- * without reordering any one sum. */
-static void gauss_valid(const float *src, int w, int h, float *tmp, double *acc, float *dst)
-{
-    const int dw = w - (TAPS - 1), dh = h - (TAPS - 1);
-    for (int y = 0; y < h; y++) {
-        const float *row = src + (size_t)y * (size_t)w;
-        float *out = tmp + (size_t)y * (size_t)dw;
-        for (int x = 0; x < dw; x++)
-            acc[x] = 0.0;
-        for (int i = 0; i < TAPS; i++) {
-            const float g = GAUSS[i];
-            const float *in = row + i;
-            for (int x = 0; x < dw; x++) {
-                const float prod = in[x] * g;
-                acc[x] += (double)prod;
-            }
-        }
-        for (int x = 0; x < dw; x++)
-            out[x] = (float)acc[x];
-    }
-    for (int y = 0; y < dh; y++) {
-        float *out = dst + (size_t)y * (size_t)dw;
-        for (int x = 0; x < dw; x++)
-            acc[x] = 0.0;
-        for (int i = 0; i < TAPS; i++) {
-            const float g = GAUSS[i];
-            const float *in = tmp + (size_t)(y + i) * (size_t)dw;
-            for (int x = 0; x < dw; x++) {
-                const float prod = in[x] * g;
-                acc[x] += (double)prod;
-            }
-        }
-        for (int x = 0; x < dw; x++)
-            out[x] = (float)acc[x];
-    }
-}
-
-/* sd[x] = the correctly rounded float square root of v[x] >= 0 (equal to
- * (float)sqrt((double)v[x]): a double square root rounded to a float is the correctly
- * rounded float one). SSE's sqrtps is IEEE's square root, four at a time. */
-static void sqrt_row(float *v, int n)
-{
-    int x = 0;
-#if VN_X86
-    for (; x + 4 <= n; x += 4)
-        _mm_storeu_ps(v + x, _mm_sqrt_ps(_mm_loadu_ps(v + x)));
-#endif
-    for (; x < n; x++)
-        v[x] = sqrtf(v[x]);
-}
-
-/* Step 4 for one row of positions, in three loops over positions (the square roots apart,
- * so the other two run in vector lanes); every value is computed as the specification says. */
-static void ssim_row(const float *restrict mu_r, const float *restrict mu_d,
-                     const float *restrict e_rr, const float *restrict e_dd,
-                     const float *restrict e_rd, int n, float c1, float c2, float c3,
-                     float *restrict sdv, double *restrict pl, double *restrict pc,
-                     double *restrict ps, double *restrict pp)
-{
-    for (int x = 0; x < n; x++) {
-        float vr = e_rr[x] - mu_r[x] * mu_r[x];
-        float vd = e_dd[x] - mu_d[x] * mu_d[x];
-        vr = 0.0f > vr ? 0.0f : vr;
-        vd = 0.0f > vd ? 0.0f : vd;
-        sdv[x] = vr * vd;
-    }
-    sqrt_row(sdv, n);
-    for (int x = 0; x < n; x++) {
-        const float mr = mu_r[x], md = mu_d[x];
-        float vr = e_rr[x] - mr * mr;
-        float vd = e_dd[x] - md * md;
-        vr = 0.0f > vr ? 0.0f : vr;
-        vd = 0.0f > vd ? 0.0f : vd;
-        const float cov = e_rd[x] - mr * md;
-        const float sd = sdv[x];
-        const double l =
-            (2.0 * (double)mr * (double)md + (double)c1) / (double)(mr * mr + md * md + c1);
-        const double c = (2.0 * (double)sd + (double)c2) / (double)(vr + vd + c2);
-        const int flat = (cov < 0.0f) & (sd <= 0.0f);
-        const float cv = flat ? 0.0f : cov;
-        const double sv = (double)((cv + c3) / (sd + c3));
-        pl[x] = l;
-        pc[x] = c;
-        ps[x] = sv;
-        pp[x] = l * c * sv;
-    }
-}
-
-/* stride in bytes */
-static void to_float(const void *src, int w, int h, ptrdiff_t stride, int bitdepth, float *dst)
+/* Step 1 for row y of a plane (stride in bytes) into dst (w floats). */
+static void row_to_float(const void *src, int w, int y, ptrdiff_t stride, int bitdepth,
+                         float *restrict dst)
 {
     if (bitdepth == 8) {
-        const uint8_t *p = src;
-        for (int y = 0; y < h; y++, p += stride)
-            for (int x = 0; x < w; x++)
-                dst[(size_t)y * (size_t)w + (size_t)x] = (float)p[x];
+        const uint8_t *p = (const uint8_t *)src + (size_t)y * (size_t)stride;
+        for (int x = 0; x < w; x++)
+            dst[x] = (float)p[x];
         return;
     }
     const float div = bitdepth == 10 ? 4.0f : (bitdepth == 12 ? 16.0f : 256.0f);
-    const uint16_t *p = src;
-    for (int y = 0; y < h; y++, p += stride / 2)
-        for (int x = 0; x < w; x++)
-            dst[(size_t)y * (size_t)w + (size_t)x] = (float)p[x] / div;
+    const uint16_t *p = (const uint16_t *)((const uint8_t *)src + (size_t)y * (size_t)stride);
+    for (int x = 0; x < w; x++)
+        dst[x] = (float)p[x] / div;
+}
+
+/* Step 2 for output row y: the f source rows of its boxes (mirrored) are converted into src
+ * (f rows of w floats), then each output is its box's double sum in row-major order. */
+static void box_row(const void *plane, int w, int h, ptrdiff_t stride, int bitdepth, int f,
+                    int y, float *restrict src, float *restrict dst, int sw)
+{
+    const float k = 1.0f / (float)(f * f);
+    const int c = f / 2;
+    const int cy = y * f;
+    for (int v = 0; v < f; v++)
+        row_to_float(plane, w, mirror1(cy - c + v, h), stride, bitdepth, src + (size_t)v * w);
+    for (int x = 0; x < sw; x++) {
+        const int cx = x * f;
+        const int inside = cx >= c && cx < w - c;
+        double sum = 0.0;
+        for (int v = 0; v < f; v++) {
+            const float *row = src + (size_t)v * (size_t)w;
+            for (int u = -c; u < f - c; u++) {
+                const float p = inside ? row[cx + u] : row[mirror1(cx + u, w)];
+                const float prod = p * k;
+                sum += (double)prod;
+            }
+        }
+        dst[x] = (float)sum;
+    }
 }
 
 int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdiff_t stride_ref,
-                  ptrdiff_t stride_dis, int bitdepth, int scale, double *out)
+                  ptrdiff_t stride_dis, int bitdepth, int scale, int simd, double *out)
 {
     if (!ref || !dis || !out || width < 1 || height < 1 || scale < 0 || scale > 10 ||
         (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16) ||
         !vn_stride_ok(stride_ref, width, bitdepth) || !vn_stride_ok(stride_dis, width, bitdepth) ||
         (bitdepth > 8 && (((uintptr_t)ref | (uintptr_t)dis) & 1)))
         return VN_EINVAL;
+    const vn_kernels *kt;
+    int rc = vn_select(simd, &kt);
+    if (rc != VN_OK)
+        return rc;
+    const vn_ssim_kernels *kern = kt->ssim;
     const int f = scale > 0 ? scale : vn_float_ssim_auto_scale(width, height);
     int w = width, h = height;
     if (f > 1) {
@@ -226,75 +127,70 @@ int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdi
     }
     if (w < TAPS || h < TAPS)
         return VN_EINVAL;
-    const size_t n = (size_t)width * (size_t)height;
-    const int dw = w - (TAPS - 1), dh = h - (TAPS - 1);
-    const size_t m = (size_t)w * (size_t)h;
-    const size_t nd = (size_t)dw * (size_t)dh;
-    float *r = malloc(n * sizeof(float));
-    float *d = malloc(n * sizeof(float));
-    float *sq = malloc(m * sizeof(float));
-    float *tmp = malloc((size_t)h * (size_t)dw * sizeof(float));
-    float *mom = malloc(5 * nd * sizeof(float));
-    double *acc = malloc((size_t)dw * sizeof(double));
-    double *lcs = malloc(4 * (size_t)dw * sizeof(double));
-    float *sdv = malloc((size_t)dw * sizeof(float));
-    int rc = VN_ENOMEM;
-    if (!r || !d || !sq || !tmp || !mom || !acc || !lcs || !sdv)
+    const size_t dw = (size_t)(w - (TAPS - 1));
+    const int dh = h - (TAPS - 1);
+    /* the current row of each plane (w floats), the source rows of a box (f rows of the
+     * plane's width each, f > 1 only), the ring of horizontal moments (11 rows of five),
+     * one row of vertical moments, and the statistic's rows */
+    const size_t nrow = 2 * (size_t)w + (f > 1 ? (size_t)f * (size_t)width : 0);
+    float *fbuf = malloc((nrow + (TAPS + 1) * VN_SSIM_MOMENTS * dw + dw) * sizeof(float));
+    double *lcs = malloc(4 * dw * sizeof(double));
+    rc = VN_ENOMEM;
+    if (!fbuf || !lcs)
         goto done;
-    to_float(ref, width, height, stride_ref, bitdepth, r);
-    to_float(dis, width, height, stride_dis, bitdepth, d);
-    if (f > 1) {
-        box_down(r, width, height, f, &w, &h);
-        box_down(d, width, height, f, &w, &h);
-    }
-    float *mu_r = mom, *mu_d = mom + nd, *e_rr = mom + 2 * nd, *e_dd = mom + 3 * nd,
-          *e_rd = mom + 4 * nd;
-    gauss_valid(r, w, h, tmp, acc, mu_r);
-    gauss_valid(d, w, h, tmp, acc, mu_d);
-    for (size_t i = 0; i < m; i++)
-        sq[i] = r[i] * r[i];
-    gauss_valid(sq, w, h, tmp, acc, e_rr);
-    for (size_t i = 0; i < m; i++)
-        sq[i] = d[i] * d[i];
-    gauss_valid(sq, w, h, tmp, acc, e_dd);
-    for (size_t i = 0; i < m; i++)
-        sq[i] = r[i] * d[i];
-    gauss_valid(sq, w, h, tmp, acc, e_rd);
+    float *row_r = fbuf, *row_d = fbuf + w, *box = fbuf + 2 * (size_t)w;
+    float *ring = fbuf + nrow;
+    float *mom = ring + TAPS * VN_SSIM_MOMENTS * dw;
+    float *sdv = mom + VN_SSIM_MOMENTS * dw;
+    double *pl = lcs, *pc = lcs + dw, *ps = lcs + 2 * dw, *pp = lcs + 3 * dw;
+    float *mrow[VN_SSIM_MOMENTS];
+    for (int k = 0; k < VN_SSIM_MOMENTS; k++)
+        mrow[k] = mom + (size_t)k * dw;
 
     const float k1 = 0.01f, k2 = 0.03f;
     const int peak = 255;
     const float c1 = (k1 * peak) * (k1 * peak);
     const float c2 = (k2 * peak) * (k2 * peak);
     const float c3 = c2 / 2.0f;
-    /* per position in vector-friendly loops (one row at a time), then the four sums in
-     * position order, as one loop would add them */
+    /* the four sums in position order, as one loop over the positions would add them */
     double sum = 0.0, sum_l = 0.0, sum_c = 0.0, sum_s = 0.0;
-    double *pl = lcs, *pc = lcs + dw, *ps = lcs + 2 * (size_t)dw, *pp = lcs + 3 * (size_t)dw;
-    for (int y = 0; y < dh; y++) {
-        const size_t o = (size_t)y * (size_t)dw;
-        ssim_row(mu_r + o, mu_d + o, e_rr + o, e_dd + o, e_rd + o, dw, c1, c2, c3, sdv, pl, pc,
-                 ps, pp);
-        for (int x = 0; x < dw; x++) {
+    for (int y = 0; y < h; y++) {
+        if (f > 1) {
+            box_row(ref, width, height, stride_ref, bitdepth, f, y, box, row_r, w);
+            box_row(dis, width, height, stride_dis, bitdepth, f, y, box, row_d, w);
+        } else {
+            row_to_float(ref, w, y, stride_ref, bitdepth, row_r);
+            row_to_float(dis, w, y, stride_dis, bitdepth, row_d);
+        }
+        float *hrow[VN_SSIM_MOMENTS];
+        for (int k = 0; k < VN_SSIM_MOMENTS; k++)
+            hrow[k] = ring + ((size_t)(y % TAPS) * VN_SSIM_MOMENTS + (size_t)k) * dw;
+        kern->hor(row_r, row_d, (int)dw, hrow);
+        if (y < TAPS - 1)
+            continue;
+        const int oy = y - (TAPS - 1);
+        const float *rows[TAPS * VN_SSIM_MOMENTS];
+        for (int k = 0; k < VN_SSIM_MOMENTS; k++)
+            for (int i = 0; i < TAPS; i++)
+                rows[TAPS * k + i] =
+                    ring + ((size_t)((oy + i) % TAPS) * VN_SSIM_MOMENTS + (size_t)k) * dw;
+        kern->vert(rows, (int)dw, mrow);
+        kern->stat((const float *const *)mrow, (int)dw, c1, c2, c3, sdv, pl, pc, ps, pp);
+        for (size_t x = 0; x < dw; x++) {
             sum += pp[x];
             sum_l += pl[x];
             sum_c += pc[x];
             sum_s += ps[x];
         }
     }
-    const double count = (double)(dw * dh);
+    const double count = (double)((int)dw * dh);
     out[0] = (double)(float)(sum / count);
     out[1] = (double)(float)(sum_l / count);
     out[2] = (double)(float)(sum_c / count);
     out[3] = (double)(float)(sum_s / count);
     rc = VN_OK;
 done:
-    free(r);
-    free(d);
-    free(sq);
-    free(tmp);
-    free(mom);
-    free(acc);
+    free(fbuf);
     free(lcs);
-    free(sdv);
     return rc;
 }

@@ -79,6 +79,7 @@ struct vn_adm_kernels;
 struct vn_vif_kernels;
 struct vn_motion_kernels;
 struct vn_vif_share_kernels;
+struct vn_ssim_kernels;
 
 /* One SIMD level's kernels (simd_<level>.c). */
 typedef struct {
@@ -86,6 +87,7 @@ typedef struct {
     const struct vn_vif_kernels *vif;
     const struct vn_motion_kernels *motion;
     const struct vn_vif_share_kernels *vif_share;
+    const struct vn_ssim_kernels *ssim;
 } vn_kernels;
 
 extern const vn_kernels vn_c_kernels;

@@ -163,7 +163,7 @@ def test_odd_stride_or_address_of_16_bit_planes_is_refused() -> None:
         ((ref + 1, dis + 1, 48, 39, 97, 97, 8), lib.VN_OK),
     ):
         assert lib.vn_psnr_sse(*args, sse) == want
-        assert lib.vn_float_ssim(*args, 1, ffi.cast("double *", ssim.ctypes.data)) == want
+        assert lib.vn_float_ssim(*args, 1, -1, ffi.cast("double *", ssim.ctypes.data)) == want
 
 
 def test_simd_levels_outside_the_enum_are_invalid() -> None:
@@ -176,6 +176,15 @@ def test_simd_levels_outside_the_enum_are_invalid() -> None:
         assert _vif(ref, dis, stride, width=48, simd=simd)[0] == want
     for simd in range(best + 1, 3):
         assert _vif(ref, dis, stride, width=48, simd=simd)[0] == lib.VN_ENOTSUP
+    ssim = np.zeros(4)
+    for simd, want in (
+        (-2, lib.VN_EINVAL),
+        (3, lib.VN_EINVAL),
+        (best, lib.VN_OK),
+        *((s, lib.VN_ENOTSUP) for s in range(best + 1, 3)),
+    ):
+        out = ffi.cast("double *", ssim.ctypes.data)
+        assert lib.vn_float_ssim(ref, dis, 48, 40, stride, stride, 10, 1, simd, out) == want
 
 
 @pytest.mark.parametrize("bitdepth", [8, 10, 16])

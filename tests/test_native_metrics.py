@@ -143,6 +143,36 @@ def test_ssim_options_and_scales(option, width, height, bitdepth, monkeypatch) -
         assert_same(want, native_features(ref, dis, [option]), keys)
 
 
+#: Widths whose window positions (width - 10) leave every remainder of the vector
+#: bodies (four positions with AVX2, eight with AVX-512) and cross the portable body's
+#: 64-position blocks. libvmaf scores frames of 33 samples a side or more, and refuses
+#: widths 33-36 and 65-68 (its ADM reads past the rows): those are held to the portable
+#: level only.
+TAIL_WIDTHS = (11, 12, 14, 17, 33, 36, *range(37, 45), 66, 74, 75, 81, 139)
+
+
+@pytest.mark.parametrize("bitdepth", [8, 10, 12, 16])
+def test_ssim_vector_tails_equal_portable_and_libvmaf(bitdepth) -> None:
+    rng = np.random.default_rng(bitdepth)
+    dt = np.uint8 if bitdepth == 8 else np.uint16
+    peak = (1 << bitdepth) - 1
+    keys = ("float_ssim", "float_ssim_l", "float_ssim_c", "float_ssim_s")
+    for width in TAIL_WIDTHS:
+        height = (11 if width < 33 else 33) + width % 5
+        base = rng.integers(0, peak + 1, (height, width))
+        noise = rng.integers(-(peak // 9), peak // 9 + 1, base.shape)
+        ref = np.array(base, dtype=dt)
+        dis = np.array(np.clip(base + noise, 0, peak), dtype=dt)
+        want = _kernels.float_ssim(ref, dis, bitdepth, 1, "c")
+        for simd in LEVELS:
+            got = _kernels.float_ssim(ref, dis, bitdepth, 1, simd)
+            assert got.tolist() == want.tolist(), (width, simd)
+        if width >= 37 and not 65 <= width <= 68:  # libvmaf's own values for the same planes
+            frames = [Frame((p,), bitdepth, "400") for p in (ref, dis)]
+            lv = libvmaf_features([frames[0]], [frames[1]], ["float_ssim:enable_lcs=true"])
+            assert [lv[k][0] for k in keys] == want.tolist(), width
+
+
 def test_identical_frames_ssim_db_clipped() -> None:
     ref, _ = clip_pair(40, 36, 8, frames=2)
     want = libvmaf_features(ref, ref, ["float_ssim:enable_db=true:clip_db=true"])

@@ -11,11 +11,13 @@
  *   scale          0 (automatic) or 1..10
  *   out            4 doubles: ssim, and the means of l, c and s
  * Returns VN_OK, VN_EINVAL for bad arguments or a plane too small for the window after
- * scaling (fewer than 11 samples a side), or VN_ENOMEM (enum vn_status). Portable C at
- * every SIMD level: libvmaf has one code path for it (docs/internals-metrics.md).
+ * scaling (fewer than 11 samples a side), VN_ENOMEM, or VN_EINVAL / VN_ENOTSUP for a SIMD
+ * level (simd: VN_SIMD_BEST or a level) that does not exist or this CPU cannot run (enum
+ * vn_status). Every level gives the same values: libvmaf has one code path for it
+ * (docs/internals-metrics.md).
  */
 int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdiff_t stride_ref,
-                  ptrdiff_t stride_dis, int bitdepth, int scale, double *out);
+                  ptrdiff_t stride_dis, int bitdepth, int scale, int simd, double *out);
 
 /* The scale vn_float_ssim uses for a width x height plane when asked for 0 (automatic). */
 int vn_float_ssim_auto_scale(int width, int height);

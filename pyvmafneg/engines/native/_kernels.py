@@ -458,6 +458,7 @@ def float_ssim(
     dis: NDArray[np.unsignedinteger],
     bitdepth: int,
     scale: int = 0,
+    simd: str | None = None,
 ) -> NDArray[np.float64]:
     """libvmaf's float SSIM of one luma pair: ``[ssim, l, c, s]`` (each in [-1, 1]).
 
@@ -470,8 +471,11 @@ def float_ssim(
     scale:
         0: libvmaf's automatic scale, max(1, round(min(w, h) / 256)); 1..10:
         that scale.
+    simd:
+        Kernel level (see :func:`resolve_simd`); every level gives the same values.
     """
     ffi, lib = _load()
+    level = LEVELS[resolve_simd(simd)]
     if int(bitdepth) not in (8, 10, 12, 16):
         raise FrameError(f"float SSIM takes 8, 10, 12 or 16-bit samples, got {bitdepth}")
     if isinstance(scale, bool) or not 0 <= int(scale) <= 10:
@@ -489,6 +493,7 @@ def float_ssim(
         ds * d.itemsize,
         int(bitdepth),
         int(scale),
+        level,
         ffi.cast("double *", out.ctypes.data),
     )
     _check_rc(rc, "SSIM")
@@ -897,7 +902,7 @@ class FrameKernels:
             for p, (r, d) in enumerate(planes[: m.psnr_planes]):
                 out[p], out[3 + p], _ = psnr(r, d, bitdepth, m.psnr_peak_sq, m.psnr_max[p])
             if m.ssim:
-                out[6:10] = float_ssim(ref, dis, bitdepth, m.ssim_scale)
+                out[6:10] = float_ssim(ref, dis, bitdepth, m.ssim_scale, self.simd)
         if self.adm_limits.size:
             values = adm(ref, dis, bitdepth, self.adm_limits.tolist(), self.lanes, self.simd)
             row[self.adm_slice] = values.ravel()

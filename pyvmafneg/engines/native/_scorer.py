@@ -57,7 +57,7 @@ from .._integer import (
 )
 from .._models import ModelSpec, feature_suffix, resolve_models
 from .._motion import MotionChain, MotionScores
-from .._options import check_threads, scalar_rule_cpumask
+from .._options import ScoreOptions, check_threads, scalar_rule_cpumask
 from .._paths import ADM_KERNELS, default_kernel, kernel_for_cpumask
 from .._scaffold import EngineOutput, StreamingScorer, score_clips
 from . import _kernels
@@ -536,25 +536,28 @@ def score_native(
         Per-frame model scores and features under libvmaf's names plus the
         VIF cap shares, ``backend='native'``.
     """
-    return score_clips(
-        lambda: NativeScorer(
-            models,
-            threads=threads,
-            subsample=subsample,
-            clip=clip,
-            transform=transform,
-            bitdepth=bitdepth,
-            simd=simd,
-            features=features,
-            model_intervals=model_intervals,
-        ),
-        reference,
-        distorted,
+    options = ScoreOptions(
+        subsample=subsample,
+        clip=clip,
+        transform=transform,
+        bitdepth=bitdepth,
         frames=frames,
         progress=progress,
         scale=scale,
         size=size,
         offset=offset,
-        bitdepth=bitdepth,
         convert_bitdepth=convert_bitdepth,
+    )
+    return score_clips(
+        lambda: NativeScorer(
+            models,
+            threads=threads,
+            simd=simd,
+            features=features,
+            model_intervals=model_intervals,
+            **options.scorer_keywords(),
+        ),
+        reference,
+        distorted,
+        options,
     )
