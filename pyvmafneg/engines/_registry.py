@@ -316,18 +316,7 @@ def score_shared(
     and :attr:`Result.engines` names the engine of every model and feature.
     Keywords as for :func:`score`.
     """
-    options = ScoreOptions(
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        convert_bitdepth=convert_bitdepth,
-    )
+    options = ScoreOptions.from_arguments(locals())
     return _score_shared(
         reference,
         distorted,
@@ -495,18 +484,7 @@ def score(
     FeatureError
         An unknown feature, or features asked of a backend without them.
     """
-    options = ScoreOptions(
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        convert_bitdepth=convert_bitdepth,
-    )
+    options = ScoreOptions.from_arguments(locals())
     if backend is None:
         backend = default_backend(
             models,
