@@ -95,8 +95,9 @@ def score(
     ``sync`` attribute holds the :class:`~pyvmafneg.SyncResult`) and scored
     from; ``offset`` cannot be given with it.
 
-    Broadcast inputs (videos given as paths or opened videos; one pass only,
-    see :func:`pyvmafneg.io._conform.conform_pair`): ``deinterlace`` is
+    Broadcast inputs (videos given as paths or opened videos; see
+    :func:`pyvmafneg.io._conform.conform_pair`; segments take ``deinterlace``
+    and ``crop``, not ``fps``): ``deinterlace`` is
     ``'auto'`` (default: ``bwdif`` on each clip whose stream is interlaced, in
     its field order), ``'off'``, ``'bwdif'`` or ``'yadif'`` (that filter on
     both clips); ``fps`` is ``'off'`` (default), ``'auto'`` (the reference
@@ -188,6 +189,7 @@ def score(
         store=store,
         backend=backend,
         on_segment=on_segment,
+        filters=conformed.filters if conformed is not None else None,
         **{k: v for k, v in options.items() if k not in _ONE_PASS_ONLY},
     )
     if on_run is not None:
@@ -208,14 +210,24 @@ def _openable(clip: Any) -> bool:
 
 
 def _conform(
-    reference: Any, distorted: Any, given: dict[str, Any], *, segmented: bool, sync: bool
+    reference: Any,
+    distorted: Any,
+    given: dict[str, Any],
+    *,
+    segmented: bool,
+    sync: bool,
+    reference_frames: Any = None,
 ) -> tuple[Any, Any, ConformedPair | None]:
     """Deinterlace, convert the frame rate of and crop a pair of videos (``deinterlace``,
     ``fps``, ``crop``; see :func:`pyvmafneg.io.conform_pair`), logging each step.
 
     Returns the pair (opened, when a step applies) and the
     :class:`~pyvmafneg.io._conform.ConformedPair` (None when no step
-    applies); frames (not videos) and segments take no explicit step.
+    applies); frames (not videos) take no explicit step, and segments no
+    frame-rate conversion (deinterlacing and cropping, which make one frame
+    of each and look at most one frame either side, they take: each segment
+    reads a frame beyond its range on both sides). ``reference_frames``: see
+    :func:`~pyvmafneg.io._conform.conform_pair`.
     """
     from .errors import OptionError
     from .io._conform import (
@@ -240,20 +252,16 @@ def _conform(
         )
         if on
     )
-    if segmented:
-        if explicit:
-            raise OptionError(
-                f"{', '.join(explicit)} cannot be combined with scoring in segments",
-                advice="score the pair in one pass, or filter both videos first",
-                options=dict.fromkeys(explicit),
-            )
-        for role, clip in (("reference", reference), ("distorted", distorted)):
-            if mode == "auto" and getattr(clip, "field_order", None) in ("tff", "bff"):
-                log.warning(
-                    f"the {role} clip is interlaced; segments score its frames as stored "
-                    "(woven fields): deinterlace it first, or score the pair in one pass"
-                )
-        return reference, distorted, None
+    if segmented and rate != "off":
+        raise OptionError(
+            "fps cannot be combined with scoring in segments: a converted clip's frame n comes "
+            "from the input frame nearest its timestamp, so segments cut at frame numbers would "
+            "not hold the frames one pass pairs",
+            advice="score the pair in one pass, or convert the frame rate first",
+            options={"fps": "off"},
+            option="fps",
+            value=given.get("fps"),
+        )
     if sync and rate != "off":
         raise OptionError(
             "fps and sync cannot be combined: the offset is searched at the files' own rates",
@@ -285,7 +293,15 @@ def _conform(
         from .engines._ffmpeg import find_ffmpeg
 
         ffmpeg = find_ffmpeg(given.get("ffmpeg"))
-    pair = conform_pair(ref, dis, deinterlace=mode, fps=rate, crop=box, ffmpeg=ffmpeg)
+    pair = conform_pair(
+        ref,
+        dis,
+        deinterlace=mode,
+        fps=rate,
+        crop=box,
+        ffmpeg=ffmpeg,
+        reference_frames=reference_frames,
+    )
     if not pair.filters:
         # Nothing to do: paths stay paths (each engine opens them its own way).
         return (
@@ -437,6 +453,40 @@ def _suggest_sync(exc: Any, reference: Any, distorted: Any, options: dict[str, A
     )
 
 
+def _open_reference(reference: Any, steps: dict[str, Any]) -> Any:
+    """The reference of :func:`score_many`, opened (an interlaced Y4M so, to be deinterlaced)."""
+    from .engines._scaffold import open_if_path
+    from .io._conform import check_deinterlace
+    from .io._sources import open_video
+
+    if isinstance(reference, (str, bytes, os.PathLike)) and _openable(reference):
+        mode = check_deinterlace(steps.get("deinterlace", "auto"))
+        return open_video(os.fsdecode(reference), interlaced=mode != "off")
+    return open_if_path(reference)
+
+
+def _many_pair(
+    source: Any, encode: Any, view: Any, steps: dict[str, Any], ffmpeg: Any, backend: str | None
+) -> tuple[Any, Any]:
+    """One encode's (reference, distorted) for :func:`score_many`, after the broadcast steps.
+
+    The reference's frames are ``view`` (its share of the one decoding), run
+    through the reference's chain when one applies; ``source`` describes them.
+    """
+    _, dis, pair = _conform(
+        source,
+        encode,
+        {**steps, "ffmpeg": ffmpeg},
+        segmented=False,
+        sync=False,
+        reference_frames=view,
+    )
+    if pair is None:
+        return view, dis
+    ref, dis = pair.for_backend(backend)
+    return (ref if "reference" in pair.filters else view), dis
+
+
 def score_many(
     reference: Iterable[Any] | str | os.PathLike[str],
     encodes: Iterable[Iterable[Any] | str | os.PathLike[str]],
@@ -452,8 +502,12 @@ def score_many(
     the chosen backend, with the same ``models``, ``backend`` and keywords:
     ``threads``, ``subsample``, ``clip``, ``transform``, ``bitdepth``,
     ``frames``, ``scale``, ``size``, ``offset``, ``convert_bitdepth``,
-    ``cpumask``, ``library``, ``ffmpeg``, ``features``), so each result
-    equals that single run as doubles; encodes at another resolution are
+    ``cpumask``, ``library``, ``ffmpeg``, ``features``, ``model_intervals``
+    and the broadcast steps ``deinterlace``, ``fps``, ``crop``), so each
+    result equals that single run as doubles (the reference is decoded once;
+    its deinterlacing or frame-rate conversion, when one applies, is run for
+    each encode on its share of the frames, an ``fps='auto'`` conversion to
+    that encode's rate); encodes at another resolution are
     scaled to the reference's as :func:`score` scales them. The reference
     (a path, an opened video or an iterable of frames) is decoded once and
     its frames handed to every encode's run; the runs go on side by side, one
@@ -483,7 +537,7 @@ def score_many(
     import threading
 
     from .engines._registry import score as score_one_pass
-    from .engines._scaffold import open_if_path
+    from .engines.native import ReferenceGroup, joining
     from .errors import OptionError
     from .io._broadcast import Broadcast, BroadcastAborted
 
@@ -496,8 +550,19 @@ def score_many(
             f"{', '.join(refused)} cannot be combined with scoring several encodes at once",
             advice="score each encode with score() to split it into segments",
         )
-    source = open_if_path(reference)
+    steps: dict[str, Any] = {
+        k: options.pop(k) for k in ("deinterlace", "fps", "crop") if k in options
+    }
+    source = _open_reference(reference, steps)
     shared = Broadcast(source, len(encodes))
+    # native runs of frames that keep the reference's geometry score them together, the
+    # reference's filtering done once a frame
+    group = ReferenceGroup() if backend in (None, "native") else None
+    # each encode's pair after the broadcast steps, its reference frames from the one decoding
+    pairs = [
+        _many_pair(source, encode, shared.view(i), steps, options.get("ffmpeg"), backend)
+        for i, encode in enumerate(encodes)
+    ]
     results: list[Result | None] = [None] * len(encodes)
     errors: list[BaseException | None] = [None] * len(encodes)
     done = [0] * len(encodes)
@@ -510,9 +575,11 @@ def score_many(
     started = [False] * len(encodes)
 
     def start_done(i: int) -> None:
-        if not started[i]:
+        with lock:
+            if started[i]:
+                return
             started[i] = True
-            starting.release()
+        starting.release()
 
     def report(i: int, n: int | None) -> None:
         """Frames done by encode i (None: its run ended); progress gets the slowest running."""
@@ -529,24 +596,27 @@ def score_many(
         progress(slowest)
 
     def run(i: int) -> None:
-        starting.acquire()
-        try:
-            results[i] = score_one_pass(
-                shared.view(i),
-                encodes[i],
-                models,
-                backend=backend,
-                progress=lambda n: report(i, n),
-                **options,
-            )
-        except BroadcastAborted:
-            pass
-        except BaseException as exc:  # the first one is raised on the calling thread
-            errors[i] = exc
-            shared.abort()
-        finally:
-            shared.done(i)
-            report(i, None)
+        # every run joins the group before it may start, so the first do not race ahead alone;
+        # a run about to wait for a later one lets the next start
+        with joining(group, before_wait=lambda: start_done(i)):
+            starting.acquire()
+            try:
+                results[i] = score_one_pass(
+                    pairs[i][0],
+                    pairs[i][1],
+                    models,
+                    backend=backend,
+                    progress=lambda n: report(i, n),
+                    **options,
+                )
+            except BroadcastAborted:
+                pass
+            except BaseException as exc:  # the first one is raised on the calling thread
+                errors[i] = exc
+                shared.abort()
+            finally:
+                shared.done(i)
+                report(i, None)
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(encodes))]
     for t in threads:

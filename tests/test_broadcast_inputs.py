@@ -250,7 +250,7 @@ def test_frames_refuse_explicit_steps_and_segments_too(media: dict[str, Path]) -
     frames = list(open_video(media["src50"]))
     with pytest.raises(OptionError, match="crop apply to videos"):
         score(frames, frames, crop="16:16:0:0")
-    with pytest.raises(OptionError, match="fps cannot be combined with scoring in segments"):
+    with pytest.raises(OptionError, match="fps cannot be combined with scoring in segments: a"):
         pyvmafneg.score(media["s50"], media["p25"], fps="auto", segments=2)
 
 
@@ -308,14 +308,110 @@ def test_cli_bad_values_are_one_line_exit_2(
     assert words in err and "\n" not in err and "Traceback" not in err
 
 
-def test_segments_say_an_interlaced_clip_is_scored_as_stored(
-    media: dict[str, Path], caplog: pytest.LogCaptureFixture
-) -> None:
+def test_segments_deinterlace_an_interlaced_clip_too(media: dict[str, Path]) -> None:
     from pyvmafneg._score import _conform
 
     ref, dis = open_video(media["i25"]), open_video(media["p25"])
-    with caplog.at_level(logging.WARNING, logger="pyvmafneg"):
-        out = _conform(ref, dis, {}, segmented=True, sync=False)
-    assert out == (ref, dis, None)
-    assert "the reference clip is interlaced; segments score its frames as stored" in caplog.text
-    assert "distorted clip is interlaced" not in caplog.text
+    _, _, pair = _conform(ref, dis, {}, segmented=True, sync=False)
+    assert pair is not None
+    assert pair.filters == {"reference": "bwdif=mode=send_frame:parity=tff:deint=all"}
+
+
+# -- the steps with segments and with several encodes ---------------------------------------
+
+#: One pass of libvmaf, in segments: three of four frames each, two worker processes.
+SEGMENTS = {"segments": 3, "workers": 2}
+
+
+@pytest.mark.parametrize("master", ["i25", "y4m_i25"])
+def test_segments_deinterlace_as_bwdif_by_hand(
+    tmp_path: Path, media: dict[str, Path], master: str
+) -> None:
+    hand = by_hand(media[master], tmp_path / "deint.mkv", "bwdif=mode=send_frame")
+    expected = score(hand, media["p25"], deinterlace="off")
+    got = pyvmafneg.score(media[master], media["p25"], backend="libvmaf", **SEGMENTS)
+    assert_same_scores(got, expected)
+
+
+def test_segments_yadif_on_both_and_crop_by_hand(tmp_path: Path, media: dict[str, Path]) -> None:
+    ref = by_hand(media["i25"], tmp_path / "r.mkv", "yadif=mode=send_frame")
+    dis = by_hand(media["p25"], tmp_path / "d.mkv", "yadif=mode=send_frame:parity=tff")
+    expected = score(ref, dis, deinterlace="off")
+    got = pyvmafneg.score(
+        media["i25"], media["p25"], backend="libvmaf", deinterlace="yadif", **SEGMENTS
+    )
+    assert_same_scores(got, expected)
+    hand = by_hand(media["lb"], tmp_path / "cropped.mkv", "crop=320:180:0:30")
+    got = pyvmafneg.score(
+        media["src50"], media["lb"], backend="libvmaf", crop="320:180:0:30", **SEGMENTS
+    )
+    assert_same_scores(got, score(media["src50"], hand))
+    # cropdetect's window (320:176:0:32, rounded to 16): one pass equals it by hand (above)
+    got = pyvmafneg.score(media["src50"], media["lb"], backend="libvmaf", crop="detect", **SEGMENTS)
+    assert_same_scores(got, score(media["src50"], media["lb"], crop="detect"))
+
+
+def test_segments_store_keys_carry_the_steps(tmp_path: Path, media: dict[str, Path]) -> None:
+    store = tmp_path / "store.jsonl"
+    runs = []
+    for deinterlace in ("bwdif", "yadif", "bwdif"):
+        pyvmafneg.score(
+            media["i25"],
+            media["p25"],
+            backend="libvmaf",
+            deinterlace=deinterlace,
+            store=store,
+            on_run=runs.append,
+            **SEGMENTS,
+        )
+    assert [len(r.reused) for r in runs] == [0, 0, 3]  # another chain is another key
+
+
+def test_score_many_takes_the_steps_as_score_does(tmp_path: Path, media: dict[str, Path]) -> None:
+    # fps='auto': each encode's own rate (the 25p encode converts the reference, the 50p not)
+    hand = by_hand(media["s50"], tmp_path / "s25.mkv", "fps=25")
+    got = pyvmafneg.score_many(
+        media["s50"], [media["p25"], media["src50"]], backend="libvmaf", threads=0, fps="auto"
+    )
+    assert_same_scores(got[0], score(hand, media["p25"]))
+    assert_same_scores(got[1], score(media["s50"], media["src50"]))
+    # an interlaced master deinterlaced by default, as score() does
+    hand = by_hand(media["i25"], tmp_path / "deint.mkv", "bwdif=mode=send_frame")
+    got = pyvmafneg.score_many(
+        media["i25"], [media["p25"], media["p25"]], backend="libvmaf", threads=0
+    )
+    expected = score(hand, media["p25"], deinterlace="off")
+    for r in got:
+        assert_same_scores(r, expected)
+    # crop on every encode
+    hand = by_hand(media["lb"], tmp_path / "cropped.mkv", "crop=320:180:0:30")
+    got = pyvmafneg.score_many(
+        media["src50"], [media["lb"], media["lb"]], backend="libvmaf", crop="320:180:0:30"
+    )
+    for r in got:
+        assert_same_scores(r, score(media["src50"], hand))
+
+
+def test_cli_several_encodes_take_the_steps(
+    tmp_path: Path, media: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "logs"
+    argv = ["score", "-r", str(media["s50"]), "-d", str(media["p25"]), "-d", str(media["src50"])]
+    code = main([*argv, "--backend", "libvmaf", "--fps", "auto", "--output-dir", str(out)])
+    assert code == 0, capsys.readouterr().err
+    hand = by_hand(media["s50"], tmp_path / "s25.mkv", "fps=25")
+    for name, expected in (
+        ("p25", score(hand, media["p25"])),
+        ("src50", score(media["s50"], media["src50"])),
+    ):
+        logged = json.loads((out / f"{name}.json").read_text())
+        for key in ("vmaf", "vmaf_neg"):  # the log prints six decimals
+            np.testing.assert_allclose(series(logged, key), expected[key], atol=1e-6, rtol=0)
+    # an interlaced Y4M master, deinterlaced by default
+    argv = ["score", "-r", str(media["y4m_i25"]), "-d", str(media["p25"])]
+    code = main([*argv, "--backend", "libvmaf", "--output-dir", str(tmp_path / "y4m")])
+    assert code == 0, capsys.readouterr().err
+    hand = by_hand(media["y4m_i25"], tmp_path / "deint.mkv", "bwdif=mode=send_frame")
+    expected = score(hand, media["p25"], deinterlace="off")
+    logged = json.loads((tmp_path / "y4m" / "p25.json").read_text())
+    np.testing.assert_allclose(series(logged, "vmaf_neg"), expected["vmaf_neg"], atol=1e-6, rtol=0)

@@ -55,7 +55,7 @@ def test_report_intervals_are_the_block_bootstrap_of_its_series(scored) -> None:
     line = next(s for s in report.to_text().splitlines() if s.startswith("95% intervals"))
     d = report.intervals["vmaf"]
     assert f"vmaf [{d.low:.2f}, {d.high:.2f}]" in line
-    assert f"gap [{g.low:+.2f}, {g.high:+.2f}]" in line
+    assert f"tested gap [{g.low:+.2f}, {g.high:+.2f}]" in line
     assert f"blocks of {g.block}, 2000 replicates" in line
     data = report.as_dict()["intervals"]
     assert data["gap"]["low"] == round(g.low, 6) and data["gap"]["block"] == g.block
@@ -100,7 +100,7 @@ def test_cli_text_and_json(scored, capsys: pytest.CaptureFixture[str]) -> None: 
     expected = check(load_logs([str(log)]).result)
     g = expected.intervals["gap"]
     assert code in (0, 1)
-    assert f"gap [{g.low:+.2f}, {g.high:+.2f}]" in out
+    assert f"tested gap [{g.low:+.2f}, {g.high:+.2f}]" in out
     code = main(["check", str(log), "--json", "--interval-level", "0.9", "--replicates", "500"])
     data = json.loads(capsys.readouterr().out)["intervals"]
     ref = check(load_logs([str(log)]).result, level=0.9, replicates=500).intervals

@@ -128,3 +128,29 @@ def test_options_are_checked() -> None:
 def test_row_round_trip() -> None:
     row = _honest()[0]
     assert EncodeRow.from_dict({**row.as_dict(), "unknown": 1}) == row
+
+
+def test_encode_gap_names_enhancement_only_where_its_evidence_fired() -> None:
+    """A large gap alone is not called enhancement; a check's own-ceiling flag is."""
+    gap_only = _curve("s", "b", RATES, [83, 89, 94, 97], [76, 82, 87, 91])
+    msg = next(f.message for f in analyse(_honest() + gap_only).flags if f.kind == "encode_gap")
+    assert "4 of 4 encodes have a pooled default - NEG gap above 3.5 points" in msg
+    assert "points to enhancement" not in msg
+    assert msg.endswith(
+        "a large gap only, which honest very-low-rate encodes and upscaled rungs reach too: "
+        "not by itself a sign of enhancement"
+    )
+    checked = _curve("s", "b", RATES, [83, 89, 94, 97], [76, 82, 87, 91])
+    checked[0].check = {"verdict": "flagged", "flags": [{"code": "above_ceiling"}]}
+    for r in checked[1:]:
+        r.check = {"verdict": "flagged", "flags": [{"code": "gap"}]}
+    msg = next(f.message for f in analyse(_honest() + checked).flags if f.kind == "encode_gap")
+    assert "4 of 4 encodes are flagged by the enhancement-gain check (above_ceiling, gap; " in msg
+    assert msg.endswith(
+        "for p0 the evidence points to enhancement; the others show a large gap only, which "
+        "honest very-low-rate encodes and upscaled rungs reach too"
+    )
+    for r in checked[1:]:
+        r.check = {"verdict": "flagged", "flags": [{"code": "excess"}]}
+    msg = next(f.message for f in analyse(_honest() + checked).flags if f.kind == "encode_gap")
+    assert msg.endswith("the evidence points to enhancement that default VMAF rewards")

@@ -26,10 +26,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / "cache"
@@ -207,18 +208,24 @@ def score_path(item_id: str, cache: Path = CACHE) -> Path:
     return cache / "scores" / f"{item_id}.json"
 
 
-def _work(item: Item, cache: Path) -> str:
+def score_item(
+    item: Any, dest: Path, ref: Path, make: Callable[[], Path], threads: int, **options: Any
+) -> str:
+    """Make an item's clip with ``make()``, score it against ``ref`` unclipped, cache the log.
+
+    Shared by both suites: the log (pyvmafneg JSON) goes to ``dest`` and the item's
+    description with the clip's size in bytes beside it (``.meta.json``).
+    """
     import pyvmafneg
 
     try:
         os.nice(10)
     except OSError:
         pass
-    dest = score_path(item.id, cache)
     if dest.exists():
-        return item.id
-    clip = _make(item, cache)
-    result = pyvmafneg.score(str(source_path(item.source, cache)), str(clip), clip=False, threads=0)
+        return str(item.id)
+    clip = make()
+    result = pyvmafneg.score(str(ref), str(clip), clip=False, threads=threads, **options)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".part")
     result.to_json(tmp)
@@ -227,7 +234,17 @@ def _work(item: Item, cache: Path) -> str:
     meta.write_text(
         json.dumps({**asdict(item), "bytes": clip.stat().st_size}, indent=1), encoding="utf-8"
     )
-    return item.id
+    return str(item.id)
+
+
+def _work(item: Item, cache: Path) -> str:
+    return score_item(
+        item,
+        score_path(item.id, cache),
+        source_path(item.source, cache),
+        lambda: _make(item, cache),
+        threads=0,
+    )
 
 
 def native_path(item_id: str, cache: Path = CACHE) -> Path:
@@ -259,15 +276,16 @@ def _native_work(item: Item, cache: Path) -> str:
     return item.id
 
 
-def _run(
-    work: Callable[[Item, Path], str],
-    missing: list[Item],
+def run_pool(
+    work: Callable[[Any, Path], str],
+    missing: Sequence[Any],
     jobs: int,
     cache: Path,
     quiet: bool,
     label: str,
 ) -> None:
-    """Run ``work(item, cache)`` for each missing item in ``jobs`` worker processes."""
+    """Run ``work(item, cache)`` for each missing item in ``jobs`` worker processes (both
+    suites; ``label`` starts each progress line)."""
     if not missing:
         return
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -275,7 +293,7 @@ def _run(
         for n, fut in enumerate(as_completed(futures), start=1):
             fut.result()
             if not quiet and (n % 20 == 0 or n == len(missing)):
-                print(f"suite: {label}{n}/{len(missing)} done", file=sys.stderr)
+                print(f"{label}{n}/{len(missing)} done", file=sys.stderr)
 
 
 def native_items() -> list[Item]:
@@ -290,7 +308,7 @@ def build_native(*, jobs: int = 2, cache: Path = CACHE, quiet: bool = False) -> 
     missing = [i for i in todo if not native_path(i.id, cache).exists()]
     if missing and not quiet:
         print(f"suite: {len(missing)} items to score with the native engine", file=sys.stderr)
-    _run(_native_work, missing, jobs, cache, quiet, "native ")
+    run_pool(_native_work, missing, jobs, cache, quiet, "suite: native ")
     return todo
 
 
@@ -308,7 +326,7 @@ def build(
     missing = [i for i in todo if not score_path(i.id, cache).exists()]
     if missing and not quiet:
         print(f"suite: {len(missing)} of {len(todo)} items to make and score", file=sys.stderr)
-    _run(_work, missing, jobs, cache, quiet, "")
+    run_pool(_work, missing, jobs, cache, quiet, "suite: ")
     return todo
 
 

@@ -15,8 +15,8 @@ Variants of a source keep the source's name (a split by source keeps them togeth
 ``bbb`` is also scored upscaled to 1920x1080, ``cockatoo`` at 640x360 and in 10 bits.
 
 Honest items
-    Six encoders or settings (libx264, libx264 ``-tune ssim``, libx265, libaom-av1,
-    SVT-AV1, libvpx-vp9) at fast presets and four rates down to the lowest the
+    Seven encoders or settings (libx264, libx264 ``ultrafast``, libx264 ``-tune ssim``,
+    libx265, libaom-av1, SVT-AV1, libvpx-vp9) at fast presets and four rates down to the lowest the
     encoder takes; ABR-ladder rungs at 1/2, 1/3 and 1/4 of the size (libx264),
     scored scaled back up with bicubic and lanczos, as ``score`` and ``compare`` do.
 Enhanced items
@@ -27,19 +27,20 @@ Enhanced items
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / "cache"
 INPUTS = CACHE / "inputs"
 FRAMES = 48
+
+sys.path.insert(0, str(HERE))
+
+import suite  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ SOURCES: tuple[Source, ...] = (
 #: Encoder setting -> (FFmpeg options before the rate, rate option, rates best to worst).
 ENCODERS: dict[str, tuple[list[str], str, tuple[int, ...]]] = {
     "libx264": (["-c:v", "libx264", "-preset", "veryfast"], "-crf", (23, 35, 45, 51)),
+    # ultrafast: no deblocking filter, 16x16 partitions only: blocking adds fine-band energy.
+    "libx264-ultrafast": (["-c:v", "libx264", "-preset", "ultrafast"], "-crf", (23, 35, 45, 51)),
     "libx264-ssim": (
         ["-c:v", "libx264", "-preset", "veryfast", "-tune", "ssim"],
         "-crf",
@@ -154,6 +157,7 @@ def available() -> list[Source]:
 #: The smaller item set of a large variant (compute budget): encoder -> rate indices.
 LARGE_RATES: dict[str, tuple[int, ...]] = {
     "libx264": (0, 1, 2, 3),
+    "libx264-ultrafast": (1, 2, 3),
     "libx264-ssim": (0, 1, 2, 3),
     "libx265": (0, 1, 2, 3),
     "libaom-av1": (0, 1, 2, 3),
@@ -193,7 +197,7 @@ def _variant_items(src: Source) -> list[Item]:
         kinds = {k: LARGE_ENHANCEMENTS[k] for k in ("unsharp_r5", "cas")}
         enhanced = {enc: (idx,)}
     else:
-        rates = {"libx264": (0, 1, 2, 3), "libsvtav1": (0, 1, 2, 3)}
+        rates = {"libx264": (0, 1, 2, 3), "libsvtav1": (0, 1, 2, 3), "libx264-ultrafast": (1, 2)}
         rungs = tuple((d, c, "bicubic") for d, c in RUNGS if c == 42)
         kinds, enhanced = ENHANCEMENTS, {"libx264": (0, 2)}
     out: list[Item] = []
@@ -316,29 +320,14 @@ def score_path(item_id: str, cache: Path = CACHE) -> Path:
 
 
 def _work(item: Item, cache: Path) -> str:
-    import pyvmafneg
-
-    try:
-        os.nice(10)
-    except OSError:
-        pass
-    dest = score_path(item.id, cache)
-    if dest.exists():
-        return item.id
-    clip = _make(item, cache)
-    options = {"scale": item.scaler} if item.scaler else {}
-    result = pyvmafneg.score(
-        str(source_path(item.variant, cache)), str(clip), clip=False, threads=1, **options
+    return suite.score_item(
+        item,
+        score_path(item.id, cache),
+        source_path(item.variant, cache),
+        lambda: _make(item, cache),
+        threads=1,
+        **({"scale": item.scaler} if item.scaler else {}),
     )
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_suffix(".part")
-    result.to_json(tmp)
-    tmp.replace(dest)
-    meta = dest.with_suffix(".meta.json")
-    meta.write_text(
-        json.dumps({**asdict(item), "bytes": clip.stat().st_size}, indent=1), encoding="utf-8"
-    )
-    return item.id
 
 
 def _order(item: Item) -> tuple[int, int, int]:
@@ -366,12 +355,7 @@ def build(
         print(f"video suite: {len(missing)} of {len(todo)} items to make", file=sys.stderr)
     if not missing:
         return todo
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(_work, i, cache) for i in missing]
-        for n, fut in enumerate(as_completed(futures), start=1):
-            fut.result()
-            if not quiet and (n % 20 == 0 or n == len(missing)):
-                print(f"video suite: {n}/{len(missing)} done", file=sys.stderr)
+    suite.run_pool(_work, missing, jobs, cache, quiet, "video suite: ")
     return todo
 
 

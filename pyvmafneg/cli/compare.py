@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "\n"
             "Results are stored as they finish, so a rerun resumes. Then the BD-rate and\n"
             "BD-quality of every series against the anchor are computed under each metric,\n"
-            "and rankings that ride on enhancement are flagged.\n"
+            "and rankings that rest on credit VMAF-NEG caps are flagged.\n"
             "\n"
             "Exit status: 0 clean, 1 flagged, 2 unusable input or failed pairs."
         ),

@@ -212,8 +212,8 @@ def run(args: argparse.Namespace) -> int:
     args.distorted = args.distorted[0]
     check_outputs(args)
     segmented = bool(args.segments or args.segment_frames)
-    # Interlaced Y4M is opened when one pass will deinterlace it (segments do not).
-    interlaced = args.deinterlace != "off" and not segmented
+    # Interlaced Y4M is opened when it will be deinterlaced (in one pass or in segments).
+    interlaced = args.deinterlace != "off"
     ref = _open(args, args.reference, interlaced=interlaced)
     dis = _open(args, args.distorted, interlaced=interlaced)
     if not args.quiet:
@@ -272,9 +272,6 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
             ("--json", args.json),
             ("--segments", args.segments or args.segment_frames or args.scheduler),
             ("--sync", args.sync),
-            ("--fps", args.fps != "off"),
-            ("--crop", args.crop),
-            ("--deinterlace", args.deinterlace in ("bwdif", "yadif")),
         )
         if given
     ]
@@ -302,8 +299,9 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
                 raise OutputFileError(f"{out} is one of the videos; writing there would destroy it")
             if out_dir.is_dir():
                 check_output_file(str(out), "--output-dir")
-    ref = _open(args, args.reference)
-    encodes = [_open(args, d) for d in args.distorted]
+    interlaced = args.deinterlace != "off"  # an interlaced Y4M is opened to be deinterlaced
+    ref = _open(args, args.reference, interlaced=interlaced)
+    encodes = [_open(args, d, interlaced=interlaced) for d in args.distorted]
     transform = {"model": None, "on": True, "off": False}[args.transform]
     results = score_many(
         ref,
@@ -323,6 +321,9 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
         library=args.libvmaf,
         ffmpeg=args.ffmpeg,
         model_intervals=args.model_intervals,
+        deinterlace=args.deinterlace,
+        fps=args.fps,
+        crop=args.crop,
     )
     from ..results._logs import write_log
 

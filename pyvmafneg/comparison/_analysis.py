@@ -8,7 +8,7 @@ anchor under default VMAF and under VMAF-NEG side by side, averaged over
 sources, and the flags a codec evaluator must not miss:
 
 - ``winner_flip``: default VMAF and VMAF-NEG disagree on which series wins,
-  i.e. the ranking rides on enhancement: the BD-rates' bootstrap intervals
+  i.e. the ranking rests on credit VMAF-NEG caps: the BD-rates' bootstrap intervals
   (:mod:`pyvmafneg.comparison._bdinterval`) exclude zero on opposite sides
   (:func:`flip_resolved`); without per-frame scores, the signs of the
   BD-rates differ;
@@ -727,7 +727,7 @@ def _flag_hull_shifts(c: Comparison) -> None:
                     f"{first['default_pick']} but VMAF-NEG picks {first['neg_pick']}{more}; "
                     f"the default's pick scores {first['default_pick_neg']:.2f} under VMAF-NEG, "
                     f"{loss:.2f} below NEG's pick, which scores {gain:.2f} below the default's "
-                    "pick under default VMAF: the default hull rides on enhancement"
+                    "pick under default VMAF: the default hull rests on credit that VMAF-NEG caps"
                 )
             else:
                 message = (
@@ -736,6 +736,29 @@ def _flag_hull_shifts(c: Comparison) -> None:
                     f"({', '.join(hn.encodes)}), though no bitrate picks a different encode"
                 )
             c.flags.append(Flag("hull_shift", message, source, series))
+
+
+#: Flag codes of the check whose evidence points to enhancement (not a large gap alone).
+ENHANCEMENT_EVIDENCE = frozenset({"above_ceiling", "excess", "band_energy", "residual_gain"})
+
+
+def _cause(hits: list[EncodeRow]) -> str:
+    """What the flagged encodes' evidence says of the cause, naming enhancement only where
+    evidence for it fired (frames above their own ceiling, a gap or fine detail beyond
+    honest encodes of the same quality)."""
+    pointed = [
+        r.point for r in hits
+        if r.check and {e["code"] for e in r.check.get("flags", [])} & ENHANCEMENT_EVIDENCE
+    ]  # fmt: skip
+    gap_only = "a large gap only, which honest very-low-rate encodes and upscaled rungs reach too"
+    if len(pointed) == len(hits):
+        return "the evidence points to enhancement that default VMAF rewards"
+    if pointed:
+        return (
+            f"for {', '.join(pointed)} the evidence points to enhancement; the others show "
+            f"{gap_only}"
+        )
+    return f"{gap_only}: not by itself a sign of enhancement"
 
 
 def analyse(
@@ -838,18 +861,20 @@ def analyse(
         total = sum(1 for r in rows if (r.source, r.series) == (source, series) and r.ok)
         gaps = sorted(r.gap for r in hits)  # type: ignore[type-var]
         span = f"{gaps[0]:.2f}" if len(gaps) == 1 else f"{gaps[0]:.2f} to {gaps[-1]:.2f}"
-        why = sorted({e["code"] for r in hits if r.check for e in r.check.get("flags", [])}) or [
-            f"gap above {gap_threshold:g} points"
-        ]
-        flags.append(
-            Flag(
-                "encode_gap",
-                f"{source}: {series}: {len(hits)} of {total} encodes are flagged by the "
-                f"enhancement-gain check ({', '.join(why)}; default - NEG gap {span}; "
-                f"{', '.join(r.point for r in hits)}): their default scores ride on enhancement",
-                source,
-                series,
+        why = sorted({e["code"] for r in hits if r.check for e in r.check.get("flags", [])})
+        points = ", ".join(r.point for r in hits)
+        if why:
+            what = (
+                f"{len(hits)} of {total} encodes are flagged by the enhancement-gain check "
+                f"({', '.join(why)}; default - NEG gap {span}; {points})"
             )
+        else:
+            what = (
+                f"{len(hits)} of {total} encodes have a pooled default - NEG gap above "
+                f"{gap_threshold:g} points ({span}; {points}; not checked)"
+            )
+        flags.append(
+            Flag("encode_gap", f"{source}: {series}: {what}: {_cause(hits)}", source, series)
         )
     tests = [s for s in comparison.series if s != anchor]
     reported: set[tuple[str, str]] = set()
@@ -1005,7 +1030,8 @@ def _flag_default_vs_neg(comparison: Comparison, tests: Sequence[str]) -> None:
                             "winner_flip",
                             f"{where}: default VMAF picks {winner_d!r} (BD-rate "
                             f"{ed.bd_rate:+.1f} %) but VMAF-NEG picks {winner_n!r} (BD-rate "
-                            f"{en.bd_rate:+.1f} %): the default ranking rides on enhancement",
+                            f"{en.bd_rate:+.1f} %): the default ranking rests on credit that "
+                            "VMAF-NEG caps",
                             source,
                             test,
                         )
@@ -1017,7 +1043,8 @@ def _flag_default_vs_neg(comparison: Comparison, tests: Sequence[str]) -> None:
                             f"{where}: default VMAF picks {winner_d!r} (BD-rate "
                             f"{_with_interval(ed)}) but VMAF-NEG picks {winner_n!r} (BD-rate "
                             f"{_with_interval(en)}); the {_level(ed)} intervals exclude zero on "
-                            "opposite sides: the default ranking rides on enhancement",
+                            "opposite sides: the default ranking rests on credit that VMAF-NEG "
+                            "caps",
                             source,
                             test,
                         )

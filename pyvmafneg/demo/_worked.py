@@ -76,7 +76,8 @@ REFERENCE_FILE = "reference.y4m"
 FIGURE_DPI = 200
 #: Largest default-NEG gap (points) read as the usual honest spread.
 HONEST_GAP = 3.0
-#: A gap above this many points means the default score rides on enhancement.
+#: A gap above this many points, with default up and NEG down against the baseline (the
+#: same encode without the processing), means the default score rides on enhancement.
 LARGE_GAP = 10.0
 #: Contrast gains of the cap curve (1.0 = parity).
 CAP_GAINS: tuple[float, ...] = tuple(np.round(np.arange(0.6, 1.41, 0.05), 2).tolist())
@@ -401,22 +402,28 @@ def explain_gap(row: DemoRow, baseline: DemoRow) -> str:
     """What a row's gap says, in a few words, relative to the baseline.
 
     The gap judged is the unclipped one (clipping at 100 hides credit). Up to
-    :data:`HONEST_GAP` points is the usual honest spread; above
-    :data:`LARGE_GAP` the default number rides on enhancement; in between,
-    part of it does. The detail compares each model's score with the
-    baseline's (unclipped default, clipped NEG).
+    :data:`HONEST_GAP` points is the usual honest spread. Enhancement is named
+    only with the baseline's evidence for it (default up while NEG falls against
+    the same encode without the processing): above :data:`LARGE_GAP` the default
+    number rides on it; in between, part of it does. Otherwise the gap is only
+    said to be large (honest very-low-rate encodes reach large gaps too). The
+    detail compares each model's score with the baseline's (unclipped default,
+    clipped NEG).
     """
     gap = row.gap_unclipped
     if row.key == baseline.key:
         if gap <= HONEST_GAP:
             return "honest spread: trust the default number"
-        return "even the plain encode carries enhancement credit"
+        return "large gap on the plain encode (low rates reach it honestly)"
     detail = (
         f"default {row.vmaf_unclipped - baseline.vmaf_unclipped:+.1f}, "
         f"NEG {row.vmaf_neg - baseline.vmaf_neg:+.1f} vs baseline"
     )
     if gap <= HONEST_GAP:
         return f"honest spread: {detail}"
+    rewarded = row.vmaf_unclipped > baseline.vmaf_unclipped and row.vmaf_neg < baseline.vmaf_neg
+    if not rewarded:
+        return f"large gap, no sign of enhancement against the baseline: {detail}"
     if gap <= LARGE_GAP:
         return f"part enhancement credit: {detail}"
     return f"rides on enhancement: {detail}"

@@ -7,7 +7,11 @@ the libvmaf binding (and with it cffi).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
+from .._defaults import DEFAULT_SCALER
 from ..errors import OptionError, UnstableWidthError
 
 __all__ = [
@@ -17,6 +21,7 @@ __all__ = [
     "VECTOR_CPUMASK",
     "VECTOR_MISMATCH_WIDTHS",
     "VECTOR_MISMATCH_WIDTHS_AVX2",
+    "ScoreOptions",
     "available_cpus",
     "check_stable_width",
     "check_threads",
@@ -72,6 +77,77 @@ VECTOR_MISMATCH_WIDTHS_AVX2: frozenset[int] = VECTOR_MISMATCH_WIDTHS | frozenset
     )
     for w in range(lo, hi + 1)
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """The keywords every scoring backend takes, gathered once per run.
+
+    A scoring function binds its common keywords here and hands the record
+    down: the streaming scorer takes :meth:`scorer_keywords`, the lining up
+    of the two clips (:func:`~pyvmafneg.engines._scaffold.score_clips`) the
+    rest, and :meth:`keywords` gives them back to a backend's scoring
+    function. The meaning of each is that of :func:`pyvmafneg.score`.
+
+    Attributes
+    ----------
+    subsample:
+        Score every N-th frame, N >= 1.
+    clip:
+        Clip model scores to [0, 100].
+    transform:
+        Force the model's score transform on or off; None keeps the model's.
+    bitdepth:
+        Bit depth of frames given as bare ``uint16`` arrays.
+    frames:
+        Score only the first N >= 1 frames of both clips; None scores all.
+    progress:
+        Called with the number of frames done.
+    scale:
+        The libswscale scaler bringing the distorted clip to the reference
+        size; None refuses differing sizes.
+    size:
+        ``(width, height)`` both clips are scaled to, or None.
+    offset:
+        Distorted frames dropped before pairing (negative: reference frames).
+    convert_bitdepth:
+        The bit depth both clips are converted to where theirs differ, or None.
+    """
+
+    subsample: int = 1
+    clip: bool = True
+    transform: bool | None = None
+    bitdepth: int | None = None
+    frames: int | None = None
+    progress: Callable[[int], None] | None = None
+    scale: str | None = DEFAULT_SCALER
+    size: tuple[int, int] | str | None = None
+    offset: int = 0
+    convert_bitdepth: int | None = None
+
+    @classmethod
+    def from_arguments(cls, arguments: Mapping[str, Any]) -> ScoreOptions:
+        """The record of a scoring function's arguments, given as its ``locals()``.
+
+        Called first thing in the function, while its local names are its
+        parameters; the function declares every field as a keyword, with the
+        field's default (the tests hold each scoring function to that).
+        """
+        return cls(**{f.name: arguments[f.name] for f in fields(cls)})
+
+    def keywords(self) -> dict[str, Any]:
+        """Every option as keywords of a backend's scoring function."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def scorer_keywords(self) -> dict[str, Any]:
+        """The options a streaming scorer takes: ``subsample``, ``clip``,
+        ``transform`` and ``bitdepth``."""
+        return {
+            "subsample": self.subsample,
+            "clip": self.clip,
+            "transform": self.transform,
+            "bitdepth": self.bitdepth,
+        }
 
 
 def mismatch_widths(kernel: str | None = None) -> frozenset[int]:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._defaults import DEFAULT_SCALER
 from ..errors import BackendUnavailableError, OptionError, UnsupportedOptionError
+from ._options import ScoreOptions
 
 if TYPE_CHECKING:  # the engines are imported when a backend runs, not with the registry
     from ..io._frame import FrameLike
@@ -227,8 +228,10 @@ def split_engines(
 def _shared_scorer(
     split: EngineSplit,
     specs: tuple[ModelSpec, ...],
+    options: ScoreOptions,
+    *,
+    threads: int | None,
     model_intervals: bool = False,
-    **options: Any,
 ) -> Any:
     """A scorer feeding each pair to the native engine and to libvmaf (the same pass)."""
     from ._scaffold import EngineOutput, StreamingScorer
@@ -239,16 +242,17 @@ def _shared_scorer(
         backend = SHARED_BACKEND
 
         def __init__(self) -> None:
-            super().__init__(specs, clip=options["clip"])
+            super().__init__(specs, clip=options.clip)
+            keywords = {"threads": threads, **options.scorer_keywords()}
             self._native = NativeScorer(
                 split.native_models,
                 features=split.native_features,
                 model_intervals=model_intervals,
-                **options,
+                **keywords,
             )
             try:
                 self._libvmaf = Scorer(
-                    split.libvmaf_models, features=split.libvmaf_features, **options
+                    split.libvmaf_models, features=split.libvmaf_features, **keywords
                 )
             except BaseException:
                 self._native.close()
@@ -312,29 +316,41 @@ def score_shared(
     and :attr:`Result.engines` names the engine of every model and feature.
     Keywords as for :func:`score`.
     """
+    options = ScoreOptions.from_arguments(locals())
+    return _score_shared(
+        reference,
+        distorted,
+        models,
+        options,
+        features=features,
+        threads=threads,
+        model_intervals=model_intervals,
+    )
+
+
+def _score_shared(
+    reference: Any,
+    distorted: Any,
+    models: Iterable[ModelSpec | str] | ModelSpec | str | None,
+    options: ScoreOptions,
+    *,
+    features: Iterable[str] | str | None,
+    threads: int | None,
+    model_intervals: bool,
+) -> Result:
+    """:func:`score_shared` with its common keywords already in ``options``."""
     from ._models import resolve_models
     from ._scaffold import score_clips
 
     specs = resolve_models(models)
     split = split_engines(specs, features)
-    options = {
-        "threads": threads,
-        "subsample": subsample,
-        "clip": clip,
-        "transform": transform,
-        "bitdepth": bitdepth,
-    }
     return score_clips(
-        lambda: _shared_scorer(split, specs, model_intervals, **options),
+        lambda: _shared_scorer(
+            split, specs, options, threads=threads, model_intervals=model_intervals
+        ),
         reference,
         distorted,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        bitdepth=bitdepth,
-        convert_bitdepth=convert_bitdepth,
+        options,
     )
 
 
@@ -468,6 +484,7 @@ def score(
     FeatureError
         An unknown feature, or features asked of a backend without them.
     """
+    options = ScoreOptions.from_arguments(locals())
     if backend is None:
         backend = default_backend(
             models,
@@ -475,22 +492,13 @@ def score(
             features=None if features in OPTIONAL_KEYWORDS["features"] else features,
         )
     if backend == SHARED_BACKEND:
-        return score_shared(
+        return _score_shared(
             reference,
             distorted,
             models,
+            options,
             features=features,
             threads=threads,
-            subsample=subsample,
-            clip=clip,
-            transform=transform,
-            bitdepth=bitdepth,
-            frames=frames,
-            progress=progress,
-            scale=scale,
-            size=size,
-            offset=offset,
-            convert_bitdepth=convert_bitdepth,
             model_intervals=model_intervals,
         )
     entry = get_backend(backend)
@@ -502,10 +510,10 @@ def score(
         "features": features,
         "model_intervals": model_intervals,
     }
-    options = {}
+    honoured = {}
     for key, value in given.items():
         if key in entry.options:
-            options[key] = value
+            honoured[key] = value
         elif key == "features":
             from ._features import refuse_features
 
@@ -524,19 +532,4 @@ def score(
                 supported_by=supported,
             )
     function = entry.load()
-    return function(
-        reference,
-        distorted,
-        models,
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        convert_bitdepth=convert_bitdepth,
-        **options,
-    )
+    return function(reference, distorted, models, **options.keywords(), **honoured)

@@ -38,6 +38,7 @@ from ..io._prepare import prepare_pair
 from ..results._model_interval import ModelInterval
 from ..results._result import Result
 from ._models import ModelSpec, pick_pair
+from ._options import ScoreOptions
 
 __all__ = [
     "EngineOutput",
@@ -289,31 +290,30 @@ def score_clips(
     make_scorer: Callable[[], StreamingScorer],
     reference: Any,
     distorted: Any,
-    *,
-    frames: int | None,
-    progress: ProgressCallback | None,
-    scale: str | None,
-    size: tuple[int, int] | str | None,
-    offset: int,
-    bitdepth: int | None,
-    convert_bitdepth: int | None,
+    options: ScoreOptions,
 ) -> Result:
     """What each engine's ``score_*`` function does with two clips.
 
-    Checks ``frames``, opens paths as videos, lines the clips up
+    Checks ``options.frames``, opens paths as videos, lines the clips up
     (:func:`~pyvmafneg.io.prepare_pair`: ``scale``, ``size``, ``offset``,
-    ``bitdepth``, ``convert_bitdepth``) and feeds them through the scorer
-    ``make_scorer()`` returns (:func:`drive`); the scorer is made only once the
-    clips are ready.
+    ``bitdepth``, ``convert_bitdepth`` of ``options``) and feeds them through
+    the scorer ``make_scorer()`` returns (:func:`drive`); the scorer is made
+    only once the clips are ready.
     """
-    check_frames(frames)
+    check_frames(options.frames)
     pair = prepare_pair(
         open_if_path(reference),
         open_if_path(distorted),
-        scale=scale,
-        size=size,
-        offset=offset,
-        bitdepth=bitdepth,
-        convert_bitdepth=convert_bitdepth,
+        scale=options.scale,
+        size=options.size,
+        offset=options.offset,
+        bitdepth=options.bitdepth,
+        convert_bitdepth=options.convert_bitdepth,
     )
-    return drive(make_scorer(), pair.reference, pair.distorted, frames=frames, progress=progress)
+    return drive(
+        make_scorer(),
+        pair.reference,
+        pair.distorted,
+        frames=options.frames,
+        progress=options.progress,
+    )

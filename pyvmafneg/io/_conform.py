@@ -50,6 +50,7 @@ __all__ = [
     "conform_pair",
     "detect_crop",
     "filter_frames",
+    "filtered_source",
 ]
 
 #: Deinterlacing filters (FFmpeg's), in the order ``'auto'`` prefers them.
@@ -253,6 +254,24 @@ def _run_graph(head: Frame, rest: Iterator[Frame], graph: str, rate: Fraction) -
     yield from pull()
 
 
+def filtered_source(source: VideoSource, graph: str, width: int, height: int) -> VideoSource:
+    """``source`` with its frames run through the chain ``graph``, as :func:`conform_pair` does.
+
+    ``width`` and ``height`` are the size the chain makes (a crop's); the
+    frame count is kept (deinterlacing in ``send_frame`` mode and cropping
+    make one frame of each). Used where a clip is read by frame ranges.
+    """
+    own = _rate(source) or Fraction(25)
+    progressive = graph.startswith(DEINTERLACERS)
+    return replace(
+        source,
+        _frames=filter_frames(iter(source), graph, own),
+        width=width,
+        height=height,
+        field_order="progressive" if progressive else source.field_order,
+    )
+
+
 def detect_crop(source: VideoSource, ffmpeg: str) -> Crop:
     """The window FFmpeg's ``cropdetect`` filter finds in a whole clip (its defaults).
 
@@ -351,13 +370,17 @@ def conform_pair(
     fps: str | Fraction | int | None = "off",
     crop: str | Crop | Iterable[int] | None = None,
     ffmpeg: str | None = None,
+    reference_frames: Iterable[Frame] | None = None,
 ) -> ConformedPair:
     """Deinterlace, convert the frame rate of and crop two opened videos (see the module notes).
 
     Nothing is read (except by ``crop='detect'``, which runs the FFmpeg
     executable ``ffmpeg`` over the distorted file, see :func:`detect_crop`):
     the returned sources filter their frames as they are iterated. Each step
-    taken is logged on the ``pyvmafneg`` logger (INFO).
+    taken is logged on the ``pyvmafneg`` logger (INFO). ``reference_frames``
+    are the reference's frames when they come from elsewhere than iterating
+    ``reference`` (one decoding shared by several encodes); ``reference``
+    then only describes them (rate, field order, size).
 
     Raises
     ------
@@ -438,8 +461,9 @@ def conform_pair(
         graph = ",".join(chain)
         filters[role] = graph
         own = rates[role] or Fraction(25)
+        frames = reference_frames if role == "reference" and reference_frames is not None else src
         changes: dict[str, Any] = {
-            "_frames": filter_frames(iter(src), graph, own),
+            "_frames": filter_frames(iter(frames), graph, own),
             "field_order": "progressive" if role in deinterlaced else src.field_order,
         }
         if role == "distorted" and box is not None:

@@ -216,7 +216,7 @@ def _y4m_offsets(source: VideoSource, starts: Sequence[int]) -> dict[int, int]:
     """Byte offsets of the ``FRAME`` lines of the given frames, by walking the file once."""
     from ._y4m import _frame_line, read_y4m_header
 
-    info = read_y4m_header(source.path)
+    info = read_y4m_header(source.path, interlaced=True)  # the title was opened to check it
     where = repr(source.path)
     wanted = set(starts)
     out: dict[int, int] = {}
@@ -295,7 +295,9 @@ def open_range(spec: FrameRange) -> VideoSource:
             codec=info.codec,
             _frames=_read_container(spec, info),
         )
-    whole = open_video(spec.path, kind=spec.kind, **spec.raw)
+    # an interlaced Y4M reaches a range only to be deinterlaced (the title was opened so)
+    interlaced = spec.kind == "y4m"
+    whole = open_video(spec.path, kind=spec.kind, interlaced=interlaced, **spec.raw)
     whole._frames = None  # the whole-file reader is not used
     frames = _read_raw(whole, spec) if spec.kind == "raw" else _read_y4m(whole, spec)
     return VideoSource(
@@ -335,7 +337,7 @@ def _read_y4m(whole: VideoSource, spec: FrameRange) -> Iterator[Frame]:
 
     from ._y4m import _iter_y4m, read_y4m_header
 
-    info = read_y4m_header(spec.path)
+    info = read_y4m_header(spec.path, interlaced=True)
     frames = _iter_y4m(Path(spec.path), info, True, offset=spec.offset, first_index=spec.start)
     return _take(frames, spec.frames)
 

@@ -54,6 +54,7 @@ from .._defaults import DEFAULT_SCALER
 from ..engines._features import FeatureSpec
 from ..engines._models import ModelSpec
 from ..errors import OptionError, SegmentError
+from ..io._conform import DEINTERLACERS
 from ..io._ranges import FrameRange, locate_ranges, split_evenly
 from ..io._sources import VideoSource, open_video
 
@@ -96,6 +97,7 @@ class SegmentTask:
     convert_bitdepth: int | None = None
     subsample: int = 1
     read_from: int = 0
+    filters: tuple[tuple[str, str, int, int], ...] = ()
 
     @property
     def frames(self) -> int:
@@ -180,14 +182,21 @@ def plan_segments(
     features: Sequence[FeatureSpec] = (),
     convert_bitdepth: int | None = None,
     subsample: int = 1,
+    filters: tuple[tuple[str, str, int, int], ...] = (),
 ) -> list[SegmentTask]:
     """One :class:`SegmentTask` per range, reading one frame more on each side the title has.
+
+    With a deinterlacer in ``filters`` (role, FFmpeg chain, width, height),
+    two frames more on each side: the borrowed frame is deinterlaced from
+    its own neighbours, as in one pass.
 
     ``ranges`` and ``frames`` count title frames (after ``offset``); each
     side's read is shifted by the frames the offset drops from it. With
     ``subsample=N`` a read starts on a multiple of ``N``.
     """
-    padded = [(_read_from(a, subsample), min(frames, b + 1)) for a, b in ranges]
+    # A deinterlaced frame depends on its neighbours: the borrowed frames need theirs too.
+    context = 2 if any(graph.startswith(DEINTERLACERS) for _, graph, *_ in filters) else 1
+    padded = [(_read_from(a, subsample, context), min(frames, b + context)) for a, b in ranges]
     ref_shift, dis_shift = max(-offset, 0), max(offset, 0)
     refs = locate_ranges(reference, [(a + ref_shift, b + ref_shift) for a, b in padded])
     diss = locate_ranges(distorted, [(a + dis_shift, b + dis_shift) for a, b in padded])
@@ -210,17 +219,19 @@ def plan_segments(
             convert_bitdepth=convert_bitdepth,
             subsample=subsample,
             read_from=read[0],
+            filters=filters,
         )  # fmt: skip
         for i, ((a, b), read, r, d) in enumerate(zip(ranges, padded, refs, diss, strict=True))
     ]
 
 
-def _read_from(start: int, subsample: int) -> int:
+def _read_from(start: int, subsample: int, context: int = 1) -> int:
     """Title frame a segment starting at ``start`` reads from.
 
-    One frame before ``start`` (motion needs it), moved back to a multiple
-    of ``subsample`` so the segment scores the title's frames.
+    ``context`` frames before ``start`` (motion needs one; a deinterlaced
+    one needs its own previous frame as well), moved back to a multiple of
+    ``subsample`` so the segment scores the title's frames.
     """
     if start == 0:
         return 0
-    return (start - 1) // subsample * subsample
+    return max(0, start - context) // subsample * subsample

@@ -67,6 +67,7 @@ def key_tasks(
         "features": list(task.features),
         "convert_bitdepth": task.convert_bitdepth,
         "subsample": task.subsample,
+        "filters": [list(f) for f in task.filters],
     }
     # Only options in use enter the key, so stores written before they existed still match.
     base |= {k: v for k, v in chosen.items() if v not in (None, 0, [], 1)}

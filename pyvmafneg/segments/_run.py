@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,6 +111,7 @@ def score_segments(
     features: Iterable[str | FeatureSpec] | str | None = None,
     convert_bitdepth: int | None = None,
     subsample: int = 1,
+    filters: Mapping[str, str] | None = None,
 ) -> SegmentRun:
     """Score one pair as contiguous segments in parallel; stitch one exact :class:`Result`.
 
@@ -172,6 +173,14 @@ def score_segments(
         Extra libvmaf extractors, as for :func:`pyvmafneg.score` (libvmaf
         backend); each computes a frame from that pair alone, so segments
         give one pass's values.
+    filters:
+        Role (``'reference'``, ``'distorted'``) -> an FFmpeg filter chain of
+        deinterlacing (``bwdif``/``yadif`` in ``send_frame`` mode) and
+        cropping, as :func:`pyvmafneg.io.conform_pair` makes it (``reference``
+        and ``distorted`` are then the conformed videos, with the cropped
+        size). Each segment runs its frames through the chain, the borrowed
+        frame on each side included: a deinterlaced frame depends on its
+        neighbours only, so the frames a segment keeps equal one pass's.
     subsample:
         Score every N-th frame of the title (N >= 1), as one pass does.
 
@@ -230,6 +239,11 @@ def score_segments(
         features=extra,
         convert_bitdepth=convert_bitdepth,
         subsample=subsample,
+        filters=tuple(
+            (role, graph, src.width, src.height)
+            for role, graph in sorted((filters or {}).items())
+            for src in [title.reference if role == "reference" else title.distorted]
+        ),
     )
     run = SegmentRun(result=None, segments=ranges)  # type: ignore[arg-type]
     result_store = None

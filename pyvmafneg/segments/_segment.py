@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SegmentError
+from ..io._conform import filtered_source
 from ..io._ranges import open_range
 from ._plan import SegmentTask
 
@@ -51,6 +52,12 @@ def score_segment(task: SegmentTask) -> dict[str, Any]:
     started = time.perf_counter()
     ref = open_range(task.reference)
     dis = open_range(task.distorted)
+    for role, graph, width, height in task.filters:
+        # deinterlacing and cropping, the borrowed frames included (see score_segments)
+        if role == "reference":
+            ref = filtered_source(ref, graph, width, height)
+        else:
+            dis = filtered_source(dis, graph, width, height)
     opened = time.perf_counter()
     threaded = task.backend == SHARED_BACKEND or "threads" in get_backend(task.backend).options
     workers = {"threads": task.threads} if threaded else {}

@@ -151,8 +151,11 @@ def _calibrated(
                 f"({m.n_key} {a.neg_level:.1f}) show at most {a.envelope:.2f}: this gap is "
                 f"{a.excess:.2f} points beyond them, more than the margin of {a.margin:.2f}. "
                 "Likely cause: enhancement before the encode (sharpening, local contrast) "
-                "that the default model rewards; on the calibration no honest encode went "
-                "beyond the envelope by the margin, on sources the rule was fitted on or not",
+                "that the default model rewards. How sure: no honest encode of the sources "
+                "the rule was fitted on went beyond the envelope by the margin; on sources it "
+                "never saw, honest libx264 ultrafast encodes of noisy camera footage did "
+                "(blocking without a deblocking filter earns the same credit), other honest "
+                "encoders did not",
                 numbers,
                 _worst(result.frames, frame_gaps, frame_gaps > a.threshold),
             )

@@ -279,7 +279,7 @@ class CheckReport:
             for name in (self.default_model, self.neg_model)
             if name in self.intervals
         ]
-        shown.append(f"gap [{g.low:+.2f}, {g.high:+.2f}]")
+        shown.append(f"tested gap [{g.low:+.2f}, {g.high:+.2f}]")
         return (
             f"{100 * g.level:g}% intervals of the means: {', '.join(shown)} (block bootstrap "
             f"over frames, blocks of {g.block}, {g.replicates} replicates; they cover other "

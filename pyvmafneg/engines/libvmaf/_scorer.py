@@ -24,7 +24,7 @@ from ...results._result import Result
 from .._collection import collections_for
 from .._features import FeatureSpec, resolve_features
 from .._models import ModelSpec, resolve_models
-from .._options import check_threads
+from .._options import ScoreOptions, check_threads
 from .._scaffold import EngineOutput, StreamingScorer, score_clips
 from ._binding import Context, Libvmaf, load_library
 
@@ -210,26 +210,18 @@ def score_libvmaf(
     for ``frames``, ``progress``, ``scale``, ``size``, ``offset`` and ``convert_bitdepth``. Other
     parameters are those of :class:`Scorer`.
     """
+    options = ScoreOptions.from_arguments(locals())
     return score_clips(
         lambda: Scorer(
             models,
             threads=threads,
-            subsample=subsample,
-            clip=clip,
-            transform=transform,
-            bitdepth=bitdepth,
             library=library,
             cpumask=cpumask,
             features=features,
             model_intervals=model_intervals,
+            **options.scorer_keywords(),
         ),
         reference,
         distorted,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        bitdepth=bitdepth,
-        convert_bitdepth=convert_bitdepth,
+        options,
     )

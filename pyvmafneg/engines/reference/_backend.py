@@ -55,7 +55,7 @@ from .._integer import (
 )
 from .._models import ModelSpec, resolve_models
 from .._motion import MotionScores
-from .._options import check_threads
+from .._options import ScoreOptions, check_threads
 from .._paths import adm_kernel, kernel_for_cpumask
 from .._scaffold import EngineOutput, StreamingScorer, score_clips
 from ._adm import adm_features_multi
@@ -281,23 +281,12 @@ def score_reference(
         Per-frame model scores and features under libvmaf's names,
         ``backend='reference'``.
     """
+    options = ScoreOptions.from_arguments(locals())
     return score_clips(
         lambda: ReferenceScorer(
-            models,
-            subsample=subsample,
-            clip=clip,
-            transform=transform,
-            bitdepth=bitdepth,
-            cpumask=cpumask,
-            kernel=kernel,
+            models, cpumask=cpumask, kernel=kernel, **options.scorer_keywords()
         ),
         reference,
         distorted,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        bitdepth=bitdepth,
-        convert_bitdepth=convert_bitdepth,
+        options,
     )
