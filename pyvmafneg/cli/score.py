@@ -213,6 +213,10 @@ def run(args: argparse.Namespace) -> int:
 
     models = [parse_model(m) for m in args.model] if args.model else None
     refuse_conflicts(args)
+    if args.check:  # the check's interval settings, before anything is scored
+        from ..verdict._check import check_bootstrap
+
+        check_bootstrap(args.interval_level, args.replicates)
     if len(args.distorted) > 1 or args.output_dir:
         return _run_many(args, models)
     args.distorted = args.distorted[0]
@@ -491,6 +495,8 @@ def _finish(result: Result, args: argparse.Namespace) -> int:
     if args.check:
         if not args.json:
             print(f"{len(result)} frames scored ({result.backend})")
+            for line in result._model_interval_lines():
+                print(line)
         report = emit(
             result,
             args,
