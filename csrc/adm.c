@@ -228,6 +228,7 @@ typedef struct {
     float den[4];
     int64_t roi_area[4];
     vn_bufs b;
+    const int32_t *ref_bands[4]; /* the reference's bands by scale (vn_adm_many), or NULL */
 } vn_ctx;
 
 #define VN_NEED_WIDE 1
@@ -390,11 +391,18 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast)
     for (int i = 0; i < rows; i++) {
         vn_dec_row *dr = &b->dec[i % 4];
         size_t at = (size_t)i * cols;
-        vn_dwt_row(K, &ref_src, b, i, b->aout[0] + at, b->orow[0], b->orow[1], b->orow[2]);
+        const int32_t *orow[3] = { b->orow[0], b->orow[1], b->orow[2] };
+        if (cx->ref_bands[scale]) {
+            const int32_t *band = cx->ref_bands[scale] + (size_t)i * 3 * cols;
+            for (int k = 0; k < 3; k++)
+                orow[k] = band + (size_t)k * cols;
+        } else {
+            vn_dwt_row(K, &ref_src, b, i, b->aout[0] + at, b->orow[0], b->orow[1], b->orow[2]);
+        }
         vn_dwt_row(K, &dis_src, b, i, b->aout[1] + at, dr->t[0], dr->t[1], dr->t[2]);
         if (i >= top && i < bottom) {
             for (int k = 0; k < 3; k++) {
-                const int32_t *o = b->orow[k] + left;
+                const int32_t *o = orow[k] + left;
                 if (scale == 0) {
                     int64_t add = den_shift0 > 0 ? (int64_t)1 << (den_shift0 - 1) : 0;
                     den_acc[k] += (K->den0_row(o, w) + add) >> den_shift0;
@@ -405,7 +413,7 @@ static int vn_scale(vn_ctx *cx, int scale, int in_w, int in_h, int fast)
             }
         }
         if (i >= r0 && i < r1) {
-            const int32_t *o3[3] = { b->orow[0] + c0, b->orow[1] + c0, b->orow[2] + c0 };
+            const int32_t *o3[3] = { orow[0] + c0, orow[1] + c0, orow[2] + c0 };
             const int32_t *t3[3] = { dr->t[0] + c0, dr->t[1] + c0, dr->t[2] + c0 };
             int32_t *rst3[3] = { dr->rst[0] + c0, dr->rst[1] + c0, dr->rst[2] + c0 };
             int32_t *md3[3] = { dr->mode[0] + c0, dr->mode[1] + c0, dr->mode[2] + c0 };
@@ -588,4 +596,106 @@ int vn_adm_multi(const void *ref, const void *dis, ptrdiff_t stride_bytes, int w
                              lanes, simd, out, out_len, ws, need);
     free(ws);
     return rc;
+}
+
+/* ------------------------------------------------------------------ one reference, many */
+
+/* int32 values of the reference's bands (h, v, d rows of every scale). */
+static size_t vn_band_values(int width, int height)
+{
+    size_t total = 0;
+    int in_w = width, in_h = height;
+    for (int s = 0; s < 4; s++) {
+        total += (size_t)((in_w + 1) / 2) * (size_t)((in_h + 1) / 2) * 3;
+        in_w = (in_w + 1) / 2;
+        in_h = (in_h + 1) / 2;
+    }
+    return total;
+}
+
+int vn_adm_many(const void *ref, const void *const *dis, int n_dis, ptrdiff_t stride_bytes,
+                int width, int height, int bitdepth, const double *gain_limits, int n_limits,
+                int lanes, int simd, double *out, size_t out_len)
+{
+    if (dis == NULL || n_dis < 1 || ref == NULL || gain_limits == NULL || out == NULL)
+        return VN_EINVAL;
+    for (int i = 0; i < n_dis; i++)
+        if (dis[i] == NULL)
+            return VN_EINVAL;
+    size_t need = vn_adm_workspace_size(width, height, n_limits);
+    if (need == 0)
+        return VN_EINVAL;
+    /* vn_adm_multi_ws's checks, on every pair, before anything is computed */
+    for (int i = 0; i < n_dis; i++)
+        if (bitdepth > 8 && ((uintptr_t)dis[i] & 1))
+            return VN_EINVAL;
+    if (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16)
+        return VN_EINVAL;
+    if (!vn_stride_ok(stride_bytes, width, bitdepth) || (bitdepth > 8 && ((uintptr_t)ref & 1)))
+        return VN_EINVAL;
+    if (lanes != 0 && lanes != 6 && lanes != 14)
+        return VN_EINVAL;
+    const int wide = simd >= 0 && (simd & 256);
+    const int level = simd >= 0 ? simd & 255 : simd;
+    if (out_len < (size_t)n_limits * VN_ADM_NOUT)
+        return VN_EINVAL;
+    for (int l = 0; l < n_limits; l++)
+        if (!(gain_limits[l] >= 1.0 && gain_limits[l] <= 100.0))
+            return VN_EINVAL;
+    const vn_kernels *ks;
+    int rc = vn_select(level, &ks);
+    if (rc != VN_OK)
+        return rc;
+    const size_t n_band = vn_band_values(width, height);
+    void *ws = malloc(need);
+    int32_t *bands = malloc(n_band * sizeof(int32_t));
+    if (ws == NULL || bands == NULL) {
+        free(ws);
+        free(bands);
+        return VN_ENOMEM;
+    }
+    vn_ctx cx;
+    memset(&cx, 0, sizeof cx);
+    cx.K = ks->adm;
+    cx.ref = ref;
+    cx.stride = stride_bytes;
+    cx.width = width;
+    cx.height = height;
+    cx.bitdepth = bitdepth;
+    cx.lanes = lanes;
+    cx.n_limits = n_limits;
+    cx.wide = wide;
+    uintptr_t base = ((uintptr_t)ws + 63) & ~(uintptr_t)63;
+    vn_arena ar = { (char *)base, 0 };
+    vn_layout(&ar, &cx.b, width, height, n_limits);
+
+    /* the reference's share: its wavelet bands at every scale, kept whole */
+    vn_bufs *b = &cx.b;
+    int32_t *band = bands;
+    int in_w = width, in_h = height;
+    for (int s = 0; s < 4; s++) {
+        const int cols = (in_w + 1) / 2, rows = (in_h + 1) / 2;
+        vn_dwt_src src = { s, bitdepth, in_w, in_h, ref, stride_bytes, b->ain[0] };
+        for (int i = 0; i < rows; i++) {
+            int32_t *row = band + (size_t)i * 3 * cols;
+            vn_dwt_row(cx.K, &src, b, i, b->aout[0] + (size_t)i * cols, row, row + cols,
+                       row + 2 * (size_t)cols);
+        }
+        cx.ref_bands[s] = band;
+        band += (size_t)rows * cols * 3;
+        int32_t *tmp = b->ain[0];
+        b->ain[0] = b->aout[0];
+        b->aout[0] = tmp;
+        in_w = cols;
+        in_h = rows;
+    }
+
+    /* each distorted plane's share */
+    for (int i = 0; i < n_dis; i++) {
+        cx.dis = dis[i];
+        vn_adm_run(&cx, gain_limits, 3.0, 1080, out + (size_t)i * out_len);
+    }
+    free(ws);
+    free(bands);
+    return VN_OK;
 }

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "adm.h"
 #include "frame.h"
@@ -38,8 +39,8 @@ static int frame_metrics(const vn_metrics *m, const void *ref, const void *dis, 
             return rc;
     }
     if (m->ssim)
-        return vn_float_ssim(ref, dis, width, height, stride, stride, bitdepth, m->ssim_scale,
-                             simd, out + 6);
+        return vn_float_ssim(ref, dis, width, height, stride, stride, bitdepth, m->ssim_scale, simd,
+                             out + 6);
     return VN_OK;
 }
 
@@ -104,4 +105,78 @@ int vn_frames(int n, const void *const *prev, const void *const *ref, const void
             return rc;
     }
     return VN_OK;
+}
+
+int vn_frames_many(int n, int n_dis, const void *const *prev, const void *const *ref,
+                   const void *const *dis, const int *features, int width, int height,
+                   ptrdiff_t stride, int bitdepth, const double *vif_limits, int n_vif,
+                   const double *adm_limits, int n_adm, int lanes, int simd,
+                   const vn_metrics *metrics, const void *const *chroma, double *out,
+                   size_t out_len)
+{
+    if (n < 0 || n_dis < 1 || !prev || !ref || !dis || !features || !out || n_vif < 0 ||
+        n_adm < 0 || n_vif > VN_MAX_GAIN_LIMITS || n_adm > VN_MAX_GAIN_LIMITS)
+        return VN_EINVAL;
+    const size_t n_a = (size_t)n_adm * (size_t)vn_adm_outputs_per_limit();
+    const size_t sad = n_a + 8 * (size_t)n_vif;
+    const size_t need = sad + 1 + (metrics ? VN_FRAME_METRICS : 0);
+    if (out_len < need)
+        return VN_EINVAL;
+    const size_t per = 4 * (size_t)(n_vif ? n_vif : 1);
+    double *scores = malloc(sizeof(double) * per * (size_t)n_dis);
+    int64_t *capped = malloc(sizeof(int64_t) * per * (size_t)n_dis);
+    if (!scores || !capped) {
+        free(scores);
+        free(capped);
+        return VN_ENOMEM;
+    }
+    int rc = VN_OK;
+    for (int f = 0; f < n && rc == VN_OK; f++) {
+        const void *const *d = dis + (size_t)f * n_dis;
+        double *rows = out + (size_t)f * n_dis * out_len;
+        if (!ref[f]) {
+            rc = VN_EINVAL;
+            break;
+        }
+        for (int i = 0; i < n_dis; i++) {
+            if (!d[i]) {
+                rc = VN_EINVAL;
+                break;
+            }
+            for (size_t k = 0; k < need; k++)
+                rows[(size_t)i * out_len + k] = NAN;
+        }
+        if (rc != VN_OK)
+            break;
+        if (prev[f]) {
+            double v;
+            rc = vn_motion_sad(prev[f], ref[f], width, height, stride, stride, bitdepth, simd, &v);
+            for (int i = 0; i < n_dis && rc == VN_OK; i++)
+                rows[(size_t)i * out_len + sad] = v;
+        }
+        if (rc != VN_OK || !features[f])
+            continue;
+        if (n_adm)
+            rc = vn_adm_many(ref[f], d, n_dis, stride, width, height, bitdepth, adm_limits, n_adm,
+                             lanes, simd, rows, out_len);
+        if (rc == VN_OK && n_vif) {
+            int64_t locations[4];
+            rc = vn_vif_many(ref[f], d, n_dis, width, height, stride, bitdepth, vif_limits, n_vif,
+                             simd, scores, capped, locations);
+            for (int i = 0; i < n_dis && rc == VN_OK; i++) {
+                double *row = rows + (size_t)i * out_len + n_a;
+                for (size_t k = 0; k < 4 * (size_t)n_vif; k++) {
+                    row[k] = scores[(size_t)i * per + k];
+                    row[4 * (size_t)n_vif + k] = (double)capped[(size_t)i * per + k];
+                }
+            }
+        }
+        for (int i = 0; i < n_dis && rc == VN_OK && metrics; i++)
+            rc = frame_metrics(metrics, ref[f], d[i], width, height, stride, bitdepth, simd,
+                               chroma ? chroma + 4 * ((size_t)f * n_dis + i) : NULL,
+                               rows + (size_t)i * out_len + sad + 1);
+    }
+    free(scores);
+    free(capped);
+    return rc;
 }

@@ -33,7 +33,7 @@ void vn_vif_init(void)
 }
 
 /* ---- driver ----------------------------------------------------------------------------- */
-static void pad_u32(uint32_t *p, int w, int r)
+void vn_vif_pad_u32(uint32_t *p, int w, int r)
 {
     /* p points at the padded start; data is p[r .. r + w - 1] */
     for (int k = 1; k <= r; k++) {
@@ -50,17 +50,10 @@ static void pad_u16(uint16_t *p, int w, int r)
     }
 }
 
-struct vif_work {
-    uint32_t *v[5]; /* vertical moments, padded rows of w + 16 */
-    uint32_t *m[5]; /* horizontal moments, rows of w */
-    int32_t *s[3];  /* sigma1^2, sigma2^2, sigma12 */
-    uint16_t *drow; /* decimation row, padded */
-};
-
 /* Moments and statistic of one scale. plane is uint8 (is8) or uint16 with stride in samples. */
 static void vif_scale(const vn_vif_kernels *kn, int scale, const void *pa, const void *pb, int is8,
                       int w, int h, int64_t sta, int64_t stb, int q1, int q2, const double *egl,
-                      int ne, struct vif_work *wk, vn_vif_acc *acc)
+                      int ne, struct vn_vif_work *wk, vn_vif_acc *acc)
 {
     const int nt = NTAPS[scale], r = nt / 2;
     const void *ra[17], *rb[17];
@@ -82,7 +75,7 @@ static void vif_scale(const vn_vif_kernels *kn, int scale, const void *pa, const
             kn->vmom16[scale]((const uint16_t *const *)ra, (const uint16_t *const *)rb, w, q1, q2,
                               wk->v[0] + r, wk->v[1] + r, wk->v[2] + r, wk->v[3] + r, wk->v[4] + r);
         for (int c = 0; c < 5; c++)
-            pad_u32(wk->v[c], w, r);
+            vn_vif_pad_u32(wk->v[c], w, r);
         kn->hmom[scale](wk->v[0], wk->v[1], wk->v[2], wk->v[3], wk->v[4], w, wk->m[0], wk->m[1],
                         wk->m[2], wk->m[3], wk->m[4]);
         kn->sigmas(wk->m[0], wk->m[1], wk->m[2], wk->m[3], wk->m[4], w, wk->s[0], wk->s[1],
@@ -92,8 +85,8 @@ static void vif_scale(const vn_vif_kernels *kn, int scale, const void *pa, const
 }
 
 /* Filter one plane with F_dst and keep even rows and columns (floors odd sizes). */
-static void vif_decimate(const vn_vif_kernels *kn, int dst, const void *src, int is8, int w, int h,
-                         int64_t stride, int q, uint16_t *out, struct vif_work *wk)
+void vn_vif_decimate(const vn_vif_kernels *kn, int dst, const void *src, int is8, int w, int h,
+                     int64_t stride, int q, uint16_t *out, struct vn_vif_work *wk)
 {
     const int nt = NTAPS[dst], r = nt / 2;
     const int wo = w / 2, ho = h / 2;
@@ -112,6 +105,19 @@ static void vif_decimate(const vn_vif_kernels *kn, int dst, const void *src, int
             kn->dvert16[dst]((const uint16_t *const *)rows, w, q, wk->drow + r);
         pad_u16(wk->drow, w, r);
         kn->dhor[dst](wk->drow, w, wk->m[0], out + (int64_t)yo * wo);
+    }
+}
+
+void vn_vif_finish_scale(const vn_vif_acc *acc, int s, int n_limits, double *scores,
+                         int64_t *capped)
+{
+    const double den = (double)acc->den_log / 2048.0 + (double)acc->den_nonlog;
+    const float den_f = (float)den;
+    const double nonlog = (double)acc->den_nonlog - ((double)acc->num_nonlog / 16384.0) / 65025.0;
+    for (int e = 0; e < n_limits; e++) {
+        const float num_f = (float)((double)acc->num_log[e] / 2048.0 + nonlog);
+        scores[e * 4 + s] = (double)(num_f / den_f);
+        capped[e * 4 + s] = acc->capped[e];
     }
 }
 
@@ -144,7 +150,7 @@ int vn_vif(const void *ref, const void *dis, int width, int height, ptrdiff_t st
     const int64_t w1 = width / 2, h1 = height / 2;
     const int64_t n1 = w1 * h1, n2 = (w1 / 2) * (h1 / 2), n3 = (w1 / 4) * (h1 / 4);
     const int64_t rowlen = (int64_t)width + 16;
-    struct vif_work wk;
+    struct vn_vif_work wk;
     uint16_t *planes = malloc(sizeof(uint16_t) * 2 * (size_t)(n1 + n2 + n3));
     uint32_t *rows32 = malloc(sizeof(uint32_t) * 10 * (size_t)rowlen);
     int32_t *sig = malloc(sizeof(int32_t) * 3 * (size_t)rowlen);
@@ -191,8 +197,8 @@ int vn_vif(const void *ref, const void *dis, int width, int height, ptrdiff_t st
             const int64_t psa = s == 1 ? stride_ref : w, psb = s == 1 ? stride_dis : w;
             const int pin8 = s == 1 ? is8 : 0;
             const int q = s == 1 ? bitdepth : 16;
-            vif_decimate(kn, s, pa, pin8, w, h, psa, q, pl[s][0], &wk);
-            vif_decimate(kn, s, pb, pin8, w, h, psb, q, pl[s][1], &wk);
+            vn_vif_decimate(kn, s, pa, pin8, w, h, psa, q, pl[s][0], &wk);
+            vn_vif_decimate(kn, s, pb, pin8, w, h, psb, q, pl[s][1], &wk);
             w /= 2;
             h /= 2;
             a = pl[s][0];
@@ -205,14 +211,7 @@ int vn_vif(const void *ref, const void *dis, int width, int height, ptrdiff_t st
         memset(&acc, 0, sizeof acc);
         vif_scale(kn, s, a, b, in8, w, h, sta, stb, q1, q2, gain_limits, n_limits, &wk, &acc);
 
-        const double den = (double)acc.den_log / 2048.0 + (double)acc.den_nonlog;
-        const float den_f = (float)den;
-        const double nonlog = (double)acc.den_nonlog - ((double)acc.num_nonlog / 16384.0) / 65025.0;
-        for (int e = 0; e < n_limits; e++) {
-            const float num_f = (float)((double)acc.num_log[e] / 2048.0 + nonlog);
-            scores[e * 4 + s] = (double)(num_f / den_f);
-            capped[e * 4 + s] = acc.capped[e];
-        }
+        vn_vif_finish_scale(&acc, s, n_limits, scores, capped);
         locations[s] = (int64_t)w * h;
     }
     free(planes);

@@ -47,4 +47,48 @@ typedef struct vn_vif_kernels {
                  int ne, vn_vif_acc *acc);
 } vn_vif_kernels;
 
+/* Kernels for one reference against several distorted planes (vif_share_kernels.inc):
+ * one moment a pass for the reference: vertical mean (8-bit scale 0, and 16-bit samples by scale)
+ * with shift q, vertical second moment of two planes (equal pointers: the square) with shift q2
+ * (16-bit), and the horizontal mean and second moment of a row padded by the filter's radius each
+ * side. */
+typedef struct vn_vif_share_kernels {
+    void (*vsum8)(const uint8_t *const *r, int w, int q, uint32_t *o);
+    void (*vprod8)(const uint8_t *const *ra, const uint8_t *const *rb, int w, uint32_t *o);
+    void (*vsum16[4])(const uint16_t *const *r, int w, int q, uint32_t *o);
+    void (*vprod16[4])(const uint16_t *const *ra, const uint16_t *const *rb, int w, int q2,
+                       uint32_t *o);
+    void (*hsum[4])(const uint32_t *v, int w, uint32_t *o);
+    void (*hprod[4])(const uint32_t *v, int w, uint32_t *o);
+    /* A distorted plane's three moments in one pass (mean; second moment; cross moment with
+     * the reference), vertically (8-bit scale 0, 16-bit by scale) and horizontally. */
+    void (*vdis8)(const uint8_t *const *ra, const uint8_t *const *rb, int w, int q1, int q2,
+                  uint32_t *ob, uint32_t *obb, uint32_t *oab);
+    void (*vdis16[4])(const uint16_t *const *ra, const uint16_t *const *rb, int w, int q1, int q2,
+                      uint32_t *ob, uint32_t *obb, uint32_t *oab);
+    void (*hdis[4])(const uint32_t *vb, const uint32_t *vbb, const uint32_t *vab, int w,
+                    uint32_t *ob, uint32_t *obb, uint32_t *oab);
+} vn_vif_share_kernels;
+
+/* Scratch of the VIF drivers (vif.c, vif_many.c). */
+struct vn_vif_work {
+    uint32_t *v[5]; /* vertical moments, padded rows of w + 16 */
+    uint32_t *m[5]; /* horizontal moments, rows of w */
+    int32_t *s[3];  /* sigma1^2, sigma2^2, sigma12 */
+    uint16_t *drow; /* decimation row, padded */
+};
+
+/* Filters one plane with scale dst's decimation filter and keeps even rows and columns
+ * (w / 2 by h / 2 samples into out). plane is uint8 (is8) or uint16, stride in samples; q the
+ * vertical shift. Uses wk->drow and wk->m[0]. */
+void vn_vif_decimate(const vn_vif_kernels *kn, int dst, const void *src, int is8, int w, int h,
+                     int64_t stride, int q, uint16_t *out, struct vn_vif_work *wk);
+
+/* Scale s's scores (scores[e * 4 + s]) and capped counts from its sums, for n_limits limits. */
+void vn_vif_finish_scale(const vn_vif_acc *acc, int s, int n_limits, double *scores,
+                         int64_t *capped);
+
+/* Mirrors r samples each side of the row p[r .. r + w - 1]. */
+void vn_vif_pad_u32(uint32_t *p, int w, int r);
+
 #endif

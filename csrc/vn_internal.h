@@ -78,6 +78,7 @@ unsigned vn_cpu_features(void);
 struct vn_adm_kernels;
 struct vn_vif_kernels;
 struct vn_motion_kernels;
+struct vn_vif_share_kernels;
 struct vn_ssim_kernels;
 
 /* One SIMD level's kernels (simd_<level>.c). */
@@ -85,6 +86,7 @@ typedef struct {
     const struct vn_adm_kernels *adm;
     const struct vn_vif_kernels *vif;
     const struct vn_motion_kernels *motion;
+    const struct vn_vif_share_kernels *vif_share;
     const struct vn_ssim_kernels *ssim;
 } vn_kernels;
 

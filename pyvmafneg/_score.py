@@ -166,8 +166,6 @@ def score(
                 raise
             raise better from None
     refused = sorted(k for k in _ONE_PASS_ONLY if options.get(k) is not None)
-    if options.pop("model_intervals", False):
-        refused.append("model_intervals")
     if refused:
         raise OptionError(
             f"{', '.join(refused)} cannot be combined with scoring in segments",
@@ -537,6 +535,7 @@ def score_many(
     import threading
 
     from .engines._registry import score as score_one_pass
+    from .engines.native import ReferenceGroup, joining
     from .errors import OptionError
     from .io._broadcast import Broadcast, BroadcastAborted
 
@@ -554,6 +553,9 @@ def score_many(
     }
     source = _open_reference(reference, steps)
     shared = Broadcast(source, len(encodes))
+    # native runs of frames that keep the reference's geometry score them together, the
+    # reference's filtering done once a frame
+    group = ReferenceGroup() if backend in (None, "native") else None
     # each encode's pair after the broadcast steps, its reference frames from the one decoding
     pairs = [
         _many_pair(source, encode, shared.view(i), steps, options.get("ffmpeg"), backend)
@@ -571,9 +573,11 @@ def score_many(
     started = [False] * len(encodes)
 
     def start_done(i: int) -> None:
-        if not started[i]:
+        with lock:
+            if started[i]:
+                return
             started[i] = True
-            starting.release()
+        starting.release()
 
     def report(i: int, n: int | None) -> None:
         """Frames done by encode i (None: its run ended); progress gets the slowest running."""
@@ -590,24 +594,27 @@ def score_many(
         progress(slowest)
 
     def run(i: int) -> None:
-        starting.acquire()
-        try:
-            results[i] = score_one_pass(
-                pairs[i][0],
-                pairs[i][1],
-                models,
-                backend=backend,
-                progress=lambda n: report(i, n),
-                **options,
-            )
-        except BroadcastAborted:
-            pass
-        except BaseException as exc:  # the first one is raised on the calling thread
-            errors[i] = exc
-            shared.abort()
-        finally:
-            shared.done(i)
-            report(i, None)
+        # every run joins the group before it may start, so the first do not race ahead alone;
+        # a run about to wait for a later one lets the next start
+        with joining(group, before_wait=lambda: start_done(i)):
+            starting.acquire()
+            try:
+                results[i] = score_one_pass(
+                    pairs[i][0],
+                    pairs[i][1],
+                    models,
+                    backend=backend,
+                    progress=lambda n: report(i, n),
+                    **options,
+                )
+            except BroadcastAborted:
+                pass
+            except BaseException as exc:  # the first one is raised on the calling thread
+                errors[i] = exc
+                shared.abort()
+            finally:
+                shared.done(i)
+                report(i, None)
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(encodes))]
     for t in threads:

@@ -15,7 +15,7 @@ from scipy import ndimage
 from pyvmafneg.demo._clips import map_frames, natural_clip
 from pyvmafneg.engines._ffmpeg import find_ffmpeg
 from pyvmafneg.io._frame import Frame
-from pyvmafneg.io._rawyuv import ffmpeg_pix_fmt, write_yuv
+from pyvmafneg.io._rawyuv import ffmpeg_pix_fmt, read_yuv, write_yuv
 from pyvmafneg.io._y4m import write_y4m
 
 W, H = 176, 144
@@ -101,6 +101,19 @@ def decode_to_yuv(src: Path, out: Path, pixel_format: str = "420", bitdepth: int
         str(out),
     )
     return out
+
+
+def x264_pair(tmp: Path, frames: int = 18) -> tuple[list[Frame], Path, list[Frame]]:
+    """A moving 176x144 astronaut pan and its decoded x264 encode (CRF 30), for the sync tests.
+
+    Returns the reference frames, the reference written as ``tmp/ref.y4m``, and
+    the distorted frames decoded back from ``tmp/enc.mkv``.
+    """
+    ref = natural_clip("astronaut", frames=frames, width=W, height=H)
+    ref_path = to_y4m(ref, tmp / "ref.y4m")
+    mkv = encode(ref_path, tmp / "enc.mkv", crf=30)
+    dis = list(read_yuv(decode_to_yuv(mkv, tmp / "dec.yuv"), W, H, "420", 8))
+    return ref, ref_path, dis
 
 
 #: The FFmpeg model option for both models in one pass, as the issue writes it.

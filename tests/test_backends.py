@@ -10,6 +10,8 @@ two threads at once.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import pickle
 import threading
 from collections.abc import Sequence
@@ -23,9 +25,13 @@ import pyvmafneg
 from pyvmafneg import errors
 from pyvmafneg.cli import main
 from pyvmafneg.engines import Backend, backend_names, register_backend
+from pyvmafneg.engines import score as engine_score
 from pyvmafneg.engines._ffmpeg import score_ffmpeg
-from pyvmafneg.engines.native import NativeScorer
-from pyvmafneg.engines.reference import ReferenceScorer
+from pyvmafneg.engines._options import ScoreOptions
+from pyvmafneg.engines._registry import score_shared
+from pyvmafneg.engines.libvmaf import score_libvmaf
+from pyvmafneg.engines.native import NativeScorer, score_native
+from pyvmafneg.engines.reference import ReferenceScorer, score_reference
 from pyvmafneg.errors import (
     BackendUnavailableError,
     FrameCountMismatchError,
@@ -125,6 +131,20 @@ def test_every_backend_takes_the_common_keywords(media: dict[str, Any]) -> None:
     _same(nat, lib, 1e-9, extra=True)
     _same(ref, lib, 1e-9)
     _same(ffm, lib, LOG_PRECISION)
+
+
+@pytest.mark.parametrize(
+    "function",
+    [engine_score, score_shared, score_ffmpeg, score_libvmaf, score_native, score_reference],
+)
+def test_every_scoring_function_declares_the_common_keywords(function: Any) -> None:
+    """Each takes every ScoreOptions field as a keyword with the field's default (the
+    registry hands them all over; the engines gather them from their arguments)."""
+    parameters = inspect.signature(function).parameters
+    for field in dataclasses.fields(ScoreOptions):
+        parameter = parameters[field.name]
+        assert parameter.kind is inspect.Parameter.KEYWORD_ONLY, field.name
+        assert parameter.default == field.default, field.name
 
 
 @pytest.mark.parametrize("backend", ["libvmaf", "ffmpeg", "reference", "native"])

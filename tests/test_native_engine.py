@@ -203,3 +203,86 @@ def test_every_level_equals_the_reference_across_column_blocks(bitdepth) -> None
         want = [[want[g][f"vif_scale{s}"] for s in range(4)] for g in (100.0, 1.0)]
         for simd in _kernels.available_levels():
             assert _kernels.vif(ref, dis, bitdepth, (100.0, 1.0), simd)[0].tolist() == want
+
+
+@pytest.mark.parametrize("bitdepth", [8, 10])
+def test_every_level_equals_the_reference_on_every_statistic_path(bitdepth) -> None:
+    """Flat areas (below sigma_nsq), anti-correlated ones (s12 < 0), gains above 1 (held at
+    each limit) and plain texture side by side, across the statistic's chunks of locations."""
+    from pyvmafneg.engines.reference._vif import vif_features_multi
+
+    rng = np.random.default_rng(11)
+    peak = (1 << bitdepth) - 1
+    dt = np.uint8 if bitdepth == 8 else np.uint16
+    limits = (100.0, 1.0, 1.3)
+    for h, w in ((21, 263), (19, 600)):
+        base = rng.integers(peak // 4, 3 * peak // 4, (h, w))
+        ref = base.copy()
+        ref[:, : w // 5] = peak // 2  # flat
+        dis = base.copy()
+        q = w // 5
+        dis[:, q : 2 * q] = peak - base[:, q : 2 * q]  # anti-correlated
+        mid = peak // 2
+        dis[:, 2 * q : 3 * q] = np.clip(mid + (base[:, 2 * q : 3 * q] - mid) * 3 // 2, 0, peak)
+        dis[:, 3 * q : 4 * q] = base[:, 3 * q : 4 * q] // 3 + peak // 3  # attenuated
+        dis[::3, 4 * q :] = mid  # stripes of lost detail
+        ref, dis = ref.astype(dt), dis.astype(dt)
+        want = vif_features_multi(ref, dis, bitdepth, limits)
+        want = [[want[g][f"vif_scale{s}"] for s in range(4)] for g in limits]
+        for simd in _kernels.available_levels():
+            scores, capped, _ = _kernels.vif(ref, dis, bitdepth, limits, simd)
+            assert scores.tolist() == want, simd
+            if simd != "c":
+                assert capped.tolist() == _kernels.vif(ref, dis, bitdepth, limits, "c")[1].tolist()
+
+
+@pytest.mark.parametrize("bitdepth", [8, 10, 12, 16])
+def test_one_reference_against_several_equals_each_pair(bitdepth) -> None:
+    """vn_frames_many (the reference's share once a frame) gives each pair's vn_frame row, at
+    every level, on sizes across the vector steps, with odd sizes and the motion SAD."""
+    rng = np.random.default_rng(100 + bitdepth)
+    peak = (1 << bitdepth) - 1
+    dt = np.uint8 if bitdepth == 8 else np.uint16
+    for h, w in ((36, 41), (48, 271), (33, 35)):
+        base = rng.integers(0, peak + 1, (h, w))
+        ref = base.astype(dt)
+        prev = np.clip(base + rng.integers(-9, 10, (h, w)), 0, peak).astype(dt)
+        dis = [
+            np.clip(base * 5 // 4 - peak // 8, 0, peak).astype(dt),
+            np.clip(base // 2 + rng.integers(0, peak // 2 + 1, (h, w)), 0, peak).astype(dt),
+            ref.copy(),
+        ]
+        for simd in _kernels.available_levels():
+            fk = _kernels.FrameKernels((100.0, 1.0), (100.0, 1.0), 6, simd)
+            fk.run(None, ref, dis[0], bitdepth)  # checks the layout once
+            frames = [(prev, ref, dis, True), (None, prev, dis[::-1], True), (ref, ref, dis, False)]
+            many = fk.run_many(frames, bitdepth)
+            assert many.shape == (3, 3, fk.size)
+            for f, (p, r, ds, features) in enumerate(frames):
+                for i, d in enumerate(ds):
+                    want = fk.run(p, r, d, bitdepth, features)
+                    assert np.array_equal(many[f, i], want, equal_nan=True), (simd, f, i)
+
+
+def test_one_reference_against_several_refuses_bad_arguments() -> None:
+    ref = np.zeros((40, 40), np.uint8)
+    fk = _kernels.FrameKernels((1.0,), (1.0,), 0)
+    with pytest.raises(FrameError):  # before the first frame fixed the layout
+        fk.run_many([(None, ref, [ref], True)], 8)
+    fk.run(None, ref, ref, 8)
+    with pytest.raises(FrameError):
+        fk.run_many([(None, ref, [], True)], 8)
+    with pytest.raises(FrameError):  # another geometry
+        fk.run_many([(None, ref, [np.zeros((40, 42), np.uint8)], True)], 8)
+    vl = ffi.new("double[]", [1.0])
+    out = ffi.new("double[]", 64)
+    planes = ffi.new("const void *[]", [ffi.cast("const void *", ref.ctypes.data)] * 2)
+    flags = ffi.new("int[]", [1])
+    args = (40, 40, 40, 8, vl, 1, vl, 1, 0, -1, ffi.NULL, ffi.NULL, out, 64)
+    assert lib.vn_frames_many(1, 0, planes, planes, planes, flags, *args) == lib.VN_EINVAL
+    assert lib.vn_frames_many(1, 1, planes, planes, ffi.NULL, flags, *args) == lib.VN_EINVAL
+    nulls = ffi.new("const void *[]", 2)
+    assert lib.vn_frames_many(1, 2, nulls, planes, nulls, flags, *args) == lib.VN_EINVAL
+    short = (40, 40, 40, 8, vl, 1, vl, 1, 0, -1, ffi.NULL, ffi.NULL, out, 4)
+    assert lib.vn_frames_many(1, 1, nulls, planes, planes, flags, *short) == lib.VN_EINVAL
+    assert lib.vn_frames_many(1, 1, nulls, planes, planes, flags, *args) == lib.VN_OK

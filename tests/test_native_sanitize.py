@@ -4,7 +4,8 @@ The extension is compiled again into a temporary directory with
 ``-fsanitize=address,undefined`` (through ``PYVMAFNEG_NATIVE_CFLAGS``) and run
 in a child Python with the sanitizer runtimes preloaded, on odd frame sizes
 at every bit depth and kernel level (PSNR of three planes and float SSIM at
-every scale that fits, too): any read or write outside the planes
+every scale that fits, and one reference against several distorted frames,
+too): any read or write outside the planes
 or work buffers, and any undefined behaviour, aborts the child. The child
 also checks that the sanitized build computes the reference's numbers.
 """
@@ -83,6 +84,18 @@ CHILD = textwrap.dedent(
                     for row, a, b in zip(want, got, batch):
                         assert np.array_equal(row, a, equal_nan=True)
                         assert np.array_equal(row, b, equal_nan=True)
+                    # one reference against three distorted frames (vn_frames_many), each in
+                    # its own exact-size buffer, equal to the single pairs
+                    third = np.array(rng.integers(0, 1 << bitdepth, (h, w)), dtype=dt)
+                    many = fk.run_many(
+                        [(None, ref, [dis, ref, third], True), (ref, dis, [ref, third, dis], True),
+                         (dis, ref, [dis, dis, third], False)], bitdepth)
+                    for f, (p, r, ds, fl) in enumerate(
+                        [(None, ref, [dis, ref, third], True), (ref, dis, [ref, third, dis], True),
+                         (dis, ref, [dis, dis, third], False)]):
+                        for i, d in enumerate(ds):
+                            single = fk.run(p, r, d, bitdepth, fl)
+                            assert np.array_equal(single, many[f, i], equal_nan=True)
                 checked += 1
             # PSNR (exact sums) and float SSIM at every scale that fits, on odd sizes
             e = ref.astype(np.int64) - dis.astype(np.int64)
@@ -108,6 +121,11 @@ CHILD = textwrap.dedent(
                                 [chroma, chroma])
             assert np.array_equal(first, again, equal_nan=True)
             assert np.array_equal(first, pair[0], equal_nan=True)
+            if min(h, w) >= 33:  # with PSNR of three planes and SSIM, two distorted frames
+                many = fk.run_many([(None, ref, [dis, ref], True)], bitdepth, [[chroma, chroma]])
+                assert np.array_equal(first, many[0, 0], equal_nan=True)
+                assert np.array_equal(fk.run(None, ref, ref, bitdepth, True, chroma), many[0, 1],
+                                      equal_nan=True)
             assert np.all(np.isfinite(first[fk.metric_slice]))
             # a view with a row stride larger than its width
             wide = np.array(rng.integers(0, 1 << bitdepth, (h, w + 9)), dtype=dt)

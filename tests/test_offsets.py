@@ -13,13 +13,11 @@ import logging
 
 import numpy as np
 import pytest
-from media_helpers import decode_to_yuv, encode, ffmpeg_vmaf_log, to_y4m
+from media_helpers import ffmpeg_vmaf_log, to_y4m, x264_pair
 
 import pyvmafneg
 from pyvmafneg.cli import main
-from pyvmafneg.demo._clips import natural_clip
 from pyvmafneg.io import open_video
-from pyvmafneg.io._rawyuv import read_yuv
 
 N = 18
 
@@ -28,10 +26,7 @@ N = 18
 def pair(tmp_path_factory):
     """A moving 176x144 reference (Y4M) and its decoded x264 encode, as frames and files."""
     tmp = tmp_path_factory.mktemp("offsets")
-    ref = natural_clip("astronaut", frames=N, width=176, height=144)
-    ref_path = to_y4m(ref, tmp / "ref.y4m")
-    mkv = encode(ref_path, tmp / "enc.mkv", crf=30)
-    dis = list(read_yuv(decode_to_yuv(mkv, tmp / "dec.yuv"), 176, 144, "420", 8))
+    ref, _, dis = x264_pair(tmp, N)
     assert len(dis) == N
     return tmp, ref, dis
 

@@ -16,7 +16,7 @@ from media_helpers import clip, encode, sharpen, to_y4m
 
 import pyvmafneg
 from pyvmafneg.cli import main
-from pyvmafneg.errors import FrameError, OptionError
+from pyvmafneg.errors import FrameCountMismatchError, FrameError, OptionError
 from pyvmafneg.io._broadcast import Broadcast, BroadcastAborted
 
 pytest.importorskip("pyvmafneg.engines.native._engine", reason="the native engine is not built")
@@ -139,3 +139,66 @@ def test_cli_many_encodes_one_log_each(files, tmp_path, capsys) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--output-dir" in err
+
+
+@pytest.fixture
+def groups(monkeypatch) -> list:
+    """Every ReferenceGroup score_many makes, to read what it scored together."""
+    from pyvmafneg.engines.native import _group
+
+    made: list[_group.ReferenceGroup] = []
+    init = _group.ReferenceGroup.__init__
+
+    def spy(self, *args, **kwargs) -> None:
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(_group.ReferenceGroup, "__init__", spy)
+    return made
+
+
+@pytest.mark.parametrize("threads", [0, 2])
+def test_native_runs_share_the_reference_and_equal_their_single_runs(files, groups, threads):
+    """The native runs score their frames together (the reference's filtering once a frame),
+    the encode at another resolution too (its scaled planes are what is compared); each
+    result still equals its single run as doubles."""
+    ref, encodes = files
+    results = pyvmafneg.score_many(ref, encodes, features=FEATURES, threads=threads)
+    (group,) = groups
+    if threads == 0:  # every frame after the first (checked alone) of every encode
+        assert group.shared_frames == 4 * len(encodes)
+    for enc, got in zip(encodes, results, strict=True):
+        assert_same(got, pyvmafneg.score(ref, enc, features=FEATURES, threads=0))
+
+
+@pytest.fixture(scope="module")
+def files10(tmp_path_factory) -> tuple[Path, list[Path]]:
+    folder = tmp_path_factory.mktemp("many10")
+    frames = clip(4, width=80, height=48, bitdepth=10)
+    ref = to_y4m(frames, folder / "ref10.y4m")
+    sharp = to_y4m(sharpen(frames), folder / "sharp10.y4m")
+    low = encode(ref, folder / "low10.mkv", crf=36, pix_fmt="yuv420p10le")
+    big = to_y4m(clip(4, width=96, height=64, bitdepth=10), folder / "big10.y4m")
+    return ref, [sharp, low, big]
+
+
+def test_ten_bit_encodes_share_the_reference(files10, groups) -> None:
+    ref, encodes = files10
+    results = pyvmafneg.score_many(ref, encodes, features=FEATURES, threads=0)
+    assert groups[0].shared_frames == 3 * len(encodes)
+    for enc, got in zip(encodes, results, strict=True):
+        assert got.backend == "native"
+        assert_same(got, pyvmafneg.score(ref, enc, features=FEATURES, threads=0))
+
+
+def test_encodes_of_another_length_or_offset_fall_back_cleanly(files, groups) -> None:
+    """Runs scored with an offset still equal their single runs; a run that fails part-way
+    stops the others and nobody waits for it."""
+    ref, encodes = files
+    got = pyvmafneg.score_many(ref, encodes[:2], frames=3, offset=1, threads=0)
+    for enc, res in zip(encodes[:2], got, strict=True):
+        assert_same(res, pyvmafneg.score(ref, enc, frames=3, offset=1, threads=0))
+    # a run that fails part-way leaves the group: the others are stopped, none waits for it
+    short = list(pyvmafneg.open_video(encodes[0]))[:2]
+    with pytest.raises(FrameCountMismatchError):
+        pyvmafneg.score_many(ref, [encodes[1], short, encodes[0]], threads=0)

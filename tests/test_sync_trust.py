@@ -14,14 +14,13 @@ import sys
 
 import numpy as np
 import pytest
-from media_helpers import decode_to_yuv, encode, to_y4m
+from media_helpers import to_y4m, x264_pair
 
 import pyvmafneg
 from pyvmafneg.demo._clips import natural_clip
 from pyvmafneg.errors import FrameCountMismatchError, OptionError, SyncUncertainError
 from pyvmafneg.io import find_offset
 from pyvmafneg.io._prepare import convert_frames
-from pyvmafneg.io._rawyuv import read_yuv
 from pyvmafneg.io._sync import MIN_SYNC_CONFIDENCE
 
 N = 18
@@ -31,10 +30,7 @@ LOST = 3
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("synctrust")
-    ref = natural_clip("astronaut", frames=N, width=176, height=144)
-    ref_path = to_y4m(ref, tmp / "ref.y4m")
-    mkv = encode(ref_path, tmp / "enc.mkv", crf=30)
-    dis = list(read_yuv(decode_to_yuv(mkv, tmp / "dec.yuv"), 176, 144, "420", 8))
+    ref, ref_path, dis = x264_pair(tmp, N)
     late = to_y4m(dis[LOST:], tmp / "late.y4m")  # the encode lost its first 3 frames
     other = to_y4m(natural_clip("coffee", frames=N, width=176, height=144), tmp / "other.y4m")
     return tmp, ref, dis, ref_path, late, other

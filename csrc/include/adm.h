@@ -56,3 +56,13 @@ size_t vn_adm_workspace_size(int width, int height, int n_limits);
 int vn_adm_multi_ws(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width, int height,
                     int bitdepth, const double *gain_limits, int n_limits, int lanes, int simd,
                     double *out, size_t out_len, void *workspace, size_t workspace_len);
+
+/* vn_adm_multi of one reference plane against n_dis (>= 1) distorted planes of the same
+ * geometry and stride, the reference's wavelet decomposition done once (kept whole: about
+ * 4 bytes per sample more than vn_adm_multi's workspace). Distorted plane i's outputs go to
+ * out[i * out_len ...] (out_len >= n_limits * vn_adm_outputs_per_limit()), each equal to
+ * vn_adm_multi's on (ref, dis[i]). Returns as vn_adm_multi.
+ */
+int vn_adm_many(const void *ref, const void *const *dis, int n_dis, ptrdiff_t stride_bytes,
+                int width, int height, int bitdepth, const double *gain_limits, int n_limits,
+                int lanes, int simd, double *out, size_t out_len);

@@ -62,3 +62,20 @@ int vn_frames(int n, const void *const *prev, const void *const *ref, const void
               const double *vif_limits, int n_vif, const double *adm_limits, int n_adm, int lanes,
               int simd, const vn_metrics *metrics, const void *const *chroma, double *out,
               size_t out_len);
+
+/* vn_frames with n_dis (>= 1) distorted frames scored against each reference frame, the
+ * reference's share computed once a frame: motion (reference only), ADM's reference wavelet
+ * decomposition (vn_adm_many), VIF's reference pyramid, mean and second moment (vn_vif_many).
+ * Frame f reads prev[f] (may be NULL), ref[f] and dis[f * n_dis + i] for i < n_dis, computes
+ * features when features[f] != 0, takes chroma planes chroma[4 (f * n_dis + i) .. + 3] (when
+ * metrics ask for chroma), and writes row f * n_dis + i of out (out_len doubles a row, laid
+ * out as vn_frame's), equal to vn_frame's on (prev[f], ref[f], dis[f * n_dis + i]). Every
+ * distorted frame shares the reference's width, height, stride and bit depth. Returns 0 or the
+ * first error code; frames after a failing one are not scored.
+ */
+int vn_frames_many(int n, int n_dis, const void *const *prev, const void *const *ref,
+                   const void *const *dis, const int *features, int width, int height,
+                   ptrdiff_t stride, int bitdepth, const double *vif_limits, int n_vif,
+                   const double *adm_limits, int n_adm, int lanes, int simd,
+                   const vn_metrics *metrics, const void *const *chroma, double *out,
+                   size_t out_len);

@@ -16,3 +16,12 @@
 int vn_vif(const void *ref, const void *dis, int width, int height, ptrdiff_t stride_ref,
            ptrdiff_t stride_dis, int bitdepth, const double *gain_limits, int n_limits, int simd,
            double *scores, int64_t *capped, int64_t *locations);
+
+/* vn_vif of one reference plane against n_dis (>= 1) distorted planes of the same geometry
+ * and stride, the reference's filtering done once: scores and capped hold n_dis blocks of
+ * n_limits * 4 values (distorted plane i's block at i * n_limits * 4, laid out as vn_vif's),
+ * locations 4 counts. Each block equals vn_vif's on (ref, dis[i]). Returns as vn_vif.
+ */
+int vn_vif_many(const void *ref, const void *const *dis, int n_dis, int width, int height,
+                ptrdiff_t stride, int bitdepth, const double *gain_limits, int n_limits, int simd,
+                double *scores, int64_t *capped, int64_t *locations);

@@ -99,45 +99,58 @@ class OptionSpec:
         )
 
 
-_BOOL = OptionSpec("bool")
-_SSIM_OPTIONS = {"enable_lcs": _BOOL, "enable_db": _BOOL, "clip_db": _BOOL}
-_EOTF = OptionSpec("choice", choices=("bt1886", "pq"))
+#: One row per option an extractor of libvmaf 3.2.0 declares, as its option
+#: tables give them: extractor, option, kind (see :class:`OptionSpec`), inclusive
+#: bounds of a number (None: unbounded) and the values of a choice.
+_OPTION_ROWS: tuple[tuple[str, str, str, float | None, float | None, tuple[str, ...]], ...] = (
+    # extractor        option                    kind      low      high     choices
+    ("psnr",           "enable_chroma",          "bool",   None,    None,    ()),
+    ("psnr",           "enable_mse",             "bool",   None,    None,    ()),
+    ("psnr",           "enable_apsnr",           "bool",   None,    None,    ()),
+    ("psnr",           "reduced_hbd_peak",       "bool",   None,    None,    ()),
+    ("psnr",           "min_sse",                "float",  0.0,     None,    ()),
+    ("float_ssim",     "enable_lcs",             "bool",   None,    None,    ()),
+    ("float_ssim",     "enable_db",              "bool",   None,    None,    ()),
+    ("float_ssim",     "clip_db",                "bool",   None,    None,    ()),
+    ("float_ssim",     "scale",                  "int",    0,       10,      ()),
+    ("float_ms_ssim",  "enable_lcs",             "bool",   None,    None,    ()),
+    ("float_ms_ssim",  "enable_db",              "bool",   None,    None,    ()),
+    ("float_ms_ssim",  "clip_db",                "bool",   None,    None,    ()),
+    ("cambi",          "cambi_max_val",          "float",  0.0,     1000.0,  ()),
+    ("cambi",          "enc_width",              "int",    180,     7680,    ()),
+    ("cambi",          "enc_height",             "int",    150,     7680,    ()),
+    ("cambi",          "enc_bitdepth",           "int",    6,       16,      ()),
+    ("cambi",          "src_width",              "int",    320,     7680,    ()),
+    ("cambi",          "src_height",             "int",    200,     4320,    ()),
+    ("cambi",          "window_size",            "int",    15,      127,     ()),
+    ("cambi",          "topk",                   "float",  0.0001,  1.0,     ()),
+    ("cambi",          "cambi_topk",             "float",  0.0001,  1.0,     ()),
+    ("cambi",          "tvi_threshold",          "float",  0.0001,  1.0,     ()),
+    ("cambi",          "max_log_contrast",       "int",    0,       5,       ()),
+    ("cambi",          "full_ref",               "bool",   None,    None,    ()),
+    ("cambi",          "eotf",                   "choice", None,    None,    ("bt1886", "pq")),
+    ("cambi",          "cambi_eotf",             "choice", None,    None,    ("bt1886", "pq")),
+    ("cambi",          "cambi_high_res_speedup", "int",    0,       2160,    ()),
+)  # fmt: skip
 
-#: Options each extractor of libvmaf 3.2.0 declares (name -> type and range), as
-#: its option tables give them. libvmaf parses integers with ``atoi`` and
-#: numbers with ``atof`` (so ``3.5`` would silently become 3) and some bad values
-#: crash it; every value is checked here first, strictly. Two declared options
-#: are not offered (:data:`WITHHELD_OPTIONS`).
-EXTRACTOR_OPTIONS: dict[str, dict[str, OptionSpec]] = {
-    "psnr": {
-        "enable_chroma": _BOOL,
-        "enable_mse": _BOOL,
-        "enable_apsnr": _BOOL,
-        "reduced_hbd_peak": _BOOL,
-        "min_sse": OptionSpec("float", 0.0, None),
-    },
-    "float_ssim": {**_SSIM_OPTIONS, "scale": OptionSpec("int", 0, 10)},
-    "float_ms_ssim": dict(_SSIM_OPTIONS),
-    "ciede": {},
-    "psnr_hvs": {},
-    "cambi": {
-        "cambi_max_val": OptionSpec("float", 0.0, 1000.0),
-        "enc_width": OptionSpec("int", 180, 7680),
-        "enc_height": OptionSpec("int", 150, 7680),
-        "enc_bitdepth": OptionSpec("int", 6, 16),
-        "src_width": OptionSpec("int", 320, 7680),
-        "src_height": OptionSpec("int", 200, 4320),
-        "window_size": OptionSpec("int", 15, 127),
-        "topk": OptionSpec("float", 0.0001, 1.0),
-        "cambi_topk": OptionSpec("float", 0.0001, 1.0),
-        "tvi_threshold": OptionSpec("float", 0.0001, 1.0),
-        "max_log_contrast": OptionSpec("int", 0, 5),
-        "full_ref": _BOOL,
-        "eotf": _EOTF,
-        "cambi_eotf": _EOTF,
-        "cambi_high_res_speedup": OptionSpec("int", 0, 2160),
-    },
-}
+
+def _option_table(
+    rows: Iterable[tuple[str, str, str, float | None, float | None, tuple[str, ...]]],
+) -> dict[str, dict[str, OptionSpec]]:
+    """Extractor -> option -> :class:`OptionSpec`, every extractor of :data:`FEATURES`
+    present (those declaring no options with an empty table)."""
+    table: dict[str, dict[str, OptionSpec]] = {extractor: {} for extractor in FEATURES.values()}
+    for extractor, option, kind, low, high, choices in rows:
+        table[extractor][option] = OptionSpec(kind, low, high, choices)
+    return table
+
+
+#: Options each extractor of libvmaf 3.2.0 declares (name -> type and range), from
+#: the rows above. libvmaf parses integers with ``atoi`` and numbers with
+#: ``atof`` (so ``3.5`` would silently become 3) and some bad values crash it;
+#: every value is checked here first, strictly. Two declared options are not
+#: offered (:data:`WITHHELD_OPTIONS`).
+EXTRACTOR_OPTIONS: dict[str, dict[str, OptionSpec]] = _option_table(_OPTION_ROWS)
 
 #: Declared options refused on purpose, with the reason given to the caller.
 WITHHELD_OPTIONS: dict[tuple[str, str], str] = {
@@ -223,32 +236,23 @@ def _check_option(raw: str, extractor: str, key: str, value: str) -> None:
     """Raise :class:`FeatureError` unless ``extractor`` declares ``key`` and takes ``value``."""
     declared = EXTRACTOR_OPTIONS[extractor]
     withheld = WITHHELD_OPTIONS.get((extractor, key))
-    if withheld is not None:
-        raise FeatureError(
-            f"feature {raw!r}: {extractor} option {key} is not offered: {withheld}",
-            feature=raw,
-            known=tuple(FEATURES),
-            option=key,
-            value=value,
-        )
     spec = declared.get(key)
-    if spec is None:
+    if withheld is not None:
+        problem = f"{extractor} option {key} is not offered: {withheld}"
+    elif spec is None:
         takes = f"it takes {', '.join(sorted(declared))}" if declared else "it takes no options"
-        raise FeatureError(
-            f"feature {raw!r}: {extractor} has no option {key!r}; {takes}",
-            feature=raw,
-            known=tuple(FEATURES),
-            option=key,
-            value=value,
-        )
-    if not spec.check(value):
-        raise FeatureError(
-            f"feature {raw!r}: {extractor} option {key} must be {spec.describe()}, got {value!r}",
-            feature=raw,
-            known=tuple(FEATURES),
-            option=key,
-            value=value,
-        )
+        problem = f"{extractor} has no option {key!r}; {takes}"
+    elif not spec.check(value):
+        problem = f"{extractor} option {key} must be {spec.describe()}, got {value!r}"
+    else:
+        return
+    raise FeatureError(
+        f"feature {raw!r}: {problem}",
+        feature=raw,
+        known=tuple(FEATURES),
+        option=key,
+        value=value,
+    )
 
 
 def resolve_features(

@@ -7,7 +7,7 @@ the libvmaf binding (and with it cffi).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -124,6 +124,16 @@ class ScoreOptions:
     size: tuple[int, int] | str | None = None
     offset: int = 0
     convert_bitdepth: int | None = None
+
+    @classmethod
+    def from_arguments(cls, arguments: Mapping[str, Any]) -> ScoreOptions:
+        """The record of a scoring function's arguments, given as its ``locals()``.
+
+        Called first thing in the function, while its local names are its
+        parameters; the function declares every field as a keyword, with the
+        field's default (the tests hold each scoring function to that).
+        """
+        return cls(**{f.name: arguments[f.name] for f in fields(cls)})
 
     def keywords(self) -> dict[str, Any]:
         """Every option as keywords of a backend's scoring function."""

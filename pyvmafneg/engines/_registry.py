@@ -316,18 +316,7 @@ def score_shared(
     and :attr:`Result.engines` names the engine of every model and feature.
     Keywords as for :func:`score`.
     """
-    options = ScoreOptions(
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        convert_bitdepth=convert_bitdepth,
-    )
+    options = ScoreOptions.from_arguments(locals())
     return _score_shared(
         reference,
         distorted,
@@ -355,6 +344,12 @@ def _score_shared(
 
     specs = resolve_models(models)
     split = split_engines(specs, features)
+    if model_intervals:
+        from ._collection import collections_for
+
+        # the twins read the native engine's features: asked of models it does not
+        # score, they are refused here, naming every model of the run
+        collections_for(split.native_models or specs)
     return score_clips(
         lambda: _shared_scorer(
             split, specs, options, threads=threads, model_intervals=model_intervals
@@ -495,18 +490,7 @@ def score(
     FeatureError
         An unknown feature, or features asked of a backend without them.
     """
-    options = ScoreOptions(
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        convert_bitdepth=convert_bitdepth,
-    )
+    options = ScoreOptions.from_arguments(locals())
     if backend is None:
         backend = default_backend(
             models,

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from cffi import FFI
@@ -292,6 +293,30 @@ def library_info(path: str | os.PathLike[str] | None = None) -> LibraryInfo:
     return load_library(path).info
 
 
+def _model_config(lib: Libvmaf, name: str, flags: int) -> tuple[Any, Any]:
+    """A ``VmafModelConfig`` naming the model ``name``, and the name's buffer (which the
+    caller keeps while libvmaf may read the name)."""
+    buffer = lib.ffi.new("char[]", name.encode())
+    cfg = lib.ffi.new("VmafModelConfig *")
+    cfg.name = buffer
+    cfg.flags = flags
+    return buffer, cfg
+
+
+def _feature_dictionary(lib: Libvmaf, key: str, value: float) -> Any:
+    """A libvmaf feature dictionary holding ``key=value`` (the caller hands it to libvmaf).
+
+    Raises :class:`~pyvmafneg.errors.ModelError` when libvmaf rejects the entry.
+    """
+    d = lib.ffi.new("VmafFeatureDictionary **")
+    rc = lib.lib.vmaf_feature_dictionary_set(d, key.encode(), repr(float(value)).encode())
+    if rc:
+        if d[0] != lib.ffi.NULL:
+            lib.lib.vmaf_feature_dictionary_free(d)
+        raise ModelError(f"libvmaf rejected {key}={value!r} (status {rc})")
+    return d[0]
+
+
 class _LoadedModel:
     """A libvmaf model handle plus the spec that made it."""
 
@@ -299,10 +324,7 @@ class _LoadedModel:
         ffi = lib.ffi
         self.spec = spec
         self._lib = lib
-        self._name = ffi.new("char[]", spec.name.encode())
-        cfg = ffi.new("VmafModelConfig *")
-        cfg.name = self._name
-        cfg.flags = flags
+        self._name, cfg = _model_config(lib, spec.name, flags)
         handle = ffi.new("VmafModel **")
         if spec.is_path:
             check_model_file(spec.source)  # libvmaf crashes on some damaged models
@@ -327,15 +349,9 @@ class _LoadedModel:
             raise
 
     def _overload(self, extractor: str, key: str, value: float) -> None:
-        ffi, lib = self._lib.ffi, self._lib.lib
-        d = ffi.new("VmafFeatureDictionary **")
-        rc = lib.vmaf_feature_dictionary_set(d, key.encode(), repr(float(value)).encode())
-        if rc:
-            if d[0] != ffi.NULL:
-                lib.vmaf_feature_dictionary_free(d)
-            raise ModelError(f"libvmaf rejected {key}={value!r} (status {rc})")
+        dictionary = _feature_dictionary(self._lib, key, value)
         # libvmaf takes ownership of the dictionary, whatever the outcome.
-        rc = lib.vmaf_model_feature_overload(self.ptr, extractor.encode(), d[0])
+        rc = self._lib.lib.vmaf_model_feature_overload(self.ptr, extractor.encode(), dictionary)
         self._lib.check(rc, "vmaf_model_feature_overload", f"could not set {key}={value!r}")
 
     def destroy(self) -> None:
@@ -362,10 +378,7 @@ class _LoadedCollection:
         ffi = lib.ffi
         self.spec = spec
         self._lib = lib
-        self._name = ffi.new("char[]", spec.name.encode())
-        cfg = ffi.new("VmafModelConfig *")
-        cfg.name = self._name
-        cfg.flags = flags
+        self._name, cfg = _model_config(lib, spec.name, flags)
         model = ffi.new("VmafModel **")
         handle = ffi.new("VmafModelCollection **")
         self.ptr = None
@@ -410,17 +423,11 @@ class _LoadedCollection:
         )
 
     def _overload(self, extractor: str, key: str, value: float) -> None:
-        ffi, lib = self._lib.ffi, self._lib.lib
-        d = ffi.new("VmafFeatureDictionary **")
-        rc = lib.vmaf_feature_dictionary_set(d, key.encode(), repr(float(value)).encode())
-        if rc:
-            if d[0] != ffi.NULL:
-                lib.vmaf_feature_dictionary_free(d)
-            raise ModelError(f"libvmaf rejected {key}={value!r} (status {rc})")
+        dictionary = _feature_dictionary(self._lib, key, value)
         # libvmaf copies the dictionary for every resampled model and keeps it for the main one.
-        holder = ffi.new("VmafModelCollection **", self.ptr)
-        rc = lib.vmaf_model_collection_feature_overload(
-            self.model, holder, extractor.encode(), d[0]
+        holder = self._lib.ffi.new("VmafModelCollection **", self.ptr)
+        rc = self._lib.lib.vmaf_model_collection_feature_overload(
+            self.model, holder, extractor.encode(), dictionary
         )
         self._lib.check(
             rc, "vmaf_model_collection_feature_overload", f"could not set {key}={value!r}"

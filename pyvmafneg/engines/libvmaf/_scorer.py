@@ -210,18 +210,7 @@ def score_libvmaf(
     for ``frames``, ``progress``, ``scale``, ``size``, ``offset`` and ``convert_bitdepth``. Other
     parameters are those of :class:`Scorer`.
     """
-    options = ScoreOptions(
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        convert_bitdepth=convert_bitdepth,
-    )
+    options = ScoreOptions.from_arguments(locals())
     return score_clips(
         lambda: Scorer(
             models,

@@ -4,8 +4,11 @@
 :class:`NativeScorer` / :func:`score_native` score clips like :func:`pyvmafneg.score`
 with libvmaf 3.2.0's numbers; :func:`available` says whether the engine is
 compiled in this installation and :func:`simd_level` which kernels it runs.
+Native runs started inside :func:`joining` a :class:`ReferenceGroup` score
+their frames together when they share the reference's planes.
 """
 
+from ._group import ReferenceGroup, joining
 from ._kernels import ENV_SIMD, LEVELS, available, available_levels, resolve_simd, simd_level
 from ._metrics import split_features
 from ._scorer import SUPPORTED_MODELS, NativeScorer, cap_share_key, native_model, score_native
@@ -15,9 +18,11 @@ __all__ = [
     "LEVELS",
     "SUPPORTED_MODELS",
     "NativeScorer",
+    "ReferenceGroup",
     "available",
     "available_levels",
     "cap_share_key",
+    "joining",
     "native_model",
     "resolve_simd",
     "score_native",

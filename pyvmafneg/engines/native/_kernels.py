@@ -711,15 +711,7 @@ class FrameKernels:
         otherwise each frame goes through :meth:`run`.
         """
         planes: Sequence[Chroma | None] = chroma if chroma is not None else [None] * len(frames)
-        fast = (
-            self._layout is not None
-            and bitdepth == self._layout[2]
-            and all(
-                self._fits(ref) and self._fits(dis) and (prev is None or self._fits(prev))
-                for prev, ref, dis, _ in frames
-            )
-            and all(self._chroma_fits(c) for c in planes)
-        )
+        fast = self.fits(frames, bitdepth, planes)
         if not fast:
             return np.array(
                 [
@@ -759,6 +751,125 @@ class FrameKernels:
             self._level,
             self._metrics_ptr,
             self._chroma_pointers(planes),
+            ffi.cast("double *", out.ctypes.data),
+            self.size,
+        )
+        _check_rc(rc, "frame")
+        return out
+
+    def fits(
+        self,
+        frames: Sequence[
+            tuple[
+                NDArray[np.unsignedinteger] | None,
+                NDArray[np.unsignedinteger],
+                NDArray[np.unsignedinteger],
+                bool,
+            ]
+        ],
+        bitdepth: int,
+        chroma: Sequence[Chroma | None],
+    ) -> bool:
+        """Whether every plane of ``frames`` keeps the checked layout (straight to C)."""
+        return (
+            self._layout is not None
+            and bitdepth == self._layout[2]
+            and all(
+                self._fits(ref) and self._fits(dis) and (prev is None or self._fits(prev))
+                for prev, ref, dis, _ in frames
+            )
+            and all(self._chroma_fits(c) for c in chroma)
+        )
+
+    @property
+    def signature(self) -> tuple[Any, ...] | None:
+        """What rows from one engine call depend on besides the planes (None before the
+        first frame is checked): kernels of equal signatures give equal rows."""
+        if self._layout is None:
+            return None
+        m = self.metrics
+        return (
+            tuple(self.vif_limits.tolist()),
+            tuple(self.adm_limits.tolist()),
+            self.lanes,
+            self._level,
+            None
+            if m is None
+            else (m.psnr_planes, m.psnr_peak_sq, tuple(m.psnr_max), m.ssim, m.ssim_scale),
+            self._layout[0],
+            str(self._layout[1]),
+            self._layout[2],
+            self._chroma_shape,
+        )
+
+    def run_many(
+        self,
+        frames: Sequence[
+            tuple[
+                NDArray[np.unsignedinteger] | None,
+                NDArray[np.unsignedinteger],
+                Sequence[NDArray[np.unsignedinteger]],
+                bool,
+            ]
+        ],
+        bitdepth: int,
+        chroma: Sequence[Sequence[Chroma | None]] | None = None,
+    ) -> NDArray[np.float64]:
+        """Score each ``(prev, ref, [dis, ...], features)`` frame against several distorted
+        frames, the reference's share computed once a frame (``vn_frames_many``).
+
+        Every frame gives the same number of distorted frames; ``chroma[f][i]`` holds
+        distorted frame ``i``'s chroma planes with frame ``f``'s reference's (as for
+        :meth:`run`). Returns rows ``[f, i]``, each equal to :meth:`run`'s on
+        ``(prev, ref, dis[i])``.
+
+        Raises
+        ------
+        FrameError
+            A plane outside the checked layout (every plane is checked first, as
+            :meth:`run_batch` checks it), or the engine's refusal.
+        """
+        n = len(frames)
+        n_dis = len(frames[0][2]) if n else 0
+        if n_dis < 1 or any(len(dis) != n_dis for _, _, dis, _ in frames):
+            raise FrameError("give every frame the same number (at least one) of distorted frames")
+        planes = chroma if chroma is not None else [[None] * n_dis for _ in range(n)]
+        flat = [(prev, ref, d, f) for prev, ref, dis, f in frames for d in dis]
+        flat_chroma = [c for per_frame in planes for c in per_frame]
+        if len(flat_chroma) != len(flat) or not self.fits(flat, bitdepth, flat_chroma):
+            raise FrameError("the frames do not keep the layout of the clip's first frame")
+        ffi = self._ffi
+        out = np.empty((n, n_dis, self.size), dtype=np.float64)
+        prevs = ffi.new("const void *[]", n)
+        refs = ffi.new("const void *[]", n)
+        diss = ffi.new("const void *[]", n * n_dis)
+        flags = ffi.new("int[]", n)
+        for f, (prev, ref, dis, features) in enumerate(frames):
+            prevs[f] = ffi.NULL if prev is None else ffi.cast("const void *", prev.ctypes.data)
+            refs[f] = ffi.cast("const void *", ref.ctypes.data)
+            for i, d in enumerate(dis):
+                diss[f * n_dis + i] = ffi.cast("const void *", d.ctypes.data)
+            flags[f] = 1 if features else 0
+        h, w = self._layout[0]  # type: ignore[index]
+        rc = self._lib.vn_frames_many(
+            n,
+            n_dis,
+            prevs,
+            refs,
+            diss,
+            flags,
+            w,
+            h,
+            w * self._layout[1].itemsize,  # type: ignore[index]
+            bitdepth,
+            self._vif_ptr,
+            self.vif_limits.size,
+            self._adm_ptr,
+            self.adm_limits.size,
+            self.lanes,
+            self._level,
+            self._metrics_ptr,
+            self._chroma_pointers(flat_chroma),
             ffi.cast("double *", out.ctypes.data),
             self.size,
         )

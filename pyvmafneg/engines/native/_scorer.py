@@ -61,6 +61,7 @@ from .._options import ScoreOptions, check_threads, scalar_rule_cpumask
 from .._paths import ADM_KERNELS, default_kernel, kernel_for_cpumask
 from .._scaffold import EngineOutput, StreamingScorer, score_clips
 from . import _kernels
+from ._group import current_group
 from ._metrics import NativeMetrics, split_features
 
 __all__ = [
@@ -224,6 +225,9 @@ class NativeScorer(StreamingScorer):
         self._rows: list[NDArray[np.float64]] = []
         self._motion: list[tuple[float, float, float]] = []
         self._cols: dict[str, NDArray[np.float64]] = {}
+        # score_many's runs against one reference score their frames together
+        joined = current_group()
+        self._group, self._member = joined if joined is not None else (None, 0)
 
     def __enter__(self) -> NativeScorer:
         return self
@@ -261,6 +265,12 @@ class NativeScorer(StreamingScorer):
         """One frame's row of engine outputs (see :class:`_kernels.FrameKernels`)."""
         prev = prev if self._needs_motion else None
         features = not index % self.subsample
+        if self._group is not None:
+            frames = [(prev, ref, dis, features)]
+            rows = self._group.rows(
+                self._member, self._kernels, (index,), frames, bitdepth, [chroma]
+            )
+            return rows[0]
         return self._kernels.run(prev, ref, dis, bitdepth, features, chroma)
 
     def _start_metrics(self, ref: Frame) -> None:
@@ -354,11 +364,15 @@ class NativeScorer(StreamingScorer):
         ]
         chroma = [c for *_, c in batch]
         try:
+            if self._group is not None:
+                key = tuple(index for index, *_ in batch)
+                return self._group.rows(self._member, self._kernels, key, items, bitdepth, chroma)
             return self._kernels.run_batch(items, bitdepth, chroma)
         except ValueError:
             for index, prev, ref, dis, c in batch:  # name the frame at fault
                 try:
-                    self._frame(index, prev, ref, dis, bitdepth, c)
+                    features = not index % self.subsample
+                    self._kernels.run(prev if motion else None, ref, dis, bitdepth, features, c)
                 except ValueError as exc:
                     raise FrameError(f"frame {index}: {exc}") from None
             raise
@@ -522,18 +536,7 @@ def score_native(
         Per-frame model scores and features under libvmaf's names plus the
         VIF cap shares, ``backend='native'``.
     """
-    options = ScoreOptions(
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        convert_bitdepth=convert_bitdepth,
-    )
+    options = ScoreOptions.from_arguments(locals())
     return score_clips(
         lambda: NativeScorer(
             models,

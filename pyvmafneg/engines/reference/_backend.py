@@ -281,18 +281,7 @@ def score_reference(
         Per-frame model scores and features under libvmaf's names,
         ``backend='reference'``.
     """
-    options = ScoreOptions(
-        subsample=subsample,
-        clip=clip,
-        transform=transform,
-        bitdepth=bitdepth,
-        frames=frames,
-        progress=progress,
-        scale=scale,
-        size=size,
-        offset=offset,
-        convert_bitdepth=convert_bitdepth,
-    )
+    options = ScoreOptions.from_arguments(locals())
     return score_clips(
         lambda: ReferenceScorer(
             models, cpumask=cpumask, kernel=kernel, **options.scorer_keywords()
