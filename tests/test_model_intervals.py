@@ -247,3 +247,22 @@ def test_cli_prints_model_intervals(tmp_path) -> None:  # type: ignore[no-untype
     assert log["pyvmafneg"]["model_intervals"]["vmaf_neg"]["pooled"]["high"] == pytest.approx(
         p["high"], abs=1e-6
     )
+
+
+def test_a_libvmaf_log_with_the_twins_is_checked_on_its_own_models(tmp_path, pair) -> None:  # type: ignore[no-untyped-def]
+    from pyvmafneg.engines.libvmaf import Scorer, live_objects
+    from pyvmafneg.results import load_logs
+
+    ref, dis = pair
+    before = live_objects()
+    with Scorer(model_intervals=True, threads=0) as scorer:
+        for r, d in zip(ref, dis, strict=True):
+            scorer.feed(r, d)
+        result = scorer.flush()
+        scorer.write_libvmaf_log(str(tmp_path / "log.json"))
+    assert live_objects() == before  # the collections are freed with the scorer
+    logged = json.loads((tmp_path / "log.json").read_text())["frames"][0]["metrics"]
+    assert "vmaf_neg__vmaf_b_v0.6.3_0020" in logged and "vmaf_neg__vmaf_b_v0.6.3_bagging" in logged
+    loaded = load_logs([tmp_path / "log.json"])
+    assert (loaded.result.default_model, loaded.result.neg_model) == ("vmaf", "vmaf_neg")
+    assert pyvmafneg.check(loaded.result).grade == pyvmafneg.check(result).grade
