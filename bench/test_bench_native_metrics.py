@@ -148,6 +148,57 @@ def test_score_many_six_encodes(benchmark, encodes) -> None:
     soft_check(benchmark, gain >= 1.5, "≥ 1.5× the throughput of six separate native runs")
 
 
+def test_engine_share_six_encodes(benchmark, encodes) -> None:
+    """The engine alone: the six encodes' decoded 1080p frames against the reference, one
+    engine call per frame and encode (``FrameKernels.run``) against one call per frame for
+    three encodes (``run_many``, as ``score_many`` calls it on two cores), CPU time of the
+    calling thread (the engine runs on it), interleaved rounds."""
+    import time
+
+    from pyvmafneg.engines.native import _kernels
+
+    ref_path, paths = encodes
+    ref = [np.array(f.luma) for f in pyvmafneg.open_video(ref_path)]
+    dis = [[np.array(f.luma) for f in pyvmafneg.open_video(p)] for p in paths]
+    kernels = _kernels.FrameKernels((100.0, 1.0), (100.0, 1.0), 6)
+    kernels.run(None, ref[0], dis[0][0], 8)  # checks the layout once
+    frames = range(1, len(ref))
+
+    def cpu(fn):
+        def timed():
+            t0 = time.thread_time()
+            out = fn()
+            return out, time.thread_time() - t0
+
+        return timed
+
+    @cpu
+    def shared():
+        return [
+            kernels.run_many([(ref[f - 1], ref[f], [d[f] for d in dis[i : i + 3]], True)], 8)
+            for f in frames
+            for i in (0, 3)
+        ]
+
+    @cpu
+    def alone():
+        return [kernels.run(ref[f - 1], ref[f], d[f], 8) for f in frames for d in dis]
+
+    benchmark.group = "engine: one reference, six encodes"
+    run = interleave(benchmark, shared, {"alone": alone}, rounds=3)
+    rows = [row for out in run.ours[0] for row in out[0]]
+    want = run.theirs["alone"][0]
+    assert len(rows) == len(want)
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(rows, want, strict=True))
+    ours, theirs = run.ours[1], run.theirs["alone"][1]  # the last round's CPU seconds
+    _info(benchmark, kind="engine-share", cpu_shared=round(ours, 3), cpu_alone=round(theirs, 3))
+    print(
+        f"engine, {len(frames) * len(dis)} pairs of 1080p frames: {ours:.2f} s CPU sharing the "
+        f"reference (three encodes a call) against {theirs:.2f} s one pair a call: "
+        f"{theirs / ours:.2f}x"
+    )
+
+
 def test_compare_sample_scoring(benchmark, tmp_path_factory) -> None:
     from pyvmafneg.comparison._batch import group_tasks, plan, score_group, score_pair
     from pyvmafneg.comparison._manifest import load_manifest
