@@ -166,8 +166,6 @@ def score(
                 raise
             raise better from None
     refused = sorted(k for k in _ONE_PASS_ONLY if options.get(k) is not None)
-    if options.pop("model_intervals", False):
-        refused.append("model_intervals")
     if refused:
         raise OptionError(
             f"{', '.join(refused)} cannot be combined with scoring in segments",

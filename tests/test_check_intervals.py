@@ -114,3 +114,28 @@ def test_cli_text_and_json(scored, capsys: pytest.CaptureFixture[str]) -> None: 
     assert code == 2 and len(errors) == 1 and "--interval-level 0.95" in errors[0]
     with pytest.raises(OptionError, match="level=0.95"):
         check(result, level=2.0)
+
+
+def test_score_check_takes_the_interval_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pyvmafneg.io import write_y4m
+
+    ref = natural_clip("chelsea", frames=6, width=96, height=64)
+    write_y4m(ref, tmp_path / "a.y4m")
+    write_y4m(ref[::-1], tmp_path / "b.y4m")
+    argv = ["score", "-r", str(tmp_path / "a.y4m"), "-d", str(tmp_path / "b.y4m")]
+    # refused before anything is scored
+    code = main([*argv, "--check", "--replicates", "50", "--model-intervals"])
+    captured = capsys.readouterr()
+    assert code == 2 and "frames scored" not in captured.out
+    assert "--replicates 2000" in captured.err
+    code = main([*argv, "--check", "--interval-level", "0.8", "--model-intervals", "-q"])
+    out = capsys.readouterr().out
+    result = pyvmafneg.score(tmp_path / "a.y4m", tmp_path / "b.y4m", model_intervals=True)
+    report = check(result, level=0.8)
+    g = report.intervals["gap"]
+    assert code == report.exit_code
+    assert "80% intervals of the means: vmaf [" in out
+    assert f"tested gap [{g.low:+.2f}, {g.high:+.2f}]" in out
+    assert result._model_interval_lines()[1] in out

@@ -155,6 +155,9 @@ def test_result_outputs_and_refusals(pair) -> None:  # type: ignore[no-untyped-d
     result = pyvmafneg.score(ref, dis, model_intervals=True)
     summary = result.summary()
     assert "vmaf_neg model: vmaf_b_v0.6.3neg bagging" in summary
+    page = result._repr_html_()
+    high = result.model_intervals["vmaf_neg"].pooled()["high"]
+    assert "<td>vmaf_b_v0.6.3neg</td>" in page and f"<td>{high:.4f}</td>" in page
     extras = result.to_dict()["pyvmafneg"]["model_intervals"]
     assert extras["vmaf"]["pooled"] == result.model_intervals["vmaf"].pooled()
     assert extras["vmaf_neg"]["collection"] == "vmaf_b_v0.6.3neg"
@@ -171,13 +174,48 @@ def test_result_outputs_and_refusals(pair) -> None:  # type: ignore[no-untyped-d
         pyvmafneg.score(ref, dis, ["vmaf_4k_v0.6.1"], model_intervals=True)
 
 
-def test_segments_refuse_model_intervals(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("backend", ["native", "libvmaf"])
+def test_segments_and_score_many_give_one_passs_model_intervals(tmp_path, backend: str) -> None:  # type: ignore[no-untyped-def]
     from tests.media_helpers import to_y4m
 
-    ref = natural_clip("astronaut", frames=4, width=64, height=48)
-    a, b = to_y4m(ref, tmp_path / "a.y4m"), to_y4m(ref, tmp_path / "b.y4m")
-    with pytest.raises(OptionError, match="model_intervals"):
-        pyvmafneg.score(a, b, segments=2, model_intervals=True)
+    ref = natural_clip("astronaut", frames=6, width=96, height=64)
+    a = to_y4m(ref, tmp_path / "a.y4m")
+    b = to_y4m(_edit(ref, "blur"), tmp_path / "b.y4m")
+    one = pyvmafneg.score(a, b, backend=backend, model_intervals=True)
+    store, runs = tmp_path / "store.jsonl", []
+    for _ in range(2):
+        seg = pyvmafneg.score(
+            a,
+            b,
+            backend=backend,
+            model_intervals=True,
+            segments=3,
+            workers=1,
+            store=store,
+            on_run=runs.append,
+        )
+        for model in ("vmaf", "vmaf_neg"):
+            for key in OUTPUTS:
+                np.testing.assert_array_equal(
+                    getattr(seg.model_intervals[model], key),
+                    getattr(one.model_intervals[model], key),
+                )
+            assert seg.model_intervals[model].collection == one.model_intervals[model].collection
+    assert [len(r.reused) for r in runs] == [0, 3]
+    # rows stored without the twins are not reused for a run that asks for them
+    plain = pyvmafneg.score(a, b, backend=backend, segments=3, workers=1, store=tmp_path / "p")
+    assert plain.model_intervals == {}
+    again = pyvmafneg.score(
+        a, b, backend=backend, segments=3, workers=1, store=tmp_path / "p", model_intervals=True
+    )
+    assert set(again.model_intervals) == {"vmaf", "vmaf_neg"}
+    many = pyvmafneg.score_many(a, [b, b], backend=backend, model_intervals=True)
+    for r in many:
+        np.testing.assert_array_equal(
+            r.model_intervals["vmaf_neg"].high, one.model_intervals["vmaf_neg"].high
+        )
+    with pytest.raises(OptionError, match="gives no model intervals"):
+        pyvmafneg.score(a, b, backend="reference", model_intervals=True, segments=2)
 
 
 def test_cli_prints_model_intervals(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -212,3 +250,22 @@ def test_cli_prints_model_intervals(tmp_path) -> None:  # type: ignore[no-untype
     assert log["pyvmafneg"]["model_intervals"]["vmaf_neg"]["pooled"]["high"] == pytest.approx(
         p["high"], abs=1e-6
     )
+
+
+def test_a_libvmaf_log_with_the_twins_is_checked_on_its_own_models(tmp_path, pair) -> None:  # type: ignore[no-untyped-def]
+    from pyvmafneg.engines.libvmaf import Scorer, live_objects
+    from pyvmafneg.results import load_logs
+
+    ref, dis = pair
+    before = live_objects()
+    with Scorer(model_intervals=True, threads=0) as scorer:
+        for r, d in zip(ref, dis, strict=True):
+            scorer.feed(r, d)
+        result = scorer.flush()
+        scorer.write_libvmaf_log(str(tmp_path / "log.json"))
+    assert live_objects() == before  # the collections are freed with the scorer
+    logged = json.loads((tmp_path / "log.json").read_text())["frames"][0]["metrics"]
+    assert "vmaf_neg__vmaf_b_v0.6.3_0020" in logged and "vmaf_neg__vmaf_b_v0.6.3_bagging" in logged
+    loaded = load_logs([tmp_path / "log.json"])
+    assert (loaded.result.default_model, loaded.result.neg_model) == ("vmaf", "vmaf_neg")
+    assert pyvmafneg.check(loaded.result).grade == pyvmafneg.check(result).grade

@@ -205,6 +205,37 @@ def test_every_level_equals_the_reference_across_column_blocks(bitdepth) -> None
             assert _kernels.vif(ref, dis, bitdepth, (100.0, 1.0), simd)[0].tolist() == want
 
 
+@pytest.mark.parametrize("bitdepth", [8, 10])
+def test_every_level_equals_the_reference_on_every_statistic_path(bitdepth) -> None:
+    """Flat areas (below sigma_nsq), anti-correlated ones (s12 < 0), gains above 1 (held at
+    each limit) and plain texture side by side, across the statistic's chunks of locations."""
+    from pyvmafneg.engines.reference._vif import vif_features_multi
+
+    rng = np.random.default_rng(11)
+    peak = (1 << bitdepth) - 1
+    dt = np.uint8 if bitdepth == 8 else np.uint16
+    limits = (100.0, 1.0, 1.3)
+    for h, w in ((21, 263), (19, 600)):
+        base = rng.integers(peak // 4, 3 * peak // 4, (h, w))
+        ref = base.copy()
+        ref[:, : w // 5] = peak // 2  # flat
+        dis = base.copy()
+        q = w // 5
+        dis[:, q : 2 * q] = peak - base[:, q : 2 * q]  # anti-correlated
+        mid = peak // 2
+        dis[:, 2 * q : 3 * q] = np.clip(mid + (base[:, 2 * q : 3 * q] - mid) * 3 // 2, 0, peak)
+        dis[:, 3 * q : 4 * q] = base[:, 3 * q : 4 * q] // 3 + peak // 3  # attenuated
+        dis[::3, 4 * q :] = mid  # stripes of lost detail
+        ref, dis = ref.astype(dt), dis.astype(dt)
+        want = vif_features_multi(ref, dis, bitdepth, limits)
+        want = [[want[g][f"vif_scale{s}"] for s in range(4)] for g in limits]
+        for simd in _kernels.available_levels():
+            scores, capped, _ = _kernels.vif(ref, dis, bitdepth, limits, simd)
+            assert scores.tolist() == want, simd
+            if simd != "c":
+                assert capped.tolist() == _kernels.vif(ref, dis, bitdepth, limits, "c")[1].tolist()
+
+
 @pytest.mark.parametrize("bitdepth", [8, 10, 12, 16])
 def test_one_reference_against_several_equals_each_pair(bitdepth) -> None:
     """vn_frames_many (the reference's share once a frame) gives each pair's vn_frame row, at

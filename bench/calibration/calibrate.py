@@ -393,7 +393,7 @@ def results_text(all_rows: list[Row], fqm: dict[str, object], fit: rule.Fit) -> 
     if missed:
         out.append(f"\n### Held-out enhanced encodes with lift >= {STRONG:g} not flagged\n")
         out.append("| item | lift | gap | NEG | band-energy ratio | verdict (clipped) |")
-        out.append("|---|---|---|---|---|---|---|")
+        out.append("|---|---|---|---|---|---|")
         for r in sorted(missed, key=lambda r: r.neg):
             out.append(
                 f"| `{r.id}` | {r.lift:+.2f} | {r.gap:.2f} | {r.neg:.1f} | {r.band:.3f} | "

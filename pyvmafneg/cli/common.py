@@ -18,6 +18,8 @@ __all__ = [
     "add_prepare_arguments",
     "count",
     "display_size",
+    "ignored_geometry",
+    "open_input",
     "open_pair",
 ]
 
@@ -126,24 +128,61 @@ def add_prepare_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[str]]:
-    """Open the reference and distorted inputs; returns them and any warnings."""
-    from ..io._sources import match_sources, open_video
+def open_input(
+    args: argparse.Namespace,
+    path: str,
+    *,
+    doubt: Callable[[str], None],
+    interlaced: bool = False,
+) -> VideoSource:
+    """:func:`pyvmafneg.open_video` with the raw-YUV geometry flags.
 
-    geometry = dict(
-        width=args.width,
-        height=args.height,
-        pixel_format=args.pixel_format,
-        bitdepth=args.bitdepth,
-    )
+    A doubt about a raw file's layout (:class:`~pyvmafneg.errors.RawLayoutWarning`)
+    goes to ``doubt`` as its text; any other warning is shown as Python shows it.
+    """
+    from .. import open_video
+
     with warnings_module.catch_warnings(record=True) as caught:
         warnings_module.simplefilter("always", RawLayoutWarning)
-        ref = open_video(args.reference, **geometry)
-        dis = open_video(args.distorted, **geometry)
-    doubts = [str(w.message) for w in caught if issubclass(w.category, RawLayoutWarning)]
-    for w in caught:  # any other warning goes on as Python would show it
-        if not issubclass(w.category, RawLayoutWarning):
+        source = open_video(
+            path,
+            width=args.width,
+            height=args.height,
+            pixel_format=args.pixel_format,
+            bitdepth=args.bitdepth,
+            interlaced=interlaced,
+        )
+    for w in caught:
+        if issubclass(w.category, RawLayoutWarning):
+            doubt(str(w.message))
+        else:
             warnings_module.showwarning(w.message, w.category, w.filename, w.lineno)
+    return source
+
+
+def ignored_geometry(args: argparse.Namespace, ref: VideoSource, dis: VideoSource) -> list[str]:
+    """A warning when raw-YUV geometry flags are given but neither input is raw YUV."""
+    given = [
+        f"--{k.replace('_', '-')}"
+        for k in ("width", "height", "pixel_format", "bitdepth")
+        if getattr(args, k) is not None
+    ]
+    if not given or "raw" in (ref.kind, dis.kind):
+        return []
+    return [
+        f"{'/'.join(given)} describe raw YUV only and were ignored: both inputs carry their "
+        f"own geometry ({ref.describe()})"
+    ]
+
+
+def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[str]]:
+    """Open the reference and distorted inputs as ``score`` does (:func:`open_input`) and
+    check that they pair; returns them and any warnings."""
+    from ..io._sources import match_sources
+
+    doubts: list[str] = []
+    ref = open_input(args, args.reference, doubt=doubts.append)
+    dis = open_input(args, args.distorted, doubt=doubts.append)
     warnings = doubts + match_sources(
         ref,
         dis,
@@ -153,10 +192,4 @@ def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[
         offset=getattr(args, "offset", 0),
         convert_bitdepth=getattr(args, "convert_bitdepth", None),
     )
-    given = [f"--{k.replace('_', '-')}" for k, v in geometry.items() if v is not None]
-    if given and "raw" not in (ref.kind, dis.kind):
-        warnings.append(
-            f"{'/'.join(given)} describe raw YUV only and were ignored: both inputs carry their "
-            f"own geometry ({ref.describe()})"
-        )
-    return ref, dis, warnings
+    return ref, dis, warnings + ignored_geometry(args, ref, dis)

@@ -16,7 +16,13 @@ from .._defaults import GAIN_LIMIT_RANGE, LOG_FORMATS
 from ..errors import LogFormatError, OutputFileError
 from ._advice import flag
 from .check import add_gate_options, draw_plot, emit
-from .common import add_input_arguments, add_prepare_arguments, count
+from .common import (
+    add_input_arguments,
+    add_prepare_arguments,
+    count,
+    ignored_geometry,
+    open_input,
+)
 
 if TYPE_CHECKING:  # the scoring machinery is imported when the command runs
     from .. import Result, VideoSource
@@ -207,6 +213,10 @@ def run(args: argparse.Namespace) -> int:
 
     models = [parse_model(m) for m in args.model] if args.model else None
     refuse_conflicts(args)
+    if args.check:  # the check's interval settings, before anything is scored
+        from ..verdict._check import check_bootstrap
+
+        check_bootstrap(args.interval_level, args.replicates)
     if len(args.distorted) > 1 or args.output_dir:
         return _run_many(args, models)
     args.distorted = args.distorted[0]
@@ -217,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
     ref = _open(args, args.reference, interlaced=interlaced)
     dis = _open(args, args.distorted, interlaced=interlaced)
     if not args.quiet:
-        for text in _ignored_geometry(args, ref, dis):
+        for text in ignored_geometry(args, ref, dis):
             print(f"pyvmafneg score: warning: {text}", file=sys.stderr)
     converted = args.fps != "off"  # the scored frames are not the file's
     total = args.frames if args.frames is not None or converted else ref.frame_count
@@ -341,43 +351,13 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
 
 
 def _open(args: argparse.Namespace, path: str, *, interlaced: bool = False) -> VideoSource:
-    """:func:`pyvmafneg.open_video` with the raw-YUV geometry flags."""
-    import warnings
+    """:func:`~.common.open_input`, a doubt about a raw file's layout printed as one line."""
 
-    from .. import open_video
-    from ..errors import RawLayoutWarning
+    def doubt(text: str) -> None:
+        if not args.quiet:
+            print(f"pyvmafneg score: warning: {text}", file=sys.stderr)
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RawLayoutWarning)
-        source = open_video(
-            path,
-            width=args.width,
-            height=args.height,
-            pixel_format=args.pixel_format,
-            bitdepth=args.bitdepth,
-            interlaced=interlaced,
-        )
-    for w in caught:  # a doubt about a raw file's layout: one line; others as Python shows them
-        if not issubclass(w.category, RawLayoutWarning):
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-        elif not args.quiet:
-            print(f"pyvmafneg score: warning: {w.message}", file=sys.stderr)
-    return source
-
-
-def _ignored_geometry(args: argparse.Namespace, ref: VideoSource, dis: VideoSource) -> list[str]:
-    """A warning when raw-YUV geometry flags are given but neither input is raw YUV."""
-    given = [
-        f"--{k.replace('_', '-')}"
-        for k in ("width", "height", "pixel_format", "bitdepth")
-        if getattr(args, k) is not None
-    ]
-    if not given or "raw" in (ref.kind, dis.kind):
-        return []
-    return [
-        f"{'/'.join(given)} describe raw YUV only and were ignored: both inputs carry their "
-        f"own geometry ({ref.describe()})"
-    ]
+    return open_input(args, path, doubt=doubt, interlaced=interlaced)
 
 
 def _run_options(args: argparse.Namespace, bar: Progress) -> dict[str, Any]:
@@ -515,6 +495,8 @@ def _finish(result: Result, args: argparse.Namespace) -> int:
     if args.check:
         if not args.json:
             print(f"{len(result)} frames scored ({result.backend})")
+            for line in result._model_interval_lines():
+                print(line)
         report = emit(
             result,
             args,

@@ -28,6 +28,7 @@ in the same order of operations, so the doubles are libvmaf's:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -141,12 +142,14 @@ class ModelCollection:
     members: tuple[VmafModel, ...]
 
 
+@functools.lru_cache(maxsize=6)
 def load_collection(*, clip: bool = True, transform: bool | None = None) -> ModelCollection:
     """Load the bundled ``vmaf_b_v0.6.3`` (the features at any gain limit are the caller's).
 
     ``clip`` and ``transform`` act as libvmaf's model flags do on the main
     model: ``clip=False`` drops its ``score_clip``, ``transform=True`` turns
-    its ``score_transform`` on.
+    its ``score_transform`` on. Loaded once per setting (the models are
+    immutable: frozen, with read-only arrays) and shared by every run.
     """
     text = resources.files("pyvmafneg").joinpath("model_files", f"{COLLECTION}.json")
     data = json.loads(text.read_text("utf-8"))

@@ -344,6 +344,12 @@ def _score_shared(
 
     specs = resolve_models(models)
     split = split_engines(specs, features)
+    if model_intervals:
+        from ._collection import collections_for
+
+        # the twins read the native engine's features: asked of models it does not
+        # score, they are refused here, naming every model of the run
+        collections_for(split.native_models or specs)
     return score_clips(
         lambda: _shared_scorer(
             split, specs, options, threads=threads, model_intervals=model_intervals

@@ -98,6 +98,31 @@ def is_model_key(name: str) -> bool:
     return "vmaf" in low
 
 
+#: libvmaf's name of a bootstrapped collection's resampled model: the collection's, ``_0001`` ...
+_MEMBER = re.compile(r"^(.+)_\d{4}$")
+
+
+def _without_collections(models: list[str], metrics: list[str]) -> list[str]:
+    """Model keys without those of bootstrapped collections, unless they are all there is.
+
+    libvmaf logs a collection ``C`` (e.g. ``vmaf_b_v0.6.3``) as ``C`` (its main
+    model), ``C_0001`` ... (each resampled model) and ``C_bagging``,
+    ``C_stddev``, ``C_ci_p95_lo``, ``C_ci_p95_hi``. The resampled models are
+    never the scores to judge; the main model is, only when the log holds no
+    other model.
+    """
+    collections = {m[: -len("_bagging")] for m in metrics if m.endswith("_bagging")}
+    if not collections:
+        return models
+    kept = [
+        k
+        for k in models
+        if not ((found := _MEMBER.match(k)) is not None and found.group(1) in collections)
+    ]
+    others = [k for k in kept if k not in collections]
+    return others or kept
+
+
 def looks_neg(name: str) -> bool:
     """True when a model name says NEG: contains ``neg`` or an ``egl_1`` option."""
     low = name.lower()
@@ -344,7 +369,9 @@ def _assemble(
     if isinstance(declared, Mapping):
         model_keys = [k for k in declared if k in metrics_arr]
     if not model_keys:
-        model_keys = [k for k in metrics_arr if is_model_key(k)]
+        model_keys = _without_collections(
+            [k for k in metrics_arr if is_model_key(k)], list(metrics_arr)
+        )
     roles: dict[str, str] = {}
     gap = extras.get("gap")
     if isinstance(gap, Mapping):

@@ -350,13 +350,7 @@ class Result:
             else:
                 advice = name_option("clip", False)
                 lines.append(f"{'above 100':>{w}}: n/a (scores clipped at 100; use {advice})")
-        for key, mi in self.model_intervals.items():
-            mp = mi.pooled()
-            lines.append(
-                f"{key + ' model':>{w}}: {mi.collection} bagging {mp['bagging']:8.4f}  "
-                f"95% [{mp['low']:.4f}, {mp['high']:.4f}]  stddev {mp['stddev']:.4f} "
-                "(bootstrapped SVMs, mean over frames)"
-            )
+        lines += self._model_interval_lines(w)
         for key in self.extra_metrics():
             p = pool(self.features[key])
             lines.append(
@@ -366,6 +360,18 @@ class Result:
         return "\n".join(lines)
 
     # -- uncertainty -------------------------------------------------------------
+    def _model_interval_lines(self, width: int = 16) -> list[str]:
+        """One line per model with a bootstrapped twin: its pooled bagging score and interval."""
+        lines = []
+        for key, mi in self.model_intervals.items():
+            mp = mi.pooled()
+            lines.append(
+                f"{key + ' model':>{width}}: {mi.collection} bagging {mp['bagging']:8.4f}  "
+                f"95% [{mp['low']:.4f}, {mp['high']:.4f}]  stddev {mp['stddev']:.4f} "
+                "(bootstrapped SVMs, mean over frames)"
+            )
+        return lines
+
     def interval(self, key: str | None = None, *, level: float = 0.95) -> Any:
         """Bootstrap interval of the pooled mean of a model or feature over frames.
 

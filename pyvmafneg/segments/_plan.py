@@ -98,6 +98,7 @@ class SegmentTask:
     subsample: int = 1
     read_from: int = 0
     filters: tuple[tuple[str, str, int, int], ...] = ()
+    model_intervals: bool = False
 
     @property
     def frames(self) -> int:
@@ -183,6 +184,7 @@ def plan_segments(
     convert_bitdepth: int | None = None,
     subsample: int = 1,
     filters: tuple[tuple[str, str, int, int], ...] = (),
+    model_intervals: bool = False,
 ) -> list[SegmentTask]:
     """One :class:`SegmentTask` per range, reading one frame more on each side the title has.
 
@@ -220,6 +222,7 @@ def plan_segments(
             subsample=subsample,
             read_from=read[0],
             filters=filters,
+            model_intervals=model_intervals,
         )  # fmt: skip
         for i, ((a, b), read, r, d) in enumerate(zip(ranges, padded, refs, diss, strict=True))
     ]

@@ -8,6 +8,7 @@ from typing import Any
 from ..io._sources import VideoSource
 from ..results._store import HashCache, pair_key
 from ._plan import SegmentTask
+from ._segment import INTERVAL_OUTPUTS
 
 __all__ = ["default_store", "key_tasks", "row_fits"]
 
@@ -68,6 +69,7 @@ def key_tasks(
         "convert_bitdepth": task.convert_bitdepth,
         "subsample": task.subsample,
         "filters": [list(f) for f in task.filters],
+        "model_intervals": "bootstrapped twins" if task.model_intervals else None,
     }
     # Only options in use enter the key, so stores written before they existed still match.
     base |= {k: v for k, v in chosen.items() if v not in (None, 0, [], 1)}
@@ -89,6 +91,17 @@ def row_fits(row: dict[str, Any], task: SegmentTask) -> bool:
             and row.get("frames", task.scored) == task.scored
             and bool(row["scores"])
             and all(len(v) == n for part in ("scores", "features") for v in row[part].values())
+            and (
+                not task.model_intervals
+                or (
+                    bool(row["intervals"])
+                    and all(
+                        len(row["intervals"][m][k]) == n
+                        for m in row["intervals"]
+                        for k in INTERVAL_OUTPUTS
+                    )
+                )
+            )
         )
     except (KeyError, TypeError, AttributeError):
         return False

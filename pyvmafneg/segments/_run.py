@@ -112,6 +112,7 @@ def score_segments(
     convert_bitdepth: int | None = None,
     subsample: int = 1,
     filters: Mapping[str, str] | None = None,
+    model_intervals: bool = False,
 ) -> SegmentRun:
     """Score one pair as contiguous segments in parallel; stitch one exact :class:`Result`.
 
@@ -181,6 +182,10 @@ def score_segments(
         size). Each segment runs its frames through the chain, the borrowed
         frame on each side included: a deinterlaced frame depends on its
         neighbours only, so the frames a segment keeps equal one pass's.
+    model_intervals:
+        Also each model's bootstrapped twin, as for :func:`pyvmafneg.score`
+        (native and libvmaf backends): its outputs at a frame come from that
+        frame's features alone, so the stitched ones equal one pass's.
     subsample:
         Score every N-th frame of the title (N >= 1), as one pass does.
 
@@ -208,6 +213,8 @@ def score_segments(
 
         backend = default_backend(models, features=features or None)
     extra = _check_options(backend, workers, subsample, features)
+    if model_intervals:
+        _check_model_intervals(backend, models)
     offset = check_offset(offset)
     title = _open_title(
         reference,
@@ -244,6 +251,7 @@ def score_segments(
             for role, graph in sorted((filters or {}).items())
             for src in [title.reference if role == "reference" else title.distorted]
         ),
+        model_intervals=bool(model_intervals),
     )
     run = SegmentRun(result=None, segments=ranges)  # type: ignore[arg-type]
     result_store = None
@@ -300,6 +308,22 @@ def _check_options(
             value=temporal,
         )
     return extra
+
+
+def _check_model_intervals(
+    backend: str, models: Iterable[ModelSpec | str] | ModelSpec | str | None
+) -> None:
+    """Refuse model intervals of a backend without them, or of models without a twin."""
+    from ..engines._collection import collections_for
+    from ..engines._registry import SHARED_BACKEND, get_backend
+
+    if backend != SHARED_BACKEND and "model_intervals" not in get_backend(backend).options:
+        raise OptionError(
+            f"the {backend} backend gives no model intervals",
+            advice="leave out {model_intervals} or use {backend}",
+            options={"model_intervals": False, "backend": "native"},
+        )
+    collections_for(resolve_models(models))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,10 @@ from ..io._conform import filtered_source
 from ..io._ranges import open_range
 from ._plan import SegmentTask
 
-__all__ = ["score_segment", "stored_value"]
+__all__ = ["INTERVAL_OUTPUTS", "score_segment", "stored_value"]
+
+#: The per-frame outputs of a model's bootstrapped twin a row keeps.
+INTERVAL_OUTPUTS = ("score", "bagging", "stddev", "low", "high")
 
 
 def _finite(value: float) -> float | str | None:
@@ -61,7 +64,9 @@ def score_segment(task: SegmentTask) -> dict[str, Any]:
     opened = time.perf_counter()
     threaded = task.backend == SHARED_BACKEND or "threads" in get_backend(task.backend).options
     workers = {"threads": task.threads} if threaded else {}
-    extra = {"features": list(task.features)} if task.features else {}
+    extra: dict[str, Any] = {"features": list(task.features)} if task.features else {}
+    if task.model_intervals:
+        extra["model_intervals"] = True
     result = score(
         ref,
         dis,
@@ -100,6 +105,13 @@ def score_segment(task: SegmentTask) -> dict[str, Any]:
         "frames": [int(f) for f in title[keep]],
         "scores": cut(result.scores),
         "features": cut(result.features),
+        "intervals": {
+            model: {
+                "collection": mi.collection,
+                **cut({k: getattr(mi, k) for k in INTERVAL_OUTPUTS}),
+            }
+            for model, mi in result.model_intervals.items()
+        },
         # The store writes keys sorted; keep libvmaf's order of series.
         "order": {"scores": list(result.scores), "features": list(result.features)},
         "version": result.version,

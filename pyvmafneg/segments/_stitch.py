@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 
 from ..engines._models import ModelSpec, pick_pair
+from ..results._model_interval import ModelInterval
 from ..results._result import Result
-from ._segment import stored_value
+from ._segment import INTERVAL_OUTPUTS, stored_value
 
 __all__ = ["stitch"]
 
@@ -28,6 +29,17 @@ def stitch(
         return {n: np.array(v, np.float64) for n, v in values.items()}
 
     default, neg = pick_pair(list(specs))
+    intervals = {
+        model: ModelInterval(
+            model,
+            first["collection"],
+            **{
+                k: np.array([stored_value(v) for r in rows for v in r["intervals"][model][k]])
+                for k in INTERVAL_OUTPUTS
+            },
+        )
+        for model, first in (rows[0].get("intervals") or {}).items()
+    }
     numbers = [f for r in rows for f in r.get("frames", range(r["start"], r["stop"]))]
     return Result(
         frames=np.asarray(numbers, dtype=np.int64),
@@ -40,4 +52,5 @@ def stitch(
         version=rows[0]["version"],
         models=dict(rows[0]["models"]),
         fps=frames / seconds if seconds > 0 else None,
+        model_intervals=intervals,
     )

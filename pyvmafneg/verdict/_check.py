@@ -189,7 +189,7 @@ def check(
         When ``baseline`` scores other frames or another source.
     """
     limits = _limits(result, threshold, borderline, frame_threshold, ceiling_margin, floor)
-    _check_bootstrap(level, replicates)
+    check_bootstrap(level, replicates)
     family = _refuse(result, baseline, ceiling_model)
     m = measure(result, clipped, ceiling_model, ceiling_margin, family)
     d_scores, n_scores = result.scores[m.d_key], result.scores[m.n_key]
@@ -264,7 +264,7 @@ def check(
     )
 
 
-def _check_bootstrap(level: object, replicates: object) -> None:
+def check_bootstrap(level: object, replicates: object) -> None:
     """Raise OptionError for a level outside (0, 1) or fewer than 100 replicates."""
     if (
         isinstance(level, bool)

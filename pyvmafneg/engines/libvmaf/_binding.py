@@ -27,6 +27,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from cffi import FFI
@@ -292,6 +293,30 @@ def library_info(path: str | os.PathLike[str] | None = None) -> LibraryInfo:
     return load_library(path).info
 
 
+def _model_config(lib: Libvmaf, name: str, flags: int) -> tuple[Any, Any]:
+    """A ``VmafModelConfig`` naming the model ``name``, and the name's buffer (which the
+    caller keeps while libvmaf may read the name)."""
+    buffer = lib.ffi.new("char[]", name.encode())
+    cfg = lib.ffi.new("VmafModelConfig *")
+    cfg.name = buffer
+    cfg.flags = flags
+    return buffer, cfg
+
+
+def _feature_dictionary(lib: Libvmaf, key: str, value: float) -> Any:
+    """A libvmaf feature dictionary holding ``key=value`` (the caller hands it to libvmaf).
+
+    Raises :class:`~pyvmafneg.errors.ModelError` when libvmaf rejects the entry.
+    """
+    d = lib.ffi.new("VmafFeatureDictionary **")
+    rc = lib.lib.vmaf_feature_dictionary_set(d, key.encode(), repr(float(value)).encode())
+    if rc:
+        if d[0] != lib.ffi.NULL:
+            lib.lib.vmaf_feature_dictionary_free(d)
+        raise ModelError(f"libvmaf rejected {key}={value!r} (status {rc})")
+    return d[0]
+
+
 class _LoadedModel:
     """A libvmaf model handle plus the spec that made it."""
 
@@ -299,10 +324,7 @@ class _LoadedModel:
         ffi = lib.ffi
         self.spec = spec
         self._lib = lib
-        self._name = ffi.new("char[]", spec.name.encode())
-        cfg = ffi.new("VmafModelConfig *")
-        cfg.name = self._name
-        cfg.flags = flags
+        self._name, cfg = _model_config(lib, spec.name, flags)
         handle = ffi.new("VmafModel **")
         if spec.is_path:
             check_model_file(spec.source)  # libvmaf crashes on some damaged models
@@ -327,15 +349,9 @@ class _LoadedModel:
             raise
 
     def _overload(self, extractor: str, key: str, value: float) -> None:
-        ffi, lib = self._lib.ffi, self._lib.lib
-        d = ffi.new("VmafFeatureDictionary **")
-        rc = lib.vmaf_feature_dictionary_set(d, key.encode(), repr(float(value)).encode())
-        if rc:
-            if d[0] != ffi.NULL:
-                lib.vmaf_feature_dictionary_free(d)
-            raise ModelError(f"libvmaf rejected {key}={value!r} (status {rc})")
+        dictionary = _feature_dictionary(self._lib, key, value)
         # libvmaf takes ownership of the dictionary, whatever the outcome.
-        rc = lib.vmaf_model_feature_overload(self.ptr, extractor.encode(), d[0])
+        rc = self._lib.lib.vmaf_model_feature_overload(self.ptr, extractor.encode(), dictionary)
         self._lib.check(rc, "vmaf_model_feature_overload", f"could not set {key}={value!r}")
 
     def destroy(self) -> None:
@@ -350,7 +366,8 @@ class _LoadedCollection:
 
     The plain collection is libvmaf's built-in ``vmaf_b_v0.6.3`` with the
     twin's gain limits overloaded on every model
-    (``vmaf_model_collection_feature_overload``); the NEG twin is the bundled
+    (``vmaf_model_collection_feature_overload``), or the bundled file where
+    libvmaf has no built-in models; the NEG twin is the bundled
     ``vmaf_b_v0.6.3neg.json``, which carries the same limits in its
     ``feature_opts_dicts``, loaded from its path (``from_file=True`` loads
     the bundled file of either twin).
@@ -362,16 +379,23 @@ class _LoadedCollection:
         ffi = lib.ffi
         self.spec = spec
         self._lib = lib
-        self._name = ffi.new("char[]", spec.name.encode())
-        cfg = ffi.new("VmafModelConfig *")
-        cfg.name = self._name
-        cfg.flags = flags
+        self._name, cfg = _model_config(lib, spec.name, flags)
         model = ffi.new("VmafModel **")
         handle = ffi.new("VmafModelCollection **")
         self.ptr = None
         self.model = None
+        if not _has_symbol(lib.lib, "vmaf_model_collection_load_from_path"):
+            raise LibvmafError(
+                f"this libvmaf ({lib.info.version}) has no model-collection API, which model "
+                "intervals need; use libvmaf 2.x or 3.x, or the native backend",
+                function="vmaf_model_collection_load",
+            )
         use_file = spec.is_neg if from_file is None else from_file
-        if use_file:
+        rc = 1
+        if not use_file:
+            rc = lib.lib.vmaf_model_collection_load(model, handle, cfg, COLLECTION.encode())
+            overloads = self._limits(spec)
+        if rc:  # the bundled file (also where libvmaf was built without its models)
             stem = NEG_COLLECTION if spec.is_neg else COLLECTION
             resource = importlib.resources.files("pyvmafneg").joinpath(
                 "model_files", f"{stem}.json"
@@ -381,13 +405,11 @@ class _LoadedCollection:
                     model, handle, cfg, os.fsencode(path)
                 )
             overloads = () if spec.is_neg else self._limits(spec)
-        else:
-            rc = lib.lib.vmaf_model_collection_load(model, handle, cfg, COLLECTION.encode())
-            overloads = self._limits(spec)
         if rc:
             raise ModelError(
                 f"could not load the model collection {spec.describe()!r} (libvmaf status "
-                f"{rc}): this libvmaf ({lib.info.version}) has no {COLLECTION}"
+                f"{rc}): this libvmaf ({lib.info.version}) reads neither its built-in "
+                f"{COLLECTION} nor the bundled file"
             )
         self.ptr, self.model = handle[0], model[0]
         _count("models", 1)
@@ -410,17 +432,11 @@ class _LoadedCollection:
         )
 
     def _overload(self, extractor: str, key: str, value: float) -> None:
-        ffi, lib = self._lib.ffi, self._lib.lib
-        d = ffi.new("VmafFeatureDictionary **")
-        rc = lib.vmaf_feature_dictionary_set(d, key.encode(), repr(float(value)).encode())
-        if rc:
-            if d[0] != ffi.NULL:
-                lib.vmaf_feature_dictionary_free(d)
-            raise ModelError(f"libvmaf rejected {key}={value!r} (status {rc})")
+        dictionary = _feature_dictionary(self._lib, key, value)
         # libvmaf copies the dictionary for every resampled model and keeps it for the main one.
-        holder = ffi.new("VmafModelCollection **", self.ptr)
-        rc = lib.vmaf_model_collection_feature_overload(
-            self.model, holder, extractor.encode(), d[0]
+        holder = self._lib.ffi.new("VmafModelCollection **", self.ptr)
+        rc = self._lib.lib.vmaf_model_collection_feature_overload(
+            self.model, holder, extractor.encode(), dictionary
         )
         self._lib.check(
             rc, "vmaf_model_collection_feature_overload", f"could not set {key}={value!r}"
