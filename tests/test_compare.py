@@ -139,6 +139,7 @@ def test_dask_local_cluster_gives_identical_numbers(scored, sample: Path, tmp_pa
     assert "dask.distributed" in outcome.comparison.provenance
 
 
+@pytest.mark.slow
 def test_rerun_skips_finished_pairs(scored, sample: Path, tmp_path: Path) -> None:
     store = tmp_path / "results.jsonl"
     shutil.copy(scored.store, store)
@@ -260,6 +261,7 @@ def test_store_repairs_a_torn_tail_and_refuses_a_second_writer(tmp_path: Path) -
     assert path.read_text() == '{"key": "a", "status": "ok"}\n{"key":"c","status":"ok"}\n'
 
 
+@pytest.mark.slow
 def test_cli_compare_text_csv_and_report(scored, sample: Path, tmp_path: Path, capsys) -> None:
     store = tmp_path / "results.jsonl"
     shutil.copy(scored.store, store)
@@ -405,6 +407,7 @@ def test_cli_sample_builds_and_compares(tmp_path: Path, capsys) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_rebuilt_sample_is_the_same_bytes_and_scores_nothing(tmp_path: Path) -> None:
     """Encodes are written bit-exactly, so a rebuilt sample keeps its content keys."""
     small = {"sources": ["coffee"], "frames": 3, "width": 96, "height": 64}

@@ -187,6 +187,7 @@ def test_plain_ladder_has_no_hull_shift(ladder):
         assert c.hull("cat", series, "vmaf").encodes == c.hull("cat", series, "vmaf_neg").encodes
 
 
+@pytest.mark.slow
 def test_text_html_json_csv_carry_the_hull_bd_and_the_ladder(ladder, tmp_path, capsys):
     tmp, _, manifest, outcome = ladder
     c = outcome.comparison

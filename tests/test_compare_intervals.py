@@ -80,6 +80,7 @@ def test_the_constructed_curves_have_the_known_bd_rate() -> None:
     assert e.replicates == 300 and e.level == 0.95
 
 
+@pytest.mark.slow
 def test_interval_covers_the_truth_and_shrinks_as_frames_grow() -> None:
     """12 comparisons per frame count, noise sd 4 points per frame, true BD-rate -10 %."""
     rng = np.random.default_rng(2)
@@ -100,6 +101,7 @@ def test_interval_covers_the_truth_and_shrinks_as_frames_grow() -> None:
     assert widths[640] / widths[40] == pytest.approx(0.25, rel=0.25)
 
 
+@pytest.mark.slow
 def test_average_interval_spreads_with_the_sources() -> None:
     """Eight sources whose true BD-rates differ; frames barely matter (noise sd 0.05)."""
     rng = np.random.default_rng(3)

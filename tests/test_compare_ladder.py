@@ -73,6 +73,7 @@ def test_bd_rates_under_psnr_and_ssim_match_bjontegaard(ladder):
         assert entry.bd_rate == pytest.approx(want, rel=1e-6, abs=1e-6), metric
 
 
+@pytest.mark.slow
 def test_outputs_carry_psnr_and_ssim(ladder, tmp_path, capsys):
     tmp, _, manifest, _ = ladder
     report = tmp_path / "report"

@@ -97,6 +97,7 @@ def sample(tmp_path_factory):
     return manifest, outcome
 
 
+@pytest.mark.slow
 def test_comparison_loads_from_its_manifest_and_its_store(sample):
     manifest, outcome = sample
     ran = outcome.comparison
@@ -114,6 +115,7 @@ def test_comparison_loads_from_its_manifest_and_its_store(sample):
         assert row.scores == by_key[row.key].scores and row.gap == by_key[row.key].gap
 
 
+@pytest.mark.slow
 def test_comparison_tables(sample):
     _, outcome = sample
     comparison = outcome.comparison
@@ -133,6 +135,7 @@ def test_comparison_tables(sample):
         comparison.to_pandas("nonesuch")
 
 
+@pytest.mark.slow
 def test_comparison_html_and_figure(sample):
     _, outcome = sample
     comparison = outcome.comparison

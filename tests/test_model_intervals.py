@@ -155,6 +155,9 @@ def test_result_outputs_and_refusals(pair) -> None:  # type: ignore[no-untyped-d
     result = pyvmafneg.score(ref, dis, model_intervals=True)
     summary = result.summary()
     assert "vmaf_neg model: vmaf_b_v0.6.3neg bagging" in summary
+    page = result._repr_html_()
+    high = result.model_intervals["vmaf_neg"].pooled()["high"]
+    assert "<td>vmaf_b_v0.6.3neg</td>" in page and f"<td>{high:.4f}</td>" in page
     extras = result.to_dict()["pyvmafneg"]["model_intervals"]
     assert extras["vmaf"]["pooled"] == result.model_intervals["vmaf"].pooled()
     assert extras["vmaf_neg"]["collection"] == "vmaf_b_v0.6.3neg"

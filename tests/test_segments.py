@@ -297,6 +297,7 @@ def test_a_killed_run_resumes_with_the_unfinished_segments(hd, hd_plain, tmp_pat
     _assert_same(hd_plain, again.result)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_at_once_and_keeps_finished_segments(hd, tmp_path: Path) -> None:
     store = tmp_path / "segments.jsonl"
     args = [

@@ -73,6 +73,8 @@ def test_sharpened_flagged_with_numbers_from_libvmaf(pair: dict[str, Path]) -> N
     assert gap.message.startswith(f"vmaf credits {report.tested_gap:.2f} points that vmaf_neg caps")
     assert f"capping ADM alone removes {gap.numbers['adm_credit']:.2f}" in gap.message
     assert "Likely cause: enhancement" in gap.message
+    # ... and how sure it is, with the honest encodes that reached the same excess.
+    assert "How sure:" in gap.message and "libx264 ultrafast encodes of noisy" in gap.message
     # The plain gap rule names no cause: honest low-rate encodes reach large gaps too.
     plain = check(clipped, threshold=3.25)
     assert plain.evidence[0].code == "gap" and "Likely cause" not in plain.evidence[0].message

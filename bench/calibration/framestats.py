@@ -6,13 +6,17 @@ scaled back with its scaler):
 ``band_high``
     :func:`bands.band_energy_ratio`: energy of the finest band (luma minus its
     Gaussian blur, sigma 1) of the encode over the reference's.
+``block{4,8,16}_ref``, ``block{4,8,16}_dis``
+    :func:`blocking.blocking_ratios`: the block-edge ratio
+    (mean squared luma step across the lines of a 4-, 8- or 16-pixel grid over that
+    inside the blocks) of the reference and of the encode.
 ``integer_{vif,adm}_cap_share_scale{0..3}_egl_1``
     The native engine's cap shares per scale (pooled mean): the share of
     locations where VMAF-NEG's gain limit of 1 acts.
 
-Cached as JSON in ``cache/framestats/band/`` and ``cache/framestats/caps/``
-(ignored by git), each measured in its own pass (the band energy first: it is
-the cheaper); ``calibrate.py`` reads them.
+Cached as JSON in ``cache/framestats/band/``, ``cache/framestats/block/`` and
+``cache/framestats/caps/`` (ignored by git), each measured in its own pass (the
+cheaper first); ``calibrate.py`` reads them.
 """
 
 from __future__ import annotations
@@ -27,14 +31,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bands  # noqa: E402
+import blocking  # noqa: E402
 import suite  # noqa: E402
 import video  # noqa: E402
 
 CACHE = HERE / "cache" / "framestats"
 
 
-#: What each pass measures: ``band`` (the band-energy ratio) or ``caps`` (the cap shares).
-PASSES = ("band", "caps")
+#: What each pass measures: ``band`` (the band-energy ratio), ``block`` (the block-edge
+#: ratios) or ``caps`` (the cap shares).
+PASSES = ("band", "block", "caps")
 
 
 def path_of(item_id: str, what: str) -> Path:
@@ -62,6 +68,13 @@ def measure(ref: Path, clip: Path, scaler: str | None, what: str) -> dict[str, f
     options = {"scale": scaler} if scaler else {}
     if what == "band":
         return {"band_high": bands.band_energy_ratio(str(ref), str(clip), **options).ratio}
+    if what == "block":
+        out: dict[str, float] = {}
+        for grid, b in blocking.blocking_ratios(
+            str(ref), str(clip), grids=(4, 8, 16), **options
+        ).items():
+            out |= {f"block{grid}_ref": b.reference, f"block{grid}_dis": b.distorted}
+        return out
     result = pyvmafneg.score(str(ref), str(clip), backend="native", clip=False, **options)
     return {k: float(np.mean(v)) for k, v in result.features.items() if "cap_share" in k}
 

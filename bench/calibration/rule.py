@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -65,6 +66,10 @@ BAND_MIN_NEG = 10.0
 #: The band-energy rule's margin: the largest leave-one-source-out excess of the fitting
 #: sources' honest items, rounded up to the next BAND_MARGIN_STEP, and at least one step.
 BAND_MARGIN_STEP = 0.05
+#: The blocking evidence (``blocking.py``, needs the decoded frames; evaluated, not shipped):
+#: grid (pixels) and the margin added to the envelope of the fitting sources' enhanced items.
+BLOCK_GRID = 8
+BLOCK_MARGIN = 0.5
 
 
 @dataclass
@@ -93,12 +98,19 @@ class Row:
     d_adm2: float = math.nan
     frame_max: float = math.nan
     band: float = math.nan  # finest band's energy ratio, encode over reference (frames)
+    block_ref: float = math.nan  # block-edge ratio of the reference (frames)
+    block_dis: float = math.nan  # block-edge ratio of the encode (frames)
     lift: float | None = None
     grade_clipped: str = ""
     grade_unclipped: str = ""
     evidence: tuple[str, ...] = ()  # codes of the flags raised (clipped scores)
     plain_clipped: str = ""  # the former default (plain gap rule at 3.25)
     extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def block(self) -> float:
+        """Blocking excess: block-edge ratio of the encode minus the reference's."""
+        return self.block_dis - self.block_ref
 
     @property
     def still(self) -> bool:
@@ -132,6 +144,8 @@ def _measure(row: Row, path: Path) -> Row:
     row.gap_clipped = float(clipped.pooled_gap)
     stats = framestats.cached(row.id)
     row.band = float(stats.get("band_high", math.nan))
+    row.block_ref = float(stats.get(f"block{BLOCK_GRID}_ref", math.nan))
+    row.block_dis = float(stats.get(f"block{BLOCK_GRID}_dis", math.nan))
     row.extra |= {k: v for k, v in stats.items() if k != "band_high"}
     return row
 
@@ -206,6 +220,30 @@ def fit_envelope(honest: list[Row], min_neg: float) -> tuple[tuple[float, float]
     return tuple((float(lv), round(float(v), 3)) for lv, v in zip(levels, values, strict=True))
 
 
+def fit_block_envelope(
+    enhanced: list[Row], min_neg: float, get: Callable[[Row], float] = lambda r: r.block
+) -> tuple[tuple[float, float], ...]:
+    """Knots (NEG level, largest blocking excess of enhanced items within STEP of it) from
+    ``min_neg`` to 100: a level without enhanced items nearby takes the larger of its
+    neighbours, then the knots are made non-increasing in NEG (no lower quality level is held
+    to less blocking than a higher one: blocking grows as the rate falls), rounded up."""
+    levels = np.arange(min_neg, 100.0 + 1e-9, STEP)
+    pts = [(r.neg, get(r)) for r in enhanced if math.isfinite(get(r))]
+    values = np.array(
+        [max((b for n, b in pts if abs(n - lv) <= STEP), default=math.nan) for lv in levels]
+    )
+    if np.isnan(values).all():
+        return ((min_neg, math.inf), (100.0, math.inf))
+    for i in np.flatnonzero(np.isnan(values)):
+        values[i] = np.nanmax(values[max(0, i - 1) : i + 2])
+    values = np.where(np.isnan(values), np.nanmax(values), values)
+    values = np.maximum.accumulate(values[::-1])[::-1]
+    return tuple(
+        (float(lv), math.ceil(float(v) * 1000.0) / 1000.0)
+        for lv, v in zip(levels, values, strict=True)
+    )
+
+
 def fit_band_envelope(honest: list[Row], min_neg: float) -> tuple[tuple[float, float], ...]:
     """Knots (NEG level, largest honest band-energy ratio within STEP of it) from ``min_neg``
     to 100, made non-decreasing in NEG: no higher quality level is held to a smaller ratio
@@ -277,6 +315,18 @@ class Fit:
     band_knots: tuple[tuple[float, float], ...] = ()
     band_margin: float = math.inf
     band_loso: dict[str, float] = field(default_factory=dict)
+    block_knots: tuple[tuple[float, float], ...] = ()
+    block_margin: float = BLOCK_MARGIN
+
+    def block_limit(self, neg: float) -> float:
+        return envelope_at(self.block_knots, neg) + self.block_margin
+
+    def block_fires(self, r: Row) -> bool:
+        """The gap rule, with a gap excess put down to blocking above the limit (evaluated
+        on the frames, not shipped)."""
+        return self.gap_fires(r) and not (
+            math.isfinite(r.block) and r.block > self.block_limit(r.neg)
+        )
 
     def threshold(self, neg: float) -> float:
         return envelope_at(self.knots, neg) + self.margin
@@ -318,6 +368,7 @@ def fit_rule(
         fit_band_envelope(honest, band_min_neg),
         band_margin(worst),
         worst,
+        fit_block_envelope([r for r in fit if not r.honest], min_neg),
     )
 
 

@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="pyvmafneg",
         description="VMAF and VMAF-NEG with libvmaf in-process; see how much of a score "
-        "comes from enhancement (the default - NEG gap).",
+        "is credit VMAF-NEG caps (the default - NEG gap), the credit enhancement earns.",
     )
     parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -491,24 +491,11 @@ class Comparison:
                     hull = [rows[i] for i in hull_indices(pts)]  # type: ignore[arg-type]
                     hpts = [(r.bitrate_kbps, r.scores[metric]) for r in hull]
                     for unit, targets in (("kbps", kbps), ("score", scores)):
+                        pick = pick_nearest_rate if unit == "kbps" else pick_nearest_quality
                         for target in targets:
-                            if not hull:
-                                picks.append(
-                                    LadderPick(
-                                        source,
-                                        series,
-                                        metric,
-                                        float(target),
-                                        unit,
-                                        None,
-                                        None,
-                                        None,
-                                        None,
-                                    )  # fmt: skip
-                                )
-                                continue
-                            pick = pick_nearest_rate if unit == "kbps" else pick_nearest_quality
-                            r = hull[pick(hpts, float(target))]  # type: ignore[arg-type]
+                            r = None  # no points on the curve: the target is listed, unmatched
+                            if hull:
+                                r = hull[pick(hpts, float(target))]  # type: ignore[arg-type]
                             picks.append(
                                 LadderPick(
                                     source,
@@ -516,10 +503,10 @@ class Comparison:
                                     metric,
                                     float(target),
                                     unit,
-                                    r.point,
-                                    r.resolution,
-                                    r.bitrate_kbps,
-                                    r.scores[metric],
+                                    None if r is None else r.point,
+                                    None if r is None else r.resolution,
+                                    None if r is None else r.bitrate_kbps,
+                                    None if r is None else r.scores[metric],
                                 )  # fmt: skip
                             )
         self.ladder = picks

@@ -1,8 +1,11 @@
 """Score every pair of a comparison manifest, in parallel, resumably.
 
-One task per (reference, encode) pair; the frames are decoded and scored
-inside the task, one pair of frames at a time, so memory does not grow with
-clip length or with the number of pairs. Tasks run
+One task per group of pairs of one reference (:func:`group_tasks`): the
+reference is decoded once for the group and, on the native engine, its share
+of the filtering computed once per frame (:func:`score_group`); the frames are
+decoded and scored inside the task, one frame at a time, so memory does not
+grow with clip length. Each pair is still stored, resumed and retried on its
+own. Tasks run
 
 - in this process when ``workers=1``,
 - in a pool of worker processes on this machine (the default: one per CPU),
@@ -100,27 +103,11 @@ def score_pair(task: PairTask) -> dict[str, Any]:
     libvmaf error ...) comes back with ``status='error'`` and the message.
     """
     from ..engines._registry import score
-    from ..io._sources import known_frame_count, match_sources, open_video
 
     row = dict(task.row, key=task.key, status="ok", error=None)
     start = time.perf_counter()
     try:
-        ref_path, ref_raw, _ = task.reference
-        enc_path, enc_raw, enc_fps = task.encode
-        interlaced = task.broadcast.get("deinterlace", "off") != "off"
-        ref = open_video(ref_path, **ref_raw, interlaced=interlaced)
-        enc = coded = open_video(enc_path, **enc_raw, interlaced=interlaced)
-        if task.broadcast:
-            from ..engines._ffmpeg import find_ffmpeg
-            from ..io._conform import conform_pair
-
-            detect = task.broadcast.get("crop", "").lower() == "detect"
-            pair = conform_pair(
-                ref, enc, **task.broadcast, ffmpeg=find_ffmpeg() if detect else None
-            )
-            ref, enc = pair.reference, pair.distorted
-        _check_rung(task, ref, enc, coded)
-        match_sources(ref, enc, frames=task.frames, scale=task.scale, size=task.size)
+        ref, enc, coded = _open_pair(task)
         fed = [0]
         result = score(
             ref,
@@ -134,54 +121,204 @@ def score_pair(task: PairTask) -> dict[str, Any]:
             size=task.size,
             features=list(CLASSIC_METRICS),
         )
-        frames = fed[0]
-        fps = enc_fps or enc.fps or ref.fps
-        shown = [*result.scores, *(k for k in CLASSIC_METRICS.values() if k in result.features)]
-        row.update(
-            frames=frames,
-            width=task.size[0] if task.size else ref.width,
-            height=task.size[1] if task.size else ref.height,
-            fps=fps,
-            resolution=f"{coded.width}x{coded.height}",
-            scores={k: _finite(result.pooled(k).mean) for k in shown},
-            pooled={
-                k: {s: _finite(v) for s, v in result.pooled(k).as_dict().items() if s != "count"}
-                for k in shown
-            },
-            frame_scores={
-                k: [float(v) for v in result[k]]
-                for k in shown
-                if all(math.isfinite(v) for v in result[k])
-            },
-        )
-        if result.has_gap:
-            row["gap"] = _finite(result.pooled_gap)
-            row["max_frame_gap"] = _finite(float(result.gap.max()))
-            row["check"] = check(result, sources=[enc_path]).as_dict(per_frame=False)
-        if task.bitrate_kbps is not None:
-            row.update(bitrate_kbps=task.bitrate_kbps, bitrate_from="given")
-        elif fps:
-            # The file holds every frame of the encode; with no frames limit all were
-            # scored, so only a limited run needs the count (a demux of the file).
-            total = frames if task.frames is None else (known_frame_count(enc) or frames)
-            seconds = total / fps
-            row.update(
-                bitrate_kbps=os.path.getsize(enc_path) * 8 / 1000 / seconds,
-                bitrate_from="file size",
-            )
-        else:
-            raise OptionError(
-                f"{enc_path!r} does not state its frame rate; give bitrate_kbps or fps for it "
-                "in the manifest"
-            )
-    except VmafNegError as exc:
+        _fill_row(task, row, result, fed[0], ref, enc, coded)
+    except Exception as exc:  # noqa: BLE001 - one bad pair must not stop a comparison
+        _fail_row(row, exc)
+    row["seconds"] = round(time.perf_counter() - start, 3)
+    return row
+
+
+def group_key(task: PairTask) -> tuple[Any, ...]:
+    """Pairs of equal keys are scored together (:func:`score_group`): the same reference file
+    read the same way, the same models and options. A pair with broadcast steps (crop,
+    deinterlacing, a frame-rate change) is prepared on its own and keys alone."""
+    if task.broadcast:
+        return ("alone", task.key)
+    ref_path, ref_raw, _ = task.reference
+    return (
+        ref_path,
+        tuple(sorted((k, repr(v)) for k, v in ref_raw.items())),
+        tuple(spec.describe() for spec in task.models),
+        task.subsample,
+        task.threads,
+        task.frames,
+        task.scale,
+        task.size,
+    )
+
+
+def group_tasks(tasks: Sequence[PairTask], workers: int = 1) -> list[list[PairTask]]:
+    """The pairs in groups by :func:`group_key`, in their order; a group is split so that
+    there are at least ``workers`` groups where the pairs allow (each group is one task)."""
+    groups: dict[tuple[Any, ...], list[PairTask]] = {}
+    for task in tasks:
+        groups.setdefault(group_key(task), []).append(task)
+    most = max(2, -(-len(tasks) // max(1, workers)))
+    out = []
+    for group in groups.values():
+        parts = -(-len(group) // most)
+        size = -(-len(group) // parts)
+        out += [group[i : i + size] for i in range(0, len(group), size)]
+    return out
+
+
+def score_group(tasks: Sequence[PairTask]) -> list[dict[str, Any]]:
+    """Score pairs of one reference (equal :func:`group_key`): the reference is decoded once
+    and its frames go to every pair's run; on the native engine the runs share the
+    reference's filtering frame by frame. Each row equals the row :func:`score_pair` gives
+    the pair alone (never raises: a pair that fails gets its error row, the others go on).
+    """
+    if len(tasks) == 1:
+        return [score_pair(tasks[0])]
+    import threading
+
+    from ..engines._registry import score
+    from ..engines.native import ReferenceGroup, joining
+    from ..io._broadcast import Broadcast
+
+    start = time.perf_counter()
+    rows = [dict(t.row, key=t.key, status="ok", error=None) for t in tasks]
+    opened = []
+    for i, task in enumerate(tasks):
+        try:
+            opened.append((i, *_open_pair(task)))
+        except Exception as exc:  # noqa: BLE001 - one bad pair must not stop a comparison
+            _fail_row(rows[i], exc)
+    if opened:
+        shared = Broadcast(opened[0][1], len(opened))  # one decoding of the reference
+        group = ReferenceGroup()
+        # runs start one at a time (first use imports modules): each lets the next start
+        # when it has scored its first frame or is about to wait for a later run
+        starting = threading.Lock()
+        lock = threading.Lock()
+        started = [False] * len(opened)
+
+        def start_done(j: int) -> None:
+            with lock:
+                if started[j]:
+                    return
+                started[j] = True
+            starting.release()
+
+        def run(j: int) -> None:
+            i, ref, enc, coded = opened[j]
+            task = tasks[i]
+            fed = [0]
+
+            def progress(done: int) -> None:
+                fed[0] = done
+                start_done(j)
+
+            with joining(group, before_wait=lambda: start_done(j)):
+                starting.acquire()
+                try:
+                    result = score(
+                        shared.view(j),
+                        enc,
+                        task.models,
+                        threads=task.threads,
+                        subsample=task.subsample,
+                        frames=task.frames,
+                        progress=progress,
+                        scale=task.scale,
+                        size=task.size,
+                        features=list(CLASSIC_METRICS),
+                    )
+                    _fill_row(task, rows[i], result, fed[0], ref, enc, coded)
+                except Exception as exc:  # noqa: BLE001 - one bad pair must not stop the others
+                    _fail_row(rows[i], exc)
+                finally:
+                    shared.done(j)
+                    start_done(j)
+
+        threads = [threading.Thread(target=run, args=(j,), daemon=True) for j in range(len(opened))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    seconds = round((time.perf_counter() - start) / len(tasks), 3)
+    for row in rows:
+        row["seconds"] = seconds  # the group's time, shared out
+    return rows
+
+
+def _open_pair(task: PairTask) -> tuple[Any, Any, Any]:
+    """The pair's reference and encode, opened and checked as :func:`score_pair` scores them:
+    ``(reference, encode, encode as coded)``."""
+    from ..io._sources import match_sources, open_video
+
+    ref_path, ref_raw, _ = task.reference
+    enc_path, enc_raw, _ = task.encode
+    interlaced = task.broadcast.get("deinterlace", "off") != "off"
+    ref = open_video(ref_path, **ref_raw, interlaced=interlaced)
+    enc = coded = open_video(enc_path, **enc_raw, interlaced=interlaced)
+    if task.broadcast:
+        from ..engines._ffmpeg import find_ffmpeg
+        from ..io._conform import conform_pair
+
+        detect = task.broadcast.get("crop", "").lower() == "detect"
+        pair = conform_pair(ref, enc, **task.broadcast, ffmpeg=find_ffmpeg() if detect else None)
+        ref, enc = pair.reference, pair.distorted
+    _check_rung(task, ref, enc, coded)
+    match_sources(ref, enc, frames=task.frames, scale=task.scale, size=task.size)
+    return ref, enc, coded
+
+
+def _fail_row(row: dict[str, Any], exc: BaseException) -> None:
+    if isinstance(exc, VmafNegError):
         # Advice in the manifest's words: frames = N is set per [[encode]] entry.
         text = exc.describe(_manifest_option)
         row.update(status="error", error=f"{type(exc).__name__}: {text}")
-    except Exception as exc:  # noqa: BLE001 - one bad pair must not stop a comparison
+    else:
         row.update(status="error", error=f"{type(exc).__name__}: {exc}")
-    row["seconds"] = round(time.perf_counter() - start, 3)
-    return row
+
+
+def _fill_row(
+    task: PairTask, row: dict[str, Any], result: Any, frames: int, ref: Any, enc: Any, coded: Any
+) -> None:
+    """A scored pair's row: its scores, pooled statistics, bitrate and check."""
+    from ..io._sources import known_frame_count
+
+    enc_path, _, enc_fps = task.encode
+    fps = enc_fps or enc.fps or ref.fps
+    shown = [*result.scores, *(k for k in CLASSIC_METRICS.values() if k in result.features)]
+    row.update(
+        frames=frames,
+        width=task.size[0] if task.size else ref.width,
+        height=task.size[1] if task.size else ref.height,
+        fps=fps,
+        resolution=f"{coded.width}x{coded.height}",
+        scores={k: _finite(result.pooled(k).mean) for k in shown},
+        pooled={
+            k: {s: _finite(v) for s, v in result.pooled(k).as_dict().items() if s != "count"}
+            for k in shown
+        },
+        frame_scores={
+            k: [float(v) for v in result[k]]
+            for k in shown
+            if all(math.isfinite(v) for v in result[k])
+        },
+    )
+    if result.has_gap:
+        row["gap"] = _finite(result.pooled_gap)
+        row["max_frame_gap"] = _finite(float(result.gap.max()))
+        row["check"] = check(result, sources=[enc_path]).as_dict(per_frame=False)
+    if task.bitrate_kbps is not None:
+        row.update(bitrate_kbps=task.bitrate_kbps, bitrate_from="given")
+    elif fps:
+        # The file holds every frame of the encode; with no frames limit all were
+        # scored, so only a limited run needs the count (a demux of the file).
+        total = frames if task.frames is None else (known_frame_count(enc) or frames)
+        seconds = total / fps
+        row.update(
+            bitrate_kbps=os.path.getsize(enc_path) * 8 / 1000 / seconds,
+            bitrate_from="file size",
+        )
+    else:
+        raise OptionError(
+            f"{enc_path!r} does not state its frame rate; give bitrate_kbps or fps for it "
+            "in the manifest"
+        )
 
 
 def _check_rung(task: PairTask, ref: Any, enc: Any, coded: Any = None) -> None:
@@ -374,31 +511,31 @@ class Outcome:
     seconds: float
 
 
-def _iter_local(tasks: list[PairTask], workers: int) -> Iterator[dict[str, Any]]:
+def _iter_local(groups: list[list[PairTask]], workers: int) -> Iterator[dict[str, Any]]:
     if workers <= 1:
-        for task in tasks:
-            yield score_pair(task)
+        for group in groups:
+            yield from score_group(group)
         return
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
     # Workers end with this process, however it ends (pyvmafneg._workers).
     with process_pool(workers, ctx) as pool:
-        pending: set[Future[dict[str, Any]]] = set()
-        queue = iter(tasks)
+        pending: set[Future[list[dict[str, Any]]]] = set()
+        queue = iter(groups)
         try:
-            # Keep at most 2 tasks per worker queued, so a kill loses few.
-            for task in queue:
-                pending.add(pool.submit(score_pair, task))
+            # Keep at most 2 groups per worker queued, so a kill loses few.
+            for group in queue:
+                pending.add(pool.submit(score_group, group))
                 if len(pending) >= 2 * workers:
                     break
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    yield fut.result()
+                    yield from fut.result()
                     nxt = next(queue, None)
                     if nxt is not None:
-                        pending.add(pool.submit(score_pair, nxt))
+                        pending.add(pool.submit(score_group, nxt))
         except BaseException:
             stop_workers(pool)  # interrupted or failed: do not wait for the running pairs
             raise
@@ -407,7 +544,9 @@ def _iter_local(tasks: list[PairTask], workers: int) -> Iterator[dict[str, Any]]
                 fut.cancel()
 
 
-def _iter_dask(tasks: list[PairTask], scheduler: str, workers: int) -> Iterator[dict[str, Any]]:
+def _iter_dask(
+    groups: list[list[PairTask]], scheduler: str, workers: int
+) -> Iterator[dict[str, Any]]:
     from .._dask import connect_dask
 
     cluster, client = connect_dask(scheduler, workers)
@@ -416,21 +555,21 @@ def _iter_dask(tasks: list[PairTask], scheduler: str, workers: int) -> Iterator[
     try:
         with client:
             futures = [
-                client.submit(score_pair, task, key=f"pyvmafneg-pair-{task.key}", pure=False)
-                for task in tasks
+                client.submit(score_group, group, key=f"pyvmafneg-pair-{group[0].key}", pure=False)
+                for group in groups
             ]
             try:
                 for fut in as_completed(futures):
                     try:
-                        yield fut.result()
-                    except Exception as exc:  # noqa: BLE001 - a lost worker fails one pair
-                        task = tasks[futures.index(fut)]
-                        yield dict(
-                            task.row,
-                            key=task.key,
-                            status="error",
-                            error=f"{type(exc).__name__} on the Dask cluster: {exc}",
-                        )
+                        yield from fut.result()
+                    except Exception as exc:  # noqa: BLE001 - a lost worker fails its pairs
+                        for task in groups[futures.index(fut)]:
+                            yield dict(
+                                task.row,
+                                key=task.key,
+                                status="error",
+                                error=f"{type(exc).__name__} on the Dask cluster: {exc}",
+                            )
             finally:
                 for fut in futures:
                     fut.cancel()
@@ -566,9 +705,14 @@ def run_comparison(
                     f"({unique - len(todo)} already in {store_path}{twice})",
                     file=bar.stream,
                 )
-        rows = (
-            _iter_dask(todo, scheduler, n_workers) if scheduler else _iter_local(todo, n_workers)
-        ) if todo else iter(())  # fmt: skip
+        # pairs of one reference are scored together (one decoding, its share computed once)
+        groups = group_tasks(todo, n_workers)
+        if not todo:
+            rows: Iterator[dict[str, Any]] = iter(())
+        elif scheduler:
+            rows = _iter_dask(groups, scheduler, n_workers)
+        else:
+            rows = _iter_local(groups, n_workers)
         try:
             for row in rows:
                 result_store.append(row)

@@ -64,6 +64,15 @@ def result_html(result: Result) -> str:
         f"{'' if result.clipped else ', unclipped'}</p>",
         table_html(header, rows),
     ]
+    if result.model_intervals:
+        twins = []
+        for key, mi in result.model_intervals.items():
+            mp = mi.pooled()
+            twins.append([key, mi.collection, mp["bagging"], mp["low"], mp["high"], mp["stddev"]])
+        lines.append(
+            "<p>the models' own 95 % intervals (bootstrapped twins, mean over frames):</p>"
+        )
+        lines.append(table_html(["model", "twin", "bagging", "low", "high", "stddev"], twins))
     if result.has_gap and len(result):
         lines.append(
             f"<p>gap (default - NEG): {result.pooled_gap:+.4f} points pooled, "

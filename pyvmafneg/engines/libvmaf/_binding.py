@@ -366,7 +366,8 @@ class _LoadedCollection:
 
     The plain collection is libvmaf's built-in ``vmaf_b_v0.6.3`` with the
     twin's gain limits overloaded on every model
-    (``vmaf_model_collection_feature_overload``); the NEG twin is the bundled
+    (``vmaf_model_collection_feature_overload``), or the bundled file where
+    libvmaf has no built-in models; the NEG twin is the bundled
     ``vmaf_b_v0.6.3neg.json``, which carries the same limits in its
     ``feature_opts_dicts``, loaded from its path (``from_file=True`` loads
     the bundled file of either twin).
@@ -383,8 +384,18 @@ class _LoadedCollection:
         handle = ffi.new("VmafModelCollection **")
         self.ptr = None
         self.model = None
+        if not _has_symbol(lib.lib, "vmaf_model_collection_load_from_path"):
+            raise LibvmafError(
+                f"this libvmaf ({lib.info.version}) has no model-collection API, which model "
+                "intervals need; use libvmaf 2.x or 3.x, or the native backend",
+                function="vmaf_model_collection_load",
+            )
         use_file = spec.is_neg if from_file is None else from_file
-        if use_file:
+        rc = 1
+        if not use_file:
+            rc = lib.lib.vmaf_model_collection_load(model, handle, cfg, COLLECTION.encode())
+            overloads = self._limits(spec)
+        if rc:  # the bundled file (also where libvmaf was built without its models)
             stem = NEG_COLLECTION if spec.is_neg else COLLECTION
             resource = importlib.resources.files("pyvmafneg").joinpath(
                 "model_files", f"{stem}.json"
@@ -394,13 +405,11 @@ class _LoadedCollection:
                     model, handle, cfg, os.fsencode(path)
                 )
             overloads = () if spec.is_neg else self._limits(spec)
-        else:
-            rc = lib.lib.vmaf_model_collection_load(model, handle, cfg, COLLECTION.encode())
-            overloads = self._limits(spec)
         if rc:
             raise ModelError(
                 f"could not load the model collection {spec.describe()!r} (libvmaf status "
-                f"{rc}): this libvmaf ({lib.info.version}) has no {COLLECTION}"
+                f"{rc}): this libvmaf ({lib.info.version}) reads neither its built-in "
+                f"{COLLECTION} nor the bundled file"
             )
         self.ptr, self.model = handle[0], model[0]
         _count("models", 1)
