@@ -69,3 +69,5 @@ DEMO_OUT = "pyvmafneg-demo"
 DEMO_MAX_FRAMES = 1000
 #: Bootstrap replicates of a clip's intervals (pooled scores and the gap) by default.
 DEFAULT_REPLICATES = 2000
+#: Bootstrap replicates of a comparison's BD intervals by default (each recomputes every BD figure).
+DEFAULT_BD_REPLICATES = 300

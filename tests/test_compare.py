@@ -586,3 +586,37 @@ def test_sample_flip_is_resolved_by_its_intervals(scored) -> None:
     # the ladder is compared by its hull, rebuilt in every replicate
     for source in SAMPLE_SOURCES:
         assert c.entry(source, "x264 ladder", "vmaf_neg").has_interval
+
+
+def test_interval_options_reach_the_bd_intervals(scored, sample: Path, tmp_path: Path) -> None:
+    """replicates and level are the comparison's: a narrower level gives a narrower interval."""
+
+    store = tmp_path / "results.jsonl"
+    shutil.copy(scored.store, store)
+    again = run_comparison(
+        sample, store=store, workers=1, progress=False, replicates=120, level=0.5
+    )
+    assert again.scored == 0
+    wide = scored.comparison.entry(AVERAGE, "x264 sharpened", "vmaf_neg")
+    narrow = again.comparison.entry(AVERAGE, "x264 sharpened", "vmaf_neg")
+    assert (narrow.level, wide.level) == (0.5, 0.95)
+    assert 100 <= narrow.replicates <= 120 < wide.replicates
+    assert narrow.bd_rate == wide.bd_rate  # the point estimate does not depend on them
+    assert narrow.bd_rate_high - narrow.bd_rate_low < wide.bd_rate_high - wide.bd_rate_low
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--replicates", "99"], "at least 100 bootstrap replicates are needed; got 99"),
+        (["--interval-level", "1"], "the intervals' level must be in (0, 1); got 1.0"),
+    ],
+)
+def test_cli_refuses_interval_options_before_building_anything(
+    tmp_path: Path, capsys, flags: list[str], words: str
+) -> None:
+    folder = tmp_path / "sample"
+    assert main(["compare", "--sample", str(folder), *flags]) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1
+    assert not folder.exists()

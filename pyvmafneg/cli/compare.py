@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .._defaults import DEFAULT_BD_REPLICATES
 from .common import count
 
 MANIFEST_HELP = """\
@@ -123,6 +124,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write one CSV row per encode to PATH, the BD table beside it (PATH's stem + "
         ".bd.csv) and, with --ladder-targets/--ladder-quality, the ladder (.ladder.csv)",
     )
+    p.add_argument(
+        "--interval-level",
+        type=float,
+        default=0.95,
+        metavar="P",
+        help="coverage of the BD-rate and BD-quality intervals, in (0, 1) (default 0.95; a "
+        "bootstrap over frames and sources; a winner flip is reported only where the intervals "
+        "under the two models do not overlap)",
+    )
+    p.add_argument(
+        "--replicates",
+        type=int,
+        default=DEFAULT_BD_REPLICATES,
+        metavar="N",
+        help="bootstrap replicates of those intervals, at least 100 "
+        f"(default {DEFAULT_BD_REPLICATES})",
+    )
     p.add_argument("--json", action="store_true", help="print everything as JSON (for machines)")
     p.add_argument(
         "--no-retry", action="store_true", help="keep stored failures instead of retrying them"
@@ -169,6 +187,9 @@ def run(args: argparse.Namespace) -> int:
         check_output_file(args.csv, "--csv")
     if args.report is not None:
         check_output_dir(args.report, "--report folder")
+    from ..results._intervals import check_bootstrap
+
+    check_bootstrap(args.interval_level, args.replicates, default_replicates=DEFAULT_BD_REPLICATES)
     manifest = args.manifest
     if args.sample:
         from ..demo._sample_comparison import build_sample_comparison
@@ -187,6 +208,8 @@ def run(args: argparse.Namespace) -> int:
             models=args.model,
             retry_failed=not args.no_retry,
             progress=not args.quiet,
+            replicates=args.replicates,
+            level=args.interval_level,
         )
     except KeyboardInterrupt:
         print(

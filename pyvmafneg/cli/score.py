@@ -214,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
     models = [parse_model(m) for m in args.model] if args.model else None
     refuse_conflicts(args)
     if args.check:  # the check's interval settings, before anything is scored
-        from ..verdict._check import check_bootstrap
+        from ..results._intervals import check_bootstrap
 
         check_bootstrap(args.interval_level, args.replicates)
     if len(args.distorted) > 1 or args.output_dir:

@@ -53,6 +53,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .._defaults import DEFAULT_BD_REPLICATES
 from ..errors import OptionError
 
 __all__ = [
@@ -758,7 +759,7 @@ def analyse(
     default_metric: str | None = "vmaf",
     neg_metric: str | None = "vmaf_neg",
     provenance: Mapping[str, str] | None = None,
-    replicates: int = 300,
+    replicates: int = DEFAULT_BD_REPLICATES,
     level: float = 0.95,
 ) -> Comparison:
     """BD-rates of every series against the anchor, per source and averaged, with flags.

@@ -38,10 +38,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .._defaults import DEFAULT_SCALER
+from .._defaults import DEFAULT_BD_REPLICATES, DEFAULT_SCALER
 from .._workers import process_pool, stop_workers
 from ..engines._models import ModelSpec
 from ..errors import OptionError, VmafNegError, python_option
+from ..results._intervals import check_bootstrap
 from ..results._store import HashCache, ResultStore, pair_key
 from ..verdict._check import check
 from ._analysis import Comparison, EncodeRow, analyse
@@ -635,6 +636,8 @@ def run_comparison(
     models: Sequence[ModelSpec | str] | None = None,
     retry_failed: bool = True,
     progress: bool | BatchProgress = True,
+    replicates: int = DEFAULT_BD_REPLICATES,
+    level: float = 0.95,
 ) -> Outcome:
     """Score every pair of a manifest (skipping stored ones) and analyse the comparison.
 
@@ -660,10 +663,14 @@ def run_comparison(
     progress:
         Show progress on stderr (True), not at all (False), or a
         :class:`BatchProgress` to report to.
+    replicates, level:
+        Bootstrap replicates (>= 100) and coverage (in (0, 1)) of the BD-rate and
+        BD-quality intervals; checked before anything is scored.
     """
     from ..engines._options import available_cpus
     from ..engines.libvmaf._binding import library_info
 
+    check_bootstrap(level, replicates, default_replicates=DEFAULT_BD_REPLICATES)
     started = time.perf_counter()
     if not isinstance(manifest, Manifest):
         manifest = load_manifest(manifest)
@@ -738,6 +745,8 @@ def run_comparison(
         default_metric=gap_pair(manifest.models)[0],
         neg_metric=gap_pair(manifest.models)[1],
         provenance=provenance(manifest, scheduler=scheduler, workers=n_workers),
+        replicates=replicates,
+        level=level,
     )
     return Outcome(
         comparison=comparison,

@@ -27,18 +27,22 @@ interval is given, because the ones left would be a biased sample.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
-from ..results._intervals import DEFAULT_SEED, block_length, block_means, block_starts
+from .._defaults import DEFAULT_BD_REPLICATES
+from ..results._intervals import (
+    DEFAULT_SEED,
+    block_length,
+    block_means,
+    block_starts,
+    check_bootstrap,
+)
 from ._analysis import AVERAGE, Comparison, EncodeRow, _build_hulls, _hull_problem
 
 __all__ = ["DEFAULT_BD_REPLICATES", "with_intervals"]
 
-#: Replicates drawn for each comparison (each one recomputes every BD figure).
-DEFAULT_BD_REPLICATES = 300
 #: Largest share of replicates that may be left out before no interval is given.
 _MAX_LEFT_OUT = 0.10
 
@@ -200,13 +204,4 @@ def with_intervals(
 
 def _check(level: object, replicates: object) -> None:
     """Raise OptionError for a level outside (0, 1) or fewer than 100 replicates."""
-    from ..errors import OptionError
-
-    if (
-        isinstance(level, bool)
-        or not isinstance(level, (int, float))
-        or not (math.isfinite(level) and 0.0 < level < 1.0)
-    ):
-        raise OptionError(f"the interval level must be in (0, 1); got {level!r}")
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 100:
-        raise OptionError(f"at least 100 bootstrap replicates are needed; got {replicates!r}")
+    check_bootstrap(level, replicates, default_replicates=DEFAULT_BD_REPLICATES)

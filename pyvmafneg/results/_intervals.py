@@ -34,9 +34,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._defaults import DEFAULT_REPLICATES as _DEFAULT_REPLICATES
-from ..errors import ResultError
+from ..errors import OptionError, ResultError
 
-__all__ = ["Interval", "block_bootstrap", "block_length", "block_means", "block_starts"]
+__all__ = [
+    "Interval",
+    "block_bootstrap",
+    "block_length",
+    "block_means",
+    "block_starts",
+    "check_bootstrap",
+]
 
 #: Bootstrap replicates drawn by default.
 DEFAULT_REPLICATES = _DEFAULT_REPLICATES
@@ -237,3 +244,35 @@ def block_means(series: np.ndarray, starts: np.ndarray, block: int) -> np.ndarra
     if tail != b:
         sums[:, -1] = c[starts[:, -1] + tail] - c[starts[:, -1]]
     return np.asarray(sums.sum(axis=1) / n)
+
+
+def check_bootstrap(
+    level: object, replicates: object, *, default_replicates: int = _DEFAULT_REPLICATES
+) -> None:
+    """Raise OptionError for a level outside (0, 1) or fewer than 100 replicates.
+
+    The one check of the options every interval of the package takes (a
+    clip's scores, a check's gap, a comparison's BD figures);
+    ``default_replicates`` is what the error suggests.
+    """
+    if (
+        isinstance(level, bool)
+        or not isinstance(level, (int, float))
+        or not math.isfinite(level)
+        or not 0.0 < level < 1.0
+    ):
+        raise OptionError(
+            f"the intervals' level must be in (0, 1); got {level!r}",
+            advice="pass {level} for 95 % intervals",
+            options={"level": 0.95},
+            option="level",
+            value=level,
+        )
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 100:
+        raise OptionError(
+            f"at least 100 bootstrap replicates are needed; got {replicates!r}",
+            advice="pass {replicates} (the default) or more",
+            options={"replicates": default_replicates},
+            option="replicates",
+            value=replicates,
+        )

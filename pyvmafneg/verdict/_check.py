@@ -40,8 +40,8 @@ from typing import Any, Literal
 import numpy as np
 
 from .._defaults import DEFAULT_BORDERLINE, DEFAULT_THRESHOLD
-from ..errors import ModelError, OptionError, python_option
-from ..results._intervals import DEFAULT_REPLICATES, block_bootstrap
+from ..errors import ModelError, python_option
+from ..results._intervals import DEFAULT_REPLICATES, block_bootstrap, check_bootstrap
 from ..results._result import Result, pool
 from . import _evidence, _inputs, _rule
 from ._baseline import residual_gain, residual_gain_from_means
@@ -262,31 +262,6 @@ def check(
             {m.d_key: d_scores, m.n_key: n_scores, "gap": frame_gaps}, level, replicates
         ),
     )
-
-
-def check_bootstrap(level: object, replicates: object) -> None:
-    """Raise OptionError for a level outside (0, 1) or fewer than 100 replicates."""
-    if (
-        isinstance(level, bool)
-        or not isinstance(level, (int, float))
-        or not math.isfinite(level)
-        or not 0.0 < level < 1.0
-    ):
-        raise OptionError(
-            f"the intervals' level must be in (0, 1); got {level!r}",
-            advice="pass {level} for 95 % intervals",
-            options={"level": 0.95},
-            option="level",
-            value=level,
-        )
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 100:
-        raise OptionError(
-            f"at least 100 bootstrap replicates are needed; got {replicates!r}",
-            advice="pass {replicates} (the default) or more",
-            options={"replicates": DEFAULT_REPLICATES},
-            option="replicates",
-            value=replicates,
-        )
 
 
 def _intervals(series: dict[str, np.ndarray], level: float, replicates: int) -> dict[str, Any]:
