@@ -250,4 +250,10 @@ def test_compare_sample_scoring(benchmark, tmp_path_factory) -> None:
         f"{run.median('per_pair'):.2f} s ({speedup:.2f}x), libvmaf one pair at a time "
         f"{run.median('libvmaf'):.2f} s ({run.ratio('libvmaf'):.2f}x)"
     )
-    soft_check(benchmark, speedup >= 2.0, "≥ 2× faster than scoring one pair at a time")
+    # the figure to reach: compare's scoring before, when PSNR and SSIM sent every pair
+    # to libvmaf, one pair at a time
+    soft_check(
+        benchmark,
+        run.ratio("libvmaf") >= 2.0,
+        "≥ 2× faster than compare's scoring before (libvmaf, one pair at a time)",
+    )

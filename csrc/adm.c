@@ -530,54 +530,76 @@ static void vn_adm_run(vn_ctx *cx, const double *limits, double nvd, int rdh, do
     }
 }
 
+/* The checks every ADM entry point makes of the arguments the pairs share (the reference
+ * plane, geometry, bit depth, masking lanes, gain limits, output size): 1 if they hold. */
+static int vn_adm_args_ok(const void *ref, ptrdiff_t stride_bytes, int width, int height,
+                          int bitdepth, const double *gain_limits, int n_limits, int lanes,
+                          const double *out, size_t out_len)
+{
+    if (ref == NULL || gain_limits == NULL || out == NULL)
+        return 0;
+    if (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16)
+        return 0;
+    if (!vn_sizes_ok(width, height) || !vn_stride_ok(stride_bytes, width, bitdepth))
+        return 0;
+    if (bitdepth > 8 && ((uintptr_t)ref & 1))
+        return 0;
+    if (lanes != 0 && lanes != 6 && lanes != 14)
+        return 0;
+    if (n_limits < 1 || n_limits > VN_MAX_GAIN_LIMITS)
+        return 0;
+    if (out_len < (size_t)n_limits * VN_ADM_NOUT)
+        return 0;
+    for (int l = 0; l < n_limits; l++)
+        if (!(gain_limits[l] >= 1.0 && gain_limits[l] <= 100.0))
+            return 0;
+    return 1;
+}
+
+/* A pass's context over the reference plane, its buffers laid out in `workspace` (at least
+ * vn_adm_workspace_size bytes, any alignment); the distorted plane is set per pair. */
+static void vn_ctx_open(vn_ctx *cx, const vn_adm_kernels *K, const void *ref,
+                        ptrdiff_t stride_bytes, int width, int height, int bitdepth, int lanes,
+                        int n_limits, int wide, void *workspace)
+{
+    memset(cx, 0, sizeof *cx);
+    cx->K = K;
+    cx->ref = ref;
+    cx->stride = stride_bytes;
+    cx->width = width;
+    cx->height = height;
+    cx->bitdepth = bitdepth;
+    cx->lanes = lanes;
+    cx->n_limits = n_limits;
+    cx->wide = wide;
+    uintptr_t base = ((uintptr_t)workspace + 63) & ~(uintptr_t)63;
+    vn_arena ar = { (char *)base, 0 };
+    vn_layout(&ar, &cx->b, width, height, n_limits);
+}
+
 int vn_adm_multi_ws(const void *ref, const void *dis, ptrdiff_t stride_bytes, int width, int height,
                     int bitdepth, const double *gain_limits, int n_limits, int lanes, int simd,
                     double *out, size_t out_len, void *workspace, size_t workspace_len)
 {
-    if (ref == NULL || dis == NULL || gain_limits == NULL || out == NULL || workspace == NULL)
+    if (dis == NULL || workspace == NULL)
         return VN_EINVAL;
-    if (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16)
+    if (!vn_adm_args_ok(ref, stride_bytes, width, height, bitdepth, gain_limits, n_limits, lanes,
+                        out, out_len))
         return VN_EINVAL;
-    if (!vn_sizes_ok(width, height))
-        return VN_EINVAL;
-    if (!vn_stride_ok(stride_bytes, width, bitdepth))
-        return VN_EINVAL;
-    if (bitdepth > 8 && (((uintptr_t)ref | (uintptr_t)dis) & 1))
-        return VN_EINVAL;
-    if (lanes != 0 && lanes != 6 && lanes != 14)
+    if (bitdepth > 8 && ((uintptr_t)dis & 1))
         return VN_EINVAL;
     int wide = simd >= 0 && (simd & 256);
     simd = simd >= 0 ? simd & 255 : simd;
-    if (n_limits < 1 || n_limits > VN_MAX_GAIN_LIMITS)
-        return VN_EINVAL;
-    if (out_len < (size_t)n_limits * VN_ADM_NOUT)
-        return VN_EINVAL;
-    for (int l = 0; l < n_limits; l++)
-        if (!(gain_limits[l] >= 1.0 && gain_limits[l] <= 100.0))
-            return VN_EINVAL;
     if (workspace_len < vn_adm_workspace_size(width, height, n_limits))
         return VN_EINVAL;
     const vn_kernels *ks;
     int rc = vn_select(simd, &ks);
     if (rc != VN_OK)
         return rc;
-    const vn_adm_kernels *K = ks->adm;
-
     vn_ctx cx;
-    memset(&cx, 0, sizeof cx);
-    cx.K = K;
-    cx.ref = ref;
+    vn_ctx_open(&cx, ks->adm, ref, stride_bytes, width, height, bitdepth, lanes, n_limits, wide,
+                workspace);
     cx.dis = dis;
-    cx.stride = stride_bytes;
-    cx.width = width;
-    cx.height = height;
-    cx.bitdepth = bitdepth;
-    cx.lanes = lanes;
-    cx.n_limits = n_limits;
-    cx.wide = wide;
-    uintptr_t base = ((uintptr_t)workspace + 63) & ~(uintptr_t)63;
-    vn_arena ar = { (char *)base, 0 };
-    vn_layout(&ar, &cx.b, width, height, n_limits);
     vn_adm_run(&cx, gain_limits, 3.0, 1080, out);
     return 0;
 }
@@ -617,31 +639,20 @@ int vn_adm_many(const void *ref, const void *const *dis, int n_dis, ptrdiff_t st
                 int width, int height, int bitdepth, const double *gain_limits, int n_limits,
                 int lanes, int simd, double *out, size_t out_len)
 {
-    if (dis == NULL || n_dis < 1 || ref == NULL || gain_limits == NULL || out == NULL)
-        return VN_EINVAL;
-    for (int i = 0; i < n_dis; i++)
-        if (dis[i] == NULL)
-            return VN_EINVAL;
-    size_t need = vn_adm_workspace_size(width, height, n_limits);
-    if (need == 0)
+    if (dis == NULL || n_dis < 1)
         return VN_EINVAL;
     /* vn_adm_multi_ws's checks, on every pair, before anything is computed */
+    if (!vn_adm_args_ok(ref, stride_bytes, width, height, bitdepth, gain_limits, n_limits, lanes,
+                        out, out_len))
+        return VN_EINVAL;
     for (int i = 0; i < n_dis; i++)
-        if (bitdepth > 8 && ((uintptr_t)dis[i] & 1))
+        if (dis[i] == NULL || (bitdepth > 8 && ((uintptr_t)dis[i] & 1)))
             return VN_EINVAL;
-    if (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16)
-        return VN_EINVAL;
-    if (!vn_stride_ok(stride_bytes, width, bitdepth) || (bitdepth > 8 && ((uintptr_t)ref & 1)))
-        return VN_EINVAL;
-    if (lanes != 0 && lanes != 6 && lanes != 14)
+    const size_t need = vn_adm_workspace_size(width, height, n_limits);
+    if (need == 0)
         return VN_EINVAL;
     const int wide = simd >= 0 && (simd & 256);
     const int level = simd >= 0 ? simd & 255 : simd;
-    if (out_len < (size_t)n_limits * VN_ADM_NOUT)
-        return VN_EINVAL;
-    for (int l = 0; l < n_limits; l++)
-        if (!(gain_limits[l] >= 1.0 && gain_limits[l] <= 100.0))
-            return VN_EINVAL;
     const vn_kernels *ks;
     int rc = vn_select(level, &ks);
     if (rc != VN_OK)
@@ -655,19 +666,8 @@ int vn_adm_many(const void *ref, const void *const *dis, int n_dis, ptrdiff_t st
         return VN_ENOMEM;
     }
     vn_ctx cx;
-    memset(&cx, 0, sizeof cx);
-    cx.K = ks->adm;
-    cx.ref = ref;
-    cx.stride = stride_bytes;
-    cx.width = width;
-    cx.height = height;
-    cx.bitdepth = bitdepth;
-    cx.lanes = lanes;
-    cx.n_limits = n_limits;
-    cx.wide = wide;
-    uintptr_t base = ((uintptr_t)ws + 63) & ~(uintptr_t)63;
-    vn_arena ar = { (char *)base, 0 };
-    vn_layout(&ar, &cx.b, width, height, n_limits);
+    vn_ctx_open(&cx, ks->adm, ref, stride_bytes, width, height, bitdepth, lanes, n_limits, wide,
+                ws);
 
     /* the reference's share: its wavelet bands at every scale, kept whole */
     vn_bufs *b = &cx.b;

@@ -33,6 +33,34 @@ void vn_vif_init(void)
 }
 
 /* ---- driver ----------------------------------------------------------------------------- */
+int vn_vif_work_alloc(struct vn_vif_work *wk, size_t rowlen)
+{
+    uint32_t *rows32 = malloc(sizeof(uint32_t) * 10 * rowlen);
+    int32_t *sig = malloc(sizeof(int32_t) * 3 * rowlen);
+    uint16_t *drow = malloc(sizeof(uint16_t) * rowlen);
+    if (rows32 == NULL || sig == NULL || drow == NULL) {
+        free(rows32);
+        free(sig);
+        free(drow);
+        return VN_ENOMEM;
+    }
+    for (int c = 0; c < 5; c++) {
+        wk->v[c] = rows32 + c * rowlen;
+        wk->m[c] = rows32 + (5 + c) * rowlen;
+    }
+    for (int c = 0; c < 3; c++)
+        wk->s[c] = sig + c * rowlen;
+    wk->drow = drow;
+    return VN_OK;
+}
+
+void vn_vif_work_free(struct vn_vif_work *wk)
+{
+    free(wk->v[0]); /* the start of the moment rows */
+    free(wk->s[0]); /* the start of the sigma rows */
+    free(wk->drow);
+}
+
 void vn_vif_pad_u32(uint32_t *p, int w, int r)
 {
     /* p points at the padded start; data is p[r .. r + w - 1] */
@@ -152,22 +180,10 @@ int vn_vif(const void *ref, const void *dis, int width, int height, ptrdiff_t st
     const int64_t rowlen = (int64_t)width + 16;
     struct vn_vif_work wk;
     uint16_t *planes = malloc(sizeof(uint16_t) * 2 * (size_t)(n1 + n2 + n3));
-    uint32_t *rows32 = malloc(sizeof(uint32_t) * 10 * (size_t)rowlen);
-    int32_t *sig = malloc(sizeof(int32_t) * 3 * (size_t)rowlen);
-    wk.drow = malloc(sizeof(uint16_t) * (size_t)rowlen);
-    if (!planes || !rows32 || !sig || !wk.drow) {
+    if (planes == NULL || vn_vif_work_alloc(&wk, (size_t)rowlen) != VN_OK) {
         free(planes);
-        free(rows32);
-        free(sig);
-        free(wk.drow);
         return VN_ENOMEM;
     }
-    for (int c = 0; c < 5; c++) {
-        wk.v[c] = rows32 + c * rowlen;
-        wk.m[c] = rows32 + (5 + c) * rowlen;
-    }
-    for (int c = 0; c < 3; c++)
-        wk.s[c] = sig + c * rowlen;
 
     uint16_t *pl[4][2];
     pl[1][0] = planes;
@@ -215,8 +231,6 @@ int vn_vif(const void *ref, const void *dis, int width, int height, ptrdiff_t st
         locations[s] = (int64_t)w * h;
     }
     free(planes);
-    free(rows32);
-    free(sig);
-    free(wk.drow);
+    vn_vif_work_free(&wk);
     return 0;
 }

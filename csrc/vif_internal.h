@@ -78,6 +78,13 @@ struct vn_vif_work {
     uint16_t *drow; /* decimation row, padded */
 };
 
+/* Allocates wk's rows for planes up to rowlen - 16 samples wide (rowlen = width + 16):
+ * VN_OK or VN_ENOMEM (then nothing is left allocated). */
+int vn_vif_work_alloc(struct vn_vif_work *wk, size_t rowlen);
+
+/* Frees what vn_vif_work_alloc allocated. */
+void vn_vif_work_free(struct vn_vif_work *wk);
+
 /* Filters one plane with scale dst's decimation filter and keeps even rows and columns
  * (w / 2 by h / 2 samples into out). plane is uint8 (is8) or uint16, stride in samples; q the
  * vertical shift. Uses wk->drow and wk->m[0]. */

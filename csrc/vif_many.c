@@ -97,24 +97,12 @@ int vn_vif_many(const void *ref, const void *const *dis, int n_dis, int width, i
     const size_t rowlen = (size_t)width + 16;
     uint32_t *moments = malloc(sizeof(uint32_t) * 2 * n_all); /* reference mean, square */
     uint16_t *planes = malloc(sizeof(uint16_t) * 2 * n_dec);  /* reference, distorted */
-    uint32_t *rows32 = malloc(sizeof(uint32_t) * 10 * rowlen);
-    int32_t *sig = malloc(sizeof(int32_t) * 3 * rowlen);
     struct vn_vif_work wk;
-    wk.drow = malloc(sizeof(uint16_t) * rowlen);
-    if (!moments || !planes || !rows32 || !sig || !wk.drow) {
+    if (!moments || !planes || vn_vif_work_alloc(&wk, rowlen) != VN_OK) {
         free(moments);
         free(planes);
-        free(rows32);
-        free(sig);
-        free(wk.drow);
         return VN_ENOMEM;
     }
-    for (int c = 0; c < 5; c++) {
-        wk.v[c] = rows32 + c * rowlen;
-        wk.m[c] = rows32 + (5 + c) * rowlen;
-    }
-    for (int c = 0; c < 3; c++)
-        wk.s[c] = sig + c * rowlen;
     uint32_t *mu[4], *sq[4];
     uint16_t *rpl[4] = { NULL }, *dpl[4] = { NULL };
     size_t at = 0, atp = 0;
@@ -186,8 +174,6 @@ int vn_vif_many(const void *ref, const void *const *dis, int n_dis, int width, i
     }
     free(moments);
     free(planes);
-    free(rows32);
-    free(sig);
-    free(wk.drow);
+    vn_vif_work_free(&wk);
     return VN_OK;
 }

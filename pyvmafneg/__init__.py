@@ -18,18 +18,18 @@ error class is in :mod:`pyvmafneg.errors`; the common ones are also here.
 
 from __future__ import annotations
 
-import importlib
-import os
-import re
-from typing import Any
+import importlib as _importlib
+import os as _os
+import re as _re
+from typing import Any as _Any
 
 #: ``from MODULE import NAME as NAME``, one a line: the stub's only form of import.
-_IMPORT = re.compile(r"^from (\.[\w.]*) import (\w+) as (\w+)$", re.MULTILINE)
+_IMPORT = _re.compile(r"^from (\.[\w.]*) import (\w+) as (\w+)$", _re.MULTILINE)
 
 
 def _read_stub() -> tuple[dict[str, str], frozenset[str]]:
     """``{name: module}`` of the public names, and the subpackages, from ``__init__.pyi``."""
-    with open(os.path.join(os.path.dirname(__file__), "__init__.pyi"), encoding="utf-8") as fh:
+    with open(_os.path.join(_os.path.dirname(__file__), "__init__.pyi"), encoding="utf-8") as fh:
         text = fh.read()
     names: dict[str, str] = {}
     packages = set()
@@ -49,15 +49,15 @@ _LAZY, _SUBPACKAGES = _read_stub()
 __all__ = sorted([*_LAZY, "__version__"])
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name == "__version__":
         from ._version import package_version
 
-        value: Any = package_version()
+        value: _Any = package_version()
     elif name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        value = getattr(_importlib.import_module(_LAZY[name], __name__), name)
     elif name in _SUBPACKAGES:
-        value = importlib.import_module(f".{name}", __name__)
+        value = _importlib.import_module(f".{name}", __name__)
     else:
         # Every error and warning class stays reachable here (pyvmafneg.SyncError),
         # as in earlier versions of this module, though only the common ones are listed.
@@ -71,4 +71,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__, *_SUBPACKAGES})
+    """The public names and subpackages, not this module's own machinery."""
+    return sorted({*__all__, *_SUBPACKAGES})

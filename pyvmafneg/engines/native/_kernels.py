@@ -720,25 +720,43 @@ class FrameKernels:
                 ],
                 dtype=np.float64,
             ).reshape(len(frames), self.size)
-        ffi = self._ffi
         n = len(frames)
         out = np.empty((n, self.size), dtype=np.float64)
-        prevs = ffi.new("const void *[]", n)
-        refs = ffi.new("const void *[]", n)
-        diss = ffi.new("const void *[]", n)
-        flags = ffi.new("int[]", n)
-        for i, (prev, ref, dis, features) in enumerate(frames):
-            prevs[i] = ffi.NULL if prev is None else ffi.cast("const void *", prev.ctypes.data)
-            refs[i] = ffi.cast("const void *", ref.ctypes.data)
-            diss[i] = ffi.cast("const void *", dis.ctypes.data)
-            flags[i] = 1 if features else 0
-        h, w = self._layout[0]  # type: ignore[index]
+        prevs, refs, flags = self._reference_pointers(frames)
+        diss = self._ffi.new("const void *[]", [self._pointer(dis) for _, _, dis, _ in frames])
         rc = self._lib.vn_frames(
             n,
             prevs,
             refs,
             diss,
             flags,
+            *self._clip_arguments(bitdepth),
+            self._chroma_pointers(planes),
+            self._ffi.cast("double *", out.ctypes.data),
+            self.size,
+        )
+        _check_rc(rc, "frame")
+        return out
+
+    def _pointer(self, plane: NDArray[np.unsignedinteger] | None) -> Any:
+        """The plane's first sample as ``const void *`` (NULL for None)."""
+        if plane is None:
+            return self._ffi.NULL
+        return self._ffi.cast("const void *", plane.ctypes.data)
+
+    def _reference_pointers(self, frames: Sequence[tuple[Any, Any, Any, bool]]) -> tuple[Any, ...]:
+        """C arrays of each frame's previous and reference planes, and its features flag."""
+        ffi = self._ffi
+        prevs = ffi.new("const void *[]", [self._pointer(prev) for prev, _, _, _ in frames])
+        refs = ffi.new("const void *[]", [self._pointer(ref) for _, ref, _, _ in frames])
+        flags = ffi.new("int[]", [1 if features else 0 for _, _, _, features in frames])
+        return prevs, refs, flags
+
+    def _clip_arguments(self, bitdepth: int) -> tuple[Any, ...]:
+        """The engine call's arguments that hold for the whole clip: geometry, bit depth,
+        gain limits, masking lanes, SIMD level and the extra metrics' settings."""
+        h, w = self._layout[0]  # type: ignore[index]
+        return (
             w,
             h,
             w * self._layout[1].itemsize,  # type: ignore[index]
@@ -750,12 +768,7 @@ class FrameKernels:
             self.lanes,
             self._level,
             self._metrics_ptr,
-            self._chroma_pointers(planes),
-            ffi.cast("double *", out.ctypes.data),
-            self.size,
         )
-        _check_rc(rc, "frame")
-        return out
 
     def fits(
         self,
@@ -838,19 +851,9 @@ class FrameKernels:
         flat_chroma = [c for per_frame in planes for c in per_frame]
         if len(flat_chroma) != len(flat) or not self.fits(flat, bitdepth, flat_chroma):
             raise FrameError("the frames do not keep the layout of the clip's first frame")
-        ffi = self._ffi
         out = np.empty((n, n_dis, self.size), dtype=np.float64)
-        prevs = ffi.new("const void *[]", n)
-        refs = ffi.new("const void *[]", n)
-        diss = ffi.new("const void *[]", n * n_dis)
-        flags = ffi.new("int[]", n)
-        for f, (prev, ref, dis, features) in enumerate(frames):
-            prevs[f] = ffi.NULL if prev is None else ffi.cast("const void *", prev.ctypes.data)
-            refs[f] = ffi.cast("const void *", ref.ctypes.data)
-            for i, d in enumerate(dis):
-                diss[f * n_dis + i] = ffi.cast("const void *", d.ctypes.data)
-            flags[f] = 1 if features else 0
-        h, w = self._layout[0]  # type: ignore[index]
+        prevs, refs, flags = self._reference_pointers(frames)
+        diss = self._ffi.new("const void *[]", [self._pointer(d) for _, _, d, _ in flat])
         rc = self._lib.vn_frames_many(
             n,
             n_dis,
@@ -858,19 +861,9 @@ class FrameKernels:
             refs,
             diss,
             flags,
-            w,
-            h,
-            w * self._layout[1].itemsize,  # type: ignore[index]
-            bitdepth,
-            self._vif_ptr,
-            self.vif_limits.size,
-            self._adm_ptr,
-            self.adm_limits.size,
-            self.lanes,
-            self._level,
-            self._metrics_ptr,
+            *self._clip_arguments(bitdepth),
             self._chroma_pointers(flat_chroma),
-            ffi.cast("double *", out.ctypes.data),
+            self._ffi.cast("double *", out.ctypes.data),
             self.size,
         )
         _check_rc(rc, "frame")
