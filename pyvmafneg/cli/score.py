@@ -79,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=count(0),
         default=None,
         help="libvmaf worker threads (default: the CPUs this process may use, at most 8; "
-        "0 scores on the calling thread)",
+        "0 scores on the calling thread; with --segments, per worker, and at least one)",
     )
     p.add_argument(
         "--subsample", type=count(1), default=1, help="score every N-th frame (default 1)"

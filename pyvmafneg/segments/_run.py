@@ -154,8 +154,9 @@ def score_segments(
         when it is built and computes the models and features,
         ``'native+libvmaf'`` when it computes some, else ``'libvmaf'``.
     threads:
-        libvmaf threads inside each worker (0 or None = on the worker's own
-        thread: the parallelism comes from the segments).
+        Scoring threads inside each worker (0 or None = one, beside the
+        worker's own thread, which decodes the next frames meanwhile; the
+        parallelism comes from the segments).
     clip, transform:
         As for :func:`pyvmafneg.score`.
     frames:

@@ -20,7 +20,7 @@ from ..io._conform import filtered_source
 from ..io._ranges import open_range
 from ._plan import SegmentTask
 
-__all__ = ["INTERVAL_OUTPUTS", "score_segment", "stored_value"]
+__all__ = ["INTERVAL_OUTPUTS", "score_segment", "scoring_threads", "stored_value"]
 
 #: The per-frame outputs of a model's bootstrapped twin a row keeps.
 INTERVAL_OUTPUTS = ("score", "bagging", "stddev", "low", "high")
@@ -44,6 +44,19 @@ def stored_value(value: float | str | None) -> float:
     return math.nan if value is None else float(value)
 
 
+def scoring_threads(threads: int) -> int:
+    """Scoring threads a segment worker runs: ``threads``, and at least one.
+
+    With none (``threads=0``) a worker would decode a frame pair, score it,
+    then decode the next, one after the other. One scoring thread lets the
+    worker's own thread decode (and scale) the next frames while the engine
+    scores the last ones, as a plain run with threads does; one worker per
+    core then keeps its core busy. The engines give the same doubles with or
+    without threads, so the result does not change.
+    """
+    return max(1, threads)
+
+
 def score_segment(task: SegmentTask) -> dict[str, Any]:
     """Score one segment; return its row (per-frame values of its own frames, timings).
 
@@ -63,7 +76,7 @@ def score_segment(task: SegmentTask) -> dict[str, Any]:
             dis = filtered_source(dis, graph, width, height)
     opened = time.perf_counter()
     threaded = task.backend == SHARED_BACKEND or "threads" in get_backend(task.backend).options
-    workers = {"threads": task.threads} if threaded else {}
+    workers = {"threads": scoring_threads(task.threads)} if threaded else {}
     extra: dict[str, Any] = {"features": list(task.features)} if task.features else {}
     if task.model_intervals:
         extra["model_intervals"] = True
