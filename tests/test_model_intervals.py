@@ -176,7 +176,7 @@ def test_result_outputs_and_refusals(pair) -> None:  # type: ignore[no-untyped-d
 
 @pytest.mark.parametrize("backend", ["native", "libvmaf"])
 def test_segments_and_score_many_give_one_passs_model_intervals(tmp_path, backend: str) -> None:  # type: ignore[no-untyped-def]
-    from tests.media_helpers import to_y4m
+    from media_helpers import to_y4m
 
     ref = natural_clip("astronaut", frames=6, width=96, height=64)
     a = to_y4m(ref, tmp_path / "a.y4m")
@@ -219,7 +219,7 @@ def test_segments_and_score_many_give_one_passs_model_intervals(tmp_path, backen
 
 
 def test_cli_prints_model_intervals(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from tests.media_helpers import to_y4m
+    from media_helpers import to_y4m
 
     ref = natural_clip("astronaut", frames=4, width=96, height=64)
     a = to_y4m(ref, tmp_path / "a.y4m")
