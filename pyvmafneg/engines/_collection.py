@@ -183,18 +183,8 @@ def load_collection(*, clip: bool = True, transform: bool | None = None) -> Mode
     return ModelCollection(main, tuple(members))
 
 
-def _post(model: VmafModel, value: float) -> float:
-    """The main model's transform (when enabled) and clip, as libvmaf applies them to a value."""
-    if model.transform.enabled:
-        value = model.transform.apply(value)
-    if model.clip is not None:
-        lo, hi = model.clip
-        value = lo if value < lo else value
-        value = hi if value > hi else value
-    return value
-
-
 def _percentile(ordered: list[float], perc: float) -> float:
+    """libvmaf's linear-interpolation percentile of sorted values (perc in [0, 100])."""
     p = perc * (len(ordered) - 1) / 100.0
     lo, hi = math.floor(p), math.ceil(p)
     if lo == hi:
@@ -245,12 +235,12 @@ def collection_outputs(
             ssd += math.pow(s - mean, 2)
         stddev = math.sqrt(ssd / count)
         ordered = sorted(scores)
-        low = _post(main, _percentile(ordered, PERCENTILES[0]))
-        high = _post(main, _percentile(ordered, PERCENTILES[1]))
-        plus = _post(main, mean + _DELTA)
-        minus = _post(main, mean - _DELTA)
+        low = main.finish(_percentile(ordered, PERCENTILES[0]))
+        high = main.finish(_percentile(ordered, PERCENTILES[1]))
+        plus = main.finish(mean + _DELTA)
+        minus = main.finish(mean - _DELTA)
         slope = (plus - minus) / (2.0 * _DELTA)
-        out["bagging"].append(_post(main, mean))
+        out["bagging"].append(main.finish(mean))
         out["stddev"].append(stddev * slope)
         out["low"].append(low)
         out["high"].append(high)

@@ -310,13 +310,18 @@ class VmafModel:
         """De-normalise, transform and clip one raw SVM output, as libvmaf does."""
         if self.norm_type == "linear_rescale":
             pred = (pred - self.intercept) / self.slope
+        return self.finish(pred)
+
+    def finish(self, value: float) -> float:
+        """The model's transform (when enabled) and clip of a de-normalised score, as
+        libvmaf applies them (also to a collection's interval bounds)."""
         if self.transform.enabled:
-            pred = self.transform.apply(pred)
+            value = self.transform.apply(value)
         if self.clip is not None:
             lo, hi = self.clip
-            pred = lo if pred < lo else pred
-            pred = hi if pred > hi else pred
-        return pred
+            value = lo if value < lo else value
+            value = hi if value > hi else value
+        return value
 
     def predict_rows(self, features: NDArray[np.float64], *, chunk: int = 256) -> list[float]:
         """Score many frames, each score equal as a double to :meth:`predict` of its row.
