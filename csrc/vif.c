@@ -149,22 +149,33 @@ void vn_vif_finish_scale(const vn_vif_acc *acc, int s, int n_limits, double *sco
     }
 }
 
+int vn_vif_plane_ok(const void *plane, int width, int height, ptrdiff_t stride, int bitdepth)
+{
+    return plane != NULL && width >= 16 && height >= 16 && bitdepth >= 8 && bitdepth <= 16 &&
+           vn_stride_ok(stride, width, bitdepth) && !(bitdepth > 8 && ((uintptr_t)plane & 1));
+}
+
+int vn_vif_args_ok(const double *gain_limits, int n_limits, const double *scores,
+                   const int64_t *capped, const int64_t *locations)
+{
+    if (!gain_limits || !scores || !capped || !locations)
+        return 0;
+    if (n_limits < 1 || n_limits > VN_MAX_GAIN_LIMITS)
+        return 0;
+    for (int e = 0; e < n_limits; e++)
+        if (!(gain_limits[e] >= 1.0 && gain_limits[e] <= 100.0))
+            return 0;
+    return 1;
+}
+
 int vn_vif(const void *ref, const void *dis, int width, int height, ptrdiff_t stride_ref,
            ptrdiff_t stride_dis, int bitdepth, const double *gain_limits, int n_limits, int simd,
            double *scores, int64_t *capped, int64_t *locations)
 {
-    if (!ref || !dis || !gain_limits || !scores || !capped || !locations)
+    if (!vn_vif_plane_ok(ref, width, height, stride_ref, bitdepth) ||
+        !vn_vif_plane_ok(dis, width, height, stride_dis, bitdepth) ||
+        !vn_vif_args_ok(gain_limits, n_limits, scores, capped, locations))
         return VN_EINVAL;
-    if (width < 16 || height < 16 || bitdepth < 8 || bitdepth > 16 ||
-        !vn_stride_ok(stride_ref, width, bitdepth) || !vn_stride_ok(stride_dis, width, bitdepth))
-        return VN_EINVAL;
-    if (bitdepth > 8 && (((uintptr_t)ref | (uintptr_t)dis) & 1))
-        return VN_EINVAL;
-    if (n_limits < 1 || n_limits > VN_MAX_GAIN_LIMITS)
-        return VN_EINVAL;
-    for (int e = 0; e < n_limits; e++)
-        if (!(gain_limits[e] >= 1.0 && gain_limits[e] <= 100.0))
-            return VN_EINVAL;
     const vn_kernels *ks;
     const int rc = vn_select(simd, &ks);
     if (rc != VN_OK)

@@ -78,6 +78,15 @@ struct vn_vif_work {
     uint16_t *drow; /* decimation row, padded */
 };
 
+/* 1 if a plane's pointer, size (at least 16x16), stride and alignment suit VIF at this bit
+ * depth (8..16). */
+int vn_vif_plane_ok(const void *plane, int width, int height, ptrdiff_t stride, int bitdepth);
+
+/* 1 if the gain limits (1 .. VN_MAX_GAIN_LIMITS values in [1, 100]) and output pointers
+ * are valid. */
+int vn_vif_args_ok(const double *gain_limits, int n_limits, const double *scores,
+                   const int64_t *capped, const int64_t *locations);
+
 /* Allocates wk's rows for planes up to rowlen - 16 samples wide (rowlen = width + 16):
  * VN_OK or VN_ENOMEM (then nothing is left allocated). */
 int vn_vif_work_alloc(struct vn_vif_work *wk, size_t rowlen);

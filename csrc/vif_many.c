@@ -60,20 +60,11 @@ int vn_vif_many(const void *ref, const void *const *dis, int n_dis, int width, i
                 ptrdiff_t stride, int bitdepth, const double *gain_limits, int n_limits, int simd,
                 double *scores, int64_t *capped, int64_t *locations)
 {
-    if (!ref || !dis || n_dis < 1 || !gain_limits || !scores || !capped || !locations)
-        return VN_EINVAL;
-    if (width < 16 || height < 16 || bitdepth < 8 || bitdepth > 16 ||
-        !vn_stride_ok(stride, width, bitdepth))
-        return VN_EINVAL;
-    if (bitdepth > 8 && ((uintptr_t)ref & 1))
+    if (!dis || n_dis < 1 || !vn_vif_plane_ok(ref, width, height, stride, bitdepth) ||
+        !vn_vif_args_ok(gain_limits, n_limits, scores, capped, locations))
         return VN_EINVAL;
     for (int i = 0; i < n_dis; i++)
-        if (!dis[i] || (bitdepth > 8 && ((uintptr_t)dis[i] & 1)))
-            return VN_EINVAL;
-    if (n_limits < 1 || n_limits > VN_MAX_GAIN_LIMITS)
-        return VN_EINVAL;
-    for (int e = 0; e < n_limits; e++)
-        if (!(gain_limits[e] >= 1.0 && gain_limits[e] <= 100.0))
+        if (!vn_vif_plane_ok(dis[i], width, height, stride, bitdepth))
             return VN_EINVAL;
     const vn_kernels *ks;
     const int rc = vn_select(simd, &ks);
