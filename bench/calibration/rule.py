@@ -199,21 +199,29 @@ def rows() -> list[Row]:
 # -- fitting -------------------------------------------------------------------
 
 
-def fit_envelope(honest: list[Row], min_neg: float) -> tuple[tuple[float, float], ...]:
-    """Knots (NEG level, largest honest gap within STEP of it) from ``min_neg`` to 100."""
+def _level_maxima(
+    pts: list[tuple[float, float]], min_neg: float
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Levels every STEP from ``min_neg`` to 100 and, per level, the largest value of the
+    (NEG, value) points within STEP of it; a level without points nearby takes the larger of
+    its neighbours (then the largest of all). None for the values when no level has points."""
     levels = np.arange(min_neg, 100.0 + 1e-9, STEP)
-    pts = [(r.neg, r.gap) for r in honest if r.neg >= min_neg - STEP]
-    knots = []
-    for level in levels:
-        near = [g for n, g in pts if abs(n - level) <= STEP]
-        knots.append((float(level), max(near) if near else math.nan))
-    values = np.array([k[1] for k in knots])
+    values = np.array(
+        [max((v for n, v in pts if abs(n - lv) <= STEP), default=math.nan) for lv in levels]
+    )
     if np.isnan(values).all():
-        return ((min_neg, 0.0), (100.0, 0.0))
-    # A level without honest items nearby takes the larger of its neighbours.
+        return levels, None
     for i in np.flatnonzero(np.isnan(values)):
         values[i] = np.nanmax(values[max(0, i - 1) : i + 2])
-    values = np.where(np.isnan(values), np.nanmax(values), values)
+    return levels, np.where(np.isnan(values), np.nanmax(values), values)
+
+
+def fit_envelope(honest: list[Row], min_neg: float) -> tuple[tuple[float, float], ...]:
+    """Knots (NEG level, largest honest gap within STEP of it) from ``min_neg`` to 100."""
+    pts = [(r.neg, r.gap) for r in honest if r.neg >= min_neg - STEP]
+    levels, values = _level_maxima(pts, min_neg)
+    if values is None:
+        return ((min_neg, 0.0), (100.0, 0.0))
     # Non-increasing in NEG: no lower quality level is held to a smaller gap than a higher one
     # (honest data thins out at low levels; a dip there is a lack of data, not a law).
     values = np.maximum.accumulate(values[::-1])[::-1]
@@ -227,39 +235,27 @@ def fit_block_envelope(
     ``min_neg`` to 100: a level without enhanced items nearby takes the larger of its
     neighbours, then the knots are made non-increasing in NEG (no lower quality level is held
     to less blocking than a higher one: blocking grows as the rate falls), rounded up."""
-    levels = np.arange(min_neg, 100.0 + 1e-9, STEP)
     pts = [(r.neg, get(r)) for r in enhanced if math.isfinite(get(r))]
-    values = np.array(
-        [max((b for n, b in pts if abs(n - lv) <= STEP), default=math.nan) for lv in levels]
-    )
-    if np.isnan(values).all():
+    levels, values = _level_maxima(pts, min_neg)
+    if values is None:
         return ((min_neg, math.inf), (100.0, math.inf))
-    for i in np.flatnonzero(np.isnan(values)):
-        values[i] = np.nanmax(values[max(0, i - 1) : i + 2])
-    values = np.where(np.isnan(values), np.nanmax(values), values)
     values = np.maximum.accumulate(values[::-1])[::-1]
-    return tuple(
-        (float(lv), math.ceil(float(v) * 1000.0) / 1000.0)
-        for lv, v in zip(levels, values, strict=True)
-    )
+    return _rounded_up(levels, values)
 
 
 def fit_band_envelope(honest: list[Row], min_neg: float) -> tuple[tuple[float, float], ...]:
     """Knots (NEG level, largest honest band-energy ratio within STEP of it) from ``min_neg``
     to 100, made non-decreasing in NEG: no higher quality level is held to a smaller ratio
     than a lower one (an encode of higher quality keeps at least as much detail)."""
-    levels = np.arange(min_neg, 100.0 + 1e-9, STEP)
     pts = [(r.neg, r.band) for r in honest if math.isfinite(r.band) and r.neg >= min_neg - STEP]
-    values = np.array(
-        [max((b for n, b in pts if abs(n - lv) <= STEP), default=math.nan) for lv in levels]
-    )
-    if np.isnan(values).all():
+    levels, values = _level_maxima(pts, min_neg)
+    if values is None:
         return ((min_neg, math.inf), (100.0, math.inf))
-    for i in np.flatnonzero(np.isnan(values)):
-        values[i] = np.nanmax(values[max(0, i - 1) : i + 2])
-    values = np.where(np.isnan(values), np.nanmax(values), values)
-    values = np.maximum.accumulate(values)
-    # Rounded up: the envelope never falls below an honest item it was fitted on.
+    return _rounded_up(levels, np.maximum.accumulate(values))
+
+
+def _rounded_up(levels: np.ndarray, values: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """Knots rounded up to 1e-3: the envelope never falls below an item it was fitted on."""
     return tuple(
         (float(lv), math.ceil(float(v) * 1000.0) / 1000.0)
         for lv, v in zip(levels, values, strict=True)
