@@ -107,6 +107,12 @@ static void vif_scale(const vn_vif_kernels *kn, int scale, const void *pa, const
             kn->stat(wk->s[0], wk->s[1], wk->s[2], w, egl, ne, acc);
             continue;
         }
+        if (!is8 && scale > 0 && kn->mom16_sig[scale]) { /* q1 = q2 = 16 */
+            kn->mom16_sig[scale]((const uint16_t *const *)ra, (const uint16_t *const *)rb, w,
+                                 wk->d, wk->dstride, wk->s[0], wk->s[1], wk->s[2]);
+            kn->stat(wk->s[0], wk->s[1], wk->s[2], w, egl, ne, acc);
+            continue;
+        }
         if (is8)
             kn->vmom8((const uint8_t *const *)ra, (const uint8_t *const *)rb, w, wk->v[0] + r,
                       wk->v[1] + r, wk->v[2] + r, wk->v[3] + r, wk->v[4] + r);

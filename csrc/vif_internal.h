@@ -51,6 +51,10 @@ typedef struct vn_vif_kernels {
      * has none (the separate kernels run). */
     void (*mom8_sig)(const uint8_t *const *ra, const uint8_t *const *rb, int w, int16_t *d,
                      ptrdiff_t ds, int32_t *s1, int32_t *s2, int32_t *s12);
+    /* The same for 16-bit samples by scale, with the shifts of scales 1 to 3 (q1 = q2 = 16):
+     * vmom16[s], padding, hmom[s] and sigmas' values. NULL where a level or scale has none. */
+    void (*mom16_sig[4])(const uint16_t *const *ra, const uint16_t *const *rb, int w, int16_t *d,
+                         ptrdiff_t ds, int32_t *s1, int32_t *s2, int32_t *s12);
 } vn_vif_kernels;
 
 /* Kernels for one reference against several distorted planes (vif_share_kernels.inc):
