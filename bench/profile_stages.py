@@ -53,7 +53,7 @@ STAGES: dict[str, str] = {
     "dwt0_horiz": "ADM decomposition",
     "dwt_vert64": "ADM decomposition",
     "dwt_horiz64": "ADM decomposition",
-    "split": "ADM decomposition",
+    "dwt0_horiz16": "ADM decomposition",
     "den0_row": "ADM CSF and decoupling",
     "den123_row": "ADM CSF and decoupling",
     "decouple": "ADM CSF and decoupling",

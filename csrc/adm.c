@@ -84,8 +84,8 @@ typedef struct {
 typedef struct {
     vn_dec_row dec[4];         /* ring of decoupled rows, by row % 4 */
     int32_t *ain[2], *aout[2]; /* approximation bands (ref, dis): input and output */
-    int32_t *vlo, *vhi;        /* vertical pass rows, input width */
-    int32_t *ph[4];            /* phases: lo odd, lo even, hi odd, hi even */
+    int32_t *pad[2];           /* vertical pass rows (lo, hi), padded (adm_internal.h) */
+    int16_t *pad16[2];         /* the same in int16 (8-bit samples, scale 0) */
     int32_t *orow[3];          /* reference band rows */
     int32_t *flag;             /* angle flags of one row */
     vn_adm_ring_row *ring;     /* 3 per limit */
@@ -110,10 +110,10 @@ static void vn_layout(vn_arena *ar, vn_bufs *b, int width, int height, int n_lim
         b->ain[k] = vn_take(ar, n0 * sizeof(int32_t));
         b->aout[k] = vn_take(ar, n0 * sizeof(int32_t));
     }
-    b->vlo = vn_take(ar, (size_t)width * sizeof(int32_t));
-    b->vhi = vn_take(ar, (size_t)width * sizeof(int32_t));
-    for (int k = 0; k < 4; k++)
-        b->ph[k] = vn_take(ar, wide * sizeof(int32_t));
+    for (int k = 0; k < 2; k++) {
+        b->pad[k] = vn_take(ar, ((size_t)width + 3) * sizeof(int32_t));
+        b->pad16[k] = vn_take(ar, ((size_t)width + 3) * sizeof(int16_t));
+    }
     size_t n_ring = 3 * (size_t)n_limits;
     b->ring = vn_take(ar, n_ring * sizeof(vn_adm_ring_row));
     b->lims = vn_take(ar, (size_t)n_limits * sizeof(vn_limit_state));
@@ -167,42 +167,59 @@ static const int vn_dwt123[3][4] = { { 0, 0, 15, 1 << 14 },
                                      { 16, 1 << 15, 16, 1 << 15 },
                                      { 16, 1 << 15, 15, 1 << 14 } };
 
+/* The wavelet's edge rule on a padded row of n samples (x[j] at p[j + 1]). */
+#define VN_PAD_EDGES(p, n)                                                                         \
+    do {                                                                                           \
+        (p)[0] = (p)[2];                                                                           \
+        (p)[(n) + 1] = (p)[n];                                                                     \
+        (p)[(n) + 2] = (p)[(n) - 1];                                                               \
+    } while (0)
+
 static void vn_dwt_row(const vn_adm_kernels *K, const vn_dwt_src *s, vn_bufs *b, int i, int32_t *a,
                        int32_t *h, int32_t *v, int32_t *d)
 {
     int n = s->in_w, rows = s->in_h, half = (n + 1) / 2;
     int y0 = vn_src(2 * i - 1, rows), y1 = vn_src(2 * i, rows), y2 = vn_src(2 * i + 1, rows),
         y3 = vn_src(2 * i + 2, rows);
+    int32_t *plo = b->pad[0], *phi = b->pad[1];
     if (s->scale == 0) {
         int bd = s->bitdepth;
         int32_t hb = 1 << (bd - 1);
         int32_t add_lo = (int32_t)((uint32_t)hb - (uint32_t)46342 * (uint32_t)hb);
         const char *p = s->plane;
-        if (bd == 8)
+        if (bd == 8) {
+            int16_t *qlo = b->pad16[0], *qhi = b->pad16[1];
             K->dwt0_vert_u8(
                 (const uint8_t *)(p + y0 * s->stride), (const uint8_t *)(p + y1 * s->stride),
                 (const uint8_t *)(p + y2 * s->stride), (const uint8_t *)(p + y3 * s->stride), n, bd,
-                add_lo, hb, b->vlo, b->vhi);
-        else
-            K->dwt0_vert_u16(
-                (const uint16_t *)(p + y0 * s->stride), (const uint16_t *)(p + y1 * s->stride),
-                (const uint16_t *)(p + y2 * s->stride), (const uint16_t *)(p + y3 * s->stride), n,
-                bd, add_lo, hb, b->vlo, b->vhi);
-        K->split(b->vlo, n, b->ph[0], b->ph[1]);
-        K->split(b->vhi, n, b->ph[2], b->ph[3]);
-        K->dwt0_horiz(b->ph[0], b->ph[1], half, a, v);
-        K->dwt0_horiz(b->ph[2], b->ph[3], half, h, d);
+                add_lo, hb, qlo + 1, qhi + 1);
+            VN_PAD_EDGES(qlo, n);
+            VN_PAD_EDGES(qhi, n);
+            K->dwt0_horiz16(qlo, half, a, v);
+            K->dwt0_horiz16(qhi, half, h, d);
+            return;
+        }
+        K->dwt0_vert_u16(
+            (const uint16_t *)(p + y0 * s->stride), (const uint16_t *)(p + y1 * s->stride),
+            (const uint16_t *)(p + y2 * s->stride), (const uint16_t *)(p + y3 * s->stride), n, bd,
+            add_lo, hb, plo + 1, phi + 1);
+        VN_PAD_EDGES(plo, n);
+        VN_PAD_EDGES(phi, n);
+        K->dwt0_horiz(plo, half, a, v);
+        K->dwt0_horiz(phi, half, h, d);
     } else {
         const int *c = vn_dwt123[s->scale - 1];
         const int32_t *in = s->in;
         K->dwt_vert64(in + (size_t)y0 * n, in + (size_t)y1 * n, in + (size_t)y2 * n,
-                      in + (size_t)y3 * n, n, c[0], c[1], b->vlo, b->vhi);
-        K->split(b->vlo, n, b->ph[0], b->ph[1]);
-        K->split(b->vhi, n, b->ph[2], b->ph[3]);
-        K->dwt_horiz64(b->ph[0], b->ph[1], half, c[2], c[3], a, v);
-        K->dwt_horiz64(b->ph[2], b->ph[3], half, c[2], c[3], h, d);
+                      in + (size_t)y3 * n, n, c[0], c[1], plo + 1, phi + 1);
+        VN_PAD_EDGES(plo, n);
+        VN_PAD_EDGES(phi, n);
+        K->dwt_horiz64(plo, half, c[2], c[3], a, v);
+        K->dwt_horiz64(phi, half, c[2], c[3], h, d);
     }
 }
+
+#undef VN_PAD_EDGES
 
 /* ------------------------------------------------------------------ the engine */
 

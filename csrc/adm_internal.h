@@ -49,23 +49,26 @@ typedef struct {
 } vn_adm_ring_row;
 
 typedef struct vn_adm_kernels {
-    /* Scale-0 wavelet: vertical pass over 4 source rows into lo/hi (int32 arithmetic). */
+    /* Rows of the horizontal passes are padded: x[j] at p[j + 1], j = -1 .. n + 1, with the
+     * wavelet's edge rule (p[0] = p[2], p[n + 1] = p[n], p[n + 2] = p[n - 1]); output i reads
+     * p[2i .. 2i + 3]. */
+    /* Scale-0 wavelet, 8-bit samples: vertical pass over 4 source rows into lo/hi (int32
+     * arithmetic; every result fits int16, |x| <= 27411), and the horizontal pass of such a
+     * padded int16 row (lo and hi outputs of half samples). */
     void (*dwt0_vert_u8)(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, const uint8_t *r3,
-                         int n, int shift, int32_t add_lo, int32_t add_hi, int32_t *lo,
-                         int32_t *hi);
+                         int n, int shift, int32_t add_lo, int32_t add_hi, int16_t *lo,
+                         int16_t *hi);
+    void (*dwt0_horiz16)(const int16_t *p, int half, int32_t *lo, int32_t *hi);
+    /* Scale 0, 9- to 16-bit samples: the same in int32 rows. */
     void (*dwt0_vert_u16)(const uint16_t *r0, const uint16_t *r1, const uint16_t *r2,
                           const uint16_t *r3, int n, int shift, int32_t add_lo, int32_t add_hi,
                           int32_t *lo, int32_t *hi);
-    /* Horizontal pass of a row already split in phases (odd[m] = x[2m-1], even[m] = x[2m],
-     * m = 0 .. half), int32 arithmetic: lo and hi outputs of half samples. */
-    void (*dwt0_horiz)(const int32_t *odd, const int32_t *even, int half, int32_t *lo, int32_t *hi);
+    void (*dwt0_horiz)(const int32_t *p, int half, int32_t *lo, int32_t *hi);
     /* Scales 1..3: int64 arithmetic, results wrapped to int32. */
     void (*dwt_vert64)(const int32_t *r0, const int32_t *r1, const int32_t *r2, const int32_t *r3,
                        int n, int shift, int64_t add, int32_t *lo, int32_t *hi);
-    void (*dwt_horiz64)(const int32_t *odd, const int32_t *even, int half, int shift, int64_t add,
-                        int32_t *lo, int32_t *hi);
-    /* Split a row of n samples into the wavelet's phases (see adm.c). */
-    void (*split)(const int32_t *x, int n, int32_t *odd, int32_t *even);
+    void (*dwt_horiz64)(const int32_t *p, int half, int shift, int64_t add, int32_t *lo,
+                        int32_t *hi);
     /* Decoupling core of one row of the three bands: rst (k * o) and the cap mode
      * (0 none, 1 min(rst * egl, t) for o > 0, 2 max(...) for o < 0); flag: n ints of scratch. */
     void (*decouple)(int scale0, const int32_t *const o[3], const int32_t *const t[3], int n,

@@ -38,12 +38,16 @@ int vn_vif_work_alloc(struct vn_vif_work *wk, size_t rowlen)
     uint32_t *rows32 = malloc(sizeof(uint32_t) * 10 * rowlen);
     int32_t *sig = malloc(sizeof(int32_t) * 3 * rowlen);
     uint16_t *drow = malloc(sizeof(uint16_t) * rowlen);
-    if (rows32 == NULL || sig == NULL || drow == NULL) {
+    int16_t *d = calloc(8 * (rowlen + 32), sizeof(int16_t));
+    if (rows32 == NULL || sig == NULL || drow == NULL || d == NULL) {
         free(rows32);
         free(sig);
         free(drow);
+        free(d);
         return VN_ENOMEM;
     }
+    wk->d = d;
+    wk->dstride = (ptrdiff_t)rowlen + 32;
     for (int c = 0; c < 5; c++) {
         wk->v[c] = rows32 + c * rowlen;
         wk->m[c] = rows32 + (5 + c) * rowlen;
@@ -59,6 +63,7 @@ void vn_vif_work_free(struct vn_vif_work *wk)
     free(wk->v[0]); /* the start of the moment rows */
     free(wk->s[0]); /* the start of the sigma rows */
     free(wk->drow);
+    free(wk->d);
 }
 
 void vn_vif_pad_u32(uint32_t *p, int w, int r)
@@ -95,6 +100,18 @@ static void vif_scale(const vn_vif_kernels *kn, int scale, const void *pa, const
                 ra[k] = (const uint16_t *)pa + row * sta;
                 rb[k] = (const uint16_t *)pb + row * stb;
             }
+        }
+        if (is8 && kn->mom8_sig) {
+            kn->mom8_sig((const uint8_t *const *)ra, (const uint8_t *const *)rb, w, wk->d,
+                         wk->dstride, wk->s[0], wk->s[1], wk->s[2]);
+            kn->stat(wk->s[0], wk->s[1], wk->s[2], w, egl, ne, acc);
+            continue;
+        }
+        if (!is8 && scale > 0 && kn->mom16_sig[scale]) { /* q1 = q2 = 16 */
+            kn->mom16_sig[scale]((const uint16_t *const *)ra, (const uint16_t *const *)rb, w,
+                                 wk->d, wk->dstride, wk->s[0], wk->s[1], wk->s[2]);
+            kn->stat(wk->s[0], wk->s[1], wk->s[2], w, egl, ne, acc);
+            continue;
         }
         if (is8)
             kn->vmom8((const uint8_t *const *)ra, (const uint8_t *const *)rb, w, wk->v[0] + r,

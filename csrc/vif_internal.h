@@ -45,6 +45,16 @@ typedef struct vn_vif_kernels {
     /* The per-location statistic of one row for ne gain limits, added to acc. */
     void (*stat)(const int32_t *s1, const int32_t *s2, const int32_t *s12, int w, const double *egl,
                  int ne, vn_vif_acc *acc);
+    /* 8-bit scale 0 from the rows of the filter's support to sigma1^2, sigma2^2, sigma12 in one
+     * call (vmom8, padding, hmom[0] and sigmas' values), through d: 8 rows of ds >= w + 48
+     * int16 (set before the first call); s1, s2, s12 need w + 16 entries. NULL where a level
+     * has none (the separate kernels run). */
+    void (*mom8_sig)(const uint8_t *const *ra, const uint8_t *const *rb, int w, int16_t *d,
+                     ptrdiff_t ds, int32_t *s1, int32_t *s2, int32_t *s12);
+    /* The same for 16-bit samples by scale, with the shifts of scales 1 to 3 (q1 = q2 = 16):
+     * vmom16[s], padding, hmom[s] and sigmas' values. NULL where a level or scale has none. */
+    void (*mom16_sig[4])(const uint16_t *const *ra, const uint16_t *const *rb, int w, int16_t *d,
+                         ptrdiff_t ds, int32_t *s1, int32_t *s2, int32_t *s12);
 } vn_vif_kernels;
 
 /* Kernels for one reference against several distorted planes (vif_share_kernels.inc):
@@ -76,6 +86,8 @@ struct vn_vif_work {
     uint32_t *m[5]; /* horizontal moments, rows of w */
     int32_t *s[3];  /* sigma1^2, sigma2^2, sigma12 */
     uint16_t *drow; /* decimation row, padded */
+    int16_t *d;     /* mom8_sig's rows: 8 of dstride, zeroed */
+    ptrdiff_t dstride;
 };
 
 /* 1 if a plane's pointer, size (at least 16x16), stride and alignment suit VIF at this bit

@@ -205,6 +205,29 @@ def test_every_level_equals_the_reference_across_column_blocks(bitdepth) -> None
             assert _kernels.vif(ref, dis, bitdepth, (100.0, 1.0), simd)[0].tolist() == want
 
 
+@pytest.mark.parametrize("bitdepth", [8, 10, 16])
+def test_every_level_equals_the_portable_level_at_every_small_width(bitdepth) -> None:
+    """Every width from 16 to 72 and around the 256-column blocks, at the smallest heights and
+    in pairs of odd sizes: each row's last columns short of a 16-column step, the mirrored
+    columns of the fused moment and decimation passes, the decimated planes' odd sizes."""
+    rng = np.random.default_rng(100 + bitdepth)
+    peak = (1 << bitdepth) - 1
+    dt = np.uint8 if bitdepth == 8 else np.uint16
+    limits = (100.0, 1.0)
+    sizes = [(16 + w % 5, w) for w in range(16, 73)]
+    sizes += [(16, 16), (17, 17), (33, 31), (16, 239), (19, 255), (16, 257), (18, 273), (31, 513)]
+    for h, w in sizes:
+        base = rng.integers(0, peak + 1, (h, w))
+        ref = base.astype(dt)
+        dis = np.clip(base * 5 // 4 - peak // 8 + rng.integers(-9, 10, (h, w)), 0, peak)
+        dis = dis.astype(dt)
+        scores, capped, _ = _kernels.vif(ref, dis, bitdepth, limits, "c")
+        for simd in _kernels.available_levels():
+            got = _kernels.vif(ref, dis, bitdepth, limits, simd)
+            assert got[0].tolist() == scores.tolist(), (h, w, simd)
+            assert got[1].tolist() == capped.tolist(), (h, w, simd)
+
+
 @pytest.mark.parametrize("bitdepth", [8, 10])
 def test_every_level_equals_the_reference_on_every_statistic_path(bitdepth) -> None:
     """Flat areas (below sigma_nsq), anti-correlated ones (s12 < 0), gains above 1 (held at
