@@ -248,6 +248,46 @@ def text(all_rows: list[Row]) -> str:
         "honest encodes across sources; nothing is shipped from it.\n"
     )
 
+    # the veto's margin and the rungs
+    vetoed = [r for r in _split(measured, True) if r.honest and _gap_flag(r)]
+    closest = {
+        r.id: max(value(r, f.key) - rule.envelope_at(f.knots, r.neg) for f in bands) for r in vetoed
+    }
+    hon_held = [r for r in _split(measured, True) if r.honest]
+    worst_any = max(hon_held, key=lambda r: max(f.excess(r) for f in bands))
+    worst_any_x = max(f.excess(worst_any) for f in bands)
+    out.append(
+        "The veto is the one rule measured here that flags no held-out honest encode "
+        f"({sum(map(veto, hon_held))}/{len(hon_held)}) and keeps the still suite at or above "
+        "its present figures; it does so at the cost of held-out detection (see the table), "
+        "it was shaped after the held-out flags had been seen (so the held-out figures are no "
+        "blind test of it), and it needs the videos. Its distance from the two ultrafast "
+        "encodes it grades `borderline` (largest band gain minus envelope, margin 0): "
+        + ", ".join(f"`{k}` {v:+.3f}" for k, v in closest.items())
+        + "; the band rule's own closest held-out honest item is "
+        f"`{worst_any.id}`, {worst_any_x:+.3f} from its threshold. It is not shipped: it "
+        "does not raise detection, which is what it was to do.\n"
+    )
+    rungs = [r for r in measured if r.honest and r.kind == "rung"]
+    if rungs:
+        out += [
+            "Ladder rungs scaled back up: a scaler overshoots a little at edges, which could lift "
+            "a band's gain. The largest gain of the honest rungs per band and scaler, and the "
+            "largest excess over the band's threshold (negative: below it):\n",
+            "| scaler | rungs | "
+            + " | ".join(f"`{f.key}`: largest gain / excess" for f in bands)
+            + " |",
+            "|---|---|" + "---|" * len(bands),
+        ]
+        for scaler in sorted({r.id.split(".")[1].split("-")[1] for r in rungs}):
+            part = [r for r in rungs if r.id.split(".")[1].endswith(scaler)]
+            cells = " | ".join(
+                f"{max(value(r, f.key) for r in part):.3f} / {max(f.excess(r) for r in part):+.3f}"
+                for f in bands
+            )
+            out.append(f"| {scaler} | {len(part)} | {cells} |")
+        out.append("")
+
     # the low-pass gain and tone changes
     def kind_range(kind: str) -> tuple[int, float, float]:
         v = [value(r, "projlow") for r in measured if not r.honest and r.kind == kind]
