@@ -205,10 +205,15 @@ def _band_text(b: BandGain) -> str:
     return f"{BANDS[b.key][2]}: gain {b.gain:.3f} against the honest limit {b.envelope:.3f}"
 
 
-def _likely(b: BandGain) -> str:
-    if b.key == "projlow":
-        return "a contrast stretch (or another tone change that raises contrast)"
-    return "sharpening (an unsharp mask, CAS or a similar filter)"
+def _likely(bands: list[BandGain]) -> str:
+    """The likely cause from the bands that fired: a contrast stretch lifts every band, the
+    low-pass residual too; sharpening lifts the fine bands only."""
+    if any(b.key == "projlow" for b in bands):
+        return (
+            "a contrast stretch or another tone change that raises contrast (the low-pass "
+            "band fired; such a change lifts the finer bands too)"
+        )
+    return "sharpening (an unsharp mask, CAS or a similar filter: the finer bands fired)"
 
 
 def _excess_with_frames(
@@ -228,13 +233,12 @@ def _excess_with_frames(
     )
     above = sorted(bands.above_envelope, key=lambda b: -b.excess)
     if above:
-        top = above[0]
         return Evidence(
             "excess",
             "flag",
             f"{beyond}, and the encode keeps more of the reference's detail than honest "
             f"encodes at this quality do in {', '.join(_band_text(b) for b in above)}. Likely "
-            f"cause: {_likely(top)} before the encode, which the default model rewards. How "
+            f"cause: {_likely(above)} before the encode, which the default model rewards. How "
             "sure: on the calibration's held-out sources no honest encode had both",
             numbers,
             _worst(result.frames, frame_gaps, frame_gaps > a.threshold),
@@ -250,8 +254,8 @@ def _excess_with_frames(
         )
     close = bands.closest
     limit = (
-        f" (largest band gain {close.gain:.3f} against the honest limit {close.envelope:.3f}, "
-        f"{BANDS[close.key][2]})"
+        f" (the band closest to its honest limit is {BANDS[close.key][2]}: gain "
+        f"{close.gain:.3f} against {close.envelope:.3f})"
         if close is not None
         else ""
     )
@@ -282,7 +286,7 @@ def _detail_gain(bands: BandAssessment) -> list[Evidence]:
             f"the encode carries more of the reference's own detail than honest encodes at "
             f"this quality keep (projection gain per band over {bands.frames} frames, at NEG "
             f"{bands.neg_level:.1f}): {parts}. Blocking and noise do not raise this gain. "
-            f"Likely cause: {_likely(top)} before the encode. How sure: beyond every honest "
+            f"Likely cause: {_likely(fired)} before the encode. How sure: beyond every honest "
             "encode of the calibration's fitting sources by more than the largest excess one "
             "source showed over the others",
             _band_numbers(bands) | {"band": top.key, "excess": top.excess, "margin": top.margin},

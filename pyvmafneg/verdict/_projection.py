@@ -189,9 +189,10 @@ def measure_projection(
     distorted: Any,
     *,
     scale: str | None = DEFAULT_SCALER,
-    size: tuple[int, int] | None = None,
+    size: tuple[int, int] | str | None = None,
     offset: int = 0,
     frames: int | None = None,
+    convert_bitdepth: int | None = None,
 ) -> Projection:
     """Pool :func:`frame_sums` over a pair of clips, paired as :func:`pyvmafneg.score` pairs them.
 
@@ -199,7 +200,7 @@ def measure_projection(
     ----------
     reference, distorted:
         Paths or opened videos (:func:`pyvmafneg.open_video`), or iterables of frames.
-    scale, size, offset:
+    scale, size, offset, convert_bitdepth:
         As :func:`pyvmafneg.score` takes them (a rung is scaled back with ``scale``).
     frames:
         Measure the first ``frames`` pairs only (None: every pair).
@@ -215,7 +216,14 @@ def measure_projection(
     def opened(clip: Any) -> Any:
         return open_video(clip) if isinstance(clip, (str, os.PathLike)) else clip
 
-    pair = prepare_pair(opened(reference), opened(distorted), scale=scale, size=size, offset=offset)
+    pair = prepare_pair(
+        opened(reference),
+        opened(distorted),
+        scale=scale,
+        size=size,
+        offset=offset,
+        convert_bitdepth=convert_bitdepth,
+    )
     end = object()
     ref_it: Iterable[Any] = pair.reference
     dis_it: Iterable[Any] = pair.distorted
