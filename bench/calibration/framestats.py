@@ -10,13 +10,17 @@ scaled back with its scaler):
     :func:`blocking.blocking_ratios`: the block-edge ratio
     (mean squared luma step across the lines of a 4-, 8- or 16-pixel grid over that
     inside the blocks) of the reference and of the encode.
+``proj*``, ``inv*``, ``corr*``, ``eratio*``, ``ref_fine_share``
+    :func:`projection.projection_sums`: per band of a luma pyramid, the projection
+    gain of the encode on the reference and its relatives (:func:`projection.stats`);
+    the pooled sums are cached, the statistics derived on reading.
 ``integer_{vif,adm}_cap_share_scale{0..3}_egl_1``
     The native engine's cap shares per scale (pooled mean): the share of
     locations where VMAF-NEG's gain limit of 1 acts.
 
-Cached as JSON in ``cache/framestats/band/``, ``cache/framestats/block/`` and
-``cache/framestats/caps/`` (ignored by git), each measured in its own pass (the
-cheaper first); ``calibrate.py`` reads them.
+Cached as JSON in ``cache/framestats/band/``, ``cache/framestats/block/``,
+``cache/framestats/caps/`` and ``cache/framestats/proj/`` (ignored by git), each
+measured in its own pass (the cheaper first); ``calibrate.py`` reads them.
 """
 
 from __future__ import annotations
@@ -27,11 +31,14 @@ import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bands  # noqa: E402
 import blocking  # noqa: E402
+import projection  # noqa: E402
 import suite  # noqa: E402
 import video  # noqa: E402
 
@@ -39,8 +46,8 @@ CACHE = HERE / "cache" / "framestats"
 
 
 #: What each pass measures: ``band`` (the band-energy ratio), ``block`` (the block-edge
-#: ratios) or ``caps`` (the cap shares).
-PASSES = ("band", "block", "caps")
+#: ratios), ``caps`` (the cap shares) or ``proj`` (the projection gains' pooled sums).
+PASSES = ("band", "block", "caps", "proj")
 
 
 def path_of(item_id: str, what: str) -> Path:
@@ -75,6 +82,9 @@ def measure(ref: Path, clip: Path, scaler: str | None, what: str) -> dict[str, f
         ).items():
             out |= {f"block{grid}_ref": b.reference, f"block{grid}_dis": b.distorted}
         return out
+    if what == "proj":
+        sums = projection.projection_sums(str(ref), str(clip), **options)
+        return {"proj_sums": sums.tolist()}  # type: ignore[dict-item]
     result = pyvmafneg.score(str(ref), str(clip), backend="native", clip=False, **options)
     return {k: float(np.mean(v)) for k, v in result.features.items() if "cap_share" in k}
 
@@ -134,7 +144,10 @@ def cached(item_id: str) -> dict[str, float]:
     for what in PASSES:
         path = path_of(item_id, what)
         if path.exists():
-            out |= json.loads(path.read_text(encoding="utf-8"))
+            values = json.loads(path.read_text(encoding="utf-8"))
+            if "proj_sums" in values:
+                values = projection.stats(np.asarray(values.pop("proj_sums"), dtype=float))
+            out |= values
     return out
 
 
