@@ -128,6 +128,34 @@ def test_equals_reference_every_kernel_and_simd_level(kind, width, height, bitde
             assert native_adm(ref, dis, bitdepth, LIMITS, kernel, simd + 256) == got
 
 
+def _column_step_pairs(width: int, height: int, bitdepth: int):
+    """Pairs that load the kernels' column steps: a sharpened natural picture (the cap
+    binds), and random full-contrast binary samples against their negative (scale-0
+    wavelet rows at their largest, |x| up to 27411 at 8 bits)."""
+    peak = (1 << bitdepth) - 1
+    ref = natural_clip("coffee", frames=1, width=width, height=height, bitdepth=bitdepth)[0].luma
+    yield ref, unsharp_mask(ref, bitdepth=bitdepth, amount=2.0)
+    rng = np.random.default_rng(width * 7 + bitdepth)
+    dt = ref.dtype
+    binary = rng.integers(0, 2, size=(height, width)) * peak
+    yield binary.astype(dt), (peak - binary).astype(dt)
+
+
+@pytest.mark.parametrize("bitdepth", [8, 10])
+def test_every_level_equals_the_portable_one_across_column_steps(bitdepth) -> None:
+    """The AVX2 bodies step 16 (8-bit scale-0 vertical pass) and 8 columns (the other
+    passes), with the portable code for the remaining columns: every width from 33 to 82
+    covers each remainder at every scale; a few of them against the reference too."""
+    for width in range(33, 83):
+        for ref, dis in _column_step_pairs(width, 37, bitdepth):
+            want = native_adm(ref, dis, bitdepth, (100.0, 1.0, 1.2), simd=0)
+            for simd in SIMD_LEVELS[1:]:
+                assert native_adm(ref, dis, bitdepth, (100.0, 1.0, 1.2), simd=simd) == want
+            if width in (33, 50, 79):
+                expected = reference_adm(ref, dis, bitdepth, (100.0, 1.0, 1.2))
+                assert features_only(want) == expected, width
+
+
 def _near_full_scale_pair() -> tuple[np.ndarray, np.ndarray]:
     """Heavy sharpening: masking terms reach int16's limit, where libvmaf's paths differ."""
     ref = natural_clip("camera", frames=1, width=282, height=150)[0].luma
