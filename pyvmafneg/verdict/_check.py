@@ -11,7 +11,9 @@
    the uncapped and capped features where the run has them, where the credit
    comes from, the frames' own ceilings;
 3. weigh the evidence (:mod:`pyvmafneg.verdict._evidence`) against the
-   calibrated rule (:mod:`pyvmafneg.verdict._rule`) or a plain gap threshold;
+   calibrated rule (:mod:`pyvmafneg.verdict._rule`) or a plain gap threshold,
+   with the frame evidence when the videos are given (the projection gain per
+   band, :mod:`pyvmafneg.verdict._projection`);
 4. grade:
 
 ``flagged`` (exit status 1)

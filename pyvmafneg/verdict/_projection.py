@@ -25,7 +25,9 @@ low-pass residual over every location (:data:`BANDS`); the calibration
 
 The frames are paired as :func:`pyvmafneg.score` pairs them (a ladder rung
 scaled back with the scaler it was scored with). Cost: about 0.1 s per
-1280x720 frame pair on one core (NumPy, float32 pyramid, float64 sums).
+1280x720 frame pair on one core (NumPy, float32 pyramid, float64 sums), about
+three times what the native engine takes to score the pair on one thread; every
+frame is measured, as the calibration measured them.
 """
 
 from __future__ import annotations
@@ -76,11 +78,26 @@ BANDS: dict[str, tuple[int, str, str]] = {
 
 
 def _blur(x: np.ndarray) -> np.ndarray:
-    """Separable 5-tap binomial blur (1, 4, 6, 4, 1) / 16, edges repeated."""
+    """Separable 5-tap binomial blur (1, 4, 6, 4, 1) / 16, edges repeated.
+
+    Each pass is ``(a + e) + 4 (b + d) + 6 c`` in float32, evaluated in that order into
+    reused buffers (the same numbers as the plain expression, fewer allocations).
+    """
     p = np.pad(x, 2, mode="edge")
-    h = (p[:, :-4] + p[:, 4:]) + 4.0 * (p[:, 1:-3] + p[:, 3:-1]) + 6.0 * p[:, 2:-2]
-    v = (h[:-4] + h[4:]) + 4.0 * (h[1:-3] + h[3:-1]) + 6.0 * h[2:-2]
-    return v * np.float32(1.0 / 256.0)
+    h = np.add(p[:, :-4], p[:, 4:])
+    t = np.add(p[:, 1:-3], p[:, 3:-1])
+    t *= np.float32(4.0)
+    h += t
+    np.multiply(p[:, 2:-2], np.float32(6.0), out=t)
+    h += t
+    v = np.add(h[:-4], h[4:])
+    u = np.add(h[1:-3], h[3:-1])
+    u *= np.float32(4.0)
+    v += u
+    np.multiply(h[2:-2], np.float32(6.0), out=u)
+    v += u
+    v *= np.float32(1.0 / 256.0)
+    return v
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
