@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,7 +186,7 @@ class Projection:
     sums:
         :func:`frame_sums` summed over the frames, shape ``(LEVELS + 1, 9)``.
     frames:
-        Frame pairs measured.
+        Frame pairs measured (summed).
     size:
         ``(width, height)`` of the frames as measured (scored), or None.
     """
@@ -210,6 +210,7 @@ def measure_projection(
     offset: int = 0,
     frames: int | None = None,
     convert_bitdepth: int | None = None,
+    only: Sequence[int] | None = None,
 ) -> Projection:
     """Pool :func:`frame_sums` over a pair of clips, paired as :func:`pyvmafneg.score` pairs them.
 
@@ -220,7 +221,10 @@ def measure_projection(
     scale, size, offset, convert_bitdepth:
         As :func:`pyvmafneg.score` takes them (a rung is scaled back with ``scale``).
     frames:
-        Measure the first ``frames`` pairs only (None: every pair).
+        Read the first ``frames`` pairs only (None: every pair).
+    only:
+        Measure only the pairs of these indices (0-based, after ``offset``), e.g. the
+        frames a subsampled run scored; reading stops after the last of them.
 
     Raises
     ------
@@ -245,15 +249,21 @@ def measure_projection(
     ref_it: Iterable[Any] = pair.reference
     dis_it: Iterable[Any] = pair.distorted
     pairs: Iterable[tuple[Any, Any]] = itertools.zip_longest(ref_it, dis_it, fillvalue=end)
+    wanted = None if only is None else {int(i) for i in only}
+    if wanted is not None:
+        last = max(wanted, default=-1) + 1
+        frames = last if frames is None else min(int(frames), last)
     if frames is not None:
         pairs = itertools.islice(pairs, int(frames))
     total = np.zeros((LEVELS + 1, 9))
     counts = [0, 0]
     shape: tuple[int, int] | None = None
-    for r, d in pairs:
+    measured = 0
+    for index, (r, d) in enumerate(pairs):
         counts = [counts[0] + (r is not end), counts[1] + (d is not end)]
-        if r is end or d is end:
+        if r is end or d is end or (wanted is not None and index not in wanted):
             continue
+        measured += 1
         rf, df = as_frame(r), as_frame(d)
         if rf.shape != df.shape:
             raise SizeMismatchError(
@@ -272,4 +282,4 @@ def measure_projection(
             distorted_frames=counts[1],
             common=min(counts),
         )
-    return Projection(total, counts[0], shape)
+    return Projection(total, measured, shape)
