@@ -157,7 +157,9 @@ def test_score_check_in_process(
     )
     report = json.loads(out)
     assert code == 1 and report["clipped"] is False
-    assert [f["code"] for f in report["flags"]] == ["excess", "above_ceiling"]
+    # score --check has both videos: the frame evidence (a band beyond honest encodes) fires too
+    assert [f["code"] for f in report["flags"]] == ["excess", "detail_gain", "above_ceiling"]
+    assert report["frame_evidence"]["frames"] == 24
     direct = score(open_video(clips["ref"]), open_video(clips["sharpened"]), clip=False)
     assert abs(report["gap"]["overall"] - direct.pooled_gap) <= 1e-6
     # The log written by the same run checks the same way, and knows it is unclipped.

@@ -1,5 +1,7 @@
 """The projection gain (``projection.py``) as evidence, fitted on the fitting sources and
-reported held out, for ``calibrate.py`` (docs/calibration.md: it is evaluated, not shipped).
+reported held out, for ``calibrate.py``; the rule *veto* measured here is what the verdict
+ships when given the videos (``pyvmafneg/verdict/_projection.py``, the constants in
+``_rule.py`` written from :func:`shipped_bands`).
 
 Each statistic (a band's projection gain) is taken against its *honest envelope*: the
 largest value honest encodes of the fitting sources showed within ``rule.STEP`` NEG points
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import rule
+
+from pyvmafneg.verdict import _projection
 
 Row = rule.Row
 
@@ -80,6 +84,17 @@ def fit_band(all_rows: list[Row], key: str) -> BandFit:
     return BandFit(key, _knots(fit, key), round(steps * MARGIN_STEP, 3), worst)
 
 
+def shipped_bands(all_rows: list[Row]) -> dict[str, BandFit]:
+    """The fits of the bands the verdict weighs (``_projection.BANDS``), on the items measured."""
+    measured = [r for r in all_rows if math.isfinite(value(r, "proj1"))]
+    return {k: fit_band(measured, k) for k in _projection.BANDS}
+
+
+def band_constants(fits: dict[str, BandFit]) -> rule.BandConstants:
+    """The fits as ``rule.write_constants`` takes them."""
+    return {k: (f.knots, f.margin) for k, f in fits.items()}
+
+
 def _pct(hits: int, total: int) -> str:
     return f"{hits}/{total} ({100.0 * hits / total:.1f} %)" if total else "0/0"
 
@@ -100,7 +115,8 @@ def _counts(part: list[Row], fires: Callable[[Row], bool]) -> list[str]:
 
 
 def _gap_flag(r: Row) -> bool:
-    return r.grade_clipped == "flagged"
+    """The verdict from logs alone (the gap rule and the own ceiling, no frame evidence)."""
+    return r.log_clipped == "flagged"
 
 
 def text(all_rows: list[Row]) -> str:
@@ -118,12 +134,12 @@ def text(all_rows: list[Row]) -> str:
     def veto(r: Row) -> bool:
         # a gap flag stands only when a band is above its honest envelope (margin 0); a flag
         # of the frames' own ceiling stands as it is
-        if _gap_flag(r) and "above_ceiling" not in r.evidence:
+        if _gap_flag(r) and "above_ceiling" not in r.log_evidence:
             return any(f.fires(r, 0.0) for f in bands) or any_band(r)
         return _gap_flag(r) or any_band(r)
 
     out = [
-        "## The projection gain, evaluated (not shipped)\n",
+        "## The projection gain, evaluated\n",
         "**Why it was tried.** Energy ratios (the band-energy rule above) count blocking and "
         "noise as they count sharpening: all three add energy. A *projection gain* ignores "
         "energy that is uncorrelated with the reference. Per band s of a luma pyramid "
@@ -166,10 +182,14 @@ def text(all_rows: list[Row]) -> str:
             f"| {' | '.join(cells)} |"
         )
     for name, fn in (
-        ("shipped gap rule alone", _gap_flag),
+        ("gap rule alone (the verdict from logs alone)", _gap_flag),
         ("any band (0e, 1e, 2, 3, low)", any_band),
         ("union: gap rule or any band", union),
-        ("veto: gap flag only with a band above its envelope, or any band", veto),
+        (
+            "veto (shipped, given the videos): gap flag only with a band above its envelope, "
+            "or any band",
+            veto,
+        ),
     ):
         cells = [c for h in (False, True) for c in _counts(_split(measured, h), fn)]
         cells += _counts([r for r in measured if r.still], fn)
@@ -245,7 +265,7 @@ def text(all_rows: list[Row]) -> str:
         "does not raise the projection gain), but the sharpened libx264 CRF 45 encodes of "
         "`cockatoo` show no more gain than the envelope either and lose their flag with them. "
         "The projection gain does not separate mild sharpening before low-rate encodes from "
-        "honest encodes across sources; nothing is shipped from it.\n"
+        "honest encodes across sources.\n"
     )
 
     # the veto's margin and the rungs
@@ -265,8 +285,9 @@ def text(all_rows: list[Row]) -> str:
         "encodes it grades `borderline` (largest band gain minus envelope, margin 0): "
         + ", ".join(f"`{k}` {v:+.3f}" for k, v in closest.items())
         + "; the band rule's own closest held-out honest item is "
-        f"`{worst_any.id}`, {worst_any_x:+.3f} from its threshold. It is not shipped: it "
-        "does not raise detection, which is what it was to do.\n"
+        f"`{worst_any.id}`, {worst_any_x:+.3f} from its threshold. It is shipped, when the "
+        "videos are given, for what it does to false flags (the shipped verdict's figures "
+        "above are these); it does not raise held-out detection, which was the first aim.\n"
     )
     rungs = [r for r in measured if r.honest and r.kind == "rung"]
     if rungs:
@@ -312,9 +333,8 @@ def text(all_rows: list[Row]) -> str:
         f"(of those with lift >= 3, the gap rule misses {len(missed)}, {len(missed_held)} of "
         f"them held out: {', '.join(f'`{r.id}` (NEG {r.neg:.1f})' for r in missed) or '-'}). "
         f"Gamma changes are not separated ({n_g} items, {g_min:.3f}-{g_max:.3f}): they bend "
-        "the tone curve without a net gain. A contrast check from the frames could be "
-        f"shipped on that evidence; it would add {len(missed_held)} held-out detection(s), and "
-        "it is not built.\n"
+        "the tone curve without a net gain. The shipped frame evidence carries it as its "
+        "low-pass band (`projlow`), which flags a contrast stretch on its own.\n"
     )
 
     # a small model of the honest gap on a content statistic

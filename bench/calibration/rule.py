@@ -21,6 +21,7 @@ way and evaluated beside it; it is not shipped (docs/calibration.md says why).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sys
@@ -41,6 +42,7 @@ from pyvmafneg.results._logs import load_logs  # noqa: E402
 from pyvmafneg.results._result import Result  # noqa: E402
 from pyvmafneg.verdict import _check, _rule  # noqa: E402
 from pyvmafneg.verdict._credit import credit_of, lookup  # noqa: E402
+from pyvmafneg.verdict._projection import Projection  # noqa: E402
 
 ROOT = HERE.parent.parent
 RULE_FILE = ROOT / "pyvmafneg" / "verdict" / "_rule.py"
@@ -104,6 +106,9 @@ class Row:
     grade_clipped: str = ""
     grade_unclipped: str = ""
     evidence: tuple[str, ...] = ()  # codes of the flags raised (clipped scores)
+    log_clipped: str = ""  # the shipped verdict from the log alone (no frame evidence)
+    log_unclipped: str = ""
+    log_evidence: tuple[str, ...] = ()
     plain_clipped: str = ""  # the former default (plain gap rule at 3.25)
     extra: dict[str, float] = field(default_factory=dict)
 
@@ -154,17 +159,33 @@ def path_of(r: Row) -> Path:
     return suite.score_path(r.id) if r.still else video.score_path(r.id)
 
 
+def projection_of(r: Row) -> Projection | None:
+    """The item's pooled projection sums (``framestats.py``'s cache), None when not measured."""
+    path = framestats.path_of(r.id, "proj")
+    if not path.exists():
+        return None
+    sums = np.asarray(json.loads(path.read_text(encoding="utf-8"))["proj_sums"], dtype=float)
+    return Projection(sums, r.frames, (r.width, r.height))
+
+
 def grade(all_rows: list[Row]) -> None:
-    """The shipped verdict of every row, clipped and unclipped, the codes of the flags it
-    raised, and the former plain rule."""
+    """The shipped verdict of every row, clipped and unclipped, with the frame evidence
+    (``grade_*``, what ``check`` given the videos says) and without it (``log_*``, what
+    ``check`` given logs alone says), the codes of the flags raised, and the former plain
+    rule."""
     for r in all_rows:
         result = load_logs([path_of(r)]).result
         clipped = _clipped(result)
+        proj = projection_of(r)
         # The grade does not depend on the intervals: the fewest replicates check() takes.
-        report = _check.check(clipped, replicates=100)
+        report = _check.check(clipped, replicates=100, projection=proj)
         r.grade_clipped = report.grade
         r.evidence = tuple(e.code for e in report.flags)
-        r.grade_unclipped = _check.check(result, replicates=100).grade
+        r.grade_unclipped = _check.check(result, replicates=100, projection=proj).grade
+        log_report = _check.check(clipped, replicates=100)
+        r.log_clipped = log_report.grade
+        r.log_evidence = tuple(e.code for e in log_report.flags)
+        r.log_unclipped = _check.check(result, replicates=100).grade
         r.plain_clipped = _check.check(clipped, threshold=3.25, replicates=100).grade
 
 
@@ -373,29 +394,42 @@ def fit_rule(
 _BLOCK = re.compile(r"(# -- calibrated: begin\n)(.*?)(# -- calibrated: end\n)", re.S)
 
 
-def constants_text(f: Fit) -> str:
+#: A band's fit as the rule's constants take it: (knots, margin).
+BandConstants = dict[str, tuple[tuple[tuple[float, float], ...], float]]
+
+
+def constants_text(f: Fit, bands: BandConstants) -> str:
     knots = "".join(f"    ({a:g}, {b:.3f}),\n" for a, b in f.knots)
+    band_knots = "".join(
+        f"    {k!r}: (" + ", ".join(f"({a:g}, {b:.3f})" for a, b in kn) + "),\n"
+        for k, (kn, _) in bands.items()
+    )
+    band_margins = "".join(f"    {k!r}: {m:g},\n" for k, (_, m) in bands.items())
     return (
         f"ENVELOPE: tuple[tuple[float, float], ...] = (\n{knots})\n"
         f"MARGIN = {f.margin:g}\n"
         f"MIN_NEG = {f.min_neg:g}\n"
         f"MIN_FRAMES = {MIN_FRAMES}\n"
+        f"BAND_ENVELOPES: dict[str, tuple[tuple[float, float], ...]] = {{\n{band_knots}}}\n"
+        f"BAND_MARGINS: dict[str, float] = {{\n{band_margins}}}\n"
     )
 
 
-def shipped_matches(f: Fit) -> bool:
+def shipped_matches(f: Fit, bands: BandConstants) -> bool:
     return (
         tuple(_rule.ENVELOPE) == f.knots
         and _rule.MARGIN == f.margin
         and _rule.MIN_NEG == f.min_neg
         and _rule.MIN_FRAMES == MIN_FRAMES
+        and {k: (tuple(v), _rule.BAND_MARGINS.get(k)) for k, v in _rule.BAND_ENVELOPES.items()}
+        == dict(bands)
     )
 
 
-def write_constants(f: Fit) -> None:
+def write_constants(f: Fit, bands: BandConstants) -> None:
     """Rewrite the calibrated block of pyvmafneg/verdict/_rule.py."""
     text = RULE_FILE.read_text(encoding="utf-8")
-    new, n = _BLOCK.subn(lambda m: m.group(1) + constants_text(f) + m.group(3), text)
+    new, n = _BLOCK.subn(lambda m: m.group(1) + constants_text(f, bands) + m.group(3), text)
     if n != 1:
         raise SystemExit(f"{RULE_FILE}: no calibrated block")
     tmp = RULE_FILE.with_suffix(".tmp")

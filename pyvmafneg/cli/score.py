@@ -486,6 +486,51 @@ def check_outputs(args: argparse.Namespace) -> None:
         check_plot_path(args.plot)
 
 
+def _frame_evidence(result: Result, args: argparse.Namespace) -> Any:
+    """The check's frame evidence (projection gains) of the pair as scored, or None (said on
+    stderr) when the scored frames are not the files' frames paired plainly."""
+    from ..verdict._projection import measure_projection
+
+    if args.threshold is not None:
+        return None  # the plain gap rule does not use it
+    converted = [
+        flag
+        for flag, on in (
+            ("--sync", args.sync),
+            ("--fps", args.fps != "off"),
+            ("--crop", args.crop),
+            ("--deinterlace", args.deinterlace in ("bwdif", "yadif")),
+        )
+        if on
+    ]
+    if converted:
+        if not args.quiet:
+            print(
+                f"pyvmafneg score: frame evidence not gathered: {', '.join(converted)} changes "
+                "the frames scored; the check uses the gap rule alone",
+                file=sys.stderr,
+            )
+        return None
+    ref, dis = _open(args, args.reference), _open(args, args.distorted)
+    if {ref.field_order, dis.field_order} & {"tff", "bff"}:
+        if not args.quiet:
+            print(
+                "pyvmafneg score: frame evidence not gathered: an input is interlaced; the "
+                "check uses the gap rule alone",
+                file=sys.stderr,
+            )
+        return None
+    return measure_projection(
+        ref,
+        dis,
+        scale=None if args.scale == "none" else args.scale,
+        size=args.size,
+        offset=args.offset or 0,
+        frames=len(result),
+        convert_bitdepth=args.convert_bitdepth,
+    )
+
+
 def _finish(result: Result, args: argparse.Namespace) -> int:
     from ..results._logs import write_log
 
@@ -502,6 +547,7 @@ def _finish(result: Result, args: argparse.Namespace) -> int:
             args,
             sources=[args.reference, args.distorted],
             as_json=args.json,
+            projection=_frame_evidence(result, args),
         )
         return report.exit_code
     if args.plot:

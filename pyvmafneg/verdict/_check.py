@@ -11,7 +11,9 @@
    the uncapped and capped features where the run has them, where the credit
    comes from, the frames' own ceilings;
 3. weigh the evidence (:mod:`pyvmafneg.verdict._evidence`) against the
-   calibrated rule (:mod:`pyvmafneg.verdict._rule`) or a plain gap threshold;
+   calibrated rule (:mod:`pyvmafneg.verdict._rule`) or a plain gap threshold,
+   with the frame evidence when the videos are given (the projection gain per
+   band, :mod:`pyvmafneg.verdict._projection`);
 4. grade:
 
 ``flagged`` (exit status 1)
@@ -39,14 +41,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._defaults import DEFAULT_BORDERLINE, DEFAULT_THRESHOLD
-from ..errors import ModelError, python_option
+from .._defaults import DEFAULT_BORDERLINE, DEFAULT_SCALER, DEFAULT_THRESHOLD
+from ..errors import FrameCountMismatchError, ModelError, python_option
 from ..results._intervals import DEFAULT_REPLICATES, block_bootstrap, check_bootstrap
 from ..results._result import Result, pool
 from . import _evidence, _inputs, _rule
 from ._baseline import residual_gain, residual_gain_from_means
 from ._ceiling import CeilingUnavailable, ceiling_model, ceiling_of
 from ._credit import Credit, credit_of
+from ._projection import Projection, measure_projection
 from ._report import (
     DEFAULT_CEILING_MARGIN,
     DEFAULT_FRAME_THRESHOLD,
@@ -119,6 +122,9 @@ def check(
     name_option: Callable[[str, Any], str] = python_option,
     level: float = 0.95,
     replicates: int = DEFAULT_REPLICATES,
+    videos: tuple[Any, Any] | None = None,
+    scale: str | None = DEFAULT_SCALER,
+    projection: Projection | None = None,
 ) -> CheckReport:
     """Check the enhancement gain of a scored clip and grade it.
 
@@ -171,6 +177,22 @@ def check(
         tested gap, a moving-block bootstrap over frames
         (:meth:`Result.interval`, :mod:`pyvmafneg.results._intervals`). They
         are reported; the grade does not depend on them.
+    videos:
+        ``(reference, encode)`` as scored (paths or opened videos): the
+        frame evidence of the calibrated rule, the projection gain per band
+        (:mod:`pyvmafneg.verdict._projection`, about 0.1 s per 1280x720
+        frame). With it, a gap beyond honest encodes stands as a flag only
+        where a band keeps more of the reference's detail than honest encodes
+        do (else ``borderline``), and a band far above them flags on its own.
+        Without it (logs alone) the gap rule stands alone and the report says
+        so. Ignored under the plain gap rule (``threshold``).
+    scale:
+        The scaler the pair was scored with (a ladder rung is compared
+        scaled back, as :func:`pyvmafneg.score` does; default bicubic).
+    projection:
+        The frame evidence measured already
+        (:func:`~pyvmafneg.verdict._projection.measure_projection`), instead
+        of ``videos``.
 
     Returns
     -------
@@ -187,6 +209,8 @@ def check(
         When a score is NaN, infinite or outside what its model can produce.
     BaselineMismatchError
         When ``baseline`` scores other frames or another source.
+    FrameCountMismatchError
+        When ``videos`` do not hold as many frame pairs as the scores have frames.
     """
     limits = _limits(result, threshold, borderline, frame_threshold, ceiling_margin, floor)
     check_bootstrap(level, replicates)
@@ -198,6 +222,10 @@ def check(
     tested = m.credit.pooled if m.credit is not None else overall
     frame_gaps = m.credit.total if m.credit is not None else result.gap
     neg_level = float(np.mean(m.credit.default - m.credit.total)) if m.credit else neg.mean
+    if projection is None and videos is not None and limits["threshold"] is None:
+        projection = _frame_evidence(result, videos, scale)
+    if size is None and projection is not None:
+        size = projection.size
     assessment = _rule.assess(
         gap=tested,
         neg_level=neg_level,
@@ -206,6 +234,9 @@ def check(
         size=size,
         frame_gaps=frame_gaps,
     )
+    bands = None
+    if projection is not None and limits["threshold"] is None and assessment.bands_apply:
+        bands = _rule.assess_bands(projection.gains, assessment.neg_level, projection.frames)
     evidence = _evidence.weigh(
         result,
         m,
@@ -219,8 +250,16 @@ def check(
         frame_threshold=limits["frame_threshold"],
         floor=floor,
         ceiling_margin=limits["ceiling_margin"],
+        bands=bands,
     )
     notes = list(m.notes)
+    if limits["threshold"] is None and projection is None:
+        notes.append(
+            "frame evidence not available (scores alone): the gap rule was applied without "
+            "it; given the reference and encode videos, the check also measures how much of "
+            "the reference's detail the encode keeps per band, which tells sharpening and "
+            "contrast from blocking and noise"
+        )
     if baseline is not None:
         hint = residual_gain(baseline, result)
         if isinstance(hint, Evidence):
@@ -257,11 +296,44 @@ def check(
         notes=notes,
         sources=list(sources),
         rule=assessment if limits["threshold"] is None else None,
+        bands=bands,
         plain_rule=limits["threshold"] is not None,
         intervals=_intervals(
             {m.d_key: d_scores, m.n_key: n_scores, "gap": frame_gaps}, level, replicates
         ),
     )
+
+
+def _frame_evidence(result: Result, videos: tuple[Any, Any], scale: str | None) -> Projection:
+    """Measure the projection gains of ``videos``; refuse videos that are not the scored pair."""
+    try:
+        reference, encode = videos
+    except (TypeError, ValueError):
+        raise ModelError(
+            "videos must be a pair (reference, encode) of paths or opened videos"
+        ) from None
+    n = len(result)
+    try:
+        found = measure_projection(reference, encode, scale=scale, frames=n + 1)
+    except FrameCountMismatchError as exc:
+        raise FrameCountMismatchError(
+            f"the videos do not pair with the scores: the reference holds "
+            f"{exc.reference_frames} frames and the encode {exc.distorted_frames} where the "
+            f"scores have {n}; give the videos that were scored",
+            reference_frames=exc.reference_frames,
+            distorted_frames=exc.distorted_frames,
+            common=exc.common,
+        ) from None
+    if found.frames != n:
+        raise FrameCountMismatchError(
+            f"the videos do not pair with the scores: they hold "
+            f"{'more than ' if found.frames > n else ''}{min(found.frames, n + 1)} frame pairs "
+            f"where the scores have {n}; give the videos that were scored",
+            reference_frames=found.frames,
+            distorted_frames=found.frames,
+            common=min(found.frames, n),
+        )
+    return found
 
 
 def _intervals(series: dict[str, np.ndarray], level: float, replicates: int) -> dict[str, Any]:

@@ -12,7 +12,18 @@ Evidence codes
 --------------
 ``excess`` (flag)
     Calibrated rule: the pooled gap is above the honest envelope at the clip's
-    NEG level plus the margin (:mod:`pyvmafneg.verdict._rule`).
+    NEG level plus the margin (:mod:`pyvmafneg.verdict._rule`); with the frame
+    evidence, only where a band keeps more of the reference's detail than
+    honest encodes do, or frames are above their own ceiling.
+``excess_unconfirmed`` (borderline)
+    The gap is beyond honest encodes as for ``excess``, but the frame evidence
+    shows no band above its honest envelope: blocking or noise can earn that
+    credit.
+``detail_gain`` (flag)
+    Frame evidence: a band's projection gain (how much of the reference's own
+    detail the encode carries, :mod:`pyvmafneg.verdict._projection`) is above
+    what honest encodes at this quality keep by more than the band's margin,
+    at any quality level.
 ``gap`` (flag)
     Plain rule: the pooled gap is above the threshold the user set.
 ``above_ceiling`` (flag)
@@ -37,8 +48,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..results._result import Pooled, Result
+from ._projection import BANDS
 from ._report import Evidence
-from ._rule import Assessment
+from ._rule import Assessment, BandAssessment, BandGain
 
 if TYPE_CHECKING:
     from ._check import Measures
@@ -63,12 +75,15 @@ def weigh(
     frame_threshold: float,
     floor: float | None,
     ceiling_margin: float,
+    bands: BandAssessment | None = None,
 ) -> list[Evidence]:
     """Every piece of evidence that fired, flags first."""
     numbers = _gap_numbers(m, tested, overall)
     out: list[Evidence] = []
     if threshold is None:
-        out += _calibrated(result, m, assessment, frame_gaps, numbers)
+        out += _calibrated(result, m, assessment, frame_gaps, numbers, bands)
+        if bands is not None:
+            out += _detail_gain(bands)
     else:
         out += _plain(result, m, tested, frame_gaps, numbers, threshold, borderline)
     out += _above_ceiling(result, m, ceiling_margin)
@@ -132,6 +147,7 @@ def _calibrated(
     a: Assessment,
     frame_gaps: np.ndarray,
     numbers: dict[str, float | int | str | None],
+    bands: BandAssessment | None = None,
 ) -> list[Evidence]:
     if not a.calibrated:
         return []
@@ -142,6 +158,8 @@ def _calibrated(
         "rule_threshold": a.threshold,
         "excess": a.excess,
     }
+    if a.fired and bands is not None:
+        return [_excess_with_frames(result, m, a, frame_gaps, numbers, bands)]
     if a.fired:
         return [
             Evidence(
@@ -155,7 +173,8 @@ def _calibrated(
                 "the rule was fitted on went beyond the envelope by the margin; on sources it "
                 "never saw, honest libx264 ultrafast encodes of noisy camera footage did "
                 "(blocking without a deblocking filter earns the same credit), other honest "
-                "encoders did not",
+                "encoders did not; the frame evidence, which tells them apart, was not "
+                "available (scores alone)",
                 numbers,
                 _worst(result.frames, frame_gaps, frame_gaps > a.threshold),
             )
@@ -173,6 +192,106 @@ def _calibrated(
             )
         ]
     return []
+
+
+def _band_numbers(bands: BandAssessment) -> dict[str, float | int | str | None]:
+    out: dict[str, float | int | str | None] = {"frames_measured": bands.frames}
+    for b in bands.bands:
+        out |= {f"{b.key}_gain": b.gain, f"{b.key}_envelope": b.envelope}
+    return out
+
+
+def _band_text(b: BandGain) -> str:
+    return f"{BANDS[b.key][2]}: gain {b.gain:.3f} against the honest limit {b.envelope:.3f}"
+
+
+def _likely(bands: list[BandGain]) -> str:
+    """The likely cause from the bands that fired: a contrast stretch lifts every band, the
+    low-pass residual too; sharpening lifts the fine bands only."""
+    if any(b.key == "projlow" for b in bands):
+        return (
+            "a contrast stretch or another tone change that raises contrast (the low-pass "
+            "band fired; such a change lifts the finer bands too)"
+        )
+    return "sharpening (an unsharp mask, CAS or a similar filter: the finer bands fired)"
+
+
+def _excess_with_frames(
+    result: Result,
+    m: Measures,
+    a: Assessment,
+    frame_gaps: np.ndarray,
+    numbers: dict[str, float | int | str | None],
+    bands: BandAssessment,
+) -> Evidence:
+    """The gap rule weighed with the frame evidence: the flag stands where a band is above its
+    honest envelope or frames are above their own ceiling; else it is borderline."""
+    numbers = numbers | _band_numbers(bands)
+    beyond = (
+        f"{measured(m, a.gap)}, beyond honest encodes at this quality ({m.n_key} "
+        f"{a.neg_level:.1f}: at most {a.envelope:.2f}, margin {a.margin:.2f})"
+    )
+    above = sorted(bands.above_envelope, key=lambda b: -b.excess)
+    if above:
+        return Evidence(
+            "excess",
+            "flag",
+            f"{beyond}, and the encode keeps more of the reference's detail than honest "
+            f"encodes at this quality do in {', '.join(_band_text(b) for b in above)}. Likely "
+            f"cause: {_likely(above)} before the encode, which the default model rewards. How "
+            "sure: on the calibration's held-out sources no honest encode had both",
+            numbers,
+            _worst(result.frames, frame_gaps, frame_gaps > a.threshold),
+        )
+    if m.above_ceiling.size:
+        return Evidence(
+            "excess",
+            "flag",
+            f"{beyond}; no band keeps more of the reference's detail than honest encodes do, "
+            "but frames score above their own ceiling (below)",
+            numbers,
+            _worst(result.frames, frame_gaps, frame_gaps > a.threshold),
+        )
+    close = bands.closest
+    limit = (
+        f" (the band closest to its honest limit is {BANDS[close.key][2]}: gain "
+        f"{close.gain:.3f} against {close.envelope:.3f})"
+        if close is not None
+        else ""
+    )
+    return Evidence(
+        "excess_unconfirmed",
+        "borderline",
+        f"the default model credits {a.gap:.2f} points that NEG caps, beyond honest encodes at "
+        f"this quality ({m.n_key} {a.neg_level:.1f}: at most {a.envelope:.2f}, margin "
+        f"{a.margin:.2f}), but the encode keeps no more of the reference's detail than honest "
+        f"encodes do{limit}: blocking or noise can earn this credit. Worth a look, not proof "
+        "of enhancement",
+        numbers | {"largest_band": None if close is None else close.key},
+    )
+
+
+def _detail_gain(bands: BandAssessment) -> list[Evidence]:
+    fired = sorted(bands.fired, key=lambda b: -(b.excess - b.margin))
+    if not fired:
+        return []
+    top = fired[0]
+    parts = "; ".join(
+        f"{_band_text(b)}, {b.excess:.3f} above it (margin {b.margin:.3f})" for b in fired
+    )
+    return [
+        Evidence(
+            "detail_gain",
+            "flag",
+            f"the encode carries more of the reference's own detail than honest encodes at "
+            f"this quality keep (projection gain per band over {bands.frames} frames, at NEG "
+            f"{bands.neg_level:.1f}): {parts}. Blocking and noise do not raise this gain. "
+            f"Likely cause: {_likely(fired)} before the encode. How sure: beyond every honest "
+            "encode of the calibration's fitting sources by more than the largest excess one "
+            "source showed over the others",
+            _band_numbers(bands) | {"band": top.key, "excess": top.excess, "margin": top.margin},
+        )
+    ]
 
 
 def _plain(

@@ -18,7 +18,8 @@ from .._defaults import DEFAULT_BORDERLINE
 from ..results._intervals import Interval
 from ..results._result import Pooled
 from ._credit import Credit
-from ._rule import Assessment
+from ._projection import BANDS
+from ._rule import MAX_FRAMES, MIN_FRAMES, Assessment, BandAssessment
 
 __all__ = [
     "DEFAULT_CEILING_MARGIN",
@@ -53,8 +54,8 @@ class Evidence:
     Attributes
     ----------
     code:
-        ``gap``, ``above_ceiling``, ``neg_floor``, ``gap_near``, ``frame_gap``
-        or ``residual_gain``.
+        ``excess``, ``gap``, ``above_ceiling``, ``detail_gain``, ``neg_floor``,
+        ``excess_unconfirmed``, ``gap_near``, ``frame_gap`` or ``residual_gain``.
     level:
         ``'flag'`` (makes the verdict ``flagged``) or ``'borderline'``.
     message:
@@ -142,6 +143,10 @@ class CheckReport:
         The calibrated rule's assessment (honest envelope at the clip's NEG
         level, margin, excess, and why the clip lies outside the calibrated
         range), or None under the plain gap rule.
+    bands:
+        The frame evidence: each band's projection gain against its honest
+        envelope, or None when the videos were not given (logs alone), under
+        the plain rule, or outside the range the envelopes cover.
     """
 
     default_model: str
@@ -174,6 +179,7 @@ class CheckReport:
     rule: Assessment | None = None
     plain_rule: bool = False
     intervals: dict[str, Interval] = field(default_factory=dict)
+    bands: BandAssessment | None = None
 
     @property
     def flags(self) -> list[Evidence]:
@@ -231,7 +237,7 @@ class CheckReport:
                 f"gap {self.tested_gap:.2f} points, outside the calibrated range "
                 f"({self.rule.outside[0]})"
             )
-        elif "gap" in codes or "excess" in codes:
+        elif codes & {"gap", "excess", "excess_unconfirmed"}:
             parts.append(f"gap {self.tested_gap:.2f} > {limit:.2f} points")
         elif self.grade == "clean" and limit is not None:
             parts.append(f"gap {self.tested_gap:.2f} <= {limit:.2f} points")
@@ -246,6 +252,11 @@ class CheckReport:
             parts.append(
                 f"{self.frames_above_ceiling.size}/{self.frames.size} frames above their own "
                 f"ceiling (by up to {self.max_excess:.2f})"
+            )
+        if "detail_gain" in codes and self.bands is not None:
+            top = max(self.bands.fired, key=lambda b: b.excess - b.margin)
+            parts.append(
+                f"{top.key} gain {top.gain:.3f} > honest {top.envelope:.3f} + {top.margin:.2f}"
             )
         if "neg_floor" in codes:
             parts.append(f"{self.neg_model} {n:.2f} < floor {self.floor:.2f}")
@@ -269,6 +280,19 @@ class CheckReport:
             f"{a.neg_level:.1f} show gaps up to {a.envelope:.2f}; flag above "
             f"{a.threshold:.2f} (margin {a.margin:.2f}); this clip's gap is "
             f"{a.gap:.2f} ({a.excess:+.2f} against the envelope)"
+        )
+
+    def _band_line(self) -> str:
+        b = self.bands
+        assert b is not None
+        gains = ", ".join(
+            f"{g.key} {g.gain:.3f} (honest {g.envelope:.3f}, +{g.margin:.2f})" for g in b.bands
+        )
+        return (
+            f"frame evidence: projection gain per band over {b.frames} frame pairs at "
+            f"{self.neg_model} {b.neg_level:.1f}, against the most honest encodes kept (+ the "
+            f"margin from which a band flags alone): {gains}; calibrated on clips of "
+            f"{MIN_FRAMES}-{MAX_FRAMES} frames, 176x144 to 1920x1080, every quality level"
         )
 
     def _interval_line(self) -> str:
@@ -352,6 +376,7 @@ class CheckReport:
             "notes": list(self.notes),
             "sources": list(self.sources),
             "rule": None if self.rule is None else _rule_dict(self.rule),
+            "frame_evidence": None if self.bands is None else _bands_dict(self.bands),
             "intervals": {k: _interval_dict(v) for k, v in self.intervals.items()},
         }
         if per_frame:
@@ -468,6 +493,8 @@ class CheckReport:
             lines.append(f"{label} {e.code}: {e.message}{frames}")
         if self.rule is not None:
             lines.append(self._rule_line())
+        if self.bands is not None:
+            lines.append(self._band_line())
         for note in self.notes:
             lines.append(f"note: {note}")
         lines.append(self.verdict)
@@ -484,7 +511,28 @@ _SHORT = {
         f"{e.numbers['frames']} frames with gap > {e.numbers['frame_threshold']:.2f}"
     ),
     "residual_gain": lambda e: "possible residual gain against the baseline",
+    "excess_unconfirmed": lambda e: (
+        "no band keeps more of the reference's detail than honest encodes"
+    ),
 }
+
+
+def _bands_dict(b: BandAssessment) -> dict[str, Any]:
+    return {
+        "frames": b.frames,
+        "neg_level": _r(b.neg_level),
+        "bands": {
+            g.key: {
+                "what": BANDS[g.key][2],
+                "gain": _r(g.gain),
+                "honest_envelope": _r(g.envelope),
+                "margin": _r(g.margin),
+                "above_envelope": g.above_envelope,
+                "fired": g.fired,
+            }
+            for g in b.bands
+        },
+    }
 
 
 def _interval_dict(i: Interval) -> dict[str, Any]:
