@@ -26,6 +26,7 @@ from pyvmafneg.verdict._projection import (
     LEVELS,
     Projection,
     band_gains,
+    evidence_frames,
     frame_sums,
     measure_projection,
 )
@@ -249,3 +250,36 @@ def test_a_subsampled_run_measures_the_frames_it_scored(clips: dict[str, Path]) 
     np.testing.assert_allclose(found.sums, sum(sums[0::2]), rtol=1e-12)
     # 12 scored frames: outside the calibrated range, the check says so and flags nothing
     assert check(result, videos=(clips["ref"], clips["honest"])).grade == "uncalibrated"
+
+
+def test_evidence_frames_are_every_scored_frame_up_to_48_then_48_spread_evenly() -> None:
+    assert evidence_frames(range(24)) == list(range(24))
+    assert evidence_frames(range(0, 96, 2)) == list(range(0, 96, 2))  # 48 scored: all of them
+    picks = evidence_frames(range(300))
+    assert len(picks) == 48 and picks[0] == 0 and picks[-1] == 299
+    steps = np.diff(picks)
+    assert steps.min() >= 6 and steps.max() <= 7  # 299 / 47 = 6.36
+    scored = list(range(5, 1000, 3))  # a subsampled run's frame numbers
+    assert set(evidence_frames(scored)) <= set(scored) and len(evidence_frames(scored)) == 48
+    with pytest.raises(ValueError, match="at least 1"):
+        evidence_frames(range(10), most=0)
+
+
+def test_a_long_run_measures_48_frames_spread_evenly(tmp_path: Path) -> None:
+    from pyvmafneg.verdict._check import _frame_evidence
+
+    n = 60
+    ref_y4m = to_y4m(clip(n), tmp_path / "long.y4m")
+    enc = encode(ref_y4m, tmp_path / "long.mkv", crf=30)
+    result = score(open_video(ref_y4m), open_video(enc))
+    assert len(result) == n
+    found = _frame_evidence(result, (ref_y4m, enc), "bicubic")
+    pairs = zip(open_video(ref_y4m), open_video(enc), strict=True)
+    sums = [frame_sums(r.luma, e.luma, 8) for r, e in pairs]
+    picks = evidence_frames(range(n))
+    assert found.frames == 48 and found.pairs == n  # the whole clip read, 48 measured
+    np.testing.assert_allclose(found.sums, sum(sums[i] for i in picks), rtol=1e-12)
+    # a log of fewer frames than the videos hold is still refused
+    shorter = score(open_video(ref_y4m), open_video(enc), frames=n - 5)
+    with pytest.raises(FrameCountMismatchError, match="do not pair"):
+        _frame_evidence(shorter, (ref_y4m, enc), "bicubic")

@@ -489,7 +489,7 @@ def check_outputs(args: argparse.Namespace) -> None:
 def _frame_evidence(result: Result, args: argparse.Namespace) -> Any:
     """The check's frame evidence (projection gains) of the pair as scored, or None (said on
     stderr) when the scored frames are not the files' frames paired plainly."""
-    from ..verdict._projection import measure_projection
+    from ..verdict._projection import evidence_frames, measure_projection
 
     if args.threshold is not None:
         return None  # the plain gap rule does not use it
@@ -527,7 +527,7 @@ def _frame_evidence(result: Result, args: argparse.Namespace) -> Any:
         size=args.size,
         offset=args.offset or 0,
         convert_bitdepth=args.convert_bitdepth,
-        only=[int(f) for f in result.frames],  # the frames scored (every k-th when subsampled)
+        only=evidence_frames(result.frames),  # frames scored, at most 48 spread evenly
     )
 
 

@@ -49,7 +49,7 @@ from . import _evidence, _inputs, _rule
 from ._baseline import residual_gain, residual_gain_from_means
 from ._ceiling import CeilingUnavailable, ceiling_model, ceiling_of
 from ._credit import Credit, credit_of
-from ._projection import Projection, measure_projection
+from ._projection import Projection, evidence_frames, measure_projection
 from ._report import (
     DEFAULT_CEILING_MARGIN,
     DEFAULT_FRAME_THRESHOLD,
@@ -314,9 +314,9 @@ def _frame_evidence(result: Result, videos: tuple[Any, Any], scale: str | None) 
         ) from None
     n = len(result)
     contiguous = bool(np.array_equal(result.frames, np.arange(n)))
-    # a subsampled run scored every k-th frame: measure those; else every pair, one more read
-    # to tell videos longer than the scores
-    only = None if contiguous else [int(f) for f in result.frames]
+    # the frames measured: those scored (every k-th when subsampled), at most 48 spread evenly;
+    # a contiguous run reads one pair more to tell videos longer than the scores
+    only = evidence_frames(result.frames)
     try:
         found = measure_projection(
             reference, encode, scale=scale, frames=n + 1 if contiguous else None, only=only
@@ -330,19 +330,20 @@ def _frame_evidence(result: Result, videos: tuple[Any, Any], scale: str | None) 
             distorted_frames=exc.distorted_frames,
             common=exc.common,
         ) from None
-    if contiguous and found.frames != n:
+    pairs = found.pairs if found.pairs is not None else found.frames
+    if contiguous and pairs != n:
         raise FrameCountMismatchError(
             f"the videos do not pair with the scores: they hold "
-            f"{'more than ' if found.frames > n else ''}{min(found.frames, n + 1)} frame pairs "
+            f"{'more than ' if pairs > n else ''}{min(pairs, n + 1)} frame pairs "
             f"where the scores have {n}; give the videos that were scored",
-            reference_frames=found.frames,
-            distorted_frames=found.frames,
-            common=min(found.frames, n),
+            reference_frames=pairs,
+            distorted_frames=pairs,
+            common=min(pairs, n),
         )
-    if not contiguous and found.frames != n:
+    if not contiguous and found.frames != len(only):
         raise FrameCountMismatchError(
             f"the videos do not pair with the scores: they hold {found.frames} of the "
-            f"{n} frames scored; give the videos that were scored",
+            f"{len(only)} scored frames the evidence reads; give the videos that were scored",
             reference_frames=found.frames,
             distorted_frames=found.frames,
             common=min(found.frames, n),
