@@ -235,3 +235,17 @@ def test_a_precomputed_projection_equals_the_videos(clips: dict[str, Path], resu
     a = check(results["stretched"], videos=(clips["ref"], clips["stretched"]))
     b = check(results["stretched"], projection=Projection(proj.sums, proj.frames, proj.size))
     assert a.grade == b.grade and _codes(a) == _codes(b)
+
+
+def test_a_subsampled_run_measures_the_frames_it_scored(clips: dict[str, Path]) -> None:
+    from pyvmafneg.verdict._check import _frame_evidence
+
+    result = score(open_video(clips["ref"]), open_video(clips["honest"]), subsample=2)
+    assert list(result.frames) == list(range(0, FRAMES, 2))
+    found = _frame_evidence(result, (clips["ref"], clips["honest"]), "bicubic")
+    pairs = zip(open_video(clips["ref"]), open_video(clips["honest"]), strict=True)
+    sums = [frame_sums(r.luma, e.luma, 8) for r, e in pairs]
+    assert found.frames == FRAMES // 2
+    np.testing.assert_allclose(found.sums, sum(sums[0::2]), rtol=1e-12)
+    # 12 scored frames: outside the calibrated range, the check says so and flags nothing
+    assert check(result, videos=(clips["ref"], clips["honest"])).grade == "uncalibrated"

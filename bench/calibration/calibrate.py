@@ -149,7 +149,9 @@ verdict is `borderline` (`excess_unconfirmed`: blocking or noise can earn the
 credit); a band above its envelope + margin flags on its own (`detail_gain`), at
 any NEG level inside the rest of the operating range. From logs alone the gap
 rule stands as before and the report says the frame evidence was not available.
-Cost: about 0.1 s per 1280x720 frame pair on one core, every frame measured.
+Cost: about 0.1 s per 1280x720 frame pair on one core (about three times the
+native engine's scoring of the pair on one thread), every frame measured: a subset
+of frames would need the envelopes fitted on the same subset.
 """
 
 

@@ -526,8 +526,8 @@ def _frame_evidence(result: Result, args: argparse.Namespace) -> Any:
         scale=None if args.scale == "none" else args.scale,
         size=args.size,
         offset=args.offset or 0,
-        frames=len(result),
         convert_bitdepth=args.convert_bitdepth,
+        only=[int(f) for f in result.frames],  # the frames scored (every k-th when subsampled)
     )
 
 

@@ -11,7 +11,9 @@
    the uncapped and capped features where the run has them, where the credit
    comes from, the frames' own ceilings;
 3. weigh the evidence (:mod:`pyvmafneg.verdict._evidence`) against the
-   calibrated rule (:mod:`pyvmafneg.verdict._rule`) or a plain gap threshold;
+   calibrated rule (:mod:`pyvmafneg.verdict._rule`) or a plain gap threshold,
+   with the frame evidence when the videos are given (the projection gain per
+   band, :mod:`pyvmafneg.verdict._projection`);
 4. grade:
 
 ``flagged`` (exit status 1)
@@ -311,8 +313,14 @@ def _frame_evidence(result: Result, videos: tuple[Any, Any], scale: str | None) 
             "videos must be a pair (reference, encode) of paths or opened videos"
         ) from None
     n = len(result)
+    contiguous = bool(np.array_equal(result.frames, np.arange(n)))
+    # a subsampled run scored every k-th frame: measure those; else every pair, one more read
+    # to tell videos longer than the scores
+    only = None if contiguous else [int(f) for f in result.frames]
     try:
-        found = measure_projection(reference, encode, scale=scale, frames=n + 1)
+        found = measure_projection(
+            reference, encode, scale=scale, frames=n + 1 if contiguous else None, only=only
+        )
     except FrameCountMismatchError as exc:
         raise FrameCountMismatchError(
             f"the videos do not pair with the scores: the reference holds "
@@ -322,11 +330,19 @@ def _frame_evidence(result: Result, videos: tuple[Any, Any], scale: str | None) 
             distorted_frames=exc.distorted_frames,
             common=exc.common,
         ) from None
-    if found.frames != n:
+    if contiguous and found.frames != n:
         raise FrameCountMismatchError(
             f"the videos do not pair with the scores: they hold "
             f"{'more than ' if found.frames > n else ''}{min(found.frames, n + 1)} frame pairs "
             f"where the scores have {n}; give the videos that were scored",
+            reference_frames=found.frames,
+            distorted_frames=found.frames,
+            common=min(found.frames, n),
+        )
+    if not contiguous and found.frames != n:
+        raise FrameCountMismatchError(
+            f"the videos do not pair with the scores: they hold {found.frames} of the "
+            f"{n} frames scored; give the videos that were scored",
             reference_frames=found.frames,
             distorted_frames=found.frames,
             common=min(found.frames, n),
