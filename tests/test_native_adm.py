@@ -156,6 +156,26 @@ def test_every_level_equals_the_portable_one_across_column_steps(bitdepth) -> No
                 assert features_only(want) == expected, width
 
 
+def test_samples_beyond_the_bit_depth_equal_the_portable_level() -> None:
+    """10-bit planes holding any 16-bit values (the engine accepts them): the wavelet's 32-bit
+    sums wrap, and scale-0 coefficients and masking terms reach the ends of the fast paths'
+    ranges; every level still equals the portable one (the reference refuses such planes)."""
+    rng = np.random.default_rng(11)
+    for width in (33, 48, 71):
+        ref = rng.integers(0, 1 << 16, size=(40, width)).astype(np.uint16)
+        dis = rng.integers(0, 1 << 16, size=(40, width)).astype(np.uint16)
+        want = native_adm(ref, dis, 10, (100.0, 1.0), simd=0)
+        for simd in SIMD_LEVELS[1:]:
+            got = native_adm(ref, dis, 10, (100.0, 1.0), simd=simd)
+            assert _values(got) == _values(want), (width, simd)
+        assert np.isfinite(want[1.0]["aim"])  # not every output is NaN
+
+
+def _values(result: dict[float, dict[str, float]]) -> list[str]:
+    """The outputs as text, so that NaN (no denominator) compares equal to NaN."""
+    return [repr(v) for g in sorted(result) for _, v in sorted(result[g].items())]
+
+
 def _near_full_scale_pair() -> tuple[np.ndarray, np.ndarray]:
     """Heavy sharpening: masking terms reach int16's limit, where libvmaf's paths differ."""
     ref = natural_clip("camera", frames=1, width=282, height=150)[0].luma
