@@ -45,6 +45,7 @@ from ..errors import OptionError, VmafNegError, python_option
 from ..results._intervals import check_bootstrap
 from ..results._store import HashCache, ResultStore, pair_key
 from ..verdict._check import check
+from ..verdict._projection import Projection, evidence_frames, measure_projection
 from ._analysis import Comparison, EncodeRow, analyse
 from ._manifest import Encode, Manifest, gap_pair, load_manifest, with_default_pair
 
@@ -60,6 +61,13 @@ __all__ = [
 #: libvmaf metrics scored beside the VMAF models in every pair, and the series
 #: of each that the comparison reports (with BD-rates): PSNR of the luma, SSIM.
 CLASSIC_METRICS: dict[str, str] = {"psnr": "psnr_y", "ssim": "float_ssim"}
+
+
+#: Said by the check of a pair stored before compare gathered the frame evidence.
+OLD_ROW = (
+    "frame evidence not gathered: this pair's check was stored without it (an older store); "
+    "score the pair again (a new store) for the check with the frame evidence"
+)
 
 
 @dataclass(frozen=True)
@@ -303,7 +311,12 @@ def _fill_row(
     if result.has_gap:
         row["gap"] = _finite(result.pooled_gap)
         row["max_frame_gap"] = _finite(float(result.gap.max()))
-        row["check"] = check(result, sources=[enc_path]).as_dict(per_frame=False)
+        projection, skipped = _evidence(task, result, ref, enc)
+        report = check(result, sources=[enc_path], scale=task.scale, projection=projection)
+        row["check"] = report.as_dict(per_frame=False)
+        row["projection"] = None if projection is None else projection_dict(projection)
+        if skipped:
+            row["check"]["notes"].append(skipped)
     if task.bitrate_kbps is not None:
         row.update(bitrate_kbps=task.bitrate_kbps, bitrate_from="given")
     elif fps:
@@ -320,6 +333,69 @@ def _fill_row(
             f"{enc_path!r} does not state its frame rate; give bitrate_kbps or fps for it "
             "in the manifest"
         )
+
+
+def _evidence(
+    task: PairTask, result: Any, ref: Any, enc: Any
+) -> tuple[Projection | None, str | None]:
+    """The check's frame evidence of a scored pair (the projection sums of the pair as scored:
+    same scaler, size and frames), or None and why it was not gathered."""
+    from ..io._sources import open_video
+
+    if task.broadcast:
+        steps = ", ".join(f"{k} = {v!r}" for k, v in sorted(task.broadcast.items()))
+        return None, (
+            f"frame evidence not gathered: {steps} changes the frames scored; the check used "
+            "the gap rule alone"
+        )
+    if {ref.field_order, enc.field_order} & {"tff", "bff"}:
+        return None, (
+            "frame evidence not gathered: an input is interlaced; the check used the gap rule alone"
+        )
+    ref_path, ref_raw, _ = task.reference
+    enc_path, enc_raw, _ = task.encode
+    try:
+        found = measure_projection(
+            open_video(ref_path, **ref_raw),
+            open_video(enc_path, **enc_raw),
+            scale=task.scale,
+            size=task.size,
+            only=evidence_frames(result.frames),  # frames scored, at most 48 spread evenly
+        )
+    except VmafNegError as exc:
+        return None, f"frame evidence not gathered: {exc}; the check used the gap rule alone"
+    return found, None
+
+
+def projection_dict(projection: Projection) -> dict[str, Any]:
+    """A :class:`~pyvmafneg.verdict._projection.Projection` as stored with a pair's row
+    (JSON-ready: the sums of a band the frames are too small for are None)."""
+    return {
+        "sums": [[_finite(v) for v in row] for row in projection.sums.tolist()],
+        "frames": int(projection.frames),
+        "size": None if projection.size is None else list(projection.size),
+        "pairs": None if projection.pairs is None else int(projection.pairs),
+    }
+
+
+def stored_projection(row: Mapping[str, Any]) -> Projection | None:
+    """The frame evidence stored with a pair's row (:func:`projection_dict`), or None when the
+    row holds none (not gathered, or a store written before compare measured it)."""
+    import numpy as np
+
+    data = row.get("projection")
+    if not data:
+        return None
+    sums = np.array(
+        [[math.nan if v is None else float(v) for v in r] for r in data["sums"]], dtype=np.float64
+    )
+    size = data.get("size")
+    return Projection(
+        sums,
+        int(data["frames"]),
+        None if size is None else (int(size[0]), int(size[1])),
+        pairs=data.get("pairs"),
+    )
 
 
 def _check_rung(task: PairTask, ref: Any, enc: Any, coded: Any = None) -> None:
@@ -735,6 +811,8 @@ def run_comparison(
         row = dict(stored[task.key], **task.row)
         if row.get("status") == "ok" and not row.get("resolution"):
             row["resolution"] = _coded_size(task.encode[0], task.encode[1])  # older stores
+        if row.get("check") and "projection" not in row:  # stored before the frame evidence
+            row["check"] = dict(row["check"], notes=[*row["check"].get("notes", []), OLD_ROW])
         final.append(EncodeRow.from_dict(row))
     comparison = analyse(
         final,
