@@ -73,6 +73,20 @@ int vn_vif_many(const void *ref, const void *const *dis, int n_dis, int width, i
     const vn_vif_kernels *kn = ks->vif;
     const vn_vif_share_kernels *sk = ks->vif_share;
     const int is8 = bitdepth == 8;
+    if (is8 && kn->mom8_sig) {
+        /* This level filters both 8-bit planes' five moments and their variances in one fused
+         * pass a row; sharing the reference's two moments instead goes through plane-sized
+         * buffers and costs more than it saves (docs/many-encodes.md), so each distorted plane
+         * is scored on its own, as vn_vif scores it. */
+        for (int i = 0; i < n_dis; i++) {
+            const int rc1 = vn_vif(ref, dis[i], width, height, stride, stride, bitdepth,
+                                   gain_limits, n_limits, simd, scores + (size_t)i * 4 * n_limits,
+                                   capped + (size_t)i * 4 * n_limits, locations);
+            if (rc1 != VN_OK)
+                return rc1;
+        }
+        return VN_OK;
+    }
     const int64_t st = stride / (is8 ? 1 : 2);
 
     int ws[4], hs[4];
