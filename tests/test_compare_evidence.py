@@ -127,6 +127,7 @@ def test_an_old_store_without_sums_still_loads(
     assert counter.calls == 0 and again.scored == 0
     for row, was in zip(again.comparison.rows, outcome.comparison.rows, strict=True):
         assert row.verdict == was.verdict and row.check["notes"][-1] == _batch.OLD_ROW
+        assert not any(n.startswith("frame evidence not available") for n in row.check["notes"])
         assert stored_projection({"projection": None}) is None
 
 
@@ -141,6 +142,7 @@ def test_a_converted_pair_says_why_it_has_no_frame_evidence(
     assert counter.calls == 0
     for row in outcome.comparison.rows:
         assert row.ok and row.check["frame_evidence"] is None
+        assert not any(n.startswith("frame evidence not available") for n in row.check["notes"])
         assert row.check["notes"][-1] == (
             "frame evidence not gathered: crop = '176:144:0:0' changes the frames scored; the "
             "check used the gap rule alone"

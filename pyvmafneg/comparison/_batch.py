@@ -316,7 +316,7 @@ def _fill_row(
         row["check"] = report.as_dict(per_frame=False)
         row["projection"] = None if projection is None else projection_dict(projection)
         if skipped:
-            row["check"]["notes"].append(skipped)
+            row["check"]["notes"] = _said_why(row["check"]["notes"], skipped)
     if task.bitrate_kbps is not None:
         row.update(bitrate_kbps=task.bitrate_kbps, bitrate_from="given")
     elif fps:
@@ -365,6 +365,12 @@ def _evidence(
     except VmafNegError as exc:
         return None, f"frame evidence not gathered: {exc}; the check used the gap rule alone"
     return found, None
+
+
+def _said_why(notes: Sequence[str], why: str) -> list[str]:
+    """A check's notes with the generic "frame evidence not available" note (which speaks of
+    scores alone) replaced by why a pair's frame evidence was not gathered."""
+    return [n for n in notes if not n.startswith("frame evidence not available")] + [why]
 
 
 def projection_dict(projection: Projection) -> dict[str, Any]:
@@ -812,7 +818,9 @@ def run_comparison(
         if row.get("status") == "ok" and not row.get("resolution"):
             row["resolution"] = _coded_size(task.encode[0], task.encode[1])  # older stores
         if row.get("check") and "projection" not in row:  # stored before the frame evidence
-            row["check"] = dict(row["check"], notes=[*row["check"].get("notes", []), OLD_ROW])
+            row["check"] = dict(
+                row["check"], notes=_said_why(row["check"].get("notes", []), OLD_ROW)
+            )
         final.append(EncodeRow.from_dict(row))
     comparison = analyse(
         final,
