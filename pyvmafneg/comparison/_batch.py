@@ -233,18 +233,29 @@ def score_group(tasks: Sequence[PairTask]) -> list[dict[str, Any]]:
                         size=task.size,
                         features=list(CLASSIC_METRICS),
                     )
-                    _fill_row(task, rows[i], result, fed[0], ref, enc, coded)
+                    scored[j] = (result, fed[0])
                 except Exception as exc:  # noqa: BLE001 - one bad pair must not stop the others
                     _fail_row(rows[i], exc)
                 finally:
                     shared.done(j)
                     start_done(j)
 
+        scored: list[tuple[Any, int] | None] = [None] * len(opened)
         threads = [threading.Thread(target=run, args=(j,), daemon=True) for j in range(len(opened))]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        # rows (and the checks' frame evidence, NumPy work that would only contend for the
+        # interpreter beside the scoring threads) one pair after another, once all are scored
+        for j, done in enumerate(scored):
+            if done is None:
+                continue
+            i, ref, enc, coded = opened[j]
+            try:
+                _fill_row(tasks[i], rows[i], done[0], done[1], ref, enc, coded)
+            except Exception as exc:  # noqa: BLE001 - one bad pair must not stop the others
+                _fail_row(rows[i], exc)
     seconds = round((time.perf_counter() - start) / len(tasks), 3)
     for row in rows:
         row["seconds"] = seconds  # the group's time, shared out
