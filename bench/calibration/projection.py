@@ -1,31 +1,11 @@
-"""Projection gain: how much of the reference's own structure an encode carries, per band.
+"""Projection gain per band for the calibration: the verdict's own measure plus the statistics
+the evaluation reads.
 
-Energy ratios cannot tell sharpening from blocking or noise: all three add
-energy. The projection gain ignores energy that is uncorrelated with the
-reference. Per band ``s`` of a luma pyramid (level ``k``: the frame decimated
-``k`` times by 2 after a binomial blur (1, 4, 6, 4, 1) / 16, a Gaussian of
-sigma 1 pixel; its band is the level minus its own blur),
-
-    beta_s = sum <ref_s, dis_s> / sum <ref_s, ref_s>
-
-pooled over the frames: the least-squares gain of the encode's band on the
-reference's, i.e. 1 + the slope of the regression of (dis - ref) on ref.
-Honest coding attenuates what it keeps (beta_s <= ~1); blocking and noise do
-not raise it (they are uncorrelated with the reference's band); sharpening
-lifts it above 1 at the scales its kernel boosts, and a contrast stretch lifts
-every band, the coarse low-pass (``low``: the last level, mean removed per
-frame) too.
-
-Three poolings: over every location, over the *structured* locations (``m``:
-where the reference band's local energy, blurred with the same kernel, is in the
-top quarter of its frame) and over the *edges* (``e``: its top 5 %).
-
-The frames are paired as :func:`pyvmafneg.score` pairs them (a ladder rung
-scaled back with the scaler it was scored with). The measure is the verdict's
-own (:mod:`pyvmafneg.verdict._projection`, one implementation); this module adds
-the statistics the evaluation reads. ``framestats.py`` measures it on every
-calibration item; ``calibrate.py`` fits the shipped band envelopes from it and
-reports the rule (docs/calibration.md).
+The definition (pyramid, bands, poolings, pairing of the frames) is in
+:mod:`pyvmafneg.verdict._projection`, the one implementation; this module adds
+:func:`stats` (the reverse regression, correlation, energy ratio and a content
+statistic). ``framestats.py`` measures it on every calibration item; ``calibrate.py`` fits the
+shipped band envelopes from it and reports the rule (docs/calibration.md).
 """
 
 from __future__ import annotations
