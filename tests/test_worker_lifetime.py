@@ -46,21 +46,25 @@ def _group(pgid: int) -> list[tuple[int, str]]:
 @pytest.fixture(scope="module")
 def title(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("lifetime")
-    # The segmented title is long enough that its segments are still being scored
-    # when the parent is killed, on a quiet machine too (else the SIGTERM case
-    # would see the command finish first).
-    long = natural_clip("astronaut", frames=240, width=640, height=360)
+    # The segmented title is scored by the NumPy reference engine (about 10 frames
+    # a second per worker here), so its segments are still being scored when the
+    # parent is killed on a fast quiet machine too; with the native engine the
+    # whole run can end within the second the test waits, and a SIGTERM then
+    # meets a process that has already restored the default handler.
+    long = natural_clip("astronaut", frames=120, width=640, height=360)
     write_y4m(long, root / "ref.y4m")
     write_y4m(map_frames(long, lambda p: (p // 4) * 4), root / "dis.y4m")
     del long
-    ref = natural_clip("astronaut", frames=48, width=640, height=360)
-    write_y4m(ref, root / "ref48.y4m")
+    # The comparison (six pairs on two workers) takes several seconds after its
+    # workers start, so it too is still scoring when it is killed.
+    ref = natural_clip("astronaut", frames=96, width=640, height=360)
+    write_y4m(ref, root / "ref96.y4m")
     for point in range(3):  # pairs are keyed by content: each encode its own file
         step = 2 * (point + 1)
         write_y4m(map_frames(ref, lambda p, s=step: (p // s) * s), root / f"dis{point}.y4m")
     lines = [
         '[comparison]\nanchor = "a plain"\n',
-        '[[reference]]\nname = "r"\nfile = "ref48.y4m"\n',
+        '[[reference]]\nname = "r"\nfile = "ref96.y4m"\n',
     ]
     for setting in ("plain", "coarse"):
         for point in range(3):
@@ -109,7 +113,15 @@ def _assert_group_ends(pgid: int) -> None:
 def _commands(title: dict[str, Path]) -> dict[str, list[str]]:
     segments = ["score", "-r", str(title["ref"]), "-d", str(title["dis"]), "--segments", "2"]
     return {
-        "score --segments": [*segments, "--workers", "2", "--no-store", "-q"],
+        "score --segments": [
+            *segments,
+            "--backend",
+            "reference",
+            "--workers",
+            "2",
+            "--no-store",
+            "-q",
+        ],
         "compare": [
             str(title["root"] / "comparison.toml"),
             "--workers",
