@@ -19,8 +19,10 @@ from .._defaults import (
     DEFAULT_THRESHOLD,
 )
 from ._advice import flag
+from .common import add_geometry_arguments, ignored_geometry, open_input
 
 if TYPE_CHECKING:
+    from ..io._sources import VideoSource
     from ..results._result import Result
     from ..verdict._check import CheckReport
     from ..verdict._projection import Projection
@@ -124,11 +126,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the reference video the log scored (with --distorted): adds the frame evidence, "
         "how much of the reference's detail the encode keeps per band, which tells sharpening "
         "and contrast from blocking and noise (about 0.1 s per 720p frame, on at most 48 frames "
-        "spread evenly)",
+        "spread evenly); raw YUV videos take --width/--height (and --pixel-format/--bitdepth) "
+        "as in score",
     )
     p.add_argument(
         "--distorted", metavar="VIDEO", help="the encode the log scored (with --reference)"
     )
+    add_geometry_arguments(p)
     p.add_argument(
         "--scale",
         default=DEFAULT_SCALER,
@@ -147,7 +151,7 @@ def emit(
     sources: list[str] | None = None,
     as_json: bool = False,
     baseline: Result | None = None,
-    videos: tuple[str, str] | None = None,
+    videos: tuple[str | VideoSource, str | VideoSource] | None = None,
     projection: Projection | None = None,
 ) -> CheckReport:
     """Run the checker on ``result``, print the report and draw the plot if asked."""
@@ -200,6 +204,12 @@ def run(args: argparse.Namespace) -> int:
         raise OptionError(
             "--reference and --distorted go together: give both videos the log scored, or neither"
         )
+    given = [k for k in ("width", "height", "pixel_format", "bitdepth") if getattr(args, k)]
+    if given and not args.reference:
+        flags = "/".join(f"--{k.replace('_', '-')}" for k in given)
+        raise OptionError(
+            f"{flags} describe raw YUV videos: give them with --reference and --distorted"
+        )
     if len(args.logs) > 2:
         raise LogFormatError(
             f"{len(args.logs)} logs were given; give one log holding both models, or two "
@@ -225,6 +235,22 @@ def run(args: argparse.Namespace) -> int:
         sources=sources,
         as_json=args.json,
         baseline=baseline,
-        videos=(args.reference, args.distorted) if args.reference else None,
+        videos=_open_videos(args),
     )
     return report.exit_code
+
+
+def _open_videos(args: argparse.Namespace) -> tuple[VideoSource, VideoSource] | None:
+    """The videos of ``--reference``/``--distorted``, raw YUV with the geometry flags as
+    ``score`` opens them; None without them. Doubts and ignored flags are warned on stderr."""
+
+    def warn(text: str) -> None:
+        print(f"pyvmafneg check: warning: {text}", file=sys.stderr)
+
+    if not args.reference:
+        return None
+    ref = open_input(args, args.reference, doubt=warn)
+    dis = open_input(args, args.distorted, doubt=warn)
+    for text in ignored_geometry(args, ref, dis):
+        warn(text)
+    return ref, dis

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..io._sources import VideoSource
 
 __all__ = [
+    "add_geometry_arguments",
     "add_input_arguments",
     "add_prepare_arguments",
     "count",
@@ -56,6 +57,12 @@ def add_input_arguments(p: argparse.ArgumentParser, *, many: bool = False) -> No
         )
     else:
         p.add_argument("-d", "--distorted", required=True, metavar="DIST", help="distorted video")
+    add_geometry_arguments(p)
+
+
+def add_geometry_arguments(p: argparse.ArgumentParser) -> None:
+    """``-w/--width``, ``-H/--height``, ``-p/--pixel-format`` and ``-b/--bitdepth``: the
+    geometry of raw YUV inputs (:func:`open_input` reads them)."""
     p.add_argument("-w", "--width", type=count(1), help="frame width (raw YUV input)")
     p.add_argument("-H", "--height", type=count(1), help="frame height (raw YUV input)")
     p.add_argument(

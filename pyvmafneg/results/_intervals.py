@@ -121,11 +121,12 @@ def block_length(series: np.ndarray) -> int:
     -------
     int
         Block length in frames, from 1 (uncorrelated frames) to ``max(1, n // 3)``
-        (longer blocks would leave too few distinct blocks to resample).
+        (longer blocks would leave too few distinct blocks to resample); 1 for a
+        series with infinite or NaN frames, which has no autocovariance.
     """
     x = np.asarray(series, dtype=np.float64)
     n = x.size
-    if n < 4 or not np.any(x != x[0]):
+    if n < 4 or not np.any(x != x[0]) or not np.isfinite(x).all():
         return 1
     max_lag = min(n - 1, math.ceil(math.sqrt(n)) + 5)
     acov = _autocovariances(x, max_lag)
@@ -175,6 +176,10 @@ def block_bootstrap(
     seed:
         Seed or generator; the default seed makes the interval repeatable.
 
+    A series with infinite frames (PSNR of identical planes) gives infinite means where a
+    replicate draws them: the interval of a series of +inf frames is [inf, inf]. Such a
+    series, or one with NaN frames, is resampled in blocks of 1 unless ``block`` is given.
+
     Raises
     ------
     ResultError
@@ -188,10 +193,14 @@ def block_bootstrap(
         raise ResultError(f"the interval's level must be in (0, 1); got {level}")
     if replicates < 100:
         raise ResultError(f"at least 100 bootstrap replicates are needed; got {replicates}")
-    b = block_length(x) if block is None else int(block)
+    finite = bool(np.isfinite(x).all())
+    # a series with infinite or NaN frames has no autocovariance to choose blocks by
+    b = (block_length(x) if finite else 1) if block is None else int(block)
     b = min(max(1, b), n)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     blocks = math.ceil(n / b)
+    if not finite:
+        return _bootstrap_nonfinite(x, level, b, int(replicates), rng)
     # prefix sums: the sum of block [s, s + b) is c[s + b] - c[s]
     c = np.concatenate([[0.0], np.cumsum(x)])
     # the last block is cut so a replicate has n frames, as the series
@@ -214,6 +223,42 @@ def block_bootstrap(
         level=float(level),
         block=b,
         replicates=int(replicates),
+    )
+
+
+def _bootstrap_nonfinite(
+    x: np.ndarray, level: float, b: int, replicates: int, rng: np.random.Generator
+) -> Interval:
+    """:func:`block_bootstrap` of a series with infinite or NaN frames, without warnings.
+
+    The same draws as the finite case; each replicate's mean is summed from its frames (a
+    prefix sum through an infinite frame would subtract inf from inf). A replicate that
+    draws a +inf frame has a mean of +inf; the interval's ends are percentiles that rank
+    infinities (:func:`~pyvmafneg.results.pool`'s), so a series of +inf frames has the
+    interval [inf, inf], and one with NaN frames an estimate of NaN.
+    """
+    from ._result import percentile
+
+    n = x.size
+    blocks = math.ceil(n / b)
+    means = np.empty(replicates)
+    batch = max(1, _MAX_DRAWS // (blocks * b))
+    offsets = np.arange(b)
+    with np.errstate(invalid="ignore"):
+        for first in range(0, replicates, batch):
+            count = min(batch, replicates - first)
+            starts = rng.integers(0, n - b + 1, size=(count, blocks))
+            frames = (starts[:, :, None] + offsets).reshape(count, blocks * b)[:, :n]
+            means[first : first + count] = x[frames].sum(axis=1) / n
+        estimate = float(x.sum() / n)
+    alpha = (1.0 - level) / 2.0
+    return Interval(
+        estimate=estimate,
+        low=percentile(means, 100.0 * alpha),
+        high=percentile(means, 100.0 * (1.0 - alpha)),
+        level=float(level),
+        block=b,
+        replicates=replicates,
     )
 
 

@@ -73,11 +73,13 @@ def pool(values: Sequence[float] | np.ndarray) -> Pooled:
     arr = np.asarray(values, dtype=np.float64)
     if arr.size == 0:
         raise ResultError("cannot pool an empty series of scores")
-    p1, p5, p50 = (float(np.percentile(arr, q)) for q in PERCENTILES)
-    with np.errstate(divide="ignore"):
+    p1, p5, p50 = (percentile(arr, q) for q in PERCENTILES)
+    # +inf and -inf in one series have no mean (NaN); a frame at -1 no harmonic mean
+    with np.errstate(divide="ignore", invalid="ignore"):
         harmonic = float(arr.size / np.sum(1.0 / (arr + 1.0)) - 1.0)
+        mean = float(arr.sum() / arr.size)
     return Pooled(
-        mean=float(arr.sum() / arr.size),
+        mean=mean,
         harmonic_mean=harmonic,
         min=float(arr.min()),
         max=float(arr.max()),
@@ -86,6 +88,37 @@ def pool(values: Sequence[float] | np.ndarray) -> Pooled:
         p50=p50,
         count=int(arr.size),
     )
+
+
+def percentile(values: np.ndarray, q: float) -> float:
+    """The ``q``-th percentile (``q`` in [0, 100]) of a series, interpolated linearly.
+
+    Equals :func:`numpy.percentile` for finite values. Infinite values (PSNR of
+    identical planes is +inf) rank as the largest or smallest: the percentile of
+    a series of +inf is +inf, and a percentile that falls between a finite value
+    and +inf is +inf (the interpolation's limit). Between -inf and +inf, or with
+    any NaN in the series, it is NaN. No warning is raised.
+    """
+    arr = np.asarray(values, dtype=np.float64).reshape(-1)
+    finite = np.isfinite(arr)
+    if finite.all():
+        return float(np.percentile(arr, q))
+    if np.isnan(arr).any():
+        return math.nan
+    ordered = np.sort(arr)
+    pos = (ordered.size - 1) * (q / 100.0)  # NumPy's virtual index
+    lo = math.floor(pos)
+    hi = min(lo + 1, ordered.size - 1)
+    t = pos - lo
+    a, b = float(ordered[lo]), float(ordered[hi])
+    if t == 0.0 or a == b:
+        return a
+    if math.isinf(a) and math.isinf(b):
+        return math.nan  # between -inf and +inf
+    if math.isinf(a) or math.isinf(b):
+        return a if math.isinf(a) else b
+    # both finite: NumPy's interpolation, so the numbers equal numpy.percentile's
+    return b - (b - a) * (1.0 - t) if t >= 0.5 else a + (b - a) * t
 
 
 def format_value(value: float) -> str | None:
