@@ -6,10 +6,12 @@ scored by libvmaf (default and NEG, unclipped) and measured by the projection ga
 (``projection.py``). The twins of one source give *that content's* honest curve: the pooled
 gap and each band's projection gain as functions of the pooled NEG level. ``twineval.py``
 takes an item's statistic minus the curve's value at the item's NEG (the *twin excess*) and
-evaluates it as evidence (docs/calibration.md, *The same-content twin, evaluated*).
+evaluates it as evidence (docs/calibration.md, *The same-content twin, evaluated*). The
+settings of :data:`MATCHED` give twins with the settings of the suites' other libx264
+encodes, for the settings-matched variant evaluated there.
 
-Cached as JSON in ``cache/twins/<group>.<crf>.json`` (ignored by git), with the clip in
-``cache/twins/clips/``.
+Cached as JSON in ``cache/twins/<group>.[<setting>.]<crf>.json`` (ignored by git), the
+block-edge ratios in ``<...>.block.json``, the clips in ``cache/twins/clips/``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ import video  # noqa: E402
 CACHE = HERE / "cache" / "twins"
 #: The twin's encoder settings (FFmpeg options before the CRF).
 TWIN_ENCODER: tuple[str, ...] = ("-c:v", "libx264", "-preset", "veryfast")
+#: Twins with the settings of the suites' other libx264 encodes (the settings an x264 stream
+#: records about itself), for the settings-matched variant: name -> (options, suite).
+MATCHED: dict[str, tuple[tuple[str, ...], str]] = {
+    "ultrafast": (("-c:v", "libx264", "-preset", "ultrafast"), "video"),
+    "ssim": (("-c:v", "libx264", "-preset", "veryfast", "-tune", "ssim"), "video"),
+    "medium": (("-c:v", "libx264", "-preset", "medium"), "still"),
+}
 #: The CRFs of the twin grid (best to worst).
 TWIN_CRFS: tuple[int, ...] = (18, 23, 27, 31, 35, 38, 41, 45, 48, 51)
 
@@ -48,11 +57,24 @@ def reference(group: str) -> tuple[Path, int]:
     return video.source_path(group), video.variant(group).bits
 
 
-def path_of(group: str, crf: int) -> Path:
-    return CACHE / f"{group}.{crf}.json"
+def path_of(group: str, crf: int, setting: str = "veryfast") -> Path:
+    infix = "" if setting == "veryfast" else f"{setting}."
+    return CACHE / f"{group}.{infix}{crf}.json"
 
 
-def _work(group: str, crf: int) -> str:
+def _options(setting: str) -> tuple[str, ...]:
+    return TWIN_ENCODER if setting == "veryfast" else MATCHED[setting][0]
+
+
+def setting_groups(setting: str) -> list[str]:
+    """The groups a setting's twins are made for."""
+    if setting == "veryfast":
+        return groups()
+    still = MATCHED[setting][1] == "still"
+    return [g for g in groups() if (g in suite.SOURCES) == still]
+
+
+def _work(group: str, crf: int, setting: str = "veryfast") -> str:
     import pyvmafneg
     from pyvmafneg.verdict._credit import credit_of
     from pyvmafneg.verdict._projection import measure_projection
@@ -61,17 +83,17 @@ def _work(group: str, crf: int) -> str:
         os.nice(10)
     except OSError:
         pass
-    dest = path_of(group, crf)
+    dest = path_of(group, crf, setting)
     if dest.exists():
         return dest.name
     ref, bits = reference(group)
-    clip = CACHE / "clips" / f"{group}.{crf}.mkv"
+    clip = CACHE / "clips" / f"{dest.stem}.mkv"
     clip.parent.mkdir(parents=True, exist_ok=True)
     if not clip.exists():
         tmp = clip.with_name(clip.stem + ".part.mkv")
         pix = "yuv420p10le" if bits == 10 else "yuv420p"
         cmd = [suite.ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
-        cmd += ["-i", str(ref), *TWIN_ENCODER, "-crf", str(crf), "-pix_fmt", pix]
+        cmd += ["-i", str(ref), *_options(setting), "-crf", str(crf), "-pix_fmt", pix]
         cmd += ["-threads", "1", "-an", str(tmp)]
         subprocess.run(cmd, check=True, capture_output=True, timeout=900)
         tmp.replace(clip)
@@ -158,27 +180,33 @@ def cost(group: str, crf: int = 41) -> tuple[float, float, float, int, int, int]
 
 
 def build(*, jobs: int = 2, quiet: bool = False) -> None:
-    """Make, score and measure every twin the cache lacks."""
-    todo = [(g, c) for g in groups() for c in TWIN_CRFS if not path_of(g, c).exists()]
+    """Make, score and measure every twin the cache lacks (every setting)."""
+    todo = [
+        (g, c, s)
+        for s in ("veryfast", *MATCHED)
+        for g in setting_groups(s)
+        for c in TWIN_CRFS
+        if not path_of(g, c, s).exists()
+    ]
     if not todo:
         return
     if not quiet:
         print(f"twins: {len(todo)} to make", file=sys.stderr)
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(_work, g, c) for g, c in todo]
+        futures = [pool.submit(_work, g, c, s) for g, c, s in todo]
         for n, fut in enumerate(as_completed(futures), start=1):
             fut.result()
             if not quiet and (n % 10 == 0 or n == len(todo)):
                 print(f"twins: {n}/{len(todo)} done", file=sys.stderr)
 
 
-def cached(group: str) -> list[dict[str, object]]:
+def cached(group: str, setting: str = "veryfast") -> list[dict[str, object]]:
     """The group's twins measured so far, by NEG level (gains from :func:`band_gains`)."""
     from pyvmafneg.verdict._projection import band_gains
 
     out = []
     for crf in TWIN_CRFS:
-        p = path_of(group, crf)
+        p = path_of(group, crf, setting)
         if p.exists():
             v = json.loads(p.read_text(encoding="utf-8"))
             v |= band_gains(np.asarray(v.pop("proj_sums"), dtype=float))
