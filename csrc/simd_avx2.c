@@ -1,6 +1,7 @@
 /* The kernels compiled for SIMD level VN_SIMD_AVX2 (target VN_TARGET_AVX2); chosen at run
  * time by engine.c when the CPU has every feature in VN_NEEDS_AVX2. */
 #include "adm_internal.h"
+#include "evidence_internal.h"
 #include "motion_internal.h"
 #include "ssim_internal.h"
 #include "vif_internal.h"

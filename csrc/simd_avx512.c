@@ -2,6 +2,7 @@
  * DQ, VL, CD on top of AVX2's set); chosen at run time by engine.c when the CPU has every
  * feature in VN_NEEDS_AVX512. */
 #include "adm_internal.h"
+#include "evidence_internal.h"
 #include "motion_internal.h"
 #include "ssim_internal.h"
 #include "vif_internal.h"

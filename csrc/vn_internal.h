@@ -80,6 +80,7 @@ struct vn_vif_kernels;
 struct vn_motion_kernels;
 struct vn_vif_share_kernels;
 struct vn_ssim_kernels;
+struct vn_evidence_kernels;
 
 /* One SIMD level's kernels (simd_<level>.c). */
 typedef struct {
@@ -88,6 +89,7 @@ typedef struct {
     const struct vn_motion_kernels *motion;
     const struct vn_vif_share_kernels *vif_share;
     const struct vn_ssim_kernels *ssim;
+    const struct vn_evidence_kernels *evidence;
 } vn_kernels;
 
 extern const vn_kernels vn_c_kernels;

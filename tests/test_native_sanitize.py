@@ -4,8 +4,8 @@ The extension is compiled again into a temporary directory with
 ``-fsanitize=address,undefined`` (through ``PYVMAFNEG_NATIVE_CFLAGS``) and run
 in a child Python with the sanitizer runtimes preloaded, on odd frame sizes
 at every bit depth and kernel level (PSNR of three planes and float SSIM at
-every scale that fits, and one reference against several distorted frames,
-too): any read or write outside the planes
+every scale that fits, one reference against several distorted frames, and
+the verdict's frame evidence, too): any read or write outside the planes
 or work buffers, and any undefined behaviour, aborts the child. The child
 also checks that the sanitized build computes the reference's numbers.
 """
@@ -43,6 +43,7 @@ CHILD = textwrap.dedent(
     from pyvmafneg.engines.reference._adm import adm_features_multi
     from pyvmafneg.engines.reference._motion import motion_sad
     from pyvmafneg.engines.reference._vif import vif_features_multi
+    from pyvmafneg.verdict import _projection as pj
     rng = np.random.default_rng(7)
     lanes = ADM_KERNELS[default_kernel()]
     checked = 0
@@ -97,6 +98,13 @@ CHILD = textwrap.dedent(
                             single = fk.run(p, r, d, bitdepth, fl)
                             assert np.array_equal(single, many[f, i], equal_nan=True)
                 checked += 1
+            # the verdict's frame evidence: the NumPy reference's sums at every level
+            want = pj._frame_sums_numpy(ref, dis, bitdepth)
+            for simd in k.available_levels():
+                s, c, rl, dl = k.evidence_sums(ref, dis, bitdepth, 5, 16, (0.75, 0.95), simd)
+                n = int(np.sum(c[:, 0] >= 0))
+                assert n >= 1 and np.allclose(s[:n], want[:n], rtol=1e-12, atol=0)
+                assert pj._low_sums(rl[::2, ::2], dl[::2, ::2]) == want[5].tolist()
             # PSNR (exact sums) and float SSIM at every scale that fits, on odd sizes
             e = ref.astype(np.int64) - dis.astype(np.int64)
             assert k.psnr(ref, dis, bitdepth, 65025.0, 60.0)[2] == int((e * e).sum())

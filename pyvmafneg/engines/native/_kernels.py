@@ -33,6 +33,8 @@ __all__ = [
     "adm",
     "available",
     "available_levels",
+    "evidence_levels",
+    "evidence_sums",
     "float_ssim",
     "max_gain_limits",
     "motion_sad",
@@ -434,6 +436,101 @@ def psnr(
     p, m = ffi.new("double *"), ffi.new("double *")
     _check_rc(lib.vn_psnr_from_sse(sse[0], w, h, float(peak_sq), float(psnr_max), p, m), "PSNR")
     return float(p[0]), float(m[0]), int(sse[0])
+
+
+def evidence_levels(width: int, height: int, levels: int, min_side: int) -> tuple[int, int, int]:
+    """The band-pass levels a ``width`` x ``height`` plane runs, and the last one's sides.
+
+    A level runs while both sides are at least ``min_side`` (at most ``levels`` of them);
+    each next level has the sides halved, odd ones rounded up. Returns ``(run, width,
+    height)``, the sides those of the last level run (the plane's own when none runs).
+    """
+    run, w, h, lw, lh = 0, int(width), int(height), int(width), int(height)
+    while run < levels and w >= min_side and h >= min_side:
+        run, lw, lh, w, h = run + 1, w, h, (w + 1) // 2, (h + 1) // 2
+    return run, lw, lh
+
+
+def evidence_sums(
+    ref: NDArray[np.unsignedinteger],
+    dis: NDArray[np.unsignedinteger],
+    bitdepth: int,
+    levels: int,
+    min_side: int,
+    quantiles: tuple[float, float],
+    simd: str | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float32], NDArray[np.float32]]:
+    """The band-pass sums of the enhancement verdict's frame evidence, in C.
+
+    What :func:`pyvmafneg.verdict._projection.frame_sums` computes for its band-pass
+    levels, with the same float32 pyramid and masks (bit for bit) and the double sums
+    added in another order.
+
+    Parameters
+    ----------
+    ref, dis:
+        Luma planes of the same shape, both sides >= ``min_side``, ``uint8`` for 8-bit,
+        ``uint16`` for 9..16-bit samples (measured in 8-bit units).
+    bitdepth:
+        Sample bit depth, 8..16.
+    levels, min_side:
+        Most band-pass levels (1..8) and the shortest side a level needs (>= 5).
+    quantiles:
+        The structured and edge thresholds' quantiles of the local energy, ``0 <= top <=
+        edge <= 1``.
+    simd:
+        Kernel level (None: :func:`resolve_simd`).
+
+    Returns
+    -------
+    sums, counts, low_ref, low_dis
+        ``sums`` ``(levels, 9)``: per level run, ``(rr, rd, dd)`` over every location, the
+        structured ones and the edges (NaN rows for levels not run); ``counts``
+        ``(levels, 2)``: the structured and edge locations (-1: not run); ``low_ref``,
+        ``low_dis``: the float32 blur of each plane's last level run (its even rows and
+        columns are the low-pass level).
+    """
+    ffi, lib = _load()
+    if (
+        isinstance(levels, bool)
+        or not isinstance(levels, (int, np.integer))
+        or not 1 <= levels <= 8
+    ):
+        raise FrameError(f"levels must be an integer in [1, 8], got {levels!r}")
+    if isinstance(min_side, bool) or not isinstance(min_side, (int, np.integer)) or min_side < 5:
+        raise FrameError(f"min_side must be an integer >= 5, got {min_side!r}")
+    top, edge = (float(q) for q in quantiles)
+    if not 0.0 <= top <= edge <= 1.0:
+        raise FrameError(f"quantiles must satisfy 0 <= top <= edge <= 1, got {quantiles!r}")
+    r, rs, d, ds = _pair(ref, dis, bitdepth, int(min_side))
+    h, w = r.shape
+    _, lw, lh = evidence_levels(w, h, int(levels), int(min_side))
+    sums = np.empty((int(levels), 9), dtype=np.float64)
+    counts = np.empty((int(levels), 2), dtype=np.int64)
+    low_ref = np.empty((lh, lw), dtype=np.float32)
+    low_dis = np.empty((lh, lw), dtype=np.float32)
+    rc = lib.vn_evidence_sums(
+        _ptr(ffi, r),
+        _ptr(ffi, d),
+        w,
+        h,
+        rs * r.itemsize,
+        ds * d.itemsize,
+        int(bitdepth),
+        int(levels),
+        int(min_side),
+        top,
+        edge,
+        LEVELS[resolve_simd(simd)],
+        ffi.cast("double *", sums.ctypes.data),
+        ffi.cast("int64_t *", counts.ctypes.data),
+        ffi.cast("float *", low_ref.ctypes.data),
+        ffi.cast("float *", low_dis.ctypes.data),
+        lw,
+        lh,
+    )
+    _check_rc(rc, "frame evidence")
+    return sums, counts, low_ref, low_dis
 
 
 def ssim_scale(width: int, height: int, scale: int = 0) -> int:

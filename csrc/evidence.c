@@ -1,0 +1,283 @@
+/* The enhancement verdict's frame evidence: the band-pass sums of a luma pyramid.
+ *
+ * Specification: pyvmafneg/verdict/_projection.py (frame_sums, _bands, _masks, _blur), the
+ * reference this code equals. Per level: the plane's separable binomial blur (1, 4, 6, 4, 1)
+ * / 16 with edges repeated, in float32, each pass ((a + e) + 4 (b + d)) + 6 c, the vertical
+ * one then times 1/256; the band is the plane minus its blur, the next level the blur's
+ * even rows and columns. The local energy is the blur of the reference band squared; its
+ * thresholds are NumPy's default ("linear") quantiles of its every third row and column;
+ * a location is structured or an edge where its energy is >= the threshold (compared as
+ * doubles). The float32 values are the reference's bit for bit; the double sums are added
+ * in another order (see the sums kernel). The low-pass residual (the last level's blur,
+ * decimated, minus its mean) is left to the caller: it hands back both planes' blurs.
+ *
+ * The blur streams: the horizontal pass of a row is computed once, into a ring of five
+ * rows, when the vertical pass first needs it.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evidence.h"
+#include "evidence_internal.h"
+
+/* Row kept in the ring slot i % 5. */
+typedef struct {
+    const vn_evidence_kernels *k;
+    int w, h;
+    float *ring; /* 5 rows of w */
+    float *pad;  /* w + 4 */
+} blur_state;
+
+static void pad_row(const blur_state *s, const float *src, int square)
+{
+    float *p = s->pad;
+    if (square)
+        s->k->square(src, s->w, p + 2);
+    else
+        memcpy(p + 2, src, sizeof(float) * (size_t)s->w);
+    p[0] = p[1] = p[2];
+    p[s->w + 2] = p[s->w + 3] = p[s->w + 1];
+}
+
+/* Vertical pass of row y of the blur of plane (rows of w floats, h of them), the horizontal
+ * rows up to *done computed; out gets the row. */
+static void blur_row(const blur_state *s, const float *plane, int square, int y, int *done,
+                     float *out)
+{
+    const int w = s->w, h = s->h;
+    const int last = y + 2 < h - 1 ? y + 2 : h - 1;
+    while (*done <= last) {
+        const int i = *done;
+        pad_row(s, plane + (size_t)i * (size_t)w, square);
+        s->k->hblur(s->pad, w, s->ring + (size_t)(i % 5) * (size_t)w);
+        (*done)++;
+    }
+    const float *rows[5];
+    for (int k = 0; k < 5; k++) {
+        int i = y + k - 2;
+        i = i < 0 ? 0 : (i > h - 1 ? h - 1 : i);
+        rows[k] = s->ring + (size_t)(i % 5) * (size_t)w;
+    }
+    s->k->vblur(rows, w, out);
+}
+
+/* The band of plane in place, the next level's plane (even rows and columns of the blur) in
+ * next, and (when low is not NULL) the blur itself in low. */
+static void band_level(const blur_state *s, float *plane, float *row, float *next, float *low)
+{
+    const int w = s->w, h = s->h, w2 = (w + 1) / 2;
+    int done = 0;
+    for (int y = 0; y < h; y++) {
+        blur_row(s, plane, 0, y, &done, row);
+        if (low)
+            memcpy(low + (size_t)y * (size_t)w, row, sizeof(float) * (size_t)w);
+        if (!(y & 1)) {
+            float *n = next + (size_t)(y / 2) * (size_t)w2;
+            for (int x = 0; x < w2; x++)
+                n[x] = row[2 * x];
+        }
+        /* row y's horizontal pass is in the ring already: the plane's row is free */
+        s->k->band(plane + (size_t)y * (size_t)w, row, w);
+    }
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    const float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+static void swap_f(float *a, float *b)
+{
+    const float t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Puts the k-th smallest of a[0..n) at a[k], the smaller ones before it and the larger ones
+ * after (quickselect with a median of three; a sort past a depth limit). No NaN. */
+static void select_k(float *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    int depth = 0;
+    while (hi > lo) {
+        if (++depth > 64) {
+            qsort(a + lo, hi - lo + 1, sizeof(float), cmp_float);
+            return;
+        }
+        const size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < a[lo])
+            swap_f(&a[mid], &a[lo]);
+        if (a[hi] < a[lo])
+            swap_f(&a[hi], &a[lo]);
+        if (a[hi] < a[mid])
+            swap_f(&a[hi], &a[mid]);
+        const float pivot = a[mid];
+        size_t i = lo, j = hi;
+        /* Hoare partition: a[lo..j] <= pivot <= a[i..hi] on exit */
+        for (;;) {
+            while (a[i] < pivot)
+                i++;
+            while (pivot < a[j])
+                j--;
+            if (i >= j)
+                break;
+            swap_f(&a[i], &a[j]);
+            i++;
+            j--;
+        }
+        if (i == j) { /* a[i] == pivot: in place */
+            if (k == i)
+                return;
+            if (k < i)
+                hi = i - 1;
+            else
+                lo = i + 1;
+        } else if (k <= j) {
+            hi = j;
+        } else {
+            lo = j + 1;
+        }
+    }
+}
+
+static float min_of(const float *a, size_t n)
+{
+    float m = a[0];
+    for (size_t i = 1; i < n; i++)
+        m = a[i] < m ? a[i] : m;
+    return m;
+}
+
+/* NumPy's quantile (method "linear") of a[0..n) at q, as NumPy 2 computes it for a float32
+ * array and float64 quantiles: the virtual index (n - 1) q, its floor i and fraction g, the
+ * float32 difference d of the neighbours, then a + d g (g < 0.5) or b - d (1 - g) in double.
+ * Reorders a; a[0..from) must hold no value above the answer's order statistics (from: the
+ * first index not yet selected). */
+static double quantile(float *a, size_t n, double q, size_t *from)
+{
+    const double v = (double)(n - 1) * q;
+    if (v >= (double)(n - 1)) {
+        select_k(a + *from, n - *from, n - 1 - *from);
+        return (double)a[n - 1];
+    }
+    const double f = floor(v);
+    const size_t i = (size_t)f;
+    const double g = v - f;
+    select_k(a + *from, n - *from, i - *from);
+    const float lo = a[i];
+    const float hi = min_of(a + i + 1, n - i - 1);
+    *from = i;
+    const float d = hi - lo;
+    return g >= 0.5 ? (double)hi - (double)d * (1.0 - g) : (double)lo + (double)d * g;
+}
+
+int vn_evidence_sums(const void *ref, const void *dis, int width, int height,
+                     ptrdiff_t stride_ref, ptrdiff_t stride_dis, int bitdepth, int levels,
+                     int min_side, double q_top, double q_edge, int simd, double *sums,
+                     int64_t *counts, float *low_ref, float *low_dis, int low_width,
+                     int low_height)
+{
+    if (!ref || !dis || !sums || !counts || !low_ref || !low_dis || bitdepth < 8 || bitdepth > 16 ||
+        levels < 1 || levels > 8 || min_side < 5 || width < min_side || height < min_side ||
+        !vn_stride_ok(stride_ref, width, bitdepth) || !vn_stride_ok(stride_dis, width, bitdepth) ||
+        !(q_top >= 0.0 && q_top <= 1.0) || !(q_edge >= q_top && q_edge <= 1.0))
+        return VN_EINVAL;
+    if (bitdepth > 8 && (((uintptr_t)ref | (uintptr_t)dis) & 1))
+        return VN_EINVAL;
+    /* the levels run and the sides of the last one */
+    int run = 0, lw = width, lh = height;
+    for (int w = width, h = height; run < levels && w >= min_side && h >= min_side; run++) {
+        lw = w;
+        lh = h;
+        w = (w + 1) / 2;
+        h = (h + 1) / 2;
+    }
+    if (low_width != lw || low_height != lh)
+        return VN_EINVAL;
+    const vn_kernels *ks;
+    const int rc = vn_select(simd, &ks);
+    if (rc != VN_OK)
+        return rc;
+    const vn_evidence_kernels *k = ks->evidence;
+
+    const size_t w0 = (size_t)width, h0 = (size_t)height, full = w0 * h0;
+    const size_t half = ((w0 + 1) / 2) * ((h0 + 1) / 2);
+    const size_t third = ((w0 + 2) / 3) * ((h0 + 2) / 3);
+    float *cur_r = malloc(sizeof(float) * full), *cur_d = malloc(sizeof(float) * full);
+    float *local = malloc(sizeof(float) * full);
+    float *next_r = malloc(sizeof(float) * half), *next_d = malloc(sizeof(float) * half);
+    float *sub = malloc(sizeof(float) * third);
+    float *ring = malloc(sizeof(float) * 5 * w0), *pad = malloc(sizeof(float) * (w0 + 4));
+    float *row = malloc(sizeof(float) * w0);
+    int status = VN_OK;
+    if (!cur_r || !cur_d || !local || !next_r || !next_d || !sub || !ring || !pad || !row) {
+        status = VN_ENOMEM;
+        goto done;
+    }
+
+    const float scale = 1.0f / (float)(1 << (bitdepth - 8));
+    for (int y = 0; y < height; y++) {
+        float *or_ = cur_r + (size_t)y * w0, *od = cur_d + (size_t)y * w0;
+        if (bitdepth == 8) {
+            k->load8((const uint8_t *)ref + y * stride_ref, width, scale, or_);
+            k->load8((const uint8_t *)dis + y * stride_dis, width, scale, od);
+        } else {
+            k->load16((const uint16_t *)((const uint8_t *)ref + y * stride_ref), width, scale,
+                      or_);
+            k->load16((const uint16_t *)((const uint8_t *)dis + y * stride_dis), width, scale,
+                      od);
+        }
+    }
+    for (int i = 0; i < levels * 9; i++)
+        sums[i] = NAN;
+    for (int i = 0; i < levels * 2; i++)
+        counts[i] = -1;
+
+    int w = width, h = height;
+    for (int lev = 0; lev < run; lev++) {
+        blur_state s = { k, w, h, ring, pad };
+        const int last = lev == run - 1;
+        band_level(&s, cur_r, row, next_r, last ? low_ref : NULL);
+        band_level(&s, cur_d, row, next_d, last ? low_dis : NULL);
+        /* the local energy: the blur of the reference band squared */
+        int done = 0;
+        for (int y = 0; y < h; y++)
+            blur_row(&s, cur_r, 1, y, &done, local + (size_t)y * (size_t)w);
+        size_t n = 0;
+        for (int y = 0; y < h; y += 3)
+            for (int x = 0; x < w; x += 3)
+                sub[n++] = local[(size_t)y * (size_t)w + (size_t)x];
+        size_t from = 0;
+        const double top = quantile(sub, n, q_top, &from);
+        const double edge = quantile(sub, n, q_edge, &from);
+        double *acc = sums + 9 * lev;
+        int64_t *cnt = counts + 2 * lev;
+        for (int i = 0; i < 9; i++)
+            acc[i] = 0.0;
+        cnt[0] = cnt[1] = 0;
+        for (int y = 0; y < h; y++) {
+            const size_t o = (size_t)y * (size_t)w;
+            k->sums(cur_r + o, cur_d + o, local + o, w, top, edge, acc, cnt);
+        }
+        /* the next level */
+        w = (w + 1) / 2;
+        h = (h + 1) / 2;
+        memcpy(cur_r, next_r, sizeof(float) * (size_t)w * (size_t)h);
+        memcpy(cur_d, next_d, sizeof(float) * (size_t)w * (size_t)h);
+    }
+done:
+    free(cur_r);
+    free(cur_d);
+    free(local);
+    free(next_r);
+    free(next_d);
+    free(sub);
+    free(ring);
+    free(pad);
+    free(row);
+    return status;
+}
