@@ -246,6 +246,7 @@ def score_group(tasks: Sequence[PairTask]) -> list[dict[str, Any]]:
             t.start()
         for t in threads:
             t.join()
+
         # rows (and the checks' frame evidence, which would only contend for the interpreter
         # beside the scoring threads) once all are scored, two pairs at a time: decoding and
         # the evidence's arithmetic run outside the interpreter lock
