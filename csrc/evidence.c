@@ -175,11 +175,37 @@ static double quantile(float *a, size_t n, double q, size_t *from)
     return g >= 0.5 ? (double)hi - (double)d * (1.0 - g) : (double)lo + (double)d * g;
 }
 
+/* The work buffers of a width x height plane, in floats: the reference's and the encode's
+ * planes, the local energy, the next level of each, the quantiles' subsample, the ring of
+ * horizontal rows, a padded row, a blurred row. Each part is rounded up to 16 floats. */
+enum { WORK_PARTS = 9 };
+
+static size_t work_sizes(int width, int height, size_t *sizes)
+{
+    const size_t w0 = (size_t)width, h0 = (size_t)height, full = w0 * h0;
+    const size_t half = ((w0 + 1) / 2) * ((h0 + 1) / 2);
+    const size_t third = ((w0 + 2) / 3) * ((h0 + 2) / 3);
+    const size_t part[WORK_PARTS] = { full, full, full, half, half, third, 5 * w0, w0 + 4, w0 };
+    size_t total = 0;
+    for (int i = 0; i < WORK_PARTS; i++) {
+        const size_t n = (part[i] + 15) / 16 * 16;
+        if (sizes)
+            sizes[i] = n;
+        total += n;
+    }
+    return total;
+}
+
+size_t vn_evidence_work_floats(int width, int height)
+{
+    return width < 1 || height < 1 ? 0 : work_sizes(width, height, NULL);
+}
+
 int vn_evidence_sums(const void *ref, const void *dis, int width, int height,
                      ptrdiff_t stride_ref, ptrdiff_t stride_dis, int bitdepth, int levels,
                      int min_side, double q_top, double q_edge, int simd, double *sums,
                      int64_t *counts, float *low_ref, float *low_dis, int low_width,
-                     int low_height)
+                     int low_height, float *work, size_t work_floats)
 {
     if (!ref || !dis || !sums || !counts || !low_ref || !low_dis || bitdepth < 8 || bitdepth > 16 ||
         levels < 1 || levels > 8 || min_side < 5 || width < min_side || height < min_side ||
@@ -204,20 +230,27 @@ int vn_evidence_sums(const void *ref, const void *dis, int width, int height,
         return rc;
     const vn_evidence_kernels *k = ks->evidence;
 
-    const size_t w0 = (size_t)width, h0 = (size_t)height, full = w0 * h0;
-    const size_t half = ((w0 + 1) / 2) * ((h0 + 1) / 2);
-    const size_t third = ((w0 + 2) / 3) * ((h0 + 2) / 3);
-    float *cur_r = malloc(sizeof(float) * full), *cur_d = malloc(sizeof(float) * full);
-    float *local = malloc(sizeof(float) * full);
-    float *next_r = malloc(sizeof(float) * half), *next_d = malloc(sizeof(float) * half);
-    float *sub = malloc(sizeof(float) * third);
-    float *ring = malloc(sizeof(float) * 5 * w0), *pad = malloc(sizeof(float) * (w0 + 4));
-    float *row = malloc(sizeof(float) * w0);
-    int status = VN_OK;
-    if (!cur_r || !cur_d || !local || !next_r || !next_d || !sub || !ring || !pad || !row) {
-        status = VN_ENOMEM;
-        goto done;
+    const size_t w0 = (size_t)width;
+    if (w0 > SIZE_MAX / 16 / (size_t)height) /* the work's size in bytes would not fit */
+        return VN_ENOMEM;
+    const size_t need = work_sizes(width, height, NULL);
+    if (work && work_floats < need)
+        return VN_EINVAL;
+    /* the parts carved from work, or (work NULL) each its own allocation */
+    float *parts[WORK_PARTS] = { NULL };
+    size_t sizes[WORK_PARTS], at = 0;
+    work_sizes(width, height, sizes);
+    for (int i = 0; i < WORK_PARTS; i++) {
+        parts[i] = work ? work + at : malloc(sizeof(float) * sizes[i]);
+        at += sizes[i];
+        if (!parts[i]) {
+            for (int j = 0; j < i; j++)
+                free(parts[j]);
+            return VN_ENOMEM;
+        }
     }
+    float *cur_r = parts[0], *cur_d = parts[1], *local = parts[2], *next_r = parts[3];
+    float *next_d = parts[4], *sub = parts[5], *ring = parts[6], *pad = parts[7], *row = parts[8];
 
     const float scale = 1.0f / (float)(1 << (bitdepth - 8));
     for (int y = 0; y < height; y++) {
@@ -269,15 +302,8 @@ int vn_evidence_sums(const void *ref, const void *dis, int width, int height,
         memcpy(cur_r, next_r, sizeof(float) * (size_t)w * (size_t)h);
         memcpy(cur_d, next_d, sizeof(float) * (size_t)w * (size_t)h);
     }
-done:
-    free(cur_r);
-    free(cur_d);
-    free(local);
-    free(next_r);
-    free(next_d);
-    free(sub);
-    free(ring);
-    free(pad);
-    free(row);
-    return status;
+    if (!work)
+        for (int i = 0; i < WORK_PARTS; i++)
+            free(parts[i]);
+    return VN_OK;
 }

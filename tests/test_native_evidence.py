@@ -67,8 +67,14 @@ def test_the_native_sums_equal_the_numpy_reference(width: int, height: int, bitd
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
 
 
-def test_what_the_engine_does_not_take_goes_to_numpy_and_bad_arguments_raise():
+def test_what_the_engine_does_not_take_goes_to_numpy_and_bad_arguments_raise(monkeypatch):
     ref, dis = _pair(40, 30, 8)
+    # with no work buffer kept, the engine allocates its own: the same numbers
+    kept = _kernels.evidence_sums(ref, dis, 8, 5, 16, QUANTILES)
+    monkeypatch.setattr(_kernels, "EVIDENCE_KEEP_FLOATS", 0)
+    for a, b in zip(kept, _kernels.evidence_sums(ref, dis, 8, 5, 16, QUANTILES), strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
+    monkeypatch.undo()
     # a frame too small for one level, and float planes, are measured in NumPy
     small = proj.frame_sums(ref[:15], dis[:15], 8)
     assert np.array_equal(small, proj._frame_sums_numpy(ref[:15], dis[:15], 8), equal_nan=True)

@@ -31,7 +31,7 @@ BUILD = Path(pyvmafneg.__file__).parent / "engines" / "native" / "_build.py"
 
 CHILD = textwrap.dedent(
     """
-    import glob, importlib.util, sys
+    import glob, importlib.util, itertools, sys
     import numpy as np
     path = glob.glob(sys.argv[1] + "/**/_engine*.so", recursive=True)[0]
     spec = importlib.util.spec_from_file_location("pyvmafneg.engines.native._engine", path)
@@ -99,8 +99,10 @@ CHILD = textwrap.dedent(
                             assert np.array_equal(single, many[f, i], equal_nan=True)
                 checked += 1
             # the verdict's frame evidence: the NumPy reference's sums at every level
+            # (each work buffer its own allocation, then the thread's kept buffer)
             want = pj._frame_sums_numpy(ref, dis, bitdepth)
-            for simd in k.available_levels():
+            for simd, keep in itertools.product(k.available_levels(), (0, 1 << 24)):
+                k.EVIDENCE_KEEP_FLOATS = keep
                 s, c, rl, dl = k.evidence_sums(ref, dis, bitdepth, 5, 16, (0.75, 0.95), simd)
                 n = int(np.sum(c[:, 0] >= 0))
                 assert n >= 1 and np.allclose(s[:n], want[:n], rtol=1e-12, atol=0)

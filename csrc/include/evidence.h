@@ -15,6 +15,9 @@
  *   low_ref,       low_height * low_width floats each: the blur of the last level run of
  *   low_dis        each plane (its decimation is the low-pass residual before its mean is
  *                  removed); the sides must be that level's, VN_EINVAL otherwise
+ *   work           NULL (the call allocates its buffers, each on its own) or work_floats >=
+ *                  vn_evidence_work_floats(width, height) floats the call may use (a
+ *                  buffer kept between calls spares the page faults of fresh ones)
  *   simd           SIMD level as for vn_vif
  * Returns VN_OK, VN_EINVAL, VN_ENOMEM or VN_ENOTSUP (enum vn_status).
  */
@@ -22,4 +25,6 @@ int vn_evidence_sums(const void *ref, const void *dis, int width, int height,
                      ptrdiff_t stride_ref, ptrdiff_t stride_dis, int bitdepth, int levels,
                      int min_side, double q_top, double q_edge, int simd, double *sums,
                      int64_t *counts, float *low_ref, float *low_dis, int low_width,
-                     int low_height);
+                     int low_height, float *work, size_t work_floats);
+/* Floats of work vn_evidence_sums uses for a width x height plane (0 for sides < 1). */
+size_t vn_evidence_work_floats(int width, int height);

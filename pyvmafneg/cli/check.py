@@ -125,7 +125,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="VIDEO",
         help="the reference video the log scored (with --distorted): adds the frame evidence, "
         "how much of the reference's detail the encode keeps per band, which tells sharpening "
-        "and contrast from blocking and noise (about 0.1 s per 720p frame, on at most 48 frames "
+        "and contrast from blocking and noise (about 6 ms per 720p frame, on at most 48 frames "
         "spread evenly); raw YUV videos take --width/--height (and --pixel-format/--bitdepth) "
         "as in score",
     )

@@ -34,7 +34,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -246,16 +246,22 @@ def score_group(tasks: Sequence[PairTask]) -> list[dict[str, Any]]:
             t.start()
         for t in threads:
             t.join()
-        # rows (and the checks' frame evidence, NumPy work that would only contend for the
-        # interpreter beside the scoring threads) one pair after another, once all are scored
-        for j, done in enumerate(scored):
+
+        # rows (and the checks' frame evidence, which would only contend for the interpreter
+        # beside the scoring threads) once all are scored, two pairs at a time: decoding and
+        # the evidence's arithmetic run outside the interpreter lock
+        def fill(j: int) -> None:
+            done = scored[j]
             if done is None:
-                continue
+                return
             i, ref, enc, coded = opened[j]
             try:
                 _fill_row(tasks[i], rows[i], done[0], done[1], ref, enc, coded)
             except Exception as exc:  # noqa: BLE001 - one bad pair must not stop the others
                 _fail_row(rows[i], exc)
+
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            list(pool.map(fill, range(len(opened))))
     seconds = round((time.perf_counter() - start) / len(tasks), 3)
     for row in rows:
         row["seconds"] = seconds  # the group's time, shared out

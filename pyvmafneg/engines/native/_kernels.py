@@ -13,6 +13,7 @@ or a ``simd`` argument names another one.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -27,6 +28,7 @@ from .._planes import check_plane_layout
 
 __all__ = [
     "ENV_SIMD",
+    "EVIDENCE_KEEP_FLOATS",
     "LEVELS",
     "METRIC_KEYS",
     "MetricSettings",
@@ -451,6 +453,24 @@ def evidence_levels(width: int, height: int, levels: int, min_side: int) -> tupl
     return run, lw, lh
 
 
+#: Each thread's work buffer of :func:`evidence_sums`, kept between calls: a fresh buffer
+#: of a 1080p frame's size costs more in page faults than the sums themselves. Buffers of
+#: more than this many floats (64 MiB; frames above about 2560x1440) are not kept.
+EVIDENCE_KEEP_FLOATS = 16 << 20
+_evidence_local = threading.local()
+
+
+def _evidence_work(floats: int) -> NDArray[np.float32] | None:
+    """This thread's work buffer of at least ``floats`` floats, or None past the cap (the
+    engine then allocates its own for the call)."""
+    if floats > EVIDENCE_KEEP_FLOATS:
+        return None
+    work = getattr(_evidence_local, "work", None)
+    if work is None or work.size < floats:
+        work = _evidence_local.work = np.empty(floats, dtype=np.float32)
+    return work
+
+
 def evidence_sums(
     ref: NDArray[np.unsignedinteger],
     dis: NDArray[np.unsignedinteger],
@@ -505,6 +525,7 @@ def evidence_sums(
     r, rs, d, ds = _pair(ref, dis, bitdepth, int(min_side))
     h, w = r.shape
     _, lw, lh = evidence_levels(w, h, int(levels), int(min_side))
+    work = _evidence_work(int(lib.vn_evidence_work_floats(w, h)))
     sums = np.empty((int(levels), 9), dtype=np.float64)
     counts = np.empty((int(levels), 2), dtype=np.int64)
     low_ref = np.empty((lh, lw), dtype=np.float32)
@@ -528,6 +549,8 @@ def evidence_sums(
         ffi.cast("float *", low_dis.ctypes.data),
         lw,
         lh,
+        ffi.NULL if work is None else ffi.cast("float *", work.ctypes.data),
+        0 if work is None else work.size,
     )
     _check_rc(rc, "frame evidence")
     return sums, counts, low_ref, low_dis
