@@ -51,7 +51,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .._defaults import DEFAULT_BD_REPLICATES
 from ..errors import OptionError
@@ -684,7 +684,7 @@ def _flag_hull_shifts(c: Comparison) -> None:
             rows = {
                 r.point: r for r in c.rows if r.source == source and r.series == series and r.ok
             }
-            choices = []
+            choices: list[dict[str, Any]] = []
             for kbps in sorted({p[0] for p in (*hd.points, *hn.points)}):
                 pd = rows[hd.encodes[pick_at_rate(hd.points, kbps)]]
                 pn = rows[hn.encodes[pick_at_rate(hn.points, kbps)]]
@@ -795,13 +795,14 @@ def analyse(
     OptionError
         Unknown method, unknown anchor, negative thresholds, no rows.
     """
-    from ._bdrate import BDRateError, bd_quality, bd_rate, check_curve
+    from ._bdrate import BDRateError, Method, bd_quality, bd_rate, check_curve
 
     rows = list(rows)
     if not rows:
         raise OptionError("nothing to analyse: the comparison has no encodes")
     if method not in ("pchip", "cubic"):
         raise OptionError(f"unknown BD interpolation {method!r}; use 'pchip' or 'cubic'")
+    bd_method = cast(Method, method)
     for name, value in (("bd_gap_threshold", bd_gap_threshold), ("gap_threshold", gap_threshold)):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
             raise OptionError(f"{name} must be a finite number >= 0; got {value!r}")
@@ -888,11 +889,15 @@ def analyse(
                             problem = f"{name}: " + "; ".join(check.problems)
                             break
                     if problem is None:
-                        args = ([p[0] for p in a], [p[1] for p in a])
-                        args += ([p[0] for p in t], [p[1] for p in t])
+                        curves = (
+                            [p[0] for p in a],
+                            [p[1] for p in a],
+                            [p[0] for p in t],
+                            [p[1] for p in t],
+                        )
                         try:
-                            rate = bd_rate(*args, method=method)
-                            quality = bd_quality(*args, method=method)
+                            rate = bd_rate(*curves, method=bd_method)
+                            quality = bd_quality(*curves, method=bd_method)
                         except BDRateError as exc:
                             problem = str(exc)
                 if problem is not None and (source, problem) not in reported:
@@ -1136,7 +1141,7 @@ def to_text(comparison: Comparison) -> str:
                 line = f"{label[:14]:<14} {test[:22]:<22}"
                 for m in metrics:
                     e = c.entry(source, test, m)
-                    rate = _fmt(e and e.bd_rate, "+17.2f", "")
+                    rate = _fmt(None if e is None else e.bd_rate, "+17.2f", "")
                     if e is not None and e.bd_rate is not None:
                         if source == AVERAGE and 0 < e.sources < total:
                             rate = f"{e.bd_rate:+.2f}% ({e.sources}/{total})"
@@ -1144,7 +1149,8 @@ def to_text(comparison: Comparison) -> str:
                             rate += "%"
                     line += f" {rate or 'n/a':>18}"
                     digits = "+14.4f" if m == "float_ssim" else "+14.2f"
-                    line += f" {_fmt(e and e.bd_quality, digits, '           n/a')}"
+                    bd_q = None if e is None else e.bd_quality
+                    line += f" {_fmt(bd_q, digits, '           n/a')}"
                 lines.append(line)
                 spans = [c.entry(source, test, m) for m in metrics]
                 if any(e is not None and e.has_interval for e in spans):

@@ -283,7 +283,8 @@ def _open_pair(task: PairTask) -> tuple[Any, Any, Any]:
         from ..io._conform import conform_pair
 
         detect = task.broadcast.get("crop", "").lower() == "detect"
-        pair = conform_pair(ref, enc, **task.broadcast, ffmpeg=find_ffmpeg() if detect else None)
+        steps: dict[str, Any] = dict(task.broadcast)  # deinterlace, fps, crop
+        pair = conform_pair(ref, enc, **steps, ffmpeg=find_ffmpeg() if detect else None)
         ref, enc = pair.reference, pair.distorted
     _check_rung(task, ref, enc, coded)
     match_sources(ref, enc, frames=task.frames, scale=task.scale, size=task.size)

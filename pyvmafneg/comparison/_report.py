@@ -739,9 +739,9 @@ def _bd_table(comparison: Comparison, colours: Mapping[str, str]) -> list[str]:
         out.append(f'<th colspan="{span}">BD-VMAF (points)</th>')
     out.append("</tr><tr>")
     for _ in tests:
-        for i, metric in enumerate(m for _, _, m in columns if m is not None):
+        for i, name in enumerate(m for _, _, m in columns if m is not None):
             grp = " grp" if i == 0 else ""
-            label = _metric_label(comparison, metric, short=True)
+            label = _metric_label(comparison, name, short=True)
             out.append(f'<th class="num{grp}">{_e(label)}</th>')
     out.append("</tr></thead><tbody>")
     missing: dict[tuple[str, str, str], list[str]] = {}
