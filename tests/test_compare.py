@@ -38,6 +38,10 @@ from pyvmafneg.results._store import ResultStore
 N_PAIRS = len(SAMPLE_SOURCES) * (2 * len(SAMPLE_CRFS) + len(LADDER_CRFS))
 #: Manifest entries: the ladder lists the plain encodes again as its full-size rung.
 N_ENCODES = N_PAIRS + len(SAMPLE_SOURCES) * len(SAMPLE_CRFS)
+#: Bootstrap replicates of the BD intervals (the fewest allowed) in the runs whose tests
+#: examine the batch (store, reuse, failures, interruption, schedulers), not the intervals:
+#: the BD analysis, not the scoring, takes most of a run of the sample.
+FEW = 100
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +136,7 @@ def test_dask_local_cluster_gives_identical_numbers(scored, sample: Path, tmp_pa
     ) as cluster:
         outcome = run_comparison(
             sample, store=tmp_path / "dask.jsonl", scheduler=cluster.scheduler_address,
-            progress=False,
+            progress=False, replicates=FEW,
         )  # fmt: skip
     assert outcome.scored == N_PAIRS and outcome.failed == 0
     assert _numbers(outcome.comparison) == _numbers(scored.comparison)
@@ -143,7 +147,7 @@ def test_dask_local_cluster_gives_identical_numbers(scored, sample: Path, tmp_pa
 def test_rerun_skips_finished_pairs(scored, sample: Path, tmp_path: Path) -> None:
     store = tmp_path / "results.jsonl"
     shutil.copy(scored.store, store)
-    again = run_comparison(sample, store=store, workers=1, progress=False)
+    again = run_comparison(sample, store=store, workers=1, progress=False, replicates=FEW)
     assert (again.scored, again.reused) == (0, N_ENCODES)
     assert _numbers(again.comparison) == _numbers(scored.comparison)
 
@@ -156,18 +160,19 @@ def test_keys_follow_content_not_names(scored, sample: Path, tmp_path: Path) -> 
     store = moved / "results.jsonl"
     shutil.copy(scored.store, store)
     manifest = moved / "comparison.toml"
-    assert run_comparison(manifest, store=store, workers=1, progress=False).scored == 0
+    moved_run = run_comparison(manifest, store=store, workers=1, progress=False, replicates=FEW)
+    assert moved_run.scored == 0
     # Content, not names, is the key: an encode replaced by a copy of another encode of
     # the same source is a pair already scored; a file never seen is scored, alone.
     target = moved / "encodes" / "coffee-plain-crf28.mkv"
     shutil.copy(moved / "encodes" / "coffee-plain-crf32.mkv", target)
-    same = run_comparison(manifest, store=store, workers=1, progress=False)
+    same = run_comparison(manifest, store=store, workers=1, progress=False, replicates=FEW)
     assert same.scored == 0
     row = next(r for r in same.comparison.rows if r.file == str(target))
     twin = next(r for r in same.comparison.rows if r.file.endswith("coffee-plain-crf32.mkv"))
     assert (row.scores, row.point) == (twin.scores, "crf28")
     shutil.copy(moved / "encodes" / "astronaut-plain-crf28.mkv", target)
-    redo = run_comparison(manifest, store=store, workers=1, progress=False)
+    redo = run_comparison(manifest, store=store, workers=1, progress=False, replicates=FEW)
     assert redo.scored == 1
     # A different model set changes every key.
     text = manifest.read_text().replace(
@@ -175,7 +180,7 @@ def test_keys_follow_content_not_names(scored, sample: Path, tmp_path: Path) -> 
         '[comparison]\nmodels = ["vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_v0.6.1:egl=1.5"]',
     )
     manifest.write_text(text)
-    third = run_comparison(manifest, store=store, workers=2, progress=False)
+    third = run_comparison(manifest, store=store, workers=2, progress=False, replicates=FEW)
     assert third.scored == N_PAIRS
     c = third.comparison
     assert c.metrics == [
@@ -201,7 +206,7 @@ def test_killed_run_loses_only_pairs_in_flight(sample: Path, tmp_path: Path) -> 
     store = tmp_path / "results.jsonl"
     cmd = [
         sys.executable, "-m", "pyvmafneg", "compare", str(sample), "--store", str(store),
-        "--workers", "1", "--quiet",
+        "--workers", "1", "--quiet", "--replicates", str(FEW),
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -228,7 +233,7 @@ def test_failing_pair_is_recorded_and_others_go_on(sample: Path, tmp_path: Path)
     broken.write_bytes(b"this is not a video\n" * 10)
     store = work / "results.jsonl"
     code = main(["compare", str(work / "comparison.toml"), "--store", str(store), "--quiet",
-                 "--workers", "2"])  # fmt: skip
+                 "--workers", "2", "--replicates", str(FEW)])  # fmt: skip
     assert code == 2
     rows = [json.loads(line) for line in store.read_text().splitlines()]
     assert len(rows) == N_PAIRS
@@ -237,7 +242,7 @@ def test_failing_pair_is_recorded_and_others_go_on(sample: Path, tmp_path: Path)
     assert "InputFileError" in bad[0]["error"] or "DecodeError" in bad[0]["error"]
     # The curve with a hole is reported, not a crash; the other sources still compare.
     c = run_comparison(work / "comparison.toml", store=store, workers=1, progress=False,
-                       retry_failed=False).comparison  # fmt: skip
+                       replicates=FEW, retry_failed=False).comparison  # fmt: skip
     assert any(f.kind == "curve" and f.source == "chelsea" for f in c.flags)
     assert c.entry("chelsea", "x264 sharpened", "vmaf").bd_rate is None
     assert c.entry("coffee", "x264 sharpened", "vmaf").bd_rate is not None
@@ -245,7 +250,9 @@ def test_failing_pair_is_recorded_and_others_go_on(sample: Path, tmp_path: Path)
     assert avg.sources == 2 and "2 of 3" in avg.problem
     # Mend the file: the rerun scores that pair only.
     shutil.copy(sample.parent / "encodes" / broken.name, broken)
-    again = run_comparison(work / "comparison.toml", store=store, workers=1, progress=False)
+    again = run_comparison(
+        work / "comparison.toml", store=store, workers=1, progress=False, replicates=FEW
+    )
     assert again.scored == 1 and again.failed == 0
 
 
@@ -337,7 +344,7 @@ def test_progress_lines_name_each_pair(sample: Path, tmp_path: Path) -> None:
 
     stream = io.StringIO()
     bar = BatchProgress(N_PAIRS, stream=stream)
-    run_comparison(sample, store=tmp_path / "p.jsonl", workers=2, progress=bar)
+    run_comparison(sample, store=tmp_path / "p.jsonl", workers=2, progress=bar, replicates=FEW)
     lines = stream.getvalue().splitlines()
     assert len(lines) == N_PAIRS
     assert lines[-1].startswith(f"[pairs {N_PAIRS}/{N_PAIRS}")
@@ -369,7 +376,12 @@ def test_hashes_are_remembered_until_a_file_changes(tmp_path: Path, monkeypatch)
 def test_dask_local_scheduler_option(scored, sample: Path, tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     outcome = run_comparison(
-        sample, store=tmp_path / "local.jsonl", scheduler="local", workers=2, progress=False
+        sample,
+        store=tmp_path / "local.jsonl",
+        scheduler="local",
+        workers=2,
+        progress=False,
+        replicates=FEW,
     )
     assert _numbers(outcome.comparison) == _numbers(scored.comparison)
 
@@ -388,6 +400,7 @@ def test_unreachable_scheduler_is_a_clear_error(sample: Path, tmp_path: Path, mo
 def test_cli_sample_builds_and_compares(tmp_path: Path, capsys) -> None:
     """``compare --sample DIR`` twice: the second run rebuilds the same bytes and scores nothing."""
     argv = ["compare", "--sample", str(tmp_path / "s"), "--quiet", "--json", "--workers", "2"]
+    argv += ["--replicates", str(FEW)]
     code = main(argv)
     data = json.loads(capsys.readouterr().out)
     assert code == 1
@@ -414,13 +427,13 @@ def test_rebuilt_sample_is_the_same_bytes_and_scores_nothing(tmp_path: Path) -> 
     manifest = build_sample_comparison(tmp_path / "s", **small)
     before = {p: p.read_bytes() for p in sorted((tmp_path / "s").rglob("*.*"))}
     store = tmp_path / "store.jsonl"
-    first = run_comparison(manifest, store=store, workers=1, progress=False)
+    first = run_comparison(manifest, store=store, workers=1, progress=False, replicates=FEW)
     pairs = len(SAMPLE_CRFS) * 2 + len(LADDER_CRFS)
     assert (first.scored, first.reused) == (pairs, len(SAMPLE_CRFS))
     lines = _store_lines(store)
     assert build_sample_comparison(tmp_path / "s", **small) == manifest
     assert {p: p.read_bytes() for p in before} == before
-    again = run_comparison(manifest, store=store, workers=1, progress=False)
+    again = run_comparison(manifest, store=store, workers=1, progress=False, replicates=FEW)
     assert (again.scored, again.reused) == (0, pairs + len(SAMPLE_CRFS))
     assert _store_lines(store) == lines
     assert not list(tmp_path.glob("*.lock")), "the store leaves no lock file behind"
@@ -445,7 +458,8 @@ def test_default_and_neg_are_always_scored() -> None:
 def test_cli_extra_model(scored, sample: Path, tmp_path: Path, capsys) -> None:
     store = tmp_path / "results.jsonl"
     code = main(["compare", str(sample), "--store", str(store), "--quiet", "--json",
-                 "--model", "vmaf_v0.6.1:egl=1.2", "--workers", "2"])  # fmt: skip
+                 "--model", "vmaf_v0.6.1:egl=1.2", "--workers", "2",
+                 "--replicates", str(FEW)])  # fmt: skip
     data = json.loads(capsys.readouterr().out)
     assert code == 1
     extra = "vmaf_v0.6.1_vif_egl_1.2_adm_egl_1.2"
@@ -461,7 +475,7 @@ def test_cli_extra_model(scored, sample: Path, tmp_path: Path, capsys) -> None:
 def test_ctrl_c_keeps_finished_pairs_and_says_how_to_go_on(sample: Path, tmp_path: Path) -> None:
     store = tmp_path / "results.jsonl"
     cmd = [sys.executable, "-m", "pyvmafneg", "compare", str(sample), "--store", str(store),
-           "--workers", "2"]  # fmt: skip
+           "--workers", "2", "--replicates", str(FEW)]  # fmt: skip
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
@@ -479,7 +493,7 @@ def test_ctrl_c_keeps_finished_pairs_and_says_how_to_go_on(sample: Path, tmp_pat
     assert "interrupted" in err and "Traceback" not in err
     kept = len(_store_lines(store))
     assert 1 <= kept < N_PAIRS
-    again = run_comparison(sample, store=store, workers=2, progress=False)
+    again = run_comparison(sample, store=store, workers=2, progress=False, replicates=FEW)
     assert (again.reused, again.scored) == (kept + N_ENCODES - N_PAIRS, N_PAIRS - kept)
 
 

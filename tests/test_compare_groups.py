@@ -103,7 +103,8 @@ def test_a_failing_pair_fails_alone_in_its_group(tasks, tmp_path: Path) -> None:
 
 def test_resumed_run_redoes_only_the_missing_pairs(sample: Path, tmp_path: Path) -> None:
     store = tmp_path / "results.jsonl"
-    first = run_comparison(sample, store=store, workers=1, progress=False)
+    # the fewest BD bootstrap replicates allowed: this test examines the store, not the intervals
+    first = run_comparison(sample, store=store, workers=1, progress=False, replicates=100)
     rows = [json.loads(line) for line in store.read_text().splitlines()]
     assert first.scored == len(rows)
     # an interrupted run: half of one source's pairs and all of another's never stored
@@ -113,7 +114,7 @@ def test_resumed_run_redoes_only_the_missing_pairs(sample: Path, tmp_path: Path)
     one, two, *_ = by_source.values()
     lost = {r["key"] for r in one[: len(one) // 2]} | {r["key"] for r in two}
     store.write_text("".join(json.dumps(r) + "\n" for r in rows if r["key"] not in lost))
-    again = run_comparison(sample, store=store, workers=1, progress=False)
+    again = run_comparison(sample, store=store, workers=1, progress=False, replicates=100)
     assert again.scored == len(lost)
     redone = [json.loads(line) for line in store.read_text().splitlines()]
     assert len(redone) == len(rows) and {r["key"] for r in redone} == {r["key"] for r in rows}

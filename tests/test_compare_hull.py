@@ -35,6 +35,10 @@ CRFS = (26, 32)
 METRICS = ("vmaf", "vmaf_neg", "psnr_y", "float_ssim")
 CODECS = {"x264": "libx264", "x265": "libx265"}
 
+#: BD bootstrap replicates (the fewest allowed): these tests examine hulls, ladders and
+#: outputs, not the intervals (tests/test_compare.py and test_compare_intervals.py do).
+FEW = 100
+
 
 # -- the independent computation --------------------------------------------------------
 
@@ -113,7 +117,9 @@ def ladder(tmp_path_factory):
                 _encode(ref, tmp / name, size, crf, lib)
                 entries.append((codec, "ladder", f"{rung}_{crf}", name))
     manifest = _ladder_manifest(tmp, ref, entries)
-    outcome = run_comparison(manifest, store=tmp / "store.jsonl", workers=1, progress=False)
+    outcome = run_comparison(
+        manifest, store=tmp / "store.jsonl", workers=1, progress=False, replicates=FEW
+    )
     return tmp, ref, manifest, outcome
 
 
@@ -254,7 +260,9 @@ def test_sharpened_low_rungs_move_the_default_hull_not_the_neg_hull(ladder, tmp_
                 _encode(ref, tmp / name, size, crf, "libx264", pre="unsharp=5:5:1.5,")
             entries.append(("x264", "sharp-low", f"{rung}_{crf}", name))
     manifest = _ladder_manifest(tmp, ref, entries, anchor="x264 sharp-low")
-    c = run_comparison(manifest, store=tmp / "store.jsonl", workers=1, progress=False).comparison
+    c = run_comparison(
+        manifest, store=tmp / "store.jsonl", workers=1, progress=False, replicates=FEW
+    ).comparison
     p = plain.comparison
     before = {m: p.hull("cat", "x264 ladder", m).encodes for m in ("vmaf", "vmaf_neg")}
     after = {m: c.hull("cat", "x264 sharp-low", m).encodes for m in ("vmaf", "vmaf_neg")}
@@ -400,7 +408,9 @@ def test_manifest_resolution_is_checked_against_the_file(ladder, tmp_path):
     )
     edited = tmp / "edited-resolution.toml"
     edited.write_text(text)
-    outcome = run_comparison(edited, store=tmp_path / "s.jsonl", workers=1, progress=False)
+    outcome = run_comparison(
+        edited, store=tmp_path / "s.jsonl", workers=1, progress=False, replicates=FEW
+    )
     bad = [r for r in outcome.comparison.rows if not r.ok]
     assert [r.point for r in bad] == ["72p_26"]
     assert "resolution 640x360 but" in bad[0].error and "is 128x72" in bad[0].error

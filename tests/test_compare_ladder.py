@@ -21,6 +21,10 @@ from pyvmafneg.demo._clips import natural_clip
 
 CRFS = (22, 28, 34, 40)
 
+#: BD bootstrap replicates (the fewest allowed): these tests examine hulls, ladders and
+#: outputs, not the intervals (tests/test_compare.py and test_compare_intervals.py do).
+FEW = 100
+
 
 @pytest.fixture(scope="module")
 def ladder(tmp_path_factory):
@@ -41,7 +45,9 @@ def ladder(tmp_path_factory):
             )
     manifest = tmp / "ladder.toml"
     manifest.write_text("\n".join(lines))
-    outcome = run_comparison(manifest, store=tmp / "store.jsonl", workers=1, progress=False)
+    outcome = run_comparison(
+        manifest, store=tmp / "store.jsonl", workers=1, progress=False, replicates=FEW
+    )
     return tmp, ref, manifest, outcome
 
 
@@ -109,7 +115,9 @@ def test_manifest_scale_per_encode_and_refusal(ladder, tmp_path):
         part for part in text.split("[[encode]]")[1:]
         if any(n in part for n in ("half-22.mkv", "full-22.mkv", "half-28.mkv"))
     ))  # fmt: skip
-    outcome = run_comparison(edited, store=tmp_path / "s.jsonl", workers=1, progress=False)
+    outcome = run_comparison(
+        edited, store=tmp_path / "s.jsonl", workers=1, progress=False, replicates=FEW
+    )
     rows = {r.point + r.setting: r for r in outcome.comparison.rows}
     assert rows["crf22half"].ok  # its own scale wins over the comparison's "none"
     want = pyvmafneg.score(ref, tmp / "half-22.mkv", scale="lanczos", backend="libvmaf")
