@@ -9,7 +9,8 @@
  * a location is structured or an edge where its energy is >= the threshold (compared as
  * doubles). The float32 values are the reference's bit for bit; the double sums are added
  * in another order (see the sums kernel). The low-pass residual (the last level's blur,
- * decimated, minus its mean) is left to the caller: it hands back both planes' blurs.
+ * decimated, minus its mean) is left to the caller, whose float32 mean adds in NumPy's own
+ * order: the call hands back both planes' last blurs.
  *
  * The blur streams: the horizontal pass of a row is computed once, into a ring of five
  * rows, when the vertical pass first needs it.
