@@ -9,7 +9,8 @@
  * a location is structured or an edge where its energy is >= the threshold (compared as
  * doubles). The float32 values are the reference's bit for bit; the double sums are added
  * in another order (see the sums kernel). The low-pass residual (the last level's blur,
- * decimated, minus its mean) is left to the caller: it hands back both planes' blurs.
+ * decimated, minus its mean) is left to the caller, whose float32 mean adds in NumPy's own
+ * order: the call hands back both planes' last blurs.
  *
  * The blur streams: the horizontal pass of a row is computed once, into a ring of five
  * rows, when the vertical pass first needs it.
@@ -23,24 +24,13 @@
 #include "evidence.h"
 #include "evidence_internal.h"
 
-/* Row kept in the ring slot i % 5. */
+/* A blur in progress: horizontal row i is kept in ring slot i % 5. */
 typedef struct {
     const vn_evidence_kernels *k;
     int w, h;
     float *ring; /* 5 rows of w */
-    float *pad;  /* w + 4 */
+    float *sq;   /* w: a row squared */
 } blur_state;
-
-static void pad_row(const blur_state *s, const float *src, int square)
-{
-    float *p = s->pad;
-    if (square)
-        s->k->square(src, s->w, p + 2);
-    else
-        memcpy(p + 2, src, sizeof(float) * (size_t)s->w);
-    p[0] = p[1] = p[2];
-    p[s->w + 2] = p[s->w + 3] = p[s->w + 1];
-}
 
 /* Vertical pass of row y of the blur of plane (rows of w floats, h of them), the horizontal
  * rows up to *done computed; out gets the row. */
@@ -51,8 +41,12 @@ static void blur_row(const blur_state *s, const float *plane, int square, int y,
     const int last = y + 2 < h - 1 ? y + 2 : h - 1;
     while (*done <= last) {
         const int i = *done;
-        pad_row(s, plane + (size_t)i * (size_t)w, square);
-        s->k->hblur(s->pad, w, s->ring + (size_t)(i % 5) * (size_t)w);
+        const float *src = plane + (size_t)i * (size_t)w;
+        if (square) {
+            s->k->square(src, w, s->sq);
+            src = s->sq;
+        }
+        s->k->hblur(src, w, s->ring + (size_t)(i % 5) * (size_t)w);
         (*done)++;
     }
     const float *rows[5];
@@ -144,48 +138,106 @@ static void select_k(float *a, size_t n, size_t k)
     }
 }
 
-static float min_of(const float *a, size_t n)
+/* A float's bits as an unsigned key in the floats' order (-0 just below +0). */
+static inline uint32_t order_key(float f)
 {
-    float m = a[0];
-    for (size_t i = 1; i < n; i++)
-        m = a[i] < m ? a[i] : m;
-    return m;
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u & 0x80000000u ? ~u : u | 0x80000000u;
 }
 
-/* NumPy's quantile (method "linear") of a[0..n) at q, as NumPy 2 computes it for a float32
- * array and float64 quantiles: the virtual index (n - 1) q, its floor i and fraction g, the
- * float32 difference d of the neighbours, then a + d g (g < 0.5) or b - d (1 - g) in double.
- * Reorders a; a[0..from) must hold no value above the answer's order statistics (from: the
- * first index not yet selected). */
-static double quantile(float *a, size_t n, double q, size_t *from)
+enum { KEY_SHIFT = 21, BUCKETS = 1 << (32 - KEY_SHIFT) };
+
+/* The order statistics of ascending ranks ks[0..m) (m <= 4, each < n) of a[0..n) in out:
+ * a histogram of the keys' top bits finds each rank's bucket, each bucket asked for is
+ * gathered once into scratch (n floats), and a quickselect there picks the rank. No NaN. */
+static void order_stats(const float *a, size_t n, const size_t *ks, int m, float *scratch,
+                        float *out)
 {
-    const double v = (double)(n - 1) * q;
-    if (v >= (double)(n - 1)) {
-        select_k(a + *from, n - *from, n - 1 - *from);
-        return (double)a[n - 1];
+    uint32_t count[BUCKETS] = { 0 };
+    for (size_t i = 0; i < n; i++)
+        count[order_key(a[i]) >> KEY_SHIFT]++;
+    int bucket[4], seg[4], distinct = 0;
+    size_t rank[4], start[4], fill[4], below = 0, at = 0;
+    int b = 0;
+    for (int j = 0; j < m; j++) {
+        while (below + count[b] <= ks[j])
+            below += count[b++];
+        rank[j] = ks[j] - below;
+        if (!distinct || bucket[distinct - 1] != b) {
+            bucket[distinct] = b;
+            start[distinct] = fill[distinct] = at;
+            at += count[b];
+            distinct++;
+        }
+        seg[j] = distinct - 1;
     }
-    const double f = floor(v);
-    const size_t i = (size_t)f;
-    const double g = v - f;
-    select_k(a + *from, n - *from, i - *from);
-    const float lo = a[i];
-    const float hi = min_of(a + i + 1, n - i - 1);
-    *from = i;
-    const float d = hi - lo;
-    return g >= 0.5 ? (double)hi - (double)d * (1.0 - g) : (double)lo + (double)d * g;
+    for (size_t i = 0; i < n; i++) {
+        const int k = (int)(order_key(a[i]) >> KEY_SHIFT);
+        for (int d = 0; d < distinct; d++)
+            if (bucket[d] == k) {
+                scratch[fill[d]++] = a[i];
+                break;
+            }
+    }
+    for (int j = 0; j < m; j++) {
+        float *part = scratch + start[seg[j]];
+        select_k(part, count[bucket[seg[j]]], rank[j]);
+        out[j] = part[rank[j]];
+    }
+}
+
+/* NumPy's quantiles (method "linear") of a[0..n) at q[0], q[1], as NumPy 2 computes them
+ * for a float32 array and float64 quantiles: the virtual index v = (n - 1) q, its floor i
+ * and fraction g = v - i, the neighbours lo, hi (the order statistics i, i + 1; the largest
+ * when v >= n - 1), their float32 difference d = hi - lo, then lo + d g (g < 0.5) or
+ * hi - d (1 - g), in double. */
+static void quantiles(const float *a, size_t n, const double *q, float *scratch, double *out)
+{
+    size_t ks[4], i[2];
+    double g[2];
+    int top[2], m = 0;
+    for (int j = 0; j < 2; j++) {
+        const double v = (double)(n - 1) * q[j];
+        top[j] = v >= (double)(n - 1);
+        const double f = top[j] ? (double)(n - 1) : floor(v);
+        i[j] = (size_t)f;
+        g[j] = v - f;
+        /* ranks in ascending order, each once (q[0] <= q[1], so i[0] <= i[1]) */
+        if (!m || ks[m - 1] < i[j])
+            ks[m++] = i[j];
+        if (!top[j] && ks[m - 1] < i[j] + 1)
+            ks[m++] = i[j] + 1;
+    }
+    float v[4];
+    order_stats(a, n, ks, m, scratch, v);
+    for (int j = 0; j < 2; j++) {
+        int at = 0;
+        while (ks[at] != i[j])
+            at++;
+        const float lo = v[at];
+        if (top[j]) {
+            out[j] = (double)lo;
+            continue;
+        }
+        const float hi = v[at + 1];
+        const float d = hi - lo;
+        out[j] =
+            g[j] >= 0.5 ? (double)hi - (double)d * (1.0 - g[j]) : (double)lo + (double)d * g[j];
+    }
 }
 
 /* The work buffers of a width x height plane, in floats: the reference's and the encode's
- * planes, the local energy, the next level of each, the quantiles' subsample, the ring of
- * horizontal rows, a padded row, a blurred row. Each part is rounded up to 16 floats. */
-enum { WORK_PARTS = 9 };
+ * planes, the local energy, the next level of each, the quantiles' subsample and scratch, the ring
+ * of horizontal rows, a squared row, a blurred row. Each part is rounded up to 16 floats. */
+enum { WORK_PARTS = 10 };
 
 static size_t work_sizes(int width, int height, size_t *sizes)
 {
     const size_t w0 = (size_t)width, h0 = (size_t)height, full = w0 * h0;
     const size_t half = ((w0 + 1) / 2) * ((h0 + 1) / 2);
     const size_t third = ((w0 + 2) / 3) * ((h0 + 2) / 3);
-    const size_t part[WORK_PARTS] = { full, full, full, half, half, third, 5 * w0, w0 + 4, w0 };
+    const size_t part[WORK_PARTS] = { full, full, full, half, half, third, third, 5 * w0, w0, w0 };
     size_t total = 0;
     for (int i = 0; i < WORK_PARTS; i++) {
         const size_t n = (part[i] + 15) / 16 * 16;
@@ -201,11 +253,10 @@ size_t vn_evidence_work_floats(int width, int height)
     return width < 1 || height < 1 ? 0 : work_sizes(width, height, NULL);
 }
 
-int vn_evidence_sums(const void *ref, const void *dis, int width, int height,
-                     ptrdiff_t stride_ref, ptrdiff_t stride_dis, int bitdepth, int levels,
-                     int min_side, double q_top, double q_edge, int simd, double *sums,
-                     int64_t *counts, float *low_ref, float *low_dis, int low_width,
-                     int low_height, float *work, size_t work_floats)
+int vn_evidence_sums(const void *ref, const void *dis, int width, int height, ptrdiff_t stride_ref,
+                     ptrdiff_t stride_dis, int bitdepth, int levels, int min_side, double q_top,
+                     double q_edge, int simd, double *sums, int64_t *counts, float *low_ref,
+                     float *low_dis, int low_width, int low_height, float *work, size_t work_floats)
 {
     if (!ref || !dis || !sums || !counts || !low_ref || !low_dis || bitdepth < 8 || bitdepth > 16 ||
         levels < 1 || levels > 8 || min_side < 5 || width < min_side || height < min_side ||
@@ -250,7 +301,8 @@ int vn_evidence_sums(const void *ref, const void *dis, int width, int height,
         }
     }
     float *cur_r = parts[0], *cur_d = parts[1], *local = parts[2], *next_r = parts[3];
-    float *next_d = parts[4], *sub = parts[5], *ring = parts[6], *pad = parts[7], *row = parts[8];
+    float *next_d = parts[4], *sub = parts[5], *scratch = parts[6], *ring = parts[7];
+    float *sq = parts[8], *row = parts[9];
 
     const float scale = 1.0f / (float)(1 << (bitdepth - 8));
     for (int y = 0; y < height; y++) {
@@ -259,10 +311,8 @@ int vn_evidence_sums(const void *ref, const void *dis, int width, int height,
             k->load8((const uint8_t *)ref + y * stride_ref, width, scale, or_);
             k->load8((const uint8_t *)dis + y * stride_dis, width, scale, od);
         } else {
-            k->load16((const uint16_t *)((const uint8_t *)ref + y * stride_ref), width, scale,
-                      or_);
-            k->load16((const uint16_t *)((const uint8_t *)dis + y * stride_dis), width, scale,
-                      od);
+            k->load16((const uint16_t *)((const uint8_t *)ref + y * stride_ref), width, scale, or_);
+            k->load16((const uint16_t *)((const uint8_t *)dis + y * stride_dis), width, scale, od);
         }
     }
     for (int i = 0; i < levels * 9; i++)
@@ -272,7 +322,7 @@ int vn_evidence_sums(const void *ref, const void *dis, int width, int height,
 
     int w = width, h = height;
     for (int lev = 0; lev < run; lev++) {
-        blur_state s = { k, w, h, ring, pad };
+        blur_state s = { k, w, h, ring, sq };
         const int last = lev == run - 1;
         band_level(&s, cur_r, row, next_r, last ? low_ref : NULL);
         band_level(&s, cur_d, row, next_d, last ? low_dis : NULL);
@@ -284,9 +334,10 @@ int vn_evidence_sums(const void *ref, const void *dis, int width, int height,
         for (int y = 0; y < h; y += 3)
             for (int x = 0; x < w; x += 3)
                 sub[n++] = local[(size_t)y * (size_t)w + (size_t)x];
-        size_t from = 0;
-        const double top = quantile(sub, n, q_top, &from);
-        const double edge = quantile(sub, n, q_edge, &from);
+        const double q[2] = { q_top, q_edge };
+        double thr[2];
+        quantiles(sub, n, q, scratch, thr);
+        const double top = thr[0], edge = thr[1];
         double *acc = sums + 9 * lev;
         int64_t *cnt = counts + 2 * lev;
         for (int i = 0; i < 9; i++)

@@ -16,8 +16,8 @@ typedef struct vn_evidence_kernels {
     void (*load16)(const uint16_t *src, int w, float scale, float *out);
     /* out[x] = src[x] * src[x] */
     void (*square)(const float *src, int w, float *out);
-    /* Horizontal binomial pass of a row padded by 2 repeated samples each side (p[0..w+3]):
-     * out[x] = ((p[x] + p[x+4]) + (p[x+1] + p[x+3]) * 4) + p[x+2] * 6 */
+    /* Horizontal binomial pass of a row of w >= 5 samples, the two columns past each edge
+     * repeating it: out[x] = ((p[x-2] + p[x+2]) + (p[x-1] + p[x+1]) * 4) + p[x] * 6 */
     void (*hblur)(const float *p, int w, float *out);
     /* Vertical pass over five rows: out = (((r0 + r4) + (r1 + r3) * 4) + r2 * 6) / 256 */
     void (*vblur)(const float *const *r, int w, float *out);
@@ -26,8 +26,8 @@ typedef struct vn_evidence_kernels {
     /* Adds one row's sums to acc (rr, rd, dd over every location, where local >= top, where
      * local >= edge; products and sums in double, four lanes x % 4 added (l0 + l1) + (l2 + l3)
      * per row) and its structured and edge locations to cnt. */
-    void (*sums)(const float *r, const float *d, const float *local, int w, double top,
-                 double edge, double *acc, int64_t *cnt);
+    void (*sums)(const float *r, const float *d, const float *local, int w, double top, double edge,
+                 double *acc, int64_t *cnt);
 } vn_evidence_kernels;
 
 #endif

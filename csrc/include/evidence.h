@@ -21,10 +21,10 @@
  *   simd           SIMD level as for vn_vif
  * Returns VN_OK, VN_EINVAL, VN_ENOMEM or VN_ENOTSUP (enum vn_status).
  */
-int vn_evidence_sums(const void *ref, const void *dis, int width, int height,
-                     ptrdiff_t stride_ref, ptrdiff_t stride_dis, int bitdepth, int levels,
-                     int min_side, double q_top, double q_edge, int simd, double *sums,
-                     int64_t *counts, float *low_ref, float *low_dis, int low_width,
-                     int low_height, float *work, size_t work_floats);
+int vn_evidence_sums(const void *ref, const void *dis, int width, int height, ptrdiff_t stride_ref,
+                     ptrdiff_t stride_dis, int bitdepth, int levels, int min_side, double q_top,
+                     double q_edge, int simd, double *sums, int64_t *counts, float *low_ref,
+                     float *low_dis, int low_width, int low_height, float *work,
+                     size_t work_floats);
 /* Floats of work vn_evidence_sums uses for a width x height plane (0 for sides < 1). */
 size_t vn_evidence_work_floats(int width, int height);

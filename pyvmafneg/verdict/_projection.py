@@ -28,8 +28,8 @@ scaled back with the scaler it was scored with). The native engine computes
 the sums when it is built (``vn_evidence_sums``: the same float32 pyramid and
 masks bit for bit, the float64 sums added in another order); the NumPy code
 here is the reference and the fallback. Cost per 1280x720 frame pair on one
-core: about 6 ms in the engine (AVX2), about a third of what it takes to score
-the pair on one thread; about 30-100 ms in NumPy. The calibration measured
+core: about 5-8 ms in the engine (AVX2), a fifth to a third of what it takes
+to score the pair on one thread; about 30-100 ms in NumPy. The calibration measured
 every frame of clips of up to 48 frames; a longer run is measured on 48 frames
 spread evenly over the frames it scored (:func:`evidence_frames`), so the
 evidence costs at most about 0.3 s at 720p whatever the length (plus decoding
