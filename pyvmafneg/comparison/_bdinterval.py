@@ -40,6 +40,7 @@ from ..results._intervals import (
     check_bootstrap,
 )
 from ._analysis import AVERAGE, Comparison, EncodeRow, _build_hulls, _hull_problem
+from ._bdrate import _bd_batch, _checked, _Curve
 
 __all__ = ["DEFAULT_BD_REPLICATES", "with_intervals"]
 
@@ -72,26 +73,19 @@ def _source_replicates(
     return out
 
 
-def _bd_of(
-    c: Comparison, source: str, test: str, metric: str
-) -> tuple[float, float] | tuple[None, None]:
-    """BD-rate and BD-quality of ``test`` vs the anchor on one source, or (None, None)."""
-    from ._bdrate import BDRateError, bd_quality, bd_rate, check_curve
-
+def _bd_curves(c: Comparison, source: str, test: str, metric: str) -> tuple[_Curve, _Curve] | None:
+    """The anchor's and ``test``'s validated curves on one source, or None if BD cannot use them."""
     a = c.bd_curve(source, c.anchor, metric)
     t = c.bd_curve(source, test, metric)
     if not a or not t:
-        return None, None
+        return None
     if _hull_problem(c, source, c.anchor, metric) or _hull_problem(c, source, test, metric):
-        return None, None
-    for pts in (a, t):
-        if not check_curve([p[0] for p in pts], [p[1] for p in pts]).ok:
-            return None, None
-    args = ([p[0] for p in a], [p[1] for p in a], [p[0] for p in t], [p[1] for p in t])
-    try:
-        return bd_rate(*args, method=c.method), bd_quality(*args, method=c.method)  # type: ignore[arg-type]
-    except BDRateError:
-        return None, None
+        return None
+    anchor = _checked([p[0] for p in a], [p[1] for p in a])
+    tested = _checked([p[0] for p in t], [p[1] for p in t])
+    if anchor is None or tested is None:
+        return None
+    return anchor, tested
 
 
 def _percentiles(values: np.ndarray, level: float) -> tuple[float, float] | None:
@@ -139,6 +133,9 @@ def with_intervals(
         if not wanted:
             continue
         rows = [r for r in c.rows if r.source == source]
+        # the replicates' curves, computed together once all are drawn
+        pairs: dict[tuple[str, str], list[tuple[_Curve, _Curve]]] = {w: [] for w in wanted}
+        at: dict[tuple[str, str], list[int]] = {w: [] for w in wanted}
         for k in range(replicates):
             copies = [
                 dataclasses.replace(
@@ -158,10 +155,19 @@ def with_intervals(
             )
             _build_hulls(shadow)
             for test, metric in wanted:
-                rate, quality = _bd_of(shadow, source, test, metric)
-                if rate is not None and quality is not None:
-                    rates[(source, test, metric)][k] = rate
-                    quals[(source, test, metric)][k] = quality
+                curves = _bd_curves(shadow, source, test, metric)
+                if curves is not None:
+                    pairs[(test, metric)].append(curves)
+                    at[(test, metric)].append(k)
+        for (test, metric), found in pairs.items():
+            if not found:
+                continue
+            rate, quality = _bd_batch(found, c.method)
+            # a replicate counts only when both figures could be computed
+            both = ~np.isnan(rate) & ~np.isnan(quality)
+            ks = np.asarray(at[(test, metric)])[both]
+            rates[(source, test, metric)][ks] = rate[both]
+            quals[(source, test, metric)][ks] = quality[both]
     for i, e in enumerate(c.bd):
         if e.bd_rate is None:
             continue
