@@ -11,6 +11,11 @@ full disk, a kill) leaves the previous file at that path as it was and no
 partial file; a full disk raises :class:`~pyvmafneg.errors.DiskFullError`
 naming the path and the space left.
 
+Every JSON text the package writes (logs, reports, ``--json`` output) is
+valid JSON: a non-finite number (+inf, -inf, NaN) is written as ``null``, as
+libvmaf writes it in its own JSON logs (:func:`finite_or_none`,
+:func:`json_text`).
+
 One rule for directories: the package creates the one file or directory it
 is asked to write, never the directories above it. ``log.json`` in a
 missing folder, or a map directory inside a missing folder, is refused
@@ -20,13 +25,17 @@ before the work starts.
 from __future__ import annotations
 
 import errno
+import json
+import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+
+import numpy as np
 
 from .errors import DiskFullError, OutputFileError
 
@@ -34,6 +43,9 @@ __all__ = [
     "atomic_file",
     "check_output_dir",
     "check_output_file",
+    "finite_or_none",
+    "json_ready",
+    "json_text",
     "make_output_dir",
     "save_figure",
     "write_error",
@@ -42,6 +54,53 @@ __all__ = [
 
 #: errno values that mean "no space left" (a full disk or an exhausted quota).
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def finite_or_none(value: float) -> float | None:
+    """``value`` as a float, or None when it is +inf, -inf or NaN (JSON has no such numbers).
+
+    libvmaf's JSON logs write these as ``null``; so does every JSON text this
+    package writes.
+    """
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def json_ready(obj: Any) -> Any:
+    """A copy of ``obj`` with every non-finite float (Python or NumPy) replaced by None.
+
+    Mappings, lists and tuples are copied (tuples become lists); NumPy
+    scalars and arrays become Python numbers and lists. Other values are
+    returned as they are.
+    """
+    if isinstance(obj, Mapping):
+        return {k: json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_ready(obj.tolist())
+    if isinstance(obj, (float, np.floating)):
+        return finite_or_none(obj)
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def json_text(
+    obj: Any, *, indent: int | None = 2, ensure_ascii: bool = True, sort_keys: bool = False
+) -> str:
+    """``obj`` as JSON text that every JSON parser accepts: non-finite numbers as ``null``.
+
+    :func:`json.dumps` alone would write ``Infinity`` and ``NaN``, which are
+    not JSON; this never does (``allow_nan=False`` guards it).
+    """
+    return json.dumps(
+        json_ready(obj),
+        indent=indent,
+        ensure_ascii=ensure_ascii,
+        sort_keys=sort_keys,
+        allow_nan=False,
+    )
 
 
 def _empty(path: str | os.PathLike[str], what: str) -> None:

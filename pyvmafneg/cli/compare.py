@@ -172,9 +172,7 @@ def _sibling(path: str, suffix: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    from .._outputs import check_output_dir, check_output_file, write_file
+    from .._outputs import check_output_dir, check_output_file, json_text, write_file
     from ..comparison._analysis import GATING_FLAGS, to_csv, to_text
     from ..comparison._batch import run_comparison
     from ..errors import OptionError
@@ -242,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
             "store": outcome.store,
             "seconds": round(outcome.seconds, 3),
         }
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        sys.stdout.write(json_text(data) + "\n")
     else:
         print(to_text(comparison))
         print()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 
+from .._outputs import json_text
 from ..engines._models import GAIN_LIMIT_RANGE, check_gain_limit
 from .common import add_input_arguments, count, open_pair
 
@@ -107,7 +107,7 @@ def _native_report(args: argparse.Namespace, ref, dis) -> int:
     }
     if args.json:
         doc = {"engine": "native", "gain_limit": limit, "model": "vmaf_v0.6.1", "clipped": False}
-        print(json.dumps({**doc, "frames": frames, "summary": summary}, indent=2))
+        print(json_text({**doc, "frames": frames, "summary": summary}))
         return 0
     pct = "{:6.2f}%".format
     for f in frames:
@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
             "frames": [c.as_dict() for c in caps],
             "summary": summary.as_dict(),
         }
-        print(json.dumps(doc, indent=2))
+        print(json_text(doc))
     else:
         print(format_summary(summary))
     return 0

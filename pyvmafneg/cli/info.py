@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
+
+from .._outputs import json_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     ffmpeg_path, ffmpeg_line = _ffmpeg_status(args.ffmpeg)
     if args.json:
         print(
-            json.dumps(
+            json_text(
                 {
                     "pyvmafneg": package_version(),
                     "libvmaf_version": info.version,
@@ -45,7 +46,6 @@ def run(args: argparse.Namespace) -> int:
                     "native_built": native[0],
                     "native_simd": native[1],
                 },
-                indent=2,
             )
         )
         return 0

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .._defaults import DEFAULT_BD_REPLICATES, DEFAULT_SCALER
+from .._outputs import finite_or_none
 from .._workers import process_pool, stop_workers
 from ..engines._models import ModelSpec
 from ..errors import OptionError, VmafNegError, python_option
@@ -91,11 +92,6 @@ class PairTask:
     size: tuple[int, int] | None = None
     resolution: tuple[int, int] | None = None
     broadcast: dict[str, str] = field(default_factory=dict)
-
-
-def _finite(value: float) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def _manifest_option(name: str, value: Any) -> str:
@@ -315,9 +311,9 @@ def _fill_row(
         height=task.size[1] if task.size else ref.height,
         fps=fps,
         resolution=f"{coded.width}x{coded.height}",
-        scores={k: _finite(result.pooled(k).mean) for k in shown},
+        scores={k: finite_or_none(result.pooled(k).mean) for k in shown},
         pooled={
-            k: {s: _finite(v) for s, v in result.pooled(k).as_dict().items() if s != "count"}
+            k: {s: finite_or_none(v) for s, v in result.pooled(k).as_dict().items() if s != "count"}
             for k in shown
         },
         frame_scores={
@@ -327,8 +323,8 @@ def _fill_row(
         },
     )
     if result.has_gap:
-        row["gap"] = _finite(result.pooled_gap)
-        row["max_frame_gap"] = _finite(float(result.gap.max()))
+        row["gap"] = finite_or_none(result.pooled_gap)
+        row["max_frame_gap"] = finite_or_none(float(result.gap.max()))
         projection, skipped = _evidence(task, result, ref, enc)
         report = check(result, sources=[enc_path], scale=task.scale, projection=projection)
         row["check"] = report.as_dict(per_frame=False)
@@ -395,7 +391,7 @@ def projection_dict(projection: Projection) -> dict[str, Any]:
     """A :class:`~pyvmafneg.verdict._projection.Projection` as stored with a pair's row
     (JSON-ready: the sums of a band the frames are too small for are None)."""
     return {
-        "sums": [[_finite(v) for v in row] for row in projection.sums.tolist()],
+        "sums": [[finite_or_none(v) for v in row] for row in projection.sums.tolist()],
         "frames": int(projection.frames),
         "size": None if projection.size is None else list(projection.size),
         "pairs": None if projection.pairs is None else int(projection.pairs),

@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
 import os
 import re
@@ -37,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .._optional import matplotlib_agg
-from .._outputs import make_output_dir, write_file
+from .._outputs import json_text, make_output_dir, write_file
 from ..errors import MissingDependencyError, OptionError
 from ._analysis import AVERAGE, BDEntry, Comparison, EncodeRow, Flag
 
@@ -1140,7 +1139,7 @@ def write_report(
     index = out / "index.html"
     for source, png in figures.items():
         write_file(out / files[source], png, "the report's figure")
-    data = json.dumps(comparison.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    data = json_text(comparison.as_dict(), ensure_ascii=False) + "\n"
     write_file(out / "comparison.json", data, "the report's data")
     write_file(index, page, "the report")
     return index

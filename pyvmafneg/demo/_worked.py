@@ -27,7 +27,6 @@ Nothing here needs the network: the image, libvmaf (from PyAV) and FFmpeg
 
 from __future__ import annotations
 
-import json
 import os
 import textwrap
 import time
@@ -41,7 +40,7 @@ import numpy as np
 
 from .._defaults import DEMO_IMAGE, DEMO_MAX_FRAMES, DEMO_OUT
 from .._optional import matplotlib_agg
-from .._outputs import check_output_dir, make_output_dir, save_figure, write_file
+from .._outputs import check_output_dir, json_text, make_output_dir, save_figure, write_file
 from ..engines._registry import score
 from ..errors import OptionError
 from ..io._frame import Frame
@@ -622,7 +621,7 @@ def run_demo(
             "the demo's table",
         )
         files.append(out / "table.txt")
-        write_file(out / "demo.json", json.dumps(report.as_dict(), indent=2) + "\n", "demo.json")
+        write_file(out / "demo.json", json_text(report.as_dict()) + "\n", "demo.json")
         files.append(out / "demo.json")
     report.elapsed = time.perf_counter() - t0
     return report

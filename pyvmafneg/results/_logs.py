@@ -46,7 +46,7 @@ import numpy as np
 from .._defaults import LOG_FORMATS
 from .._outputs import write_file
 from ..errors import LogFormatError, NoVmafScoresError
-from ._result import Result, format_value, pool
+from ._result import Result, format_text, pool
 
 __all__ = [
     "LOG_FORMATS",
@@ -928,16 +928,12 @@ def load_logs(
 # -- writing -----------------------------------------------------------------
 
 
-def _attr(value: float) -> str:
-    text = format_value(value)
-    return "nan" if text is None else text
-
-
 def to_xml(result: Result, path: str | os.PathLike[str] | None = None) -> str:
     """Write (when ``path`` is given) and return the log in libvmaf's XML layout.
 
     A ``<pyvmafneg>`` element records clipping and the default/NEG pair;
-    readers of libvmaf logs ignore it.
+    readers of libvmaf logs ignore it. Non-finite values are written as
+    libvmaf writes them in its XML logs: ``inf``, ``-inf``, ``nan``.
     """
     root = ET.Element("VMAF", version=result.version or "")
     fyi = ET.SubElement(root, "fyi")
@@ -948,7 +944,7 @@ def to_xml(result: Result, path: str | os.PathLike[str] | None = None) -> str:
     for i, num in enumerate(result.frames):
         el = ET.SubElement(frames_el, "frame", frameNum=str(int(num)))
         for key in keys:
-            el.set(key, _attr(result[key][i]))
+            el.set(key, format_text(result[key][i]))
     pooled_el = ET.SubElement(root, "pooled_metrics")
     if len(result):
         for key in keys:
@@ -957,10 +953,10 @@ def to_xml(result: Result, path: str | os.PathLike[str] | None = None) -> str:
                 pooled_el,
                 "metric",
                 name=key,
-                min=_attr(p.min),
-                max=_attr(p.max),
-                mean=_attr(p.mean),
-                harmonic_mean=_attr(p.harmonic_mean),
+                min=format_text(p.min),
+                max=format_text(p.max),
+                mean=format_text(p.mean),
+                harmonic_mean=format_text(p.harmonic_mean),
             )
     ET.SubElement(root, "aggregate_metrics")
     own = ET.SubElement(

@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from .._outputs import write_file
+from .._outputs import finite_or_none, write_file
 from ..errors import LogFormatError, ResultError, python_option
 from ._model_interval import ModelInterval
 
-__all__ = ["Pooled", "Result", "format_value", "pool"]
+__all__ = ["Pooled", "Result", "format_text", "format_value", "pool"]
 
 #: Name prefixes of the series libvmaf's extra extractors write (PSNR, SSIM,
 #: MS-SSIM, CIEDE2000, CAMBI, PSNR-HVS); :meth:`Result.summary` pools them.
@@ -122,14 +122,25 @@ def percentile(values: np.ndarray, q: float) -> float:
 
 
 def format_value(value: float) -> str | None:
-    """Format a score as libvmaf's logs do: ``%.6f``, None (null) for NaN/Inf.
+    """Format a score as libvmaf's JSON logs do: ``%.6f``, None (null) for NaN/Inf.
 
     Values too small to show at six decimals are written with sixteen, so a
     feature such as 1e-7 does not read as zero.
     """
-    v = float(value)
-    if not math.isfinite(v):
+    if finite_or_none(value) is None:
         return None
+    return format_text(value)
+
+
+def format_text(value: float) -> str:
+    """Format a score as libvmaf's XML and CSV logs do: ``%.6f``, with ``inf``, ``-inf``, ``nan``.
+
+    libvmaf prints every value of these logs with C's ``%.6f``, which writes
+    +inf as ``inf``, -inf as ``-inf`` and NaN as ``nan``; so does this
+    (Python's ``float()`` reads them back). Finite values are written as by
+    :func:`format_value`.
+    """
+    v = float(value)
     if v != 0.0 and abs(v) < 1e-6:
         return f"{v:.16f}"
     return f"{v:.6f}"
@@ -314,7 +325,8 @@ class Result:
     def to_json(self, path: str | Path | None = None) -> str:
         """Write (when ``path`` is given) and return the log in libvmaf's JSON format.
 
-        Numbers are printed as libvmaf prints them (``%.6f``; NaN as null).
+        Numbers are printed as libvmaf prints them (``%.6f``; +inf, -inf and
+        NaN as ``null``, since JSON has no such numbers: read back, they are NaN).
         """
         text = _dump_json(self.to_dict())
         if path is not None:
@@ -325,6 +337,8 @@ class Result:
         """Write (when ``path`` is given) and return a libvmaf-style CSV log.
 
         One row per frame: ``Frame`` then every feature and model score.
+        Non-finite values are written as libvmaf writes them in its CSV logs:
+        ``inf``, ``-inf``, ``nan``.
         """
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -332,9 +346,7 @@ class Result:
         writer.writerow(["Frame", *keys])
         for i, num in enumerate(self.frames):
             row = [str(int(num))]
-            for key in keys:
-                text = format_value(self[key][i])
-                row.append("nan" if text is None else text)
+            row += [format_text(self[key][i]) for key in keys]
             writer.writerow(row)
         text = buf.getvalue()
         if path is not None:
@@ -476,7 +488,7 @@ class Result:
 
 
 def _dump_json(obj: Mapping[str, Any]) -> str:
-    """JSON with every float printed in libvmaf's ``%.6f`` style (NaN as null)."""
+    """JSON with every float printed in libvmaf's ``%.6f`` style (non-finite as null)."""
     out: list[str] = []
     _emit(obj, out, 0)
     out.append("\n")
@@ -492,7 +504,7 @@ def _emit(value: Any, out: list[str], depth: int) -> None:
             return
         out.append("{\n")
         for i, (key, item) in enumerate(value.items()):
-            out.append(f"{pad}{json.dumps(str(key))}: ")
+            out.append(f"{pad}{json.dumps(str(key), allow_nan=False)}: ")
             _emit(item, out, depth + 1)
             out.append(",\n" if i < len(value) - 1 else "\n")
         out.append(end + "}")
@@ -507,11 +519,11 @@ def _emit(value: Any, out: list[str], depth: int) -> None:
             out.append(",\n" if i < len(value) - 1 else "\n")
         out.append(end + "]")
     elif isinstance(value, bool) or value is None:
-        out.append(json.dumps(value))
+        out.append(json.dumps(value, allow_nan=False))
     elif isinstance(value, (float, np.floating)):
         text = format_value(float(value))
         out.append("null" if text is None else text)
     elif isinstance(value, (int, np.integer)):
         out.append(str(int(value)))
     else:
-        out.append(json.dumps(str(value)))
+        out.append(json.dumps(str(value), allow_nan=False))

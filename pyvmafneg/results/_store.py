@@ -23,7 +23,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
-from .._outputs import write_error, write_file
+from .._outputs import json_text, write_error, write_file
 from ..errors import ResultStoreError
 
 __all__ = ["HashCache", "ResultStore", "file_hash", "pair_key"]
@@ -132,7 +132,8 @@ class HashCache:
         try:
             # Beside the store, whose folder the store creates too (the first run's cache).
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-            write_file(self.path, json.dumps(self._entries, sort_keys=True), "the hash cache")
+            text = json_text(self._entries, indent=None, sort_keys=True)
+            write_file(self.path, text, "the hash cache")
             self._dirty = False
         except OSError:  # OutputFileError included
             pass

@@ -6,7 +6,6 @@ pooled scores, the gap, the ceilings, the credit, the evidence and the grade.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .._defaults import DEFAULT_BORDERLINE
+from .._outputs import finite_or_none, json_text
 from ..results._intervals import Interval
 from ..results._result import Pooled
 from ._credit import Credit
@@ -396,8 +396,8 @@ class CheckReport:
         return out
 
     def to_json(self, *, per_frame: bool = True) -> str:
-        """The report as indented JSON text."""
-        return json.dumps(self.as_dict(per_frame=per_frame), indent=2) + "\n"
+        """The report as indented JSON text (non-finite numbers as ``null``)."""
+        return json_text(self.as_dict(per_frame=per_frame)) + "\n"
 
     def to_pandas(self) -> Any:
         """One row per frame as a ``pandas.DataFrame`` (pandas is optional).
@@ -573,4 +573,5 @@ def _rule_dict(a: Assessment) -> dict[str, Any]:
 def _r(value: float | None) -> float | None:
     if value is None:
         return None
-    return round(float(value), 6) if math.isfinite(value) else None
+    number = finite_or_none(value)
+    return None if number is None else round(number, 6)
