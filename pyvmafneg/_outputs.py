@@ -29,13 +29,12 @@ import json
 import math
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
-
-import numpy as np
 
 from .errors import DiskFullError, OutputFileError
 
@@ -71,18 +70,27 @@ def json_ready(obj: Any) -> Any:
 
     Mappings, lists and tuples are copied (tuples become lists); NumPy
     scalars and arrays become Python numbers and lists. Other values are
-    returned as they are.
+    returned as they are. NumPy is not imported here: its values can only
+    exist once something else has imported it (the command line's parser
+    stays free of it).
     """
+    return _ready(obj, sys.modules.get("numpy"))
+
+
+def _ready(obj: Any, np: Any) -> Any:
     if isinstance(obj, Mapping):
-        return {k: json_ready(v) for k, v in obj.items()}
+        return {k: _ready(v, np) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [json_ready(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return json_ready(obj.tolist())
-    if isinstance(obj, (float, np.floating)):
+        return [_ready(v, np) for v in obj]
+    if isinstance(obj, float):
         return finite_or_none(obj)
-    if isinstance(obj, np.generic):
-        return obj.item()
+    if np is not None:
+        if isinstance(obj, np.ndarray):
+            return _ready(obj.tolist(), np)
+        if isinstance(obj, np.floating):
+            return finite_or_none(obj)
+        if isinstance(obj, np.generic):
+            return obj.item()
     return obj
 
 

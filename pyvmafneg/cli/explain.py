@@ -6,7 +6,6 @@ import argparse
 import dataclasses
 import sys
 
-from .._outputs import json_text
 from ..engines._models import GAIN_LIMIT_RANGE, check_gain_limit
 from .common import add_input_arguments, count, open_pair
 
@@ -107,6 +106,8 @@ def _native_report(args: argparse.Namespace, ref, dis) -> int:
     }
     if args.json:
         doc = {"engine": "native", "gain_limit": limit, "model": "vmaf_v0.6.1", "clipped": False}
+        from .._outputs import json_text  # not at import: the parser stays light
+
         print(json_text({**doc, "frames": frames, "summary": summary}))
         return 0
     pct = "{:6.2f}%".format
@@ -196,6 +197,8 @@ def run(args: argparse.Namespace) -> int:
             "frames": [c.as_dict() for c in caps],
             "summary": summary.as_dict(),
         }
+        from .._outputs import json_text  # not at import: the parser stays light
+
         print(json_text(doc))
     else:
         print(format_summary(summary))

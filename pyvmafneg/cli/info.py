@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from .._outputs import json_text
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -33,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     native = _native_status()
     ffmpeg_path, ffmpeg_line = _ffmpeg_status(args.ffmpeg)
     if args.json:
+        from .._outputs import json_text  # not at import: the parser stays light
+
         print(
             json_text(
                 {
