@@ -489,6 +489,25 @@ def _pchip_integrals(x: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarra
     return np.sum(primitive(b) - primitive(a), axis=1)
 
 
+def _mean_difference(
+    ax: np.ndarray, ay: np.ndarray, tx: np.ndarray, ty: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the mean of the test curve ``ty(tx)`` minus that of the anchor's ``ay(ax)``.
+
+    Both are PCHIP curves, averaged over the range of x both cover; returns the
+    rows where that range is not empty and their differences.
+    """
+    lo = np.maximum(ax[:, 0], tx[:, 0])
+    hi = np.minimum(ax[:, -1], tx[:, -1])
+    ok = hi > lo
+    if not ok.any():
+        return ok, np.empty(0)
+    lo_, hi_ = lo[ok], hi[ok]
+    mean_a = _pchip_integrals(ax[ok], ay[ok], lo_, hi_) / (hi_ - lo_)
+    mean_t = _pchip_integrals(tx[ok], ty[ok], lo_, hi_) / (hi_ - lo_)
+    return ok, mean_t - mean_a
+
+
 def _bd_batch(pairs: Sequence[tuple[_Curve, _Curve]], method: str) -> tuple[np.ndarray, np.ndarray]:
     """BD-rate and BD-quality of many validated (anchor, test) curve pairs.
 
@@ -515,23 +534,11 @@ def _bd_batch(pairs: Sequence[tuple[_Curve, _Curve]], method: str) -> tuple[np.n
         t_rate = np.stack([pairs[i][1].log_rate for i in idx])
         where = np.asarray(idx)
         # BD-rate: log-rate as a function of the score over the common score range
-        lo = np.maximum(a_score[:, 0], t_score[:, 0])
-        hi = np.minimum(a_score[:, -1], t_score[:, -1])
-        ok = hi > lo
-        if ok.any():
-            lo_, hi_ = lo[ok], hi[ok]
-            mean_a = _pchip_integrals(a_score[ok], a_rate[ok], lo_, hi_) / (hi_ - lo_)
-            mean_t = _pchip_integrals(t_score[ok], t_rate[ok], lo_, hi_) / (hi_ - lo_)
-            rates[where[ok]] = (10.0 ** (mean_t - mean_a) - 1.0) * 100.0
+        ok, diff = _mean_difference(a_score, a_rate, t_score, t_rate)
+        rates[where[ok]] = (10.0**diff - 1.0) * 100.0
         # BD-quality: the score as a function of log-rate over the common log-rate range
-        lo = np.maximum(a_rate[:, 0], t_rate[:, 0])
-        hi = np.minimum(a_rate[:, -1], t_rate[:, -1])
-        ok = hi > lo
-        if ok.any():
-            lo_, hi_ = lo[ok], hi[ok]
-            mean_a = _pchip_integrals(a_rate[ok], a_score[ok], lo_, hi_) / (hi_ - lo_)
-            mean_t = _pchip_integrals(t_rate[ok], t_score[ok], lo_, hi_) / (hi_ - lo_)
-            quals[where[ok]] = mean_t - mean_a
+        ok, diff = _mean_difference(a_rate, a_score, t_rate, t_score)
+        quals[where[ok]] = diff
     return rates, quals
 
 
