@@ -115,7 +115,7 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _bands(y: np.ndarray) -> list[np.ndarray]:
-    """Band-pass levels 0..LEVELS-1 of a luma plane (float32), then the low-pass residual."""
+    """Band-pass levels 0..LEVELS-1 of a luma plane (float32), then the low-pass level."""
     out: list[np.ndarray] = []
     cur = y
     for _ in range(LEVELS):
@@ -124,7 +124,7 @@ def _bands(y: np.ndarray) -> list[np.ndarray]:
         blur = _blur(cur)
         out.append(cur - blur)
         cur = blur[::2, ::2]
-    out.append(cur - cur.mean())
+    out.append(cur)  # the low-pass level; _low_sums removes its mean
     return out
 
 
@@ -137,7 +137,8 @@ def _masks(rb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _low_sums(rlow: np.ndarray, dlow: np.ndarray) -> list[float]:
-    """The low-pass row: the sums of the residuals (the level minus its mean), repeated."""
+    """The low-pass row from the two low-pass levels: the sums of the residuals (each level
+    minus its mean), repeated for the three poolings."""
     r64 = (rlow - rlow.mean()).astype(np.float64).ravel()
     d64 = (dlow - dlow.mean()).astype(np.float64).ravel()
     return [_dot(r64, r64), _dot(r64, d64), _dot(d64, d64)] * 3
@@ -158,10 +159,7 @@ def _frame_sums_numpy(ref: np.ndarray, dis: np.ndarray, depth: int) -> np.ndarra
             for a, b in ((r64, r64), (r64, d64), (d64, d64), (rm, rm), (rm, dm), (dm, dm))
             + ((re_, re_), (re_, de), (de, de))
         ]
-    # the low-pass residual goes last; _bands has removed its mean
-    r64 = rbands[-1].astype(np.float64).ravel()
-    d64 = dbands[-1].astype(np.float64).ravel()
-    out[LEVELS] = [_dot(r64, r64), _dot(r64, d64), _dot(d64, d64)] * 3
+    out[LEVELS] = _low_sums(rbands[-1], dbands[-1])  # the low-pass residual goes last
     return out
 
 
