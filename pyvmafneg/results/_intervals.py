@@ -199,66 +199,42 @@ def block_bootstrap(
     b = min(max(1, b), n)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     blocks = math.ceil(n / b)
-    if not finite:
-        return _bootstrap_nonfinite(x, level, b, int(replicates), rng)
-    # prefix sums: the sum of block [s, s + b) is c[s + b] - c[s]
-    c = np.concatenate([[0.0], np.cumsum(x)])
+    # prefix sums: the sum of block [s, s + b) is c[s + b] - c[s]; a series with infinite or
+    # NaN frames sums each replicate's frames instead (a prefix sum through an infinite frame
+    # would subtract inf from inf), so a replicate that draws a +inf frame has a mean of +inf
+    c = np.concatenate([[0.0], np.cumsum(x)]) if finite else None
     # the last block is cut so a replicate has n frames, as the series
     tail = n - (blocks - 1) * b
-    means = np.empty(replicates)
-    batch = max(1, _MAX_DRAWS // blocks)  # memory stays flat for long titles
-    for first in range(0, replicates, batch):
-        count = min(batch, replicates - first)
-        starts = rng.integers(0, n - b + 1, size=(count, blocks))
-        sums = c[starts + b] - c[starts]
-        if tail != b:
-            sums[:, -1] = c[starts[:, -1] + tail] - c[starts[:, -1]]
-        means[first : first + count] = sums.sum(axis=1) / n
-    alpha = (1.0 - level) / 2.0
-    low, high = np.quantile(means, [alpha, 1.0 - alpha])
-    return Interval(
-        estimate=float(x.sum() / n),
-        low=float(low),
-        high=float(high),
-        level=float(level),
-        block=b,
-        replicates=int(replicates),
-    )
-
-
-def _bootstrap_nonfinite(
-    x: np.ndarray, level: float, b: int, replicates: int, rng: np.random.Generator
-) -> Interval:
-    """:func:`block_bootstrap` of a series with infinite or NaN frames, without warnings.
-
-    The same draws as the finite case; each replicate's mean is summed from its frames (a
-    prefix sum through an infinite frame would subtract inf from inf). A replicate that
-    draws a +inf frame has a mean of +inf; the interval's ends are percentiles that rank
-    infinities (:func:`~pyvmafneg.results.pool`'s), so a series of +inf frames has the
-    interval [inf, inf], and one with NaN frames an estimate of NaN.
-    """
-    from ._result import percentile
-
-    n = x.size
-    blocks = math.ceil(n / b)
-    means = np.empty(replicates)
-    batch = max(1, _MAX_DRAWS // (blocks * b))
     offsets = np.arange(b)
+    means = np.empty(replicates)
+    batch = max(1, _MAX_DRAWS // (blocks if finite else blocks * b))  # memory stays flat
     with np.errstate(invalid="ignore"):
         for first in range(0, replicates, batch):
             count = min(batch, replicates - first)
             starts = rng.integers(0, n - b + 1, size=(count, blocks))
-            frames = (starts[:, :, None] + offsets).reshape(count, blocks * b)[:, :n]
-            means[first : first + count] = x[frames].sum(axis=1) / n
+            if c is None:
+                frames = (starts[:, :, None] + offsets).reshape(count, blocks * b)[:, :n]
+                means[first : first + count] = x[frames].sum(axis=1) / n
+                continue
+            sums = c[starts + b] - c[starts]
+            if tail != b:
+                sums[:, -1] = c[starts[:, -1] + tail] - c[starts[:, -1]]
+            means[first : first + count] = sums.sum(axis=1) / n
         estimate = float(x.sum() / n)
     alpha = (1.0 - level) / 2.0
+    if finite:
+        low, high = (float(v) for v in np.quantile(means, [alpha, 1.0 - alpha]))
+    else:  # percentiles that rank infinities: a series of +inf frames gives [inf, inf]
+        from ._result import percentile
+
+        low, high = percentile(means, 100.0 * alpha), percentile(means, 100.0 * (1.0 - alpha))
     return Interval(
         estimate=estimate,
-        low=percentile(means, 100.0 * alpha),
-        high=percentile(means, 100.0 * (1.0 - alpha)),
+        low=low,
+        high=high,
         level=float(level),
         block=b,
-        replicates=replicates,
+        replicates=int(replicates),
     )
 
 
