@@ -32,8 +32,15 @@ core: about 5-8 ms in the engine (AVX2), a fifth to a third of what it takes
 to score the pair on one thread; about 30-100 ms in NumPy. The calibration measured
 every frame of clips of up to 48 frames; a longer run is measured on 48 frames
 spread evenly over the frames it scored (:func:`evidence_frames`), so the
-evidence costs at most about 0.3 s at 720p whatever the length (plus decoding
-the frames again).
+evidence costs at most about 0.3 s at 720p whatever the length.
+
+``score --check`` and ``compare`` gather the sums while the pair is scored, from
+the frames as scored (:class:`EvidenceTap`, shown the pairs by
+:func:`pyvmafneg.engines._scaffold.tapping_pairs`), where the frame count is known
+before the run; elsewhere (``check`` given the videos, a run on FFmpeg)
+:func:`measure_projection` reads the videos again, sparsely: the frames it does
+not measure are decoded where the next ones need them, never converted, scaled
+nor read into NumPy. Both give the same numbers.
 """
 
 from __future__ import annotations
