@@ -11,7 +11,9 @@ import errno
 import json
 import os
 import shutil
+import stat
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -289,3 +291,43 @@ def test_every_file_is_written_through_the_helper() -> None:
             if direct.search(code) and "``" not in code:
                 found.append(f"{name}:{number}: {line.strip()}")
     assert found == []
+
+
+# -- targets that are not plain files ---------------------------------------------------
+
+
+def test_a_log_written_to_a_pipe_goes_into_the_pipe(pair: dict[str, Path], tmp_path: Path) -> None:
+    # As `-o /dev/stdout` or `-o /dev/null`: renaming a temporary file over a pipe or a
+    # device would put a regular file in its place (in /dev too, for root).
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # lets the writer open it at once
+    try:
+        ref = str(pair["ref"])
+        done = subprocess.run(
+            [sys.executable, "-m", "pyvmafneg", "score", "-r", ref, "-d", ref, "-q"]
+            + ["-o", str(fifo), "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+        data = b""
+        while chunk := os.read(reader, 1 << 16):
+            data += chunk
+    finally:
+        os.close(reader)
+    assert len(json.loads(data)["frames"]) == 3
+    assert _leftovers(tmp_path, {"log.fifo"}) == []
+
+
+def test_a_symbolic_link_stays_a_link_to_the_new_content(tmp_path: Path) -> None:
+    real = tmp_path / "real.csv"
+    real.write_text("old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real.name)
+    _outputs.write_file(link, "new")
+    assert link.is_symlink() and os.readlink(link) == real.name
+    assert real.read_text() == "new"
+    assert _leftovers(tmp_path, {"real.csv", "link.csv"}) == []
