@@ -331,3 +331,25 @@ def test_a_symbolic_link_stays_a_link_to_the_new_content(tmp_path: Path) -> None
     assert link.is_symlink() and os.readlink(link) == real.name
     assert real.read_text() == "new"
     assert _leftovers(tmp_path, {"real.csv", "link.csv"}) == []
+
+
+# -- the result store -------------------------------------------------------------------
+
+
+def test_a_store_path_naming_another_file_is_refused_and_left_whole(
+    pair: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Appending rows, or cutting a "torn" last line, would destroy a video or a manifest.
+    shutil.copy(pair["ref"], tmp_path / "ref.y4m")
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(
+        '[[reference]]\nname = "a"\nfile = "ref.y4m"\n\n[[encode]]\nreference = "a"\n'
+        'codec = "c"\nsetting = "s"\npoint = "p"\nfile = "ref.y4m"\nbitrate_kbps = 100\n'
+    )
+    before = {p: p.read_bytes() for p in (manifest, tmp_path / "ref.y4m")}
+    for store in before:
+        rc = main(["compare", str(manifest), "--store", str(store), "--workers", "1", "--quiet"])
+        assert rc == 2
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert "is not a result store" in line and "--store" in line
+    assert {p: p.read_bytes() for p in before} == before

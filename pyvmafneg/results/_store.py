@@ -31,6 +31,9 @@ __all__ = ["HashCache", "ResultStore", "file_hash", "pair_key"]
 _CHUNK = 1 << 20
 #: Bytes read from each end of a file for the cheap content check of :class:`HashCache`.
 PROBE_BYTES = 64 << 10
+#: How every row starts (a JSON object with sorted keys): a file that starts otherwise is
+#: not a result store.
+_ROW_START = b'{"'
 
 
 def file_hash(path: str | os.PathLike[str]) -> str:
@@ -221,6 +224,7 @@ class ResultStore:
                 options={"store": ...},
                 path=self.path,
             ) from None
+        self._refuse_foreign()
         try:
             self._repair_tail()
             self._fh = open(self.path, "a", encoding="utf-8")
@@ -230,6 +234,24 @@ class ResultStore:
                 f"cannot write the result store {self.path!r}: {exc.strerror or exc}"
             ) from None
         return self
+
+    def _refuse_foreign(self) -> None:
+        """Refuse a file that holds something else (a video, a manifest, a log): appending
+        rows to it, or cutting its "torn" tail, would destroy it."""
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(len(_ROW_START))
+        except OSError:
+            return  # the repair below says what is wrong
+        if head and head != _ROW_START:
+            self.__exit__()
+            raise ResultStoreError(
+                f"{self.path!r} is not a result store (its first bytes are {head!r}, not a "
+                "JSON row); writing rows to it would damage it",
+                advice="give the path of a result store, or of a new file, with {store}",
+                options={"store": ...},
+                path=self.path,
+            )
 
     def _repair_tail(self) -> None:
         """Cut a torn last line (from a killed run) so appends start on a fresh line."""
