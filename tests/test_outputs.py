@@ -353,3 +353,25 @@ def test_a_store_path_naming_another_file_is_refused_and_left_whole(
         (line,) = capsys.readouterr().err.strip().splitlines()
         assert "is not a result store" in line and "--store" in line
     assert {p: p.read_bytes() for p in before} == before
+
+
+def test_a_store_row_too_large_for_the_file_size_limit_is_one_error(tmp_path: Path) -> None:
+    # RLIMIT_FSIZE (ulimit -f): the failed row stays buffered, and closing the store used
+    # to flush it again and raise a bare OSError in place of the store's own error.
+    script = (
+        "import resource, sys\n"
+        "from pyvmafneg.errors import ResultStoreError\n"
+        "from pyvmafneg.results._store import ResultStore\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))\n"
+        "try:\n"
+        "    with ResultStore(sys.argv[1]) as store:\n"
+        "        store.append({'key': 'a', 'pad': 'x' * 10000})\n"
+        "except ResultStoreError as exc:\n"
+        "    print(type(exc).__name__, exc.path)\n"
+    )
+    store = tmp_path / "s.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(store)], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.split() == ["ResultStoreError", str(store)]

@@ -183,7 +183,9 @@ class ResultStore:
         except FileNotFoundError:
             return
         except OSError as exc:
-            raise ResultStoreError(f"cannot read result store {self.path!r}: {exc}") from None
+            raise ResultStoreError(
+                f"cannot read result store {self.path!r}: {exc}", path=self.path
+            ) from None
         with fh:
             for line in fh:
                 if not line.endswith("\n"):
@@ -231,7 +233,8 @@ class ResultStore:
         except OSError as exc:
             self.__exit__()
             raise ResultStoreError(
-                f"cannot write the result store {self.path!r}: {exc.strerror or exc}"
+                f"cannot write the result store {self.path!r}: {exc.strerror or exc}",
+                path=self.path,
             ) from None
         return self
 
@@ -292,13 +295,19 @@ class ResultStore:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise write_error(exc, self.path, "the result store") from None
             raise ResultStoreError(
-                f"cannot write to the result store {self.path!r}: {exc.strerror or exc}"
+                f"cannot write to the result store {self.path!r}: {exc.strerror or exc}",
+                path=self.path,
             ) from None
 
     def __exit__(self, *exc: Any) -> None:
         if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+            fh, self._fh = self._fh, None
+            try:
+                fh.close()
+            except OSError:
+                # Only a row whose append already failed (and said so) can still be
+                # buffered: flushing it again would hide that error behind a bare errno.
+                pass
         if self._lock is not None:
             try:
                 fcntl.flock(self._lock.fileno(), fcntl.LOCK_UN)
