@@ -336,16 +336,21 @@ def test_a_symbolic_link_stays_a_link_to_the_new_content(tmp_path: Path) -> None
 # -- the result store -------------------------------------------------------------------
 
 
-def test_a_store_path_naming_another_file_is_refused_and_left_whole(
-    pair: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # Appending rows, or cutting a "torn" last line, would destroy a video or a manifest.
-    shutil.copy(pair["ref"], tmp_path / "ref.y4m")
-    manifest = tmp_path / "m.toml"
+def _one_pair_manifest(pair: dict[str, Path], folder: Path) -> Path:
+    shutil.copy(pair["ref"], folder / "ref.y4m")
+    manifest = folder / "m.toml"
     manifest.write_text(
         '[[reference]]\nname = "a"\nfile = "ref.y4m"\n\n[[encode]]\nreference = "a"\n'
         'codec = "c"\nsetting = "s"\npoint = "p"\nfile = "ref.y4m"\nbitrate_kbps = 100\n'
     )
+    return manifest
+
+
+def test_a_store_path_naming_another_file_is_refused_and_left_whole(
+    pair: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Appending rows, or cutting a "torn" last line, would destroy a video or a manifest.
+    manifest = _one_pair_manifest(pair, tmp_path)
     before = {p: p.read_bytes() for p in (manifest, tmp_path / "ref.y4m")}
     for store in before:
         rc = main(["compare", str(manifest), "--store", str(store), "--workers", "1", "--quiet"])
@@ -375,3 +380,21 @@ def test_a_store_row_too_large_for_the_file_size_limit_is_one_error(tmp_path: Pa
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.split() == ["ResultStoreError", str(store)]
+
+
+@pytest.mark.parametrize("csv", ["m.toml", "ref.y4m", "m.results.jsonl", "m.csv"])
+def test_compare_csv_naming_an_input_is_refused_before_scoring(
+    csv: str, pair: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # m.csv itself is new, but its BD table m.bd.csv is the file the manifest lists.
+    manifest = _one_pair_manifest(pair, tmp_path)
+    if csv == "m.csv":
+        (tmp_path / "ref.y4m").rename(tmp_path / "m.bd.csv")
+        manifest.write_text(manifest.read_text().replace("ref.y4m", "m.bd.csv"))
+    (tmp_path / "m.results.jsonl").write_text("")
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    rc = main(["compare", str(manifest), "--csv", str(tmp_path / csv), "--workers", "1", "--quiet"])
+    assert rc == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "--csv" in line and "would destroy it" in line
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
