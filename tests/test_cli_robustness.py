@@ -329,3 +329,17 @@ def test_closed_stdout_ends_quietly(media: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141
     assert err == ""
+
+
+@pytest.mark.parametrize(
+    "given",
+    [["--interval-level", "0.5"], ["--replicates", "0"], ["--strict"], ["--threshold", "3"]],
+)
+def test_check_settings_without_check_are_refused(
+    given: list[str], media: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # They were ignored: the summary went on printing 95% intervals from 2000 replicates.
+    ref = str(media / "ref.y4m")
+    assert main(["score", "-r", ref, "-d", ref, "-q", *given]) == 2
+    line = _err_line(capsys)
+    assert given[0] in line and "--check" in line
