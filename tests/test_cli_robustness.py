@@ -343,3 +343,13 @@ def test_check_settings_without_check_are_refused(
     assert main(["score", "-r", ref, "-d", ref, "-q", *given]) == 2
     line = _err_line(capsys)
     assert given[0] in line and "--check" in line
+
+
+@pytest.mark.parametrize("crop", ["1:1:0:0", "64:1:0:0", "1:48"])
+def test_a_crop_below_one_chroma_sample_is_refused(
+    crop: str, media: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # FFmpeg's crop filter refused the graph, and PyAV's ArgumentError came out as a traceback.
+    ref = str(media / "ref.y4m")
+    assert main(["score", "-r", ref, "-d", ref, "-q", "--crop", crop]) == 2
+    assert "chroma sample" in _err_line(capsys)
