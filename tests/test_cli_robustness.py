@@ -353,3 +353,16 @@ def test_a_crop_below_one_chroma_sample_is_refused(
     ref = str(media / "ref.y4m")
     assert main(["score", "-r", ref, "-d", ref, "-q", "--crop", crop]) == 2
     assert "chroma sample" in _err_line(capsys)
+
+
+def test_no_frame_pairs_left_is_a_frame_error(
+    media: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One frame per 1000 s keeps none of 3 frames at 25 fps; the message used to be the
+    # streaming scorer's "feed at least one pair before flush()", which no caller had called.
+    ref = str(media / "ref.y4m")
+    assert main(["score", "-r", ref, "-d", ref, "-q", "--fps", "1/1000"]) == 2
+    line = _err_line(capsys)
+    assert "no frame pairs to score" in line and "flush" not in line
+    with pytest.raises(FrameError, match="no frame pairs to score"):
+        pyvmafneg.score([], [])
