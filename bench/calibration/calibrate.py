@@ -152,11 +152,12 @@ verdict is `borderline` (`excess_unconfirmed`: blocking or noise can earn the
 credit); a band above its envelope + margin flags on its own (`detail_gain`), at
 any NEG level inside the rest of the operating range. From logs alone the gap
 rule stands as before and the report says the frame evidence was not available.
-Cost: about 0.1 s per 1280x720 frame pair on one core (about three times the
-native engine's scoring of the pair on one thread); every frame of the calibration's
+Cost: about 6 ms per 1280x720 frame pair on one core in the native engine (about a
+third of its scoring of the pair on one thread; 30-100 ms in NumPy, the reference and
+the fallback, see `docs/performance.md`); every frame of the calibration's
 clips (24-48 frames) is measured, and a longer run is measured on 48 of its scored
 frames spread evenly (the first and last included), so the evidence costs at most
-about 5 s at 720p whatever the length.
+about 0.3 s at 720p whatever the length, plus decoding those frames again.
 """
 
 
