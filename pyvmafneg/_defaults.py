@@ -69,5 +69,7 @@ DEMO_OUT = "pyvmafneg-demo"
 DEMO_MAX_FRAMES = 1000
 #: Bootstrap replicates of a clip's intervals (pooled scores and the gap) by default.
 DEFAULT_REPLICATES = 2000
+#: Coverage of those intervals by default.
+DEFAULT_INTERVAL_LEVEL = 0.95
 #: Bootstrap replicates of a comparison's BD intervals by default (each recomputes every BD figure).
 DEFAULT_BD_REPLICATES = 300

@@ -29,6 +29,7 @@ import json
 import math
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -257,6 +258,9 @@ def atomic_file(
     ``text=True``). When the body ends, the file is flushed, forced to disk
     (``fsync``) and renamed over ``path``; if the body or any of those steps
     fails, the temporary file is removed and ``path`` keeps its old content.
+    A symbolic link stays a link: the file it points to is the one replaced.
+    An existing pipe or device (a FIFO, ``/dev/null``, ``/dev/stdout`` on a
+    pipe or terminal) is written into directly, as there is no file to replace.
 
     Raises
     ------
@@ -267,6 +271,15 @@ def atomic_file(
     """
     _empty(path, what)
     out = Path(path)
+    if _is_special(out):
+        # A pipe, a device (/dev/null, a terminal) or a socket: there is no file to
+        # replace, and renaming over it would put a regular file in its place.
+        with _write_through(out, what, text=text, encoding=encoding, newline=newline) as fh:
+            yield fh
+        return
+    if out.is_symlink():
+        # Replace the file the link points to; the link stays a link.
+        out = Path(os.path.realpath(out))
     folder = out.parent
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
@@ -289,6 +302,37 @@ def atomic_file(
             raise write_error(exc, out, what) from None
         raise
     _sync_dir(folder)
+
+
+def _is_special(path: Path) -> bool:
+    """Whether ``path`` exists (through links) as something other than a file or directory."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+@contextmanager
+def _write_through(
+    path: Path, what: str, *, text: bool, encoding: str, newline: str | None
+) -> Iterator[IO[Any]]:
+    """Open the pipe or device ``path`` for writing and flush it at the end of the body."""
+    try:
+        if text:
+            fh: IO[Any] = open(path, "w", encoding=encoding, newline=newline)
+        else:
+            fh = open(path, "wb")
+    except OSError as exc:
+        raise write_error(exc, path, what) from None
+    try:
+        with fh:
+            yield fh
+            fh.flush()
+    except OSError as exc:
+        if isinstance(exc, OutputFileError):
+            raise
+        raise write_error(exc, path, what) from None
 
 
 def _sync_dir(folder: Path) -> None:

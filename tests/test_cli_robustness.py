@@ -329,3 +329,40 @@ def test_closed_stdout_ends_quietly(media: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141
     assert err == ""
+
+
+@pytest.mark.parametrize(
+    "given",
+    [["--interval-level", "0.5"], ["--replicates", "0"], ["--strict"], ["--threshold", "3"]],
+)
+def test_check_settings_without_check_are_refused(
+    given: list[str], media: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # They were ignored: the summary went on printing 95% intervals from 2000 replicates.
+    ref = str(media / "ref.y4m")
+    assert main(["score", "-r", ref, "-d", ref, "-q", *given]) == 2
+    line = _err_line(capsys)
+    assert given[0] in line and "--check" in line
+
+
+@pytest.mark.parametrize("crop", ["1:1:0:0", "64:1:0:0", "1:48"])
+def test_a_crop_below_one_chroma_sample_is_refused(
+    crop: str, media: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # FFmpeg's crop filter refused the graph, and PyAV's ArgumentError came out as a traceback.
+    ref = str(media / "ref.y4m")
+    assert main(["score", "-r", ref, "-d", ref, "-q", "--crop", crop]) == 2
+    assert "chroma sample" in _err_line(capsys)
+
+
+def test_no_frame_pairs_left_is_a_frame_error(
+    media: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One frame per 1000 s keeps none of 3 frames at 25 fps; the message used to be the
+    # streaming scorer's "feed at least one pair before flush()", which no caller had called.
+    ref = str(media / "ref.y4m")
+    assert main(["score", "-r", ref, "-d", ref, "-q", "--fps", "1/1000"]) == 2
+    line = _err_line(capsys)
+    assert "no frame pairs to score" in line and "flush" not in line
+    with pytest.raises(FrameError, match="no frame pairs to score"):
+        pyvmafneg.score([], [])

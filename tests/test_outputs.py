@@ -11,7 +11,9 @@ import errno
 import json
 import os
 import shutil
+import stat
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -289,3 +291,110 @@ def test_every_file_is_written_through_the_helper() -> None:
             if direct.search(code) and "``" not in code:
                 found.append(f"{name}:{number}: {line.strip()}")
     assert found == []
+
+
+# -- targets that are not plain files ---------------------------------------------------
+
+
+def test_a_log_written_to_a_pipe_goes_into_the_pipe(pair: dict[str, Path], tmp_path: Path) -> None:
+    # As `-o /dev/stdout` or `-o /dev/null`: renaming a temporary file over a pipe or a
+    # device would put a regular file in its place (in /dev too, for root).
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # lets the writer open it at once
+    try:
+        ref = str(pair["ref"])
+        done = subprocess.run(
+            [sys.executable, "-m", "pyvmafneg", "score", "-r", ref, "-d", ref, "-q"]
+            + ["-o", str(fifo), "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+        data = b""
+        while chunk := os.read(reader, 1 << 16):
+            data += chunk
+    finally:
+        os.close(reader)
+    assert len(json.loads(data)["frames"]) == 3
+    assert _leftovers(tmp_path, {"log.fifo"}) == []
+
+
+def test_a_symbolic_link_stays_a_link_to_the_new_content(tmp_path: Path) -> None:
+    real = tmp_path / "real.csv"
+    real.write_text("old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real.name)
+    _outputs.write_file(link, "new")
+    assert link.is_symlink() and os.readlink(link) == real.name
+    assert real.read_text() == "new"
+    assert _leftovers(tmp_path, {"real.csv", "link.csv"}) == []
+
+
+# -- the result store -------------------------------------------------------------------
+
+
+def _one_pair_manifest(pair: dict[str, Path], folder: Path) -> Path:
+    shutil.copy(pair["ref"], folder / "ref.y4m")
+    manifest = folder / "m.toml"
+    manifest.write_text(
+        '[[reference]]\nname = "a"\nfile = "ref.y4m"\n\n[[encode]]\nreference = "a"\n'
+        'codec = "c"\nsetting = "s"\npoint = "p"\nfile = "ref.y4m"\nbitrate_kbps = 100\n'
+    )
+    return manifest
+
+
+def test_a_store_path_naming_another_file_is_refused_and_left_whole(
+    pair: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Appending rows, or cutting a "torn" last line, would destroy a video or a manifest.
+    manifest = _one_pair_manifest(pair, tmp_path)
+    before = {p: p.read_bytes() for p in (manifest, tmp_path / "ref.y4m")}
+    for store in before:
+        rc = main(["compare", str(manifest), "--store", str(store), "--workers", "1", "--quiet"])
+        assert rc == 2
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert "is not a result store" in line and "--store" in line
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_a_store_row_too_large_for_the_file_size_limit_is_one_error(tmp_path: Path) -> None:
+    # RLIMIT_FSIZE (ulimit -f): the failed row stays buffered, and closing the store used
+    # to flush it again and raise a bare OSError in place of the store's own error.
+    script = (
+        "import resource, sys\n"
+        "from pyvmafneg.errors import ResultStoreError\n"
+        "from pyvmafneg.results._store import ResultStore\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))\n"
+        "try:\n"
+        "    with ResultStore(sys.argv[1]) as store:\n"
+        "        store.append({'key': 'a', 'pad': 'x' * 10000})\n"
+        "except ResultStoreError as exc:\n"
+        "    print(type(exc).__name__, exc.path)\n"
+    )
+    store = tmp_path / "s.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(store)], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.split() == ["ResultStoreError", str(store)]
+
+
+@pytest.mark.parametrize("csv", ["m.toml", "ref.y4m", "m.results.jsonl", "m.csv"])
+def test_compare_csv_naming_an_input_is_refused_before_scoring(
+    csv: str, pair: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # m.csv itself is new, but its BD table m.bd.csv is the file the manifest lists.
+    manifest = _one_pair_manifest(pair, tmp_path)
+    if csv == "m.csv":
+        (tmp_path / "ref.y4m").rename(tmp_path / "m.bd.csv")
+        manifest.write_text(manifest.read_text().replace("ref.y4m", "m.bd.csv"))
+    (tmp_path / "m.results.jsonl").write_text("")
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    rc = main(["compare", str(manifest), "--csv", str(tmp_path / csv), "--workers", "1", "--quiet"])
+    assert rc == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "--csv" in line and "would destroy it" in line
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import blindspot  # noqa: E402
+import combine  # noqa: E402
 import framestats  # noqa: E402
 import projeval  # noqa: E402
 import rule  # noqa: E402
@@ -67,6 +68,7 @@ def method_text(fit: rule.Fit, all_rows: list[Row], n_items: int, n_video: int) 
     loso_flags = loso_false_flags(all_rows, fit)
     defined_still, defined_video = len(suite.items()), len(video.items())
     band_margins = ", ".join(f"`{k}` {_rule.BAND_MARGINS[k]:.2f}" for k in _rule.BAND_ENVELOPES)
+    n_combined = max(map(len, combine.FEATURE_SETS.values()))
     return f"""## Method
 
 **Items.** {n_items} scored items: {n_items - n_video} of the {defined_still} the still
@@ -114,7 +116,10 @@ bands on the reference's, which ignores the energy blocking and noise add, is
 shipped as the *veto* when the videos are given (see *The frame evidence, shipped*
 below and *The projection gain, evaluated*); a model of the honest gap on a content
 statistic is not, nor is a fifth, the band gains against those of honest encodes of the
-same content made at check time (see *The same-content twin, evaluated*).
+same content made at check time (see *The same-content twin, evaluated*). Rules that
+combine these statistics (a linear rule on up to {n_combined} of them, fitted on the fitting
+sources with a leave-one-source-out margin, and an in-sample upper bound) were evaluated and
+are not shipped either (see *Rules that combine the statistics, evaluated*).
 
 **What the held-out sources were used for.** The first report of this rule
 (envelope following the data at every level, margin 0.25, lower end NEG 40)
@@ -152,11 +157,12 @@ verdict is `borderline` (`excess_unconfirmed`: blocking or noise can earn the
 credit); a band above its envelope + margin flags on its own (`detail_gain`), at
 any NEG level inside the rest of the operating range. From logs alone the gap
 rule stands as before and the report says the frame evidence was not available.
-Cost: about 0.1 s per 1280x720 frame pair on one core (about three times the
-native engine's scoring of the pair on one thread); every frame of the calibration's
+Cost: about 6 ms per 1280x720 frame pair on one core in the native engine (about a
+third of its scoring of the pair on one thread; 30-100 ms in NumPy, the reference and
+the fallback, see `docs/performance.md`); every frame of the calibration's
 clips (24-48 frames) is measured, and a longer run is measured on 48 of its scored
 frames spread evenly (the first and last included), so the evidence costs at most
-about 5 s at 720p whatever the length.
+about 0.3 s at 720p whatever the length, plus decoding those frames again.
 """
 
 
@@ -760,6 +766,8 @@ def blind_spot_text(all_rows: list[Row]) -> str:
             f"| {name} | {top:.4g} | {_pct(above, len(enhanced))} | {_pct(above_s, len(strong))} "
             f"| {_pct(env_e, len(enhanced))} | {_pct(env_s, len(strong))} |"
         )
+    best = combine.best_bound(combine.bounds_of(all_rows))
+    left = sum(r.id in best.missed for r in strong)
     out.append(
         "\nBefore honest libx264 `ultrafast` encodes were in this sample, the finest band's "
         "energy ratio against its own honest envelope separated 21 of the 22 encodes with "
@@ -770,7 +778,16 @@ def blind_spot_text(all_rows: list[Row]) -> str:
         "of them at zero false flags, because honest low-rate encodes of detailed or noisy "
         "content reach the same values. No baseline-free statistic "
         "measured here separates mild enhancement before low-rate encodes at zero false "
-        "flags. Below the rule's lower end the verdict is `uncalibrated`, and the answer "
+        "flags"
+        + (
+            ", nor does any rule evaluated here that combines them: the best in-sample combination "
+            "of *Rules that combine the statistics, evaluated* (fitted on every source, no "
+            f"margin) leaves {left}/{len(strong)} of these encodes with lift >= {STRONG:g} at "
+            "or below its largest honest score"
+            if left
+            else ""
+        )
+        + ". Below the rule's lower end the verdict is `uncalibrated`, and the answer "
         "stays a baseline: `check --baseline` and `compare`'s `residual_gain` (NEG rises "
         "while PSNR-Y and SSIM fall against another encode of the same source)."
     )
@@ -854,6 +871,7 @@ def main(argv: list[str] | None = None) -> int:
         band_text(all_rows),
         projeval.text(all_rows),
         twineval.text(all_rows),
+        combine.text(all_rows),
         candidates_text(all_rows, fit),
         blind_spot_text(all_rows),
     ]

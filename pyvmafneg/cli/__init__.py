@@ -95,8 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = _Parser(
         prog="pyvmafneg",
-        description="VMAF and VMAF-NEG with libvmaf in-process; see how much of a score "
-        "is credit VMAF-NEG caps (the default - NEG gap), the credit enhancement earns.",
+        description="VMAF and VMAF-NEG in one pass, equal to libvmaf's numbers; see how much of "
+        "a score is credit VMAF-NEG caps (the default - NEG gap), the credit enhancement earns.",
     )
     parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

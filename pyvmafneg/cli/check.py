@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .._defaults import (
     DEFAULT_BORDERLINE,
+    DEFAULT_INTERVAL_LEVEL,
     DEFAULT_REPLICATES,
     DEFAULT_SCALER,
     DEFAULT_THRESHOLD,
@@ -66,7 +67,7 @@ def add_gate_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--interval-level",
         type=float,
-        default=0.95,
+        default=DEFAULT_INTERVAL_LEVEL,
         metavar="P",
         help="coverage of the reported intervals of both pooled scores and the gap, in (0, 1) "
         "(default 0.95; a block bootstrap over frames, reported only: the grade does not use it)",

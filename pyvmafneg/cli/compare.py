@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from .._defaults import DEFAULT_BD_REPLICATES
 from .common import count
@@ -171,6 +172,35 @@ def _sibling(path: str, suffix: str) -> str:
     return f"{stem}{suffix}{ext or '.csv'}"
 
 
+def _refuse_inputs_as_outputs(args: argparse.Namespace, path: str) -> Any:
+    """The manifest at ``path``, loaded; refuses a --csv file that is one of its inputs
+    (the manifest, a video, the store), which writing the CSV would destroy."""
+    from pathlib import Path
+
+    from ..comparison._batch import default_store_path
+    from ..comparison._manifest import load_manifest
+    from ..errors import OutputFileError
+
+    manifest = load_manifest(path)
+    if not args.csv:
+        return manifest
+    inputs = {Path(manifest.path).resolve(): "the manifest"}
+    inputs[Path(args.store or default_store_path(manifest.path)).resolve()] = "the result store"
+    for name, clip in manifest.references.items():
+        inputs.setdefault(Path(clip.file).resolve(), f"the video of reference {name!r}")
+    for enc in manifest.encodes:
+        inputs.setdefault(Path(enc.clip.file).resolve(), f"the encode {enc.series} {enc.point}")
+    for out in (args.csv, _sibling(args.csv, ".bd"), _sibling(args.csv, ".ladder")):
+        role = inputs.get(Path(out).resolve())
+        if role is not None:
+            raise OutputFileError(
+                f"--csv writes {out!r}, which is {role}; writing there would destroy it: "
+                "give another path",
+                path=out,
+            )
+    return manifest
+
+
 def run(args: argparse.Namespace) -> int:
     from .._outputs import check_output_dir, check_output_file, json_text, write_file
     from ..comparison._analysis import GATING_FLAGS, to_csv, to_text
@@ -195,6 +225,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"building the sample comparison in {args.sample} ...", file=sys.stderr)
         manifest = build_sample_comparison(args.sample)
+    manifest = _refuse_inputs_as_outputs(args, manifest)
     try:
         outcome = run_comparison(
             manifest,

@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import backend_names
-from .._defaults import GAIN_LIMIT_RANGE, LOG_FORMATS
+from .._defaults import (
+    DEFAULT_BORDERLINE,
+    DEFAULT_INTERVAL_LEVEL,
+    DEFAULT_REPLICATES,
+    GAIN_LIMIT_RANGE,
+    LOG_FORMATS,
+)
 from ..errors import LogFormatError, OutputFileError
 from ._advice import flag
 from .check import add_gate_options, draw_plot, emit
@@ -493,6 +499,29 @@ def refuse_conflicts(args: argparse.Namespace) -> None:
 
     if args.store is not None and args.no_store:
         raise OptionError("--store and --no-store contradict each other; give one of them")
+    if not args.check:
+        # The check's own settings: without --check they would be silently ignored (the
+        # summary's intervals are 95% ones from the default replicates).
+        ignored = [
+            name
+            for name, given in (
+                ("--strict", args.strict),
+                ("--per-frame", args.per_frame),
+                ("--interval-level", args.interval_level != DEFAULT_INTERVAL_LEVEL),
+                ("--replicates", args.replicates != DEFAULT_REPLICATES),
+                # --plot marks the frames the check's rule flags
+                ("--threshold", args.threshold is not None and not args.plot),
+                ("--borderline", args.borderline != DEFAULT_BORDERLINE and not args.plot),
+                ("--floor", args.floor is not None and not args.plot),
+            )
+            if given
+        ]
+        if ignored:
+            raise OptionError(
+                f"{', '.join(ignored)} set{'s' if len(ignored) == 1 else ''} up the "
+                "enhancement-gain check; give --check as well, or leave "
+                f"{'it' if len(ignored) == 1 else 'them'} out"
+            )
     if not (args.segments or args.segment_frames):
         for flag, given in (("--no-store", args.no_store), ("--rehash", args.rehash)):
             if given:

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import OptionError, ScorerStateError
+from ..errors import FrameError, OptionError, ScorerStateError
 from ..io._frame import FrameLike, iter_pairs
 from ..io._prepare import prepare_pair
 from ..results._model_interval import ModelInterval
@@ -307,12 +307,18 @@ def drive(
     """
     tap = _TAP.get()
     with scorer:
+        done = 0
         for done, (ref, dis) in enumerate(iter_pairs(reference, distorted, frames), start=1):
             scorer.feed(ref, dis)
             if tap is not None:
                 tap(done - 1, ref, dis)
             if progress is not None:
                 progress(done)
+        if done == 0:
+            raise FrameError(
+                "no frame pairs to score: the clips are empty, or a frame-rate conversion to "
+                "a rate too low for their length left no frame of them"
+            )
         return scorer.flush()
 
 

@@ -174,6 +174,16 @@ def _fits(crop: Crop, src: VideoSource) -> Crop:
             option="crop",
             value=f"{crop.width}:{crop.height}:{crop.x}:{crop.y}",
         )
+    # FFmpeg's crop filter rounds the size down to whole chroma samples; below one it fails.
+    unit = (2 if src.pixel_format in ("420", "422") else 1, 2 if src.pixel_format == "420" else 1)
+    if crop.width < unit[0] or crop.height < unit[1]:
+        raise OptionError(
+            f"crop {crop.width}:{crop.height}:{crop.x}:{crop.y} is smaller than one chroma "
+            f"sample of the distorted clip's {src.pixel_format} layout ({unit[0]}x{unit[1]} "
+            "pixels), which FFmpeg's crop filter cannot cut",
+            option="crop",
+            value=f"{crop.width}:{crop.height}:{crop.x}:{crop.y}",
+        )
     return Crop(crop.width, crop.height, x, y)
 
 

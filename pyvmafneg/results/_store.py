@@ -31,6 +31,9 @@ __all__ = ["HashCache", "ResultStore", "file_hash", "pair_key"]
 _CHUNK = 1 << 20
 #: Bytes read from each end of a file for the cheap content check of :class:`HashCache`.
 PROBE_BYTES = 64 << 10
+#: How every row starts (a JSON object with sorted keys): a file that starts otherwise is
+#: not a result store.
+_ROW_START = b'{"'
 
 
 def file_hash(path: str | os.PathLike[str]) -> str:
@@ -180,7 +183,9 @@ class ResultStore:
         except FileNotFoundError:
             return
         except OSError as exc:
-            raise ResultStoreError(f"cannot read result store {self.path!r}: {exc}") from None
+            raise ResultStoreError(
+                f"cannot read result store {self.path!r}: {exc}", path=self.path
+            ) from None
         with fh:
             for line in fh:
                 if not line.endswith("\n"):
@@ -221,15 +226,35 @@ class ResultStore:
                 options={"store": ...},
                 path=self.path,
             ) from None
+        self._refuse_foreign()
         try:
             self._repair_tail()
             self._fh = open(self.path, "a", encoding="utf-8")
         except OSError as exc:
             self.__exit__()
             raise ResultStoreError(
-                f"cannot write the result store {self.path!r}: {exc.strerror or exc}"
+                f"cannot write the result store {self.path!r}: {exc.strerror or exc}",
+                path=self.path,
             ) from None
         return self
+
+    def _refuse_foreign(self) -> None:
+        """Refuse a file that holds something else (a video, a manifest, a log): appending
+        rows to it, or cutting its "torn" tail, would destroy it."""
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(len(_ROW_START))
+        except OSError:
+            return  # the repair below says what is wrong
+        if head and head != _ROW_START:
+            self.__exit__()
+            raise ResultStoreError(
+                f"{self.path!r} is not a result store (its first bytes are {head!r}, not a "
+                "JSON row); writing rows to it would damage it",
+                advice="give the path of a result store, or of a new file, with {store}",
+                options={"store": ...},
+                path=self.path,
+            )
 
     def _repair_tail(self) -> None:
         """Cut a torn last line (from a killed run) so appends start on a fresh line."""
@@ -270,13 +295,19 @@ class ResultStore:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise write_error(exc, self.path, "the result store") from None
             raise ResultStoreError(
-                f"cannot write to the result store {self.path!r}: {exc.strerror or exc}"
+                f"cannot write to the result store {self.path!r}: {exc.strerror or exc}",
+                path=self.path,
             ) from None
 
     def __exit__(self, *exc: Any) -> None:
         if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+            fh, self._fh = self._fh, None
+            try:
+                fh.close()
+            except OSError:
+                # Only a row whose append already failed (and said so) can still be
+                # buffered: flushing it again would hide that error behind a bare errno.
+                pass
         if self._lock is not None:
             try:
                 fcntl.flock(self._lock.fileno(), fcntl.LOCK_UN)
