@@ -181,8 +181,7 @@ def test_a_run_scored_with_a_tap_checks_as_check_with_its_videos(
         again.pairs,
     )
     assert (
-        check(result, projection=gathered).as_dict()
-        == check(result, videos=(ref, enc)).as_dict()
+        check(result, projection=gathered).as_dict() == check(result, videos=(ref, enc)).as_dict()
     )
 
 
