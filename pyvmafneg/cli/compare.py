@@ -139,7 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=DEFAULT_BD_REPLICATES,
         metavar="N",
-        help="bootstrap replicates of those intervals, at least 100 "
+        help="bootstrap replicates of those intervals, 100 to 1000000 "
         f"(default {DEFAULT_BD_REPLICATES})",
     )
     p.add_argument("--json", action="store_true", help="print everything as JSON (for machines)")
