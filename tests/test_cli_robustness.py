@@ -7,6 +7,7 @@ wasted on an unwritable output) and holds the message and exit code.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -366,3 +367,22 @@ def test_no_frame_pairs_left_is_a_frame_error(
     assert "no frame pairs to score" in line and "flush" not in line
     with pytest.raises(FrameError, match="no frame pairs to score"):
         pyvmafneg.score([], [])
+
+
+def test_a_closed_stdout_is_held_on_the_null_device(media: Path, tmp_path: Path) -> None:
+    # `pyvmafneg score ... >&-`: sys.stdout was None (an AttributeError traceback at the
+    # end), and the log being written could take descriptor 1.
+    ref = str(media / "ref.y4m")
+    log = tmp_path / "log.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "pyvmafneg", "score", "-r", ref, "-d", ref, "-q", "-o", str(log)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(1),
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(json.loads(log.read_text())["frames"]) == 3

@@ -117,9 +117,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     SIGTERM ends a command as Ctrl-C does (workers stopped, nothing
     half-written), with exit code 143.
     """
+    _hold_standard_streams()
     with _TerminateAsInterrupt() as term:
         code = _main(argv)
     return EXIT_TERMINATED if term.fired else code
+
+
+def _hold_standard_streams() -> None:
+    """Open the null device on stdin, stdout or stderr where the caller closed it (``>&-``).
+
+    Otherwise the first file the run opens takes that descriptor: prints and
+    FFmpeg's output would land in a log being written, and ``sys.stdout`` is None.
+    """
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            if getattr(sys, name) is None:
+                setattr(sys, name, open(fd, mode, closefd=False))
 
 
 def _main(argv: Sequence[str] | None) -> int:
