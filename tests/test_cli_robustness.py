@@ -386,3 +386,16 @@ def test_a_closed_stdout_is_held_on_the_null_device(media: Path, tmp_path: Path)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert len(json.loads(log.read_text())["frames"]) == 3
+
+
+def test_version_into_a_closed_pipe_ends_quietly() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pyvmafneg", "--version"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    assert proc.stderr.read() == b""
+    assert proc.wait(timeout=60) == 0

@@ -83,7 +83,8 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
         from .._version import package_version
 
-        print(f"pyvmafneg {package_version()}")
+        # as argparse's own --help and --version: a closed or full stdout is no error
+        parser._print_message(f"pyvmafneg {package_version()}\n", sys.stdout)
         parser.exit()
 
 
