@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -245,8 +245,9 @@ def run(args: argparse.Namespace) -> int:
     if segmented:
         store = None if args.no_store else (args.store or default_segment_store())
     report = _SegmentReport(args, bar, store)
+    tap = _evidence_tap(args, ref, dis, segmented)
     try:
-        with _said_by_the_library(args):
+        with _said_by_the_library(args), _gathering(tap):
             result = score(
                 ref,
                 dis,
@@ -270,7 +271,46 @@ def run(args: argparse.Namespace) -> int:
             )
     finally:
         bar.close()
-    return _finish(result, args)
+    return _finish(result, args, tap)
+
+
+def _gathering(tap: Any) -> AbstractContextManager[Any]:
+    if tap is None:
+        return nullcontext()  # no NumPy for a run without the check
+    from ..verdict._projection import gathering
+
+    return gathering(tap)
+
+
+def _converted(args: argparse.Namespace) -> list[str]:
+    """The flags that make the scored frames other than the files' frames paired plainly."""
+    return [
+        flag
+        for flag, on in (
+            ("--sync", args.sync),
+            ("--fps", args.fps != "off"),
+            ("--crop", args.crop),
+            ("--deinterlace", args.deinterlace in ("bwdif", "yadif")),
+        )
+        if on
+    ]
+
+
+def _evidence_tap(
+    args: argparse.Namespace, ref: VideoSource, dis: VideoSource, segmented: bool
+) -> Any:
+    """What gathers the check's frame evidence while the pair is scored (from the frames as
+    scored), or None where it does not: no check with the calibrated rule, segments, frames
+    other than the files' (the evidence is then not gathered), or what
+    :func:`~pyvmafneg.verdict._projection.evidence_tap` refuses. Where the run shows the
+    tap no pairs (FFmpeg), the evidence is measured from the videos after it, as without."""
+    from ..verdict._projection import evidence_tap
+
+    if not args.check or args.threshold is not None or segmented or _converted(args):
+        return None
+    return evidence_tap(
+        ref, dis, frames=args.frames, offset=args.offset or 0, subsample=args.subsample or 1
+    )
 
 
 def _run_many(args: argparse.Namespace, models: list | None) -> int:
@@ -515,23 +555,17 @@ def check_outputs(args: argparse.Namespace) -> None:
         check_plot_path(args.plot)
 
 
-def _frame_evidence(result: Result, args: argparse.Namespace) -> Any:
+def _frame_evidence(result: Result, args: argparse.Namespace, tap: Any = None) -> Any:
     """The check's frame evidence (projection gains) of the pair as scored, or None (said on
-    stderr) when the scored frames are not the files' frames paired plainly."""
+    stderr) when the scored frames are not the files' frames paired plainly.
+
+    Gathered while the pair was scored where ``tap`` could (:func:`_evidence_tap`), else
+    measured from the videos again (the same numbers)."""
     from ..verdict._projection import evidence_frames, measure_projection
 
     if args.threshold is not None:
         return None  # the plain gap rule does not use it
-    converted = [
-        flag
-        for flag, on in (
-            ("--sync", args.sync),
-            ("--fps", args.fps != "off"),
-            ("--crop", args.crop),
-            ("--deinterlace", args.deinterlace in ("bwdif", "yadif")),
-        )
-        if on
-    ]
+    converted = _converted(args)
     if converted:
         if not args.quiet:
             print(
@@ -540,6 +574,9 @@ def _frame_evidence(result: Result, args: argparse.Namespace) -> Any:
                 file=sys.stderr,
             )
         return None
+    gathered = None if tap is None else tap.projection(result.frames)
+    if gathered is not None:
+        return gathered
     ref, dis = _open(args, args.reference), _open(args, args.distorted)
     if {ref.field_order, dis.field_order} & {"tff", "bff"}:
         if not args.quiet:
@@ -560,7 +597,7 @@ def _frame_evidence(result: Result, args: argparse.Namespace) -> Any:
     )
 
 
-def _finish(result: Result, args: argparse.Namespace) -> int:
+def _finish(result: Result, args: argparse.Namespace, tap: Any = None) -> int:
     from ..results._logs import write_log
 
     if args.output:
@@ -576,7 +613,7 @@ def _finish(result: Result, args: argparse.Namespace) -> int:
             args,
             sources=[args.reference, args.distorted],
             as_json=args.json,
-            projection=_frame_evidence(result, args),
+            projection=_frame_evidence(result, args, tap),
         )
         return report.exit_code
     if args.plot:

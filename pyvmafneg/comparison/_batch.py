@@ -41,12 +41,19 @@ from typing import Any, TextIO
 from .._defaults import DEFAULT_BD_REPLICATES, DEFAULT_SCALER
 from .._outputs import finite_or_none
 from .._workers import process_pool, stop_workers
-from ..engines._models import ModelSpec
+from ..engines._models import ModelSpec, pick_pair
 from ..errors import OptionError, VmafNegError, python_option
 from ..results._intervals import check_bootstrap
 from ..results._store import HashCache, ResultStore, pair_key
 from ..verdict._check import check
-from ..verdict._projection import Projection, evidence_frames, measure_projection
+from ..verdict._projection import (
+    EvidenceTap,
+    Projection,
+    evidence_frames,
+    evidence_tap,
+    gathering,
+    measure_projection,
+)
 from ._analysis import Comparison, EncodeRow, analyse
 from ._manifest import Encode, Manifest, gap_pair, load_manifest, with_default_pair
 
@@ -114,19 +121,21 @@ def score_pair(task: PairTask) -> dict[str, Any]:
     try:
         ref, enc, coded = _open_pair(task)
         fed = [0]
-        result = score(
-            ref,
-            enc,
-            task.models,
-            threads=task.threads,
-            subsample=task.subsample,
-            frames=task.frames,
-            progress=lambda done: fed.__setitem__(0, done),
-            scale=task.scale,
-            size=task.size,
-            features=list(CLASSIC_METRICS),
-        )
-        _fill_row(task, row, result, fed[0], ref, enc, coded)
+        tap = _evidence_tap(task, ref, enc)
+        with gathering(tap):
+            result = score(
+                ref,
+                enc,
+                task.models,
+                threads=task.threads,
+                subsample=task.subsample,
+                frames=task.frames,
+                progress=lambda done: fed.__setitem__(0, done),
+                scale=task.scale,
+                size=task.size,
+                features=list(CLASSIC_METRICS),
+            )
+        _fill_row(task, row, result, fed[0], ref, enc, coded, tap)
     except Exception as exc:  # noqa: BLE001 - one bad pair must not stop a comparison
         _fail_row(row, exc)
     row["seconds"] = round(time.perf_counter() - start, 3)
@@ -214,7 +223,8 @@ def score_group(tasks: Sequence[PairTask]) -> list[dict[str, Any]]:
                 fed[0] = done
                 start_done(j)
 
-            with joining(group, before_wait=lambda: start_done(j)):
+            tap = _evidence_tap(task, ref, enc)
+            with joining(group, before_wait=lambda: start_done(j)), gathering(tap):
                 starting.acquire()
                 try:
                     result = score(
@@ -229,30 +239,30 @@ def score_group(tasks: Sequence[PairTask]) -> list[dict[str, Any]]:
                         size=task.size,
                         features=list(CLASSIC_METRICS),
                     )
-                    scored[j] = (result, fed[0])
+                    scored[j] = (result, fed[0], tap)
                 except Exception as exc:  # noqa: BLE001 - one bad pair must not stop the others
                     _fail_row(rows[i], exc)
                 finally:
                     shared.done(j)
                     start_done(j)
 
-        scored: list[tuple[Any, int] | None] = [None] * len(opened)
+        scored: list[tuple[Any, int, EvidenceTap | None] | None] = [None] * len(opened)
         threads = [threading.Thread(target=run, args=(j,), daemon=True) for j in range(len(opened))]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
 
-        # rows (and the checks' frame evidence, which would only contend for the interpreter
-        # beside the scoring threads) once all are scored, two pairs at a time: decoding and
-        # the evidence's arithmetic run outside the interpreter lock
+        # rows once all are scored, two pairs at a time (the checks' frame evidence was
+        # gathered as the pairs were scored; where it could not be, it is measured here from
+        # the videos, decoding and its arithmetic outside the interpreter lock)
         def fill(j: int) -> None:
             done = scored[j]
             if done is None:
                 return
             i, ref, enc, coded = opened[j]
             try:
-                _fill_row(tasks[i], rows[i], done[0], done[1], ref, enc, coded)
+                _fill_row(tasks[i], rows[i], done[0], done[1], ref, enc, coded, done[2])
             except Exception as exc:  # noqa: BLE001 - one bad pair must not stop the others
                 _fail_row(rows[i], exc)
 
@@ -297,7 +307,14 @@ def _fail_row(row: dict[str, Any], exc: BaseException) -> None:
 
 
 def _fill_row(
-    task: PairTask, row: dict[str, Any], result: Any, frames: int, ref: Any, enc: Any, coded: Any
+    task: PairTask,
+    row: dict[str, Any],
+    result: Any,
+    frames: int,
+    ref: Any,
+    enc: Any,
+    coded: Any,
+    tap: EvidenceTap | None = None,
 ) -> None:
     """A scored pair's row: its scores, pooled statistics, bitrate and check."""
     from ..io._sources import known_frame_count
@@ -325,7 +342,7 @@ def _fill_row(
     if result.has_gap:
         row["gap"] = finite_or_none(result.pooled_gap)
         row["max_frame_gap"] = finite_or_none(float(result.gap.max()))
-        projection, skipped = _evidence(task, result, ref, enc)
+        projection, skipped = _evidence(task, result, ref, enc, tap)
         report = check(result, sources=[enc_path], scale=task.scale, projection=projection)
         row["check"] = report.as_dict(per_frame=False)
         row["projection"] = None if projection is None else projection_dict(projection)
@@ -349,11 +366,22 @@ def _fill_row(
         )
 
 
+def _evidence_tap(task: PairTask, ref: Any, enc: Any) -> EvidenceTap | None:
+    """What gathers a pair's frame evidence while it is scored, from the frames as scored
+    (None where it is not gathered, see :func:`_evidence`, where the pair has no gap to
+    check, or where the frame count is not known before the run: then it is measured from
+    the videos after the run)."""
+    if task.broadcast or None in pick_pair(task.models):
+        return None
+    return evidence_tap(ref, enc, frames=task.frames, subsample=task.subsample)
+
+
 def _evidence(
-    task: PairTask, result: Any, ref: Any, enc: Any
+    task: PairTask, result: Any, ref: Any, enc: Any, tap: EvidenceTap | None = None
 ) -> tuple[Projection | None, str | None]:
     """The check's frame evidence of a scored pair (the projection sums of the pair as scored:
-    same scaler, size and frames), or None and why it was not gathered."""
+    same scaler, size and frames), or None and why it was not gathered: gathered as the pair
+    was scored where ``tap`` could, else measured from the videos again (the same numbers)."""
     from ..io._sources import open_video
 
     if task.broadcast:
@@ -366,6 +394,9 @@ def _evidence(
         return None, (
             "frame evidence not gathered: an input is interlaced; the check used the gap rule alone"
         )
+    gathered = None if tap is None else tap.projection(result.frames)
+    if gathered is not None:
+        return gathered, None
     ref_path, ref_raw, _ = task.reference
     enc_path, enc_raw, _ = task.encode
     try:

@@ -8,6 +8,8 @@ and :meth:`~StreamingScorer._release`. :func:`build_result` is the one place
 a :class:`~pyvmafneg.results.Result` is assembled from an engine's numbers
 (the FFmpeg backend uses it too), :func:`drive` feeds two clips through a
 scorer and :func:`score_clips` opens and lines up two clips before that.
+:func:`tapping_pairs` shows a caller the pairs :func:`drive` feeds, as scored,
+so that what else it measures of them needs no second reading of the clips.
 
 Threads
 -------
@@ -27,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,9 +51,32 @@ __all__ = [
     "drive",
     "open_if_path",
     "score_clips",
+    "tapping_pairs",
 ]
 
 ProgressCallback = Callable[[int], None]
+#: Shown each pair :func:`drive` feeds: ``tap(index, reference, distorted)``.
+PairTap = Callable[[int, FrameLike, FrameLike], None]
+
+_TAP: ContextVar[PairTap | None] = ContextVar("pyvmafneg_pair_tap", default=None)
+
+
+@contextmanager
+def tapping_pairs(tap: PairTap) -> Iterator[None]:
+    """Show ``tap`` the pairs that runs on this thread feed to a scorer, within the block.
+
+    ``tap(index, reference, distorted)`` is called after each pair is fed, in order
+    (``index`` from 0 in each run), with the frames as scored: scaled, converted and
+    offset as the run prepared them. The frames are the scorer's too: read them, never
+    change them. Runs that feed no pairs in this thread (the FFmpeg backend, segments,
+    the runs of :func:`pyvmafneg.score_many`, which run on threads of their own) show it
+    nothing.
+    """
+    token = _TAP.set(tap)
+    try:
+        yield
+    finally:
+        _TAP.reset(token)
 
 
 @dataclass
@@ -276,12 +302,16 @@ def drive(
     """Feed two clips through ``scorer`` pair by pair, then flush and close it.
 
     ``frames`` limits the run to a common prefix; ``progress`` is called with
-    the number of pairs done after each one.
+    the number of pairs done after each one (and a tap, :func:`tapping_pairs`,
+    shown each pair before that).
     """
+    tap = _TAP.get()
     with scorer:
         done = 0
         for done, (ref, dis) in enumerate(iter_pairs(reference, distorted, frames), start=1):
             scorer.feed(ref, dis)
+            if tap is not None:
+                tap(done - 1, ref, dis)
             if progress is not None:
                 progress(done)
         if done == 0:

@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..errors import DecodeError, InputFileError
-from ._frame import Frame
+from ._frame import SKIPPED, Frame, _Skipped
 
-__all__ = ["ContainerInfo", "count_packets", "decode_frames", "layout_of", "probe"]
+__all__ = [
+    "ContainerInfo",
+    "count_packets",
+    "decode_frames",
+    "decode_sparse",
+    "layout_of",
+    "probe",
+]
 
 #: Semi-planar and packed-chroma formats and the planar layout they convert to losslessly.
 _SEMI_PLANAR: dict[str, str] = {
@@ -334,7 +341,29 @@ def decode_frames(
     return _decode(path, info, threads, allow_corrupt)
 
 
-def _decode(path: str, info: ContainerInfo, threads: bool, allow_corrupt: bool) -> Iterator[Frame]:
+def decode_sparse(
+    path: str | os.PathLike[str],
+    keep: Callable[[int], bool],
+    *,
+    expect: ContainerInfo | None = None,
+    threads: bool = True,
+    allow_corrupt: bool = False,
+) -> Iterator[Frame | _Skipped]:
+    """:func:`decode_frames`, with :data:`~pyvmafneg.io._frame.SKIPPED` in place of each frame
+    whose index ``keep`` rejects: such a frame is decoded (the next ones may need it) and
+    checked as every frame is, but its planes are never converted nor copied into NumPy."""
+    path = os.fspath(path)
+    info = expect or probe(path)
+    return _decode(path, info, threads, allow_corrupt, keep)
+
+
+def _decode(
+    path: str,
+    info: ContainerInfo,
+    threads: bool,
+    allow_corrupt: bool,
+    keep: Callable[[int], bool] | None = None,
+) -> Iterator[Any]:
     import av
 
     container = _open(path)
@@ -369,6 +398,10 @@ def _decode(path: str, info: ContainerInfo, threads: bool, allow_corrupt: bool) 
                     decoded=index,
                 )
             fmt, bits, convert = _frame_layout(frame, info, path, index, path=path, decoded=index)
+            if keep is not None and not keep(index):
+                yield SKIPPED
+                index += 1
+                continue
             if convert is not None:
                 frame = frame.reformat(format=convert)
             yield Frame(_planes(frame, count, bits), bits, fmt)

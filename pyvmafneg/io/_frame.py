@@ -28,6 +28,7 @@ __all__ = [
     "BITDEPTHS",
     "MIN_SIDE",
     "PIXEL_FORMATS",
+    "SKIPPED",
     "ClipChecker",
     "Frame",
     "FrameLike",
@@ -97,6 +98,19 @@ def chroma_shape(height: int, width: int, pixel_format: str) -> tuple[int, int] 
     if fmt == "422":
         return height, (width + 1) // 2
     return height, width
+
+
+class _Skipped:
+    """The type of :data:`SKIPPED`."""
+
+    def __repr__(self) -> str:
+        return "SKIPPED"
+
+
+#: Stands in a sparse reading (:meth:`pyvmafneg.io.VideoSource.frames_where`) for a frame
+#: that was decoded or passed over but never read into NumPy: the scaling and bit-depth
+#: conversion of :func:`~pyvmafneg.io.prepare_pair` pass it on untouched. Never a frame.
+SKIPPED = _Skipped()
 
 
 def _dtype_for(bitdepth: int) -> np.dtype:

@@ -42,7 +42,7 @@ import numpy as np
 
 from .._defaults import DEFAULT_SCALER, SCALERS
 from ..errors import OffsetError, OptionError, ScalerError
-from ._frame import BITDEPTHS, Frame, FrameLike, as_frame
+from ._frame import BITDEPTHS, SKIPPED, Frame, FrameLike, as_frame
 from ._rawyuv import ffmpeg_pix_fmt
 
 __all__ = [
@@ -299,7 +299,8 @@ def scale_frames(
     bitdepth: int | None = None,
     convert_bitdepth: int | None = None,
 ) -> Iterator[Frame]:
-    """Lazily scale every frame of a clip (see :func:`scale_frame`).
+    """Lazily scale every frame of a clip (see :func:`scale_frame`); a
+    :data:`~pyvmafneg.io._frame.SKIPPED` frame passes on untouched.
 
     ``convert_bitdepth`` also converts each frame to that many bits in the
     same libswscale call (None keeps each frame's depth).
@@ -309,6 +310,9 @@ def scale_frames(
         raise ScalerError("scale_frames needs a scaling algorithm; got None", scaler="none")
     scaler = _Scaler(int(width), int(height), scaler_name, check_bitdepth(convert_bitdepth))
     for frame in frames:
+        if frame is SKIPPED:  # a frame a sparse reading passed over: nothing to scale
+            yield frame
+            continue
         yield scaler(as_frame(frame, bitdepth=bitdepth))
 
 
@@ -342,13 +346,17 @@ def convert_frames(
     """Lazily convert every frame of a clip to ``bitdepth`` bits (8, 10, 12 or 16).
 
     libswscale through PyAV, as FFmpeg's ``format`` filter converts
-    limited-range video; frames already at that depth pass unchanged.
+    limited-range video; frames already at that depth (and
+    :data:`~pyvmafneg.io._frame.SKIPPED`) pass unchanged.
     ``source_bitdepth`` says how to read bare ``uint16`` arrays.
     """
     depth = check_bitdepth(bitdepth)
     assert depth is not None
     scaler = None
     for frame in frames:
+        if frame is SKIPPED:  # a frame a sparse reading passed over: nothing to convert
+            yield frame
+            continue
         f = as_frame(frame, bitdepth=source_bitdepth)
         if f.bitdepth == depth:
             yield f

@@ -8,15 +8,15 @@ little-endian (10/12/16-bit, LSB-aligned, as FFmpeg's ``yuv420p10le``).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from .._outputs import atomic_file
 from ..errors import InputFileError, TruncatedInputError
-from ._frame import Frame, chroma_shape, normalize_pixel_format
+from ._frame import SKIPPED, Frame, _Skipped, chroma_shape, normalize_pixel_format
 
 __all__ = [
     "count_frames",
@@ -25,6 +25,7 @@ __all__ = [
     "frame_size",
     "layout_warning",
     "read_yuv",
+    "read_yuv_sparse",
     "write_yuv",
 ]
 
@@ -106,6 +107,23 @@ def read_yuv(
     return _iter_frames(Path(path), n, width, height, fmt, bitdepth, check_range)
 
 
+def read_yuv_sparse(
+    path: str | os.PathLike[str],
+    keep: Callable[[int], bool],
+    width: int,
+    height: int,
+    pixel_format: str = "420",
+    bitdepth: int = 8,
+    *,
+    check_range: bool = True,
+) -> Iterator[Frame | _Skipped]:
+    """:func:`read_yuv`, with :data:`~pyvmafneg.io._frame.SKIPPED` in place of each frame whose
+    index ``keep`` rejects (its bytes passed over unread)."""
+    fmt = normalize_pixel_format(pixel_format)
+    n = count_frames(path, width, height, fmt, bitdepth)
+    return _iter_frames(Path(path), n, width, height, fmt, bitdepth, check_range, keep=keep)
+
+
 def _iter_frames(
     path: Path,
     n: int,
@@ -117,8 +135,10 @@ def _iter_frames(
     *,
     offset: int = 0,
     first_index: int = 0,
-) -> Iterator[Frame]:
-    """Yield ``n`` frames starting ``offset`` bytes into the file (frame ``first_index``)."""
+    keep: Callable[[int], bool] | None = None,
+) -> Iterator[Any]:
+    """Yield ``n`` frames starting ``offset`` bytes into the file (frame ``first_index``;
+    :data:`~pyvmafneg.io._frame.SKIPPED` for those ``keep`` rejects)."""
     dtype = np.dtype(np.uint8) if bitdepth == 8 else np.dtype("<u2")
     cs = chroma_shape(height, width, fmt)
     shapes = [(height, width)] + ([cs, cs] if cs is not None else [])
@@ -126,6 +146,10 @@ def _iter_frames(
     with open(path, "rb") as fh:
         fh.seek(offset)
         for index in range(first_index, first_index + n):
+            if keep is not None and not keep(index):
+                fh.seek(per, os.SEEK_CUR)  # the size was checked when the file was opened
+                yield SKIPPED
+                continue
             buf = _read_exact(fh, per, path, index)
             planes = []
             at = 0

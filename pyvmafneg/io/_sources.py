@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +30,8 @@ from ..errors import (
     RawLayoutWarning,
     SizeMismatchError,
 )
-from ._frame import Frame, normalize_pixel_format
-from ._rawyuv import count_frames, layout_warning, read_yuv
+from ._frame import SKIPPED, Frame, _Skipped, normalize_pixel_format
+from ._rawyuv import count_frames, layout_warning, read_yuv, read_yuv_sparse
 
 __all__ = [
     "VideoSource",
@@ -83,14 +83,33 @@ class VideoSource:
     codec: str = ""
     field_order: str | None = None
     _frames: Iterator[Frame] | None = field(default=None, repr=False)
+    #: Makes the sparse reading of :meth:`frames_where` (None: the frames are filtered).
+    _sparse: Callable[[Callable[[int], bool]], Iterator[Any]] | None = field(
+        default=None, repr=False
+    )
 
     def __iter__(self) -> Iterator[Frame]:
         if self._frames is None:
             raise InputFileError(
                 f"{self.path!r} has already been read once; open it again", path=self.path
             )
-        frames, self._frames = self._frames, None
+        frames, self._frames, self._sparse = self._frames, None, None
         return frames
+
+    def frames_where(self, keep: Callable[[int], bool]) -> Iterator[Frame | _Skipped]:
+        """The frames, with :data:`~pyvmafneg.io._frame.SKIPPED` in place of each frame whose
+        index (0-based) ``keep`` rejects; reads the source as iterating it does (once).
+
+        A rejected frame is never read into NumPy: a container's is decoded (the next
+        frames may need it) but neither converted nor copied, a raw or Y4M file's bytes
+        are passed over. A source that is filtered as it is read (deinterlaced, cropped,
+        converted in frame rate) yields every frame and drops the rejected ones after.
+        """
+        sparse = self._sparse
+        frames = iter(self)
+        if sparse is not None:
+            return sparse(keep)
+        return (f if keep(i) else SKIPPED for i, f in enumerate(frames))
 
     def count_frames(self) -> int | None:
         """``frame_count``, or for a container that does not record it, its packets counted.
@@ -211,11 +230,12 @@ def _open_raw(
         bitdepth=bd,
         frame_count=n,
         _frames=read_yuv(path, width, height, fmt, bd),
+        _sparse=lambda keep: read_yuv_sparse(path, keep, width, height, fmt, bd),
     )
 
 
 def _open_y4m(path: str, interlaced: bool = False) -> VideoSource:
-    from ._y4m import count_y4m_frames, read_y4m, read_y4m_header
+    from ._y4m import count_y4m_frames, read_y4m, read_y4m_header, read_y4m_sparse
 
     info = read_y4m_header(path, interlaced=interlaced)
     n = count_y4m_frames(path, info)
@@ -237,11 +257,12 @@ def _open_y4m(path: str, interlaced: bool = False) -> VideoSource:
         color_range=info.color_range,
         field_order=info.field_order,
         _frames=read_y4m(path, info=info, check_range=True),
+        _sparse=lambda keep: read_y4m_sparse(path, keep, info=info, check_range=True),
     )
 
 
 def _open_container(path: str) -> VideoSource:
-    from ._decode import decode_frames, probe
+    from ._decode import decode_frames, decode_sparse, probe
 
     info = probe(path)
     return VideoSource(
@@ -257,6 +278,7 @@ def _open_container(path: str) -> VideoSource:
         codec=info.codec,
         field_order=info.field_order,
         _frames=decode_frames(path, expect=info),
+        _sparse=lambda keep: decode_sparse(path, keep, expect=info),
     )
 
 

@@ -22,17 +22,17 @@ writes them). Reading holds one frame in memory at a time.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from .._outputs import atomic_file
 from ..errors import InputFileError, OptionError, TruncatedInputError
-from ._frame import Frame, chroma_shape, normalize_pixel_format
+from ._frame import SKIPPED, Frame, _Skipped, chroma_shape, normalize_pixel_format
 
 __all__ = [
     "Y4MInfo",
@@ -40,6 +40,7 @@ __all__ = [
     "is_y4m",
     "read_y4m",
     "read_y4m_header",
+    "read_y4m_sparse",
     "write_y4m",
 ]
 
@@ -338,20 +339,50 @@ def read_y4m(
     return _iter_y4m(Path(path), info, check_range)
 
 
+def read_y4m_sparse(
+    path: str | os.PathLike[str],
+    keep: Callable[[int], bool],
+    *,
+    info: Y4MInfo | None = None,
+    check_range: bool = False,
+) -> Iterator[Frame | _Skipped]:
+    """:func:`read_y4m`, with :data:`~pyvmafneg.io._frame.SKIPPED` in place of each frame whose
+    index ``keep`` rejects (its ``FRAME`` line is read, its samples passed over unread)."""
+    info = info or read_y4m_header(path)
+    return _iter_y4m(Path(path), info, check_range, keep=keep)
+
+
 def _iter_y4m(
-    path: Path, info: Y4MInfo, check_range: bool, *, offset: int = 0, first_index: int = 0
-) -> Iterator[Frame]:
-    """Yield frames from the ``FRAME`` line at ``offset`` (frame ``first_index``) on."""
+    path: Path,
+    info: Y4MInfo,
+    check_range: bool,
+    *,
+    offset: int = 0,
+    first_index: int = 0,
+    keep: Callable[[int], bool] | None = None,
+) -> Iterator[Any]:
+    """Yield frames from the ``FRAME`` line at ``offset`` (frame ``first_index``) on
+    (:data:`~pyvmafneg.io._frame.SKIPPED` for those ``keep`` rejects)."""
     where = repr(os.fspath(path))
     dtype = np.dtype(np.uint8) if info.bitdepth == 8 else np.dtype("<u2")
     shapes = info.plane_shapes()
-    keep = 1 if info.pixel_format == "400" else 3
+    nplanes = 1 if info.pixel_format == "400" else 3
     with open(path, "rb") as fh:
         fh.seek(offset or info.header_size)
         index = first_index
         while True:
             if _frame_line(fh, where, index) is None:
                 return
+            if keep is not None and not keep(index):
+                if fh.tell() + info.frame_size > os.fstat(fh.fileno()).st_size:
+                    raise TruncatedInputError(
+                        f"{where} ends inside frame {index}; the file is truncated or changed "
+                        "while it was read"
+                    )
+                fh.seek(info.frame_size, os.SEEK_CUR)
+                yield SKIPPED
+                index += 1
+                continue
             # A header may claim any size: never ask for more bytes than the file holds.
             left = max(0, os.fstat(fh.fileno()).st_size - fh.tell())
             buf = fh.read(min(info.frame_size, left))
@@ -362,7 +393,7 @@ def _iter_y4m(
                 )
             planes = []
             offset = 0
-            for shape in shapes[:keep]:
+            for shape in shapes[:nplanes]:
                 count = shape[0] * shape[1]
                 plane = np.frombuffer(buf, dtype=dtype, count=count, offset=offset)
                 offset += count * dtype.itemsize

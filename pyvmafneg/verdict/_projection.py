@@ -32,8 +32,15 @@ core: about 5-8 ms in the engine (AVX2), a fifth to a third of what it takes
 to score the pair on one thread; about 30-100 ms in NumPy. The calibration measured
 every frame of clips of up to 48 frames; a longer run is measured on 48 frames
 spread evenly over the frames it scored (:func:`evidence_frames`), so the
-evidence costs at most about 0.3 s at 720p whatever the length (plus decoding
-the frames again).
+evidence costs at most about 0.3 s at 720p whatever the length.
+
+``score --check`` and ``compare`` gather the sums while the pair is scored, from
+the frames as scored (:class:`EvidenceTap`, shown the pairs by
+:func:`pyvmafneg.engines._scaffold.tapping_pairs`), where the frame count is known
+before the run; elsewhere (``check`` given the videos, a run on FFmpeg)
+:func:`measure_projection` reads the videos again, sparsely: the frames it does
+not measure are decoded where the next ones need them, never converted, scaled
+nor read into NumPy. Both give the same numbers.
 """
 
 from __future__ import annotations
@@ -42,17 +49,19 @@ import itertools
 import math
 import os
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .._defaults import DEFAULT_SCALER
+from ..engines._scaffold import tapping_pairs
 from ..engines.native import _kernels as _native
-from ..errors import FrameCountMismatchError, SizeMismatchError
-from ..io._frame import as_frame
-from ..io._prepare import prepare_pair
-from ..io._sources import open_video
+from ..errors import FrameCountMismatchError, SizeMismatchError, VmafNegError
+from ..io._frame import SKIPPED, as_frame
+from ..io._prepare import check_offset, offset_counts, prepare_pair
+from ..io._sources import VideoSource, open_video
 from ._rule import MAX_FRAMES
 
 __all__ = [
@@ -61,11 +70,15 @@ __all__ = [
     "LEVELS",
     "MIN_SIDE",
     "TOP",
+    "EvidenceTap",
     "Projection",
     "band_gains",
     "evidence_frames",
+    "evidence_tap",
     "frame_sums",
+    "gathering",
     "measure_projection",
+    "planned_frames",
 ]
 
 #: Number of band-pass levels (level 0 the finest); a level needs >= MIN_SIDE pixels a side.
@@ -276,6 +289,127 @@ def evidence_frames(scored: Sequence[int] | np.ndarray, most: int = MAX_FRAMES) 
     return [frames[int(i)] for i in picks]
 
 
+def planned_frames(pairs: int | None, subsample: int = 1) -> list[int] | None:
+    """The frames :func:`evidence_frames` will pick of a run of ``pairs`` frame pairs that
+    scores every ``subsample``-th, or None when the count is not known (or not >= 1)."""
+    if pairs is None or pairs < 1 or subsample < 1:
+        return None
+    return evidence_frames(range(0, int(pairs), int(subsample)))
+
+
+class EvidenceTap:
+    """The frame evidence of a run gathered as it is scored, from the frames it scores.
+
+    Shown the run's pairs (:func:`pyvmafneg.engines._scaffold.tapping_pairs`), it sums
+    :func:`frame_sums` of the pairs ``only`` names, in order, as :func:`measure_projection`
+    sums them: the same numbers, with no second reading of the clips. ``only`` is what
+    :func:`evidence_frames` will pick of the run's scored frames (:func:`planned_frames`,
+    from the frame count known before the run); :meth:`projection` checks that guess.
+
+    Parameters
+    ----------
+    only:
+        Indices of the pairs to measure (0-based, after the offset).
+    """
+
+    def __init__(self, only: Sequence[int]) -> None:
+        self.only = [int(i) for i in only]
+        self._wanted = set(self.only)
+        self._last = max(self.only, default=-1)
+        self._sums = np.zeros((LEVELS + 1, 9))
+        self._measured = 0
+        self._size: tuple[int, int] | None = None
+        self._seen = 0
+        self._broken = False
+
+    def __call__(self, index: int, reference: Any, distorted: Any) -> None:
+        """Take pair ``index`` of the run (pairs come in order, from 0, once)."""
+        if self._broken:
+            return
+        if index != self._seen:  # another run, or pairs out of order: not this run's
+            self._broken = True
+            return
+        self._seen += 1
+        if index not in self._wanted:
+            return
+        try:
+            rf, df = as_frame(reference), as_frame(distorted)
+            sums = frame_sums(rf.luma, df.luma, rf.bitdepth) if rf.shape == df.shape else None
+        except (VmafNegError, ValueError, TypeError):
+            sums = None
+        if sums is None:
+            self._broken = True  # measured again from the videos, refused in their words
+            return
+        self._sums += sums
+        self._measured += 1
+        self._size = (rf.width, rf.height)
+
+    def projection(self, scored: Sequence[int] | np.ndarray) -> Projection | None:
+        """The evidence of the run whose scored frames are ``scored`` (``Result.frames``):
+        what :func:`measure_projection` gives for them with ``only=evidence_frames(scored)``;
+        None when this tap did not see those pairs (another count than planned, a run
+        that fed no pairs in this thread)."""
+        if (
+            self._broken
+            or not self.only
+            or self._seen <= self._last
+            or evidence_frames(scored) != self.only
+        ):
+            return None
+        return Projection(self._sums.copy(), self._measured, self._size, pairs=self._last + 1)
+
+
+def evidence_tap(
+    reference: VideoSource,
+    distorted: VideoSource,
+    *,
+    frames: int | None = None,
+    offset: int = 0,
+    subsample: int = 1,
+) -> EvidenceTap | None:
+    """An :class:`EvidenceTap` for a run of two opened videos (:func:`gathering`).
+
+    ``frames``, ``offset`` and ``subsample`` are the run's (as :func:`pyvmafneg.score` takes
+    them). None where the run's frame count cannot be known before it (the recorded counts,
+    or the encode's packets counted for a container that records none) or an input is
+    interlaced (its frame evidence is not gathered).
+    """
+    if {reference.field_order, distorted.field_order} & {"tff", "bff"}:
+        return None
+    pairs = frames
+    if pairs is None:
+        try:
+            counts = offset_counts(offset or 0, reference.frame_count, distorted.frame_count)
+        except VmafNegError:
+            return None  # the run refuses the offset, in its own words
+        pairs = counts[0] if counts[0] is not None else counts[1]
+    if pairs is None:  # Matroska, WebM ... record no count: count packets, not frames decoded
+        pairs = distorted.count_frames()
+        if pairs is not None and offset and offset > 0:
+            pairs -= offset
+    only = planned_frames(pairs, subsample or 1)
+    return None if only is None else EvidenceTap(only)
+
+
+def gathering(tap: EvidenceTap | None) -> AbstractContextManager[Any]:
+    """Show ``tap`` the pairs that runs on this thread score, within the block (nothing for
+    None); see :func:`pyvmafneg.engines._scaffold.tapping_pairs`."""
+    return nullcontext() if tap is None else tapping_pairs(tap)
+
+
+def _sparse(clip: Iterable[Any], wanted: set[int], dropped: int) -> Iterable[Any]:
+    """``clip`` with :data:`~pyvmafneg.io._frame.SKIPPED` in place of the frames whose pair
+    (after the first ``dropped`` frames, which the offset drops) is not ``wanted``. The
+    first pair's frame is kept: pairing reads it to learn the clip's size and depth."""
+
+    def keep(i: int) -> bool:
+        return i == dropped or i - dropped in wanted
+
+    if isinstance(clip, VideoSource):
+        return clip.frames_where(keep)
+    return (f if keep(i) else SKIPPED for i, f in enumerate(clip))
+
+
 def measure_projection(
     reference: Any,
     distorted: Any,
@@ -300,7 +434,10 @@ def measure_projection(
         ``only``).
     only:
         Measure only the pairs of these indices (0-based, after ``offset``), e.g. the
-        frames a subsampled run scored (:func:`evidence_frames`).
+        frames a subsampled run scored (:func:`evidence_frames`). The other frames are
+        read sparsely (:meth:`~pyvmafneg.io.VideoSource.frames_where`): decoded where
+        the next ones need them, never converted, scaled nor read into NumPy (but for the
+        first pair's, read to learn the clips' size).
 
     Raises
     ------
@@ -313,9 +450,16 @@ def measure_projection(
     def opened(clip: Any) -> Any:
         return open_video(clip) if isinstance(clip, (str, os.PathLike)) else clip
 
+    ref_clip, dis_clip = opened(reference), opened(distorted)
+    wanted = None if only is None else {int(i) for i in only}
+    if wanted is not None:
+        # frames not measured are read sparsely: never converted, scaled nor put in NumPy
+        shift = check_offset(offset)
+        ref_clip = _sparse(ref_clip, wanted, max(0, -shift))
+        dis_clip = _sparse(dis_clip, wanted, max(0, shift))
     pair = prepare_pair(
-        opened(reference),
-        opened(distorted),
+        ref_clip,
+        dis_clip,
         scale=scale,
         size=size,
         offset=offset,
@@ -325,7 +469,6 @@ def measure_projection(
     ref_it: Iterable[Any] = pair.reference
     dis_it: Iterable[Any] = pair.distorted
     pairs: Iterable[tuple[Any, Any]] = itertools.zip_longest(ref_it, dis_it, fillvalue=end)
-    wanted = None if only is None else {int(i) for i in only}
     if wanted is not None:
         last = max(wanted, default=-1) + 1
         frames = last if frames is None else int(frames)
@@ -338,7 +481,7 @@ def measure_projection(
     for index, (r, d) in enumerate(pairs):
         counts = [counts[0] + (r is not end), counts[1] + (d is not end)]
         if r is end or d is end or (wanted is not None and index not in wanted):
-            continue
+            continue  # frames read sparsely (SKIPPED) are never wanted
         measured += 1
         rf, df = as_frame(r), as_frame(d)
         if rf.shape != df.shape:
