@@ -287,7 +287,16 @@ def test_real_logs_parse() -> None:
 @given(st.binary(max_size=300))
 def test_log_reader_on_arbitrary_bytes(data: bytes) -> None:
     _check_log(data)
-    for prefix in (b"{", b"[", b"<", b"Frame,vmaf,vmaf_neg\n"):
+    # the byte-order marks of UTF-16 (either order) and UTF-32 take the wide decoders
+    for prefix in (
+        b"{",
+        b"[",
+        b"<",
+        b"Frame,vmaf,vmaf_neg\n",
+        b"\xff\xfe",
+        b"\xfe\xff",
+        b"\xff\xfe\0\0",
+    ):
         _check_log(prefix + data)
 
 

@@ -29,6 +29,7 @@ name and what to do; a log without any VMAF score raises its subclass
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -234,6 +235,15 @@ class LoadedLogs:
 # -- reading ----------------------------------------------------------------
 
 
+#: Byte-order marks of the wide Unicode encodings, the UTF-32 ones first (they start as UTF-16's).
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def read_log(path: str | os.PathLike[str]) -> VmafLog:
     """Read a libvmaf log (JSON, XML or CSV; detected from the content)."""
     name = os.fspath(path)
@@ -249,10 +259,15 @@ def read_log(path: str | os.PathLike[str]) -> VmafLog:
             f"cannot read {name!r}: {exc.strerror or exc}; check that the file is readable "
             "(its permissions) and give the path of the VMAF log"
         ) from None
+    # A log saved again as UTF-16 or UTF-32 (a Windows editor's "Unicode") starts with its BOM.
+    wide = next((enc for bom, enc in _WIDE_BOMS if data.startswith(bom)), None)
     try:
-        if b"\x00" in data[:4096]:
+        if wide is not None:
+            text = data.decode(wide)
+        elif b"\x00" in data[:4096]:
             raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "NUL byte")
-        text = data.decode("utf-8-sig")
+        else:
+            text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise LogFormatError(
             f"{name!r} is binary, not a VMAF log",
