@@ -223,6 +223,8 @@ def _cases(good: dict[str, str]) -> dict[str, tuple[str, str]]:
     del missing["frames"][2]["metrics"]["vmaf_neg"]
     null_score = json.loads(j)
     null_score["frames"][3]["metrics"]["vmaf_neg"] = None
+    c_inf = [line.split(",") for line in c.splitlines()]
+    c_inf[2][c_inf[0].index("vmaf")] = "inf"  # was called "no score (null/NaN)"
     c_lines = c.splitlines()
     return {
         "empty": ("", "is empty"),
@@ -240,6 +242,7 @@ def _cases(good: dict[str, str]) -> dict[str, tuple[str, str]]:
         "bad_value": (json.dumps(bad_value), "frame 1: vmaf is 'high', not a number"),
         "missing_metric": (json.dumps(missing), "frame 2 lacks vmaf_neg"),
         "null_score": (json.dumps(null_score), "has no score (null/NaN) at frame 3"),
+        "inf_score": ("\n".join(map(",".join, c_inf)), "has an infinite score (inf) at frame 1"),
         "no_models": (
             json.dumps({"frames": [{"frameNum": 0, "metrics": {"psnr_y": 40.0}}]}),
             "holds no VMAF model scores",
@@ -263,6 +266,7 @@ CASES = [
     "bad_value",
     "missing_metric",
     "null_score",
+    "inf_score",
     "no_models",
 ]
 

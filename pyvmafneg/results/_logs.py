@@ -782,8 +782,10 @@ def result_from_logs(
     for log, key, role in ((d_log, d_key, "default"), (n_log, n_key, "NEG")):
         bad = np.flatnonzero(~np.isfinite(log.metrics[key]))
         if bad.size:
+            value = float(log.metrics[key][bad[0]])
+            what = "no score (null/NaN)" if math.isnan(value) else f"an infinite score ({value})"
             raise LogFormatError(
-                f"{log.path!r}: the {role} model {key!r} has no score (null/NaN) at frame "
+                f"{log.path!r}: the {role} model {key!r} has {what} at frame "
                 f"{int(log.frames[bad[0]])}; the log cannot be checked"
             )
     d_name, n_name = d_key, n_key
