@@ -398,3 +398,20 @@ def test_compare_csv_naming_an_input_is_refused_before_scoring(
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "--csv" in line and "would destroy it" in line
     assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.parametrize("command", ["score", "compare"])
+def test_a_store_in_a_missing_directory_is_refused_as_a_log_is(
+    command: str, pair: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The store used to make the missing folders (a mistyped path lost every resume).
+    store = tmp_path / "missing" / "s.jsonl"
+    ref = str(pair["ref"])
+    argv = {
+        "score": ["score", "-r", ref, "-d", ref, "--segments", "2", "--workers", "1", "-q"],
+        "compare": ["compare", str(_one_pair_manifest(pair, tmp_path)), "--quiet"],
+    }[command]
+    assert main([*argv, "--store", str(store)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "--store" in line and "does not exist" in line
+    assert not store.parent.exists()

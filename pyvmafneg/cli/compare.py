@@ -213,6 +213,8 @@ def run(args: argparse.Namespace) -> int:
     quality = _targets(args.ladder_quality, "--ladder-quality")
     if args.csv is not None:
         check_output_file(args.csv, "--csv")
+    if args.store is not None:
+        check_output_file(args.store, "--store")
     if args.report is not None:
         check_output_dir(args.report, "--report folder")
     from ..results._intervals import check_bootstrap

@@ -219,6 +219,10 @@ def run(args: argparse.Namespace) -> int:
 
     models = [parse_model(m) for m in args.model] if args.model else None
     refuse_conflicts(args)
+    if args.store is not None:  # a store given by name: its folder must exist, as for a log
+        from .._outputs import check_output_file
+
+        check_output_file(args.store, "--store")
     if args.check:  # the check's interval settings, before anything is scored
         from ..results._intervals import check_bootstrap
 
