@@ -47,6 +47,7 @@ __all__ = [
     "json_ready",
     "json_text",
     "make_output_dir",
+    "real_path",
     "save_figure",
     "write_error",
     "write_file",
@@ -117,6 +118,26 @@ def _empty(path: str | os.PathLike[str], what: str) -> None:
         raise OutputFileError(f"{what} was given as an empty path; give a file name", path="")
 
 
+def real_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` absolute, its symbolic links followed; a link loop is left as it is (no error).
+
+    For telling whether an output is one of the inputs: :meth:`pathlib.Path.resolve`
+    raises on a loop of links (RuntimeError before Python 3.13).
+    """
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
+
+
+def _loops(path: Path) -> bool:
+    try:
+        path.resolve()
+    except (RuntimeError, OSError):
+        return True
+    return False
+
+
 def check_output_file(path: str | os.PathLike[str], what: str = "output") -> Path:
     """Check that the file ``path`` can be created or overwritten; returns it as a Path.
 
@@ -129,6 +150,12 @@ def check_output_file(path: str | os.PathLike[str], what: str = "output") -> Pat
     if out.is_dir():
         raise OutputFileError(
             f"{what} {str(out)!r} is a directory; give a file name inside it", path=str(out)
+        )
+    if out.is_symlink() and not out.exists() and _loops(out):
+        raise OutputFileError(
+            f"{what} {str(out)!r} is a symbolic link that leads back to itself; remove the "
+            "link or choose another path",
+            path=str(out),
         )
     parent = out.parent
     if not parent.is_dir():

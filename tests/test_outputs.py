@@ -415,3 +415,15 @@ def test_a_store_in_a_missing_directory_is_refused_as_a_log_is(
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "--store" in line and "does not exist" in line
     assert not store.parent.exists()
+
+
+def test_an_output_that_is_a_loop_of_links_is_refused(
+    pair: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Comparing it with the inputs (Path.resolve) raised RuntimeError: a traceback.
+    (tmp_path / "a.json").symlink_to("b.json")
+    (tmp_path / "b.json").symlink_to("a.json")
+    ref = str(pair["ref"])
+    assert main(["score", "-r", ref, "-d", ref, "-q", "-o", str(tmp_path / "a.json")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "--output" in line and "symbolic link that leads back to itself" in line

@@ -175,8 +175,7 @@ def _sibling(path: str, suffix: str) -> str:
 def _refuse_inputs_as_outputs(args: argparse.Namespace, path: str) -> Any:
     """The manifest at ``path``, loaded; refuses a --csv file that is one of its inputs
     (the manifest, a video, the store), which writing the CSV would destroy."""
-    from pathlib import Path
-
+    from .._outputs import real_path
     from ..comparison._batch import default_store_path
     from ..comparison._manifest import load_manifest
     from ..errors import OutputFileError
@@ -184,14 +183,14 @@ def _refuse_inputs_as_outputs(args: argparse.Namespace, path: str) -> Any:
     manifest = load_manifest(path)
     if not args.csv:
         return manifest
-    inputs = {Path(manifest.path).resolve(): "the manifest"}
-    inputs[Path(args.store or default_store_path(manifest.path)).resolve()] = "the result store"
+    inputs = {real_path(manifest.path): "the manifest"}
+    inputs[real_path(args.store or default_store_path(manifest.path))] = "the result store"
     for name, clip in manifest.references.items():
-        inputs.setdefault(Path(clip.file).resolve(), f"the video of reference {name!r}")
+        inputs.setdefault(real_path(clip.file), f"the video of reference {name!r}")
     for enc in manifest.encodes:
-        inputs.setdefault(Path(enc.clip.file).resolve(), f"the encode {enc.series} {enc.point}")
+        inputs.setdefault(real_path(enc.clip.file), f"the encode {enc.series} {enc.point}")
     for out in (args.csv, _sibling(args.csv, ".bd"), _sibling(args.csv, ".ladder")):
-        role = inputs.get(Path(out).resolve())
+        role = inputs.get(real_path(out))
         if role is not None:
             raise OutputFileError(
                 f"--csv writes {out!r}, which is {role}; writing there would destroy it: "
