@@ -399,3 +399,29 @@ def test_version_into_a_closed_pipe_ends_quietly() -> None:
     proc.stdout.close()
     assert proc.stderr.read() == b""
     assert proc.wait(timeout=60) == 0
+
+
+def test_out_of_memory_advice_names_only_flags_the_command_has(tmp_path: Path) -> None:
+    # check was told to pass --frames N, a flag only score and explain take.
+    log = tmp_path / "huge.json"
+    with open(log, "wb") as fh:
+        fh.truncate(256 << 20)  # sparse: 256 MiB to read, no disk used
+    script = (
+        "import resource, sys\n"
+        "from pyvmafneg.cli import main\n"
+        "import pyvmafneg.results._logs, pyvmafneg.verdict._check\n"
+        "with open('/proc/self/status') as fh:\n"
+        "    vm = next(int(l.split()[1]) for l in fh if l.startswith('VmSize')) * 1024\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (vm + (64 << 20), resource.RLIM_INFINITY))\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "check", str(log)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "out of memory" in line and "--frames" not in line

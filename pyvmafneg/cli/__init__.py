@@ -170,10 +170,13 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"{where}: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except MemoryError:
-        print(
-            f"{where}: error: out of memory; use fewer or smaller frames (--frames N)",
-            file=sys.stderr,
+        # only commands that take --frames can be told to use it
+        advice = (
+            "use fewer or smaller frames (--frames N)"
+            if hasattr(args, "frames")
+            else ("give smaller inputs or run where more memory is free")
         )
+        print(f"{where}: error: out of memory; {advice}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt as exc:
         if isinstance(exc, _Terminated):
