@@ -425,3 +425,20 @@ def test_out_of_memory_advice_names_only_flags_the_command_has(tmp_path: Path) -
     assert done.returncode == 2, done.stderr
     (line,) = done.stderr.strip().splitlines()
     assert "out of memory" in line and "--frames" not in line
+
+
+def test_a_clip_with_no_frames_left_gets_no_advice_to_pass_frames_0(
+    media: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A reference at 10**9 fps converted to 25 fps keeps none of its frames; the error
+    # advised --frames 0, which the command refuses (and frames=0 from Python).
+    data = (media / "ref.y4m").read_bytes()
+    fast = tmp_path / "fast.y4m"
+    fast.write_bytes(data.replace(b" F25:1 ", b" F1000000000:1 ", 1))
+    ref = str(media / "ref.y4m")
+    assert main(["score", "-r", str(fast), "-d", ref, "-q", "--fps", "25"]) == 2
+    line = _err_line(capsys)
+    assert "reference clip holds no frames" in line and "--frames" not in line
+    with pytest.raises(FrameError) as exc:
+        pyvmafneg.score([], natural_clip("astronaut", frames=2, width=64, height=48))
+    assert "holds no frames" in str(exc.value) and "frames=0" not in str(exc.value)

@@ -403,9 +403,12 @@ def iter_pairs(
         if ref is _END or dis is _END:
             shorter = "reference" if ref is _END else "distorted"
             raise FrameCountMismatchError(
-                f"the {shorter} clip ended after {done} frames but the other goes on",
-                advice="pass {frames} to score the common prefix",
-                options={"frames": done},
+                f"the {shorter} clip ended after {done} frames but the other goes on"
+                if done
+                else f"the {shorter} clip holds no frames but the other does",
+                # no common prefix to score when one clip holds nothing
+                advice="pass {frames} to score the common prefix" if done else "",
+                options={"frames": done} if done else {},
                 reference_frames=done if ref is _END else None,
                 distorted_frames=done if dis is _END else None,
                 common=done,
@@ -415,9 +418,11 @@ def iter_pairs(
         done += 1
     if frames is not None and done < frames:
         raise FrameCountMismatchError(
-            f"{frames} frames were asked for but the clips hold only {done}",
-            advice="pass {frames} or fewer",
-            options={"frames": done},
+            f"{frames} frames were asked for but the clips hold only {done}"
+            if done
+            else f"{frames} frames were asked for but the clips hold none",
+            advice="pass {frames} or fewer" if done else "",
+            options={"frames": done} if done else {},
             reference_frames=done,
             distorted_frames=done,
             common=done,
