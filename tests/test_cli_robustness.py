@@ -442,3 +442,15 @@ def test_a_clip_with_no_frames_left_gets_no_advice_to_pass_frames_0(
     with pytest.raises(FrameError) as exc:
         pyvmafneg.score([], natural_clip("astronaut", frames=2, width=64, height=48))
     assert "holds no frames" in str(exc.value) and "frames=0" not in str(exc.value)
+
+
+def test_a_rate_conversion_of_a_clip_without_a_rate_speaks_no_python(
+    media: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The command line printed the keyword: "fps=25 converts the reference clip's ...".
+    rateless = tmp_path / "rateless.y4m"
+    rateless.write_bytes((media / "ref.y4m").read_bytes().replace(b" F25:1 ", b" ", 1))
+    ref = str(media / "ref.y4m")
+    assert main(["score", "-r", str(rateless), "-d", ref, "-q", "--fps", "25"]) == 2
+    line = _err_line(capsys)
+    assert "does not record one" in line and "fps=" not in line
