@@ -31,12 +31,15 @@ __all__ = [
     "EVIDENCE_KEEP_FLOATS",
     "LEVELS",
     "METRIC_KEYS",
+    "MS_SSIM_KEYS",
+    "MS_SSIM_MIN_SIDE",
     "MetricSettings",
     "adm",
     "available",
     "available_levels",
     "evidence_levels",
     "evidence_sums",
+    "float_ms_ssim",
     "float_ssim",
     "max_gain_limits",
     "motion_sad",
@@ -617,6 +620,70 @@ def float_ssim(
         ffi.cast("double *", out.ctypes.data),
     )
     _check_rc(rc, "SSIM")
+    return out
+
+
+#: What :func:`float_ms_ssim` returns, in order (libvmaf's feature names; the per-scale
+#: means are libvmaf's ``enable_lcs`` outputs).
+MS_SSIM_KEYS: Final[tuple[str, ...]] = (
+    "float_ms_ssim",
+    *(f"float_ms_ssim_{p}_scale{s}" for p in "lcs" for s in range(5)),
+)
+#: Samples a side MS-SSIM needs: its fifth scale (four halvings) keeps the 11-sample window.
+MS_SSIM_MIN_SIDE: Final[int] = 16 * SSIM_WINDOW
+
+
+def check_ms_ssim_size(width: int, height: int) -> None:
+    """Raise :class:`FrameError` when a plane is too small for MS-SSIM's five scales."""
+    if min(width, height) < MS_SSIM_MIN_SIDE:
+        raise FrameError(
+            f"MS-SSIM needs at least {MS_SSIM_MIN_SIDE} samples a side (its fifth scale, "
+            f"halved four times, keeps the {SSIM_WINDOW}-sample window); the plane is "
+            f"{width}x{height}"
+        )
+
+
+def float_ms_ssim(
+    ref: NDArray[np.unsignedinteger],
+    dis: NDArray[np.unsignedinteger],
+    bitdepth: int,
+    simd: str | None = None,
+) -> NDArray[np.float64]:
+    """libvmaf's MS-SSIM of one luma pair: 16 values, in :data:`MS_SSIM_KEYS` order.
+
+    The first is the multi-scale SSIM (about 0..1, 1 for identical planes); then the
+    means of l, c and s at scales 0 (full size) to 4, each in [-1, 1].
+
+    Parameters
+    ----------
+    ref, dis:
+        Luma planes, ``uint8`` for 8-bit, ``uint16`` for 10, 12 or 16-bit, at least
+        :data:`MS_SSIM_MIN_SIDE` samples a side.
+    bitdepth:
+        8, 10, 12 or 16.
+    simd:
+        Kernel level (see :func:`resolve_simd`); every level gives the same values.
+    """
+    ffi, lib = _load()
+    level = LEVELS[resolve_simd(simd)]
+    if int(bitdepth) not in (8, 10, 12, 16):
+        raise FrameError(f"MS-SSIM takes 8, 10, 12 or 16-bit samples, got {bitdepth}")
+    r, rs, d, ds = _pair(ref, dis, bitdepth, 1)
+    h, w = r.shape
+    check_ms_ssim_size(w, h)
+    out = np.full(len(MS_SSIM_KEYS), np.nan, dtype=np.float64)
+    rc = lib.vn_float_ms_ssim(
+        _ptr(ffi, r),
+        _ptr(ffi, d),
+        w,
+        h,
+        rs * r.itemsize,
+        ds * d.itemsize,
+        int(bitdepth),
+        level,
+        ffi.cast("double *", out.ctypes.data),
+    )
+    _check_rc(rc, "MS-SSIM")
     return out
 
 
