@@ -60,8 +60,8 @@ ADM_KEYS: Final[tuple[str, ...]] = (
     *_LIBVMAF_ADM_KEYS,
     *(f"cap_share_scale{s}" for s in range(4)),
 )
-#: What a frame row holds after the motion SAD when PSNR or SSIM are asked for, in order
-#: (libvmaf's feature names; NaN where not computed).
+#: What a frame row holds after the motion SAD when PSNR, SSIM or MS-SSIM are asked for, in
+#: order (libvmaf's feature names; NaN where not computed).
 METRIC_KEYS: Final[tuple[str, ...]] = (
     "psnr_y",
     "psnr_cb",
@@ -73,6 +73,8 @@ METRIC_KEYS: Final[tuple[str, ...]] = (
     "float_ssim_l",
     "float_ssim_c",
     "float_ssim_s",
+    "float_ms_ssim",
+    *(f"float_ms_ssim_{p}_scale{s}" for p in "lcs" for s in range(5)),
 )
 #: Samples a side the SSIM window needs after scaling.
 SSIM_WINDOW: Final[int] = 11
@@ -80,7 +82,7 @@ SSIM_WINDOW: Final[int] = 11
 
 @dataclass(frozen=True)
 class MetricSettings:
-    """A clip's PSNR and SSIM settings, as libvmaf's extractors derive them at start-up.
+    """A clip's PSNR, SSIM and MS-SSIM settings, as libvmaf's extractors derive them at start-up.
 
     Attributes
     ----------
@@ -94,6 +96,8 @@ class MetricSettings:
         Whether float SSIM is computed.
     ssim_scale:
         Its scale: 0 (automatic) or 1..10.
+    ms_ssim:
+        Whether MS-SSIM (with its per-scale means) is computed.
     """
 
     psnr_planes: int = 0
@@ -101,6 +105,7 @@ class MetricSettings:
     psnr_max: tuple[float, float, float] = (60.0, 60.0, 60.0)
     ssim: bool = False
     ssim_scale: int = 0
+    ms_ssim: bool = False
 
 
 _lib: Any = None
@@ -625,10 +630,7 @@ def float_ssim(
 
 #: What :func:`float_ms_ssim` returns, in order (libvmaf's feature names; the per-scale
 #: means are libvmaf's ``enable_lcs`` outputs).
-MS_SSIM_KEYS: Final[tuple[str, ...]] = (
-    "float_ms_ssim",
-    *(f"float_ms_ssim_{p}_scale{s}" for p in "lcs" for s in range(5)),
-)
+MS_SSIM_KEYS: Final[tuple[str, ...]] = METRIC_KEYS[10:]
 #: Samples a side MS-SSIM needs: its fifth scale (four halvings) keeps the 11-sample window.
 MS_SSIM_MIN_SIDE: Final[int] = 16 * SSIM_WINDOW
 
@@ -775,6 +777,7 @@ class FrameKernels:
                 m.psnr_max[i] = metrics.psnr_max[i]
             m.ssim = 1 if metrics.ssim else 0
             m.ssim_scale = metrics.ssim_scale
+            m.ms_ssim = 1 if metrics.ms_ssim else 0
             self._metrics_ptr = m
         self._vif_ptr = self._ffi.cast("const double *", self.vif_limits.ctypes.data)
         self._adm_ptr = self._ffi.cast("const double *", self.adm_limits.ctypes.data)
@@ -995,7 +998,14 @@ class FrameKernels:
             self._level,
             None
             if m is None
-            else (m.psnr_planes, m.psnr_peak_sq, tuple(m.psnr_max), m.ssim, m.ssim_scale),
+            else (
+                m.psnr_planes,
+                m.psnr_peak_sq,
+                tuple(m.psnr_max),
+                m.ssim,
+                m.ssim_scale,
+                m.ms_ssim,
+            ),
             self._layout[0],
             str(self._layout[1]),
             self._layout[2],
@@ -1083,6 +1093,8 @@ class FrameKernels:
                 out[p], out[3 + p], _ = psnr(r, d, bitdepth, m.psnr_peak_sq, m.psnr_max[p])
             if m.ssim:
                 out[6:10] = float_ssim(ref, dis, bitdepth, m.ssim_scale, self.simd)
+            if m.ms_ssim:
+                out[10:] = float_ms_ssim(ref, dis, bitdepth, self.simd)
         if self.adm_limits.size:
             values = adm(ref, dis, bitdepth, self.adm_limits.tolist(), self.lanes, self.simd)
             row[self.adm_slice] = values.ravel()
