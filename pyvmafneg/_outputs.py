@@ -53,6 +53,9 @@ __all__ = [
     "write_file",
 ]
 
+#: How text files write a file name that is not valid in their encoding (bytes a file
+#: system allows, e.g. Latin-1 names on Linux): its own bytes, as the file system has them.
+_TEXT_ERRORS = "surrogateescape"
 #: errno values that mean "no space left" (a full disk or an exhausted quota).
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
 
@@ -314,7 +317,13 @@ def atomic_file(
         raise write_error(exc, out, what) from None
     try:
         mode = "w" if text else "wb"
-        with os.fdopen(fd, mode, encoding=encoding if text else None, newline=newline) as fh:
+        with os.fdopen(
+            fd,
+            mode,
+            encoding=encoding if text else None,
+            errors=_TEXT_ERRORS if text else None,
+            newline=newline,
+        ) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
@@ -347,7 +356,7 @@ def _write_through(
     """Open the pipe or device ``path`` for writing and flush it at the end of the body."""
     try:
         if text:
-            fh: IO[Any] = open(path, "w", encoding=encoding, newline=newline)
+            fh: IO[Any] = open(path, "w", encoding=encoding, errors=_TEXT_ERRORS, newline=newline)
         else:
             fh = open(path, "wb")
     except OSError as exc:

@@ -427,3 +427,25 @@ def test_an_output_that_is_a_loop_of_links_is_refused(
     assert main(["score", "-r", ref, "-d", ref, "-q", "-o", str(tmp_path / "a.json")]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "--output" in line and "symbolic link that leads back to itself" in line
+
+
+def test_file_names_that_are_not_utf8_are_written_and_printed_as_their_bytes(
+    pair: dict[str, Path], tmp_path: Path
+) -> None:
+    # A folder named in Latin-1 (valid on Linux): writing the CSV, then printing the store's
+    # path on a strict UTF-8 stdout, raised UnicodeEncodeError.
+    folder = tmp_path / os.fsdecode(b"caf\xe9")
+    folder.mkdir()
+    manifest = _one_pair_manifest(pair, folder)
+    csv = tmp_path / "rows.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "pyvmafneg", "compare", str(manifest), "--csv", str(csv)]
+        + ["--workers", "1", "--quiet"],
+        capture_output=True,
+        env=dict(os.environ, PYTHONIOENCODING="utf-8"),  # strict, as in a UTF-8 locale
+        timeout=120,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert b"Traceback" not in done.stderr
+    assert os.fsencode(folder) + b"/ref.y4m" in csv.read_bytes()
+    assert os.fsencode(folder) + b"/m.results.jsonl" in done.stdout

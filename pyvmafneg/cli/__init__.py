@@ -119,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     half-written), with exit code 143.
     """
     _hold_standard_streams()
+    _print_file_names_as_they_are()
     with _TerminateAsInterrupt() as term:
         code = _main(argv)
     return EXIT_TERMINATED if term.fired else code
@@ -140,6 +141,14 @@ def _hold_standard_streams() -> None:
                 os.close(null)
             if getattr(sys, name) is None:
                 setattr(sys, name, open(fd, mode, closefd=False))
+
+
+def _print_file_names_as_they_are() -> None:
+    """Let stdout print a file name that is not valid UTF-8 (a Latin-1 name on Linux) as its
+    own bytes, as ``ls`` does, instead of failing with UnicodeEncodeError."""
+    out = sys.stdout
+    if getattr(out, "errors", None) == "strict" and hasattr(out, "reconfigure"):
+        out.reconfigure(errors="surrogateescape")
 
 
 def _main(argv: Sequence[str] | None) -> int:
