@@ -77,5 +77,5 @@ def test_only_runs_naming_libvmaf_go_wholly_to_it(clip) -> None:
     assert pyvmafneg.score(ref, dis, features=["ciede"], backend="libvmaf").engines == {}
     split = split_engines(None, ["psnr", "ms_ssim", "psnr_hvs"])
     assert [s.name for s in split.native_models] == ["vmaf", "vmaf_neg"]
-    assert [f.extractor for f in split.native_features] == ["psnr"]
-    assert [f.extractor for f in split.libvmaf_features] == ["float_ms_ssim", "psnr_hvs"]
+    assert [f.extractor for f in split.native_features] == ["psnr", "float_ms_ssim"]
+    assert [f.extractor for f in split.libvmaf_features] == ["psnr_hvs"]
