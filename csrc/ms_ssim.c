@@ -16,7 +16,8 @@
  *     pow(s_k, g_k), the exponents floats widened to doubles; an infinite product refuses
  *     the frame.
  * The scales' SSIM runs the float SSIM's kernels (csrc/ssim_kernels.inc) at the chosen SIMD
- * level; the decimation is one portable loop.
+ * level, and so does the decimation away from the left and right edges (neighbouring outputs in
+ * vector lanes, each output's taps in the order above); the edges' outputs are computed here.
  */
 #include <math.h>
 #include <stddef.h>
@@ -57,37 +58,41 @@ static inline int mirror(int i, int n)
     return i < 0 ? 0 : (i >= n ? n - 1 : i);
 }
 
-/* Step 3: src (w x h, rows w floats apart) into dst (sw x sh). */
-static void lowpass_decimate(const float *restrict src, int w, int h, float *restrict dst, int sw,
-                             int sh)
+/* Step 3: src (w x h, rows w floats apart) into dst (sw x sh); the outputs whose taps all lie
+ * inside their rows run in the kernel, the others here with mirrored columns. */
+static void lowpass_decimate(const vn_ssim_kernels *kern, const float *restrict src, int w, int h,
+                             float *restrict dst, int sw, int sh)
 {
-    float k[LPF_TAPS][LPF_TAPS];
+    float k[LPF_TAPS * LPF_TAPS];
     for (int v = 0; v < LPF_TAPS; v++)
         for (int u = 0; u < LPF_TAPS; u++)
-            k[v][u] = LPF_QUADRANT[abs(v - LPF_REACH)][abs(u - LPF_REACH)];
+            k[LPF_TAPS * v + u] = LPF_QUADRANT[abs(v - LPF_REACH)][abs(u - LPF_REACH)];
+    /* inside: 2x - 4 >= 0 and 2x + 4 <= w - 1 */
+    const int xa = (LPF_REACH + 1) / 2;
+    int xb = (w - 1 - LPF_REACH) / 2 + 1;
+    if (xb > sw)
+        xb = sw;
+    if (xb < xa)
+        xb = xa;
     for (int y = 0; y < sh; y++) {
         const float *rows[LPF_TAPS];
         for (int v = 0; v < LPF_TAPS; v++)
             rows[v] = src + (size_t)mirror(2 * y - LPF_REACH + v, h) * (size_t)w;
         float *out = dst + (size_t)y * (size_t)sw;
+        kern->lpf(rows, k, xa, xb, out);
         for (int x = 0; x < sw; x++) {
+            if (x == xa)
+                x = xb;
+            if (x >= sw)
+                break;
             const int x0 = 2 * x - LPF_REACH;
             double sum = 0.0;
-            if (x0 >= 0 && x0 + LPF_TAPS <= w) {
-                for (int v = 0; v < LPF_TAPS; v++) {
-                    const float *row = rows[v] + x0;
-                    for (int u = 0; u < LPF_TAPS; u++) {
-                        const float prod = row[u] * k[v][u];
-                        sum += (double)prod;
-                    }
-                }
-            } else {
-                for (int v = 0; v < LPF_TAPS; v++) {
-                    const float *row = rows[v];
-                    for (int u = 0; u < LPF_TAPS; u++) {
-                        const float prod = row[mirror(x0 + u, w)] * k[v][u];
-                        sum += (double)prod;
-                    }
+            for (int v = 0; v < LPF_TAPS; v++) {
+                const float *row = rows[v];
+                const float *kv = k + LPF_TAPS * v;
+                for (int u = 0; u < LPF_TAPS; u++) {
+                    const float prod = row[mirror(x0 + u, w)] * kv[u];
+                    sum += (double)prod;
                 }
             }
             out[x] = (float)sum;
@@ -130,8 +135,8 @@ int vn_float_ms_ssim(const void *ref, const void *dis, int width, int height,
         vn_ssim_row_to_float(dis, width, y, stride_dis, bitdepth, d + (size_t)y * (size_t)width);
     }
     for (int k = 1; k < SCALES; k++) {
-        lowpass_decimate(r + at[k - 1], ws[k - 1], hs[k - 1], r + at[k], ws[k], hs[k]);
-        lowpass_decimate(d + at[k - 1], ws[k - 1], hs[k - 1], d + at[k], ws[k], hs[k]);
+        lowpass_decimate(kt->ssim, r + at[k - 1], ws[k - 1], hs[k - 1], r + at[k], ws[k], hs[k]);
+        lowpass_decimate(kt->ssim, d + at[k - 1], ws[k - 1], hs[k - 1], d + at[k], ws[k], hs[k]);
     }
     double ms = 1.0;
     for (int k = 0; k < SCALES && rc == VN_OK; k++) {

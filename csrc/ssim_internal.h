@@ -36,6 +36,11 @@ typedef struct vn_ssim_kernels {
      * s and l c s as doubles, in pl, pc, ps, pp; sdv is scratch (n floats). */
     void (*stat)(const float *const *mom, int n, float c1, float c2, float c3, float *sdv,
                  double *pl, double *pc, double *ps, double *pp);
+    /* MS-SSIM's low-pass decimation of one output row, away from the plane's left and right
+     * edges: rows[v] (v < 9) is the source row 2y - 4 + v; out[x] for x0 <= x < x1 (every tap
+     * 2x - 4 + u, u < 9, inside the row) is the double sum, rows then columns, of the float
+     * products rows[v][2x - 4 + u] * k[9 v + u], rounded to a float. */
+    void (*lpf)(const float *const *rows, const float *k, int x0, int x1, float *out);
 } vn_ssim_kernels;
 
 /* Step 1 of the float SSIM for row y of a plane (stride in bytes) into dst (w floats): samples

@@ -285,6 +285,23 @@ def test_ms_ssim_kernel_levels_equal_libvmaf_on_noise() -> None:
             assert _kernels.float_ms_ssim(ref, dis, bitdepth, simd).tolist() == want, simd
 
 
+def test_ms_ssim_decimation_tails_equal_portable_and_libvmaf() -> None:
+    """Sixteen consecutive widths: the decimation's vector bodies (eight and four outputs)
+    meet every remainder of the outputs away from the edges, at each scale."""
+    rng = np.random.default_rng(5)
+    for width in range(176, 192):
+        height = 176 + width % 3
+        base = rng.integers(0, 256, (height, width))
+        ref = np.array(base, dtype=np.uint8)
+        dis = np.array(np.clip(base + rng.integers(-20, 21, base.shape), 0, 255), np.uint8)
+        want = _kernels.float_ms_ssim(ref, dis, 8, "c")
+        for simd in LEVELS:
+            assert _kernels.float_ms_ssim(ref, dis, 8, simd).tolist() == want.tolist(), simd
+        frames = [Frame((p,), 8, "400") for p in (ref, dis)]
+        lv = libvmaf_features([frames[0]], [frames[1]], ["ms_ssim:enable_lcs=true"])
+        assert [lv[k][0] for k in MS_SSIM_LCS] == want.tolist(), width
+
+
 @pytest.mark.parametrize(
     ("option", "bitdepth"),
     [
