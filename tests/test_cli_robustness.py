@@ -519,3 +519,46 @@ def test_a_dangling_or_looping_input_link_is_named_as_such(
     with pytest.raises(InputFileError, match="broken symbolic link") as err:
         pyvmafneg.open_video(dangling)
     assert err.value.path == str(dangling)
+
+
+def _gone(pid: int) -> bool:
+    """True when process ``pid`` has ended (a zombie waiting for its reaper counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def test_a_hanging_ffmpeg_is_stopped_with_its_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The version query of a hanging wrapper timed out but left the wrapper's child running."""
+    import time
+
+    from pyvmafneg.engines import _ffmpeg
+    from pyvmafneg.errors import FFmpegError
+
+    script = tmp_path / "ffmpeg"
+    pids = tmp_path / "pids"
+    script.write_text(f"#!/bin/sh\nsleep 60 &\necho $! >> {pids}\nsleep 60\n")
+    script.chmod(0o755)
+
+    def children_stopped() -> None:
+        started = [int(p) for p in pids.read_text().split()]
+        deadline = time.monotonic() + 2.0
+        while not all(_gone(p) for p in started) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert all(_gone(p) for p in started), started
+        pids.unlink()
+
+    begun = time.monotonic()
+    with pytest.raises(FFmpegError, match=r"did not answer within 0.3 s; it was stopped"):
+        _ffmpeg.ffmpeg_version(script, timeout=0.3)
+    assert time.monotonic() - begun < 5
+    children_stopped()
+    monkeypatch.setattr(_ffmpeg, "VERSION_TIMEOUT", 0.3)
+    assert main(["info", "--ffmpeg", str(script)]) == 0
+    out = capsys.readouterr().out
+    assert "did not answer within 0.3 s" in out, out
+    children_stopped()
