@@ -36,6 +36,7 @@ from ...errors import (
     FeatureError,
     FrameError,
     FrameMismatchError,
+    FrameRejectedError,
     LibvmafError,
     LibvmafNotFoundError,
     LogFormatError,
@@ -71,6 +72,13 @@ PIX_FMT = {"420": 1, "422": 2, "444": 3, "400": 4}
 PRESCALED_CHROMA_MODELS = frozenset({"vmaf_v1.0.16_3d0h_2160", "vmaf_v1.0.16_hfr_3d0h_2160"})
 #: Smallest luma size >> chroma subsampling those models are scored at (samples).
 MIN_PRESCALED_CHROMA = 159
+#: Smallest frame side (samples) libvmaf's MS-SSIM accepts: it halves the frame
+#: four times and its 11-tap window must fit the fifth scale.
+MS_SSIM_MIN_SIDE = 176
+#: VMAF v1 models: libvmaf 3.2 refuses frames of 200x200 (and 4:0:0 ones) but
+#: accepts 240x240, 1000x184 and 184x1000; frames of fewer samples than this may be
+#: refused for their size.
+V1_ACCEPTED_AREA = 240 * 240
 #: Chroma subsampling shifts (columns, rows) by pixel format.
 _CHROMA_SHIFT = {"420": (1, 1), "422": (1, 0), "444": (0, 0)}
 
@@ -628,16 +636,61 @@ class Context:
             self._release(ref_pic)
             self._release(dis_pic)
             self.failed = True
-            self.lib.check(
-                rc,
-                "vmaf_read_pictures",
-                f"libvmaf rejected frame {index} ({reference.describe()}); a feature extractor "
-                "of the chosen models does not support this frame (VMAF v1 models need colour "
-                "frames of a few hundred pixels a side), so pick other models or frames",
-            )
+            raise self._rejected(rc, index, reference)
         _count("pictures", -2)  # libvmaf took over both references
         self.frames_read += 1
         return index
+
+    def _rejected(self, rc: int, index: int, frame: Frame) -> FrameRejectedError:
+        """The error for a pair libvmaf refused: what it was computing, and a cause
+        only where one is known to apply to this frame."""
+        models = tuple(
+            dict.fromkeys(
+                [m.spec.version for m in self._models] + [c.model for c in self._collection_specs]
+            )
+        )
+        features = tuple(f.describe() for f in self._features)
+        computing = []
+        if models:
+            computing.append(f"model{'s' if len(models) > 1 else ''} {', '.join(models)}")
+        if features:
+            computing.append(f"feature{'s' if len(features) > 1 else ''} {', '.join(features)}")
+        status = f"{rc} ({os.strerror(-rc)})" if rc < 0 else str(rc)
+        message = (
+            f"libvmaf {self.lib.info.version} refused frame {index} ({frame.describe()}): "
+            f"vmaf_read_pictures() returned {status} while computing " + " and ".join(computing)
+        )
+        known = []
+        v1 = [m for m in models if m.startswith("vmaf_v1")]
+        if v1 and frame.pixel_format == "400":
+            known.append(f"VMAF v1 models ({', '.join(v1)}) need colour frames")
+        elif v1 and frame.width * frame.height < V1_ACCEPTED_AREA:
+            known.append(
+                f"libvmaf refuses VMAF v1 models ({', '.join(v1)}) on small frames "
+                "(200x200 is refused, 240x240 is not)"
+            )
+        side = min(frame.width, frame.height)
+        if side < MS_SSIM_MIN_SIDE and any(f.extractor == "float_ms_ssim" for f in self._features):
+            known.append(
+                f"MS-SSIM needs at least {MS_SSIM_MIN_SIDE} samples a side (the frames have {side})"
+            )
+        advice = "; ".join(known)
+        advice += (", so " if advice else "") + (
+            "pick other models or features, or score larger frames"
+        )
+        return FrameRejectedError(
+            message,
+            advice=advice,
+            function="vmaf_read_pictures",
+            code=rc,
+            index=index,
+            width=frame.width,
+            height=frame.height,
+            pixel_format=frame.pixel_format,
+            bitdepth=frame.bitdepth,
+            models=models,
+            features=features,
+        )
 
     def _setup_pool(self) -> None:
         if not (self.threads > 0 and self.lib.has_picture_pool):
