@@ -29,6 +29,7 @@ __all__ = [
     "FrameError",
     "FrameMismatchError",
     "FrameRejectedError",
+    "FrameSizeLimitError",
     "GainLimitError",
     "InputFileError",
     "LadderError",
@@ -365,6 +366,30 @@ class RawGeometryError(InputFileError):
     """
 
     _facts = {"path": _REQUIRED}
+
+
+class FrameSizeLimitError(InputFileError):
+    """A file declares frames larger than the package decodes (refused before allocating).
+
+    Attributes
+    ----------
+    path:
+        The file (``''`` where none is concerned).
+    width, height:
+        The frame size the file declares, in pixels.
+    max_side:
+        The largest width or height accepted, in pixels.
+    max_area:
+        The bound on ``(width + 128) * (height + 128)`` (exclusive), in samples.
+    """
+
+    _facts = {
+        "path": "",
+        "width": _REQUIRED,
+        "height": _REQUIRED,
+        "max_side": _REQUIRED,
+        "max_area": _REQUIRED,
+    }
 
 
 class TruncatedInputError(InputFileError):

@@ -454,3 +454,35 @@ def test_a_rate_conversion_of_a_clip_without_a_rate_speaks_no_python(
     assert main(["score", "-r", str(rateless), "-d", ref, "-q", "--fps", "25"]) == 2
     line = _err_line(capsys)
     assert "does not record one" in line and "fps=" not in line
+
+
+def test_explain_on_frames_of_two_sizes_advises_no_scale_flag(media: Path, tmp_path: Path) -> None:
+    """explain takes no --scale; its advice used to name it ('score with --scale bicubic')."""
+    from pyvmafneg.engines.reference._explain import explain_frames
+    from pyvmafneg.errors import SizeMismatchError
+    from pyvmafneg.io import open_video
+
+    wide = tmp_path / "wide.y4m"
+    write_y4m(natural_clip("astronaut", frames=2, width=80, height=48), wide)
+    ref = str(media / "ref.y4m")
+    for engine in ("reference", "native"):
+        run = subprocess.run(
+            [sys.executable, "-m", "pyvmafneg", "explain", "-r", ref, "-d", str(wide)]
+            + ["--engine", engine],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 2, run.stderr
+        lines = [line for line in run.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, lines
+        assert "is 64x48 but distorted" in lines[0] and "is 80x48" in lines[0]
+        assert "--scale" not in lines[0] and "Traceback" not in lines[0]
+        assert "ffmpeg -i DIST -vf scale=64:48:flags=bicubic" in lines[0]
+    # From Python, the advice names what a caller of explain_frames can do.
+    with pytest.raises(SizeMismatchError) as err:
+        list(explain_frames(open_video(ref), open_video(wide)))
+    assert err.value.options == {}
+    assert "scale='bicubic'" not in str(err.value)
+    assert "pyvmafneg.io.scale_frames(frames, 64, 48)" in str(err.value)
+    assert (err.value.reference_size, err.value.distorted_size) == ((64, 48), (80, 48))

@@ -358,6 +358,7 @@ def test_a_store_path_naming_another_file_is_refused_and_left_whole(
         (line,) = capsys.readouterr().err.strip().splitlines()
         assert "is not a result store" in line and "--store" in line
     assert {p: p.read_bytes() for p in before} == before
+    assert sorted(tmp_path.glob("*.hashes.json")) == []  # nor a hash cache left beside it
 
 
 def test_a_store_row_too_large_for_the_file_size_limit_is_one_error(tmp_path: Path) -> None:

@@ -21,11 +21,14 @@ from ..errors import (
     FrameCountMismatchError,
     FrameError,
     FrameMismatchError,
+    FrameSizeLimitError,
     SizeMismatchError,
 )
 
 __all__ = [
     "BITDEPTHS",
+    "MAX_FRAME_AREA",
+    "MAX_FRAME_SIDE",
     "MIN_SIDE",
     "PIXEL_FORMATS",
     "SKIPPED",
@@ -33,6 +36,7 @@ __all__ = [
     "Frame",
     "FrameLike",
     "as_frame",
+    "check_frame_size",
     "check_pair",
     "chroma_shape",
     "iter_pairs",
@@ -49,6 +53,48 @@ BITDEPTHS: tuple[int, ...] = (8, 10, 12, 16)
 #: picture and, below 31, shifts by a negative amount (undefined behaviour).
 #: From 33 on every extractor stays inside its buffers.
 MIN_SIDE = 33
+
+#: Largest frame width or height a file may declare, in pixels. FFmpeg's image
+#: allocator (behind PyAV's frames, libswscale and FFmpeg's own Y4M and raw
+#: readers) refuses any picture whose ``(width + 128) * (height + 128)`` reaches
+#: ``2**31 / 8`` (:data:`MAX_FRAME_AREA`), which makes 16384 the largest square
+#: side it takes; the native engine's and libvmaf's ADM take at most 32768 a
+#: side. 8K UHD (7680x4320) is well inside; the largest levels of H.264, HEVC
+#: and AV1 allow about 35.7 million luma samples, 16384 at most a side.
+MAX_FRAME_SIDE = 16384
+#: Exclusive bound on ``(width + 128) * (height + 128)``, as FFmpeg's allocator.
+MAX_FRAME_AREA = 2**31 // 8
+
+
+def check_frame_size(width: int, height: int, where: str = "", *, path: str = "") -> None:
+    """Refuse a declared frame size beyond :data:`MAX_FRAME_SIDE` or :data:`MAX_FRAME_AREA`.
+
+    Called on the size a file's header (or the caller, for raw YUV) declares,
+    before any frame buffer is allocated: a damaged or crafted header must not
+    make the reader ask for gigabytes.
+
+    Raises
+    ------
+    FrameSizeLimitError
+        With ``width``, ``height``, ``max_side``, ``max_area`` and ``path``.
+    """
+    w, h = int(width), int(height)
+    if max(w, h) <= MAX_FRAME_SIDE and (w + 128) * (h + 128) < MAX_FRAME_AREA:
+        return
+    prefix = f"{where}: " if where else ""
+    raise FrameSizeLimitError(
+        f"{prefix}frames of {w}x{h} pixels are larger than pyvmafneg decodes (at most "
+        f"{MAX_FRAME_SIDE} pixels a side and (width + 128) x (height + 128) below "
+        f"{MAX_FRAME_AREA}, as FFmpeg's image allocator); the header is damaged or the "
+        "video is beyond what VMAF is scored on: scale it down first, e.g. "
+        "ffmpeg -i IN -vf scale=7680:-2 OUT.y4m",
+        path=path,
+        width=w,
+        height=h,
+        max_side=MAX_FRAME_SIDE,
+        max_area=MAX_FRAME_AREA,
+    )
+
 
 _FORMAT_ALIASES = {
     "420": "420",

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -25,8 +27,10 @@ from ...errors import BackendUnavailableError, FrameError, OptionError
 from .._integer import ADM_KEYS as _LIBVMAF_ADM_KEYS
 from .._models import GAIN_LIMIT_RANGE
 from .._planes import check_plane_layout
+from ._stamp import source_stamp
 
 __all__ = [
+    "API_VERSION",
     "ENV_SIMD",
     "EVIDENCE_KEEP_FLOATS",
     "LEVELS",
@@ -108,21 +112,73 @@ class MetricSettings:
     ms_ssim: bool = False
 
 
+#: The engine interface this module calls (the C ``VN_API_VERSION``): bumped with it whenever
+#: a kernel's signature, the kernel table or the values a call writes change.
+API_VERSION: Final[int] = 1
+#: The C sources beside the package in a source tree (absent in an installed wheel).
+CSRC: Final[Path] = Path(__file__).resolve().parents[3] / "csrc"
+#: How to rebuild an engine left behind by a change.
+REBUILD: Final[str] = "rebuild it: reinstall the package (pip install -e . in its source tree)"
+
 _lib: Any = None
 _ffi: Any = None
 _import_error: str | None = None
+_stale: bool = False
+
+
+def _stale_reason(ffi: Any, lib: Any) -> str | None:
+    """Why a compiled engine does not match this Python code, or None when it does.
+
+    An engine of another :data:`API_VERSION`, or (in a source tree) built from
+    other sources than the ``csrc/`` beside it, was left unbuilt after a change:
+    its kernels may take other arguments or write other values.
+    """
+    version = getattr(lib, "VN_API_VERSION", None)
+    if version != API_VERSION:
+        return (
+            f"the compiled native engine is stale: it implements interface version "
+            f"{version if version is not None else 'none (older than versioning)'} and this "
+            f"package calls version {API_VERSION}"
+        )
+    if CSRC.is_dir():
+        built = ffi.string(lib.vn_source_stamp()).decode("ascii", "replace")
+        here = source_stamp(CSRC)
+        if built != here:
+            return (
+                f"the compiled native engine is stale: it was built from other C sources "
+                f"(stamp {built or 'none'}) than {str(CSRC)!r} holds (stamp {here})"
+            )
+    return None
 
 
 def _load() -> tuple[Any, Any]:
-    """Return ``(ffi, lib)`` of the compiled engine or raise BackendUnavailableError."""
-    global _lib, _ffi, _import_error
+    """Return ``(ffi, lib)`` of the compiled engine or raise BackendUnavailableError.
+
+    A stale engine (see :func:`_stale_reason`) counts as unavailable; the first
+    load warns (``RuntimeWarning``) naming the fix, since scoring then falls
+    back to libvmaf.
+    """
+    global _lib, _ffi, _import_error, _stale
     if _lib is None and _import_error is None:
         try:
             from . import _engine  # type: ignore[attr-defined]
         except ImportError as exc:
             _import_error = str(exc)
         else:
-            _ffi, _lib = _engine.ffi, _engine.lib
+            reason = _stale_reason(_engine.ffi, _engine.lib)
+            if reason is None:
+                _ffi, _lib = _engine.ffi, _engine.lib
+            else:
+                _import_error, _stale = reason, True
+                warnings.warn(f"{reason}; {REBUILD}", RuntimeWarning, stacklevel=3)
+    if _lib is None and _stale:
+        raise BackendUnavailableError(
+            f"{_import_error}; the native engine is not used",
+            advice=f"{REBUILD}; or score with {{backend}}",
+            options={"backend": "libvmaf"},
+            backend="native",
+            available=("libvmaf", "ffmpeg", "reference"),
+        )
     if _lib is None:
         raise BackendUnavailableError(
             "the native engine is not built in this installation "
