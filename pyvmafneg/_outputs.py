@@ -141,6 +141,27 @@ def _loops(path: Path) -> bool:
     return False
 
 
+def missing(path: str | os.PathLike[str]) -> str:
+    """Why ``path`` cannot be opened though it was named: the words after its name.
+
+    ``'does not exist'``; for a symbolic link whose target is missing, that it
+    is a broken link and the target it names; for a loop of links, that it is
+    a loop and the link it names.
+    """
+    name = os.fspath(path)
+    if not os.path.islink(name):
+        return "does not exist"
+    target = os.readlink(name)
+    full = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(name)), target))
+    shown = repr(target) if full == target else f"{target!r} ({full!r})"
+    if _loops(Path(name)):
+        return f"is a loop of symbolic links: it points to {shown}, which leads back to it"
+    end = os.path.realpath(name)  # the missing end of a chain of links
+    if end != full:
+        shown += f", a link to {end!r}"
+    return f"is a broken symbolic link: it points to {shown}, which does not exist"
+
+
 def check_output_file(path: str | os.PathLike[str], what: str = "output") -> Path:
     """Check that the file ``path`` can be created or overwritten; returns it as a Path.
 

@@ -486,3 +486,36 @@ def test_explain_on_frames_of_two_sizes_advises_no_scale_flag(media: Path, tmp_p
     assert "scale='bicubic'" not in str(err.value)
     assert "pyvmafneg.io.scale_frames(frames, 64, 48)" in str(err.value)
     assert (err.value.reference_size, err.value.distorted_size) == ((64, 48), (80, 48))
+
+
+def test_a_dangling_or_looping_input_link_is_named_as_such(
+    media: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken or looping symbolic link used to be reported as 'does not exist'."""
+    ref = str(media / "ref.y4m")
+    dangling = tmp_path / "dangling.y4m"
+    dangling.symlink_to("gone.y4m")
+    chain = tmp_path / "chain.y4m"
+    chain.symlink_to(dangling)
+    (tmp_path / "loop_a").symlink_to(tmp_path / "loop_b")
+    (tmp_path / "loop_b").symlink_to(tmp_path / "loop_a")
+    gone = str(tmp_path / "gone.y4m")
+    broken = f"is a broken symbolic link: it points to 'gone.y4m' ({gone!r}), which does not"
+    cases = [
+        (["score", "-r", str(dangling), "-d", ref, "-q"], broken),
+        (["check", str(dangling)], broken),
+        (["score", "-r", ref, "-d", ref, "-q", "--model", str(dangling)], broken),
+        (["explain", "-r", ref, "-d", str(chain)], f"a link to {gone!r}, which does not exist"),
+        (
+            ["score", "-r", ref, "-d", str(tmp_path / "loop_a"), "-q"],
+            f"is a loop of symbolic links: it points to {str(tmp_path / 'loop_b')!r}",
+        ),
+    ]
+    for argv, expected in cases:
+        assert main(argv) == 2
+        line = _err_line(capsys)
+        assert expected in line, line
+        assert "does not exist" not in line.replace("which does not exist", "")
+    with pytest.raises(InputFileError, match="broken symbolic link") as err:
+        pyvmafneg.open_video(dangling)
+    assert err.value.path == str(dangling)

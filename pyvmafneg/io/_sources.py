@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._outputs import missing
 from ..errors import (
     FormatMismatchError,
     FrameCountMismatchError,
@@ -164,7 +165,7 @@ def open_video(
     """
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise InputFileError(f"{path!r} does not exist", path=path)
+        raise InputFileError(f"{path!r} {missing(path)}", path=path)
     if os.path.isdir(path):
         raise InputFileError(f"{path!r} is a directory, not a video file", path=path)
     if os.path.getsize(path) == 0:

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from .._defaults import LOG_FORMATS
-from .._outputs import write_file
+from .._outputs import missing, write_file
 from ..errors import LogFormatError, NoVmafScoresError
 from ._result import Result, format_text, pool
 
@@ -249,7 +249,7 @@ def read_log(path: str | os.PathLike[str]) -> VmafLog:
     name = os.fspath(path)
     p = Path(name)
     if not p.exists():
-        raise LogFormatError(f"{name!r} does not exist")
+        raise LogFormatError(f"{name!r} {missing(name)}")
     if p.is_dir():
         raise LogFormatError(f"{name!r} is a directory, not a VMAF log")
     try:
