@@ -1,6 +1,7 @@
-"""PSNR and SSIM in the native pass, one reference for many encodes, compare's scoring.
+"""PSNR, SSIM and MS-SSIM in the native pass, one reference for many encodes, compare's
+scoring.
 
-Three figures, each a ratio measured side by side in one run (rounds
+Four figures, each a ratio measured side by side in one run (rounds
 interleaved, medians; the CPU's SIMD level and the load average recorded):
 
 * **metrics overhead**: native VMAF + NEG with ``psnr`` and ``ssim`` against
@@ -8,6 +9,9 @@ interleaved, medians; the CPU's SIMD level and the load average recorded):
   1.15x the time). Before the engine computed them these features sent the run
   to libvmaf; that run (libvmaf VMAF + NEG + PSNR + SSIM) is timed too, as
   ``libvmaf_ratio``.
+* **MS-SSIM**: ``ms_ssim`` alone (no model) on the native engine against
+  libvmaf's ``float_ms_ssim`` alone, same frames in memory, one thread; every
+  value checked equal as doubles (no goal: the figure is recorded).
 * **score_many**: six x264 encodes of one 1080p source (files on disk),
   ``score_many`` against six separate native runs, the same CPU budget on both
   sides (each separate run uses two threads; ``score_many`` runs the six side
@@ -102,6 +106,44 @@ def test_psnr_ssim_overhead(benchmark, media, size) -> None:
         f"metrics {run.ratio('libvmaf'):.2f}x the native time"
     )
     soft_check(benchmark, overhead <= 1.15, "≤ 1.15× the time of VMAF + NEG alone")
+
+
+@pytest.mark.parametrize("size", list(RUNS))
+def test_ms_ssim_against_libvmaf(benchmark, media, size) -> None:
+    source = media(size)
+    n, rounds = RUNS[size]
+    ref = source.reference[:n]
+    dis = list(itertools.islice(read_yuv(source.dis_yuv, source.width, source.height), n))
+    benchmark.group = f"MS-SSIM alone, {size}"
+    features = ["ms_ssim:enable_lcs=true"]
+    run = interleave(
+        benchmark,
+        lambda: pyvmafneg.score(ref, dis, [], features=features, backend="native", threads=0),
+        {
+            "libvmaf": lambda: pyvmafneg.score(
+                ref, dis, [], features=features, backend="libvmaf", threads=0
+            ),
+        },
+        rounds=rounds,
+    )
+    theirs = run.theirs["libvmaf"]
+    assert run.ours.backend == "native" and len(theirs.features) == 16
+    _same(run.ours, theirs)  # float_ms_ssim and its 15 per-scale means, as doubles
+    _info(
+        benchmark,
+        kind="native-ms-ssim",
+        size=size,
+        frames=n,
+        threads=1,
+        libvmaf_ratio=round(run.ratio("libvmaf"), 3),
+        native_fps=round(n / run.median(), 2),
+        libvmaf_fps=round(n / run.median("libvmaf"), 2),
+    )
+    print(
+        f"{size}: MS-SSIM native {n / run.median():.2f} fps, libvmaf "
+        f"{n / run.median('libvmaf'):.2f} fps: libvmaf takes {run.ratio('libvmaf'):.2f}x the "
+        f"native time (load average {os.getloadavg()[0]:.2f})"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -91,6 +91,12 @@ unsigned vn_cpu_features(void) { return vn_features; }
 
 int vn_simd_level(void) { return vn_best; }
 
+#ifndef VN_SOURCE_STAMP
+#define VN_SOURCE_STAMP ""
+#endif
+
+const char *vn_source_stamp(void) { return VN_SOURCE_STAMP; }
+
 int vn_select(int simd, const vn_kernels **out)
 {
     if (simd < VN_SIMD_BEST || simd > VN_SIMD_AVX512)

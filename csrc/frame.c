@@ -1,4 +1,4 @@
-/* Native engine: one frame's motion SAD, ADM, VIF, PSNR and SSIM in one call (and a batch of frames
+/* Native engine: one frame's motion SAD, ADM, VIF, PSNR, SSIM and MS-SSIM in one call (and a batch of frames
  * in one call), so frames cost one crossing from Python and one release of the interpreter lock. */
 #include <math.h>
 #include <stddef.h>
@@ -8,16 +8,18 @@
 #include "adm.h"
 #include "frame.h"
 #include "motion.h"
+#include "ms_ssim.h"
 #include "psnr.h"
 #include "ssim.h"
 #include "vif.h"
 #include "vn_internal.h"
 
-enum { VN_FRAME_METRICS = 10 };
+enum { VN_FRAME_METRICS = 26 };
 
 int vn_frame_metric_outputs(void) { return VN_FRAME_METRICS; }
 
-/* PSNR of the planes metrics ask for, then float SSIM, into out[0 .. VN_FRAME_METRICS). */
+/* PSNR of the planes metrics ask for, then float SSIM, then MS-SSIM, into
+ * out[0 .. VN_FRAME_METRICS). */
 static int frame_metrics(const vn_metrics *m, const void *ref, const void *dis, int width,
                          int height, ptrdiff_t stride, int bitdepth, int simd,
                          const void *const *chroma, double *out)
@@ -38,9 +40,14 @@ static int frame_metrics(const vn_metrics *m, const void *ref, const void *dis, 
         if (rc != VN_OK)
             return rc;
     }
-    if (m->ssim)
-        return vn_float_ssim(ref, dis, width, height, stride, stride, bitdepth, m->ssim_scale, simd,
-                             out + 6);
+    if (m->ssim) {
+        const int rc = vn_float_ssim(ref, dis, width, height, stride, stride, bitdepth,
+                                     m->ssim_scale, simd, out + 6);
+        if (rc != VN_OK)
+            return rc;
+    }
+    if (m->ms_ssim)
+        return vn_float_ms_ssim(ref, dis, width, height, stride, stride, bitdepth, simd, out + 10);
     return VN_OK;
 }
 

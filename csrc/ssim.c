@@ -61,8 +61,8 @@ static inline int mirror1(int i, int n)
 }
 
 /* Step 1 for row y of a plane (stride in bytes) into dst (w floats). */
-static void row_to_float(const void *src, int w, int y, ptrdiff_t stride, int bitdepth,
-                         float *restrict dst)
+void vn_ssim_row_to_float(const void *src, int w, int y, ptrdiff_t stride, int bitdepth,
+                          float *restrict dst)
 {
     if (bitdepth == 8) {
         const uint8_t *p = (const uint8_t *)src + (size_t)y * (size_t)stride;
@@ -85,7 +85,8 @@ static void box_row(const void *plane, int w, int h, ptrdiff_t stride, int bitde
     const int c = f / 2;
     const int cy = y * f;
     for (int v = 0; v < f; v++)
-        row_to_float(plane, w, mirror1(cy - c + v, h), stride, bitdepth, src + (size_t)v * w);
+        vn_ssim_row_to_float(plane, w, mirror1(cy - c + v, h), stride, bitdepth,
+                             src + (size_t)v * w);
     for (int x = 0; x < sw; x++) {
         const int cx = x * f;
         const int inside = cx >= c && cx < w - c;
@@ -102,44 +103,51 @@ static void box_row(const void *plane, int w, int h, ptrdiff_t stride, int bitde
     }
 }
 
-int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdiff_t stride_ref,
-                  ptrdiff_t stride_dis, int bitdepth, int scale, int simd, double *out)
+/* Where the streaming core gets row y of each plane as floats (step 1 or 2 done). */
+typedef struct ssim_source {
+    /* integer planes: converted (and averaged down when f > 1) into row_r, row_d */
+    const void *ref, *dis;
+    int width, height, bitdepth, f;
+    ptrdiff_t stride_ref, stride_dis;
+    float *row_r, *row_d, *box;
+    /* float planes (ms-ssim's scales): rows read in place, `w` floats apart */
+    const float *fref, *fdis;
+} ssim_source;
+
+static void source_rows(const ssim_source *src, int y, int w, const float **r, const float **d)
 {
-    if (!ref || !dis || !out || width < 1 || height < 1 || scale < 0 || scale > 10 ||
-        (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16) ||
-        !vn_stride_ok(stride_ref, width, bitdepth) || !vn_stride_ok(stride_dis, width, bitdepth) ||
-        (bitdepth > 8 && (((uintptr_t)ref | (uintptr_t)dis) & 1)))
-        return VN_EINVAL;
-    const vn_kernels *kt;
-    int rc = vn_select(simd, &kt);
-    if (rc != VN_OK)
-        return rc;
-    const vn_ssim_kernels *kern = kt->ssim;
-    const int f = scale > 0 ? scale : vn_float_ssim_auto_scale(width, height);
-    int w = width, h = height;
-    if (f > 1) {
-        w = width / f + (width & 1);
-        h = height / f + (height & 1);
-        /* a box must stay within one mirror of the plane */
-        if (f / 2 >= width || f / 2 >= height || (w - 1) * f + f - f / 2 > 2 * width ||
-            (h - 1) * f + f - f / 2 > 2 * height)
-            return VN_EINVAL;
+    if (src->fref) {
+        *r = src->fref + (size_t)y * (size_t)w;
+        *d = src->fdis + (size_t)y * (size_t)w;
+    } else if (src->f > 1) {
+        box_row(src->ref, src->width, src->height, src->stride_ref, src->bitdepth, src->f, y,
+                src->box, src->row_r, w);
+        box_row(src->dis, src->width, src->height, src->stride_dis, src->bitdepth, src->f, y,
+                src->box, src->row_d, w);
+        *r = src->row_r;
+        *d = src->row_d;
+    } else {
+        vn_ssim_row_to_float(src->ref, w, y, src->stride_ref, src->bitdepth, src->row_r);
+        vn_ssim_row_to_float(src->dis, w, y, src->stride_dis, src->bitdepth, src->row_d);
+        *r = src->row_r;
+        *d = src->row_d;
     }
-    if (w < TAPS || h < TAPS)
-        return VN_EINVAL;
+}
+
+/* Steps 3 to 5 on a w x h pair of float planes (w, h >= 11) given row by row by src. */
+static int ssim_stream(const vn_ssim_kernels *kern, const ssim_source *src, int w, int h,
+                       double *out)
+{
     const size_t dw = (size_t)(w - (TAPS - 1));
     const int dh = h - (TAPS - 1);
-    /* the current row of each plane (w floats), the source rows of a box (f rows of the
-     * plane's width each, f > 1 only), the ring of horizontal moments (11 rows of five),
-     * one row of vertical moments, and the statistic's rows */
-    const size_t nrow = 2 * (size_t)w + (f > 1 ? (size_t)f * (size_t)width : 0);
-    float *fbuf = malloc((nrow + (TAPS + 1) * VN_SSIM_MOMENTS * dw + dw) * sizeof(float));
+    /* the ring of horizontal moments (11 rows of five), one row of vertical moments, and
+     * the statistic's rows */
+    float *fbuf = malloc(((TAPS + 1) * VN_SSIM_MOMENTS * dw + dw) * sizeof(float));
     double *lcs = malloc(4 * dw * sizeof(double));
-    rc = VN_ENOMEM;
+    int rc = VN_ENOMEM;
     if (!fbuf || !lcs)
         goto done;
-    float *row_r = fbuf, *row_d = fbuf + w, *box = fbuf + 2 * (size_t)w;
-    float *ring = fbuf + nrow;
+    float *ring = fbuf;
     float *mom = ring + TAPS * VN_SSIM_MOMENTS * dw;
     float *sdv = mom + VN_SSIM_MOMENTS * dw;
     double *pl = lcs, *pc = lcs + dw, *ps = lcs + 2 * dw, *pp = lcs + 3 * dw;
@@ -155,13 +163,8 @@ int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdi
     /* the four sums in position order, as one loop over the positions would add them */
     double sum = 0.0, sum_l = 0.0, sum_c = 0.0, sum_s = 0.0;
     for (int y = 0; y < h; y++) {
-        if (f > 1) {
-            box_row(ref, width, height, stride_ref, bitdepth, f, y, box, row_r, w);
-            box_row(dis, width, height, stride_dis, bitdepth, f, y, box, row_d, w);
-        } else {
-            row_to_float(ref, w, y, stride_ref, bitdepth, row_r);
-            row_to_float(dis, w, y, stride_dis, bitdepth, row_d);
-        }
+        const float *row_r, *row_d;
+        source_rows(src, y, w, &row_r, &row_d);
         float *hrow[VN_SSIM_MOMENTS];
         for (int k = 0; k < VN_SSIM_MOMENTS; k++)
             hrow[k] = ring + ((size_t)(y % TAPS) * VN_SSIM_MOMENTS + (size_t)k) * dw;
@@ -192,5 +195,64 @@ int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdi
 done:
     free(fbuf);
     free(lcs);
+    return rc;
+}
+
+int vn_ssim_float_planes(const float *ref, const float *dis, int w, int h,
+                         const vn_ssim_kernels *kern, double *out)
+{
+    if (!ref || !dis || !kern || !out || w < TAPS || h < TAPS)
+        return VN_EINVAL;
+    ssim_source src = {0};
+    src.fref = ref;
+    src.fdis = dis;
+    return ssim_stream(kern, &src, w, h, out);
+}
+
+int vn_float_ssim(const void *ref, const void *dis, int width, int height, ptrdiff_t stride_ref,
+                  ptrdiff_t stride_dis, int bitdepth, int scale, int simd, double *out)
+{
+    if (!ref || !dis || !out || width < 1 || height < 1 || scale < 0 || scale > 10 ||
+        (bitdepth != 8 && bitdepth != 10 && bitdepth != 12 && bitdepth != 16) ||
+        !vn_stride_ok(stride_ref, width, bitdepth) || !vn_stride_ok(stride_dis, width, bitdepth) ||
+        (bitdepth > 8 && (((uintptr_t)ref | (uintptr_t)dis) & 1)))
+        return VN_EINVAL;
+    const vn_kernels *kt;
+    int rc = vn_select(simd, &kt);
+    if (rc != VN_OK)
+        return rc;
+    const int f = scale > 0 ? scale : vn_float_ssim_auto_scale(width, height);
+    int w = width, h = height;
+    if (f > 1) {
+        w = width / f + (width & 1);
+        h = height / f + (height & 1);
+        /* a box must stay within one mirror of the plane */
+        if (f / 2 >= width || f / 2 >= height || (w - 1) * f + f - f / 2 > 2 * width ||
+            (h - 1) * f + f - f / 2 > 2 * height)
+            return VN_EINVAL;
+    }
+    if (w < TAPS || h < TAPS)
+        return VN_EINVAL;
+    /* the current row of each plane (w floats), and the source rows of a box (f rows of the
+     * plane's width each, f > 1 only) */
+    const size_t nrow = 2 * (size_t)w + (f > 1 ? (size_t)f * (size_t)width : 0);
+    float *rows = malloc(nrow * sizeof(float));
+    if (!rows)
+        return VN_ENOMEM;
+    ssim_source src = {
+        .ref = ref,
+        .dis = dis,
+        .width = width,
+        .height = height,
+        .bitdepth = bitdepth,
+        .f = f,
+        .stride_ref = stride_ref,
+        .stride_dis = stride_dis,
+        .row_r = rows,
+        .row_d = rows + w,
+        .box = rows + 2 * (size_t)w,
+    };
+    rc = ssim_stream(kt->ssim, &src, w, h, out);
+    free(rows);
     return rc;
 }

@@ -10,6 +10,7 @@ the same :class:`~pyvmafneg.errors.SchedulerError` after the same wait.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from .errors import MissingDependencyError, SchedulerError
@@ -49,9 +50,11 @@ def connect_dask(scheduler: str, workers: int) -> tuple[Any, Any]:
             "(or pip install 'dask[distributed]')"
         ) from None
     if scheduler == "local":
+        # silence_logs: its warnings while a stopped run shuts the cluster down (tasks
+        # cancelled, workers killed) would bury the one line the command prints
         cluster = LocalCluster(
             n_workers=max(1, workers), threads_per_worker=1, processes=True,
-            dashboard_address=None,
+            dashboard_address=None, silence_logs=logging.ERROR,
         )  # fmt: skip
         return cluster, Client(cluster)
     try:

@@ -69,6 +69,9 @@ DEMO_OUT = "pyvmafneg-demo"
 DEMO_MAX_FRAMES = 1000
 #: Bootstrap replicates of a clip's intervals (pooled scores and the gap) by default.
 DEFAULT_REPLICATES = 2000
+#: Most bootstrap replicates taken (8 bytes each are held; beyond a million the reported
+#: digits no longer move, and 10**12 would need terabytes).
+MAX_REPLICATES = 1_000_000
 #: Coverage of those intervals by default.
 DEFAULT_INTERVAL_LEVEL = 0.95
 #: Bootstrap replicates of a comparison's BD intervals by default (each recomputes every BD figure).

@@ -47,11 +47,15 @@ __all__ = [
     "json_ready",
     "json_text",
     "make_output_dir",
+    "real_path",
     "save_figure",
     "write_error",
     "write_file",
 ]
 
+#: How text files write a file name that is not valid in their encoding (bytes a file
+#: system allows, e.g. Latin-1 names on Linux): its own bytes, as the file system has them.
+_TEXT_ERRORS = "surrogateescape"
 #: errno values that mean "no space left" (a full disk or an exhausted quota).
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
 
@@ -117,6 +121,47 @@ def _empty(path: str | os.PathLike[str], what: str) -> None:
         raise OutputFileError(f"{what} was given as an empty path; give a file name", path="")
 
 
+def real_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` absolute, its symbolic links followed; a link loop is left as it is (no error).
+
+    For telling whether an output is one of the inputs: :meth:`pathlib.Path.resolve`
+    raises on a loop of links (RuntimeError before Python 3.13).
+    """
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
+
+
+def _loops(path: Path) -> bool:
+    try:
+        path.resolve()
+    except (RuntimeError, OSError):
+        return True
+    return False
+
+
+def missing(path: str | os.PathLike[str]) -> str:
+    """Why ``path`` cannot be opened though it was named: the words after its name.
+
+    ``'does not exist'``; for a symbolic link whose target is missing, that it
+    is a broken link and the target it names; for a loop of links, that it is
+    a loop and the link it names.
+    """
+    name = os.fspath(path)
+    if not os.path.islink(name):
+        return "does not exist"
+    target = os.readlink(name)
+    full = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(name)), target))
+    shown = repr(target) if full == target else f"{target!r} ({full!r})"
+    if _loops(Path(name)):
+        return f"is a loop of symbolic links: it points to {shown}, which leads back to it"
+    end = os.path.realpath(name)  # the missing end of a chain of links
+    if end != full:
+        shown += f", a link to {end!r}"
+    return f"is a broken symbolic link: it points to {shown}, which does not exist"
+
+
 def check_output_file(path: str | os.PathLike[str], what: str = "output") -> Path:
     """Check that the file ``path`` can be created or overwritten; returns it as a Path.
 
@@ -129,6 +174,12 @@ def check_output_file(path: str | os.PathLike[str], what: str = "output") -> Pat
     if out.is_dir():
         raise OutputFileError(
             f"{what} {str(out)!r} is a directory; give a file name inside it", path=str(out)
+        )
+    if out.is_symlink() and not out.exists() and _loops(out):
+        raise OutputFileError(
+            f"{what} {str(out)!r} is a symbolic link that leads back to itself; remove the "
+            "link or choose another path",
+            path=str(out),
         )
     parent = out.parent
     if not parent.is_dir():
@@ -287,7 +338,13 @@ def atomic_file(
         raise write_error(exc, out, what) from None
     try:
         mode = "w" if text else "wb"
-        with os.fdopen(fd, mode, encoding=encoding if text else None, newline=newline) as fh:
+        with os.fdopen(
+            fd,
+            mode,
+            encoding=encoding if text else None,
+            errors=_TEXT_ERRORS if text else None,
+            newline=newline,
+        ) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
@@ -320,7 +377,7 @@ def _write_through(
     """Open the pipe or device ``path`` for writing and flush it at the end of the body."""
     try:
         if text:
-            fh: IO[Any] = open(path, "w", encoding=encoding, newline=newline)
+            fh: IO[Any] = open(path, "w", encoding=encoding, errors=_TEXT_ERRORS, newline=newline)
         else:
             fh = open(path, "wb")
     except OSError as exc:

@@ -150,10 +150,13 @@ def score(
         }
         extra = sorted(k for k, v in given.items() if v is not None)
         if extra:
+            named = " and ".join(f"{{{k}}}" for k in extra)
             raise OptionError(
-                f"{', '.join(extra)} apply to scoring in segments",
-                advice="give {segments} or {segment_frames} as well",
-                options={"segments": ..., "segment_frames": ...},
+                "options of scoring in segments were given without segments",
+                advice=f"{named} appl{'ies' if len(extra) == 1 else 'y'} to scoring in "
+                "segments: give {segments} or {segment_frames} as well, or leave "
+                f"{'it' if len(extra) == 1 else 'them'} out",
+                options={**dict.fromkeys(extra, ...), "segments": ..., "segment_frames": ...},
             )
         from .engines._registry import score as score_one_pass
         from .errors import FrameCountMismatchError

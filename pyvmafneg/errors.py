@@ -28,6 +28,8 @@ __all__ = [
     "FrameCountMismatchError",
     "FrameError",
     "FrameMismatchError",
+    "FrameRejectedError",
+    "FrameSizeLimitError",
     "GainLimitError",
     "InputFileError",
     "LadderError",
@@ -194,6 +196,45 @@ class FrameError(VmafNegError, ValueError):
     """A frame is malformed: wrong dtype, shape, plane layout or sample range."""
 
 
+class FrameRejectedError(LibvmafError, FrameError):
+    """libvmaf refused a frame pair: an extractor it runs does not accept this frame.
+
+    libvmaf does not say which extractor refused; the error names every model and
+    feature libvmaf was computing, and a likely cause only where one is known to
+    apply (VMAF v1 models, MS-SSIM under its smallest size).
+
+    Attributes
+    ----------
+    function, code:
+        As for :class:`LibvmafError` (``vmaf_read_pictures`` and its status).
+    index:
+        Index of the refused frame pair in the clip (0-based).
+    width, height:
+        Luma size of the frames (samples).
+    pixel_format:
+        ``'420'``, ``'422'``, ``'444'`` or ``'400'``.
+    bitdepth:
+        Bits per sample.
+    models:
+        Versions (or JSON file stems) of the models libvmaf was scoring.
+    features:
+        The extra feature extractors libvmaf was running, as given
+        (``'cambi:full_ref=true'``).
+    """
+
+    _facts = {
+        "function": "",
+        "code": 0,
+        "index": 0,
+        "width": 0,
+        "height": 0,
+        "pixel_format": "",
+        "bitdepth": 0,
+        "models": (),
+        "features": (),
+    }
+
+
 class UnstableWidthError(FrameError):
     """Frames are at a width where libvmaf's vectorised ADM code reads past each row.
 
@@ -325,6 +366,30 @@ class RawGeometryError(InputFileError):
     """
 
     _facts = {"path": _REQUIRED}
+
+
+class FrameSizeLimitError(InputFileError):
+    """A file declares frames larger than the package decodes (refused before allocating).
+
+    Attributes
+    ----------
+    path:
+        The file (``''`` where none is concerned).
+    width, height:
+        The frame size the file declares, in pixels.
+    max_side:
+        The largest width or height accepted, in pixels.
+    max_area:
+        The bound on ``(width + 128) * (height + 128)`` (exclusive), in samples.
+    """
+
+    _facts = {
+        "path": "",
+        "width": _REQUIRED,
+        "height": _REQUIRED,
+        "max_side": _REQUIRED,
+        "max_area": _REQUIRED,
+    }
 
 
 class TruncatedInputError(InputFileError):

@@ -72,7 +72,13 @@ def test_level_and_replicates(scored) -> None:  # type: ignore[no-untyped-def]
     assert report.to_text().count("80% intervals of the means") == 1
     narrow, wide = report.intervals["gap"], check(result, level=0.99).intervals["gap"]
     assert wide.low <= narrow.low and narrow.high <= wide.high
-    for bad in ({"level": 1.0}, {"level": 0.0}, {"level": True}, {"replicates": 99}):
+    for bad in (
+        {"level": 1.0},
+        {"level": 0.0},
+        {"level": True},
+        {"replicates": 99},
+        {"replicates": 10**12},
+    ):
         with pytest.raises(OptionError):
             check(result, **bad)  # type: ignore[arg-type]
 

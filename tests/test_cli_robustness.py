@@ -7,6 +7,7 @@ wasted on an unwritable output) and holds the message and exit code.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -366,3 +367,198 @@ def test_no_frame_pairs_left_is_a_frame_error(
     assert "no frame pairs to score" in line and "flush" not in line
     with pytest.raises(FrameError, match="no frame pairs to score"):
         pyvmafneg.score([], [])
+
+
+def test_a_closed_stdout_is_held_on_the_null_device(media: Path, tmp_path: Path) -> None:
+    # `pyvmafneg score ... >&-`: sys.stdout was None (an AttributeError traceback at the
+    # end), and the log being written could take descriptor 1.
+    ref = str(media / "ref.y4m")
+    log = tmp_path / "log.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "pyvmafneg", "score", "-r", ref, "-d", ref, "-q", "-o", str(log)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(1),
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(json.loads(log.read_text())["frames"]) == 3
+
+
+def test_version_into_a_closed_pipe_ends_quietly() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pyvmafneg", "--version"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    assert proc.stderr.read() == b""
+    assert proc.wait(timeout=60) == 0
+
+
+def test_out_of_memory_advice_names_only_flags_the_command_has(tmp_path: Path) -> None:
+    # check was told to pass --frames N, a flag only score and explain take.
+    log = tmp_path / "huge.json"
+    with open(log, "wb") as fh:
+        fh.truncate(256 << 20)  # sparse: 256 MiB to read, no disk used
+    script = (
+        "import resource, sys\n"
+        "from pyvmafneg.cli import main\n"
+        "import pyvmafneg.results._logs, pyvmafneg.verdict._check\n"
+        "with open('/proc/self/status') as fh:\n"
+        "    vm = next(int(l.split()[1]) for l in fh if l.startswith('VmSize')) * 1024\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (vm + (64 << 20), resource.RLIM_INFINITY))\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "check", str(log)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "out of memory" in line and "--frames" not in line
+
+
+def test_a_clip_with_no_frames_left_gets_no_advice_to_pass_frames_0(
+    media: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A reference at 10**9 fps converted to 25 fps keeps none of its frames; the error
+    # advised --frames 0, which the command refuses (and frames=0 from Python).
+    data = (media / "ref.y4m").read_bytes()
+    fast = tmp_path / "fast.y4m"
+    fast.write_bytes(data.replace(b" F25:1 ", b" F1000000000:1 ", 1))
+    ref = str(media / "ref.y4m")
+    assert main(["score", "-r", str(fast), "-d", ref, "-q", "--fps", "25"]) == 2
+    line = _err_line(capsys)
+    assert "reference clip holds no frames" in line and "--frames" not in line
+    with pytest.raises(FrameError) as exc:
+        pyvmafneg.score([], natural_clip("astronaut", frames=2, width=64, height=48))
+    assert "holds no frames" in str(exc.value) and "frames=0" not in str(exc.value)
+
+
+def test_a_rate_conversion_of_a_clip_without_a_rate_speaks_no_python(
+    media: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The command line printed the keyword: "fps=25 converts the reference clip's ...".
+    rateless = tmp_path / "rateless.y4m"
+    rateless.write_bytes((media / "ref.y4m").read_bytes().replace(b" F25:1 ", b" ", 1))
+    ref = str(media / "ref.y4m")
+    assert main(["score", "-r", str(rateless), "-d", ref, "-q", "--fps", "25"]) == 2
+    line = _err_line(capsys)
+    assert "does not record one" in line and "fps=" not in line
+
+
+def test_explain_on_frames_of_two_sizes_advises_no_scale_flag(media: Path, tmp_path: Path) -> None:
+    """explain takes no --scale; its advice used to name it ('score with --scale bicubic')."""
+    from pyvmafneg.engines.reference._explain import explain_frames
+    from pyvmafneg.errors import SizeMismatchError
+    from pyvmafneg.io import open_video
+
+    wide = tmp_path / "wide.y4m"
+    write_y4m(natural_clip("astronaut", frames=2, width=80, height=48), wide)
+    ref = str(media / "ref.y4m")
+    for engine in ("reference", "native"):
+        run = subprocess.run(
+            [sys.executable, "-m", "pyvmafneg", "explain", "-r", ref, "-d", str(wide)]
+            + ["--engine", engine],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 2, run.stderr
+        lines = [line for line in run.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, lines
+        assert "is 64x48 but distorted" in lines[0] and "is 80x48" in lines[0]
+        assert "--scale" not in lines[0] and "Traceback" not in lines[0]
+        assert "ffmpeg -i DIST -vf scale=64:48:flags=bicubic" in lines[0]
+    # From Python, the advice names what a caller of explain_frames can do.
+    with pytest.raises(SizeMismatchError) as err:
+        list(explain_frames(open_video(ref), open_video(wide)))
+    assert err.value.options == {}
+    assert "scale='bicubic'" not in str(err.value)
+    assert "pyvmafneg.io.scale_frames(frames, 64, 48)" in str(err.value)
+    assert (err.value.reference_size, err.value.distorted_size) == ((64, 48), (80, 48))
+
+
+def test_a_dangling_or_looping_input_link_is_named_as_such(
+    media: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken or looping symbolic link used to be reported as 'does not exist'."""
+    ref = str(media / "ref.y4m")
+    dangling = tmp_path / "dangling.y4m"
+    dangling.symlink_to("gone.y4m")
+    chain = tmp_path / "chain.y4m"
+    chain.symlink_to(dangling)
+    (tmp_path / "loop_a").symlink_to(tmp_path / "loop_b")
+    (tmp_path / "loop_b").symlink_to(tmp_path / "loop_a")
+    gone = str(tmp_path / "gone.y4m")
+    broken = f"is a broken symbolic link: it points to 'gone.y4m' ({gone!r}), which does not"
+    cases = [
+        (["score", "-r", str(dangling), "-d", ref, "-q"], broken),
+        (["check", str(dangling)], broken),
+        (["score", "-r", ref, "-d", ref, "-q", "--model", str(dangling)], broken),
+        (["explain", "-r", ref, "-d", str(chain)], f"a link to {gone!r}, which does not exist"),
+        (
+            ["score", "-r", ref, "-d", str(tmp_path / "loop_a"), "-q"],
+            f"is a loop of symbolic links: it points to {str(tmp_path / 'loop_b')!r}",
+        ),
+    ]
+    for argv, expected in cases:
+        assert main(argv) == 2
+        line = _err_line(capsys)
+        assert expected in line, line
+        assert "does not exist" not in line.replace("which does not exist", "")
+    with pytest.raises(InputFileError, match="broken symbolic link") as err:
+        pyvmafneg.open_video(dangling)
+    assert err.value.path == str(dangling)
+
+
+def _gone(pid: int) -> bool:
+    """True when process ``pid`` has ended (a zombie waiting for its reaper counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def test_a_hanging_ffmpeg_is_stopped_with_its_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The version query of a hanging wrapper timed out but left the wrapper's child running."""
+    import time
+
+    from pyvmafneg.engines import _ffmpeg
+    from pyvmafneg.errors import FFmpegError
+
+    script = tmp_path / "ffmpeg"
+    pids = tmp_path / "pids"
+    script.write_text(f"#!/bin/sh\nsleep 60 &\necho $! >> {pids}\nsleep 60\n")
+    script.chmod(0o755)
+
+    def children_stopped() -> None:
+        started = [int(p) for p in pids.read_text().split()]
+        deadline = time.monotonic() + 2.0
+        while not all(_gone(p) for p in started) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert all(_gone(p) for p in started), started
+        pids.unlink()
+
+    begun = time.monotonic()
+    with pytest.raises(FFmpegError, match=r"did not answer within 0.3 s; it was stopped"):
+        _ffmpeg.ffmpeg_version(script, timeout=0.3)
+    assert time.monotonic() - begun < 5
+    children_stopped()
+    monkeypatch.setattr(_ffmpeg, "VERSION_TIMEOUT", 0.3)
+    assert main(["info", "--ffmpeg", str(script)]) == 0
+    out = capsys.readouterr().out
+    assert "did not answer within 0.3 s" in out, out
+    children_stopped()

@@ -18,6 +18,7 @@ from pyvmafneg import (
     VmafNegError,
 )
 from pyvmafneg.demo._clips import natural_clip
+from pyvmafneg.errors import FrameRejectedError
 from pyvmafneg.io._frame import Frame
 from pyvmafneg.io._rawyuv import read_yuv, write_yuv
 
@@ -159,10 +160,66 @@ def test_feed_after_close(pair):
 def test_libvmaf_return_code_becomes_libvmaf_error():
     """A real non-zero libvmaf status: VMAF v1 (speed_chroma) refuses a gray frame."""
     gray = natural_clip("camera", frames=2, width=96, height=64, pixel_format="400")
-    with pytest.raises(LibvmafError, match=r"vmaf_read_pictures\(\) failed with -22") as info:
+    with pytest.raises(FrameRejectedError, match=r"vmaf_read_pictures\(\) returned -22") as info:
         pyvmafneg.score(gray, gray, ["vmaf_v1.0.16_3d0h"], threads=0, backend="libvmaf")
-    assert info.value.code == -22
-    assert "pick other models" in str(info.value)
+    error = info.value
+    assert isinstance(error, LibvmafError) and isinstance(error, FrameError)
+    assert (error.code, error.function) == (-22, "vmaf_read_pictures")
+    assert (error.width, error.height, error.pixel_format, error.bitdepth) == (96, 64, "400", 8)
+    assert (error.index, error.models, error.features) == (0, ("vmaf_v1.0.16_3d0h",), ())
+    # the v1 hint applies here: the run has a v1 model and the frames are 4:0:0
+    assert "VMAF v1 models (vmaf_v1.0.16_3d0h) need colour frames" in error.advice
+    assert "pick other models" in str(error)
+
+
+def test_small_colour_frames_for_v1_models_get_the_v1_hint():
+    clip = natural_clip("coffee", frames=1, width=200, height=200)
+    with pytest.raises(FrameRejectedError) as info:
+        pyvmafneg.score(clip, clip, ["vmaf_v1.0.16_3d0h"], threads=0, backend="libvmaf")
+    error = info.value
+    assert error.code == -22 and (error.width, error.height) == (200, 200)
+    assert error.models == ("vmaf_v1.0.16_3d0h",) and error.features == ()
+    assert "refuses VMAF v1 models (vmaf_v1.0.16_3d0h) on small frames" in error.advice
+    assert "colour" not in error.advice
+
+
+def test_small_frames_for_libvmaf_ms_ssim_name_what_was_asked():
+    """libvmaf's MS-SSIM refuses a 175-sample side: no v1 model, so no v1 hint."""
+    clip = natural_clip("coffee", frames=1, width=175, height=176)
+    with pytest.raises(FrameRejectedError) as info:
+        pyvmafneg.score(clip, clip, features=["ms_ssim"], threads=0, backend="libvmaf")
+    error = info.value
+    assert (error.width, error.height, error.pixel_format, error.index) == (175, 176, "420", 0)
+    assert error.models == ("vmaf_v0.6.1", "vmaf_v0.6.1neg")
+    assert error.features == ("float_ms_ssim",)
+    assert error.code != 0 and error.function == "vmaf_read_pictures"
+    assert f"returned {error.code}" in error.message
+    assert "175x176 420 8-bit" in error.message and "float_ms_ssim" in error.message
+    assert "MS-SSIM needs at least 176 samples a side (the frames have 175)" in error.advice
+    assert "VMAF v1" not in str(error) and "colour" not in str(error)
+    assert "--" not in str(error)  # library messages name no command-line flags
+
+
+@pytest.mark.parametrize("backend", [None, "libvmaf"])
+def test_cambi_refusing_a_frame_names_cambi_and_the_size(backend):
+    """CAMBI refuses 177x181 frames (-22), in a shared run as in a libvmaf-only one."""
+    clip = natural_clip("coffee", frames=1, width=177, height=181)
+    with pytest.raises(FrameRejectedError) as info:
+        pyvmafneg.score(clip, clip, features=["psnr", "cambi"], threads=0, backend=backend)
+    error = info.value
+    assert error.code == -22 and error.function == "vmaf_read_pictures"
+    assert (error.width, error.height, error.bitdepth) == (177, 181, 8)
+    # the shared run leaves the models and PSNR to the native engine: libvmaf ran CAMBI only
+    want = (
+        ((), ("cambi",))
+        if backend is None
+        else (("vmaf_v0.6.1", "vmaf_v0.6.1neg"), ("psnr", "cambi"))
+    )
+    assert (error.models, error.features) == want
+    assert "returned -22 (Invalid argument)" in error.message
+    assert "177x181 420 8-bit" in error.message and "cambi" in error.message
+    assert "VMAF v1" not in str(error) and "MS-SSIM" not in str(error)
+    assert "--" not in str(error)
 
 
 def test_clip_length_mismatch(pair):

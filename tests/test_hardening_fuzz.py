@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 import pyvmafneg
 from pyvmafneg.demo._clips import map_frames, natural_clip
-from pyvmafneg.errors import TruncatedInputError, VmafNegError
+from pyvmafneg.errors import FrameSizeLimitError, TruncatedInputError, VmafNegError
 from pyvmafneg.io._frame import BITDEPTHS, PIXEL_FORMATS
 from pyvmafneg.io._sources import open_video
 from pyvmafneg.io._y4m import Y4MInfo, parse_header, read_y4m, write_y4m
@@ -230,13 +230,18 @@ def test_y4m_reader_on_mutated_files(data: st.DataObject) -> None:
 
 
 def test_y4m_header_claiming_a_huge_frame_is_refused_without_allocating_it() -> None:
-    """A header can claim terabytes per frame; the reader must not try to allocate them."""
+    """A header can claim terabytes per frame; the reader refuses the size before reading."""
     path = _scratch("huge.y4m", b"YUV4MPEG2 W10000000 H10000000\nFRAME\nabc")
-    with pytest.raises(TruncatedInputError, match="ends inside frame 0") as err:
+    with pytest.raises(FrameSizeLimitError, match="10000000x10000000") as err:
         list(read_y4m(path))
-    assert "truncated" in str(err.value)
-    with pytest.raises(TruncatedInputError, match="ends inside frame 0"):
+    assert (err.value.width, err.value.height) == (10_000_000, 10_000_000)
+    with pytest.raises(FrameSizeLimitError):
         open_video(path)
+    # Within the limit, a header claiming more than the file holds is a truncation.
+    path = _scratch("long.y4m", b"YUV4MPEG2 W8000 H4000\nFRAME\nabc")
+    with pytest.raises(TruncatedInputError, match="ends inside frame 0") as trunc:
+        list(read_y4m(path))
+    assert "truncated" in str(trunc.value)
 
 
 # -- logs -----------------------------------------------------------------------------
@@ -287,7 +292,16 @@ def test_real_logs_parse() -> None:
 @given(st.binary(max_size=300))
 def test_log_reader_on_arbitrary_bytes(data: bytes) -> None:
     _check_log(data)
-    for prefix in (b"{", b"[", b"<", b"Frame,vmaf,vmaf_neg\n"):
+    # the byte-order marks of UTF-16 (either order) and UTF-32 take the wide decoders
+    for prefix in (
+        b"{",
+        b"[",
+        b"<",
+        b"Frame,vmaf,vmaf_neg\n",
+        b"\xff\xfe",
+        b"\xfe\xff",
+        b"\xff\xfe\0\0",
+    ):
         _check_log(prefix + data)
 
 

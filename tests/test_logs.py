@@ -87,6 +87,25 @@ def test_our_logs_round_trip(tmp_path: Path, pair: tuple[Path, Path], fmt: str) 
         assert np.max(np.abs(back.result[key] - result[key])) <= HALF_UNIT, key
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_libvmaf_logs_saved_again_as_wide_unicode_read_alike(
+    tmp_path: Path, pair: tuple[Path, Path], encoding: str
+) -> None:
+    # A log saved again by a Windows editor as "Unicode" was called binary, not a VMAF log.
+    _, logs = _libvmaf_logs(pair, tmp_path)
+    for fmt, path in logs.items():
+        text = path.read_text(encoding="utf-8")
+        bom = "\ufeff" if encoding == "utf-16-be" else ""  # the others write their own
+        wide = tmp_path / f"wide.{fmt}"
+        wide.write_bytes((bom + text).encode(encoding))
+        back, original = read_log(wide), read_log(path)
+        assert back.model_keys == original.model_keys == ["vmaf", "vmaf_neg"]
+        assert np.array_equal(back.frames, original.frames)
+        assert back.metrics.keys() == original.metrics.keys()
+        for key, values in original.metrics.items():
+            assert np.array_equal(back.metrics[key], values), (fmt, key)
+
+
 def test_our_logs_record_clipping_and_roles(tmp_path: Path, pair: tuple[Path, Path]) -> None:
     models = [ModelSpec("vmaf_v0.6.1", name="plain"), ModelSpec("vmaf_v0.6.1neg", name="capped")]
     result, _ = _libvmaf_logs(pair, tmp_path, models=models)
@@ -204,6 +223,8 @@ def _cases(good: dict[str, str]) -> dict[str, tuple[str, str]]:
     del missing["frames"][2]["metrics"]["vmaf_neg"]
     null_score = json.loads(j)
     null_score["frames"][3]["metrics"]["vmaf_neg"] = None
+    c_inf = [line.split(",") for line in c.splitlines()]
+    c_inf[2][c_inf[0].index("vmaf")] = "inf"  # was called "no score (null/NaN)"
     c_lines = c.splitlines()
     return {
         "empty": ("", "is empty"),
@@ -221,6 +242,7 @@ def _cases(good: dict[str, str]) -> dict[str, tuple[str, str]]:
         "bad_value": (json.dumps(bad_value), "frame 1: vmaf is 'high', not a number"),
         "missing_metric": (json.dumps(missing), "frame 2 lacks vmaf_neg"),
         "null_score": (json.dumps(null_score), "has no score (null/NaN) at frame 3"),
+        "inf_score": ("\n".join(map(",".join, c_inf)), "has an infinite score (inf) at frame 1"),
         "no_models": (
             json.dumps({"frames": [{"frameNum": 0, "metrics": {"psnr_y": 40.0}}]}),
             "holds no VMAF model scores",
@@ -244,6 +266,7 @@ CASES = [
     "bad_value",
     "missing_metric",
     "null_score",
+    "inf_score",
     "no_models",
 ]
 

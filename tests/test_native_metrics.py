@@ -1,9 +1,10 @@
-"""PSNR and float SSIM in the native pass against libvmaf 3.2.0's extractors, as doubles.
+"""PSNR, float SSIM and MS-SSIM in the native pass against libvmaf 3.2.0's extractors, as
+doubles.
 
-libvmaf's ``psnr`` and ``float_ssim`` run through the binding at test time on the
-same frames; the engine's values must be the same doubles at every bit depth,
-kernel level, option and frame size tried (odd sizes, automatic and explicit
-SSIM scales), on the calling thread and on worker threads.
+libvmaf's ``psnr``, ``float_ssim`` and ``float_ms_ssim`` run through the binding at test
+time on the same frames; the engine's values must be the same doubles at every bit depth,
+kernel level, option and frame size tried (odd sizes, automatic and explicit SSIM scales,
+MS-SSIM's smallest size), on the calling thread and on worker threads.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from helpers import distort
 
 import pyvmafneg
 from pyvmafneg.demo._clips import natural_clip
-from pyvmafneg.errors import FeatureError, FrameError
+from pyvmafneg.errors import FeatureError, FrameError, LibvmafError
 from pyvmafneg.io._frame import Frame
 
 pytest.importorskip("pyvmafneg.engines.native._engine", reason="the native engine is not built")
@@ -217,8 +218,8 @@ def test_split_features() -> None:
     native, rest = split_features(
         resolve_features(["psnr", "ssim:scale=3", "cambi", "ms_ssim", "ciede"])
     )
-    assert [s.extractor for s in native] == ["psnr", "float_ssim"]
-    assert [s.extractor for s in rest] == ["cambi", "float_ms_ssim", "ciede"]
+    assert [s.extractor for s in native] == ["psnr", "float_ssim", "float_ms_ssim"]
+    assert [s.extractor for s in rest] == ["cambi", "ciede"]
     # values libvmaf would refuse, and two requests of one extractor, are refused before
     # any engine runs
     for text in (
@@ -238,3 +239,114 @@ def test_native_backend_refuses_other_features_and_small_frames() -> None:
         pyvmafneg.score(ref, dis, backend="native", features=["psnr", "cambi"])
     with pytest.raises(FrameError, match="SSIM"):
         pyvmafneg.score(ref, dis, backend="native", features=["float_ssim:scale=4"])
+
+
+MS_SSIM_LCS = tuple(_kernels.MS_SSIM_KEYS)
+
+
+@pytest.mark.parametrize("bitdepth", [8, 10, 12, 16])
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [(176, 176), (181, 177), (191, 212)],  # the smallest size libvmaf takes, odd sizes
+)
+def test_ms_ssim_equals_libvmaf(bitdepth, width, height, monkeypatch) -> None:
+    ref, dis = clip_pair(width, height, bitdepth, kind="unsharp", frames=2)
+    features = ["ms_ssim:enable_lcs=true"]
+    want = libvmaf_features(ref, dis, features)
+    assert sorted(k for k in want if "ms_ssim" in k) == sorted(MS_SSIM_LCS)
+    assert want["float_ms_ssim"][0] < 1  # a distorted frame (frame 1 is left identical)
+    for simd in LEVELS:
+        monkeypatch.setenv(_kernels.ENV_SIMD, simd)
+        got = native_features(ref, dis, features)
+        assert got.backend == "native"
+        assert_same(want, got, MS_SSIM_LCS)
+    # by default libvmaf reports float_ms_ssim alone, and so does the engine
+    default = libvmaf_features(ref, dis, ["ms_ssim"])
+    got = native_features(ref, dis, ["ms_ssim"])
+    assert [k for k in default if "ms_ssim" in k] == ["float_ms_ssim"]
+    assert [k for k in got.features if "ms_ssim" in k] == ["float_ms_ssim"]
+    assert_same(default, got, ["float_ms_ssim"])
+
+
+def test_ms_ssim_kernel_levels_equal_libvmaf_on_noise() -> None:
+    """Random planes at every depth: each level's 16 values are libvmaf's."""
+    rng = np.random.default_rng(3)
+    for bitdepth, (height, width) in ((8, (179, 201)), (10, (176, 183)), (16, (185, 176))):
+        dt = np.uint8 if bitdepth == 8 else np.uint16
+        peak = (1 << bitdepth) - 1
+        base = rng.integers(0, peak + 1, (height, width))
+        ref = np.array(base, dtype=dt)
+        noise = rng.integers(-(peak // 7), peak // 7 + 1, base.shape)
+        dis = np.array(np.clip(base + noise, 0, peak), dtype=dt)
+        frames = [Frame((p,), bitdepth, "400") for p in (ref, dis)]
+        lv = libvmaf_features([frames[0]], [frames[1]], ["ms_ssim:enable_lcs=true"])
+        want = [lv[k][0] for k in MS_SSIM_LCS]
+        for simd in LEVELS:
+            assert _kernels.float_ms_ssim(ref, dis, bitdepth, simd).tolist() == want, simd
+
+
+def test_ms_ssim_decimation_tails_equal_portable_and_libvmaf() -> None:
+    """Sixteen consecutive widths: the decimation's vector bodies (eight and four outputs)
+    meet every remainder of the outputs away from the edges, at each scale."""
+    rng = np.random.default_rng(5)
+    for width in range(176, 192):
+        height = 176 + width % 3
+        base = rng.integers(0, 256, (height, width))
+        ref = np.array(base, dtype=np.uint8)
+        dis = np.array(np.clip(base + rng.integers(-20, 21, base.shape), 0, 255), np.uint8)
+        want = _kernels.float_ms_ssim(ref, dis, 8, "c")
+        for simd in LEVELS:
+            assert _kernels.float_ms_ssim(ref, dis, 8, simd).tolist() == want.tolist(), simd
+        frames = [Frame((p,), 8, "400") for p in (ref, dis)]
+        lv = libvmaf_features([frames[0]], [frames[1]], ["ms_ssim:enable_lcs=true"])
+        assert [lv[k][0] for k in MS_SSIM_LCS] == want.tolist(), width
+
+
+@pytest.mark.parametrize(
+    ("option", "bitdepth"),
+    [
+        ("ms_ssim:enable_db=true", 8),
+        ("ms_ssim:enable_db=true:clip_db=true", 12),
+        ("ms_ssim:clip_db=true:enable_lcs=true", 10),  # clip_db without enable_db: no change
+        ("float_ms_ssim:enable_lcs=false:enable_db=false", 16),
+    ],
+)
+def test_ms_ssim_options(option, bitdepth) -> None:
+    ref, dis = clip_pair(177, 176, bitdepth, kind="noise", frames=2)
+    want = libvmaf_features(ref, dis, [option])
+    got = native_features(ref, dis, [option])
+    keys = [k for k in want if "ms_ssim" in k]
+    assert keys and sorted(keys) == sorted(k for k in got.features if "ms_ssim" in k)
+    assert_same(want, got, keys)
+
+
+def test_identical_frames_ms_ssim_db_clipped() -> None:
+    ref, _ = clip_pair(176, 180, 10, frames=1)
+    for option in ("ms_ssim:enable_db=true:clip_db=true", "ms_ssim"):
+        want = libvmaf_features(ref, ref, [option])
+        got = native_features(ref, ref, [option])
+        assert_same(want, got, ["float_ms_ssim"])
+    assert want["float_ms_ssim"] == [1.0]
+
+
+@pytest.mark.parametrize(("width", "height"), [(175, 176), (176, 175), (40, 36)])
+def test_ms_ssim_refuses_what_libvmaf_refuses(width, height) -> None:
+    ref, dis = clip_pair(width, height, 8, frames=1)
+    with pytest.raises(LibvmafError):  # libvmaf's extractor fails on the frame
+        pyvmafneg.score(ref, dis, backend="libvmaf", features=["ms_ssim"], threads=0)
+    for backend in ("native", None):  # the default run computes it on the engine
+        with pytest.raises(FrameError, match="MS-SSIM needs at least 176 samples a side"):
+            pyvmafneg.score(ref, dis, backend=backend, features=["ms_ssim"], threads=0)
+    with pytest.raises(FrameError, match="MS-SSIM"):
+        _kernels.float_ms_ssim(ref[0].luma, dis[0].luma, 8)
+
+
+def test_ms_ssim_in_shared_run_and_threads() -> None:
+    """A run that also asks libvmaf for CIEDE: MS-SSIM stays on the engine, as on threads."""
+    ref, dis = clip_pair(176, 180, 8, kind="quant", frames=3)
+    features = ["ms_ssim", "ciede", "ssim"]
+    want = libvmaf_features(ref, dis, features)
+    shared = pyvmafneg.score(ref, dis, features=features, threads=2)
+    assert shared.engines["float_ms_ssim"] == "native"
+    assert shared.engines["ciede2000"] == "libvmaf"
+    assert_same(want, shared, ["float_ms_ssim", "float_ssim", "ciede2000"])

@@ -3,11 +3,12 @@
 The extension is compiled again into a temporary directory with
 ``-fsanitize=address,undefined`` (through ``PYVMAFNEG_NATIVE_CFLAGS``) and run
 in a child Python with the sanitizer runtimes preloaded, on odd frame sizes
-at every bit depth and kernel level (PSNR of three planes and float SSIM at
-every scale that fits, one reference against several distorted frames, and
-the verdict's frame evidence, too): any read or write outside the planes
-or work buffers, and any undefined behaviour, aborts the child. The child
-also checks that the sanitized build computes the reference's numbers.
+at every bit depth and kernel level (PSNR of three planes, float SSIM at
+every scale that fits, MS-SSIM at its smallest and odd sizes, one reference
+against several distorted frames, and the verdict's frame evidence, too): any
+read or write outside the planes or work buffers, and any undefined behaviour,
+aborts the child. The child also checks that the sanitized build computes the
+reference's numbers.
 """
 
 from __future__ import annotations
@@ -136,11 +137,42 @@ CHILD = textwrap.dedent(
                 assert np.array_equal(first, many[0, 0], equal_nan=True)
                 assert np.array_equal(fk.run(None, ref, ref, bitdepth, True, chroma), many[0, 1],
                                       equal_nan=True)
-            assert np.all(np.isfinite(first[fk.metric_slice]))
+            assert np.all(np.isfinite(first[fk.metric_slice][:10]))  # PSNR and SSIM
             # a view with a row stride larger than its width
             wide = np.array(rng.integers(0, 1 << bitdepth, (h, w + 9)), dtype=dt)
             k.vif(wide[:, :w], dis, bitdepth, (1.0,))
             k.motion_sad(wide[:, 3 : 3 + w], dis, bitdepth)
+    # MS-SSIM (five scales, the low-pass decimation's mirrored edges) at its smallest size
+    # and odd sizes, every depth and level, alone and in whole frames; a plane one sample
+    # too small is refused by the C itself
+    ffi, lib = k._load()
+    for bitdepth in (8, 10, 12, 16):
+        dt = np.uint8 if bitdepth == 8 else np.uint16
+        for h, w in ((176, 176), (177, 183), (181, 176)):
+            peak = (1 << bitdepth) - 1
+            base = rng.integers(0, peak + 1, (h, w))
+            ref = np.array(base, dtype=dt)
+            dis = np.array(np.clip(base * 7 // 8 + peak // 16, 0, peak), dtype=dt)
+            want = k.float_ms_ssim(ref, dis, bitdepth, "c")
+            assert np.all(np.isfinite(want))
+            for simd in k.available_levels():
+                assert k.float_ms_ssim(ref, dis, bitdepth, simd).tolist() == want.tolist()
+            settings = k.MetricSettings(1, 65025.0, (60.0, 60.0, 60.0), True, 0, True)
+            fk = k.FrameKernels((1.0,), (1.0,), lanes, None, settings)
+            row = fk.run(None, ref, dis, bitdepth, True)
+            assert row[fk.metric_slice][10:].tolist() == want.tolist()
+            again = fk.run(None, ref, dis, bitdepth, True)
+            assert np.array_equal(again, row, equal_nan=True)
+            many = fk.run_many([(None, ref, [dis, ref], True)], bitdepth)
+            assert np.array_equal(row, many[0, 0], equal_nan=True)
+            out = np.zeros(16)
+            small = np.ascontiguousarray(ref[:, :175])
+            rc = lib.vn_float_ms_ssim(ffi.cast("void *", small.ctypes.data),
+                                      ffi.cast("void *", small.ctypes.data), 175, h,
+                                      small.strides[0], small.strides[0], bitdepth, 0,
+                                      ffi.cast("double *", out.ctypes.data))
+            assert rc == lib.VN_EINVAL and not out.any()
+            checked += 1
     # uint16 planes one byte off their alignment, through the public scorer and the
     # kernels: each is copied to an aligned buffer before the engine loads from it
     from pyvmafneg.engines.native import NativeScorer

@@ -358,6 +358,7 @@ def test_a_store_path_naming_another_file_is_refused_and_left_whole(
         (line,) = capsys.readouterr().err.strip().splitlines()
         assert "is not a result store" in line and "--store" in line
     assert {p: p.read_bytes() for p in before} == before
+    assert sorted(tmp_path.glob("*.hashes.json")) == []  # nor a hash cache left beside it
 
 
 def test_a_store_row_too_large_for_the_file_size_limit_is_one_error(tmp_path: Path) -> None:
@@ -398,3 +399,54 @@ def test_compare_csv_naming_an_input_is_refused_before_scoring(
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "--csv" in line and "would destroy it" in line
     assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.parametrize("command", ["score", "compare"])
+def test_a_store_in_a_missing_directory_is_refused_as_a_log_is(
+    command: str, pair: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The store used to make the missing folders (a mistyped path lost every resume).
+    store = tmp_path / "missing" / "s.jsonl"
+    ref = str(pair["ref"])
+    argv = {
+        "score": ["score", "-r", ref, "-d", ref, "--segments", "2", "--workers", "1", "-q"],
+        "compare": ["compare", str(_one_pair_manifest(pair, tmp_path)), "--quiet"],
+    }[command]
+    assert main([*argv, "--store", str(store)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "--store" in line and "does not exist" in line
+    assert not store.parent.exists()
+
+
+def test_an_output_that_is_a_loop_of_links_is_refused(
+    pair: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Comparing it with the inputs (Path.resolve) raised RuntimeError: a traceback.
+    (tmp_path / "a.json").symlink_to("b.json")
+    (tmp_path / "b.json").symlink_to("a.json")
+    ref = str(pair["ref"])
+    assert main(["score", "-r", ref, "-d", ref, "-q", "-o", str(tmp_path / "a.json")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "--output" in line and "symbolic link that leads back to itself" in line
+
+
+def test_file_names_that_are_not_utf8_are_written_and_printed_as_their_bytes(
+    pair: dict[str, Path], tmp_path: Path
+) -> None:
+    # A folder named in Latin-1 (valid on Linux): writing the CSV, then printing the store's
+    # path on a strict UTF-8 stdout, raised UnicodeEncodeError.
+    folder = tmp_path / os.fsdecode(b"caf\xe9")
+    folder.mkdir()
+    manifest = _one_pair_manifest(pair, folder)
+    csv = tmp_path / "rows.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "pyvmafneg", "compare", str(manifest), "--csv", str(csv)]
+        + ["--workers", "1", "--quiet"],
+        capture_output=True,
+        env=dict(os.environ, PYTHONIOENCODING="utf-8"),  # strict, as in a UTF-8 locale
+        timeout=120,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert b"Traceback" not in done.stderr
+    assert os.fsencode(folder) + b"/ref.y4m" in csv.read_bytes()
+    assert os.fsencode(folder) + b"/m.results.jsonl" in done.stdout

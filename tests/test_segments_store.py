@@ -168,8 +168,10 @@ def test_hash_cache_notices_a_changed_head_or_tail(tmp_path) -> None:
     ("extra", "words"),
     [
         (["--segments", "2", "--store", "x.jsonl", "--no-store"], "--store and --no-store"),
-        (["--workers", "2"], "give --segments N"),
-        (["--store", "x.jsonl"], "give --segments N"),
+        # the library's keywords, worded as flags (was "workers apply to ...")
+        (["--workers", "2"], "--workers N applies to scoring in segments: give --segments N"),
+        (["--store", "x.jsonl"], "--store PATH applies to scoring in segments"),
+        (["--scheduler", "local"], "--scheduler applies to scoring in segments"),
         (["--no-store"], "--no-store applies to scoring in segments"),
         (["--rehash"], "--rehash applies to scoring in segments"),
         (["--segments", "2", "--libvmaf", "/usr/lib/libvmaf.so"], "leave out --libvmaf"),

@@ -164,3 +164,27 @@ def test_workers_end_with_their_parent(
         except ProcessLookupError:
             pass
         proc.wait()
+
+
+@pytest.mark.slow
+def test_a_stopped_dask_local_cluster_run_is_one_line(title: dict[str, Path]) -> None:
+    # Shutting the cluster down printed its warnings (tasks cancelled, workers still
+    # alive, killed) around the command's own line.
+    pytest.importorskip("distributed")
+    args = [*_commands(title)["score --segments"], "--scheduler", "local"]
+    proc = _start(args, title["root"])
+    try:
+        _wait_for_workers(proc, at_least=2)
+        time.sleep(5)  # past the cluster's start: its workers are scoring
+        assert proc.poll() is None, "the command finished before it could be stopped"
+        os.kill(proc.pid, signal.SIGTERM)
+        code = proc.wait(timeout=60)
+        _assert_group_ends(proc.pid)
+        err = [line for line in proc.stderr.read().decode().splitlines() if line.strip()]
+        assert (code, err) == (143, ["pyvmafneg score: terminated"]), "\n".join(err)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()

@@ -10,6 +10,15 @@ enum vn_status {
     VN_ENOTSUP = -95 /* the requested SIMD level is not available on this CPU or build */
 };
 
+/* Version of the interface the Python side calls: bumped whenever a kernel's signature, the
+ * kernel table, or the number or order of values a call writes changes (the loader refuses an
+ * engine of another version: it was left unbuilt after a change). */
+enum { VN_API_VERSION = 1 };
+
+/* SHA-256 prefix (16 hex digits) of the csrc/ sources this engine was compiled from, as the
+ * build computes it (pyvmafneg/engines/native/_stamp.py); "" when built without it. */
+const char *vn_source_stamp(void);
+
 /* Most gain limits one call evaluates (VIF and ADM alike). */
 enum { VN_MAX_GAIN_LIMITS = 16 };
 

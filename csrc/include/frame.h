@@ -1,4 +1,4 @@
-/* Native engine: one frame's motion SAD, ADM, VIF, PSNR and SSIM in one call (cffi cdef:
+/* Native engine: one frame's motion SAD, ADM, VIF, PSNR, SSIM and MS-SSIM in one call (cffi cdef:
  * plain declarations only). */
 
 /* The per-clip settings of the metrics computed beside VMAF's features (vn_frame's
@@ -8,6 +8,7 @@
  *   psnr_max       the PSNR ceiling of each plane
  *   ssim           1: libvmaf's "float_ssim" of the luma pair (vn_float_ssim)
  *   ssim_scale     its scale (0 automatic, 1..10)
+ *   ms_ssim        1: libvmaf's "float_ms_ssim" of the luma pair (vn_float_ms_ssim)
  *   chroma_width, chroma_height, chroma_stride   the geometry of both chroma planes of
  *                  both frames (stride in bytes), when psnr_planes is 3
  */
@@ -20,10 +21,12 @@ typedef struct {
     int chroma_width;
     int chroma_height;
     ptrdiff_t chroma_stride;
+    int ms_ssim;
 } vn_metrics;
 
 /* Values vn_frame adds to a row when given metrics: psnr_y, psnr_cb, psnr_cr, mse_y,
- * mse_cb, mse_cr, then float_ssim and its l, c, s means (NaN where not computed). */
+ * mse_cb, mse_cr, then float_ssim and its l, c, s means, then float_ms_ssim and its means of
+ * l, c and s at scales 0..4 (NaN where not computed). */
 int vn_frame_metric_outputs(void);
 
 /* One frame's features.

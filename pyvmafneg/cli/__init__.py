@@ -83,7 +83,8 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
         from .._version import package_version
 
-        print(f"pyvmafneg {package_version()}")
+        # as argparse's own --help and --version: a closed or full stdout is no error
+        parser._print_message(f"pyvmafneg {package_version()}\n", sys.stdout)
         parser.exit()
 
 
@@ -117,9 +118,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     SIGTERM ends a command as Ctrl-C does (workers stopped, nothing
     half-written), with exit code 143.
     """
+    _hold_standard_streams()
+    _print_file_names_as_they_are()
     with _TerminateAsInterrupt() as term:
         code = _main(argv)
     return EXIT_TERMINATED if term.fired else code
+
+
+def _hold_standard_streams() -> None:
+    """Open the null device on stdin, stdout or stderr where the caller closed it (``>&-``).
+
+    Otherwise the first file the run opens takes that descriptor: prints and
+    FFmpeg's output would land in a log being written, and ``sys.stdout`` is None.
+    """
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            if getattr(sys, name) is None:
+                setattr(sys, name, open(fd, mode, closefd=False))
+
+
+def _print_file_names_as_they_are() -> None:
+    """Let stdout print a file name that is not valid UTF-8 (a Latin-1 name on Linux) as its
+    own bytes, as ``ls`` does, instead of failing with UnicodeEncodeError."""
+    out = sys.stdout
+    if getattr(out, "errors", None) == "strict" and hasattr(out, "reconfigure"):
+        out.reconfigure(errors="surrogateescape")
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -150,10 +179,13 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"{where}: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except MemoryError:
-        print(
-            f"{where}: error: out of memory; use fewer or smaller frames (--frames N)",
-            file=sys.stderr,
+        # only commands that take --frames can be told to use it
+        advice = (
+            "use fewer or smaller frames (--frames N)"
+            if hasattr(args, "frames")
+            else ("give smaller inputs or run where more memory is free")
         )
+        print(f"{where}: error: out of memory; {advice}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt as exc:
         if isinstance(exc, _Terminated):

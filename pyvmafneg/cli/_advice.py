@@ -47,6 +47,8 @@ _FLAGS: dict[str, Callable[[Any], str]] = {
     "neg_key": _valued("--neg-key", "KEY"),
     "neg_log": _valued("--neg-log", "N"),
     "store": _valued("--store", "PATH"),
+    "workers": _valued("--workers", "N"),
+    "rehash": lambda v: "--rehash",
     "scheduler": _path_or_default("--scheduler"),
     "gain_limit": _valued("--gain-limit", "X"),
     "scale": lambda v: "--scale none" if v is None else _valued("--scale", "NAME")(v),

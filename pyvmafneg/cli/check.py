@@ -77,7 +77,7 @@ def add_gate_options(p: argparse.ArgumentParser) -> None:
         type=int,
         default=DEFAULT_REPLICATES,
         metavar="N",
-        help="bootstrap replicates of those intervals, at least 100 "
+        help="bootstrap replicates of those intervals, 100 to 1000000 "
         f"(default {DEFAULT_REPLICATES})",
     )
     p.add_argument(

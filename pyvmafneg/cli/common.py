@@ -198,5 +198,7 @@ def open_pair(args: argparse.Namespace) -> tuple[VideoSource, VideoSource, list[
         size=getattr(args, "size", None),
         offset=getattr(args, "offset", 0),
         convert_bitdepth=getattr(args, "convert_bitdepth", None),
+        # advice names --scale only to a command that takes it
+        scalable=hasattr(args, "scale"),
     )
     return ref, dis, warnings + ignored_geometry(args, ref, dis)

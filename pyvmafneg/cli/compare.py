@@ -139,7 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=DEFAULT_BD_REPLICATES,
         metavar="N",
-        help="bootstrap replicates of those intervals, at least 100 "
+        help="bootstrap replicates of those intervals, 100 to 1000000 "
         f"(default {DEFAULT_BD_REPLICATES})",
     )
     p.add_argument("--json", action="store_true", help="print everything as JSON (for machines)")
@@ -175,8 +175,7 @@ def _sibling(path: str, suffix: str) -> str:
 def _refuse_inputs_as_outputs(args: argparse.Namespace, path: str) -> Any:
     """The manifest at ``path``, loaded; refuses a --csv file that is one of its inputs
     (the manifest, a video, the store), which writing the CSV would destroy."""
-    from pathlib import Path
-
+    from .._outputs import real_path
     from ..comparison._batch import default_store_path
     from ..comparison._manifest import load_manifest
     from ..errors import OutputFileError
@@ -184,14 +183,14 @@ def _refuse_inputs_as_outputs(args: argparse.Namespace, path: str) -> Any:
     manifest = load_manifest(path)
     if not args.csv:
         return manifest
-    inputs = {Path(manifest.path).resolve(): "the manifest"}
-    inputs[Path(args.store or default_store_path(manifest.path)).resolve()] = "the result store"
+    inputs = {real_path(manifest.path): "the manifest"}
+    inputs[real_path(args.store or default_store_path(manifest.path))] = "the result store"
     for name, clip in manifest.references.items():
-        inputs.setdefault(Path(clip.file).resolve(), f"the video of reference {name!r}")
+        inputs.setdefault(real_path(clip.file), f"the video of reference {name!r}")
     for enc in manifest.encodes:
-        inputs.setdefault(Path(enc.clip.file).resolve(), f"the encode {enc.series} {enc.point}")
+        inputs.setdefault(real_path(enc.clip.file), f"the encode {enc.series} {enc.point}")
     for out in (args.csv, _sibling(args.csv, ".bd"), _sibling(args.csv, ".ladder")):
-        role = inputs.get(Path(out).resolve())
+        role = inputs.get(real_path(out))
         if role is not None:
             raise OutputFileError(
                 f"--csv writes {out!r}, which is {role}; writing there would destroy it: "
@@ -213,6 +212,8 @@ def run(args: argparse.Namespace) -> int:
     quality = _targets(args.ladder_quality, "--ladder-quality")
     if args.csv is not None:
         check_output_file(args.csv, "--csv")
+    if args.store is not None:
+        check_output_file(args.store, "--store")
     if args.report is not None:
         check_output_dir(args.report, "--report folder")
     from ..results._intervals import check_bootstrap

@@ -219,6 +219,10 @@ def run(args: argparse.Namespace) -> int:
 
     models = [parse_model(m) for m in args.model] if args.model else None
     refuse_conflicts(args)
+    if args.store is not None:  # a store given by name: its folder must exist, as for a log
+        from .._outputs import check_output_file
+
+        check_output_file(args.store, "--store")
     if args.check:  # the check's interval settings, before anything is scored
         from ..results._intervals import check_bootstrap
 
@@ -316,7 +320,7 @@ def _evidence_tap(
 def _run_many(args: argparse.Namespace, models: list | None) -> int:
     """Several encodes against one reference (``score_many``): one log and one line each."""
     from .. import score_many
-    from .._outputs import check_output_dir, check_output_file, make_output_dir
+    from .._outputs import check_output_dir, check_output_file, make_output_dir, real_path
     from ..errors import OptionError
 
     alone = [
@@ -348,10 +352,10 @@ def _run_many(args: argparse.Namespace, models: list | None) -> int:
                 f"--output-dir: two encodes share a file name ({', '.join(names)}); their logs "
                 "would overwrite each other"
             )
-        inputs = {Path(x).resolve() for x in (args.reference, *args.distorted)}
+        inputs = {real_path(x) for x in (args.reference, *args.distorted)}
         for out in outputs:
             assert out is not None
-            if out.resolve() in inputs:
+            if real_path(out) in inputs:
                 raise OutputFileError(f"{out} is one of the videos; writing there would destroy it")
             if out_dir.is_dir():
                 check_output_file(str(out), "--output-dir")
@@ -533,12 +537,12 @@ def refuse_conflicts(args: argparse.Namespace) -> None:
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Refuse a log or plot path that cannot be written before anything is scored."""
-    from .._outputs import check_output_file
+    from .._outputs import check_output_file, real_path
     from ..results._plot import check_plot_path
 
     for option, out in (("--output", args.output), ("--plot", args.plot)):
         for role, src in (("reference", args.reference), ("distorted", args.distorted)):
-            if out and Path(out).resolve() == Path(src).resolve():
+            if out and real_path(out) == real_path(src):
                 raise OutputFileError(
                     f"{option} {out!r} is the {role} video; writing there would destroy it: "
                     "give another path"

@@ -44,7 +44,7 @@ from .._workers import process_pool, stop_workers
 from ..engines._models import ModelSpec, pick_pair
 from ..errors import OptionError, VmafNegError, python_option
 from ..results._intervals import check_bootstrap
-from ..results._store import HashCache, ResultStore, pair_key
+from ..results._store import HashCache, ResultStore, pair_key, refuse_foreign_store
 from ..verdict._check import check
 from ..verdict._projection import (
     EvidenceTap,
@@ -809,6 +809,7 @@ def run_comparison(
     if workers is not None and (isinstance(workers, bool) or workers < 1):
         raise OptionError(f"workers must be at least 1; got {workers}")
     store_path = os.fspath(store) if store is not None else default_store_path(manifest.path)
+    refuse_foreign_store(store_path)  # before its hash cache is written beside it
     hasher = HashCache(store_path + ".hashes.json")
     tasks = plan(manifest, libvmaf_version=library_info().version, hasher=hasher)
     hasher.save()

@@ -75,6 +75,7 @@ from pathlib import Path
 from typing import Any
 
 from .._defaults import DEFAULT_SCALER
+from .._outputs import missing
 from ..engines._models import DEFAULT_MODELS, ModelSpec, resolve_models
 from ..errors import ManifestError, ModelError
 
@@ -252,7 +253,7 @@ def load_manifest(path: str | os.PathLike[str]) -> Manifest:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError:
-        raise ManifestError(f"manifest {path!r} does not exist") from None
+        raise ManifestError(f"manifest {path!r} {missing(path)}") from None
     except IsADirectoryError:
         raise ManifestError(f"manifest {path!r} is a directory; give the .toml file") from None
     except OSError as exc:
@@ -291,7 +292,7 @@ def _clip(entry: Mapping[str, Any], where: str, base: str) -> Clip:
         raise ManifestError(f"{where}: file {full!r} is a directory; give the path of a video file")
     if not os.path.isfile(full):
         raise ManifestError(
-            f"{where}: file {full!r} does not exist (relative paths start at {base!r})"
+            f"{where}: file {full!r} {missing(full)} (relative paths start at {base!r})"
         )
     raw: dict[str, Any] = {}
     for key in _RAW_KEYS:

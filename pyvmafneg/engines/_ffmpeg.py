@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -134,24 +135,65 @@ def find_ffmpeg(path: str | os.PathLike[str] | None = None) -> str:
     )
 
 
-def ffmpeg_version(executable: str | os.PathLike[str] | None = None) -> str:
+#: Seconds ``ffmpeg -version`` may take before it is stopped (a real FFmpeg takes milliseconds).
+VERSION_TIMEOUT = 30.0
+
+
+def ffmpeg_version(
+    executable: str | os.PathLike[str] | None = None, *, timeout: float | None = None
+) -> str:
     """First line of ``ffmpeg -version`` (e.g. ``'ffmpeg version 7.1 ...'``), with its path.
 
-    ``executable`` is found as :func:`find_ffmpeg` finds it. Raises
-    :class:`~pyvmafneg.errors.FFmpegError` when FFmpeg is missing or fails.
+    ``executable`` is found as :func:`find_ffmpeg` finds it. It runs in a process
+    group of its own: one that has not answered within ``timeout`` seconds is
+    stopped with every process it started (a wrapper script's children too);
+    None means :data:`VERSION_TIMEOUT`.
+    Raises :class:`~pyvmafneg.errors.FFmpegError` when FFmpeg is missing, fails
+    or does not answer in time.
     """
     exe = find_ffmpeg(executable)
+    timeout = VERSION_TIMEOUT if timeout is None else float(timeout)
     try:
-        out = subprocess.run(
-            [exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30
+        proc = subprocess.Popen(
+            [exe, "-hide_banner", "-version"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            start_new_session=True,
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except OSError as exc:
         raise FFmpegError(f"cannot run {exe!r} -version: {exc}") from None
-    first = (out.stdout or "").splitlines()[:1]
-    if out.returncode != 0 or not first:
-        raise FFmpegError(f"{exe!r} -version failed: {out.stderr.strip()[:200]}")
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop_group(proc)
+        raise FFmpegError(
+            f"{exe!r} -version did not answer within {timeout:g} s; it was stopped, with every "
+            "process it started"
+        ) from None
+    except BaseException:
+        _stop_group(proc)
+        raise
+    first = (stdout or "").splitlines()[:1]
+    if proc.returncode != 0 or not first:
+        raise FFmpegError(f"{exe!r} -version failed: {(stderr or '').strip()[:200]}")
     line = first[0].split(" Copyright")[0].strip()
     return f"{line} ({exe})"
+
+
+def _stop_group(proc: subprocess.Popen[str]) -> None:
+    """Kill the process group ``proc`` leads (``start_new_session``) and reap ``proc``."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):  # the group is gone already
+        pass
+    proc.kill()
+    proc.wait()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def _plain(value: str, what: str) -> str:

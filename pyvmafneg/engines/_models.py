@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from .._defaults import GAIN_LIMIT_RANGE
+from .._outputs import missing
 from ..errors import GainLimitError, ModelError
 
 __all__ = [
@@ -290,7 +291,7 @@ def resolve_models(
                 )
             if not os.path.isfile(spec.source):
                 raise ModelError(
-                    f"model file {spec.source!r} does not exist; give a libvmaf JSON model "
+                    f"model file {spec.source!r} {missing(spec.source)}; give a libvmaf JSON model "
                     f"path or a built-in name ({', '.join(BUILTIN_MODELS[:4])}, ...)",
                     model=spec.source,
                 )

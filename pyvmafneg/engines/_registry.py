@@ -468,7 +468,7 @@ def score(
         ``'ms_ssim'``, ``'ciede'``, ``'cambi'``, ``'psnr_hvs'``, with libvmaf
         options as ``'cambi:full_ref=true'``), under libvmaf's names in
         :attr:`Result.features`; libvmaf and FFmpeg compute every one, the
-        native engine ``psnr`` and ``ssim`` (equal to libvmaf's values).
+        native engine ``psnr``, ``ssim`` and ``ms_ssim`` (equal to libvmaf's values).
     model_intervals:
         Also score each model's bootstrapped twin (``vmaf_b_v0.6.3`` at the
         model's gain limits) for its per-frame 95 % interval, in

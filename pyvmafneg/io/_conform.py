@@ -442,8 +442,8 @@ def conform_pair(
         for role, own in rates.items():
             if own is None:
                 raise OptionError(
-                    f"fps={_rate_text(rate)} converts the {role} clip's frame rate, but "
-                    f"{sources[role].path!r} does not record one",
+                    f"converting the frame rate to {_rate_text(rate)} needs the {role} clip's "
+                    f"own rate, but {sources[role].path!r} does not record one",
                     option="fps",
                     value=str(rate),
                 )

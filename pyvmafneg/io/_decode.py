@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DecodeError, InputFileError
-from ._frame import SKIPPED, Frame, _Skipped
+from ._frame import SKIPPED, Frame, _Skipped, check_frame_size
 
 __all__ = [
     "ContainerInfo",
@@ -179,12 +179,19 @@ _SHORT_FRACTION = 0.05
 def probe(path: str | os.PathLike[str]) -> ContainerInfo:
     """Open a file with PyAV and describe its first video stream.
 
-    The first frame is decoded to learn the decoder's real output format.
+    The first frame is decoded to learn the decoder's real output format;
+    a size the stream's parameters declare beyond
+    :data:`~pyvmafneg.io._frame.MAX_FRAME_SIDE` is refused first
+    (:class:`~pyvmafneg.errors.FrameSizeLimitError`), and so is the first
+    frame's.
     """
     path = os.fspath(path)
     container = _open(path)
     try:
         stream = container.streams.video[0]
+        declared = stream.codec_context
+        if int(declared.width or 0) > 0 and int(declared.height or 0) > 0:
+            check_frame_size(declared.width, declared.height, repr(path), path=path)
         first = None
         try:
             for frame in container.decode(stream):
@@ -203,6 +210,7 @@ def probe(path: str | os.PathLike[str]) -> ContainerInfo:
                 f"{path!r} has a video stream but no decodable frame; the file is truncated "
                 "or damaged: re-create it"
             )
+        check_frame_size(first.width, first.height, repr(path), path=path)
         fmt, bits, _ = _layout_for(path, first.format.name)
         rng = _RANGES.get(int(first.color_range or 0)) or _RANGES.get(
             int(stream.codec_context.color_range or 0)

@@ -21,11 +21,14 @@ from ..errors import (
     FrameCountMismatchError,
     FrameError,
     FrameMismatchError,
+    FrameSizeLimitError,
     SizeMismatchError,
 )
 
 __all__ = [
     "BITDEPTHS",
+    "MAX_FRAME_AREA",
+    "MAX_FRAME_SIDE",
     "MIN_SIDE",
     "PIXEL_FORMATS",
     "SKIPPED",
@@ -33,6 +36,7 @@ __all__ = [
     "Frame",
     "FrameLike",
     "as_frame",
+    "check_frame_size",
     "check_pair",
     "chroma_shape",
     "iter_pairs",
@@ -49,6 +53,48 @@ BITDEPTHS: tuple[int, ...] = (8, 10, 12, 16)
 #: picture and, below 31, shifts by a negative amount (undefined behaviour).
 #: From 33 on every extractor stays inside its buffers.
 MIN_SIDE = 33
+
+#: Largest frame width or height a file may declare, in pixels. FFmpeg's image
+#: allocator (behind PyAV's frames, libswscale and FFmpeg's own Y4M and raw
+#: readers) refuses any picture whose ``(width + 128) * (height + 128)`` reaches
+#: ``2**31 / 8`` (:data:`MAX_FRAME_AREA`), which makes 16384 the largest square
+#: side it takes; the native engine's and libvmaf's ADM take at most 32768 a
+#: side. 8K UHD (7680x4320) is well inside; the largest levels of H.264, HEVC
+#: and AV1 allow about 35.7 million luma samples, 16384 at most a side.
+MAX_FRAME_SIDE = 16384
+#: Exclusive bound on ``(width + 128) * (height + 128)``, as FFmpeg's allocator.
+MAX_FRAME_AREA = 2**31 // 8
+
+
+def check_frame_size(width: int, height: int, where: str = "", *, path: str = "") -> None:
+    """Refuse a declared frame size beyond :data:`MAX_FRAME_SIDE` or :data:`MAX_FRAME_AREA`.
+
+    Called on the size a file's header (or the caller, for raw YUV) declares,
+    before any frame buffer is allocated: a damaged or crafted header must not
+    make the reader ask for gigabytes.
+
+    Raises
+    ------
+    FrameSizeLimitError
+        With ``width``, ``height``, ``max_side``, ``max_area`` and ``path``.
+    """
+    w, h = int(width), int(height)
+    if max(w, h) <= MAX_FRAME_SIDE and (w + 128) * (h + 128) < MAX_FRAME_AREA:
+        return
+    prefix = f"{where}: " if where else ""
+    raise FrameSizeLimitError(
+        f"{prefix}frames of {w}x{h} pixels are larger than pyvmafneg decodes (at most "
+        f"{MAX_FRAME_SIDE} pixels a side and (width + 128) x (height + 128) below "
+        f"{MAX_FRAME_AREA}, as FFmpeg's image allocator); the header is damaged or the "
+        "video is beyond what VMAF is scored on: scale it down first, e.g. "
+        "ffmpeg -i IN -vf scale=7680:-2 OUT.y4m",
+        path=path,
+        width=w,
+        height=h,
+        max_side=MAX_FRAME_SIDE,
+        max_area=MAX_FRAME_AREA,
+    )
+
 
 _FORMAT_ALIASES = {
     "420": "420",
@@ -403,9 +449,12 @@ def iter_pairs(
         if ref is _END or dis is _END:
             shorter = "reference" if ref is _END else "distorted"
             raise FrameCountMismatchError(
-                f"the {shorter} clip ended after {done} frames but the other goes on",
-                advice="pass {frames} to score the common prefix",
-                options={"frames": done},
+                f"the {shorter} clip ended after {done} frames but the other goes on"
+                if done
+                else f"the {shorter} clip holds no frames but the other does",
+                # no common prefix to score when one clip holds nothing
+                advice="pass {frames} to score the common prefix" if done else "",
+                options={"frames": done} if done else {},
                 reference_frames=done if ref is _END else None,
                 distorted_frames=done if dis is _END else None,
                 common=done,
@@ -415,9 +464,11 @@ def iter_pairs(
         done += 1
     if frames is not None and done < frames:
         raise FrameCountMismatchError(
-            f"{frames} frames were asked for but the clips hold only {done}",
-            advice="pass {frames} or fewer",
-            options={"frames": done},
+            f"{frames} frames were asked for but the clips hold only {done}"
+            if done
+            else f"{frames} frames were asked for but the clips hold none",
+            advice="pass {frames} or fewer" if done else "",
+            options={"frames": done} if done else {},
             reference_frames=done,
             distorted_frames=done,
             common=done,

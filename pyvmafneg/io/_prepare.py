@@ -42,7 +42,15 @@ import numpy as np
 
 from .._defaults import DEFAULT_SCALER, SCALERS
 from ..errors import OffsetError, OptionError, ScalerError
-from ._frame import BITDEPTHS, SKIPPED, Frame, FrameLike, as_frame
+from ._frame import (
+    BITDEPTHS,
+    MAX_FRAME_AREA,
+    MAX_FRAME_SIDE,
+    SKIPPED,
+    Frame,
+    FrameLike,
+    as_frame,
+)
 from ._rawyuv import ffmpeg_pix_fmt
 
 __all__ = [
@@ -87,13 +95,12 @@ def check_scaler(scale: str | None) -> str | None:
     return name
 
 
-#: Largest display width or height accepted, in pixels: the native engine's and
-#: libvmaf's ADM take at most 32768 a side, and FFmpeg's image allocator (which
-#: PyAV's frames and libswscale use) refuses any picture whose
-#: ``(width + 128) * (height + 128)`` reaches ``2**31 / 8``, so 16384 is the
-#: largest square side it takes.
-MAX_DISPLAY_SIDE = 16384
-_MAX_IMAGE_AREA = 2**31 // 8
+#: Largest display width or height accepted, in pixels: the decoders' limit
+#: (:data:`~pyvmafneg.io._frame.MAX_FRAME_SIDE`: FFmpeg's image allocator, which
+#: PyAV's frames and libswscale use, refuses any picture whose
+#: ``(width + 128) * (height + 128)`` reaches ``2**31 / 8``).
+MAX_DISPLAY_SIDE = MAX_FRAME_SIDE
+_MAX_IMAGE_AREA = MAX_FRAME_AREA
 
 
 def check_size(size: tuple[int, int] | Sequence[int] | str | None) -> tuple[int, int] | None:

@@ -16,7 +16,14 @@ import numpy as np
 
 from .._outputs import atomic_file
 from ..errors import InputFileError, TruncatedInputError
-from ._frame import SKIPPED, Frame, _Skipped, chroma_shape, normalize_pixel_format
+from ._frame import (
+    SKIPPED,
+    Frame,
+    _Skipped,
+    check_frame_size,
+    chroma_shape,
+    normalize_pixel_format,
+)
 
 __all__ = [
     "count_frames",
@@ -56,9 +63,10 @@ def ffmpeg_pix_fmt(pixel_format: str, bitdepth: int) -> str:
     return base if bitdepth == 8 else f"{base}{bitdepth}le"
 
 
-def _check_geometry(width: int, height: int, bitdepth: int) -> None:
+def _check_geometry(width: int, height: int, bitdepth: int, path: str = "") -> None:
     if int(width) < 1 or int(height) < 1:
         raise InputFileError(f"frame size must be positive; got {width}x{height}")
+    check_frame_size(width, height, repr(path) if path else "", path=path)
     if bitdepth not in (8, 10, 12, 16):
         raise InputFileError(f"bit depth {bitdepth} is not supported; use 8, 10, 12 or 16")
 
@@ -71,7 +79,7 @@ def count_frames(
     Raises :class:`TruncatedInputError` when the size is not a whole number of
     frames, saying how many bytes are left over.
     """
-    _check_geometry(width, height, bitdepth)
+    _check_geometry(width, height, bitdepth, os.fspath(path))
     size = os.path.getsize(path)
     per = frame_size(width, height, pixel_format, bitdepth)
     n, rest = divmod(size, per)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._outputs import missing
 from ..errors import (
     FormatMismatchError,
     FrameCountMismatchError,
@@ -164,7 +165,7 @@ def open_video(
     """
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise InputFileError(f"{path!r} does not exist", path=path)
+        raise InputFileError(f"{path!r} {missing(path)}", path=path)
     if os.path.isdir(path):
         raise InputFileError(f"{path!r} is a directory, not a video file", path=path)
     if os.path.getsize(path) == 0:
@@ -306,6 +307,7 @@ def match_sources(
     size: tuple[int, int] | str | None = None,
     offset: int = 0,
     convert_bitdepth: int | None = None,
+    scalable: bool = True,
 ) -> list[str]:
     """Check that two sources can be scored together; return warnings.
 
@@ -317,20 +319,26 @@ def match_sources(
     after ``offset`` differ and ``frames`` (score only the first N frames of
     both) is not given or asks for more frames than a file holds. Returns
     human-readable warnings for differing frame rates or colour ranges,
-    which do not stop scoring.
+    which do not stop scoring. ``scalable=False`` (a caller that cannot
+    scale, as explaining does) keeps the advice for differing sizes to
+    scaling the video beforehand.
     """
     from ._prepare import check_bitdepth, offset_counts, plan_scaling
 
     ref, dis = reference, distorted
     plan = plan_scaling((ref.width, ref.height), (dis.width, dis.height), scale=scale, size=size)
     if plan is None and (ref.width, ref.height) != (dis.width, dis.height):
+        manual = (
+            "scale the distorted video to the reference size first, e.g. ffmpeg -i DIST "
+            f"-vf scale={ref.width}:{ref.height}:flags=bicubic -c:v ffv1 scaled.mkv"
+        )
         raise SizeMismatchError(
             f"reference {ref.path!r} is {ref.width}x{ref.height} but distorted {dis.path!r} "
             f"is {dis.width}x{dis.height}; VMAF compares the two pixel by pixel at one size",
-            advice="score with {scale} to scale it in-process, or scale the distorted video to "
-            "the reference size first, e.g. ffmpeg -i DIST "
-            f"-vf scale={ref.width}:{ref.height}:flags=bicubic -c:v ffv1 scaled.mkv",
-            options={"scale": "bicubic"},
+            advice=f"score with {{scale}} to scale it in-process, or {manual}"
+            if scalable
+            else manual,
+            options={"scale": "bicubic"} if scalable else None,
             reference_size=(ref.width, ref.height),
             distorted_size=(dis.width, dis.height),
         )

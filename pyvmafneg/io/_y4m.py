@@ -32,7 +32,14 @@ import numpy as np
 
 from .._outputs import atomic_file
 from ..errors import InputFileError, OptionError, TruncatedInputError
-from ._frame import SKIPPED, Frame, _Skipped, chroma_shape, normalize_pixel_format
+from ._frame import (
+    SKIPPED,
+    Frame,
+    _Skipped,
+    check_frame_size,
+    chroma_shape,
+    normalize_pixel_format,
+)
 
 __all__ = [
     "Y4MInfo",
@@ -162,13 +169,18 @@ def _ratio(value: str, tag: str, where: str) -> tuple[int, int]:
     return n, d
 
 
-def parse_header(line: bytes, where: str = "<y4m>", *, interlaced: bool = False) -> Y4MInfo:
+def parse_header(
+    line: bytes, where: str = "<y4m>", *, interlaced: bool = False, path: str = ""
+) -> Y4MInfo:
     """Parse a Y4M header line (with or without its newline).
 
     Raises :class:`~pyvmafneg.errors.InputFileError` naming ``where`` for a
     missing magic or size, malformed tags, interlaced video (unless
     ``interlaced``: ``It`` and ``Ib`` are then read, to be deinterlaced;
-    mixed ``Im`` stays refused) and colour spaces libvmaf cannot score.
+    mixed ``Im`` stays refused) and colour spaces libvmaf cannot score;
+    :class:`~pyvmafneg.errors.FrameSizeLimitError` (with ``path``) for frames
+    beyond :data:`~pyvmafneg.io._frame.MAX_FRAME_SIDE`, before anything is
+    allocated.
     """
     text = line.rstrip(b"\n").decode("ascii", errors="replace")
     tokens = text.split(" ")
@@ -236,6 +248,7 @@ def parse_header(line: bytes, where: str = "<y4m>", *, interlaced: bool = False)
             f"{where}: the Y4M header has no {'W' if width is None else 'H'} (size) tag; the "
             "header is damaged: re-create the file"
         )
+    check_frame_size(width, height, where, path=path)
     if colorspace not in _COLORSPACES:
         if colorspace in ("411", "440") or colorspace.endswith("p9") or colorspace == "mono9":
             why = "a chroma layout or bit depth libvmaf does not score"
@@ -278,7 +291,7 @@ def read_y4m_header(path: str | os.PathLike[str], *, interlaced: bool = False) -
                 f"{where}: the Y4M header line does not end (no newline in its first "
                 f"{MAX_LINE} bytes); the file is truncated or not Y4M"
             )
-    return parse_header(line, where, interlaced=interlaced)
+    return parse_header(line, where, interlaced=interlaced, path=os.fspath(path))
 
 
 def _frame_line(fh: BinaryIO, where: str, index: int) -> bytes | None:

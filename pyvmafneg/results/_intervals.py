@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._defaults import DEFAULT_REPLICATES as _DEFAULT_REPLICATES
+from .._defaults import MAX_REPLICATES
 from ..errors import OptionError, ResultError
 
 __all__ = [
@@ -172,7 +173,7 @@ def block_bootstrap(
     block:
         Block length in frames; default :func:`block_length` of the series.
     replicates:
-        Bootstrap replicates (>= 100).
+        Bootstrap replicates, 100 to 1000000.
     seed:
         Seed or generator; the default seed makes the interval repeatable.
 
@@ -183,7 +184,7 @@ def block_bootstrap(
     Raises
     ------
     ResultError
-        Empty series, a level outside (0, 1) or too few replicates.
+        Empty series, a level outside (0, 1) or replicates outside that range.
     """
     x = np.asarray(series, dtype=np.float64).reshape(-1)
     n = x.size
@@ -191,8 +192,10 @@ def block_bootstrap(
         raise ResultError("cannot bootstrap an empty series")
     if not 0.0 < level < 1.0:
         raise ResultError(f"the interval's level must be in (0, 1); got {level}")
-    if replicates < 100:
-        raise ResultError(f"at least 100 bootstrap replicates are needed; got {replicates}")
+    if not 100 <= replicates <= MAX_REPLICATES:
+        raise ResultError(
+            f"100 to {MAX_REPLICATES} bootstrap replicates are needed; got {replicates}"
+        )
     finite = bool(np.isfinite(x).all())
     # a series with infinite or NaN frames has no autocovariance to choose blocks by
     b = (block_length(x) if finite else 1) if block is None else int(block)
@@ -270,7 +273,7 @@ def block_means(series: np.ndarray, starts: np.ndarray, block: int) -> np.ndarra
 def check_bootstrap(
     level: object, replicates: object, *, default_replicates: int = _DEFAULT_REPLICATES
 ) -> None:
-    """Raise OptionError for a level outside (0, 1) or fewer than 100 replicates.
+    """Raise OptionError for a level outside (0, 1), or replicates outside 100 to 1000000.
 
     The one check of the options every interval of the package takes (a
     clip's scores, a check's gap, a comparison's BD figures);
@@ -289,10 +292,15 @@ def check_bootstrap(
             option="level",
             value=level,
         )
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 100:
+    if (
+        isinstance(replicates, bool)
+        or not isinstance(replicates, int)
+        or not 100 <= replicates <= MAX_REPLICATES
+    ):
         raise OptionError(
-            f"at least 100 bootstrap replicates are needed; got {replicates!r}",
-            advice="pass {replicates} (the default) or more",
+            f"100 to {MAX_REPLICATES} bootstrap replicates are needed (each holds 8 bytes, and "
+            f"beyond a million the reported digits no longer move); got {replicates!r}",
+            advice="pass {replicates} (the default) or another count in that range",
             options={"replicates": default_replicates},
             option="replicates",
             value=replicates,

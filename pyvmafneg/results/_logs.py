@@ -29,6 +29,7 @@ name and what to do; a log without any VMAF score raises its subclass
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -44,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from .._defaults import LOG_FORMATS
-from .._outputs import write_file
+from .._outputs import missing, write_file
 from ..errors import LogFormatError, NoVmafScoresError
 from ._result import Result, format_text, pool
 
@@ -234,12 +235,21 @@ class LoadedLogs:
 # -- reading ----------------------------------------------------------------
 
 
+#: Byte-order marks of the wide Unicode encodings, the UTF-32 ones first (they start as UTF-16's).
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def read_log(path: str | os.PathLike[str]) -> VmafLog:
     """Read a libvmaf log (JSON, XML or CSV; detected from the content)."""
     name = os.fspath(path)
     p = Path(name)
     if not p.exists():
-        raise LogFormatError(f"{name!r} does not exist")
+        raise LogFormatError(f"{name!r} {missing(name)}")
     if p.is_dir():
         raise LogFormatError(f"{name!r} is a directory, not a VMAF log")
     try:
@@ -249,10 +259,15 @@ def read_log(path: str | os.PathLike[str]) -> VmafLog:
             f"cannot read {name!r}: {exc.strerror or exc}; check that the file is readable "
             "(its permissions) and give the path of the VMAF log"
         ) from None
+    # A log saved again as UTF-16 or UTF-32 (a Windows editor's "Unicode") starts with its BOM.
+    wide = next((enc for bom, enc in _WIDE_BOMS if data.startswith(bom)), None)
     try:
-        if b"\x00" in data[:4096]:
+        if wide is not None:
+            text = data.decode(wide)
+        elif b"\x00" in data[:4096]:
             raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "NUL byte")
-        text = data.decode("utf-8-sig")
+        else:
+            text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise LogFormatError(
             f"{name!r} is binary, not a VMAF log",
@@ -767,8 +782,10 @@ def result_from_logs(
     for log, key, role in ((d_log, d_key, "default"), (n_log, n_key, "NEG")):
         bad = np.flatnonzero(~np.isfinite(log.metrics[key]))
         if bad.size:
+            value = float(log.metrics[key][bad[0]])
+            what = "no score (null/NaN)" if math.isnan(value) else f"an infinite score ({value})"
             raise LogFormatError(
-                f"{log.path!r}: the {role} model {key!r} has no score (null/NaN) at frame "
+                f"{log.path!r}: the {role} model {key!r} has {what} at frame "
                 f"{int(log.frames[bad[0]])}; the log cannot be checked"
             )
     d_name, n_name = d_key, n_key

@@ -26,7 +26,7 @@ from typing import IO, Any
 from .._outputs import json_text, write_error, write_file
 from ..errors import ResultStoreError
 
-__all__ = ["HashCache", "ResultStore", "file_hash", "pair_key"]
+__all__ = ["HashCache", "ResultStore", "file_hash", "pair_key", "refuse_foreign_store"]
 
 _CHUNK = 1 << 20
 #: Bytes read from each end of a file for the cheap content check of :class:`HashCache`.
@@ -142,6 +142,29 @@ class HashCache:
             pass
 
 
+def refuse_foreign_store(path: str | os.PathLike[str]) -> None:
+    """Raise ResultStoreError when ``path`` holds something else than a store (a video, a
+    manifest, a log): appending rows to it, or cutting its "torn" tail, would destroy it.
+
+    A missing or empty file is a new store; one that cannot be read is left for the
+    store's own opening to report.
+    """
+    where = os.fspath(path)
+    try:
+        with open(where, "rb") as fh:
+            head = fh.read(len(_ROW_START))
+    except OSError:
+        return
+    if head and head != _ROW_START:
+        raise ResultStoreError(
+            f"{where!r} is not a result store (its first bytes are {head!r}, not a JSON "
+            "row); writing rows to it would damage it",
+            advice="give the path of a result store, or of a new file, with {store}",
+            options={"store": ...},
+            path=where,
+        )
+
+
 def pair_key(
     reference_hash: str, encode_hash: str, models: list[str], options: Mapping[str, Any]
 ) -> str:
@@ -226,7 +249,11 @@ class ResultStore:
                 options={"store": ...},
                 path=self.path,
             ) from None
-        self._refuse_foreign()
+        try:
+            refuse_foreign_store(self.path)
+        except ResultStoreError:
+            self.__exit__()
+            raise
         try:
             self._repair_tail()
             self._fh = open(self.path, "a", encoding="utf-8")
@@ -237,24 +264,6 @@ class ResultStore:
                 path=self.path,
             ) from None
         return self
-
-    def _refuse_foreign(self) -> None:
-        """Refuse a file that holds something else (a video, a manifest, a log): appending
-        rows to it, or cutting its "torn" tail, would destroy it."""
-        try:
-            with open(self.path, "rb") as fh:
-                head = fh.read(len(_ROW_START))
-        except OSError:
-            return  # the repair below says what is wrong
-        if head and head != _ROW_START:
-            self.__exit__()
-            raise ResultStoreError(
-                f"{self.path!r} is not a result store (its first bytes are {head!r}, not a "
-                "JSON row); writing rows to it would damage it",
-                advice="give the path of a result store, or of a new file, with {store}",
-                options={"store": ...},
-                path=self.path,
-            )
 
     def _repair_tail(self) -> None:
         """Cut a torn last line (from a killed run) so appends start on a fresh line."""

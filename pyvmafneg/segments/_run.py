@@ -37,7 +37,7 @@ from ..errors import OptionError, SegmentError
 from ..io._prepare import check_offset, check_size, offset_counts, plan_scaling
 from ..io._sources import VideoSource, known_frame_count, match_sources
 from ..results._result import Result
-from ..results._store import HashCache, ResultStore
+from ..results._store import HashCache, ResultStore, refuse_foreign_store
 from ._plan import (
     BACKENDS,
     FRAME_LOCAL_FEATURES,
@@ -257,6 +257,7 @@ def score_segments(
     run = SegmentRun(result=None, segments=ranges)  # type: ignore[arg-type]
     result_store = None
     if store is not None:
+        refuse_foreign_store(store)  # before its hash cache is written beside it
         tasks = _key(tasks, title, os.fspath(store), offset=offset, rehash=rehash)
         result_store = ResultStore(store)
     rows = _Rows(progress, on_segment)

@@ -36,6 +36,7 @@ from ...errors import (
     FeatureError,
     FrameError,
     FrameMismatchError,
+    FrameRejectedError,
     LibvmafError,
     LibvmafNotFoundError,
     LogFormatError,
@@ -71,6 +72,13 @@ PIX_FMT = {"420": 1, "422": 2, "444": 3, "400": 4}
 PRESCALED_CHROMA_MODELS = frozenset({"vmaf_v1.0.16_3d0h_2160", "vmaf_v1.0.16_hfr_3d0h_2160"})
 #: Smallest luma size >> chroma subsampling those models are scored at (samples).
 MIN_PRESCALED_CHROMA = 159
+#: Smallest frame side (samples) libvmaf's MS-SSIM accepts: it halves the frame
+#: four times and its 11-tap window must fit the fifth scale.
+MS_SSIM_MIN_SIDE = 176
+#: VMAF v1 models: libvmaf 3.2 refuses frames of 200x200 (and 4:0:0 ones) but
+#: accepts 240x240, 1000x184 and 184x1000; frames of fewer samples than this may be
+#: refused for their size.
+V1_ACCEPTED_AREA = 240 * 240
 #: Chroma subsampling shifts (columns, rows) by pixel format.
 _CHROMA_SHIFT = {"420": (1, 1), "422": (1, 0), "444": (0, 0)}
 
@@ -628,24 +636,68 @@ class Context:
             self._release(ref_pic)
             self._release(dis_pic)
             self.failed = True
-            self.lib.check(
-                rc,
-                "vmaf_read_pictures",
-                f"libvmaf rejected frame {index} ({reference.describe()}); a feature extractor "
-                "of the chosen models does not support this frame (VMAF v1 models need colour "
-                "frames of a few hundred pixels a side), so pick other models or frames",
-            )
+            raise self._rejected(rc, index, reference)
         _count("pictures", -2)  # libvmaf took over both references
         self.frames_read += 1
         return index
+
+    def _rejected(self, rc: int, index: int, frame: Frame) -> FrameRejectedError:
+        """The error for a pair libvmaf refused: what it was computing, and a cause
+        only where one is known to apply to this frame."""
+        models = tuple(
+            dict.fromkeys(
+                [m.spec.version for m in self._models] + [c.model for c in self._collection_specs]
+            )
+        )
+        features = tuple(f.describe() for f in self._features)
+        computing = []
+        if models:
+            computing.append(f"model{'s' if len(models) > 1 else ''} {', '.join(models)}")
+        if features:
+            computing.append(f"feature{'s' if len(features) > 1 else ''} {', '.join(features)}")
+        status = f"{rc} ({os.strerror(-rc)})" if rc < 0 else str(rc)
+        message = (
+            f"libvmaf {self.lib.info.version} refused frame {index} ({frame.describe()}): "
+            f"vmaf_read_pictures() returned {status} while computing " + " and ".join(computing)
+        )
+        known = []
+        v1 = [m for m in models if m.startswith("vmaf_v1")]
+        if v1 and frame.pixel_format == "400":
+            known.append(f"VMAF v1 models ({', '.join(v1)}) need colour frames")
+        elif v1 and frame.width * frame.height < V1_ACCEPTED_AREA:
+            known.append(
+                f"libvmaf refuses VMAF v1 models ({', '.join(v1)}) on small frames "
+                "(200x200 is refused, 240x240 is not)"
+            )
+        side = min(frame.width, frame.height)
+        if side < MS_SSIM_MIN_SIDE and any(f.extractor == "float_ms_ssim" for f in self._features):
+            known.append(
+                f"MS-SSIM needs at least {MS_SSIM_MIN_SIDE} samples a side (the frames have {side})"
+            )
+        advice = "; ".join(known)
+        advice += (", so " if advice else "") + (
+            "pick other models or features, or score larger frames"
+        )
+        return FrameRejectedError(
+            message,
+            advice=advice,
+            function="vmaf_read_pictures",
+            code=rc,
+            index=index,
+            width=frame.width,
+            height=frame.height,
+            pixel_format=frame.pixel_format,
+            bitdepth=frame.bitdepth,
+            models=models,
+            features=features,
+        )
 
     def _setup_pool(self) -> None:
         if not (self.threads > 0 and self.lib.has_picture_pool):
             return
         w, h, bpc, fmt = self._checker.geometry  # type: ignore[misc]
         cfg = self.lib.ffi.new("VmafPictureConfiguration *")
-        cfg.pic_params.w = w
-        cfg.pic_params.h = h
+        cfg.pic_params.w, cfg.pic_params.h = _allocated_size(w, h, fmt)
         cfg.pic_params.bpc = bpc
         cfg.pic_params.pix_fmt = PIX_FMT[fmt]
         # Two pictures per pair per worker plus slack keeps every worker busy
@@ -656,18 +708,28 @@ class Context:
 
     def _fill(self, pic: object, frame: Frame) -> None:
         lib = self.lib.lib
+        width, height = _allocated_size(frame.width, frame.height, frame.pixel_format)
         if self._pool:
             rc = lib.vmaf_fetch_preallocated_picture(self._ctx, pic)
             self.lib.check(rc, "vmaf_fetch_preallocated_picture")
         else:
             rc = lib.vmaf_picture_alloc(
-                pic, PIX_FMT[frame.pixel_format], frame.bitdepth, frame.width, frame.height
+                pic, PIX_FMT[frame.pixel_format], frame.bitdepth, width, height
             )
             hint = f"cannot allocate a {frame.describe()} picture"
             self.lib.check(rc, "vmaf_picture_alloc", hint)
         _count("pictures", 1)
         try:
-            _copy_planes(self.lib.ffi, pic, frame)
+            rows = [int(pic.h[i]) for i in range(3)]  # type: ignore[attr-defined]
+            if (width, height) != frame.shape[::-1]:
+                # the picture's sizes become the frame's, as libvmaf sets them (chroma
+                # rounded down); its planes keep the room of the larger allocation
+                ss_w, ss_h = _CHROMA_SHIFT[frame.pixel_format]
+                pic.w[0], pic.h[0] = frame.width, frame.height  # type: ignore[attr-defined]
+                for i in (1, 2):
+                    pic.w[i] = frame.width >> ss_w  # type: ignore[attr-defined]
+                    pic.h[i] = frame.height >> ss_h  # type: ignore[attr-defined]
+            _copy_planes(self.lib.ffi, pic, frame, rows)
         except BaseException:
             self._release(pic)
             raise
@@ -875,14 +937,42 @@ def _internal_names(name: str) -> list[str]:
     return names
 
 
-def _copy_planes(ffi: FFI, pic: object, frame: Frame) -> None:
-    """Copy a frame's planes into a libvmaf picture, checking every bound."""
+def _allocated_size(width: int, height: int, pixel_format: str) -> tuple[int, int]:
+    """Luma size to allocate a libvmaf picture with so that it holds every chroma sample.
+
+    libvmaf sizes subsampled chroma planes ``w >> 1`` by ``h >> 1`` (4:2:0) where
+    FFmpeg and Y4M store ``(w + 1) // 2`` by ``(h + 1) // 2``, yet its CIEDE repeats
+    each chroma sample over the luma samples it covers, so the last luma column
+    and row of an odd-sized frame read chroma column ``w >> 1`` and row ``h >> 1``:
+    past the end of each chroma row, and of the V plane (whatever the memory
+    holds). A picture one sample wider/taller than the frame has room for them;
+    its sizes are then set back to the frame's.
+    """
+    if pixel_format == "420":
+        return width + width % 2, height + height % 2
+    if pixel_format == "422":
+        return width + width % 2, height
+    return width, height
+
+
+def _copy_planes(ffi: FFI, pic: object, frame: Frame, rows: list[int]) -> None:
+    """Copy a frame's planes into a libvmaf picture, checking every bound.
+
+    ``rows`` are the rows allocated for each plane (at least ``pic.h``). Every byte
+    of those rows is written: the frame's samples, its odd last chroma row and
+    column where the picture has room for them (libvmaf's CIEDE reads them), and
+    zeros in the rest of each stride, so what libvmaf reads never depends on what
+    the memory held before.
+    """
     itemsize = 1 if frame.bitdepth == 8 else 2
+    base = [int(ffi.cast("uintptr_t", pic.data[i])) for i in range(3)]  # type: ignore[attr-defined]
     for i, plane in enumerate(frame.planes):
         w, h, stride = int(pic.w[i]), int(pic.h[i]), int(pic.stride[i])  # type: ignore[attr-defined]
+        stored = plane.shape
         if i > 0 and plane.shape[0] - h in (0, 1) and plane.shape[1] - w in (0, 1):
             # libvmaf rounds subsampled chroma sizes down (w >> 1) where FFmpeg
-            # and Y4M round up; the last odd chroma row/column is not stored.
+            # and Y4M round up; the odd last chroma row/column lies outside the
+            # picture's sizes, in the room checked below.
             plane = plane[:h, :w]
         if (h, w) != plane.shape:
             raise FrameMismatchError(
@@ -891,6 +981,15 @@ def _copy_planes(ffi: FFI, pic: object, frame: Frame) -> None:
             )
         if pic.data[i] == ffi.NULL or stride < w * itemsize:  # type: ignore[attr-defined]
             raise LibvmafError(f"libvmaf returned an unusable picture plane {i}", function="alloc")
-        buf = ffi.buffer(pic.data[i], stride * h)  # type: ignore[attr-defined]
-        dst = np.frombuffer(buf, dtype=plane.dtype).reshape(h, stride // itemsize)
-        np.copyto(dst[:, :w], plane)
+        room = rows[i]
+        # the planes lie one after another, each ``stride * rows`` bytes (vmaf_picture_alloc);
+        # anything else and only the picture's own rows are written
+        if room < h or (i < 2 and base[i + 1] - base[i] != stride * room):
+            room = h
+        buf = ffi.buffer(pic.data[i], stride * room)  # type: ignore[attr-defined]
+        dst = np.frombuffer(buf, dtype=plane.dtype).reshape(room, stride // itemsize)
+        if i > 0 and stored[0] <= room and stored[1] * itemsize <= stride:
+            plane = frame.planes[i]
+        np.copyto(dst[: plane.shape[0], : plane.shape[1]], plane)
+        dst[: plane.shape[0], plane.shape[1] :] = 0
+        dst[plane.shape[0] :] = 0

@@ -1,5 +1,5 @@
-"""The native engine: VIF, ADM and motion for several gain limits from one pass, PSNR and SSIM
-(C, ``csrc/``).
+"""The native engine: VIF, ADM and motion for several gain limits from one pass, PSNR, SSIM
+and MS-SSIM (C, ``csrc/``).
 
 :class:`NativeScorer` / :func:`score_native` score clips like :func:`pyvmafneg.score`
 with libvmaf 3.2.0's numbers; :func:`available` says whether the engine is

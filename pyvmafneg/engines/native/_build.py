@@ -15,6 +15,7 @@ sources compile with ``-Wall -Wextra -Werror``: a warning fails the build.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -24,6 +25,18 @@ ROOT = Path(__file__).resolve().parents[3]
 CSRC = ROOT / "csrc"
 HEADERS = sorted((CSRC / "include").glob("*.h"))
 SOURCES = sorted(CSRC.glob("*.c"))
+
+
+def _source_stamp() -> str:
+    """The stamp of ``csrc/`` (``_stamp.py``, loaded by path: the package is not importable yet)."""
+    spec = importlib.util.spec_from_file_location(
+        "_vn_stamp", Path(__file__).with_name("_stamp.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.source_stamp(CSRC))
+
 
 #: Extra compiler flags, e.g. ``-fsanitize=address,undefined`` for the sanitizer test.
 EXTRA_CFLAGS = os.environ.get("PYVMAFNEG_NATIVE_CFLAGS", "").split()
@@ -51,6 +64,8 @@ ffibuilder.set_source(
     # any of them rebuilds the engine
     depends=[str(d.relative_to(ROOT)) for d in sorted({*CSRC.rglob("*.inc"), *CSRC.rglob("*.h")})],
     include_dirs=[str(CSRC / "include"), str(CSRC)],
+    # the loader compares it with the sources beside the package (an unbuilt change)
+    define_macros=[("VN_SOURCE_STAMP", f'"{_source_stamp()}"')],
     extra_compile_args=[*CFLAGS, *EXTRA_CFLAGS],
     libraries=["m"],
 )

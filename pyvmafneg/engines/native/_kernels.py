@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -25,18 +27,23 @@ from ...errors import BackendUnavailableError, FrameError, OptionError
 from .._integer import ADM_KEYS as _LIBVMAF_ADM_KEYS
 from .._models import GAIN_LIMIT_RANGE
 from .._planes import check_plane_layout
+from ._stamp import source_stamp
 
 __all__ = [
+    "API_VERSION",
     "ENV_SIMD",
     "EVIDENCE_KEEP_FLOATS",
     "LEVELS",
     "METRIC_KEYS",
+    "MS_SSIM_KEYS",
+    "MS_SSIM_MIN_SIDE",
     "MetricSettings",
     "adm",
     "available",
     "available_levels",
     "evidence_levels",
     "evidence_sums",
+    "float_ms_ssim",
     "float_ssim",
     "max_gain_limits",
     "motion_sad",
@@ -57,8 +64,8 @@ ADM_KEYS: Final[tuple[str, ...]] = (
     *_LIBVMAF_ADM_KEYS,
     *(f"cap_share_scale{s}" for s in range(4)),
 )
-#: What a frame row holds after the motion SAD when PSNR or SSIM are asked for, in order
-#: (libvmaf's feature names; NaN where not computed).
+#: What a frame row holds after the motion SAD when PSNR, SSIM or MS-SSIM are asked for, in
+#: order (libvmaf's feature names; NaN where not computed).
 METRIC_KEYS: Final[tuple[str, ...]] = (
     "psnr_y",
     "psnr_cb",
@@ -70,6 +77,8 @@ METRIC_KEYS: Final[tuple[str, ...]] = (
     "float_ssim_l",
     "float_ssim_c",
     "float_ssim_s",
+    "float_ms_ssim",
+    *(f"float_ms_ssim_{p}_scale{s}" for p in "lcs" for s in range(5)),
 )
 #: Samples a side the SSIM window needs after scaling.
 SSIM_WINDOW: Final[int] = 11
@@ -77,7 +86,7 @@ SSIM_WINDOW: Final[int] = 11
 
 @dataclass(frozen=True)
 class MetricSettings:
-    """A clip's PSNR and SSIM settings, as libvmaf's extractors derive them at start-up.
+    """A clip's PSNR, SSIM and MS-SSIM settings, as libvmaf's extractors derive them at start-up.
 
     Attributes
     ----------
@@ -91,6 +100,8 @@ class MetricSettings:
         Whether float SSIM is computed.
     ssim_scale:
         Its scale: 0 (automatic) or 1..10.
+    ms_ssim:
+        Whether MS-SSIM (with its per-scale means) is computed.
     """
 
     psnr_planes: int = 0
@@ -98,23 +109,76 @@ class MetricSettings:
     psnr_max: tuple[float, float, float] = (60.0, 60.0, 60.0)
     ssim: bool = False
     ssim_scale: int = 0
+    ms_ssim: bool = False
 
+
+#: The engine interface this module calls (the C ``VN_API_VERSION``): bumped with it whenever
+#: a kernel's signature, the kernel table or the values a call writes change.
+API_VERSION: Final[int] = 1
+#: The C sources beside the package in a source tree (absent in an installed wheel).
+CSRC: Final[Path] = Path(__file__).resolve().parents[3] / "csrc"
+#: How to rebuild an engine left behind by a change.
+REBUILD: Final[str] = "rebuild it: reinstall the package (pip install -e . in its source tree)"
 
 _lib: Any = None
 _ffi: Any = None
 _import_error: str | None = None
+_stale: bool = False
+
+
+def _stale_reason(ffi: Any, lib: Any) -> str | None:
+    """Why a compiled engine does not match this Python code, or None when it does.
+
+    An engine of another :data:`API_VERSION`, or (in a source tree) built from
+    other sources than the ``csrc/`` beside it, was left unbuilt after a change:
+    its kernels may take other arguments or write other values.
+    """
+    version = getattr(lib, "VN_API_VERSION", None)
+    if version != API_VERSION:
+        return (
+            f"the compiled native engine is stale: it implements interface version "
+            f"{version if version is not None else 'none (older than versioning)'} and this "
+            f"package calls version {API_VERSION}"
+        )
+    if CSRC.is_dir():
+        built = ffi.string(lib.vn_source_stamp()).decode("ascii", "replace")
+        here = source_stamp(CSRC)
+        if built != here:
+            return (
+                f"the compiled native engine is stale: it was built from other C sources "
+                f"(stamp {built or 'none'}) than {str(CSRC)!r} holds (stamp {here})"
+            )
+    return None
 
 
 def _load() -> tuple[Any, Any]:
-    """Return ``(ffi, lib)`` of the compiled engine or raise BackendUnavailableError."""
-    global _lib, _ffi, _import_error
+    """Return ``(ffi, lib)`` of the compiled engine or raise BackendUnavailableError.
+
+    A stale engine (see :func:`_stale_reason`) counts as unavailable; the first
+    load warns (``RuntimeWarning``) naming the fix, since scoring then falls
+    back to libvmaf.
+    """
+    global _lib, _ffi, _import_error, _stale
     if _lib is None and _import_error is None:
         try:
             from . import _engine  # type: ignore[attr-defined]
         except ImportError as exc:
             _import_error = str(exc)
         else:
-            _ffi, _lib = _engine.ffi, _engine.lib
+            reason = _stale_reason(_engine.ffi, _engine.lib)
+            if reason is None:
+                _ffi, _lib = _engine.ffi, _engine.lib
+            else:
+                _import_error, _stale = reason, True
+                warnings.warn(f"{reason}; {REBUILD}", RuntimeWarning, stacklevel=3)
+    if _lib is None and _stale:
+        raise BackendUnavailableError(
+            f"{_import_error}; the native engine is not used",
+            advice=f"{REBUILD}; or score with {{backend}}",
+            options={"backend": "libvmaf"},
+            backend="native",
+            available=("libvmaf", "ffmpeg", "reference"),
+        )
     if _lib is None:
         raise BackendUnavailableError(
             "the native engine is not built in this installation "
@@ -620,6 +684,67 @@ def float_ssim(
     return out
 
 
+#: What :func:`float_ms_ssim` returns, in order (libvmaf's feature names; the per-scale
+#: means are libvmaf's ``enable_lcs`` outputs).
+MS_SSIM_KEYS: Final[tuple[str, ...]] = METRIC_KEYS[10:]
+#: Samples a side MS-SSIM needs: its fifth scale (four halvings) keeps the 11-sample window.
+MS_SSIM_MIN_SIDE: Final[int] = 16 * SSIM_WINDOW
+
+
+def check_ms_ssim_size(width: int, height: int) -> None:
+    """Raise :class:`FrameError` when a plane is too small for MS-SSIM's five scales."""
+    if min(width, height) < MS_SSIM_MIN_SIDE:
+        raise FrameError(
+            f"MS-SSIM needs at least {MS_SSIM_MIN_SIDE} samples a side (its fifth scale, "
+            f"halved four times, keeps the {SSIM_WINDOW}-sample window); the plane is "
+            f"{width}x{height}"
+        )
+
+
+def float_ms_ssim(
+    ref: NDArray[np.unsignedinteger],
+    dis: NDArray[np.unsignedinteger],
+    bitdepth: int,
+    simd: str | None = None,
+) -> NDArray[np.float64]:
+    """libvmaf's MS-SSIM of one luma pair: 16 values, in :data:`MS_SSIM_KEYS` order.
+
+    The first is the multi-scale SSIM (about 0..1, 1 for identical planes); then the
+    means of l, c and s at scales 0 (full size) to 4, each in [-1, 1].
+
+    Parameters
+    ----------
+    ref, dis:
+        Luma planes, ``uint8`` for 8-bit, ``uint16`` for 10, 12 or 16-bit, at least
+        :data:`MS_SSIM_MIN_SIDE` samples a side.
+    bitdepth:
+        8, 10, 12 or 16.
+    simd:
+        Kernel level (see :func:`resolve_simd`); every level gives the same values.
+    """
+    ffi, lib = _load()
+    level = LEVELS[resolve_simd(simd)]
+    if int(bitdepth) not in (8, 10, 12, 16):
+        raise FrameError(f"MS-SSIM takes 8, 10, 12 or 16-bit samples, got {bitdepth}")
+    r, rs, d, ds = _pair(ref, dis, bitdepth, 1)
+    h, w = r.shape
+    check_ms_ssim_size(w, h)
+    out = np.full(len(MS_SSIM_KEYS), np.nan, dtype=np.float64)
+    rc = lib.vn_float_ms_ssim(
+        _ptr(ffi, r),
+        _ptr(ffi, d),
+        w,
+        h,
+        rs * r.itemsize,
+        ds * d.itemsize,
+        int(bitdepth),
+        level,
+        ffi.cast("double *", out.ctypes.data),
+    )
+    _check_rc(rc, "MS-SSIM")
+    return out
+
+
 #: A frame pair's chroma planes: reference Cb, Cr, distorted Cb, Cr.
 Chroma = tuple[
     NDArray[np.unsignedinteger],
@@ -708,6 +833,7 @@ class FrameKernels:
                 m.psnr_max[i] = metrics.psnr_max[i]
             m.ssim = 1 if metrics.ssim else 0
             m.ssim_scale = metrics.ssim_scale
+            m.ms_ssim = 1 if metrics.ms_ssim else 0
             self._metrics_ptr = m
         self._vif_ptr = self._ffi.cast("const double *", self.vif_limits.ctypes.data)
         self._adm_ptr = self._ffi.cast("const double *", self.adm_limits.ctypes.data)
@@ -928,7 +1054,14 @@ class FrameKernels:
             self._level,
             None
             if m is None
-            else (m.psnr_planes, m.psnr_peak_sq, tuple(m.psnr_max), m.ssim, m.ssim_scale),
+            else (
+                m.psnr_planes,
+                m.psnr_peak_sq,
+                tuple(m.psnr_max),
+                m.ssim,
+                m.ssim_scale,
+                m.ms_ssim,
+            ),
             self._layout[0],
             str(self._layout[1]),
             self._layout[2],
@@ -1016,6 +1149,8 @@ class FrameKernels:
                 out[p], out[3 + p], _ = psnr(r, d, bitdepth, m.psnr_peak_sq, m.psnr_max[p])
             if m.ssim:
                 out[6:10] = float_ssim(ref, dis, bitdepth, m.ssim_scale, self.simd)
+            if m.ms_ssim:
+                out[10:] = float_ms_ssim(ref, dis, bitdepth, self.simd)
         if self.adm_limits.size:
             values = adm(ref, dis, bitdepth, self.adm_limits.tolist(), self.lanes, self.simd)
             row[self.adm_slice] = values.ravel()

@@ -1,9 +1,10 @@
-"""PSNR and float SSIM in the native pass: which requests the engine takes, and their values.
+"""PSNR, float SSIM and MS-SSIM in the native pass: which requests the engine takes, and
+their values.
 
-libvmaf's ``psnr`` and ``float_ssim`` extractors are computed by the engine in the
-same per-frame call as VIF, ADM and motion (``csrc/psnr.c``, ``csrc/ssim.c``;
-docs/internals-metrics.md). The engine takes a request when it knows every
-option given, with a value libvmaf would accept:
+libvmaf's ``psnr``, ``float_ssim`` and ``float_ms_ssim`` extractors are computed by the
+engine in the same per-frame call as VIF, ADM and motion (``csrc/psnr.c``,
+``csrc/ssim.c``, ``csrc/ms_ssim.c``; docs/internals-metrics.md). The engine takes a
+request when it knows every option given, with a value libvmaf would accept:
 
 ``psnr``
     ``enable_chroma``, ``enable_mse``, ``enable_apsnr``, ``reduced_hbd_peak``
@@ -15,6 +16,11 @@ option given, with a value libvmaf would accept:
     ``enable_lcs``, ``enable_db``, ``clip_db`` (``true``/``false``) and
     ``scale`` (0..10). ``float_ssim`` (in dB with ``enable_db``) and, with
     ``enable_lcs``, ``float_ssim_l``, ``float_ssim_c``, ``float_ssim_s``.
+``float_ms_ssim``
+    ``enable_lcs``, ``enable_db``, ``clip_db`` (``true``/``false``).
+    ``float_ms_ssim`` (in dB with ``enable_db``) and, with ``enable_lcs``,
+    ``float_ms_ssim_l_scale0`` .. ``float_ms_ssim_s_scale4`` (the means of l, c
+    and s at each of the five scales).
 
 Anything else (other extractors, unknown options or values, a second request
 of the same extractor) is left to libvmaf.
@@ -31,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._features import FeatureSpec
-from ._kernels import METRIC_KEYS, MetricSettings
+from ._kernels import METRIC_KEYS, MS_SSIM_KEYS, MetricSettings
 
 __all__ = ["NativeMetrics", "split_features"]
 
@@ -40,6 +46,8 @@ _PSNR_BOOLS: Final[frozenset[str]] = frozenset(
     {"enable_chroma", "enable_mse", "enable_apsnr", "reduced_hbd_peak"}
 )
 _SSIM_BOOLS: Final[frozenset[str]] = frozenset({"enable_lcs", "enable_db", "clip_db"})
+#: The extractors the engine computes.
+NATIVE_EXTRACTORS: Final[tuple[str, ...]] = ("psnr", "float_ssim", "float_ms_ssim")
 _COL: Final[dict[str, int]] = {k: i for i, k in enumerate(METRIC_KEYS)}
 
 
@@ -50,6 +58,26 @@ def _log10(x: float) -> float:
 
 def _ceil(x: float) -> float:
     return float(math.ceil(x)) if math.isfinite(x) else x
+
+
+def _db_max(
+    options: dict[str, bool | float | int], bitdepth: int, width: int, height: int
+) -> float | None:
+    """The dB ceiling of an SSIM extractor's ``enable_db`` (None: values stay as they are):
+    infinite, or with ``clip_db`` the dB of half a squared step per frame."""
+    if not options.get("enable_db"):
+        return None
+    if not options.get("clip_db"):
+        return math.inf
+    peak = (1 << bitdepth) - 1
+    mse = 0.5 / (width * height)
+    return _ceil(10.0 * _log10(float(peak * peak) / mse))
+
+
+def _to_db(value: float, db_max: float) -> float:
+    """libvmaf's ``min(-10 log10(1 - value), db_max)``: ``db_max`` where the logarithm is
+    infinite or not a number (value 1 or more, NaN)."""
+    return min(-10.0 * math.log10(1 - value), db_max) if value < 1 else db_max
 
 
 def _options(spec: FeatureSpec) -> dict[str, bool | float | int] | None:
@@ -88,7 +116,7 @@ def split_features(
     native, rest = [], []
     for spec in specs:
         same = sum(s.extractor == spec.extractor for s in specs)
-        if spec.extractor in ("psnr", "float_ssim") and same == 1 and _options(spec) is not None:
+        if spec.extractor in NATIVE_EXTRACTORS and same == 1 and _options(spec) is not None:
             native.append(spec)
         else:
             rest.append(spec)
@@ -97,7 +125,7 @@ def split_features(
 
 @dataclass(frozen=True)
 class NativeMetrics:
-    """The PSNR and SSIM requests of one clip, fixed at its first frame.
+    """The PSNR, SSIM and MS-SSIM requests of one clip, fixed at its first frame.
 
     Built by :meth:`for_clip` from the requests the engine takes and the
     clip's geometry, as libvmaf's extractors set themselves up.
@@ -107,6 +135,8 @@ class NativeMetrics:
     psnr_keys: tuple[str, ...]
     ssim_keys: tuple[str, ...]
     ssim_db_max: float | None
+    ms_ssim_keys: tuple[str, ...] = ()
+    ms_ssim_db_max: float | None = None
 
     @classmethod
     def for_clip(
@@ -121,6 +151,7 @@ class NativeMetrics:
         """Settings and output names for ``specs`` on ``width`` x ``height`` frames."""
         psnr = next((s for s in specs if s.extractor == "psnr"), None)
         ssim = next((s for s in specs if s.extractor == "float_ssim"), None)
+        ms_ssim = next((s for s in specs if s.extractor == "float_ms_ssim"), None)
         planes, peak_sq, psnr_max = 0, 65025.0, (0.0, 0.0, 0.0)
         psnr_keys: tuple[str, ...] = ()
         if psnr is not None:
@@ -157,36 +188,35 @@ class NativeMetrics:
             ssim_keys = ("float_ssim",)
             if o.get("enable_lcs"):
                 ssim_keys += ("float_ssim_l", "float_ssim_c", "float_ssim_s")
-            if o.get("enable_db"):
-                db_max = math.inf
-                if o.get("clip_db"):
-                    peak = (1 << bitdepth) - 1
-                    mse = 0.5 / (width * height)
-                    db_max = _ceil(10.0 * _log10(float(peak * peak) / mse))
+            db_max = _db_max(o, bitdepth, width, height)
+        ms_keys: tuple[str, ...] = ()
+        ms_db_max: float | None = None
+        if ms_ssim is not None:
+            o = _options(ms_ssim) or {}
+            ms_keys = MS_SSIM_KEYS if o.get("enable_lcs") else MS_SSIM_KEYS[:1]
+            ms_db_max = _db_max(o, bitdepth, width, height)
         settings = MetricSettings(
             psnr_planes=planes,
             psnr_peak_sq=peak_sq,
             psnr_max=psnr_max,
             ssim=ssim is not None,
             ssim_scale=scale,
+            ms_ssim=ms_ssim is not None,
         )
-        return cls(settings, psnr_keys, ssim_keys, db_max)
+        return cls(settings, psnr_keys, ssim_keys, db_max, ms_keys, ms_db_max)
 
     @property
     def keys(self) -> tuple[str, ...]:
         """Result feature names these requests produce, in libvmaf's order."""
-        return self.psnr_keys + self.ssim_keys
+        return self.psnr_keys + self.ssim_keys + self.ms_ssim_keys
 
     def columns(self, values: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
         """Per-frame feature columns from the rows' metric values (``METRIC_KEYS`` order)."""
         out = {key: values[:, _COL[key]] for key in self.psnr_keys}
-        for key in self.ssim_keys:
+        for key in self.ssim_keys + self.ms_ssim_keys:
             col = values[:, _COL[key]]
-            if key == "float_ssim" and self.ssim_db_max is not None:
-                db_max = self.ssim_db_max
-                col = np.array(
-                    [min(-10.0 * math.log10(1 - v), db_max) if v < 1 else db_max for v in col],
-                    dtype=np.float64,
-                )
+            db_max = {"float_ssim": self.ssim_db_max, "float_ms_ssim": self.ms_ssim_db_max}.get(key)
+            if db_max is not None:
+                col = np.array([_to_db(v, db_max) for v in col], dtype=np.float64)
             out[key] = col
         return out

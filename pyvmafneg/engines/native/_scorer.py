@@ -151,8 +151,9 @@ class NativeScorer(StreamingScorer):
         Kernel level: ``'c'``, ``'avx2'`` or ``'avx512'`` (identical numbers);
         None uses ``$PYVMAFNEG_NATIVE_SIMD`` or the best this CPU runs.
     features:
-        Extra metrics computed in the same per-frame call: libvmaf's ``psnr``
-        and ``float_ssim`` (``'ssim'``), with the options listed in
+        Extra metrics computed in the same per-frame call: libvmaf's ``psnr``,
+        ``float_ssim`` (``'ssim'``) and ``float_ms_ssim`` (``'ms_ssim'``), with the
+        options listed in
         :mod:`pyvmafneg.engines.native._metrics`; their values land in
         :attr:`Result.features` under libvmaf's names, equal to libvmaf's.
 
@@ -187,7 +188,7 @@ class NativeScorer(StreamingScorer):
         self.features, others = split_features(resolve_features(features))
         if others:
             raise FeatureError(
-                f"the native backend computes psnr and float_ssim, not "
+                f"the native backend computes psnr, float_ssim and float_ms_ssim, not "
                 f"{', '.join(s.describe() for s in others)}; score them with the 'libvmaf' "
                 "backend, or leave the backend unnamed to have libvmaf compute only those",
                 feature=others[0].describe(),
@@ -274,7 +275,7 @@ class NativeScorer(StreamingScorer):
         return self._kernels.run(prev, ref, dis, bitdepth, features, chroma)
 
     def _start_metrics(self, ref: Frame) -> None:
-        """Set up PSNR and SSIM for the clip's geometry (first frame)."""
+        """Set up PSNR, SSIM and MS-SSIM for the clip's geometry (first frame)."""
         metrics = NativeMetrics.for_clip(
             self.features,
             bitdepth=ref.bitdepth,
@@ -282,11 +283,13 @@ class NativeScorer(StreamingScorer):
             width=ref.width,
             height=ref.height,
         )
-        if metrics.settings.ssim:
-            try:
+        try:
+            if metrics.settings.ssim:
                 _kernels.check_ssim_size(ref.width, ref.height, metrics.settings.ssim_scale)
-            except FrameError as exc:
-                raise FrameError(f"frame 0: {exc}") from None
+            if metrics.settings.ms_ssim:
+                _kernels.check_ms_ssim_size(ref.width, ref.height)
+        except FrameError as exc:
+            raise FrameError(f"frame 0: {exc}") from None
         self._metrics = metrics
         self._kernels = _kernels.FrameKernels(
             self._vif_limits, self._adm_limits, self._adm_lanes, self.simd, metrics.settings

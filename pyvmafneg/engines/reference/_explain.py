@@ -38,7 +38,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from ...errors import FrameError, OptionError
+from ...errors import FrameError, OptionError, SizeMismatchError
 from ...io._frame import ClipChecker, FrameLike, iter_pairs
 from .._integer import VIF_KEYS
 from .._models import ModelSpec, check_gain_limit, feature_suffix
@@ -306,7 +306,19 @@ def explain_frames(
     motion: Motion2 | None = None
     pending: dict[int, tuple[VifExplain, AdmExplain]] = {}
     for index, (r, d) in enumerate(iter_pairs(reference, distorted, frames)):
-        ref, dis = checker(r, d, index)
+        try:
+            ref, dis = checker(r, d, index)
+        except SizeMismatchError as exc:
+            # explaining takes no scaling algorithm: advise scaling beforehand
+            w, h = exc.reference_size
+            raise SizeMismatchError(
+                exc.message,
+                advice=f"scale the distorted frames to {w}x{h} first, e.g. with "
+                f"pyvmafneg.io.scale_frames(frames, {w}, {h})",
+                reference_size=exc.reference_size,
+                distorted_size=exc.distorted_size,
+                frame=exc.frame,
+            ) from None
         if motion is None:
             motion = Motion2(ref.bitdepth)
         try:
