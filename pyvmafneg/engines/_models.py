@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from .._defaults import GAIN_LIMIT_RANGE
-from .._outputs import missing
 from ..errors import GainLimitError, ModelError
 
 __all__ = [
@@ -290,6 +289,8 @@ def resolve_models(
                     model=spec.source,
                 )
             if not os.path.isfile(spec.source):
+                from .._outputs import missing  # not at import: the parser stays light
+
                 raise ModelError(
                     f"model file {spec.source!r} {missing(spec.source)}; give a libvmaf JSON model "
                     f"path or a built-in name ({', '.join(BUILTIN_MODELS[:4])}, ...)",
