@@ -158,3 +158,18 @@ def assert_same_scores(a, b) -> None:  # type: ignore[no-untyped-def]
     assert sorted(a.keys()) == sorted(b.keys())
     for key in a.keys():
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+class ProjectionCounter:
+    """Counts calls of the frame evidence's second reading of the videos
+    (``pyvmafneg.verdict._projection.measure_projection``; the real one runs)."""
+
+    def __init__(self) -> None:
+        from pyvmafneg.verdict import _projection
+
+        self.calls = 0
+        self.real = _projection.measure_projection
+
+    def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return self.real(*args, **kwargs)

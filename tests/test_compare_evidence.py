@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media_helpers import clip, encode, sharpen, to_y4m
+from media_helpers import ProjectionCounter, clip, encode, sharpen, to_y4m
 
 import pyvmafneg
 from pyvmafneg.comparison import _batch
@@ -47,23 +47,11 @@ def _manifest(media: dict[str, Path], path: Path, extra: str = "") -> Path:
     return path
 
 
-class _Counter:
-    """Counts calls of measure_projection (the real one runs)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.real = _projection.measure_projection
-
-    def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.calls += 1
-        return self.real(*args, **kwargs)
-
-
 @pytest.fixture(scope="module")
 def first(media: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple:
     d = tmp_path_factory.mktemp("store")
     manifest = _manifest(media, d / "m.toml")
-    counter = _Counter()
+    counter = ProjectionCounter()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_batch, "measure_projection", counter)
         outcome = run_comparison(manifest, workers=1, progress=False)
@@ -102,7 +90,7 @@ def test_the_sums_are_stored_and_reused_on_resume(media: dict[str, Path], first:
         assert found is not None and found.frames == FRAMES and found.size == (176, 144)
         direct = _projection.measure_projection(media["ref"], row["file"])
         np.testing.assert_array_equal(found.sums, direct.sums)  # NaN rows stored as None
-    counter = _Counter()
+    counter = ProjectionCounter()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_batch, "measure_projection", counter)
         again = run_comparison(manifest, workers=1, progress=False)
@@ -121,7 +109,7 @@ def test_an_old_store_without_sums_still_loads(
         del row["projection"]
         lines.append(json.dumps(row))
     old.write_text("\n".join(lines) + "\n")
-    counter = _Counter()
+    counter = ProjectionCounter()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_batch, "measure_projection", counter)
         again = run_comparison(manifest, store=old, workers=1, progress=False)
@@ -136,7 +124,7 @@ def test_a_converted_pair_says_why_it_has_no_frame_evidence(
     media: dict[str, Path], tmp_path: Path
 ) -> None:
     manifest = _manifest(media, tmp_path / "m.toml", "[comparison]\ncrop = '176:144:0:0'\n")
-    counter = _Counter()
+    counter = ProjectionCounter()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_batch, "measure_projection", counter)
         outcome = run_comparison(manifest, workers=1, progress=False)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media_helpers import clip, encode, to_y4m, to_yuv
+from media_helpers import ProjectionCounter, clip, encode, to_y4m, to_yuv
 
 from pyvmafneg import score
 from pyvmafneg.cli import main
@@ -132,25 +132,13 @@ def _cli(ref: Path, enc: Path, *extra: str) -> dict:
     return json.loads(out.getvalue())
 
 
-class _Counter:
-    """Counts calls of measure_projection (the real one runs)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.real = _projection.measure_projection
-
-    def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.calls += 1
-        return self.real(*args, **kwargs)
-
-
 @pytest.mark.parametrize("pair", list(PAIRS))
 @pytest.mark.parametrize("extra", [(), ("--subsample", "2"), ("--offset", "1", "--frames", "50")])
 def test_score_check_says_what_the_second_reading_says(
     media: dict[str, Path], pair: str, extra: tuple[str, ...]
 ) -> None:
     ref, enc = (media[k] for k in PAIRS[pair])
-    counter = _Counter()
+    counter = ProjectionCounter()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_projection, "measure_projection", counter)
         one_pass = _cli(ref, enc, *extra)
