@@ -415,3 +415,16 @@ def test_cli_several_encodes_take_the_steps(
     expected = score(hand, media["p25"], deinterlace="off")
     logged = json.loads((tmp_path / "y4m" / "p25.json").read_text())
     np.testing.assert_allclose(series(logged, "vmaf_neg"), expected["vmaf_neg"], atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("ref", ["y4m_i25", "i25"])
+def test_check_of_an_interlaced_source_grades_without_frame_evidence(
+    media: dict[str, Path], capsys: pytest.CaptureFixture[str], ref: str
+) -> None:
+    """score --check on an interlaced source deinterlaces to score, then grades the pair by
+    its log alone (the frame evidence compares files' frames, not deinterlaced ones)."""
+    code = main(["score", "-r", str(media[ref]), "-d", str(media["p25"]), "--check"])
+    captured = capsys.readouterr()
+    assert code in (0, 1), captured.err
+    assert "frame evidence not gathered: an input is interlaced" in captured.err
+    assert "frames scored" in captured.out and "error" not in captured.err

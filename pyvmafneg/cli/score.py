@@ -581,7 +581,9 @@ def _frame_evidence(result: Result, args: argparse.Namespace, tap: Any = None) -
     gathered = None if tap is None else tap.projection(result.frames)
     if gathered is not None:
         return gathered
-    ref, dis = _open(args, args.reference), _open(args, args.distorted)
+    interlaced = args.deinterlace != "off"  # opened as scored, to be told apart below
+    ref = _open(args, args.reference, interlaced=interlaced)
+    dis = _open(args, args.distorted, interlaced=interlaced)
     if {ref.field_order, dis.field_order} & {"tff", "bff"}:
         if not args.quiet:
             print(
