@@ -71,8 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="libvmaf in-process, FFmpeg's libvmaf filter, the NumPy reference, or the native "
         "engine (libvmaf's numbers, NEG from the same filtering pass). Default: native when it "
-        "is built and no --libvmaf is given: it computes what it can (v0.6.1 models, psnr, ssim) "
-        "and libvmaf the rest in the same pass; "
+        "is built and no --libvmaf is given: it computes what it can (v0.6.1 models, psnr, ssim, "
+        "ms_ssim) and libvmaf the rest in the same pass; "
         "--segments choose the same way",
     )
     p.add_argument(
